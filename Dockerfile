@@ -1,0 +1,111 @@
+# syntax=docker/dockerfile:1
+#
+# Two images from one file (see docs/deploy.md):
+#   docker build --target cpu -t tfjs-training-service:cpu .   (the default target)
+#   docker build --target gpu -t tfjs-training-service:gpu .
+#
+# Node.js 22 LTS, not 24: @tensorflow/tfjs-node 4.22.0 (the latest release) calls util.isNullOrUndefined,
+# which Node 23 removed, so every native op throws on Node >= 23 (tensorflow/tfjs#8609). The check
+# below runs a real op, so a base image with a newer Node fails the build instead of failing in production.
+#
+# GPU: tfjs-node-gpu 4.x bundles libtensorflow 2.9.1, built against CUDA 11.2 and cuDNN 8.1.
+#
+# Install scripts: the project's package.json `allowScripts` approves only a few packages (the Prisma
+# engines download is denied: migrations are applied by the app and the client is committed). The npm
+# bundled with Node 22 (npm 10) ignores `allowScripts`, so every stage installs with --ignore-scripts and
+# then runs the scripts of exactly the approved packages with `npm rebuild`, the same on npm 10 and 11.
+# Of the two native TensorFlow packages, each image keeps only its own.
+
+ARG NODE_IMAGE=node:22-bookworm-slim
+ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
+
+# The official Node.js build, reused for the CUDA image so that both images run the same Node.
+FROM ${NODE_IMAGE} AS node
+
+# ---------------------------------------------------------------------------------------------------
+# GPU: Node.js on NVIDIA's CUDA 11.2 + cuDNN 8 runtime (Ubuntu 20.04, glibc 2.31; Node 22 needs >= 2.28).
+FROM ${CUDA_IMAGE} AS cuda-node
+ENV DEBIAN_FRONTEND=noninteractive
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+COPY --from=node /usr/local/include/node /usr/local/include/node
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
+ && groupadd --gid 1000 node \
+ && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \
+ && node --version && npm --version
+
+FROM cuda-node AS deps-gpu
+ARG TFJS_PACKAGE=@tensorflow/tfjs-node-gpu
+ARG TFJS_OTHER=@tensorflow/tfjs-node
+# Build tools only for node-pre-gyp's fallback (compiling the binding when no prebuilt one matches).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_nodedir=/usr/local
+WORKDIR /app
+COPY package.json package-lock.json ./
+# hadolint ignore=SC2046
+RUN npm ci --omit=dev --ignore-scripts \
+ && npm rebuild --foreground-scripts $(node -e 'const [want, other] = process.argv.slice(1); const a = require("./package.json").allowScripts || {}; const ok = Object.keys(a).filter((k) => a[k] === true).map((k) => k.replace(/(.)@.*$/, "$1")); console.log([...new Set([want, ...ok])].filter((k) => k !== other).join(" "))' "$TFJS_PACKAGE" "$TFJS_OTHER") \
+ && rm -rf "node_modules/$TFJS_OTHER" \
+ && node -e 'const tf = require(process.argv[1]); if (tf.getBackend() !== "tensorflow") throw new Error("backend is " + tf.getBackend()); const s = tf.tensor([1, 2, 3]).add(1).sum().dataSync()[0]; if (s !== 9) throw new Error("sum([2, 3, 4]) gave " + s); console.log(process.argv[1], "loaded, backend", tf.getBackend());' "$TFJS_PACKAGE"
+
+FROM cuda-node AS gpu
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data \
+    TFJS_BACKEND=tensorflow \
+    TF_FORCE_GPU_ALLOW_GROWTH=true \
+    TF_CPP_MIN_LOG_LEVEL=1 \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility
+WORKDIR /app
+RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
+COPY --from=deps-gpu /app/node_modules ./node_modules
+COPY . .
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+CMD ["all"]
+
+# ---------------------------------------------------------------------------------------------------
+# CPU: Debian bookworm slim with the official Node.js 22 build and tfjs-node (libtensorflow 2.9.1 CPU).
+FROM ${NODE_IMAGE} AS deps-cpu
+ARG TFJS_PACKAGE=@tensorflow/tfjs-node
+ARG TFJS_OTHER=@tensorflow/tfjs-node-gpu
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_nodedir=/usr/local
+WORKDIR /app
+COPY package.json package-lock.json ./
+# hadolint ignore=SC2046
+RUN npm ci --omit=dev --ignore-scripts \
+ && npm rebuild --foreground-scripts $(node -e 'const [want, other] = process.argv.slice(1); const a = require("./package.json").allowScripts || {}; const ok = Object.keys(a).filter((k) => a[k] === true).map((k) => k.replace(/(.)@.*$/, "$1")); console.log([...new Set([want, ...ok])].filter((k) => k !== other).join(" "))' "$TFJS_PACKAGE" "$TFJS_OTHER") \
+ && rm -rf "node_modules/$TFJS_OTHER" \
+ && node -e 'const tf = require(process.argv[1]); if (tf.getBackend() !== "tensorflow") throw new Error("backend is " + tf.getBackend()); const s = tf.tensor([1, 2, 3]).add(1).sum().dataSync()[0]; if (s !== 9) throw new Error("sum([2, 3, 4]) gave " + s); console.log(process.argv[1], "loaded, backend", tf.getBackend());' "$TFJS_PACKAGE"
+
+# The default target (last stage).
+FROM ${NODE_IMAGE} AS cpu
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data \
+    TFJS_BACKEND=auto \
+    TF_CPP_MIN_LOG_LEVEL=1
+WORKDIR /app
+RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
+COPY --from=deps-cpu /app/node_modules ./node_modules
+COPY . .
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+CMD ["all"]

@@ -1,0 +1,64 @@
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import type { TrainQueue } from './jobs/queue.js';
+import errorHandler from './plugins/error-handler.js';
+import swagger from './plugins/swagger.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { modelRoutes } from './routes/models.js';
+import type { Predictor } from './services/predictor.js';
+import type { Db } from './storage/prisma.js';
+
+/** What the API needs from the outside world; passed in, never reached through globals. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  queue: TrainQueue;
+  queueBackend: 'redis' | 'postgres';
+  /** Resolves when the queue store answers (for /health). */
+  checkQueue(): Promise<unknown>;
+  backend: { name: string; detail?: string };
+  predictor: Predictor;
+}
+
+/** Builds the Fastify app: no listen, no side effects beyond the instance. */
+export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const bodyLimit = Math.round(deps.config.BODY_LIMIT_MB * 1024 * 1024);
+  const app = Fastify({
+    bodyLimit,
+    logger: opts.logger ?? false,
+    ajv: {
+      customOptions: {
+        // Unknown options must be refused with a 400, not silently dropped.
+        removeAdditional: false,
+        // Lets a `type`-tagged union (layers, optimizers) report the errors of the branch it names.
+        discriminator: true,
+        allErrors: false,
+      },
+    },
+    ...opts,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errorHandler);
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: bodyLimit, files: 1, fields: 10 },
+    // The CSV is parsed as text; keep its file name for the dataset's default name.
+    async onFile(part) {
+      const buffer = await part.toBuffer();
+      (part as unknown as { value: unknown }).value = buffer.toString('utf8');
+      const body = (part as unknown as { fields: Record<string, { value?: unknown }> }).fields;
+      void body;
+    },
+  });
+  await app.register(swagger);
+
+  await app.register(healthRoutes(deps));
+  await app.register(datasetRoutes(deps));
+  await app.register(jobRoutes(deps));
+  await app.register(modelRoutes(deps));
+  return app;
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { Type, type Static } from 'typebox';
+import Value from 'typebox/value';
+
+/** Every setting the service reads from the environment, with its default. */
+export const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  DATA_DIR: Type.String({ default: './data', description: 'Embedded database and caches' }),
+  DATABASE_URL: Type.Optional(Type.String({ description: 'Unset: an embedded PostgreSQL under DATA_DIR' })),
+  DATABASE_SCHEMA: Type.String({ default: 'public', description: 'PostgreSQL schema for the tables (tests use one each)' }),
+  REDIS_URL: Type.Optional(Type.String({ description: 'Set: BullMQ on Redis; unset: BullMQ on PostgreSQL' })),
+  QUEUE_NAME: Type.String({ default: 'training' }),
+  TFJS_BACKEND: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('wasm'), Type.Literal('cpu')], { default: 'auto' }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  DATASETS_DIR: Type.Optional(Type.String({ description: 'Built-in datasets; default DATA_DIR/datasets' })),
+  DATASETS_VERIFY: Type.Boolean({ default: true, description: 'Check built-in dataset files against their published MD5s' }),
+  DATASET_CACHE_MB: Type.Integer({ minimum: 0, default: 1024, description: 'Worker memory for recently used datasets' }),
+  BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 64, description: 'Largest request body (JSON or upload)' }),
+  MAX_EPOCHS: Type.Integer({ minimum: 1, default: 1000 }),
+  MAX_LAYERS: Type.Integer({ minimum: 1, default: 200 }),
+  MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
+  MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
+  JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+});
+
+type Env = Static<typeof EnvSchema>;
+export type Config = Omit<Env, 'DATASETS_DIR'> & { DATASETS_DIR: string };
+
+/**
+ * Parses the environment once. Unknown variables are ignored; a bad value fails fast with
+ * the variable's name, before anything starts.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(EnvSchema.properties);
+  const picked: Record<string, unknown> = {};
+  for (const key of known) if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
+  const withDefaults = Value.Default(EnvSchema, picked);
+  const converted = Value.Convert(EnvSchema, withDefaults) as Record<string, unknown>;
+  const errors = [...Value.Errors(EnvSchema, converted)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.instancePath.slice(1) || '(env)'}: ${e.message}`);
+    throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const parsed = converted as Env;
+  const dataDir = path.resolve(parsed.DATA_DIR);
+  return { ...parsed, DATA_DIR: dataDir, DATASETS_DIR: path.resolve(parsed.DATASETS_DIR ?? path.join(dataDir, 'datasets')) };
+}

@@ -1,0 +1,47 @@
+/**
+ * Seeded randomness for data views. Deterministic on every platform, so the same
+ * `seed` picks the same samples in the API, the worker and the tests.
+ */
+
+/** A function returning floats uniformly in [0, 1). */
+export type Rng = () => number;
+
+/** mulberry32: a tiny 32-bit PRNG, plenty for sampling (not for cryptography). */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An integer in [0, n) drawn from `rng`. */
+export function randomInt(rng: Rng, n: number): number {
+  return Math.floor(rng() * n);
+}
+
+/** Fisher-Yates shuffle of `items` in place with a seeded generator; returns the same array. */
+export function shuffleInPlace<A extends { length: number; [i: number]: any }>(items: A, rng: Rng): A {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(rng, i + 1);
+    const tmp = items[i];
+    items[i] = items[j];
+    items[j] = tmp;
+  }
+  return items;
+}
+
+/** A shuffled copy of `items`; the same seed always gives the same order. */
+export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+  return shuffleInPlace([...items], mulberry32(seed));
+}
+
+/** The permutation 0..n-1 shuffled with `seed`. */
+export function seededPermutation(n: number, seed: number): Int32Array {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  return shuffleInPlace(perm, mulberry32(seed));
+}

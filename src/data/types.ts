@@ -1,0 +1,18 @@
+/**
+ * An in-memory dataset: row-major float32 features and integer class labels.
+ * Pure data, no tfjs: the data modules never import tfjs, Fastify, Prisma or BullMQ.
+ */
+export interface Dataset {
+  /** samples * product(featureShape) values, sample after sample. */
+  features: Float32Array;
+  /** One class index (0..classes-1) per sample, or null for an unlabeled dataset. */
+  labels: Int32Array | null;
+  /** Shape of one sample, e.g. [28, 28] or [4]. */
+  featureShape: number[];
+  samples: number;
+  /** Number of classes (max label + 1); 0 when unlabeled. */
+  classes: number;
+}
+
+export type BuiltinName = 'fashion-mnist' | 'mnist';
+export type BuiltinSplit = 'train' | 'test';

@@ -1,0 +1,21 @@
+import type { SpecProblem } from './training/types.js';
+
+/** An error whose HTTP answer we know: status, code, message and the fields at fault. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: SpecProblem[],
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (what: string, id: string) => new HttpError(404, 'not_found', `${what} ${id} does not exist`);
+export const conflict = (message: string) => new HttpError(409, 'conflict', message);
+export const unavailable = (part: string, cause?: unknown) =>
+  new HttpError(503, 'unavailable', `${part} is unavailable${cause instanceof Error ? `: ${cause.message}` : ''}; try again shortly`);
+export const invalid = (message: string, details: SpecProblem[] = []) => new HttpError(400, 'invalid_request', message, details);
+export const tooLarge = (message: string, details: SpecProblem[] = []) => new HttpError(413, 'too_large', message, details);

@@ -1,0 +1,64 @@
+import { Redis } from 'ioredis';
+import { Queue, QueueEvents, Worker, createPostgresBackend, withBackend, type Processor, type WorkerOptions } from 'bullmq';
+
+/** What a training job carries through the queue: only the run id; the run lives in PostgreSQL. */
+export interface TrainJobData {
+  runId: string;
+}
+
+/** How to reach the queue, as config gives it. */
+export interface QueueSettings {
+  name: string;
+  /** Set: BullMQ on Redis (production). Unset: BullMQ 6's PostgreSQL backend on `databaseUrl`. */
+  redisUrl?: string;
+  databaseUrl: string;
+  /** PostgreSQL schema for the BullMQ tables when the PostgreSQL backend is used. */
+  queueSchema: string;
+}
+
+export type TrainQueue = Queue<TrainJobData>;
+export type TrainWorker = Worker<TrainJobData>;
+
+/**
+ * The one place that chooses the queue backend. Everything else asks this module for a
+ * Queue, a Worker or QueueEvents and never learns which store carries them.
+ */
+export function queueBackendName(settings: QueueSettings): 'redis' | 'postgres' {
+  return settings.redisUrl ? 'redis' : 'postgres';
+}
+
+function redisConnection(url: string): Redis {
+  // BullMQ needs maxRetriesPerRequest: null on worker connections (blocking commands);
+  // enableOfflineQueue: false makes producers fail fast while Redis is down.
+  return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+function postgresConnection(settings: QueueSettings) {
+  return { connectionString: settings.databaseUrl, schema: settings.queueSchema, migrate: true, max: 5 };
+}
+
+export function createTrainQueue(settings: QueueSettings): TrainQueue {
+  if (settings.redisUrl) {
+    return new Queue<TrainJobData>(settings.name, { connection: redisConnection(settings.redisUrl) });
+  }
+  const pgClasses = withBackend(createPostgresBackend);
+  return new pgClasses.Queue<TrainJobData>(settings.name, { connection: postgresConnection(settings) }) as unknown as TrainQueue;
+}
+
+export function createTrainWorker(
+  settings: QueueSettings,
+  processor: string | URL | Processor<TrainJobData>,
+  options: Omit<WorkerOptions, 'connection'> = {},
+): TrainWorker {
+  if (settings.redisUrl) {
+    return new Worker<TrainJobData>(settings.name, processor, { ...options, connection: redisConnection(settings.redisUrl) });
+  }
+  const pgClasses = withBackend(createPostgresBackend);
+  return new pgClasses.Worker<TrainJobData>(settings.name, processor, { ...options, connection: postgresConnection(settings) }) as unknown as TrainWorker;
+}
+
+export function createTrainQueueEvents(settings: QueueSettings): QueueEvents {
+  if (settings.redisUrl) return new QueueEvents(settings.name, { connection: redisConnection(settings.redisUrl) });
+  const pgClasses = withBackend(createPostgresBackend);
+  return new pgClasses.QueueEvents(settings.name, { connection: postgresConnection(settings) }) as unknown as QueueEvents;
+}

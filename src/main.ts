@@ -1,0 +1,89 @@
+/**
+ * Entry point: `tsx src/main.ts [all|api|worker]`.
+ * all    - API and one in-process worker (what `npm start` runs)
+ * api    - the HTTP API alone
+ * worker - a training worker alone (start more to scale out)
+ */
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createTrainQueue, queueBackendName, type QueueSettings } from './jobs/queue.js';
+import { Predictor } from './services/predictor.js';
+import { openDatabase } from './storage/database.js';
+import { migrate } from './storage/migrate.js';
+import { createPrisma } from './storage/prisma.js';
+import { startTrainer } from '../workers/trainer.js';
+
+const ROLES = ['all', 'api', 'worker'] as const;
+type Role = (typeof ROLES)[number];
+
+async function main(role: Role): Promise<void> {
+  const config = loadConfig();
+  const log = (msg: string) => console.log(`[${role}] ${msg}`);
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log });
+  // The sandboxed training processes are forked from this one and read their config from the
+  // environment: hand them the database we ended up with (embedded or not).
+  process.env.DATABASE_URL = database.url;
+  const applied = await migrate({ url: database.url, schema: config.DATABASE_SCHEMA });
+  if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
+
+  const settings: QueueSettings = {
+    name: config.QUEUE_NAME,
+    redisUrl: config.REDIS_URL,
+    databaseUrl: database.url,
+    queueSchema: config.DATABASE_SCHEMA === 'public' ? 'bullmq' : `${config.DATABASE_SCHEMA}_bullmq`,
+  };
+  const closers: Array<() => Promise<unknown>> = [];
+
+  if (role === 'all' || role === 'worker') {
+    const worker = startTrainer(config, settings);
+    worker.on('error', (err) => log(`worker error: ${err.message}`));
+    closers.push(() => worker.close());
+    log(`worker taking jobs from "${settings.name}" on ${queueBackendName(settings)} (concurrency ${config.WORKER_CONCURRENCY})`);
+  }
+
+  if (role === 'all' || role === 'api') {
+    const db = createPrisma(database.url, config.DATABASE_SCHEMA);
+    const queue = createTrainQueue(settings);
+    queue.on('error', (err) => log(`queue error: ${err.message}`));
+    const { initBackend, describeBackend } = await import('./training/backend.js');
+    const backendName = await initBackend(config.TFJS_BACKEND);
+    const predictor = new Predictor(db);
+    const app = await buildApp(
+      {
+        config,
+        db,
+        queue,
+        queueBackend: queueBackendName(settings),
+        checkQueue: () => queue.getJobCounts('waiting'),
+        backend: { name: backendName, detail: await describeBackend() },
+        predictor,
+      },
+      { logger: { level: config.LOG_LEVEL } },
+    );
+    await app.listen({ port: config.PORT, host: config.HOST });
+    closers.unshift(async () => {
+      await app.close();
+      predictor.dispose();
+      await queue.close();
+      await db.$disconnect();
+    });
+  }
+  closers.push(() => database.stop());
+
+  closeWithGrace({ delay: 30_000 }, async ({ err, signal }) => {
+    if (err) console.error(err);
+    log(`shutting down (${signal ?? 'error'})`);
+    for (const close of closers) await close().catch((e: Error) => log(`while closing: ${e.message}`));
+  });
+}
+
+const role = (process.argv[2] ?? 'all') as Role;
+if (!ROLES.includes(role)) {
+  console.error(`unknown role "${role}"; use one of: ${ROLES.join(', ')}`);
+  process.exit(2);
+}
+main(role).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpError } from '../errors.js';
+import { SpecError } from '../training/types.js';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Turns one Ajv error into `{ path, message }` that names the field and what is allowed. */
+export function describeAjvError(error: AjvError, part: string): { path: string; message: string } {
+  const prefix = part === 'body' ? '' : `/${part}`;
+  const { keyword, params } = error;
+  if (keyword === 'additionalProperties') {
+    const prop = String(params.additionalProperty);
+    return { path: `${prefix}${error.instancePath}/${prop}`, message: `unknown option "${prop}"` };
+  }
+  if (keyword === 'required') {
+    const prop = String(params.missingProperty);
+    return { path: `${prefix}${error.instancePath}/${prop}`, message: 'is required' };
+  }
+  if (keyword === 'discriminator' && params.error === 'mapping') {
+    return { path: `${prefix}${error.instancePath}/${String(params.tag)}`, message: `unknown ${String(params.tag)}: ${error.message ?? ''}` };
+  }
+  if (keyword === 'enum' || keyword === 'const' || keyword === 'anyOf') {
+    return { path: `${prefix}${error.instancePath}`, message: `${error.message ?? 'is not allowed'}` };
+  }
+  return { path: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
+}
+
+/**
+ * One error shape for every failure: `{ error, message, details }`. Client mistakes are 4xx
+ * with the field named; only our own faults are 500, and they never leak internals.
+ */
+export default fp(
+  async function errorHandler(app: FastifyInstance) {
+    app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
+      if (err.validation) {
+        const details = err.validation.map((e) => describeAjvError(e, err.validationContext ?? 'body'));
+        const first = details[0];
+        return reply.status(400).send({ error: 'invalid_request', message: first ? `${first.path || '/'}: ${first.message}` : err.message, details });
+      }
+      if (err instanceof HttpError) {
+        return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details ?? [] });
+      }
+      if (err instanceof SpecError) {
+        return reply.status(400).send({ error: 'invalid_spec', message: err.message, details: err.details });
+      }
+      const status = err.statusCode ?? 500;
+      if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT' || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply.status(413).send({ error: 'too_large', message: `${err.message} (limit: BODY_LIMIT_MB)`, details: [] });
+      }
+      if (status >= 400 && status < 500) {
+        return reply.status(status).send({ error: err.code ?? 'bad_request', message: err.message, details: [] });
+      }
+      request.log.error({ err }, 'unhandled error');
+      return reply.status(500).send({ error: 'internal', message: 'Internal error; it has been logged', details: [] });
+    });
+    app.setNotFoundHandler((request, reply) => {
+      reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url}`, details: [] });
+    });
+  },
+  { name: 'error-handler' },
+);

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { datasetFromJson, parseCsvDataset } from '../data/index.js';
+import { invalid } from '../errors.js';
+import { ErrorBody, IdParams } from '../schemas/common.js';
+import { DatasetCsvBody, DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
+import { getDatasetSummary, saveDataset } from '../services/datasets.js';
+import type { AppDeps } from '../app.js';
+
+export function datasetRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/datasets',
+      {
+        schema: {
+          tags: ['datasets'],
+          summary: 'Upload a dataset (JSON, or a CSV file as multipart/form-data)',
+          description:
+            'JSON: `{ name, features, labels }`. CSV: multipart with a `file` (header row) and `labelColumn` naming the label column; every other column is a numeric feature. Samples are stored compactly as float32.',
+          body: {
+            content: {
+              'application/json': { schema: DatasetJsonBody },
+              'multipart/form-data': { schema: DatasetCsvBody },
+            },
+          },
+          response: { 201: DatasetSummary, 400: ErrorBody, 413: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const maxSamples = deps.config.MAX_DATASET_SAMPLES;
+        if (request.isMultipart()) {
+          const body = request.body as { file?: unknown; labelColumn?: string; name?: string; fileName?: string };
+          if (typeof body.file !== 'string') throw invalid('a CSV upload needs a `file` field', [{ path: '/file', message: 'is required (a CSV file)' }]);
+          const parsed = parseCsvDataset(body.file, { labelColumn: body.labelColumn });
+          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? body.fileName ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples });
+          return reply.status(201).send(summary);
+        }
+        const body = request.body as DatasetJsonBody;
+        const dataset = datasetFromJson(body as never);
+        return reply.status(201).send(await saveDataset(deps.db, dataset, { name: body.name, maxSamples }));
+      },
+    );
+
+    app.get(
+      '/datasets/:id',
+      { schema: { tags: ['datasets'], summary: 'A dataset summary', params: IdParams, response: { 200: DatasetSummary, 404: ErrorBody } } },
+      async (request) => getDatasetSummary(deps.db, request.params.id),
+    );
+  };
+}

@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppDeps } from '../app.js';
+
+const HealthBody = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+    backend: Type.String({ description: 'TensorFlow.js backend of this process: tensorflow, wasm or cpu' }),
+    backendDetail: Type.Optional(Type.String({ description: 'e.g. "tensorflow (tfjs-node-gpu, CUDA)"' })),
+    db: Type.Union([Type.Literal('ok'), Type.Literal('down')]),
+    queue: Type.Union([Type.Literal('ok'), Type.Literal('down')]),
+    queueBackend: Type.String({ description: '`redis` or `postgres`' }),
+    errors: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { title: 'Health' },
+);
+
+const CHECK_TIMEOUT_MS = 2_000;
+async function probe(check: () => Promise<unknown>): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS)))]);
+    return null;
+  } catch (err) {
+    return (err as Error).message || 'failed';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/health',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Is the service up, and which TensorFlow.js backend does it run',
+          response: { 200: HealthBody, 503: HealthBody },
+        },
+      },
+      async (_request, reply) => {
+        const [dbError, queueError] = await Promise.all([probe(() => deps.db.$queryRaw`SELECT 1`), probe(() => deps.checkQueue())]);
+        const errors: Record<string, string> = {};
+        if (dbError) errors.db = dbError;
+        if (queueError) errors.queue = queueError;
+        const ok = !dbError && !queueError;
+        return reply.status(ok ? 200 : 503).send({
+          status: ok ? 'ok' : 'degraded',
+          backend: deps.backend.name,
+          backendDetail: deps.backend.detail,
+          db: dbError ? 'down' : 'ok',
+          queue: queueError ? 'down' : 'ok',
+          queueBackend: deps.queueBackend,
+          ...(ok ? {} : { errors }),
+        });
+      },
+    );
+  };
+}

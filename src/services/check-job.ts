@@ -1,0 +1,80 @@
+import type { Config } from '../config.js';
+import type { JobSpec } from '../schemas/job-spec.js';
+import type { Db } from '../storage/prisma.js';
+import type { SpecProblem, TrainingWarning } from '../training/types.js';
+import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
+import { baseModelInfo } from './models.js';
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Everything a JSON schema cannot see, found before the job is queued: datasets that exist and
+ * agree in shape, labels where the task needs them, the base model, configured limits, and a
+ * model that actually builds. Returns the problems (each naming its field) and early warnings.
+ */
+export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }> {
+  const problems: SpecProblem[] = [];
+  const autoencoder = spec.task === 'autoencoder';
+
+  const epochs = spec.fit.epochs + (spec.fineTune?.epochs ?? 0);
+  if (epochs > config.MAX_EPOCHS) problems.push({ path: '/fit/epochs', message: `${epochs} epochs in all; the limit is ${config.MAX_EPOCHS} (MAX_EPOCHS)` });
+  if (spec.model.layers.length > config.MAX_LAYERS) {
+    problems.push({ path: '/model/layers', message: `${spec.model.layers.length} layers; the limit is ${config.MAX_LAYERS} (MAX_LAYERS)` });
+  }
+
+  const train = await describeDatasetRef(db, spec.dataset, '/dataset');
+  problems.push(...train.problems);
+  const others: Array<[string, DatasetShape | undefined]> = [];
+  if (spec.validation) {
+    if ((spec.validation.split === undefined) === (spec.validation.dataset === undefined)) {
+      problems.push({ path: '/validation', message: 'give exactly one of `split` (a fraction such as 0.1) or `dataset`' });
+    }
+    if (spec.validation.dataset) {
+      const v = await describeDatasetRef(db, spec.validation.dataset, '/validation/dataset');
+      problems.push(...v.problems);
+      others.push(['/validation/dataset', v.shape]);
+    }
+  }
+  if (spec.evaluate) {
+    const e = await describeDatasetRef(db, spec.evaluate.dataset, '/evaluate/dataset');
+    problems.push(...e.problems);
+    others.push(['/evaluate/dataset', e.shape]);
+  }
+  const shape = train.shape;
+  if (!shape) return { problems, warnings: [] };
+
+  if (!autoencoder && !shape.labeled) {
+    problems.push({ path: '/dataset', message: 'the dataset has no labels; upload it with labels, or use `task: "autoencoder"`' });
+  }
+  for (const [path, other] of others) {
+    if (!other) continue;
+    if (!sameShape(other.featureShape, shape.featureShape)) {
+      problems.push({ path, message: `its samples have shape [${other.featureShape}], the training data [${shape.featureShape}]` });
+    }
+    if (!autoencoder && other.classes !== shape.classes) {
+      problems.push({ path, message: `it has ${other.classes} classes, the training data ${shape.classes}; use \`classes\` to select the same ones` });
+    }
+    if (!autoencoder && !other.labeled) problems.push({ path, message: 'it has no labels' });
+  }
+  if (spec.validation?.split !== undefined && Math.floor(shape.samples * (1 - spec.validation.split)) < 1) {
+    problems.push({ path: '/validation/split', message: `leaves no training samples out of ${shape.samples}` });
+  }
+
+  let base: Awaited<ReturnType<typeof baseModelInfo>> | undefined;
+  if (spec.base) {
+    base = isUuid(spec.base.modelId) ? await baseModelInfo(db, spec.base.modelId) : null;
+    if (!base) problems.push({ path: '/base/modelId', message: `no model with id ${spec.base.modelId}` });
+    else if (!sameShape(base.inputShape, shape.featureShape)) {
+      problems.push({ path: '/dataset', message: `the base model expects samples of shape [${base.inputShape}], the dataset has [${shape.featureShape}]` });
+    }
+  }
+  if (problems.length > 0) return { problems, warnings: [] };
+
+  // Loading tfjs is costly; only a spec that passed everything above gets built.
+  const { checkModelSpec } = await import('../training/check-spec.js');
+  const { checkSelfNormalization } = await import('../training/selu-check.js');
+  problems.push(
+    ...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base: base ?? undefined, maxParams: config.MAX_PARAMS } as never),
+  );
+  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+}

@@ -1,0 +1,126 @@
+import { BUILTINS, DatasetCache, applyView, decodeDataset, encodeDataset, loadBuiltin, type Dataset } from '../data/index.js';
+import { invalid, notFound, tooLarge } from '../errors.js';
+import type { DatasetRef } from '../schemas/job-spec.js';
+import type { DatasetSummary } from '../schemas/dataset.js';
+import type { Db } from '../storage/prisma.js';
+import type { SpecProblem } from '../training/types.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (id: string) => UUID.test(id);
+
+type DatasetRow = { id: string; name: string; samples: number; featureShape: number[]; classes: number; labelNames: unknown; createdAt: Date };
+
+export function toDatasetSummary(row: DatasetRow): DatasetSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    samples: row.samples,
+    featureShape: row.featureShape,
+    classes: row.classes,
+    labelNames: (row.labelNames as string[] | null) ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** Stores a parsed dataset compactly (float32/int32 bytes, not a row per sample). */
+export async function saveDataset(
+  db: Db,
+  ds: Dataset,
+  meta: { name: string; labelNames?: string[] | null; maxSamples: number },
+): Promise<DatasetSummary> {
+  if (ds.samples > meta.maxSamples) {
+    throw tooLarge(`the dataset has ${ds.samples} samples; the limit is ${meta.maxSamples} (MAX_DATASET_SAMPLES)`, [
+      { path: '/features', message: `at most ${meta.maxSamples} samples` },
+    ]);
+  }
+  const encoded = encodeDataset(ds);
+  const row = await db.dataset.create({
+    data: {
+      name: meta.name,
+      samples: ds.samples,
+      featureShape: ds.featureShape,
+      classes: ds.classes,
+      labelNames: meta.labelNames ?? undefined,
+      features: new Uint8Array(encoded.features),
+      labels: encoded.labels ? new Uint8Array(encoded.labels) : null,
+      sizeBytes: encoded.features.byteLength + (encoded.labels?.byteLength ?? 0),
+    },
+    select: { id: true, name: true, samples: true, featureShape: true, classes: true, labelNames: true, createdAt: true },
+  });
+  return toDatasetSummary(row);
+}
+
+export async function getDatasetSummary(db: Db, id: string): Promise<DatasetSummary> {
+  if (!isUuid(id)) throw notFound('Dataset', id);
+  const row = await db.dataset.findUnique({
+    where: { id },
+    select: { id: true, name: true, samples: true, featureShape: true, classes: true, labelNames: true, createdAt: true },
+  });
+  if (!row) throw notFound('Dataset', id);
+  return toDatasetSummary(row);
+}
+
+/** What a spec check needs to know about a referenced dataset, without loading its samples. */
+export interface DatasetShape {
+  featureShape: number[];
+  classes: number;
+  samples: number;
+  labeled: boolean;
+}
+
+/**
+ * The shape of the data a reference points at, after its view, or a list of problems
+ * (unknown id, class not present) with paths under `path`.
+ */
+export async function describeDatasetRef(db: Db, ref: DatasetRef, path: string): Promise<{ shape?: DatasetShape; problems: SpecProblem[] }> {
+  const problems: SpecProblem[] = [];
+  if ((ref.id === undefined) === (ref.builtin === undefined)) {
+    problems.push({ path, message: 'give exactly one of `id` (an uploaded dataset) or `builtin` ("fashion-mnist" or "mnist")' });
+    return { problems };
+  }
+  let base: DatasetShape;
+  if (ref.builtin) {
+    const info = BUILTINS[ref.builtin];
+    base = { featureShape: [...info.featureShape], classes: info.classes, samples: info.samples[ref.split ?? 'train'], labeled: true };
+  } else {
+    const id = ref.id as string;
+    const row = isUuid(id) ? await db.dataset.findUnique({ where: { id }, select: { featureShape: true, classes: true, samples: true } }) : null;
+    if (!row) {
+      problems.push({ path: `${path}/id`, message: `no dataset with id ${id}; upload one with POST /datasets` });
+      return { problems };
+    }
+    base = { featureShape: row.featureShape, classes: row.classes, samples: row.samples, labeled: row.classes > 0 };
+  }
+  if (ref.classes) {
+    if (!base.labeled) problems.push({ path: `${path}/classes`, message: 'the dataset has no labels to select classes from' });
+    ref.classes.forEach((c, i) => {
+      if (c >= base.classes) problems.push({ path: `${path}/classes/${i}`, message: `class ${c} is not in the dataset (classes 0..${base.classes - 1})` });
+    });
+    base = { ...base, classes: ref.classes.length };
+  }
+  if (ref.limit !== undefined) base = { ...base, samples: Math.min(base.samples, ref.limit) };
+  return { shape: base, problems };
+}
+
+/** Loads the samples a reference points at (view applied), through the worker's cache. */
+export async function loadDatasetRef(
+  db: Db,
+  ref: DatasetRef,
+  opts: { cache: DatasetCache; datasetsDir: string; verifyChecksums: boolean },
+  path = '/dataset',
+): Promise<Dataset> {
+  const sourceKey = ref.builtin ? `builtin:${ref.builtin}:${ref.split ?? 'train'}` : `upload:${ref.id}`;
+  const source = await opts.cache.get(sourceKey, async () => {
+    if (ref.builtin) return loadBuiltin(ref.builtin, ref.split ?? 'train', { datasetsDir: opts.datasetsDir, verifyChecksums: opts.verifyChecksums });
+    const row = await db.dataset.findUnique({ where: { id: ref.id as string } });
+    if (!row) throw invalid(`dataset ${ref.id} no longer exists`, [{ path: `${path}/id`, message: 'unknown dataset' }]);
+    return decodeDataset({
+      features: Buffer.from(row.features),
+      labels: row.labels ? Buffer.from(row.labels) : null,
+      featureShape: row.featureShape,
+      samples: row.samples,
+      classes: row.classes,
+    });
+  });
+  return applyView(source, { classes: ref.classes, limit: ref.limit, seed: ref.seed }, path);
+}

@@ -1,0 +1,72 @@
+import type { TrainQueue } from '../jobs/queue.js';
+import type { Db } from '../storage/prisma.js';
+import { toEpochRow } from './jobs.js';
+
+export interface JobEvent {
+  /** Present on durable events (status, epoch): a client resumes after it with Last-Event-ID. */
+  id?: number;
+  event: 'status' | 'epoch' | 'progress';
+  data: unknown;
+}
+
+const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * The events of a job as a stream, read from PostgreSQL (the source of truth) so any API
+ * instance can serve any job and a late client first gets what already happened.
+ * Durable events are numbered by their place in the job's life: 0 `queued`, 1 `running`,
+ * 1 + k the k-th epoch, and the final status after the last epoch. Progress events are
+ * transient (no id), read from the queue at most once a second.
+ */
+export async function* jobEvents(
+  deps: { db: Db; queue: TrainQueue },
+  id: string,
+  opts: { after: number; pollMs?: number; signal: AbortSignal },
+): AsyncGenerator<JobEvent> {
+  const pollMs = opts.pollMs ?? 500;
+  let next = opts.after + 1;
+  let lastProgress = '';
+  let lastProgressAt = 0;
+  while (!opts.signal.aborted) {
+    const run = await deps.db.run.findUnique({
+      where: { id },
+      select: { status: true, startedAt: true, error: true, epochs: { where: { epoch: { gte: Math.max(1, next - 1) } }, orderBy: { epoch: 'asc' } } },
+    });
+    if (!run) return;
+    if (next <= 0) {
+      yield { id: 0, event: 'status', data: { status: 'queued' } };
+      next = 1;
+    }
+    if (next === 1 && run.startedAt) {
+      yield { id: 1, event: 'status', data: { status: 'running' } };
+      next = 2;
+    }
+    for (const row of run.epochs) {
+      if (row.epoch + 1 < next) continue;
+      yield { id: row.epoch + 1, event: 'epoch', data: toEpochRow(row) };
+      next = row.epoch + 2;
+    }
+    if (ENDED.has(run.status)) {
+      // A job cancelled while queued never ran: its final status follows `queued` directly.
+      if (next === 1) next = 2;
+      yield { id: next, event: 'status', data: { status: run.status, error: run.error } };
+      return;
+    }
+    if (run.status === 'running' && Date.now() - lastProgressAt >= 1000) {
+      lastProgressAt = Date.now();
+      const progress = (await deps.queue.getJob(id).catch(() => undefined))?.progress;
+      const text = JSON.stringify(progress ?? null);
+      if (progress && typeof progress === 'object' && text !== lastProgress) {
+        lastProgress = text;
+        yield { event: 'progress', data: progress };
+      }
+    }
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, pollMs);
+      opts.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve(null);
+      }, { once: true });
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import type { Config } from '../config.js';
+import { conflict, notFound, unavailable } from '../errors.js';
+import type { TrainQueue } from '../jobs/queue.js';
+import type { Job, JobStatus } from '../schemas/job.js';
+import type { JobSpec } from '../schemas/job-spec.js';
+import type { Db } from '../storage/prisma.js';
+import { SpecError, type SpecProblem, type TrainingWarning } from '../training/types.js';
+import { checkJobSpec } from './check-job.js';
+import { isUuid } from './datasets.js';
+
+/** How long POST /jobs waits for the queue before answering 503 (the queue being down). */
+const ENQUEUE_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Accepts a job: checks what the schema cannot (datasets, shapes, base model, limits),
+ * records the run as `queued`, then enqueues it with `jobId = runId`. If the queue cannot take
+ * it, the run is removed again and the caller gets a 503: no job is left stuck in `queued`.
+ */
+export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Config }, spec: JobSpec): Promise<{ id: string; status: 'queued' }> {
+  const { problems, warnings } = await checkJobSpec(deps.db, deps.config, spec);
+  if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
+
+  const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[] } });
+  try {
+    await withTimeout(deps.queue.add('train', { runId: run.id }, { jobId: run.id, removeOnComplete: 1000, removeOnFail: 1000 }), ENQUEUE_TIMEOUT_MS, 'the queue');
+  } catch (err) {
+    await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
+    throw unavailable('the job queue', err);
+  }
+  return { id: run.id, status: 'queued' };
+}
+
+/**
+ * Cancels a job. A queued one ends at once as `cancelled` (and leaves the queue); a running one
+ * gets `cancelRequested`, which its worker reads between batches wherever it runs, and ends as
+ * `cancelled` with the epochs already done kept. An ended job answers 409.
+ */
+export async function cancelJob(deps: { db: Db; queue: TrainQueue }, id: string): Promise<{ id: string; status: JobStatus }> {
+  if (!isUuid(id)) throw notFound('Job', id);
+  const now = new Date();
+  const queued = await deps.db.run.updateMany({ where: { id, status: 'queued' }, data: { status: 'cancelled', cancelRequested: true, finishedAt: now } });
+  if (queued.count === 1) {
+    // Best effort: a worker that picks it up anyway sees `cancelled` and skips it.
+    await deps.queue.remove(id).catch(() => 0);
+    return { id, status: 'cancelled' };
+  }
+  const running = await deps.db.run.updateMany({ where: { id, status: 'running' }, data: { cancelRequested: true } });
+  if (running.count === 1) return { id, status: 'running' };
+  const run = await deps.db.run.findUnique({ where: { id }, select: { status: true } });
+  if (!run) throw notFound('Job', id);
+  throw conflict(`job ${id} has already ended (${run.status}); only queued or running jobs can be cancelled`);
+}
+
+const jobInclude = {
+  epochs: { orderBy: { epoch: 'desc' as const }, take: 1 },
+  model: { select: { id: true } },
+};
+
+type RunWithLast = NonNullable<Awaited<ReturnType<Db['run']['findUnique']>>> & {
+  epochs: Array<{ epoch: number; phase: string; loss: number; accuracy: number | null; valLoss: number | null; valAccuracy: number | null; durationMs: number }>;
+  model: { id: string } | null;
+};
+
+export function toEpochRow(m: RunWithLast['epochs'][number]) {
+  return {
+    epoch: m.epoch,
+    phase: m.phase as 'train' | 'fine_tune',
+    loss: m.loss,
+    accuracy: m.accuracy,
+    val_loss: m.valLoss,
+    val_accuracy: m.valAccuracy,
+    durationMs: m.durationMs,
+  };
+}
+
+function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = false): Job {
+  const last = run.epochs[0];
+  return {
+    id: run.id,
+    name: run.name,
+    status: run.status,
+    backend: run.backend,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: run.startedAt?.toISOString() ?? null,
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    error: run.error,
+    modelId: run.model?.id ?? null,
+    metrics: last ? toEpochRow(last) : null,
+    evaluation: (run.evaluation as Job['evaluation']) ?? null,
+    warnings: [...(run.warnings as unknown as TrainingWarning[]), ...(run.diagnosticWarnings as unknown as TrainingWarning[])] as Job['warnings'],
+    attempts: run.attempts,
+    progress,
+    ...(withSpec ? { spec: run.spec } : {}),
+  };
+}
+
+export async function getJob(deps: { db: Db; queue: TrainQueue }, id: string): Promise<Job> {
+  if (!isUuid(id)) throw notFound('Job', id);
+  const run = (await deps.db.run.findUnique({ where: { id }, include: jobInclude })) as RunWithLast | null;
+  if (!run) throw notFound('Job', id);
+  let progress: Job['progress'] = null;
+  if (run.status === 'running') {
+    const queued = await deps.queue.getJob(id).catch(() => undefined);
+    const p = queued?.progress;
+    if (p && typeof p === 'object' && 'batch' in p) progress = p as Job['progress'];
+  }
+  return toJob(run, progress, true);
+}
+
+/** Newest first, keyset-paginated on (createdAt, id) so pages stay stable while jobs arrive. */
+export async function listJobs(db: Db, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+  const limit = query.limit ?? 20;
+  const after = decodeCursor(query.cursor);
+  const runs = (await db.run.findMany({
+    where: {
+      ...(query.status ? { status: query.status } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+    include: jobInclude,
+  })) as RunWithLast[];
+  const page = runs.slice(0, limit);
+  const next = runs.length > limit ? page[page.length - 1] : null;
+  return { items: page.map((r) => toJob(r)), nextCursor: next ? encodeCursor(next.createdAt, next.id) : null };
+}
+
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | null {
+  if (!cursor) return null;
+  try {
+    const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(iso);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt, id };
+  } catch {
+    const problem: SpecProblem = { path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' };
+    throw new SpecError('invalid cursor', [problem]);
+  }
+}
+
+export async function getMetrics(db: Db, id: string) {
+  if (!isUuid(id)) throw notFound('Job', id);
+  const run = await db.run.findUnique({ where: { id }, select: { id: true, epochs: { orderBy: { epoch: 'asc' } } } });
+  if (!run) throw notFound('Job', id);
+  return { epochs: run.epochs.map(toEpochRow) };
+}
+
+export async function getDiagnostics(db: Db, id: string) {
+  if (!isUuid(id)) throw notFound('Job', id);
+  const run = await db.run.findUnique({ where: { id }, select: { diagnosticWarnings: true, diagnostics: { orderBy: { epoch: 'asc' } } } });
+  if (!run) throw notFound('Job', id);
+  return {
+    epochs: run.diagnostics.map((d) => ({ epoch: d.epoch, layers: d.layers as never })),
+    warnings: run.diagnosticWarnings as never,
+  };
+}

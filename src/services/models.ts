@@ -1,0 +1,143 @@
+import { notFound } from '../errors.js';
+import type { Db } from '../storage/prisma.js';
+import type { ModelSummary } from '../training/types.js';
+import { decodeCursor, encodeCursor } from './jobs.js';
+import { isUuid } from './datasets.js';
+
+type ModelRow = {
+  id: string;
+  jobId: string | null;
+  name: string | null;
+  version: number | null;
+  createdAt: Date;
+  source: string;
+  summary: unknown;
+  modelJson: unknown;
+  baseModelId: string | null;
+  reusedLayers: string[];
+};
+
+const infoSelect = {
+  id: true, jobId: true, name: true, version: true, createdAt: true, source: true, summary: true, modelJson: true, baseModelId: true, reusedLayers: true,
+} as const;
+
+/** The input shape (without the batch dimension) recorded in a layers-format model.json. */
+export function inputShapeOf(modelJson: unknown): number[] {
+  const topology = (modelJson as { modelTopology?: Record<string, any> }).modelTopology ?? {};
+  const config = topology.model_config?.config ?? topology.config ?? {};
+  const layers: any[] = Array.isArray(config) ? config : (config.layers ?? []);
+  for (const layer of layers) {
+    const shape = layer?.config?.batch_input_shape ?? layer?.config?.batchInputShape;
+    if (Array.isArray(shape)) return shape.slice(1);
+  }
+  const inputs = config.input_layers ? layers.find((l) => l.class_name === 'InputLayer') : undefined;
+  const shape = inputs?.config?.batch_input_shape;
+  return Array.isArray(shape) ? shape.slice(1) : [];
+}
+
+export function toModelInfo(row: ModelRow) {
+  return {
+    id: row.id,
+    jobId: row.jobId,
+    name: row.name,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    source: row.source,
+    summary: row.summary as ModelSummary,
+    inputShape: inputShapeOf(row.modelJson),
+    lineage: { baseModelId: row.baseModelId, reusedLayers: row.reusedLayers },
+  };
+}
+
+export async function getModel(db: Db, id: string) {
+  if (!isUuid(id)) throw notFound('Model', id);
+  const row = await db.model.findUnique({ where: { id }, select: infoSelect });
+  if (!row) throw notFound('Model', id);
+  return toModelInfo(row);
+}
+
+/** What a transfer-learning spec check needs to know about its base model. */
+export async function baseModelInfo(db: Db, id: string) {
+  const row = await db.model.findUnique({ where: { id }, select: { summary: true, modelJson: true } });
+  if (!row) return null;
+  const summary = row.summary as unknown as ModelSummary;
+  const last = summary.layers[summary.layers.length - 1];
+  return {
+    inputShape: inputShapeOf(row.modelJson),
+    outputShape: last?.outputShape ?? [],
+    layerNames: summary.layers.map((l) => l.name),
+    layerCount: summary.layers.length,
+  };
+}
+
+export async function listModels(db: Db, query: { name?: string; limit?: number; cursor?: string }) {
+  const limit = query.limit ?? 20;
+  const after = decodeCursor(query.cursor);
+  const rows = await db.model.findMany({
+    where: {
+      ...(query.name ? { name: query.name } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: query.name ? [{ version: 'desc' }, { id: 'desc' }] : [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+    select: infoSelect,
+  });
+  const page = rows.slice(0, limit);
+  const next = rows.length > limit ? page[page.length - 1] : null;
+  return { items: page.map(toModelInfo), nextCursor: next ? encodeCursor(next.createdAt, next.id) : null };
+}
+
+/** The stored artifact: model.json (its manifest names `weights.bin`) and the weight bytes. */
+export async function getArtifact(db: Db, id: string) {
+  if (!isUuid(id)) throw notFound('Model', id);
+  const row = await db.model.findUnique({ where: { id }, select: { modelJson: true, weights: true, preprocessing: true } });
+  if (!row) throw notFound('Model', id);
+  return { modelJson: row.modelJson as Record<string, unknown>, weights: row.weights, preprocessing: row.preprocessing };
+}
+
+/**
+ * Stores a model, registering it as the next version of `name` when one is given. The version
+ * is taken inside a transaction with a retry, so two jobs finishing together get 1 and 2.
+ */
+export async function storeModel(
+  db: Db,
+  data: {
+    jobId: string | null;
+    name?: string | null;
+    summary: ModelSummary;
+    modelJson: Record<string, unknown>;
+    weights: Uint8Array;
+    preprocessing?: unknown;
+    baseModelId?: string | null;
+    reusedLayers?: string[];
+    source: 'trained' | 'imported';
+  },
+): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const version = data.name
+        ? ((await db.model.aggregate({ where: { name: data.name }, _max: { version: true } }))._max.version ?? 0) + 1
+        : null;
+      const row = await db.model.create({
+        data: {
+          jobId: data.jobId,
+          name: data.name ?? null,
+          version,
+          summary: data.summary as object,
+          modelJson: data.modelJson as object,
+          weights: new Uint8Array(data.weights),
+          preprocessing: (data.preprocessing as object) ?? undefined,
+          baseModelId: data.baseModelId ?? null,
+          reusedLayers: data.reusedLayers ?? [],
+          source: data.source,
+        },
+        select: { id: true },
+      });
+      return row.id;
+    } catch (err) {
+      // P2002: unique (name, version) taken by a concurrent registration; take the next one.
+      if ((err as { code?: string }).code === 'P2002' && data.name && attempt < 5) continue;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Picks the TensorFlow.js backend the worker trains on.
+ *
+ * The native bindings are optional dependencies: they are often missing (no prebuilt binary for the
+ * platform), so every attempt is guarded and the next backend is tried. Nothing is logged; the caller
+ * reports what it got.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** What the operator asked for (`TF_BACKEND`): `auto` takes the fastest one that loads. */
+export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+// Package names live in variables so TypeScript does not try to resolve modules that may not be installed.
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
+
+/** Which native package won, remembered for `describeBackend`. */
+let nativePackage: string | null = null;
+
+async function tryNative(): Promise<boolean> {
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      await import(pkg);
+      if (await tf.setBackend('tensorflow')) {
+        nativePackage = pkg;
+        return true;
+      }
+    } catch {
+      // Not installed, or its shared library failed to load (no CUDA, wrong glibc): try the next one.
+    }
+  }
+  return false;
+}
+
+async function tryWasm(): Promise<boolean> {
+  try {
+    await import(WASM_PACKAGE);
+    // setBackend resolves false (rather than throwing) when the module fails to initialise.
+    return await tf.setBackend('wasm');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Activates a backend and returns its tfjs name (`tensorflow`, `wasm` or `cpu`).
+ * `auto` tries tfjs-node-gpu, tfjs-node, wasm, then cpu; `tensorflow` and `wasm` throw when they cannot load.
+ */
+export async function initBackend(preference: BackendPreference): Promise<string> {
+  switch (preference) {
+    case 'tensorflow':
+      if (!(await tryNative())) {
+        throw new Error('TF_BACKEND=tensorflow, but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded');
+      }
+      break;
+    case 'wasm':
+      if (!(await tryWasm())) throw new Error('TF_BACKEND=wasm, but @tensorflow/tfjs-backend-wasm could not be initialised');
+      break;
+    case 'cpu':
+      await tf.setBackend('cpu');
+      break;
+    case 'auto':
+      if (!(await tryNative()) && !(await tryWasm())) await tf.setBackend('cpu');
+      break;
+  }
+  await tf.ready();
+  return tf.getBackend();
+}
+
+/** A human-readable description of the active backend, e.g. `tensorflow (tfjs-node-gpu)`, `wasm (simd, threads)`, `cpu`. */
+export async function describeBackend(): Promise<string> {
+  const name = tf.getBackend();
+  if (name === 'tensorflow' && nativePackage) return `tensorflow (${nativePackage.replace('@tensorflow/', '')})`;
+  if (name === 'wasm') {
+    // Both flags are probed by the wasm backend itself when it initialises.
+    const features: string[] = [];
+    if (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) features.push('simd');
+    if (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) features.push('threads');
+    return features.length > 0 ? `wasm (${features.join(', ')})` : 'wasm';
+  }
+  return name;
+}

@@ -1,0 +1,252 @@
+/**
+ * Runs one training job end to end on in-memory datasets: preprocessing, model building
+ * (optionally on a base model), the `train` and `fine_tune` phases with diagnostics,
+ * evaluation and serialization. Pure with respect to the service: no queue, database or
+ * HTTP, only plain values and callbacks; every tensor it makes is disposed before it returns.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { JobSpec } from '../schemas/job-spec.js';
+import type { Dataset } from '../data/types.js';
+import { splitValidation } from '../data/split.js';
+import { fitStandardizer, standardizeDataset } from '../data/standardize.js';
+import { buildModel } from './build-model.js';
+import { serializeModel, deserializeModel } from './artifact.js';
+import { prepareBaseLayers, setFrozen } from './transfer.js';
+import { summarizeModel } from './summary.js';
+import { tfjsLoss, tfjsMetrics, type LossName } from './losses.js';
+import { createOptimizer } from './optimizers.js';
+import { evaluateModel, trainPhase, type TrainHooks } from './train.js';
+import { DEFAULT_PROBE_SIZE, GradientProbe } from './diagnostics.js';
+import { diagnoseEpoch, WarningLog } from './diagnostic-warnings.js';
+import { checkSelfNormalization } from './selu-check.js';
+import {
+  SpecError,
+  type BatchProgress,
+  type EpochDiagnostics,
+  type EpochMetrics,
+  type ModelArtifact,
+  type ModelSummary,
+  type Preprocessing,
+  type TrainingWarning,
+} from './types.js';
+
+/** Callbacks from a job to the worker. */
+export interface JobHooks {
+  onEpoch(row: EpochMetrics): Promise<void> | void;
+  onProgress?(p: BatchProgress): void;
+  /**
+   * Each epoch's diagnostics, with the warnings first raised in that epoch (each kind+layer is
+   * raised once per job; the spec-level `self_normalization` warnings come with the first call).
+   */
+  onDiagnostics?(d: EpochDiagnostics, warnings: TrainingWarning[]): Promise<void> | void;
+  /** Polled after every batch; keep it cheap. */
+  shouldStop?(): boolean | Promise<boolean>;
+}
+
+/** Arguments of {@link runTrainingJob}. */
+export interface RunJobArgs {
+  spec: JobSpec;
+  /** The resolved datasets: `validation` is `spec.validation.dataset` when the spec names one. */
+  data: { train: Dataset; validation?: Dataset; evaluate?: Dataset };
+  /** The stored model named by `spec.base.modelId`. */
+  base?: ModelArtifact;
+  hooks: JobHooks;
+}
+
+/** The outcome of a job that did not fail. */
+export interface RunJobResult {
+  status: 'succeeded' | 'cancelled';
+  /** The trained model (for a cancelled job, as it was when it stopped). */
+  artifact: ModelArtifact;
+  summary: ModelSummary;
+  evaluation: { loss: number; accuracy: number | null } | null;
+  warnings: TrainingWarning[];
+  /** Completed epochs over both phases. */
+  epochsRun: number;
+}
+
+/**
+ * Trains the job `spec` describes. Throws `TrainingDivergedError` when the loss becomes
+ * NaN/Infinity, `SpecError` for data the spec cannot use (e.g. labels beyond the output units).
+ * Cancellation (`hooks.shouldStop`) is not an error: the result has status `cancelled`.
+ */
+export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
+  const { spec, hooks } = args;
+  const prepared = prepareData(spec, args.data);
+  const tensors: tf.Tensor[] = [];
+  const optimizers: tf.Optimizer[] = [];
+  let model: tf.LayersModel | null = null;
+  let probe: GradientProbe | null = null;
+  try {
+    const built = await build(spec, prepared.train.featureShape, args.base);
+    model = built.model;
+    const m = model;
+    const loss = tfjsLoss(spec.compile.loss as LossName);
+    const metrics = tfjsMetrics(spec.compile.metrics ?? []);
+    const compile = (optimizerSpec: JobSpec['compile']['optimizer']) => {
+      const optimizer = createOptimizer(optimizerSpec);
+      optimizers.push(optimizer);
+      m.compile({ optimizer, loss, metrics });
+    };
+    compile(spec.compile.optimizer);
+
+    const outputShape = outputShapeOf(m);
+    const toTensors = (ds: Dataset, path: string) => {
+      const x = tf.tensor(ds.features, [ds.samples, ...ds.featureShape]);
+      tensors.push(x);
+      const y = labelTensor(spec, ds, x, outputShape, path);
+      tensors.push(y);
+      return { x, y };
+    };
+    const train = toTensors(prepared.train, '/dataset');
+    const validation = prepared.validation ? toTensors(prepared.validation, '/validation') : undefined;
+
+    const log = new WarningLog();
+    let pending = log.add(checkSelfNormalization(spec));
+    const batchSize = spec.fit.batchSize ?? 32;
+    const steps = Math.ceil(prepared.train.samples / batchSize);
+    if (spec.diagnostics?.enabled !== false) {
+      probe = new GradientProbe(m, train.x, train.y, probeSizeFor(spec, prepared.train.samples));
+      probe.snapshot();
+    }
+    const p = probe;
+    const phaseHooks: TrainHooks = {
+      onEpoch: (row) => hooks.onEpoch(row),
+      onProgress: hooks.onProgress ? (progress) => hooks.onProgress?.(progress) : undefined,
+      shouldStop: hooks.shouldStop ? () => hooks.shouldStop!() : undefined,
+      onEpochEnd: async (epoch) => {
+        const result = p?.measure(epoch, steps);
+        if (!result) return;
+        const fresh = [...pending, ...log.add(diagnoseEpoch(result.diagnostics, result.details))];
+        pending = [];
+        await hooks.onDiagnostics?.(result.diagnostics, fresh);
+      },
+    };
+    const common = {
+      model: m,
+      x: train.x,
+      y: train.y,
+      validation,
+      batchSize,
+      shuffle: spec.fit.shuffle ?? true,
+      seed: spec.fit.seed,
+      hooks: phaseHooks,
+      earlyStopping: spec.fit.earlyStopping,
+    };
+
+    const first = await trainPhase({ ...common, epochs: spec.fit.epochs, phase: 'train', epochOffset: 0 });
+    let epochsRun = first.epochsRun;
+    let cancelled = first.stopped === 'cancelled';
+    if (!cancelled && spec.fineTune) {
+      const unfreeze = spec.fineTune.unfreeze;
+      setFrozen(unfreeze ? built.reused.slice(-unfreeze) : built.reused, false);
+      // As Keras: a change of `trainable` reaches training only through a new compile.
+      compile(spec.fineTune.optimizer ?? spec.compile.optimizer);
+      const second = await trainPhase({ ...common, epochs: spec.fineTune.epochs, phase: 'fine_tune', epochOffset: epochsRun });
+      epochsRun += second.epochsRun;
+      cancelled = second.stopped === 'cancelled';
+    }
+
+    let evaluation: RunJobResult['evaluation'] = null;
+    if (!cancelled && prepared.evaluate) {
+      const ev = toTensors(prepared.evaluate, '/evaluate/dataset');
+      evaluation = await evaluateModel(m, ev.x, ev.y);
+    }
+    return {
+      status: cancelled ? 'cancelled' : 'succeeded',
+      artifact: await serializeModel(m, prepared.preprocessing),
+      summary: summarizeModel(m),
+      evaluation,
+      warnings: log.all(),
+      epochsRun,
+    };
+  } finally {
+    probe?.dispose();
+    tf.dispose(tensors);
+    for (const o of optimizers) o.dispose();
+    model?.dispose();
+  }
+}
+
+/**
+ * The probe batch size: the spec's `probeSize`, else 256 capped at 5% of the training samples
+ * (at least 32). One probe pass costs about as much as probeSize/batchSize training steps, so
+ * an uncapped 256 would be ~13% of an epoch on a 2,000-sample dataset; capped it stays ~5%.
+ */
+export function probeSizeFor(spec: JobSpec, trainSamples: number): number {
+  return spec.diagnostics?.probeSize ?? Math.min(DEFAULT_PROBE_SIZE, Math.max(32, Math.floor(trainSamples * 0.05)));
+}
+
+/** The datasets after validation split and standardization, and the preprocessing to save. */
+function prepareData(spec: JobSpec, data: RunJobArgs['data']) {
+  let train = data.train;
+  let validation = data.validation;
+  let evaluate = data.evaluate;
+  // Keras's validation_split: the last fraction of the samples, before any shuffling.
+  if (!validation && spec.validation?.split != null) ({ train, validation } = splitValidation(train, spec.validation.split));
+  const preprocessing: Preprocessing = { featureShape: [...train.featureShape] };
+  if (spec.dataset.standardize) {
+    // Statistics from the training part only, so validation and evaluation stay unseen data.
+    const stats = fitStandardizer(train);
+    train = standardizeDataset(train, stats);
+    if (validation) validation = standardizeDataset(validation, stats);
+    if (evaluate) evaluate = standardizeDataset(evaluate, stats);
+    preprocessing.standardize = stats;
+  }
+  return { train, validation, evaluate, preprocessing };
+}
+
+/** Builds the model, on the base's reused layers when the spec has `base`. */
+async function build(spec: JobSpec, inputShape: number[], base: ModelArtifact | undefined): Promise<{ model: tf.LayersModel; reused: tf.layers.Layer[] }> {
+  if (!spec.base) return { model: buildModel(spec.model.layers, { inputShape, seed: spec.fit.seed }), reused: [] };
+  if (!base) throw new SpecError(`Base model ${spec.base.modelId} was not provided`, [{ path: '/base/modelId', message: 'unknown model' }]);
+  const { model: baseModel } = await deserializeModel(base);
+  try {
+    const { layers } = await prepareBaseLayers(baseModel, spec.base);
+    try {
+      return { model: buildModel(spec.model.layers, { inputShape, seed: spec.fit.seed, base: layers }), reused: layers };
+    } catch (err) {
+      for (const layer of layers) layer.dispose();
+      throw err;
+    }
+  } finally {
+    // The reused layers are copies, so the loaded base can go.
+    baseModel.dispose();
+  }
+}
+
+function outputShapeOf(model: tf.LayersModel): number[] {
+  const shape = model.outputs[0].shape;
+  return shape.slice(1).map((d) => d ?? 1);
+}
+
+/**
+ * The targets for a dataset: the inputs for an autoencoder; for classification, float class
+ * indices [n, 1] (sparse categorical and binary crossentropy), or one-hot rows (categorical
+ * crossentropy, and mse/mae on a multi-unit output).
+ */
+function labelTensor(spec: JobSpec, ds: Dataset, x: tf.Tensor, outputShape: number[], path: string): tf.Tensor {
+  const outputSize = outputShape.reduce((a, b) => a * b, 1);
+  if (spec.task === 'autoencoder') {
+    if (outputSize !== x.size / Math.max(1, ds.samples)) {
+      throw new SpecError(`An autoencoder's output must have as many values as its input (${x.size / Math.max(1, ds.samples)}), not ${outputSize}`, [
+        { path: '/model/layers', message: 'output size differs from the input size' },
+      ]);
+    }
+    return tf.reshape(x, [ds.samples, ...outputShape]);
+  }
+  if (!ds.labels) throw new SpecError('The dataset has no labels', [{ path, message: 'a classification dataset needs labels' }]);
+  const labels = ds.labels;
+  const units = outputShape[outputShape.length - 1];
+  const loss = spec.compile.loss;
+  const oneHot = loss === 'categorical_crossentropy' || (loss !== 'sparse_categorical_crossentropy' && loss !== 'binary_crossentropy' && units > 1);
+  const limit = units === 1 ? 2 : units;
+  const tooBig = labels.find((l) => l >= limit || l < 0);
+  if (tooBig !== undefined) {
+    throw new SpecError(`Label ${tooBig} does not fit the output layer's ${units} unit(s)`, [
+      { path: '/model/layers', message: `the output layer needs ${Math.max(...labels) + 1} units for these labels` },
+    ]);
+  }
+  if (oneHot) return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), units), 'float32'));
+  return tf.tensor2d(Float32Array.from(labels), [ds.samples, 1]);
+}

@@ -1,0 +1,38 @@
+/**
+ * BullMQ sandboxed processor: runs in its own process (forked by the worker), so training,
+ * which blocks the event loop, never delays the worker's lock renewals. Thin by design:
+ * it only wires the process-wide context and calls executeRun.
+ */
+import type { SandboxedJob } from 'bullmq';
+import { loadConfig } from '../src/config.js';
+import { DatasetCache } from '../src/data/index.js';
+import type { TrainJobData } from '../src/jobs/queue.js';
+import { createPrisma } from '../src/storage/prisma.js';
+import { initBackend } from '../src/training/backend.js';
+import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
+
+let context: Promise<Omit<WorkerContext, 'reportProgress'>> | undefined;
+
+/** One database client, dataset cache and tfjs backend per child process, kept across jobs. */
+function processContext() {
+  context ??= (async () => {
+    const config = loadConfig();
+    if (!config.DATABASE_URL) throw new Error('the training process needs DATABASE_URL (set by the worker that forked it)');
+    const backend = await initBackend(config.TFJS_BACKEND);
+    return {
+      db: createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA),
+      cache: new DatasetCache(config.DATASET_CACHE_MB * 1024 * 1024),
+      backend,
+      datasetsDir: config.DATASETS_DIR,
+      verifyChecksums: config.DATASETS_VERIFY,
+      jobTimeoutMs: config.JOB_TIMEOUT_S * 1000,
+    };
+  })();
+  return context;
+}
+
+export default async function trainProcessor(job: SandboxedJob<TrainJobData>) {
+  const ctx = await processContext();
+  const outcome = await executeRun({ ...ctx, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId);
+  return { outcome };
+}
