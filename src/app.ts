@@ -37,6 +37,8 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
         // Lets a `type`-tagged union (layers, optimizers) report the errors of the branch it names.
         discriminator: true,
         allErrors: false,
+        // Errors carry their schema, so a message can list what is allowed.
+        verbose: true,
       },
     },
     ...opts,

@@ -8,6 +8,13 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** Present with Ajv's `verbose` option. */
+  parentSchema?: { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> };
+}
+
+/** The tags a discriminated union accepts, read from its branches. */
+function allowedTags(error: AjvError, tag: string): string[] {
+  return (error.parentSchema?.oneOf ?? []).map((branch) => String(branch.properties?.[tag]?.const)).filter((t) => t !== 'undefined');
 }
 
 /** Turns one Ajv error into `{ path, message }` that names the field and what is allowed. */
@@ -23,10 +30,14 @@ export function describeAjvError(error: AjvError, part: string): { path: string;
     return { path: `${prefix}${error.instancePath}/${prop}`, message: 'is required' };
   }
   if (keyword === 'discriminator' && params.error === 'mapping') {
-    return { path: `${prefix}${error.instancePath}/${String(params.tag)}`, message: `unknown ${String(params.tag)}: ${error.message ?? ''}` };
+    const tag = String(params.tag);
+    const allowed = allowedTags(error, tag);
+    const value = JSON.stringify(params.tagValue);
+    return { path: `${prefix}${error.instancePath}/${tag}`, message: `unknown ${tag} ${value}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}` };
   }
-  if (keyword === 'enum' || keyword === 'const' || keyword === 'anyOf') {
-    return { path: `${prefix}${error.instancePath}`, message: `${error.message ?? 'is not allowed'}` };
+  if (keyword === 'enum') {
+    const allowed = (params.allowedValues as unknown[] | undefined) ?? [];
+    return { path: `${prefix}${error.instancePath}`, message: `must be one of: ${allowed.join(', ')}` };
   }
   return { path: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
 }

@@ -25,8 +25,7 @@ export const IdParams = Type.Object({ id: Type.String({ description: 'The resour
  * one branch the `type` names instead of every branch's complaints.
  */
 export function TaggedUnion<T extends TSchema[]>(variants: [...T], options: Record<string, unknown> = {}) {
-  const union = Type.Union(variants);
-  return Type.Unsafe<Static<typeof union>>({
+  return Type.Unsafe<Static<ReturnType<typeof Type.Union<[...T]>>>>({
     ...options,
     type: 'object',
     required: ['type'],

@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createTrainQueue, type QueueSettings, type TrainQueue } from '../../src/jobs/queue.js';
+import { Predictor } from '../../src/services/predictor.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { createPrisma, type Db } from '../../src/storage/prisma.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const FIXTURE_DATASETS = path.join(ROOT, 'test/fixtures/datasets');
+
+/** The queue backends to run the integration suite on: PostgreSQL always, Redis when REDIS_URL is set. */
+export const QUEUE_BACKENDS: Array<{ name: 'postgres' | 'redis'; redisUrl?: string }> = [
+  { name: 'postgres' },
+  ...(process.env.REDIS_URL ? [{ name: 'redis' as const, redisUrl: process.env.REDIS_URL }] : []),
+];
+
+export interface Harness {
+  app: FastifyInstance;
+  baseUrl: string;
+  db: Db;
+  queue: TrainQueue;
+  config: Config;
+  env: Record<string, string>;
+  startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  close(): Promise<void>;
+}
+
+/**
+ * A complete, isolated service for one test file: its own PostgreSQL schema, its own queue
+ * name, the API in-process (listening on a free port, so real HTTP clients work) and real
+ * worker processes started on demand.
+ */
+export async function startHarness(opts: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+  const databaseUrl = inject('databaseUrl');
+  const id = randomUUID().slice(0, 8);
+  const schema = `test_${id}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: schema,
+    QUEUE_NAME: `test-${id}`,
+    DATASETS_DIR: FIXTURE_DATASETS,
+    // The fixtures are cut-down files, so they cannot match the published checksums.
+    DATASETS_VERIFY: 'false',
+    TFJS_BACKEND: 'auto',
+    LOG_LEVEL: 'warn',
+    // Empty means unset: a REDIS_URL in the test runner's own environment must not leak into
+    // a worker meant for the PostgreSQL queue.
+    REDIS_URL: opts.redisUrl ?? '',
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  await migrate({ url: databaseUrl, schema });
+  const db = createPrisma(databaseUrl, schema);
+  const settings: QueueSettings = { name: config.QUEUE_NAME, redisUrl: opts.redisUrl, databaseUrl, queueSchema: `${schema}_bullmq` };
+  const queue = createTrainQueue(settings);
+  const predictor = new Predictor(db);
+  const app = await buildApp({
+    config,
+    db,
+    queue,
+    queueBackend: opts.redisUrl ? 'redis' : 'postgres',
+    checkQueue: () => queue.getJobCounts('waiting'),
+    backend: { name: 'test' },
+    predictor,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const workers: ChildProcess[] = [];
+
+  return {
+    app,
+    baseUrl,
+    db,
+    queue,
+    config,
+    env,
+    async startWorker(extraEnv = {}) {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), 'worker'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout?.on('data', (d) => (output += d));
+      child.stderr?.on('data', (d) => (output += d));
+      child.on('exit', (code, signal) => {
+        if (code && code !== 0 && !signal) console.error(`worker exited with ${code}:\n${output.slice(-3000)}`);
+      });
+      workers.push(child);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 60_000);
+        const check = () => {
+          if (output.includes('worker taking jobs')) {
+            clearTimeout(timer);
+            resolve();
+          } else if (child.exitCode !== null) {
+            clearTimeout(timer);
+            reject(new Error(`worker exited:\n${output}`));
+          } else setTimeout(check, 100);
+        };
+        check();
+      });
+      return child;
+    },
+    async close() {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.exitCode !== null || w.signalCode !== null) return resolve();
+              w.once('exit', () => resolve());
+              w.kill('SIGTERM');
+              setTimeout(() => w.kill('SIGKILL'), 10_000).unref();
+            }),
+        ),
+      );
+      await app.close();
+      predictor.dispose();
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      await db.$disconnect();
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}_bullmq" CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** Polls a job until it ends (or the time runs out). */
+export async function waitForJob(h: Harness, id: string, timeoutMs = 120_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await h.app.inject({ method: 'GET', url: `/jobs/${id}` });
+    const job = res.json();
+    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A small, quick Fashion-MNIST job on the committed fixtures. */
+export function smallFashionJob(overrides: Record<string, unknown> = {}) {
+  return {
+    name: 'small-fashion',
+    dataset: { builtin: 'fashion-mnist', split: 'train', limit: 600, seed: 1 },
+    validation: { split: 0.2 },
+    evaluate: { dataset: { builtin: 'fashion-mnist', split: 'test', limit: 200, seed: 2 } },
+    model: {
+      layers: [
+        { type: 'Flatten', inputShape: [28, 28] },
+        { type: 'Dense', units: 32, activation: 'relu', kernelInitializer: 'he_normal' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
+    },
+    compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 3, batchSize: 32, seed: 7 },
+    ...overrides,
+  };
+}
