@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createTrainQueue, queueBackendName, type QueueSettings } from './jobs/queue.js';
 import { Predictor } from './services/predictor.js';
+import { startReconciler } from './services/reconciler.js';
 import { openDatabase } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
 import { createPrisma } from './storage/prisma.js';
@@ -36,9 +37,17 @@ async function main(role: Role): Promise<void> {
   const closers: Array<() => Promise<unknown>> = [];
 
   if (role === 'all' || role === 'worker') {
-    const worker = startTrainer(config, settings);
+    const workerDb = createPrisma(database.url, config.DATABASE_SCHEMA);
+    const worker = startTrainer(config, settings, workerDb);
     worker.on('error', (err) => log(`worker error: ${err.message}`));
-    closers.push(() => worker.close());
+    closers.push(async () => {
+      // Stop taking jobs and hand the running ones back (their training processes stop within
+      // a batch and leave the run `running`), so another worker takes them up now rather than
+      // after this one's lock expires.
+      worker.cancelAllJobs('worker shutting down');
+      await worker.close();
+      await workerDb.$disconnect();
+    });
     log(`worker taking jobs from "${settings.name}" on ${queueBackendName(settings)} (concurrency ${config.WORKER_CONCURRENCY})`);
   }
 
@@ -62,7 +71,9 @@ async function main(role: Role): Promise<void> {
       { logger: { level: config.LOG_LEVEL } },
     );
     await app.listen({ port: config.PORT, host: config.HOST });
+    const stopReconciler = startReconciler({ db, queue, log });
     closers.unshift(async () => {
+      stopReconciler();
       await app.close();
       predictor.dispose();
       await queue.close();

@@ -11,6 +11,10 @@ import { createPrisma } from '../src/storage/prisma.js';
 import { initBackend } from '../src/training/backend.js';
 import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
 
+// The worker that forked this process is gone (killed, crashed): stop at once. The run stays
+// `running`; the queue hands it to another worker once this one's lock expires.
+process.on('disconnect', () => process.exit(0));
+
 let context: Promise<Omit<WorkerContext, 'reportProgress'>> | undefined;
 
 /** One database client, dataset cache and tfjs backend per child process, kept across jobs. */
@@ -31,8 +35,10 @@ function processContext() {
   return context;
 }
 
-export default async function trainProcessor(job: SandboxedJob<TrainJobData>) {
+export default async function trainProcessor(job: SandboxedJob<TrainJobData>, _token?: string, signal?: AbortSignal) {
   const ctx = await processContext();
-  const outcome = await executeRun({ ...ctx, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId);
-  return { outcome };
+  const outcome = await executeRun({ ...ctx, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, signal);
+  // Reported so tests and operators can see that nothing leaks from job to job in this process.
+  const { memory } = await import('@tensorflow/tfjs');
+  return { outcome, numTensors: memory().numTensors, rssBytes: process.memoryUsage().rss };
 }

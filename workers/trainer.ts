@@ -1,20 +1,34 @@
 import type { Config } from '../src/config.js';
-import { createTrainWorker, type QueueSettings, type TrainWorker } from '../src/jobs/queue.js';
+import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../src/jobs/queue.js';
+import type { Db } from '../src/storage/prisma.js';
 
 /**
  * The BullMQ worker: takes training jobs from the queue and hands each to the sandboxed
  * processor in a child process. Scale out by starting more of these, anywhere that reaches
  * the same database and queue.
  */
-export function startTrainer(config: Config, settings: QueueSettings): TrainWorker {
+export function startTrainer(config: Config, settings: QueueSettings, db: Db): TrainWorker {
   const processorFile = new URL('./train-processor.ts', import.meta.url);
-  return createTrainWorker(settings, processorFile, {
+  const worker = createTrainWorker(settings, processorFile, {
     concurrency: config.WORKER_CONCURRENCY,
     // Child processes (not worker threads): tfjs native bindings and wasm behave best per process.
     useWorkerThreads: false,
-    // Training holds a job for long; the lock is renewed by this (idle) process, not the trainer.
-    lockDuration: 60_000,
-    stalledInterval: 30_000,
-    maxStalledCount: 2,
+    // The lock is renewed by this process, which stays idle while the child trains; a worker
+    // that dies loses its lock within lockDuration and the job is handed to another worker.
+    lockDuration: 30_000,
+    stalledInterval: 15_000,
+    maxStalledCount: TRAIN_ATTEMPTS,
   });
+  // The processor ends every run it finishes in a final state itself. What lands here is a
+  // training process that died; once the attempts are spent, the run must not stay `running`.
+  worker.on('failed', (job, err) => {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    void db.run
+      .updateMany({
+        where: { id: job.data.runId, status: { in: ['queued', 'running'] } },
+        data: { status: 'failed', finishedAt: new Date(), error: `the training process stopped ${job.attemptsMade} times; last: ${err.message}` },
+      })
+      .catch(() => {});
+  });
+  return worker;
 }

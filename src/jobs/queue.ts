@@ -17,6 +17,18 @@ export interface QueueSettings {
 }
 
 export type TrainQueue = Queue<TrainJobData>;
+
+/** How many times a run is tried when its training process dies (crash, OOM, kill -9, shutdown). */
+export const TRAIN_ATTEMPTS = 3;
+
+/** Puts a run on the queue; its BullMQ job id is the run id, so it is never queued twice. */
+export function enqueueRun(queue: TrainQueue, runId: string) {
+  return queue.add(
+    'train',
+    { runId },
+    { jobId: runId, attempts: TRAIN_ATTEMPTS, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: 1000, removeOnFail: 1000 },
+  );
+}
 export type TrainWorker = Worker<TrainJobData>;
 
 /**

@@ -3,6 +3,7 @@ import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
+import { estimateParams } from '../training/param-estimate.js';
 import { baseModelInfo } from './models.js';
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -68,13 +69,20 @@ export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promi
       problems.push({ path: '/dataset', message: `the base model expects samples of shape [${base.inputShape}], the dataset has [${shape.featureShape}]` });
     }
   }
+  // Counted from the spec alone, before anything is allocated: an absurd model must not take
+  // the API's memory down while being checked.
+  const headInput = base ? base.outputShapeAfterDrop(spec.base?.dropLast ?? 0) : shape.featureShape;
+  const params = estimateParams(spec.model.layers, headInput) + (base?.paramsAfterDrop(spec.base?.dropLast ?? 0) ?? 0);
+  if (params > config.MAX_PARAMS) {
+    problems.push({ path: '/model/layers', message: `the model would have ${params.toLocaleString('en')} parameters; the limit is ${config.MAX_PARAMS.toLocaleString('en')} (MAX_PARAMS)` });
+  }
   if (problems.length > 0) return { problems, warnings: [] };
 
   // Loading tfjs is costly; only a spec that passed everything above gets built.
   const { checkModelSpec } = await import('../training/check-spec.js');
   const { checkSelfNormalization } = await import('../training/selu-check.js');
   problems.push(
-    ...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base: base ?? undefined, maxParams: config.MAX_PARAMS } as never),
+    ...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base: base ?? undefined}),
   );
   return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { conflict, notFound, unavailable } from '../errors.js';
-import type { TrainQueue } from '../jobs/queue.js';
+import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Job, JobStatus } from '../schemas/job.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
@@ -32,7 +32,7 @@ export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Confi
 
   const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[] } });
   try {
-    await withTimeout(deps.queue.add('train', { runId: run.id }, { jobId: run.id, removeOnComplete: 1000, removeOnFail: 1000 }), ENQUEUE_TIMEOUT_MS, 'the queue');
+    await withTimeout(enqueueRun(deps.queue, run.id), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch (err) {
     await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
     throw unavailable('the job queue', err);

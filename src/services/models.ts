@@ -62,11 +62,16 @@ export async function baseModelInfo(db: Db, id: string) {
   if (!row) return null;
   const summary = row.summary as unknown as ModelSummary;
   const last = summary.layers[summary.layers.length - 1];
+  const kept = (dropLast: number) => summary.layers.slice(0, Math.max(0, summary.layers.length - dropLast));
   return {
     inputShape: inputShapeOf(row.modelJson),
     outputShape: last?.outputShape ?? [],
     layerNames: summary.layers.map((l) => l.name),
     layerCount: summary.layers.length,
+    layerOutputShapes: summary.layers.map((l) => l.outputShape),
+    /** The output shape (no batch dimension) of the base once its top `dropLast` layers are gone. */
+    outputShapeAfterDrop: (dropLast: number) => (kept(dropLast).at(-1)?.outputShape.slice(1) as number[] | undefined) ?? inputShapeOf(row.modelJson),
+    paramsAfterDrop: (dropLast: number) => kept(dropLast).reduce((n, l) => n + l.params, 0),
   };
 }
 

@@ -111,7 +111,9 @@ function checkBase(spec: JobSpec, ctx: CheckContext, problems: SpecProblem[]): {
   }
   if (indices.length === 0) return { reused: 0 };
   const last = indices[indices.length - 1];
-  const shape = last === info.layerCount - 1 ? info.outputShape.slice(1) : info.layerOutputShapes?.[last];
+  const cut = info.layerOutputShapes?.[last];
+  // Tolerate shapes read straight from a stored summary, which carry the batch dimension (null).
+  const shape = last === info.layerCount - 1 ? info.outputShape.slice(1) : cut && cut.length > 1 && cut[0] === null ? cut.slice(1) : cut;
   return { reused: indices.length, shape };
 }
 

@@ -35,11 +35,19 @@ class JobTimeoutError extends Error {
 }
 
 /**
+ * Thrown when this worker lets go of a run it has not finished (it is shutting down, or its
+ * parent worker died): the run stays `running` and the queue gives it to another worker.
+ */
+export class HandBackError extends Error {
+  override name = 'HandBackError';
+}
+
+/**
  * Runs one queued run from start to end: marks it running, loads its data (through the
  * worker's cache) and base model, trains, and writes each epoch's metrics as it ends and the
  * model at the end. The run row always ends in a final state, whatever happens.
  */
-export async function executeRun(ctx: WorkerContext, runId: string): Promise<RunOutcome> {
+export async function executeRun(ctx: WorkerContext, runId: string, signal?: AbortSignal): Promise<RunOutcome> {
   const { db } = ctx;
   const run = await db.run.findUnique({ where: { id: runId } });
   // Gone, cancelled while queued, or already finished by an earlier attempt: nothing to do.
@@ -52,7 +60,7 @@ export async function executeRun(ctx: WorkerContext, runId: string): Promise<Run
   const started = Date.now();
   await db.run.update({
     where: { id: runId },
-    data: { status: 'running', startedAt: run.startedAt ?? new Date(), backend: ctx.backend, attempts: { increment: 1 }, error: null },
+    data: { status: 'running', startedAt: run.startedAt ?? new Date(), heartbeatAt: new Date(), backend: ctx.backend, attempts: { increment: 1 }, error: null },
   });
   // A retried run starts over from epoch 1: clear what an interrupted attempt wrote, so each
   // epoch appears exactly once.
@@ -62,11 +70,16 @@ export async function executeRun(ctx: WorkerContext, runId: string): Promise<Run
   let cancelRequested = false;
   let lastPoll = 0;
   const shouldStop = async () => {
+    if (signal?.aborted) throw new HandBackError(`handed back: ${String(signal.reason ?? 'worker stopping')}`);
+    // Forked by a worker that has since died: stop, so the run is not trained twice once the
+    // queue gives it to another worker.
+    if (process.send && !process.connected) throw new HandBackError('handed back: the worker process is gone');
     if (Date.now() - started > ctx.jobTimeoutMs) throw new JobTimeoutError(`the job ran longer than its limit of ${Math.round(ctx.jobTimeoutMs / 1000)} s (JOB_TIMEOUT_S)`);
     if (Date.now() - lastPoll >= CANCEL_POLL_MS) {
       lastPoll = Date.now();
-      const row = await db.run.findUnique({ where: { id: runId }, select: { cancelRequested: true } });
-      cancelRequested = row?.cancelRequested ?? true;
+      // One round trip: say we are alive, and learn whether a cancel was asked for.
+      const row = await db.run.update({ where: { id: runId }, data: { heartbeatAt: new Date() }, select: { cancelRequested: true } }).catch(() => null);
+      cancelRequested = row?.cancelRequested ?? cancelRequested;
     }
     return cancelRequested;
   };
@@ -125,6 +138,7 @@ export async function executeRun(ctx: WorkerContext, runId: string): Promise<Run
     });
     return 'succeeded';
   } catch (err) {
+    if (err instanceof HandBackError) throw err;
     const message = userFacing(err) ?? `internal error while training: ${(err as Error).message ?? String(err)}`;
     await db.run.update({ where: { id: runId }, data: { status: 'failed', finishedAt: new Date(), error: message } });
     return 'failed';

@@ -856,6 +856,7 @@ export const RunScalarFieldEnum = {
   attempts: 'attempts',
   resumedFromEpoch: 'resumedFromEpoch',
   cancelRequested: 'cancelRequested',
+  heartbeatAt: 'heartbeatAt',
   evaluation: 'evaluation',
   warnings: 'warnings',
   diagnosticWarnings: 'diagnosticWarnings',

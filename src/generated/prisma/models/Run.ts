@@ -45,6 +45,7 @@ export type RunMinAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
   cancelRequested: boolean | null
+  heartbeatAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
@@ -59,6 +60,7 @@ export type RunMaxAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
   cancelRequested: boolean | null
+  heartbeatAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
@@ -74,6 +76,7 @@ export type RunCountAggregateOutputType = {
   attempts: number
   resumedFromEpoch: number
   cancelRequested: number
+  heartbeatAt: number
   evaluation: number
   warnings: number
   diagnosticWarnings: number
@@ -103,6 +106,7 @@ export type RunMinAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
   cancelRequested?: true
+  heartbeatAt?: true
   createdAt?: true
   startedAt?: true
   finishedAt?: true
@@ -117,6 +121,7 @@ export type RunMaxAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
   cancelRequested?: true
+  heartbeatAt?: true
   createdAt?: true
   startedAt?: true
   finishedAt?: true
@@ -132,6 +137,7 @@ export type RunCountAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
   cancelRequested?: true
+  heartbeatAt?: true
   evaluation?: true
   warnings?: true
   diagnosticWarnings?: true
@@ -237,6 +243,7 @@ export type RunGroupByOutputType = {
   attempts: number
   resumedFromEpoch: number | null
   cancelRequested: boolean
+  heartbeatAt: Date | null
   evaluation: runtime.JsonValue | null
   warnings: runtime.JsonValue
   diagnosticWarnings: runtime.JsonValue
@@ -278,6 +285,7 @@ export type RunWhereInput = {
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
+  heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableFilter<"Run">
   warnings?: Prisma.JsonFilter<"Run">
   diagnosticWarnings?: Prisma.JsonFilter<"Run">
@@ -299,6 +307,7 @@ export type RunOrderByWithRelationInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
+  heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
   evaluation?: Prisma.SortOrderInput | Prisma.SortOrder
   warnings?: Prisma.SortOrder
   diagnosticWarnings?: Prisma.SortOrder
@@ -323,6 +332,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
+  heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableFilter<"Run">
   warnings?: Prisma.JsonFilter<"Run">
   diagnosticWarnings?: Prisma.JsonFilter<"Run">
@@ -344,6 +354,7 @@ export type RunOrderByWithAggregationInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
+  heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
   evaluation?: Prisma.SortOrderInput | Prisma.SortOrder
   warnings?: Prisma.SortOrder
   diagnosticWarnings?: Prisma.SortOrder
@@ -370,6 +381,7 @@ export type RunScalarWhereWithAggregatesInput = {
   attempts?: Prisma.IntWithAggregatesFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
   cancelRequested?: Prisma.BoolWithAggregatesFilter<"Run"> | boolean
+  heartbeatAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableWithAggregatesFilter<"Run">
   warnings?: Prisma.JsonWithAggregatesFilter<"Run">
   diagnosticWarnings?: Prisma.JsonWithAggregatesFilter<"Run">
@@ -388,6 +400,7 @@ export type RunCreateInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -409,6 +422,7 @@ export type RunUncheckedCreateInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -430,6 +444,7 @@ export type RunUpdateInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -451,6 +466,7 @@ export type RunUncheckedUpdateInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -472,6 +488,7 @@ export type RunCreateManyInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -490,6 +507,7 @@ export type RunUpdateManyMutationInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -508,6 +526,7 @@ export type RunUncheckedUpdateManyInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -526,6 +545,7 @@ export type RunCountOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
+  heartbeatAt?: Prisma.SortOrder
   evaluation?: Prisma.SortOrder
   warnings?: Prisma.SortOrder
   diagnosticWarnings?: Prisma.SortOrder
@@ -548,6 +568,7 @@ export type RunMaxOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
+  heartbeatAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -562,6 +583,7 @@ export type RunMinOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
+  heartbeatAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -660,6 +682,7 @@ export type RunCreateWithoutEpochsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -680,6 +703,7 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -716,6 +740,7 @@ export type RunUpdateWithoutEpochsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -736,6 +761,7 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -756,6 +782,7 @@ export type RunCreateWithoutDiagnosticsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -776,6 +803,7 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -812,6 +840,7 @@ export type RunUpdateWithoutDiagnosticsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -832,6 +861,7 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -852,6 +882,7 @@ export type RunCreateWithoutModelInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -872,6 +903,7 @@ export type RunUncheckedCreateWithoutModelInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -908,6 +940,7 @@ export type RunUpdateWithoutModelInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -928,6 +961,7 @@ export type RunUncheckedUpdateWithoutModelInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -988,6 +1022,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   attempts?: boolean
   resumedFromEpoch?: boolean
   cancelRequested?: boolean
+  heartbeatAt?: boolean
   evaluation?: boolean
   warnings?: boolean
   diagnosticWarnings?: boolean
@@ -1010,6 +1045,7 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   attempts?: boolean
   resumedFromEpoch?: boolean
   cancelRequested?: boolean
+  heartbeatAt?: boolean
   evaluation?: boolean
   warnings?: boolean
   diagnosticWarnings?: boolean
@@ -1028,6 +1064,7 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   attempts?: boolean
   resumedFromEpoch?: boolean
   cancelRequested?: boolean
+  heartbeatAt?: boolean
   evaluation?: boolean
   warnings?: boolean
   diagnosticWarnings?: boolean
@@ -1046,6 +1083,7 @@ export type RunSelectScalar = {
   attempts?: boolean
   resumedFromEpoch?: boolean
   cancelRequested?: boolean
+  heartbeatAt?: boolean
   evaluation?: boolean
   warnings?: boolean
   diagnosticWarnings?: boolean
@@ -1054,7 +1092,7 @@ export type RunSelectScalar = {
   finishedAt?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "cancelRequested" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
@@ -1081,6 +1119,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     attempts: number
     resumedFromEpoch: number | null
     cancelRequested: boolean
+    heartbeatAt: Date | null
     evaluation: runtime.JsonValue | null
     warnings: runtime.JsonValue
     diagnosticWarnings: runtime.JsonValue
@@ -1522,6 +1561,7 @@ export interface RunFieldRefs {
   readonly attempts: Prisma.FieldRef<"Run", 'Int'>
   readonly resumedFromEpoch: Prisma.FieldRef<"Run", 'Int'>
   readonly cancelRequested: Prisma.FieldRef<"Run", 'Boolean'>
+  readonly heartbeatAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly evaluation: Prisma.FieldRef<"Run", 'Json'>
   readonly warnings: Prisma.FieldRef<"Run", 'Json'>
   readonly diagnosticWarnings: Prisma.FieldRef<"Run", 'Json'>

@@ -1,0 +1,189 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
+import { ProgressBar, epochLine, totalEpochs } from './format.js';
+
+export const USAGE = `Usage: tfjs-train <command> [options]
+
+Commands:
+  submit <spec.json> [--watch]   queue a training job (prints its id); --watch follows it to the end
+  watch <jobId>                  follow a job: a progress bar over the epoch's batches, a line per epoch
+  list [--status s] [--limit n]  list jobs, newest first (status: queued|running|succeeded|failed|cancelled)
+  cancel <jobId>                 cancel a queued or running job
+  download <modelId> <dir>       write the model as <dir>/model.json + <dir>/weights.bin (TensorFlow.js layers format)
+  predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
+
+Options:
+  --url <url>   the service (default: $TRAINING_URL, else http://127.0.0.1:3000)
+  -h, --help    this help
+
+Exit codes: 0 ok; 1 the job failed or was cancelled, or the request failed; 2 usage error
+(bad arguments, an unreadable file, or input the service rejected with 400).`;
+
+export interface Io {
+  stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(s: string): unknown };
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}
+
+class UsageError extends Error {}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function positionals(args: string[], names: string[], command: string): string[] {
+  if (args.length !== names.length) throw new UsageError(`${command} takes ${names.map((n) => `<${n}>`).join(' ')}${args.length > names.length ? `; unexpected ${args.slice(names.length).join(' ')}` : ''}`);
+  return args;
+}
+
+/** Follows a job to its end; resolves with the exit code (0 succeeded, 1 failed or cancelled). */
+async function watch(client: TrainingClient, id: string, io: Io): Promise<number> {
+  const out = (s: string) => io.stdout.write(`${s}\n`);
+  const job = await client.getJob(id, { signal: io.signal });
+  const total = totalEpochs(job);
+  out(`job ${job.id}${job.name ? ` (${job.name})` : ''}: ${job.status}`);
+  const bar = new ProgressBar(io.stdout);
+  let last = job.status;
+  for await (const ev of client.watchJob(id, { signal: io.signal })) {
+    if (ev.event === 'progress') {
+      bar.render(ev.data, total);
+      continue;
+    }
+    bar.clear();
+    if (ev.event === 'epoch') out(epochLine(ev.data, total));
+    else if (ev.data.status !== last && !isFinalStatus(ev.data.status)) out(`status: ${ev.data.status}`);
+    if (ev.event === 'status') last = ev.data.status;
+  }
+  bar.clear();
+  const final = await client.getJob(id, { signal: io.signal });
+  for (const w of final.warnings) out(`warning: ${w.kind}${w.layer ? ` (${w.layer})` : ''}${w.epoch ? ` at epoch ${w.epoch}` : ''}: ${w.message}`);
+  if (final.evaluation) out(`evaluation: loss ${final.evaluation.loss.toFixed(4)}${final.evaluation.accuracy !== null ? ` accuracy ${final.evaluation.accuracy.toFixed(4)}` : ''}`);
+  if (final.status === 'succeeded') {
+    out(`succeeded: model ${final.modelId}`);
+    return 0;
+  }
+  out(`${final.status}${final.error ? `: ${final.error}` : ''}`);
+  return 1;
+}
+
+const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
+
+/** Runs one CLI invocation; resolves with its exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const out = (s: string) => io.stdout.write(`${s}\n`);
+  const err = (s: string) => io.stderr.write(`${s}\n`);
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          url: { type: 'string' },
+          watch: { type: 'boolean', short: 'w' },
+          status: { type: 'string' },
+          limit: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const { values, positionals: pos } = parsed;
+    const [command, ...args] = pos;
+    if (values.help || command === 'help') {
+      out(USAGE);
+      return 0;
+    }
+    if (!command) throw new UsageError('a command is required');
+    const baseUrl = values.url ?? io.env.TRAINING_URL ?? 'http://127.0.0.1:3000';
+    if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--url must be an http(s) URL, not ${baseUrl}`);
+    const client = new TrainingClient({ baseUrl });
+    const signal = io.signal;
+
+    switch (command) {
+      case 'submit': {
+        const [file] = positionals(args, ['spec.json'], 'submit');
+        const spec = (await readJson(file, 'spec')) as JobSpec;
+        const { id, status } = await client.createJob(spec, { signal });
+        out(`${id} ${status}`);
+        return values.watch ? watch(client, id, io) : 0;
+      }
+      case 'watch': {
+        const [id] = positionals(args, ['jobId'], 'watch');
+        return watch(client, id, io);
+      }
+      case 'list': {
+        positionals(args, [], 'list');
+        const limit = values.limit === undefined ? 20 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, not ${values.limit}`);
+        const status = values.status as JobStatus | undefined; // the service checks it (400 for an unknown status)
+        const jobs = client.listJobs({ status, limit: Math.min(limit, 100) }, { signal });
+        // The first page comes before the header, so a rejected query prints only the error.
+        let next = await jobs.next();
+        out(`${pad('ID', 36)}  ${pad('STATUS', 9)}  ${pad('NAME', 24)}  ${pad('CREATED', 24)}  MODEL`);
+        for (let n = 0; !next.done && n < limit; n++, next = n < limit ? await jobs.next() : next) {
+          const job = next.value;
+          out(`${pad(job.id, 36)}  ${pad(job.status, 9)}  ${pad(job.name ?? '-', 24)}  ${pad(job.createdAt, 24)}  ${job.modelId ?? '-'}`);
+        }
+        await jobs.return();
+        return 0;
+      }
+      case 'cancel': {
+        const [id] = positionals(args, ['jobId'], 'cancel');
+        const res = await client.cancelJob(id, { signal });
+        out(res.status === 'cancelled' ? `${res.id} cancelled` : `${res.id} cancel requested (it was ${res.status}; it stops within a batch)`);
+        return 0;
+      }
+      case 'download': {
+        const [id, dir] = positionals(args, ['modelId', 'dir'], 'download');
+        const { modelJson, weights } = await client.downloadModel(id, { signal });
+        // One weights file beside model.json, whatever the manifest was split into.
+        const specs = (modelJson.weightsManifest ?? []).flatMap((g) => g.weights);
+        const json = { ...modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+        await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(weights));
+        out(`wrote ${path.join(dir, 'model.json')} and ${path.join(dir, 'weights.bin')} (${weights.byteLength} bytes, ${specs.length} weight tensors)`);
+        return 0;
+      }
+      case 'predict': {
+        const [id, file] = positionals(args, ['modelId', 'inputs.json'], 'predict');
+        const body = await readJson(file, 'inputs');
+        const inputs = (Array.isArray(body) ? body : (body as { inputs?: unknown })?.inputs) as PredictInputs | undefined;
+        if (!Array.isArray(inputs)) throw new UsageError(`${file} must hold { "inputs": [...] } or an array of samples`);
+        const { outputs } = await client.predict(id, inputs, { signal });
+        out(`[\n${outputs.map((row) => `  ${JSON.stringify(row)}`).join(',\n')}\n]`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ApiError) {
+      err(`error: ${e.message} (HTTP ${e.status} ${e.code})`);
+      for (const d of e.details) err(`  ${d.path || '/'}: ${d.message}`);
+      return e.status === 400 ? 2 : 1;
+    }
+    const cause = (e as { cause?: { code?: string } }).cause;
+    err(`error: ${(e as Error).message}${cause?.code ? ` (${cause.code})` : ''}`);
+    return 1;
+  }
+}

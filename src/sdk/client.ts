@@ -1,0 +1,435 @@
+import { ApiError, isAbort } from './errors.js';
+import { parseSse } from './sse.js';
+import type {
+  DatasetJsonBody,
+  DatasetSummary,
+  DownloadedModel,
+  EpochMetrics,
+  Health,
+  Job,
+  JobCreated,
+  JobDiagnostics,
+  JobEvent,
+  JobListOptions,
+  JobMetrics,
+  JobPage,
+  JobSpec,
+  JobStatus,
+  ModelInfo,
+  ModelListOptions,
+  ModelPage,
+  PredictInputs,
+  PredictOutput,
+} from './types.js';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface TrainingClientOptions {
+  /** Where the service listens, e.g. `http://127.0.0.1:3000`. */
+  baseUrl: string;
+  /** A fetch implementation (default: the global `fetch`). */
+  fetch?: FetchLike;
+  /** Headers sent with every request (e.g. `authorization` for a proxy in front of the service). */
+  headers?: Record<string, string>;
+}
+
+/** Options every call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface WatchOptions extends CallOptions {
+  /** Resume after this event id (as `Last-Event-ID`). */
+  lastEventId?: string;
+  /** `sse` (live events only), `poll` (GET /jobs/:id + /metrics only), or `auto` (default: SSE, polling when the stream is not available). */
+  transport?: 'auto' | 'sse' | 'poll';
+  /** Polling interval of the fallback, in ms (default 1000). */
+  pollMs?: number;
+  /** How many times in a row a dropped stream is reopened before giving up (default 10). */
+  maxReconnects?: number;
+  /** Wait before reopening a dropped stream, in ms (default 500, doubling to 8 s). */
+  reconnectDelayMs?: number;
+}
+
+export interface WaitOptions extends WatchOptions {
+  /** Called once per finished epoch, in order. */
+  onEpoch?: (metrics: EpochMetrics) => void;
+  /** Called with every event (status, epoch, progress). */
+  onEvent?: (event: JobEvent) => void;
+}
+
+export interface CsvUploadOptions extends CallOptions {
+  /** Header of the label column; omit for an unlabeled dataset. */
+  labelColumn?: string;
+  /** The dataset's name (default: the file name). */
+  name?: string;
+}
+
+export interface ImportModelInput {
+  /** The model.json of a TensorFlow.js layers model. */
+  modelJson: Record<string, unknown>;
+  /** The weight files named by its manifest, concatenated in manifest order: bytes, or base64. */
+  weights: ArrayBuffer | ArrayBufferView | string;
+  /** Register it under this name, as its next version. */
+  name?: string;
+}
+
+const FINAL: ReadonlySet<JobStatus> = new Set<JobStatus>(['succeeded', 'failed', 'cancelled']);
+
+/** True when a job status is final. */
+export function isFinalStatus(status: JobStatus): boolean {
+  return FINAL.has(status);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+/**
+ * A typed client for the training service. Plain `fetch`, no Node-only APIs: it runs in
+ * Node 20+, Deno, Bun and browsers.
+ *
+ * ```ts
+ * const client = new TrainingClient({ baseUrl: 'http://127.0.0.1:3000' });
+ * const { id } = await client.createJob(spec);
+ * const job = await client.waitForJob(id, { onEpoch: (m) => console.log(m.epoch, m.loss) });
+ * ```
+ */
+export class TrainingClient {
+  readonly baseUrl: string;
+  private readonly fetchImpl: FetchLike;
+  private readonly headers: Record<string, string>;
+
+  constructor(options: TrainingClientOptions) {
+    if (!options?.baseUrl) throw new TypeError('TrainingClient needs a baseUrl, e.g. http://127.0.0.1:3000');
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    // Called as a plain function: some browsers refuse a fetch detached from `window`.
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.headers = { ...options.headers };
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private url(path: string, query?: Record<string, string | number | undefined | null>): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== null) params.set(key, String(value));
+    const qs = params.toString();
+    return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+  }
+
+  /** Sends a request; a non-2xx answer becomes an ApiError. */
+  private async send(method: string, path: string, init: { body?: unknown; query?: Record<string, string | number | undefined | null>; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.headers, ...init.headers };
+    let body: BodyInit | undefined;
+    if (init.body instanceof FormData) body = init.body;
+    else if (init.body !== undefined) {
+      body = JSON.stringify(init.body);
+      headers['content-type'] = 'application/json';
+    }
+    const res = await this.fetchImpl(this.url(path, init.query), { method, headers, body, signal: init.signal });
+    if (!res.ok) throw await ApiError.fromResponse(res, method, path);
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, init: Parameters<TrainingClient['send']>[2] = {}): Promise<T> {
+    const res = await this.send(method, path, init);
+    return (await res.json()) as T;
+  }
+
+  private static id(id: string): string {
+    if (typeof id !== 'string' || !id) throw new TypeError('an id is required');
+    return encodeURIComponent(id);
+  }
+
+  // ------------------------------------------------------------------ health, datasets
+
+  /** `GET /health`: resolves with the body even when the service answers 503 (degraded). */
+  async health(opts: CallOptions = {}): Promise<Health> {
+    const res = await this.fetchImpl(this.url('/health'), { headers: { accept: 'application/json', ...this.headers }, signal: opts.signal });
+    if (res.ok || res.status === 503) {
+      const body = (await res.json().catch(() => null)) as Health | null;
+      if (body && typeof body.status === 'string') return body;
+    }
+    throw await ApiError.fromResponse(res, 'GET', '/health');
+  }
+
+  /** `POST /datasets` with JSON `{ name, features, labels }`. */
+  createDataset(dataset: DatasetJsonBody, opts: CallOptions = {}): Promise<DatasetSummary> {
+    return this.json('POST', '/datasets', { body: dataset, signal: opts.signal });
+  }
+
+  /** `POST /datasets` as a multipart CSV upload (header row; `labelColumn` names the labels). */
+  uploadCsv(file: Blob | string, opts: CsvUploadOptions = {}): Promise<DatasetSummary> {
+    const form = new FormData();
+    if (opts.labelColumn !== undefined) form.append('labelColumn', opts.labelColumn);
+    if (opts.name !== undefined) form.append('name', opts.name);
+    const blob = typeof file === 'string' ? new Blob([file], { type: 'text/csv' }) : file;
+    const fileName = (file as { name?: unknown }).name;
+    form.append('file', blob, typeof fileName === 'string' && fileName ? fileName : (opts.name ?? 'upload.csv'));
+    return this.json('POST', '/datasets', { body: form, signal: opts.signal });
+  }
+
+  /** `GET /datasets/:id`. */
+  getDataset(id: string, opts: CallOptions = {}): Promise<DatasetSummary> {
+    return this.json('GET', `/datasets/${TrainingClient.id(id)}`, opts);
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  /** `POST /jobs`: checks and queues a spec; a spec that cannot train is an ApiError (400) naming the field. */
+  createJob(spec: JobSpec, opts: CallOptions = {}): Promise<JobCreated> {
+    return this.json('POST', '/jobs', { body: spec, signal: opts.signal });
+  }
+
+  /** `GET /jobs/:id`. */
+  getJob(id: string, opts: CallOptions = {}): Promise<Job> {
+    return this.json('GET', `/jobs/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** One page of `GET /jobs` (newest first); pass the previous page's `nextCursor` as `cursor`. */
+  listJobsPage(query: JobListOptions & { cursor?: string | null } = {}, opts: CallOptions = {}): Promise<JobPage> {
+    return this.json('GET', '/jobs', { query: { status: query.status, limit: query.limit, cursor: query.cursor }, signal: opts.signal });
+  }
+
+  /**
+   * Every job (newest first, optionally of one `status`), fetched page by page (`limit` per page)
+   * as the iteration goes: `for await (const job of client.listJobs({ status: 'running' }))`.
+   */
+  async *listJobs(query: JobListOptions = {}, opts: CallOptions = {}): AsyncGenerator<Job, void, undefined> {
+    let cursor: string | null | undefined;
+    do {
+      const page = await this.listJobsPage({ ...query, cursor }, opts);
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /** `GET /jobs/:id/metrics`: one row per finished epoch. */
+  getMetrics(id: string, opts: CallOptions = {}): Promise<JobMetrics> {
+    return this.json('GET', `/jobs/${TrainingClient.id(id)}/metrics`, opts);
+  }
+
+  /** `GET /jobs/:id/diagnostics`: gradient health per epoch and layer, and warnings. */
+  getDiagnostics(id: string, opts: CallOptions = {}): Promise<JobDiagnostics> {
+    return this.json('GET', `/jobs/${TrainingClient.id(id)}/diagnostics`, opts);
+  }
+
+  /** `POST /jobs/:id/cancel`: 409 (ApiError `conflict`) for a job that already ended. */
+  cancelJob(id: string, opts: CallOptions = {}): Promise<Pick<Job, 'id' | 'status'>> {
+    return this.json('POST', `/jobs/${TrainingClient.id(id)}/cancel`, opts);
+  }
+
+  /**
+   * The live events of a job, ending after its final status: `status` (`{ status, error? }`),
+   * `epoch` (a metrics row) and `progress` (`{ epoch, batch, batches }`). Reads the
+   * Server-Sent Events stream with fetch; a dropped connection is reopened with
+   * `Last-Event-ID`, so no epoch is lost or repeated. Where the stream is not available (a
+   * proxy that answers 404 or buffers it into something else) it polls GET /jobs/:id and
+   * /metrics instead and yields the same events. Abort with `signal`, or `break` out.
+   */
+  async *watchJob(id: string, opts: WatchOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
+    const { signal } = opts;
+    const transport = opts.transport ?? 'auto';
+    let lastId = opts.lastEventId;
+    if (transport === 'poll') {
+      yield* this.pollEvents(id, { signal, pollMs: opts.pollMs, after: lastId });
+      return;
+    }
+    const maxReconnects = opts.maxReconnects ?? 10;
+    const baseDelay = opts.reconnectDelayMs ?? 500;
+    let failures = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      let res: Response;
+      try {
+        res = await this.fetchImpl(this.url(`/jobs/${TrainingClient.id(id)}/events`), {
+          headers: { ...this.headers, accept: 'text/event-stream', ...(lastId !== undefined ? { 'last-event-id': lastId } : {}) },
+          signal,
+          cache: 'no-store',
+        });
+      } catch (err) {
+        if (isAbort(err, signal)) throw signal?.reason ?? err;
+        if (++failures > maxReconnects) throw err;
+        await sleep(Math.min(baseDelay * 2 ** (failures - 1), 8000), signal);
+        continue;
+      }
+
+      const type = res.headers.get('content-type') ?? '';
+      if (!res.ok || !type.includes('text/event-stream') || !res.body) {
+        const transient = res.status >= 500 && res.status !== 501;
+        if (transient && ++failures <= maxReconnects) {
+          await res.body?.cancel().catch(() => {});
+          await sleep(Math.min(baseDelay * 2 ** (failures - 1), 8000), signal);
+          continue;
+        }
+        if (transport === 'sse' || transient) {
+          if (!res.ok) throw await ApiError.fromResponse(res, 'GET', `/jobs/${id}/events`);
+          await res.body?.cancel().catch(() => {});
+          throw new Error(`GET /jobs/${id}/events answered ${type || 'no content type'}, not an event stream`);
+        }
+        await res.body?.cancel().catch(() => {});
+        // No event stream here: poll instead (getJob throws the 404 if the job itself is unknown).
+        yield* this.pollEvents(id, { signal, pollMs: opts.pollMs, after: lastId });
+        return;
+      }
+
+      try {
+        for await (const message of parseSse(res.body)) {
+          if (message.event !== 'status' && message.event !== 'epoch' && message.event !== 'progress') continue;
+          let data: unknown;
+          try {
+            data = JSON.parse(message.data);
+          } catch {
+            continue;
+          }
+          failures = 0;
+          if (message.id !== undefined) lastId = message.id;
+          const event = { event: message.event, data, ...(message.id !== undefined ? { id: message.id } : {}) } as JobEvent;
+          yield event;
+          if (event.event === 'status' && isFinalStatus(event.data.status)) return;
+          signal?.throwIfAborted();
+        }
+      } catch (err) {
+        if (isAbort(err, signal)) throw signal?.reason ?? err;
+        // The connection broke mid-stream: fall through and resume.
+      }
+      // The stream ended before the final status: reopen it after the last event we saw.
+      if (++failures > maxReconnects) throw new Error(`the event stream of job ${id} kept dropping (${maxReconnects} reconnects)`);
+      await sleep(Math.min(baseDelay * 2 ** (failures - 1), 8000), signal);
+    }
+  }
+
+  /**
+   * The polling fallback of watchJob: the same events, numbered as the server numbers them
+   * (0 `queued`, 1 `running`, 1 + k the k-th epoch, then the final status).
+   */
+  private async *pollEvents(id: string, opts: { signal?: AbortSignal; pollMs?: number; after?: string }): AsyncGenerator<JobEvent, void, undefined> {
+    const pollMs = opts.pollMs ?? 1000;
+    const after = Number.parseInt(opts.after ?? '', 10);
+    let next = Number.isFinite(after) ? after + 1 : 0;
+    let lastProgress = '';
+    for (;;) {
+      const job = await this.getJob(id, { signal: opts.signal });
+      const ended = isFinalStatus(job.status);
+      if (next <= 0) {
+        yield { id: '0', event: 'status', data: { status: 'queued' } };
+        next = 1;
+      }
+      if (next === 1 && (job.startedAt || job.status === 'running' || (ended && job.metrics))) {
+        yield { id: '1', event: 'status', data: { status: 'running' } };
+        next = 2;
+      }
+      if (next >= 2 && (ended || (job.metrics && job.metrics.epoch + 1 >= next))) {
+        const { epochs } = await this.getMetrics(id, { signal: opts.signal });
+        for (const row of epochs) {
+          if (row.epoch + 1 < next) continue;
+          yield { id: String(row.epoch + 1), event: 'epoch', data: row };
+          next = row.epoch + 2;
+        }
+      }
+      if (ended) {
+        if (next === 1) next = 2;
+        yield { id: String(next), event: 'status', data: { status: job.status, error: job.error } };
+        return;
+      }
+      if (job.status === 'running' && job.progress) {
+        const text = JSON.stringify(job.progress);
+        if (text !== lastProgress) {
+          lastProgress = text;
+          yield { event: 'progress', data: job.progress };
+        }
+      }
+      await sleep(pollMs, opts.signal);
+    }
+  }
+
+  /**
+   * Resolves with the final Job once it succeeded, failed or was cancelled (it does not throw
+   * for a failed job: check `status`). `onEpoch` sees every epoch in order. Rejects with the
+   * signal's reason when `signal` aborts (the job itself goes on: cancel it with cancelJob).
+   */
+  async waitForJob(id: string, opts: WaitOptions = {}): Promise<Job> {
+    for await (const event of this.watchJob(id, opts)) {
+      opts.onEvent?.(event);
+      if (event.event === 'epoch') opts.onEpoch?.(event.data);
+    }
+    return this.getJob(id, { signal: opts.signal });
+  }
+
+  // ------------------------------------------------------------------ models
+
+  /** `GET /models/:id`: summary (Keras parameter counts), input shape, lineage. */
+  getModel(id: string, opts: CallOptions = {}): Promise<ModelInfo> {
+    return this.json('GET', `/models/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** One page of `GET /models` (newest first; `name` lists a registered model's versions). */
+  listModelsPage(query: ModelListOptions & { cursor?: string | null } = {}, opts: CallOptions = {}): Promise<ModelPage> {
+    return this.json('GET', '/models', { query: { name: query.name, limit: query.limit, cursor: query.cursor }, signal: opts.signal });
+  }
+
+  /** Every model (newest first), fetched page by page as the iteration goes. */
+  async *listModels(query: ModelListOptions = {}, opts: CallOptions = {}): AsyncGenerator<ModelInfo, void, undefined> {
+    let cursor: string | null | undefined;
+    do {
+      const page = await this.listModelsPage({ ...query, cursor }, opts);
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /**
+   * The trained model in TensorFlow.js layers format: its model.json and the weight files it
+   * names, concatenated in manifest order (what `tf.io.fromMemory` or a `weights.bin` beside
+   * model.json wants).
+   */
+  async downloadModel(id: string, opts: CallOptions = {}): Promise<DownloadedModel> {
+    const base = `/models/${TrainingClient.id(id)}/artifact`;
+    const modelJson = await this.json<DownloadedModel['modelJson']>('GET', `${base}/model.json`, opts);
+    const paths = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths ?? []);
+    const parts = await Promise.all(
+      paths.map(async (p) => (await this.send('GET', `${base}/${p.split('/').map(encodeURIComponent).join('/')}`, { signal: opts.signal, headers: { accept: 'application/octet-stream' } })).arrayBuffer()),
+    );
+    const total = parts.reduce((n, part) => n + part.byteLength, 0);
+    const weights = new Uint8Array(total);
+    let offset = 0;
+    for (const part of parts) {
+      weights.set(new Uint8Array(part), offset);
+      offset += part.byteLength;
+    }
+    return { modelJson, weights: weights.buffer };
+  }
+
+  /** `POST /models/:id/predict`: inputs shaped like the training features; the saved preprocessing is applied first. */
+  predict(id: string, inputs: PredictInputs, opts: CallOptions = {}): Promise<PredictOutput> {
+    return this.json('POST', `/models/${TrainingClient.id(id)}/predict`, { body: { inputs }, signal: opts.signal });
+  }
+
+  /** `POST /models`: imports a TensorFlow.js layers model (e.g. one downloadModel returned) to use as a `base`. */
+  importModel(model: ImportModelInput, opts: CallOptions = {}): Promise<ModelInfo> {
+    const { weights } = model;
+    const base64 =
+      typeof weights === 'string'
+        ? weights
+        : toBase64(weights instanceof ArrayBuffer ? new Uint8Array(weights) : new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
+    return this.json('POST', '/models', { body: { modelJson: model.modelJson, weights: base64, ...(model.name !== undefined ? { name: model.name } : {}) }, signal: opts.signal });
+  }
+}

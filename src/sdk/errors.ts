@@ -1,0 +1,46 @@
+import type { ErrorDetail } from './types.js';
+
+/**
+ * A non-2xx answer of the service: `status` is the HTTP status, `code` the body's `error`
+ * (`invalid_spec`, `invalid_request`, `not_found`, `conflict`, ...), `details` the fields at
+ * fault as `{ path, message }` with a JSON pointer path (`/model/layers/2/units`).
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly details: ErrorDetail[];
+  /** The parsed error body, when it was JSON. */
+  readonly body: unknown;
+
+  constructor(status: number, code: string, message: string, details: ErrorDetail[] = [], body?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.body = body;
+  }
+
+  /** Reads an error answer: the service's `{ error, message, details }`, or whatever else came. */
+  static async fromResponse(res: Response, method: string, path: string): Promise<ApiError> {
+    const text = await res.text().catch(() => '');
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    const b = (body && typeof body === 'object' ? body : {}) as { error?: unknown; message?: unknown; details?: unknown };
+    const code = typeof b.error === 'string' ? b.error : `http_${res.status}`;
+    const message = typeof b.message === 'string' ? b.message : `${method} ${path} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    const details = Array.isArray(b.details)
+      ? b.details.filter((d): d is ErrorDetail => !!d && typeof d === 'object' && typeof d.path === 'string').map((d) => ({ path: d.path, message: String(d.message ?? '') }))
+      : [];
+    return new ApiError(res.status, code, message, details, body);
+  }
+}
+
+/** True for the error an aborted fetch, read or sleep throws. */
+export function isAbort(err: unknown, signal?: AbortSignal): boolean {
+  return !!signal?.aborted || (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'));
+}

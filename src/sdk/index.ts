@@ -1,0 +1,10 @@
+/**
+ * The typed client SDK of the training service: `import { TrainingClient } from 'tfjs-training-service/sdk'`.
+ * Browser-safe: plain fetch and web streams, and its types come (type-only) from the server's
+ * own TypeBox schemas.
+ */
+export { TrainingClient, isFinalStatus } from './client.js';
+export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './client.js';
+export { ApiError } from './errors.js';
+export { parseSse, type SseMessage } from './sse.js';
+export type * from './types.js';

@@ -1,0 +1,67 @@
+/**
+ * The SDK's types, all derived from the server's TypeBox schemas (`src/schemas`), never written
+ * twice. Every import here is type-only, so nothing of TypeBox (or of the server) reaches a
+ * browser bundle.
+ */
+import type { Static } from 'typebox';
+import type { ErrorBody, Page } from '../schemas/common.js';
+import type { DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
+import type { DatasetRef, JobSpec, OptimizerSpec } from '../schemas/job-spec.js';
+import type { DiagnosticsBody, EpochRow, Job as JobSchema, JobCreated as JobCreatedSchema, JobListQuery, JobStatus, MetricsBody, Warning } from '../schemas/job.js';
+import type { ModelImportBody, ModelInfo as ModelInfoSchema, ModelListQuery, ModelSummary, PredictBody, PredictResult } from '../schemas/model.js';
+
+export type { DatasetJsonBody, DatasetRef, DatasetSummary, ErrorBody, JobSpec, JobStatus, OptimizerSpec };
+
+/** `GET /jobs/:id`. */
+export type Job = Static<typeof JobSchema>;
+/** `POST /jobs` answer. */
+export type JobCreated = Static<typeof JobCreatedSchema>;
+/** One epoch's metrics (Keras history keys). */
+export type EpochMetrics = Static<typeof EpochRow>;
+/** `GET /jobs/:id/metrics`. */
+export type JobMetrics = Static<typeof MetricsBody>;
+/** `GET /jobs/:id/diagnostics`. */
+export type JobDiagnostics = Static<typeof DiagnosticsBody>;
+export type JobWarning = Static<typeof Warning>;
+/** Where a running job is: its epoch and the batch within it. */
+export type JobProgress = NonNullable<Job['progress']>;
+export type JobListOptions = Omit<Static<typeof JobListQuery>, 'cursor'>;
+export type JobPage = Static<ReturnType<typeof Page<typeof JobSchema>>>;
+
+/** `GET /models/:id`. */
+export type ModelInfo = Static<typeof ModelInfoSchema>;
+export type ModelSummaryInfo = Static<typeof ModelSummary>;
+export type ModelListOptions = Omit<Static<typeof ModelListQuery>, 'cursor'>;
+export type ModelPage = Static<ReturnType<typeof Page<typeof ModelInfoSchema>>>;
+export type PredictInputs = Static<typeof PredictBody>['inputs'];
+export type PredictOutput = Static<typeof PredictResult>;
+export type ModelImport = Static<typeof ModelImportBody>;
+
+/** One `{ path, message }` of an error body. */
+export type ErrorDetail = NonNullable<ErrorBody['details']>[number];
+
+/**
+ * `GET /health`. Its schema (`HealthBody` in src/routes/health.ts) is not exported, so this is
+ * the one shape the SDK states itself; keep it in step with that route.
+ */
+export interface Health {
+  status: 'ok' | 'degraded';
+  backend: string;
+  backendDetail?: string;
+  db: 'ok' | 'down';
+  queue: 'ok' | 'down';
+  queueBackend: string;
+  errors?: Record<string, string>;
+}
+
+/** The live events of a job, as `GET /jobs/:id/events` sends them (and the polling fallback mimics). */
+export type JobEvent =
+  | { event: 'status'; id?: string; data: { status: JobStatus; error?: string | null } }
+  | { event: 'epoch'; id?: string; data: EpochMetrics }
+  | { event: 'progress'; id?: undefined; data: JobProgress };
+
+/** A model in TensorFlow.js layers format, with its weights in manifest order. */
+export interface DownloadedModel {
+  modelJson: Record<string, unknown> & { weightsManifest?: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype?: string }> }> };
+  weights: ArrayBuffer;
+}

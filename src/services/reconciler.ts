@@ -1,0 +1,58 @@
+import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
+import type { Db } from '../storage/prisma.js';
+
+/** A queued run younger than this may simply not have reached the queue yet. */
+const QUEUED_GRACE_MS = 30_000;
+/** A running run whose process has not touched its heartbeat for this long is trained by nobody. */
+const HEARTBEAT_STALE_MS = 90_000;
+
+/**
+ * PostgreSQL is the source of truth and the queue only carries work: when the queue loses a job
+ * (Redis restarted without persistence, a flush, an enqueue that timed out after writing), the
+ * run would wait forever. This puts such runs back on the queue: queued runs missing from it,
+ * and running runs that nobody trains (stale heartbeat, no live queue job).
+ * Returns the ids it re-enqueued.
+ */
+export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = Date.now()): Promise<string[]> {
+  const candidates = await deps.db.run.findMany({
+    where: {
+      OR: [
+        { status: 'queued', createdAt: { lt: new Date(now - QUEUED_GRACE_MS) } },
+        { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: new Date(now - HEARTBEAT_STALE_MS) } }] },
+      ],
+    },
+    select: { id: true, status: true },
+    take: 500,
+  });
+  const requeued: string[] = [];
+  for (const run of candidates) {
+    const job = await deps.queue.getJob(run.id);
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
+      // A finished queue job with an unfinished run: its outcome never reached the database.
+      if (job) await job.remove().catch(() => {});
+      await enqueueRun(deps.queue, run.id);
+      requeued.push(run.id);
+    }
+  }
+  return requeued;
+}
+
+/** Runs {@link reconcileRuns} every `intervalMs`; errors (a dependency down) wait for the next round. */
+export function startReconciler(deps: { db: Db; queue: TrainQueue; log: (msg: string) => void }, intervalMs = 30_000): () => void {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const ids = await reconcileRuns(deps);
+      if (ids.length) deps.log(`reconciler re-enqueued ${ids.length} run(s) missing from the queue: ${ids.join(', ')}`);
+    } catch {
+      // The database or the queue is down; /health reports it, and the next round retries.
+    } finally {
+      running = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
