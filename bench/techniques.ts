@@ -276,11 +276,12 @@ async function main(): Promise<void> {
     }
     const row = fresh.at(-1)!;
     console.error(`  ${r.id}: val_accuracy ${fmt(row.valAccuracy)} in ${sec(row.seconds * 1000)} s (load ${load1()}) ${row.outcome} ${row.warnings.join('; ')}`);
+    // Saved after every recipe, so a run cut short keeps what it measured.
+    const merged = [...saved.filter((s) => !fresh.some((f) => f.id === s.id)), ...fresh];
+    await writeFile(JSON_OUT, JSON.stringify(merged, null, 2) + '\n');
+    await writeFile(MD_OUT, `# Technique results\n\nWritten by \`bench/techniques.ts\`; the numbers quoted in docs/techniques.md.\n\n${render(merged, backend)}\n`);
   }
   console.log(render(fresh, backend));
-  const merged = [...saved.filter((s) => !fresh.some((f) => f.id === s.id)), ...fresh];
-  await writeFile(JSON_OUT, JSON.stringify(merged, null, 2) + '\n');
-  await writeFile(MD_OUT, `# Technique results\n\nWritten by \`bench/techniques.ts\`; the numbers quoted in docs/techniques.md.\n\n${render(merged, backend)}\n`);
 }
 
 await main();

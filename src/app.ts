@@ -3,7 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
+import { invalid } from './errors.js';
 import errorHandler from './plugins/error-handler.js';
+import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
@@ -30,21 +32,15 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   const app = Fastify({
     bodyLimit,
     logger: opts.logger ?? false,
-    ajv: {
-      customOptions: {
-        // Unknown options must be refused with a 400, not silently dropped.
-        removeAdditional: false,
-        // Lets a `type`-tagged union (layers, optimizers) report the errors of the branch it names.
-        discriminator: true,
-        allErrors: false,
-        // Errors carry their schema, so a message can list what is allowed.
-        verbose: true,
-      },
-    },
     ...opts,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installValidators(app);
   await app.register(errorHandler);
+  app.addHook('preValidation', async (request) => {
+    const where = findUnstorableString(request.body) ?? findUnstorableString(request.query, '/querystring');
+    if (where) throw invalid('text with a NUL character or a broken surrogate pair cannot be stored', [{ path: where, message: 'contains a NUL character or an unpaired surrogate' }]);
+  });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 1, fields: 10 },

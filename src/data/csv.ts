@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { ProblemCollector, pointer, specError } from './problems.js';
-import type { Dataset } from './types.js';
+import { MAX_CLASSES, type Dataset } from './types.js';
 
 /** Options of {@link parseCsvDataset}. */
 export interface CsvOptions {
@@ -100,7 +100,7 @@ export function parseCsvDataset(text: string | Buffer, opts: CsvOptions = {}): C
     if (rawLabels.every((l) => CLASS_INDEX.test(l))) {
       for (let i = 0; i < rawLabels.length; i++) {
         const value = Number(rawLabels[i]);
-        if (!Number.isSafeInteger(value) || value > 0x7fffffff) specError(pointer('', 'rows', i, header[labelIndex]), `label ${rawLabels[i]} is too large`);
+        if (!Number.isSafeInteger(value) || value >= MAX_CLASSES) specError(pointer('', 'rows', i, header[labelIndex]), `label ${rawLabels[i]} is too large: class indices go up to ${MAX_CLASSES - 1}`);
         labels[i] = value;
         if (value + 1 > classes) classes = value + 1;
       }

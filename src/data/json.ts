@@ -1,6 +1,6 @@
 import { ProblemCollector, pointer, specError } from './problems.js';
 import { featureSize } from './dataset.js';
-import type { Dataset } from './types.js';
+import { MAX_CLASSES, type Dataset } from './types.js';
 
 /** A dataset as sent in a JSON body: one nested array per sample, optional class labels. */
 export interface JsonDatasetBody {
@@ -90,8 +90,8 @@ export function datasetFromJson(body: JsonDatasetBody): Dataset {
       labels = new Int32Array(labelsIn.length);
       for (let i = 0; i < labelsIn.length && !problems.full; i++) {
         const label: unknown = labelsIn[i];
-        if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label > 0x7fffffff) {
-          problems.add(pointer('', 'labels', i), `expected a non-negative integer class index, got ${describe(label)}`);
+        if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= MAX_CLASSES) {
+          problems.add(pointer('', 'labels', i), `expected a class index from 0 to ${MAX_CLASSES - 1}, got ${describe(label)}`);
         } else {
           labels[i] = label;
           if (label + 1 > classes) classes = label + 1;

@@ -16,3 +16,9 @@ export interface Dataset {
 
 export type BuiltinName = 'fashion-mnist' | 'mnist';
 export type BuiltinSplit = 'train' | 'test';
+
+/**
+ * Largest number of classes a dataset may have. Labels are class indices, so a stray label of
+ * 2^31 would otherwise ask for a softmax of two billion units.
+ */
+export const MAX_CLASSES = 100_000;

@@ -61,7 +61,10 @@ export default fp(
         return reply.status(400).send({ error: 'invalid_spec', message: err.message, details: err.details });
       }
       const status = err.statusCode ?? 500;
-      if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT' || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      if (err.code === 'FST_FILES_LIMIT' || err.code === 'FST_FIELDS_LIMIT' || err.code === 'FST_PARTS_LIMIT') {
+        return reply.status(400).send({ error: 'invalid_request', message: 'a CSV upload takes one `file` and the fields `labelColumn` and `name`', details: [{ path: '/file', message: err.message }] });
+      }
+      if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply.status(413).send({ error: 'too_large', message: `${err.message} (limit: BODY_LIMIT_MB)`, details: [] });
       }
       if (status >= 400 && status < 500) {

@@ -96,6 +96,21 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A signal of our own for one request, aborted when the caller's aborts. The caller's signal
+ * then holds one listener per request in flight, removed when it is done, instead of one per
+ * request ever made (undici keeps its listener until the request is garbage collected, which
+ * trips Node's MaxListeners warning on a long poll).
+ */
+function linkSignal(signal?: AbortSignal): { signal?: AbortSignal; dispose(): void } {
+  if (!signal) return { dispose() {} };
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
   const chunk = 0x8000;
@@ -150,8 +165,23 @@ export class TrainingClient {
   }
 
   private async json<T>(method: string, path: string, init: Parameters<TrainingClient['send']>[2] = {}): Promise<T> {
-    const res = await this.send(method, path, init);
-    return (await res.json()) as T;
+    const link = linkSignal(init.signal);
+    try {
+      const res = await this.send(method, path, { ...init, signal: link.signal });
+      return (await res.json()) as T;
+    } finally {
+      link.dispose();
+    }
+  }
+
+  private async bytes(path: string, opts: CallOptions): Promise<ArrayBuffer> {
+    const link = linkSignal(opts.signal);
+    try {
+      const res = await this.send('GET', path, { signal: link.signal, headers: { accept: 'application/octet-stream' } });
+      return await res.arrayBuffer();
+    } finally {
+      link.dispose();
+    }
   }
 
   private static id(id: string): string {
@@ -163,12 +193,17 @@ export class TrainingClient {
 
   /** `GET /health`: resolves with the body even when the service answers 503 (degraded). */
   async health(opts: CallOptions = {}): Promise<Health> {
-    const res = await this.fetchImpl(this.url('/health'), { headers: { accept: 'application/json', ...this.headers }, signal: opts.signal });
-    if (res.ok || res.status === 503) {
-      const body = (await res.json().catch(() => null)) as Health | null;
-      if (body && typeof body.status === 'string') return body;
+    const link = linkSignal(opts.signal);
+    try {
+      const res = await this.fetchImpl(this.url('/health'), { headers: { accept: 'application/json', ...this.headers }, signal: link.signal });
+      if (res.ok || res.status === 503) {
+        const body = (await res.json().catch(() => null)) as Health | null;
+        if (body && typeof body.status === 'string') return body;
+      }
+      throw await ApiError.fromResponse(res, 'GET', '/health');
+    } finally {
+      link.dispose();
     }
-    throw await ApiError.fromResponse(res, 'GET', '/health');
   }
 
   /** `POST /datasets` with JSON `{ name, features, labels }`. */
@@ -259,13 +294,15 @@ export class TrainingClient {
     for (;;) {
       signal?.throwIfAborted();
       let res: Response;
+      const link = linkSignal(signal);
       try {
         res = await this.fetchImpl(this.url(`/jobs/${TrainingClient.id(id)}/events`), {
           headers: { ...this.headers, accept: 'text/event-stream', ...(lastId !== undefined ? { 'last-event-id': lastId } : {}) },
-          signal,
+          signal: link.signal,
           cache: 'no-store',
         });
       } catch (err) {
+        link.dispose();
         if (isAbort(err, signal)) throw signal?.reason ?? err;
         if (++failures > maxReconnects) throw err;
         await sleep(Math.min(baseDelay * 2 ** (failures - 1), 8000), signal);
@@ -274,6 +311,7 @@ export class TrainingClient {
 
       const type = res.headers.get('content-type') ?? '';
       if (!res.ok || !type.includes('text/event-stream') || !res.body) {
+        link.dispose();
         const transient = res.status >= 500 && res.status !== 501;
         if (transient && ++failures <= maxReconnects) {
           await res.body?.cancel().catch(() => {});
@@ -310,6 +348,8 @@ export class TrainingClient {
       } catch (err) {
         if (isAbort(err, signal)) throw signal?.reason ?? err;
         // The connection broke mid-stream: fall through and resume.
+      } finally {
+        link.dispose();
       }
       // The stream ended before the final status: reopen it after the last event we saw.
       if (++failures > maxReconnects) throw new Error(`the event stream of job ${id} kept dropping (${maxReconnects} reconnects)`);
@@ -405,9 +445,7 @@ export class TrainingClient {
     const base = `/models/${TrainingClient.id(id)}/artifact`;
     const modelJson = await this.json<DownloadedModel['modelJson']>('GET', `${base}/model.json`, opts);
     const paths = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths ?? []);
-    const parts = await Promise.all(
-      paths.map(async (p) => (await this.send('GET', `${base}/${p.split('/').map(encodeURIComponent).join('/')}`, { signal: opts.signal, headers: { accept: 'application/octet-stream' } })).arrayBuffer()),
-    );
+    const parts = await Promise.all(paths.map((p) => this.bytes(`${base}/${p.split('/').map(encodeURIComponent).join('/')}`, opts)));
     const total = parts.reduce((n, part) => n + part.byteLength, 0);
     const weights = new Uint8Array(total);
     let offset = 0;

@@ -11,6 +11,25 @@ interface WeightSpec {
   quantization?: { dtype: string };
 }
 
+/** The weight specs of a weightsManifest, checked entry by entry (it comes from the client). */
+function manifestWeights(manifest: unknown): WeightSpec[] {
+  const bad = (path: string, message: string) => invalid('modelJson.weightsManifest is malformed', [{ path: `/modelJson/weightsManifest${path}`, message }]);
+  if (manifest === undefined) return [];
+  if (!Array.isArray(manifest)) throw bad('', 'must be an array of { paths, weights } groups');
+  return manifest.flatMap((group: unknown, g) => {
+    const weights = (group as { weights?: unknown } | null)?.weights;
+    if (!Array.isArray(weights)) throw bad(`/${g}/weights`, 'must be an array of { name, shape, dtype }');
+    return weights.map((w: unknown, i) => {
+      const spec = w as Partial<WeightSpec> | null;
+      if (typeof spec?.name !== 'string') throw bad(`/${g}/weights/${i}/name`, 'must be a string');
+      if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`/${g}/weights/${i}/shape`, 'must be an array of non-negative integers');
+      const dtype = spec.quantization?.dtype ?? spec.dtype ?? 'float32';
+      if (!(dtype in DTYPE_BYTES)) throw bad(`/${g}/weights/${i}/dtype`, `must be one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+      return spec as WeightSpec;
+    });
+  });
+}
+
 /**
  * Imports a TensorFlow.js layers model trained elsewhere (e.g. a Keras model converted by
  * tensorflowjs_converter), so a job can use it as its `base`. The model must load: it is
@@ -24,7 +43,7 @@ export async function importModel(db: Db, body: { modelJson: Record<string, unkn
   if (json.format && json.format !== 'layers-model') {
     throw invalid('only layers models can be imported', [{ path: '/modelJson/format', message: `is "${json.format}"; a graph model cannot be a base, convert with --output_format=tfjs_layers_model` }]);
   }
-  const specs = (json.weightsManifest ?? []).flatMap((group) => group.weights ?? []);
+  const specs = manifestWeights(json.weightsManifest);
   const weights = Buffer.from(body.weights, 'base64');
   const expected = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.quantization?.dtype ?? w.dtype ?? 'float32'] ?? 4), 0);
   if (weights.byteLength !== expected) {

@@ -144,7 +144,7 @@ export function decodeCursor(cursor: string | undefined): { createdAt: Date; id:
   try {
     const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const createdAt = new Date(iso);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !isUuid(id)) throw new Error('bad cursor');
     return { createdAt, id };
   } catch {
     const problem: SpecProblem = { path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' };

@@ -71,6 +71,13 @@ async function cloneLayer(layer: tf.layers.Layer, first: boolean): Promise<tf.la
   // build() creates the weights (with initial values we then overwrite) without connecting the layer anywhere.
   clone.build(inputShape);
   clone.built = true;
+  // Layer.apply() builds inside the layer's name scope, so its weights are saved as `<layer>/kernel`;
+  // a direct build() names them plain `kernel`, and a model saved with such names neither loads
+  // (tf.loadLayersModel matches weights by scoped name) nor keeps two reused layers' weights apart.
+  for (const weight of clone.weights) {
+    const scoped = weight as unknown as { originalName: string };
+    if (!scoped.originalName.startsWith(`${clone.name}/`)) scoped.originalName = `${clone.name}/${scoped.originalName}`;
+  }
   const copies = await Promise.all(layer.getWeights().map(async (w) => tf.tensor(await w.data(), w.shape, w.dtype)));
   try {
     clone.setWeights(copies);

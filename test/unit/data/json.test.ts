@@ -37,7 +37,7 @@ describe('datasetFromJson', () => {
   it('checks labels: integer, non-negative, one per sample', () => {
     const features = Array.from({ length: 8 }, (_, i) => [i]);
     const err = catchSpecError(() => datasetFromJson({ features, labels: [0, 1, 2, 3, 4, 5, 6, 1.5] }));
-    expect(err.details).toEqual([{ path: '/labels/7', message: 'expected a non-negative integer class index, got 1.5' }]);
+    expect(err.details).toEqual([{ path: '/labels/7', message: 'expected a class index from 0 to 99999, got 1.5' }]);
     expect(catchSpecError(() => datasetFromJson({ features, labels: [0, -1, 0, 0, 0, 0, 0, 0] })).details[0].path).toBe('/labels/1');
     expect(catchSpecError(() => datasetFromJson({ features, labels: [0, 1] })).details[0]).toMatchObject({ path: '/labels', message: expect.stringContaining('2 labels for 8 samples') });
   });
@@ -53,5 +53,11 @@ describe('datasetFromJson', () => {
     const err = catchSpecError(() => datasetFromJson({ features: Array.from({ length: 50 }, () => ['a' as unknown as number]) }));
     expect(err.details).toHaveLength(10);
     expect(err.message).toMatch(/and 9 more; only the first 10 problems are listed/);
+  });
+});
+
+describe('datasetFromJson class cap', () => {
+  it('refuses a label past MAX_CLASSES, which would ask for a gigantic output layer', () => {
+    expect(() => datasetFromJson({ features: [[1], [2]], labels: [0, 2147483647] })).toThrow(/class index from 0 to 99999/);
   });
 });
