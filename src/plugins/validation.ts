@@ -27,6 +27,7 @@ export function installValidators(app: FastifyInstance): void {
 }
 
 const MAX_SCAN_DEPTH = 64;
+// eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL cannot store
 const NUL_OR_LONE_SURROGATE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**

@@ -1,19 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { AppDeps } from '../app.js';
-
-const HealthBody = Type.Object(
-  {
-    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
-    backend: Type.String({ description: 'TensorFlow.js backend of this process: tensorflow, wasm or cpu' }),
-    backendDetail: Type.Optional(Type.String({ description: 'e.g. "tensorflow (tfjs-node-gpu, CUDA)"' })),
-    db: Type.Union([Type.Literal('ok'), Type.Literal('down')]),
-    queue: Type.Union([Type.Literal('ok'), Type.Literal('down')]),
-    queueBackend: Type.String({ description: '`redis` or `postgres`' }),
-    errors: Type.Optional(Type.Record(Type.String(), Type.String())),
-  },
-  { title: 'Health' },
-);
+import { HealthBody } from '../schemas/health.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 async function probe(check: () => Promise<unknown>): Promise<string | null> {

@@ -5,6 +5,7 @@
  */
 import type { Static } from 'typebox';
 import type { ErrorBody, Page } from '../schemas/common.js';
+import type { HealthBody } from '../schemas/health.js';
 import type { DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
 import type { DatasetRef, JobSpec, OptimizerSpec } from '../schemas/job-spec.js';
 import type { DiagnosticsBody, EpochRow, Job as JobSchema, JobCreated as JobCreatedSchema, JobListQuery, JobStatus, MetricsBody, Warning } from '../schemas/job.js';
@@ -40,19 +41,8 @@ export type ModelImport = Static<typeof ModelImportBody>;
 /** One `{ path, message }` of an error body. */
 export type ErrorDetail = NonNullable<ErrorBody['details']>[number];
 
-/**
- * `GET /health`. Its schema (`HealthBody` in src/routes/health.ts) is not exported, so this is
- * the one shape the SDK states itself; keep it in step with that route.
- */
-export interface Health {
-  status: 'ok' | 'degraded';
-  backend: string;
-  backendDetail?: string;
-  db: 'ok' | 'down';
-  queue: 'ok' | 'down';
-  queueBackend: string;
-  errors?: Record<string, string>;
-}
+/** `GET /health`. */
+export type Health = Static<typeof HealthBody>;
 
 /** The live events of a job, as `GET /jobs/:id/events` sends them (and the polling fallback mimics). */
 export type JobEvent =

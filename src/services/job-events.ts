@@ -61,12 +61,19 @@ export async function* jobEvents(
         yield { event: 'progress', data: progress };
       }
     }
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
-      opts.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve(null);
-      }, { once: true });
-    });
+    await sleep(pollMs, opts.signal);
   }
+}
+
+/** Waits `ms`, or less if the signal aborts; leaves no listener behind either way. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
