@@ -1,8 +1,8 @@
 /**
  * Fills the result placeholders of docs/techniques.md from bench/techniques-results.json:
  * `{{R:id}}`, `{{VAL:id}}`, `{{W:id}}`, `{{OUTCOME:id}}`, `{{ROWS:id,id}}` and `{{TABLE}}`.
- * Reads a template (default: docs/techniques.md itself, which must still have placeholders)
- * and writes docs/techniques.md.
+ * Reads the template bench/techniques-doc.template.md (edit the prose there) and writes
+ * docs/techniques.md.
  *
  *   npx tsx bench/fill-techniques-doc.ts [template]
  */
@@ -24,7 +24,8 @@ interface Row {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const doc = path.join(here, '..', 'docs', 'techniques.md');
-const template = process.argv[2] ?? doc;
+const template = process.argv[2] ?? path.join(here, 'techniques-doc.template.md');
+const GROUPS = ['init', 'activations', 'bn', 'clipping', 'optimizers', 'schedules', 'early', 'diagnostics'];
 const rows = new Map((JSON.parse(await readFile(path.join(here, 'techniques-results.json'), 'utf8')) as Row[]).map((r) => [r.id, r]));
 const get = (id: string): Row => {
   const r = rows.get(id);
@@ -58,7 +59,9 @@ text = text
     [
       '| group | recipe | val_accuracy (last epoch) | best val_accuracy | train accuracy | epochs | warnings / outcome |',
       '| --- | --- | ---: | ---: | ---: | ---: | --- |',
-      ...[...rows.values()].map(
+      ...[...rows.values()]
+        .sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group))
+        .map(
         (r) =>
           `| ${r.group} | ${r.label} | ${f(r.valAccuracy)} | ${f(r.bestValAccuracy)} | ${f(r.accuracy)} | ${r.epochs} | ${[r.outcome === 'succeeded' ? '' : r.outcome, ...r.warnings].filter(Boolean).join('; ') || '-'} |`,
       ),

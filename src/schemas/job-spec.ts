@@ -64,6 +64,11 @@ export const LayerSpec = TaggedUnion(
   [
     layer('Flatten', {}, 'Flattens its input to one dimension'),
     layer(
+      'Reshape',
+      { targetShape: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 4, description: 'Output shape without the batch dimension, e.g. [28, 28]' }) },
+      'Reshapes its input (same number of values), e.g. a 784-unit decoder output back to 28x28',
+    ),
+    layer(
       'Dense',
       {
         units,
@@ -110,7 +115,7 @@ export const LayerSpec = TaggedUnion(
   { description: 'A layer; `type` is the Keras class name, options are its camelCase options' },
 );
 export type LayerSpec = Static<typeof LayerSpec>;
-export const LAYER_TYPES = ['Flatten', 'Dense', 'BatchNormalization', 'Activation', 'Dropout', 'AlphaDropout', 'LeakyReLU', 'PReLU', 'ELU', 'RReLU'] as const;
+export const LAYER_TYPES = ['Flatten', 'Reshape', 'Dense', 'BatchNormalization', 'Activation', 'Dropout', 'AlphaDropout', 'LeakyReLU', 'PReLU', 'ELU', 'RReLU'] as const;
 
 // ---------------------------------------------------------------- optimizers
 

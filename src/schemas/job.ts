@@ -45,6 +45,7 @@ export const Job = Type.Object(
     evaluation: nullable(Type.Object({ loss: Type.Number(), accuracy: nullable(Type.Number()) })),
     warnings: Type.Array(Warning),
     attempts: Type.Integer({ description: 'How many times a worker started it' }),
+    resumedFromEpoch: nullable(Type.Integer({ description: 'After an interrupted attempt: the checkpointed epoch training resumed after' })),
     progress: nullable(Type.Object({ epoch: Type.Integer(), batch: Type.Integer(), batches: Type.Integer() })),
     spec: Type.Optional(Type.Unknown({ description: 'The spec as accepted, defaults filled in' })),
   },

@@ -99,6 +99,7 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     evaluation: (run.evaluation as Job['evaluation']) ?? null,
     warnings: [...(run.warnings as unknown as TrainingWarning[]), ...(run.diagnosticWarnings as unknown as TrainingWarning[])] as Job['warnings'],
     attempts: run.attempts,
+    resumedFromEpoch: run.resumedFromEpoch,
     progress,
     ...(withSpec ? { spec: run.spec } : {}),
   };

@@ -68,7 +68,7 @@ export async function baseModelInfo(db: Db, id: string) {
     outputShape: last?.outputShape ?? [],
     layerNames: summary.layers.map((l) => l.name),
     layerCount: summary.layers.length,
-    layerOutputShapes: summary.layers.map((l) => l.outputShape),
+    layerOutputShapes: summary.layers.map((l) => l.outputShape.slice(1)),
     /** The output shape (no batch dimension) of the base once its top `dropLast` layers are gone. */
     outputShapeAfterDrop: (dropLast: number) => (kept(dropLast).at(-1)?.outputShape.slice(1) as number[] | undefined) ?? inputShapeOf(row.modelJson),
     paramsAfterDrop: (dropLast: number) => kept(dropLast).reduce((n, l) => n + l.params, 0),

@@ -41,6 +41,7 @@ export interface LayerOptions {
   sharedAxes?: number[];
   lower?: number;
   upper?: number;
+  targetShape?: number[];
 }
 
 /** The flat view of a spec layer. */
@@ -73,6 +74,8 @@ export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLay
   switch (spec.type) {
     case 'Flatten':
       return tf.layers.flatten(common);
+    case 'Reshape':
+      return tf.layers.reshape({ ...common, targetShape: spec.targetShape as number[] });
     case 'Dense':
       return tf.layers.dense({
         ...common,

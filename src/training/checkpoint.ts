@@ -6,7 +6,11 @@ import * as tf from '@tensorflow/tfjs';
  * given epoch. Encoded in the tfjs weights format: a spec list plus one byte buffer each.
  */
 export interface Checkpoint {
+  /** The last epoch it includes (1-based, counted across phases). */
   epoch: number;
+  phase: 'train' | 'fine_tune';
+  /** Epochs run before this phase began (its first epoch is phaseStart + 1). */
+  phaseStart: number;
   model: { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array };
   optimizer: { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array };
 }
@@ -21,12 +25,21 @@ function decode(encoded: { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array
 }
 
 /** Captures the model's and the optimizer's state after `epoch`. */
-export async function captureCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, epoch: number): Promise<Checkpoint> {
+export async function captureCheckpoint(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  at: { epoch: number; phase: 'train' | 'fine_tune'; phaseStart: number },
+): Promise<Checkpoint> {
   // Positional names: a resumed model is rebuilt from the same spec, so weights line up by order
   // even where tfjs gives layers fresh unique names.
   const modelWeights = model.weights.map((w, i) => ({ name: `w${i}`, tensor: w.read() }));
   const optimizerWeights = await optimizer.getWeights();
-  return { epoch, model: await encode(modelWeights), optimizer: await encode(optimizerWeights) };
+  try {
+    return { ...at, model: await encode(modelWeights), optimizer: await encode(optimizerWeights) };
+  } finally {
+    // getWeights() returns the optimizer's own variables plus a fresh scalar of its step count.
+    tf.dispose(optimizerWeights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
+  }
 }
 
 /** Puts a checkpoint's state back into a model built and compiled from the same spec. */

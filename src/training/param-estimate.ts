@@ -14,6 +14,9 @@ export function estimateParams(layers: readonly LayerSpec[], inputShape: readonl
       case 'Flatten':
         shape = [shape.reduce((a, b) => a * b, 1)];
         break;
+      case 'Reshape':
+        shape = [...layer.targetShape];
+        break;
       case 'Dense':
         total += last * layer.units + (layer.useBias === false ? 0 : layer.units);
         shape = [...shape.slice(0, -1), layer.units];

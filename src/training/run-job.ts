@@ -19,6 +19,7 @@ import { evaluateModel, trainPhase, type TrainHooks } from './train.js';
 import { DEFAULT_PROBE_SIZE, GradientProbe } from './diagnostics.js';
 import { diagnoseEpoch, WarningLog } from './diagnostic-warnings.js';
 import { checkSelfNormalization } from './selu-check.js';
+import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
 import {
   SpecError,
   type BatchProgress,
@@ -41,6 +42,11 @@ export interface JobHooks {
   onDiagnostics?(d: EpochDiagnostics, warnings: TrainingWarning[]): Promise<void> | void;
   /** Polled after every batch; keep it cheap. */
   shouldStop?(): boolean | Promise<boolean>;
+  /**
+   * Called after each epoch with a way to capture a checkpoint (weights and optimizer state);
+   * the caller decides whether it is worth the cost, and where to keep it.
+   */
+  onCheckpoint?(capture: () => Promise<Checkpoint>, epoch: number): Promise<void> | void;
 }
 
 /** Arguments of {@link runTrainingJob}. */
@@ -51,6 +57,8 @@ export interface RunJobArgs {
   /** The stored model named by `spec.base.modelId`. */
   base?: ModelArtifact;
   hooks: JobHooks;
+  /** Resume after this checkpoint of an earlier, interrupted attempt of the same spec. */
+  resume?: Checkpoint;
 }
 
 /** The outcome of a job that did not fail. */
@@ -83,8 +91,9 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
     const m = model;
     const loss = tfjsLoss(spec.compile.loss as LossName);
     const metrics = tfjsMetrics(spec.compile.metrics ?? []);
+    let optimizer!: tf.Optimizer;
     const compile = (optimizerSpec: JobSpec['compile']['optimizer']) => {
-      const optimizer = createOptimizer(optimizerSpec);
+      optimizer = createOptimizer(optimizerSpec);
       optimizers.push(optimizer);
       m.compile({ optimizer, loss, metrics });
     };
@@ -122,6 +131,14 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
         await hooks.onDiagnostics?.(result.diagnostics, fresh);
       },
     };
+    // Checkpoints come after diagnostics, so a resumed run finds the epoch's diagnostics stored.
+    const withCheckpoints = (phase: 'train' | 'fine_tune', phaseStart: number): TrainHooks => ({
+      ...phaseHooks,
+      onEpochEnd: async (epoch) => {
+        await phaseHooks.onEpochEnd?.(epoch);
+        await hooks.onCheckpoint?.(() => captureCheckpoint(m, optimizer, { epoch, phase, phaseStart }), epoch);
+      },
+    });
     const common = {
       model: m,
       x: train.x,
@@ -134,16 +151,36 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       earlyStopping: spec.fit.earlyStopping,
     };
 
-    const first = await trainPhase({ ...common, epochs: spec.fit.epochs, phase: 'train', epochOffset: 0 });
-    let epochsRun = first.epochsRun;
-    let cancelled = first.stopped === 'cancelled';
+    // A resumed run skips what its checkpoint holds: the rest of the phase it stopped in, then
+    // the phases after it. (Its shuffling order differs from an uninterrupted run's.)
+    const resume = args.resume;
+    let epochsRun = 0;
+    let cancelled = false;
+    if (!resume || resume.phase === 'train') {
+      const done = resume ? resume.epoch : 0;
+      if (resume) await restoreCheckpoint(m, optimizer, resume);
+      const first = await trainPhase({ ...common, hooks: withCheckpoints('train', 0), epochs: spec.fit.epochs - done, phase: 'train', epochOffset: done });
+      epochsRun = done + first.epochsRun;
+      cancelled = first.stopped === 'cancelled';
+    } else {
+      epochsRun = resume.phaseStart;
+    }
     if (!cancelled && spec.fineTune) {
       const unfreeze = spec.fineTune.unfreeze;
       setFrozen(unfreeze ? built.reused.slice(-unfreeze) : built.reused, false);
       // As Keras: a change of `trainable` reaches training only through a new compile.
       compile(spec.fineTune.optimizer ?? spec.compile.optimizer);
-      const second = await trainPhase({ ...common, epochs: spec.fineTune.epochs, phase: 'fine_tune', epochOffset: epochsRun });
-      epochsRun += second.epochsRun;
+      const phaseStart = epochsRun;
+      const done = resume?.phase === 'fine_tune' ? resume.epoch - resume.phaseStart : 0;
+      if (resume?.phase === 'fine_tune') await restoreCheckpoint(m, optimizer, resume);
+      const second = await trainPhase({
+        ...common,
+        hooks: withCheckpoints('fine_tune', phaseStart),
+        epochs: spec.fineTune.epochs - done,
+        phase: 'fine_tune',
+        epochOffset: phaseStart + done,
+      });
+      epochsRun += done + second.epochsRun;
       cancelled = second.stopped === 'cancelled';
     }
 

@@ -2,6 +2,7 @@ import type { DatasetCache } from '../data/index.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import { loadDatasetRef } from '../services/datasets.js';
 import { getArtifact, storeModel } from '../services/models.js';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../storage/checkpoints.js';
 import type { Db } from '../storage/prisma.js';
 import type { BatchProgress, EpochMetrics, TrainingWarning } from '../training/types.js';
 import { SpecError } from '../training/types.js';
@@ -62,10 +63,14 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     where: { id: runId },
     data: { status: 'running', startedAt: run.startedAt ?? new Date(), heartbeatAt: new Date(), backend: ctx.backend, attempts: { increment: 1 }, error: null },
   });
-  // A retried run starts over from epoch 1: clear what an interrupted attempt wrote, so each
-  // epoch appears exactly once.
-  await db.epochMetric.deleteMany({ where: { runId } });
-  await db.epochDiagnostic.deleteMany({ where: { runId } });
+  // A retried run resumes after its last checkpoint; anything an interrupted attempt wrote
+  // after that epoch is cleared, so each epoch appears exactly once.
+  const resume = run.status === 'running' ? await loadCheckpoint(db, runId) : null;
+  const keepUpTo = resume?.epoch ?? 0;
+  await db.epochMetric.deleteMany({ where: { runId, epoch: { gt: keepUpTo } } });
+  await db.epochDiagnostic.deleteMany({ where: { runId, epoch: { gt: keepUpTo } } });
+  if (!resume) await deleteCheckpoint(db, runId);
+  else await db.run.update({ where: { id: runId }, data: { resumedFromEpoch: resume.epoch } });
 
   let cancelRequested = false;
   let lastPoll = 0;
@@ -111,9 +116,12 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
           await db.run.update({ where: { id: runId }, data: { diagnosticWarnings: diagnosticWarnings as object[] } });
         },
         shouldStop,
+        onCheckpoint: async (capture) => saveCheckpoint(db, runId, await capture()),
       },
+      resume: resume ?? undefined,
     });
 
+    await deleteCheckpoint(db, runId);
     if (result.status === 'cancelled') {
       await db.run.update({ where: { id: runId }, data: { status: 'cancelled', finishedAt: new Date() } });
       return 'cancelled';
@@ -140,6 +148,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
   } catch (err) {
     if (err instanceof HandBackError) throw err;
     const message = userFacing(err) ?? `internal error while training: ${(err as Error).message ?? String(err)}`;
+    await deleteCheckpoint(db, runId).catch(() => {});
     await db.run.update({ where: { id: runId }, data: { status: 'failed', finishedAt: new Date(), error: message } });
     return 'failed';
   }

@@ -23,7 +23,7 @@ describe.each(QUEUE_BACKENDS)('jobs survive crashes and lost queue entries ($nam
   });
   afterAll(async () => h?.close());
 
-  it('a worker killed with SIGKILL mid-training loses no job: another finishes it, each epoch recorded once', async () => {
+  it('a worker killed with SIGKILL mid-training loses no job: another resumes it from its checkpoint, each epoch recorded once', async () => {
     const first = await h.startWorker();
     const epochs = 6;
     const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 16, seed: 3 } }));
@@ -36,6 +36,9 @@ describe.each(QUEUE_BACKENDS)('jobs survive crashes and lost queue entries ($nam
     const recoveredMs = Date.now() - killedAt;
     expect(job.status).toBe('succeeded');
     expect(job.attempts).toBeGreaterThanOrEqual(2);
+    // It went on from the checkpoint of the last epoch the killed worker finished.
+    expect(job.resumedFromEpoch).toBeGreaterThanOrEqual(1);
+    expect(await h.db.checkpoint.count({ where: { runId: id } })).toBe(0);
     const metrics = (await h.app.inject({ url: `/jobs/${id}/metrics` })).json();
     expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
     console.log(`recovery after SIGKILL (${redisUrl ? 'redis' : 'postgres'} queue): job succeeded ${recoveredMs} ms after the kill`);

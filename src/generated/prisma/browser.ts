@@ -42,3 +42,8 @@ export type EpochDiagnostic = Prisma.EpochDiagnosticModel
  * 
  */
 export type Model = Prisma.ModelModel
+/**
+ * Model Checkpoint
+ * 
+ */
+export type Checkpoint = Prisma.CheckpointModel

@@ -401,7 +401,8 @@ export const ModelName = {
   Run: 'Run',
   EpochMetric: 'EpochMetric',
   EpochDiagnostic: 'EpochDiagnostic',
-  Model: 'Model'
+  Model: 'Model',
+  Checkpoint: 'Checkpoint'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -417,7 +418,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "dataset" | "run" | "epochMetric" | "epochDiagnostic" | "model"
+    modelProps: "dataset" | "run" | "epochMetric" | "epochDiagnostic" | "model" | "checkpoint"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -791,6 +792,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Checkpoint: {
+      payload: Prisma.$CheckpointPayload<ExtArgs>
+      fields: Prisma.CheckpointFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.CheckpointFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.CheckpointFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>
+        }
+        findFirst: {
+          args: Prisma.CheckpointFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.CheckpointFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>
+        }
+        findMany: {
+          args: Prisma.CheckpointFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>[]
+        }
+        create: {
+          args: Prisma.CheckpointCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>
+        }
+        createMany: {
+          args: Prisma.CheckpointCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.CheckpointCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>[]
+        }
+        delete: {
+          args: Prisma.CheckpointDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>
+        }
+        update: {
+          args: Prisma.CheckpointUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>
+        }
+        deleteMany: {
+          args: Prisma.CheckpointDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.CheckpointUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.CheckpointUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>[]
+        }
+        upsert: {
+          args: Prisma.CheckpointUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointPayload>
+        }
+        aggregate: {
+          args: Prisma.CheckpointAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateCheckpoint>
+        }
+        groupBy: {
+          args: Prisma.CheckpointGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CheckpointGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.CheckpointCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CheckpointCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -907,6 +982,21 @@ export const ModelScalarFieldEnum = {
 } as const
 
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
+
+
+export const CheckpointScalarFieldEnum = {
+  runId: 'runId',
+  epoch: 'epoch',
+  phase: 'phase',
+  phaseStart: 'phaseStart',
+  modelSpecs: 'modelSpecs',
+  modelData: 'modelData',
+  optimizerSpecs: 'optimizerSpecs',
+  optimizerData: 'optimizerData',
+  updatedAt: 'updatedAt'
+} as const
+
+export type CheckpointScalarFieldEnum = (typeof CheckpointScalarFieldEnum)[keyof typeof CheckpointScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1223,6 +1313,7 @@ export type GlobalOmitConfig = {
   epochMetric?: Prisma.EpochMetricOmit
   epochDiagnostic?: Prisma.EpochDiagnosticOmit
   model?: Prisma.ModelOmit
+  checkpoint?: Prisma.CheckpointOmit
 }
 
 /* Types for Logging */

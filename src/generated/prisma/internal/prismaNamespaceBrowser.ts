@@ -55,7 +55,8 @@ export const ModelName = {
   Run: 'Run',
   EpochMetric: 'EpochMetric',
   EpochDiagnostic: 'EpochDiagnostic',
-  Model: 'Model'
+  Model: 'Model',
+  Checkpoint: 'Checkpoint'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -151,6 +152,21 @@ export const ModelScalarFieldEnum = {
 } as const
 
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
+
+
+export const CheckpointScalarFieldEnum = {
+  runId: 'runId',
+  epoch: 'epoch',
+  phase: 'phase',
+  phaseStart: 'phaseStart',
+  modelSpecs: 'modelSpecs',
+  modelData: 'modelData',
+  optimizerSpecs: 'optimizerSpecs',
+  optimizerData: 'optimizerData',
+  updatedAt: 'updatedAt'
+} as const
+
+export type CheckpointScalarFieldEnum = (typeof CheckpointScalarFieldEnum)[keyof typeof CheckpointScalarFieldEnum]
 
 
 export const SortOrder = {

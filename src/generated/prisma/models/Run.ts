@@ -295,6 +295,7 @@ export type RunWhereInput = {
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
+  checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
 }
 
 export type RunOrderByWithRelationInput = {
@@ -317,6 +318,7 @@ export type RunOrderByWithRelationInput = {
   epochs?: Prisma.EpochMetricOrderByRelationAggregateInput
   diagnostics?: Prisma.EpochDiagnosticOrderByRelationAggregateInput
   model?: Prisma.ModelOrderByWithRelationInput
+  checkpoint?: Prisma.CheckpointOrderByWithRelationInput
 }
 
 export type RunWhereUniqueInput = Prisma.AtLeast<{
@@ -342,6 +344,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
+  checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
 }, "id">
 
 export type RunOrderByWithAggregationInput = {
@@ -410,6 +413,7 @@ export type RunCreateInput = {
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
 }
 
 export type RunUncheckedCreateInput = {
@@ -432,6 +436,7 @@ export type RunUncheckedCreateInput = {
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
 }
 
 export type RunUpdateInput = {
@@ -454,6 +459,7 @@ export type RunUpdateInput = {
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
 }
 
 export type RunUncheckedUpdateInput = {
@@ -476,6 +482,7 @@ export type RunUncheckedUpdateInput = {
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
 }
 
 export type RunCreateManyInput = {
@@ -672,6 +679,20 @@ export type RunUpdateOneWithoutModelNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutModelInput, Prisma.RunUpdateWithoutModelInput>, Prisma.RunUncheckedUpdateWithoutModelInput>
 }
 
+export type RunCreateNestedOneWithoutCheckpointInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutCheckpointInput, Prisma.RunUncheckedCreateWithoutCheckpointInput>
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutCheckpointInput
+  connect?: Prisma.RunWhereUniqueInput
+}
+
+export type RunUpdateOneRequiredWithoutCheckpointNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutCheckpointInput, Prisma.RunUncheckedCreateWithoutCheckpointInput>
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutCheckpointInput
+  upsert?: Prisma.RunUpsertWithoutCheckpointInput
+  connect?: Prisma.RunWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutCheckpointInput, Prisma.RunUpdateWithoutCheckpointInput>, Prisma.RunUncheckedUpdateWithoutCheckpointInput>
+}
+
 export type RunCreateWithoutEpochsInput = {
   id?: string
   name?: string | null
@@ -691,6 +712,7 @@ export type RunCreateWithoutEpochsInput = {
   finishedAt?: Date | string | null
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
 }
 
 export type RunUncheckedCreateWithoutEpochsInput = {
@@ -712,6 +734,7 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   finishedAt?: Date | string | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutEpochsInput = {
@@ -749,6 +772,7 @@ export type RunUpdateWithoutEpochsInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
 }
 
 export type RunUncheckedUpdateWithoutEpochsInput = {
@@ -770,6 +794,7 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
 }
 
 export type RunCreateWithoutDiagnosticsInput = {
@@ -791,6 +816,7 @@ export type RunCreateWithoutDiagnosticsInput = {
   finishedAt?: Date | string | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
 }
 
 export type RunUncheckedCreateWithoutDiagnosticsInput = {
@@ -812,6 +838,7 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   finishedAt?: Date | string | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutDiagnosticsInput = {
@@ -849,6 +876,7 @@ export type RunUpdateWithoutDiagnosticsInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
 }
 
 export type RunUncheckedUpdateWithoutDiagnosticsInput = {
@@ -870,6 +898,7 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
 }
 
 export type RunCreateWithoutModelInput = {
@@ -891,6 +920,7 @@ export type RunCreateWithoutModelInput = {
   finishedAt?: Date | string | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
+  checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
 }
 
 export type RunUncheckedCreateWithoutModelInput = {
@@ -912,6 +942,7 @@ export type RunUncheckedCreateWithoutModelInput = {
   finishedAt?: Date | string | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
+  checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
 }
 
 export type RunCreateOrConnectWithoutModelInput = {
@@ -949,6 +980,7 @@ export type RunUpdateWithoutModelInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
 }
 
 export type RunUncheckedUpdateWithoutModelInput = {
@@ -970,6 +1002,111 @@ export type RunUncheckedUpdateWithoutModelInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
+}
+
+export type RunCreateWithoutCheckpointInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelCreateNestedOneWithoutRunInput
+}
+
+export type RunUncheckedCreateWithoutCheckpointInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutCheckpointInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutCheckpointInput, Prisma.RunUncheckedCreateWithoutCheckpointInput>
+}
+
+export type RunUpsertWithoutCheckpointInput = {
+  update: Prisma.XOR<Prisma.RunUpdateWithoutCheckpointInput, Prisma.RunUncheckedUpdateWithoutCheckpointInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutCheckpointInput, Prisma.RunUncheckedCreateWithoutCheckpointInput>
+  where?: Prisma.RunWhereInput
+}
+
+export type RunUpdateToOneWithWhereWithoutCheckpointInput = {
+  where?: Prisma.RunWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutCheckpointInput, Prisma.RunUncheckedUpdateWithoutCheckpointInput>
+}
+
+export type RunUpdateWithoutCheckpointInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateWithoutCheckpointInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
 }
 
 
@@ -1032,6 +1169,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
+  checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
@@ -1097,6 +1235,7 @@ export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
+  checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1108,6 +1247,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     epochs: Prisma.$EpochMetricPayload<ExtArgs>[]
     diagnostics: Prisma.$EpochDiagnosticPayload<ExtArgs>[]
     model: Prisma.$ModelPayload<ExtArgs> | null
+    checkpoint: Prisma.$CheckpointPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1523,6 +1663,7 @@ export interface Prisma__RunClient<T, Null = never, ExtArgs extends runtime.Type
   epochs<T extends Prisma.Run$epochsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$epochsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EpochMetricPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   diagnostics<T extends Prisma.Run$diagnosticsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$diagnosticsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EpochDiagnosticPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   model<T extends Prisma.Run$modelArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$modelArgs<ExtArgs>>): Prisma.Prisma__ModelClient<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  checkpoint<T extends Prisma.Run$checkpointArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$checkpointArgs<ExtArgs>>): Prisma.Prisma__CheckpointClient<runtime.Types.Result.GetResult<Prisma.$CheckpointPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2025,6 +2166,25 @@ export type Run$modelArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs 
    */
   include?: Prisma.ModelInclude<ExtArgs> | null
   where?: Prisma.ModelWhereInput
+}
+
+/**
+ * Run.checkpoint
+ */
+export type Run$checkpointArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Checkpoint
+   */
+  select?: Prisma.CheckpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Checkpoint
+   */
+  omit?: Prisma.CheckpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CheckpointInclude<ExtArgs> | null
+  where?: Prisma.CheckpointWhereInput
 }
 
 /**

@@ -119,3 +119,29 @@ describe('checkModelSpec', () => {
     });
   });
 });
+
+describe('Reshape', () => {
+  const autoencoder = (targetShape: number[]): JobSpec => ({
+    task: 'autoencoder',
+    dataset: { builtin: 'fashion-mnist' },
+    model: {
+      layers: [
+        { type: 'Flatten' },
+        { type: 'Dense', units: 32, activation: 'selu', kernelInitializer: 'lecun_normal' },
+        { type: 'Dense', units: 784, activation: 'sigmoid' },
+        { type: 'Reshape', targetShape },
+      ],
+    },
+    compile: { optimizer: { type: 'adam' }, loss: 'mse' },
+    fit: { epochs: 1 },
+  });
+
+  it('lets an autoencoder decode back to the 28x28 input shape', () => {
+    expect(checkModelSpec(autoencoder([28, 28]), { inputShape: [28, 28], classes: 0 })).toEqual([]);
+  });
+
+  it('names the Reshape layer whose target shape does not hold its input', () => {
+    const problems = checkModelSpec(autoencoder([27, 28]), { inputShape: [28, 28], classes: 0 });
+    expect(problems.map((p) => p.path)).toContain('/model/layers/3');
+  });
+});

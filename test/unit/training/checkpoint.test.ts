@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset } from '../../../src/data/types.js';
+import type { JobSpec } from '../../../src/schemas/job-spec.js';
+import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from '../../../src/training/checkpoint.js';
+import { createOptimizer } from '../../../src/training/optimizers.js';
+import { runTrainingJob } from '../../../src/training/run-job.js';
+import type { EpochMetrics } from '../../../src/training/types.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function dataset(n: number): Dataset {
+  const features = new Float32Array(n * 4);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < 4; f++) features[i * 4 + f] = Math.sin(i * 7.3 + f * 1.7);
+    labels[i] = features[i * 4] + features[i * 4 + 1] > 0 ? 1 : 0;
+  }
+  return { features, labels, featureShape: [4], samples: n, classes: 2 };
+}
+
+const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
+  dataset: { id: 'd' },
+  model: { layers: [{ type: 'Dense', units: 8, activation: 'relu' }, { type: 'BatchNormalization' }, { type: 'Dense', units: 2, activation: 'softmax' }] },
+  compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+  fit: { epochs: 4, batchSize: 16, seed: 1 },
+  diagnostics: { enabled: false },
+  ...over,
+});
+
+describe('checkpoints', () => {
+  it('restore puts back every weight (BN moving statistics included) and the optimizer state', async () => {
+    const make = () => {
+      const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2] }), tf.layers.batchNormalization(), tf.layers.dense({ units: 1 })] });
+      const optimizer = createOptimizer({ type: 'adam', learningRate: 0.1 });
+      model.compile({ optimizer, loss: 'meanSquaredError' });
+      return { model, optimizer };
+    };
+    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+    const y = tf.tensor2d([[1], [0], [1], [0]]);
+    const a = make();
+    await a.model.fit(x, y, { epochs: 3, verbose: 0 });
+    const checkpoint = await captureCheckpoint(a.model, a.optimizer, { epoch: 3, phase: 'train', phaseStart: 0 });
+
+    const b = make();
+    await b.model.fit(x, y, { epochs: 1, verbose: 0 }); // creates b's optimizer slots, then overwritten
+    await restoreCheckpoint(b.model, b.optimizer, checkpoint);
+    a.model.weights.forEach((w, i) => expect(Array.from(b.model.weights[i].read().dataSync())).toEqual(Array.from(w.read().dataSync())));
+    // Same state, same next step.
+    await a.model.fit(x, y, { epochs: 1, verbose: 0, shuffle: false });
+    await b.model.fit(x, y, { epochs: 1, verbose: 0, shuffle: false });
+    a.model.weights.forEach((w, i) => Array.from(w.read().dataSync()).forEach((v, j) => expect(b.model.weights[i].read().dataSync()[j]).toBeCloseTo(v, 5)));
+    tf.dispose([x, y]);
+    a.model.dispose();
+    b.model.dispose();
+    a.optimizer.dispose();
+    b.optimizer.dispose();
+  });
+
+  it('a resumed run trains only the epochs after its checkpoint, across both phases', async () => {
+    const before = tf.memory().numTensors;
+    const checkpoints: Checkpoint[] = [];
+    const base = await runTrainingJob({
+      spec: spec({ fit: { epochs: 2, batchSize: 16, seed: 1 } }),
+      data: { train: dataset(64) },
+      hooks: { onEpoch: () => {} },
+    });
+    const twoPhase = spec({
+      base: { modelId: 'b', dropLast: 1, freeze: true },
+      model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] },
+      fit: { epochs: 2, batchSize: 16, seed: 1 },
+      fineTune: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.001 } },
+    });
+    const full: EpochMetrics[] = [];
+    await runTrainingJob({
+      spec: twoPhase,
+      data: { train: dataset(64) },
+      base: base.artifact,
+      hooks: { onEpoch: (r) => void full.push(r), onCheckpoint: async (capture) => void checkpoints.push(await capture()) },
+    });
+    expect(full.map((r) => `${r.epoch}:${r.phase}`)).toEqual(['1:train', '2:train', '3:fine_tune', '4:fine_tune']);
+    expect(checkpoints.map((c) => `${c.epoch}:${c.phase}:${c.phaseStart}`)).toEqual(['1:train:0', '2:train:0', '3:fine_tune:2', '4:fine_tune:2']);
+
+    for (const [from, expected] of [
+      [0, ['2:train', '3:fine_tune', '4:fine_tune']],
+      [2, ['4:fine_tune']],
+    ] as const) {
+      const rows: EpochMetrics[] = [];
+      const resumed = await runTrainingJob({ spec: twoPhase, data: { train: dataset(64) }, base: base.artifact, resume: checkpoints[from], hooks: { onEpoch: (r) => void rows.push(r) } });
+      expect(resumed.status).toBe('succeeded');
+      expect(rows.map((r) => `${r.epoch}:${r.phase}`)).toEqual(expected);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
