@@ -1,6 +1,6 @@
 /**
  * Fills the result placeholders of docs/techniques.md from bench/techniques-results.json:
- * `{{R:id}}`, `{{VAL:id}}`, `{{W:id}}`, `{{OUTCOME:id}}`, `{{ROWS:id,id}}` and `{{TABLE}}`.
+ * `{{R:id}}`, `{{VAL:id}}`, `{{BEST:id}}`, `{{W:id}}`, `{{OUTCOME:id}}`, `{{ROWS:id,id}}` and `{{TABLE}}`.
  * Reads the template bench/techniques-doc.template.md (edit the prose there) and writes
  * docs/techniques.md.
  *
@@ -44,6 +44,7 @@ text = text
     return r.valAccuracy == null ? `(${r.outcome})` : `reaches val_accuracy **${f(r.valAccuracy)}** after ${r.epochs} epochs (train accuracy ${f(r.accuracy)})`;
   })
   .replace(/\{\{VAL:([\w-]+)\}\}/g, (_, id: string) => f(get(id).valAccuracy))
+  .replace(/\{\{BEST:([\w-]+)\}\}/g, (_, id: string) => f(get(id).bestValAccuracy))
   .replace(/\{\{W:([\w-]+)\}\}/g, (_, id: string) => warnings(get(id)))
   .replace(/\{\{OUTCOME:([\w-]+)\}\}/g, (_, id: string) => outcome(get(id)))
   .replace(/\{\{ROWS:([\w,-]+)\}\}/g, (_, ids: string) =>
@@ -51,7 +52,7 @@ text = text
       .split(',')
       .map((id) => {
         const r = get(id);
-        return `| ${r.label} | ${f(r.valAccuracy)} | ${f(r.accuracy)} |`;
+        return `| ${r.label} | ${f(r.valAccuracy)} | ${f(r.bestValAccuracy)} | ${f(r.accuracy)} |`;
       })
       .join('\n'),
   )

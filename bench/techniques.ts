@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { JobSpec, LayerSpec } from '../src/schemas/job-spec.js';
 import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend.js';
 import { TrainingDivergedError } from '../src/training/train.js';
+import type { EpochMetrics } from '../src/training/types.js';
 import { load1, machine, sec, table, timeJob } from './common.js';
 
 const SAMPLES = Number(process.env.TECH_SAMPLES ?? 5000);
@@ -196,8 +197,21 @@ interface Row {
   seconds: number;
   warnings: string[];
   outcome: string;
+  /** Per epoch: [val_loss, val_accuracy]. */
+  history: Array<[number | null, number | null]>;
   backend: string;
   at: string;
+}
+
+/** "early-stopped after N epochs", with the epoch whose weights were restored. */
+function earlyOutcome(epochs: EpochMetrics[], spec: JobSpec): string {
+  const es = spec.fit.earlyStopping;
+  const monitor = es?.monitor ?? 'val_loss';
+  const sign = monitor.endsWith('accuracy') ? -1 : 1;
+  let best = epochs[0];
+  for (const e of epochs) if (sign * ((e[monitor] as number) - (best[monitor] as number)) < 0) best = e;
+  const restored = es?.restoreBestWeights ? `, weights of epoch ${best.epoch} restored (${monitor} ${(best[monitor] as number).toFixed(3)}, val_accuracy ${fmt(best.val_accuracy)})` : '';
+  return `early-stopped after ${epochs.length} epochs${restored}`;
 }
 
 const fmt = (v: number | null) => (v == null ? '-' : v.toFixed(3));
@@ -259,7 +273,8 @@ async function main(): Promise<void> {
         accuracy: last?.accuracy ?? null,
         seconds: run.wallMs / 1000,
         warnings: kinds,
-        outcome: run.result.epochsRun < (spec.fit.epochs ?? 0) ? `early-stopped after ${run.result.epochsRun} epochs` : 'succeeded',
+        history: run.epochs.map((e) => [e.val_loss, e.val_accuracy]),
+        outcome: run.result.epochsRun < (spec.fit.epochs ?? 0) ? earlyOutcome(run.epochs, spec) : 'succeeded',
       });
     } catch (err) {
       if (!(err instanceof TrainingDivergedError)) throw err;
@@ -271,6 +286,7 @@ async function main(): Promise<void> {
         accuracy: null,
         seconds: (performance.now() - started) / 1000,
         warnings: [],
+        history: [],
         outcome: `failed: loss ${err.loss} at epoch ${err.epoch}, batch ${err.batch}`,
       });
     }

@@ -39,10 +39,13 @@ export function queueBackendName(settings: QueueSettings): 'redis' | 'postgres' 
   return settings.redisUrl ? 'redis' : 'postgres';
 }
 
-function redisConnection(url: string): Redis {
-  // BullMQ needs maxRetriesPerRequest: null on worker connections (blocking commands);
-  // enableOfflineQueue: false makes producers fail fast while Redis is down.
-  return new Redis(url, { maxRetriesPerRequest: null });
+function redisConnection(url: string, role: 'producer' | 'consumer'): Redis {
+  // Workers and event readers wait out an outage (BullMQ needs maxRetriesPerRequest: null for
+  // their blocking commands); a producer fails fast instead, so POST /jobs answers 503 at once
+  // rather than hanging while Redis is down.
+  return role === 'consumer'
+    ? new Redis(url, { maxRetriesPerRequest: null })
+    : new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
 }
 
 function postgresConnection(settings: QueueSettings) {
@@ -51,7 +54,7 @@ function postgresConnection(settings: QueueSettings) {
 
 export function createTrainQueue(settings: QueueSettings): TrainQueue {
   if (settings.redisUrl) {
-    return new Queue<TrainJobData>(settings.name, { connection: redisConnection(settings.redisUrl) });
+    return new Queue<TrainJobData>(settings.name, { connection: redisConnection(settings.redisUrl, 'producer') });
   }
   const pgClasses = withBackend(createPostgresBackend);
   return new pgClasses.Queue<TrainJobData>(settings.name, { connection: postgresConnection(settings) }) as unknown as TrainQueue;
@@ -63,14 +66,14 @@ export function createTrainWorker(
   options: Omit<WorkerOptions, 'connection'> = {},
 ): TrainWorker {
   if (settings.redisUrl) {
-    return new Worker<TrainJobData>(settings.name, processor, { ...options, connection: redisConnection(settings.redisUrl) });
+    return new Worker<TrainJobData>(settings.name, processor, { ...options, connection: redisConnection(settings.redisUrl, 'consumer') });
   }
   const pgClasses = withBackend(createPostgresBackend);
   return new pgClasses.Worker<TrainJobData>(settings.name, processor, { ...options, connection: postgresConnection(settings) }) as unknown as TrainWorker;
 }
 
 export function createTrainQueueEvents(settings: QueueSettings): QueueEvents {
-  if (settings.redisUrl) return new QueueEvents(settings.name, { connection: redisConnection(settings.redisUrl) });
+  if (settings.redisUrl) return new QueueEvents(settings.name, { connection: redisConnection(settings.redisUrl, 'consumer') });
   const pgClasses = withBackend(createPostgresBackend);
   return new pgClasses.QueueEvents(settings.name, { connection: postgresConnection(settings) }) as unknown as QueueEvents;
 }

@@ -42,6 +42,14 @@ export function describeAjvError(error: AjvError, part: string): { path: string;
   return { path: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
 }
 
+/** Prisma's codes for a database it cannot reach or that stopped answering. */
+const DATABASE_DOWN_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+
+function databaseDown(err: { code?: unknown; message?: string; name?: string }): boolean {
+  if (typeof err.code === 'string' && DATABASE_DOWN_CODES.has(err.code)) return true;
+  return /^Prisma|DriverAdapterError/.test(err.name ?? '') && /ECONNREFUSED|ECONNRESET|Connection terminated|Can't reach database/i.test(err.message ?? '');
+}
+
 /**
  * One error shape for every failure: `{ error, message, details }`. Client mistakes are 4xx
  * with the field named; only our own faults are 500, and they never leak internals.
@@ -59,6 +67,10 @@ export default fp(
       }
       if (err instanceof SpecError) {
         return reply.status(400).send({ error: 'invalid_spec', message: err.message, details: err.details });
+      }
+      if (databaseDown(err)) {
+        request.log.warn({ err }, 'database unavailable');
+        return reply.status(503).send({ error: 'unavailable', message: 'the database is unavailable; try again shortly', details: [] });
       }
       const status = err.statusCode ?? 500;
       if (err.code === 'FST_FILES_LIMIT' || err.code === 'FST_FIELDS_LIMIT' || err.code === 'FST_PARTS_LIMIT') {
