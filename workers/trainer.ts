@@ -15,8 +15,8 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db): T
     useWorkerThreads: false,
     // The lock is renewed by this process, which stays idle while the child trains; a worker
     // that dies loses its lock within lockDuration and the job is handed to another worker.
-    lockDuration: 30_000,
-    stalledInterval: 15_000,
+    lockDuration: 15_000,
+    stalledInterval: 10_000,
     maxStalledCount: TRAIN_ATTEMPTS,
   });
   // The processor ends every run it finishes in a final state itself. What lands here is a

@@ -24,6 +24,7 @@ describe.each(QUEUE_BACKENDS)('jobs survive crashes and lost queue entries ($nam
   afterAll(async () => h?.close());
 
   it('a worker killed with SIGKILL mid-training loses no job: another resumes it from its checkpoint, each epoch recorded once', async () => {
+    await h.stopWorkers();
     const first = await h.startWorker();
     const epochs = 6;
     const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 16, seed: 3 } }));
@@ -42,6 +43,28 @@ describe.each(QUEUE_BACKENDS)('jobs survive crashes and lost queue entries ($nam
     const metrics = (await h.app.inject({ url: `/jobs/${id}/metrics` })).json();
     expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
     console.log(`recovery after SIGKILL (${redisUrl ? 'redis' : 'postgres'} queue): job succeeded ${recoveredMs} ms after the kill`);
+  }, 200_000);
+
+  it('SIGTERM hands the running job back at once: another worker resumes it without waiting for a lock to expire', async () => {
+    await h.stopWorkers();
+    const leaving = await h.startWorker();
+    const epochs = 6;
+    const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 16, seed: 4 } }));
+    await waitUntil(async () => (await h.db.epochMetric.count({ where: { runId: id } })) >= 1);
+    const exited = new Promise((resolve) => leaving.once('exit', resolve));
+    const stoppedAt = Date.now();
+    leaving.kill('SIGTERM');
+    await exited;
+    // The run is still someone's to finish, not failed or lost.
+    expect((await h.db.run.findUnique({ where: { id } }))?.status).toBe('running');
+    await h.startWorker();
+    const job = await waitForJob(h, id, 120_000);
+    expect(job.status).toBe('succeeded');
+    expect(job.resumedFromEpoch).toBeGreaterThanOrEqual(1);
+    const metrics = (await h.app.inject({ url: `/jobs/${id}/metrics` })).json();
+    expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
+    const tookMs = Date.now() - stoppedAt;
+    console.log(`hand-back after SIGTERM: job succeeded ${tookMs} ms after the signal`);
   }, 200_000);
 
   it('a run whose queue entry was lost is put back on the queue and trained', async () => {

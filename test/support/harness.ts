@@ -28,6 +28,8 @@ export interface Harness {
   config: Config;
   env: Record<string, string>;
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  /** Stops every worker this harness started (SIGTERM, then SIGKILL after 10 s). */
+  stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,19 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const workers: ChildProcess[] = [];
+  const stopWorkers = async () => {
+    await Promise.all(
+      workers.splice(0).map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null || w.signalCode !== null) return resolve();
+            w.once('exit', () => resolve());
+            w.kill('SIGTERM');
+            setTimeout(() => w.kill('SIGKILL'), 10_000).unref();
+          }),
+      ),
+    );
+  };
 
   return {
     app,
@@ -109,18 +124,9 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
       });
       return child;
     },
+    stopWorkers,
     async close() {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              if (w.exitCode !== null || w.signalCode !== null) return resolve();
-              w.once('exit', () => resolve());
-              w.kill('SIGTERM');
-              setTimeout(() => w.kill('SIGKILL'), 10_000).unref();
-            }),
-        ),
-      );
+      await stopWorkers();
       await app.close();
       predictor.dispose();
       await queue.obliterate({ force: true }).catch(() => {});
