@@ -11,6 +11,7 @@ import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
+import type { JobEventHub } from './services/event-hub.js';
 import type { Predictor } from './services/predictor.js';
 import type { Db } from './storage/prisma.js';
 
@@ -24,6 +25,8 @@ export interface AppDeps {
   checkQueue(): Promise<unknown>;
   backend: { name: string; detail?: string };
   predictor: Predictor;
+  /** Live signals from the workers through the queue; without it, event streams poll. */
+  events?: JobEventHub;
 }
 
 /** Builds the Fastify app: no listen, no side effects beyond the instance. */

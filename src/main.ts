@@ -7,7 +7,8 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { createTrainQueue, queueBackendName, type QueueSettings } from './jobs/queue.js';
+import { createTrainQueue, createTrainQueueEvents, queueBackendName, type QueueSettings } from './jobs/queue.js';
+import { JobEventHub } from './services/event-hub.js';
 import { Predictor } from './services/predictor.js';
 import { startReconciler } from './services/reconciler.js';
 import { openDatabase } from './storage/database.js';
@@ -58,6 +59,7 @@ async function main(role: Role): Promise<void> {
     const { initBackend, describeBackend } = await import('./training/backend.js');
     const backendName = await initBackend(config.TFJS_BACKEND);
     const predictor = new Predictor(db);
+    const events = new JobEventHub(createTrainQueueEvents(settings));
     const app = await buildApp(
       {
         config,
@@ -67,6 +69,7 @@ async function main(role: Role): Promise<void> {
         checkQueue: () => queue.getJobCounts('waiting'),
         backend: { name: backendName, detail: await describeBackend() },
         predictor,
+        events,
       },
       { logger: { level: config.LOG_LEVEL } },
     );
@@ -75,6 +78,7 @@ async function main(role: Role): Promise<void> {
     closers.unshift(async () => {
       stopReconciler();
       await app.close();
+      await events.close();
       predictor.dispose();
       await queue.close();
       await db.$disconnect();

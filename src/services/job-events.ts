@@ -1,5 +1,6 @@
 import type { TrainQueue } from '../jobs/queue.js';
 import type { Db } from '../storage/prisma.js';
+import type { JobEventHub } from './event-hub.js';
 import { toEpochRow } from './jobs.js';
 
 export interface JobEvent {
@@ -11,19 +12,25 @@ export interface JobEvent {
 
 const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
 
+/** With live signals from the queue, PostgreSQL is still read this often, in case one is missed. */
+const SAFETY_POLL_MS = 2_000;
+
 /**
- * The events of a job as a stream, read from PostgreSQL (the source of truth) so any API
- * instance can serve any job and a late client first gets what already happened.
+ * The events of a job as a stream. What it sends about status and epochs is read from
+ * PostgreSQL (the source of truth), so any API instance can serve any job and a late client
+ * first gets what already happened; when to read comes from the workers through the queue
+ * (`hub`: progress and state changes, pushed), else from polling every `pollMs`.
  * Durable events are numbered by their place in the job's life: 0 `queued`, 1 `running`,
  * 1 + k the k-th epoch, and the final status after the last epoch. Progress events are
- * transient (no id), read from the queue at most once a second.
+ * transient (no id).
  */
 export async function* jobEvents(
-  deps: { db: Db; queue: TrainQueue },
+  deps: { db: Db; queue: TrainQueue; events?: JobEventHub },
   id: string,
   opts: { after: number; pollMs?: number; signal: AbortSignal },
 ): AsyncGenerator<JobEvent> {
   const pollMs = opts.pollMs ?? 500;
+  let pushed: unknown = null;
   let next = opts.after + 1;
   let lastProgress = '';
   let lastProgressAt = 0;
@@ -52,16 +59,25 @@ export async function* jobEvents(
       yield { id: next, event: 'status', data: { status: run.status, error: run.error } };
       return;
     }
-    if (run.status === 'running' && Date.now() - lastProgressAt >= 1000) {
-      lastProgressAt = Date.now();
-      const progress = (await deps.queue.getJob(id).catch(() => undefined))?.progress;
+    if (run.status === 'running') {
+      let progress = pushed;
+      pushed = null;
+      if (!deps.events && Date.now() - lastProgressAt >= 1000) {
+        lastProgressAt = Date.now();
+        progress = (await deps.queue.getJob(id).catch(() => undefined))?.progress;
+      }
       const text = JSON.stringify(progress ?? null);
       if (progress && typeof progress === 'object' && text !== lastProgress) {
         lastProgress = text;
         yield { event: 'progress', data: progress };
       }
     }
-    await sleep(pollMs, opts.signal);
+    if (deps.events) {
+      const signal = await deps.events.next(id, SAFETY_POLL_MS, opts.signal);
+      if (signal?.type === 'progress') pushed = signal.data;
+    } else {
+      await sleep(pollMs, opts.signal);
+    }
   }
 }
 

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createTrainQueue, type QueueSettings, type TrainQueue } from '../../src/jobs/queue.js';
+import { createTrainQueue, createTrainQueueEvents, type QueueSettings, type TrainQueue } from '../../src/jobs/queue.js';
+import { JobEventHub } from '../../src/services/event-hub.js';
 import { Predictor } from '../../src/services/predictor.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { createPrisma, type Db } from '../../src/storage/prisma.js';
@@ -62,6 +63,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   const settings: QueueSettings = { name: config.QUEUE_NAME, redisUrl: opts.redisUrl, databaseUrl, queueSchema: `${schema}_bullmq` };
   const queue = createTrainQueue(settings);
   const predictor = new Predictor(db);
+  const events = new JobEventHub(createTrainQueueEvents(settings));
   const app = await buildApp({
     config,
     db,
@@ -70,6 +72,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     checkQueue: () => queue.getJobCounts('waiting'),
     backend: { name: 'test' },
     predictor,
+    events,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -128,6 +131,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     async close() {
       await stopWorkers();
       await app.close();
+      await events.close();
       predictor.dispose();
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
