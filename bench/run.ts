@@ -5,7 +5,9 @@
  *       default diagnostics, on the wasm backend, repeated (alternating order), medians compared;
  *   (b) training throughput (samples/s) on each backend that loads (tensorflow, wasm, cpu);
  *   (c) the wall time of the foundation issue's "done" job (Fashion-MNIST, 2,000 samples,
- *       3 epochs, 784-300-100-10) through `runTrainingJob`.
+ *       3 epochs, 784-300-100-10) through `runTrainingJob`;
+ *   (d) memory: 100 small jobs in a row in one process (what a worker's training process runs),
+ *       tf.memory().numTensors and RSS after each.
  *
  * Environment: DATASETS_DIR (default ./data/datasets, downloaded there when missing),
  * BENCH_REPEATS (pairs of runs for (a), default 9), BENCH_OUT (default bench/results.md; empty
@@ -22,7 +24,7 @@ import { DATASETS_DIR, load1, loadRef, machine, median, sec, table, timeJob, typ
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 9));
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = process.env.BENCH_OUT ?? path.join(here, 'results.md');
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(',').map((s) => s.trim()));
 
 const MLP = [
   { type: 'Flatten', inputShape: [28, 28] },
@@ -185,6 +187,33 @@ async function benchDoneJob(): Promise<void> {
   say();
 }
 
+async function benchMemory(): Promise<void> {
+  await useBackend('auto');
+  const tf = await import('@tensorflow/tfjs');
+  const { runTrainingJob } = await import('../src/training/run-job.js');
+  const jobs = Number(process.env.BENCH_MEMORY_JOBS ?? 100);
+  const data = { train: await loadRef({ builtin: 'fashion-mnist', split: 'train', limit: 256, seed: 1 }) };
+  const spec: JobSpec = { ...overheadJob(1, 'default'), dataset: { builtin: 'fashion-mnist', limit: 256, seed: 1 }, validation: { split: 0.25 } };
+  const tensors: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < jobs; i++) {
+    await runTrainingJob({ spec: { ...spec, fit: { ...spec.fit, seed: i } }, data, hooks: { onEpoch: () => {} } });
+    tensors.push(tf.memory().numTensors);
+    rss.push(process.memoryUsage().rss / 2 ** 20);
+  }
+  say('## (d) Memory over many jobs');
+  say();
+  say(`${jobs} jobs in a row in one process (784-300-100-10, 256 samples, 1 epoch, diagnostics on, backend ${await describeBackend()}).`);
+  say();
+  say(
+    table(
+      ['numTensors after job 1', `after job ${jobs}`, 'RSS after job 1 (MB)', `after job ${jobs} (MB)`, `growth jobs 1-${jobs} (MB)`],
+      [[tensors[0], tensors[jobs - 1], rss[0].toFixed(0), rss[jobs - 1].toFixed(0), (rss[jobs - 1] - rss[0]).toFixed(1)]],
+    ),
+  );
+  say();
+}
+
 const started = new Date();
 // Decode the full files once up front (the worker caches them too), so no part times it.
 const loadStart = performance.now();
@@ -199,6 +228,7 @@ say();
 if (ONLY.has('a')) await benchOverhead();
 if (ONLY.has('b')) await benchThroughput();
 if (ONLY.has('c')) await benchDoneJob();
+if (ONLY.has('d')) await benchMemory();
 say(`Total bench time: ${sec(Date.now() - started.getTime())} s.`);
 
 if (OUT) {
