@@ -39,9 +39,14 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   return shuffleInPlace([...items], mulberry32(seed));
 }
 
-/** The permutation 0..n-1 shuffled with `seed`. */
-export function seededPermutation(n: number, seed: number): Int32Array {
+/** The permutation 0..n-1 drawn from `rng`. */
+export function randomPermutation(n: number, rng: Rng): Int32Array {
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
-  return shuffleInPlace(perm, mulberry32(seed));
+  return shuffleInPlace(perm, rng);
+}
+
+/** The permutation 0..n-1 shuffled with `seed`. */
+export function seededPermutation(n: number, seed: number): Int32Array {
+  return randomPermutation(n, mulberry32(seed));
 }

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchProgress, EpochMetrics } from './types.js';
 import { EarlyStopping, type EarlyStoppingSpec, throttle, toEpochMetrics, TrainingDivergedError } from './callbacks.js';
+import { mulberry32, randomPermutation } from '../data/random.js';
 
 export { TrainingDivergedError } from './callbacks.js';
 
@@ -88,7 +89,7 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
       };
 
       const started = performance.now();
-      const order = args.shuffle ? tf.tensor1d(permutation(samples, random), 'int32') : null;
+      const order = args.shuffle ? tf.tensor1d(randomPermutation(samples, random), 'int32') : null;
       const xe = order ? tf.gather(x, order) : x;
       const ye = order ? tf.gather(y, order) : y;
       let history: tf.History;
@@ -153,29 +154,4 @@ export async function evaluateModel(
 function phaseSeed(seed: number | undefined, epochOffset: number): number {
   if (seed == null) return Math.floor(Math.random() * 2 ** 32);
   return (seed ^ Math.imul(epochOffset + 1, 0x9e3779b9)) >>> 0;
-}
-
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A Fisher-Yates permutation of 0..n-1 drawn from `random`. */
-export function permutation(n: number, random: () => number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_BACKENDS, smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
+import { QUEUE_BACKENDS, smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 
 interface SseEvent {
   id?: string;
@@ -27,13 +27,6 @@ async function post(h: Harness, url: string, body?: unknown) {
   return { status: res.statusCode, body: res.json() };
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ redisUrl }) => {
   let h: Harness;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileRuns } from '../../src/services/reconciler.js';
-import { QUEUE_BACKENDS, smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
+import { QUEUE_BACKENDS, smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 
 async function submit(h: Harness, spec: unknown): Promise<string> {
   const res = await h.app.inject({ method: 'POST', url: '/jobs', payload: spec as object });
@@ -8,13 +8,6 @@ async function submit(h: Harness, spec: unknown): Promise<string> {
   return res.json().id;
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(QUEUE_BACKENDS)('jobs survive crashes and lost queue entries ($name queue)', ({ redisUrl }) => {
   let h: Harness;

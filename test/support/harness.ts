@@ -145,6 +145,15 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   };
 }
 
+/** Polls `check` until it holds (or the time runs out). */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Polls a job until it ends (or the time runs out). */
 export async function waitForJob(h: Harness, id: string, timeoutMs = 120_000): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;

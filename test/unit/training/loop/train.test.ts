@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EarlyStopping, throttle, toEpochMetrics } from '../../../../src/training/callbacks.js';
-import { evaluateModel, mulberry32, permutation, trainPhase, TrainingDivergedError } from '../../../../src/training/train.js';
+import { mulberry32, randomPermutation as permutation } from '../../../../src/data/random.js';
+import { evaluateModel, trainPhase, TrainingDivergedError } from '../../../../src/training/train.js';
 import type { EpochMetrics } from '../../../../src/training/types.js';
 
 beforeAll(async () => {
