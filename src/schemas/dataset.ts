@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { exampleDatasetJson } from './examples.js';
 
 export const DatasetJsonBody = Type.Object(
   {
@@ -9,7 +10,7 @@ export const DatasetJsonBody = Type.Object(
     }),
     labels: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { description: 'One class index per sample; omit for an unlabeled dataset (autoencoders)' })),
   },
-  { additionalProperties: false, title: 'DatasetJsonBody', examples: [{ name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], labels: [0, 1, 1, 0] }] },
+  { additionalProperties: false, title: 'DatasetJsonBody', examples: [exampleDatasetJson] },
 );
 export type DatasetJsonBody = Static<typeof DatasetJsonBody>;
 

@@ -15,7 +15,7 @@ export const TFJS_INITIALIZERS = [
 
 export const VarianceScalingInitializer = Type.Object(
   {
-    type: Type.Literal('VarianceScaling'),
+    type: Type.Literal('VarianceScaling', { description: 'Initializer class: `VarianceScaling`' }),
     scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Multiplies the variance (default 1)' })),
     mode: Type.Optional(Type.Union([Type.Literal('fan_in'), Type.Literal('fan_out'), Type.Literal('fan_avg')], { description: 'Which fan divides the scale (default fan_in)' })),
     distribution: Type.Optional(
@@ -23,7 +23,7 @@ export const VarianceScalingInitializer = Type.Object(
         description: '`normal` is a truncated normal, as in Keras (default truncated_normal)',
       }),
     ),
-    seed: Type.Optional(Type.Integer({ minimum: 0 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Random seed for the initial values; overrides the one derived from `fit.seed`' })),
   },
   { additionalProperties: false, description: 'Keras VarianceScaling: variance = scale / fan' },
 );
@@ -37,6 +37,8 @@ export const Initializer = Type.Union(
   ],
   { description: 'Weight initializer: a name (`he_normal`) or `{ type: "VarianceScaling", scale, mode, distribution }`' },
 );
+/** The same schema with a field-specific description (validation unchanged). */
+const initializer = (description: string) => Type.With(Initializer, { description });
 export type Initializer = Static<typeof Initializer>;
 
 export const ACTIVATIONS = [
@@ -44,9 +46,15 @@ export const ACTIVATIONS = [
   'swish', 'gelu', 'mish', 'linear',
 ] as const;
 export const Activation = LiteralUnion(ACTIVATIONS, { description: 'Activation function name (Keras spelling)' });
+const activation = (description: string) => Type.With(Activation, { description });
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
-const Shape = Type.Array(Type.Integer({ minimum: 1, maximum: 1_000_000 }), { minItems: 1, maxItems: 4, description: 'A shape without the batch dimension' });
+const Shape = Type.Array(Type.Integer({ minimum: 1, maximum: 1_000_000 }), {
+  minItems: 1,
+  maxItems: 4,
+  description:
+    'Keras `input_shape`: one sample\'s shape without the batch dimension (1 to 4 dims), e.g. [28, 28]. Optional: the first layer gets the dataset\'s (or base model\'s) shape; when given it must match',
+});
 
 /** Options every layer takes. */
 const common = {
@@ -58,7 +66,7 @@ const units = Type.Integer({ minimum: 1, maximum: 65_536, description: 'Number o
 const rate = Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Fraction of inputs to drop' });
 const seed = Type.Integer({ minimum: 0, description: 'Random seed' });
 const layer = <T extends string, P extends Record<string, import('typebox').TSchema>>(type: T, props: P, description: string) =>
-  Type.Object({ type: Type.Literal(type), ...common, ...props }, { additionalProperties: false, description });
+  Type.Object({ type: Type.Literal(type, { description: `Layer class: \`${type}\` (Keras \`keras.layers.${type}\`)` }), ...common, ...props }, { additionalProperties: false, description });
 
 export const LayerSpec = TaggedUnion(
   [
@@ -72,10 +80,10 @@ export const LayerSpec = TaggedUnion(
       'Dense',
       {
         units,
-        activation: Type.Optional(Activation),
-        useBias: Type.Optional(Type.Boolean({ description: 'false when a BatchNormalization layer follows' })),
-        kernelInitializer: Type.Optional(Initializer),
-        biasInitializer: Type.Optional(Initializer),
+        activation: Type.Optional(activation('Keras `activation`: applied to the output; default linear (none)')),
+        useBias: Type.Optional(Type.Boolean({ description: 'Keras `use_bias`: add a bias vector, default true; false when a BatchNormalization layer follows' })),
+        kernelInitializer: Type.Optional(initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform (he_normal suits ReLU/ELU, lecun_normal SELU)')),
+        biasInitializer: Type.Optional(initializer('Keras `bias_initializer`: initial bias, default zeros')),
       },
       'Fully connected layer',
     ),
@@ -89,14 +97,14 @@ export const LayerSpec = TaggedUnion(
       },
       'Batch normalization: 4 vectors per input, 2 trainable (gamma, beta), 2 not (moving mean, variance)',
     ),
-    layer('Activation', { activation: Activation }, 'Applies an activation function'),
+    layer('Activation', { activation: activation('The activation function to apply (Keras `activation`)') }, 'Applies an activation function'),
     layer('Dropout', { rate, seed: Type.Optional(seed) }, 'Dropout'),
     layer('AlphaDropout', { rate, seed: Type.Optional(seed) }, 'Dropout that keeps SELU self-normalization'),
     layer('LeakyReLU', { alpha: Type.Optional(Type.Number({ minimum: 0, description: 'Slope for x < 0 (default 0.3)' })) }, 'Leaky ReLU'),
     layer(
       'PReLU',
       {
-        alphaInitializer: Type.Optional(Initializer),
+        alphaInitializer: Type.Optional(initializer('Keras `alpha_initializer`: initial slopes, default zeros')),
         sharedAxes: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { description: 'Axes along which alpha is shared' })),
       },
       'Parametric ReLU: the slope for x < 0 is learned per unit',
@@ -120,7 +128,9 @@ export const LAYER_TYPES = ['Flatten', 'Reshape', 'Dense', 'BatchNormalization',
 // ---------------------------------------------------------------- optimizers
 
 const clipping = {
-  learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'Learning rate' })),
+  learningRate: Type.Optional(
+    Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'Keras `learning_rate`: step size, > 0 and at most 10; default as in Keras: 0.01 for sgd, 0.001 for the others' }),
+  ),
   clipValue: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Clip each gradient component to [-clipValue, clipValue]' })),
   clipNorm: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Rescale each gradient tensor whose L2 norm exceeds this (tf.keras `clipnorm`)' })),
   globalClipNorm: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Rescale all gradients together when their global norm exceeds this' })),
@@ -129,18 +139,18 @@ const clipping = {
       [
         Type.Object(
           {
-            type: Type.Literal('exponential_decay'),
+            type: Type.Literal('exponential_decay', { description: 'Schedule: `exponential_decay` (Keras `ExponentialDecay`)' }),
             decaySteps: Type.Integer({ minimum: 1, description: 'Steps (batches) per decay' }),
             decayRate: Type.Number({ exclusiveMinimum: 0, description: 'lr = learningRate * decayRate^(step/decaySteps)' }),
-            staircase: Type.Optional(Type.Boolean()),
+            staircase: Type.Optional(Type.Boolean({ description: 'Keras `staircase`: decay in whole steps (integer step/decaySteps); default false' })),
           },
           { additionalProperties: false },
         ),
         Type.Object(
           {
-            type: Type.Literal('piecewise_constant'),
-            boundaries: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, description: 'Step boundaries' }),
-            values: Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 2, description: 'One more value than boundaries' }),
+            type: Type.Literal('piecewise_constant', { description: 'Schedule: `piecewise_constant` (Keras `PiecewiseConstantDecay`)' }),
+            boundaries: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, description: 'Steps (batches) at which the rate changes, increasing' }),
+            values: Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 2, description: 'Learning rate before the first boundary, between each pair, and after the last: one more value than boundaries' }),
           },
           { additionalProperties: false },
         ),
@@ -149,18 +159,37 @@ const clipping = {
     ),
   ),
 };
-const epsilon = Type.Optional(Type.Number({ exclusiveMinimum: 0 }));
+const epsilon = Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Keras `epsilon`: small constant for numerical stability, > 0, default 1e-7' }));
+const beta1 = Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Keras `beta_1`: decay rate of the gradient average (first moment), 0 <= x < 1, default 0.9' }));
+const beta2 = Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Keras `beta_2`: decay rate of the squared-gradient average (second moment), 0 <= x < 1, default 0.999' }));
+const OPTIMIZER_CLASSES: Record<string, string> = { sgd: 'SGD', adam: 'Adam', adamax: 'Adamax', rmsprop: 'RMSprop', adagrad: 'Adagrad', adadelta: 'Adadelta' };
 const optimizer = <T extends string, P extends Record<string, import('typebox').TSchema>>(type: T, props: P) =>
-  Type.Object({ type: Type.Literal(type), ...clipping, ...props }, { additionalProperties: false });
+  Type.Object(
+    { type: Type.Literal(type, { description: `Optimizer: \`${type}\` (Keras \`keras.optimizers.${OPTIMIZER_CLASSES[type] ?? type}\`)` }), ...clipping, ...props },
+    { additionalProperties: false },
+  );
 
 export const OptimizerSpec = TaggedUnion(
   [
-    optimizer('sgd', { momentum: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), nesterov: Type.Optional(Type.Boolean()) }),
-    optimizer('adam', { beta1: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })), beta2: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })), epsilon }),
-    optimizer('adamax', { beta1: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })), beta2: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })), epsilon }),
-    optimizer('rmsprop', { rho: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), momentum: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), epsilon, centered: Type.Optional(Type.Boolean()) }),
-    optimizer('adagrad', { initialAccumulatorValue: Type.Optional(Type.Number({ exclusiveMinimum: 0 })) }),
-    optimizer('adadelta', { rho: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), epsilon }),
+    optimizer('sgd', {
+      momentum: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Keras `momentum`: 0..1, default 0 (plain SGD); 0.9 is a common choice' })),
+      nesterov: Type.Optional(Type.Boolean({ description: 'Keras `nesterov`: use Nesterov momentum (needs momentum > 0), default false' })),
+    }),
+    optimizer('adam', { beta1, beta2, epsilon }),
+    optimizer('adamax', { beta1, beta2, epsilon }),
+    optimizer('rmsprop', {
+      rho: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Keras `rho`: decay rate of the squared-gradient average, 0..1, default 0.9' })),
+      momentum: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Keras `momentum`: 0..1, default 0' })),
+      epsilon,
+      centered: Type.Optional(Type.Boolean({ description: 'Keras `centered`: normalize by the estimated gradient variance, default false' })),
+    }),
+    optimizer('adagrad', {
+      initialAccumulatorValue: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Keras `initial_accumulator_value`: starting value of the per-weight sums, > 0, default 0.1' })),
+    }),
+    optimizer('adadelta', {
+      rho: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Keras `rho`: decay rate of the averages, 0..1, default 0.95' })),
+      epsilon,
+    }),
   ],
   { description: 'Optimizer; every one takes `learningRate`, the clipping options and a `schedule`' },
 );
@@ -193,23 +222,28 @@ export type DatasetRef = Static<typeof DatasetRef>;
 
 export const FitSpec = Type.Object(
   {
-    epochs: Type.Integer({ minimum: 1, description: 'Training epochs' }),
-    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, default: 32 })),
-    shuffle: Type.Optional(Type.Boolean({ default: true })),
+    epochs: Type.Integer({ minimum: 1, description: 'Keras `epochs`: passes over the training data, at least 1' }),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Keras `batch_size`: samples per gradient step, 1..65536, default 32' })),
+    shuffle: Type.Optional(Type.Boolean({ default: true, description: 'Keras `shuffle`: shuffle the training samples before each epoch, default true' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for shuffling and weight initialization' })),
     earlyStopping: Type.Optional(
       Type.Object(
         {
-          monitor: Type.Optional(Type.Union([Type.Literal('val_loss'), Type.Literal('val_accuracy'), Type.Literal('loss'), Type.Literal('accuracy')], { default: 'val_loss' })),
-          patience: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-          minDelta: Type.Optional(Type.Number({ minimum: 0 })),
-          restoreBestWeights: Type.Optional(Type.Boolean()),
+          monitor: Type.Optional(
+            Type.Union([Type.Literal('val_loss'), Type.Literal('val_accuracy'), Type.Literal('loss'), Type.Literal('accuracy')], {
+              default: 'val_loss',
+              description: 'Keras `monitor`: the quantity to watch, default val_loss (the val_ ones need `validation`)',
+            }),
+          ),
+          patience: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Keras `patience`: epochs without improvement before stopping, default 0' })),
+          minDelta: Type.Optional(Type.Number({ minimum: 0, description: 'Keras `min_delta`: smallest change that counts as an improvement, default 0' })),
+          restoreBestWeights: Type.Optional(Type.Boolean({ description: 'Keras `restore_best_weights`: end with the weights of the best epoch, default false' })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Stop when `monitor` stops improving (Keras `EarlyStopping` callback)' },
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'How to train (Keras `model.fit` options)' },
 );
 
 export const JobSpec = Type.Object(
@@ -226,13 +260,20 @@ export const JobSpec = Type.Object(
     validation: Type.Optional(
       Type.Object(
         {
-          split: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Hold out this fraction of the training data (the last samples, as Keras)' })),
-          dataset: Type.Optional(DatasetRef),
+          split: Type.Optional(
+            Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Keras `validation_split`: hold out this fraction of the training data (the last samples, as Keras), 0 < x < 1' }),
+          ),
+          dataset: Type.Optional(Type.With(DatasetRef, { description: 'Keras `validation_data`: a separate dataset to validate on' })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Validation data, reported each epoch as `val_loss`/`val_accuracy`: a `split` of the training data or a `dataset`' },
       ),
     ),
-    evaluate: Type.Optional(Type.Object({ dataset: DatasetRef }, { additionalProperties: false })),
+    evaluate: Type.Optional(
+      Type.Object(
+        { dataset: Type.With(DatasetRef, { description: 'The dataset to evaluate on, e.g. a built-in `test` split' }) },
+        { additionalProperties: false, description: 'After training, evaluate on a held-out dataset (Keras `model.evaluate`); the result is the job\'s `evaluation`' },
+      ),
+    ),
     base: Type.Optional(
       Type.Object(
         {
@@ -245,36 +286,39 @@ export const JobSpec = Type.Object(
           ),
           freeze: Type.Optional(Type.Boolean({ default: false, description: 'Freeze the reused layers during `fit`' })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Transfer learning: start from the layers of a stored model (GET /models)' },
       ),
     ),
-    model: Type.Object({ layers: Type.Array(LayerSpec, { maxItems: 200, description: 'Layers, bottom to top (appended on top of `base`)' }) }, { additionalProperties: false }),
+    model: Type.Object(
+      { layers: Type.Array(LayerSpec, { maxItems: 200, description: 'Layers, bottom to top (appended on top of `base`), at most 200' }) },
+      { additionalProperties: false, description: 'The network, a Keras `Sequential` model' },
+    ),
     compile: Type.Object(
       {
         optimizer: OptimizerSpec,
         loss: LiteralUnion(LOSSES, { description: 'Keras loss name' }),
-        metrics: Type.Optional(Type.Array(LiteralUnion(METRICS), { uniqueItems: true })),
+        metrics: Type.Optional(Type.Array(LiteralUnion(METRICS), { uniqueItems: true, description: 'Keras `metrics`: reported besides the loss; `accuracy` is the one offered' })),
       },
-      { additionalProperties: false },
+      { additionalProperties: false, description: 'Keras `model.compile` options: optimizer, loss, metrics' },
     ),
     fit: FitSpec,
     fineTune: Type.Optional(
       Type.Object(
         {
           epochs: Type.Integer({ minimum: 1, description: 'Epochs after unfreezing' }),
-          optimizer: Type.Optional(OptimizerSpec),
-          unfreeze: Type.Optional(Type.Integer({ minimum: 1, description: 'Unfreeze only this many top reused layers' })),
+          optimizer: Type.Optional(Type.With(OptimizerSpec, { description: 'Optimizer for this phase, usually with a lower learning rate; default: `compile.optimizer`' })),
+          unfreeze: Type.Optional(Type.Integer({ minimum: 1, description: 'Unfreeze only this many top reused layers; default all' })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'A second phase after `fit` (needs `base`): unfreeze the reused layers and train on' },
       ),
     ),
     diagnostics: Type.Optional(
       Type.Object(
         {
-          enabled: Type.Optional(Type.Boolean({ default: true })),
-          probeSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 1024, default: 256, description: 'Samples in the fixed probe batch' })),
+          enabled: Type.Optional(Type.Boolean({ default: true, description: 'Collect diagnostics, default true; false makes training a little faster' })),
+          probeSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 1024, default: 256, description: 'Samples in the fixed probe batch, 8..1024, default 256' })),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Per-epoch gradient and activation health, read at GET /jobs/:id/diagnostics' },
       ),
     ),
   },

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { exampleModelImport, examplePredict } from './examples.js';
 
 export const ModelSummary = Type.Object(
   {
@@ -50,7 +51,7 @@ export const PredictBody = Type.Object(
       description: 'One row per sample, shaped like the training features',
     }),
   },
-  { additionalProperties: false, title: 'PredictRequest', examples: [{ inputs: [[0, 1]] }] },
+  { additionalProperties: false, title: 'PredictRequest', examples: [examplePredict] },
 );
 
 export const PredictResult = Type.Object({ outputs: Type.Array(Type.Array(Type.Number())) }, { title: 'PredictResult' });
@@ -61,5 +62,5 @@ export const ModelImportBody = Type.Object(
     weights: Type.String({ description: 'The weight files named by its weightsManifest, concatenated in manifest order, base64' }),
     name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100, description: 'Register it under this name, as the next version' })),
   },
-  { additionalProperties: false, title: 'ModelImport' },
+  { additionalProperties: false, title: 'ModelImport', examples: [exampleModelImport] },
 );

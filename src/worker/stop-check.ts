@@ -1,0 +1,45 @@
+import type { Db } from '../storage/prisma.js';
+
+/** How often a running job touches its row: heartbeat out, cancel request in. */
+const POLL_MS = 1_000;
+
+export class JobTimeoutError extends Error {
+  override name = 'JobTimeoutError';
+}
+
+/**
+ * Thrown when this worker lets go of a run it has not finished (it is shutting down, or its
+ * parent worker died): the run stays `running` and the queue gives it to another worker.
+ */
+export class HandBackError extends Error {
+  override name = 'HandBackError';
+}
+
+/**
+ * The check a training loop makes after every batch. It answers "stop" for a user's cancel
+ * (read from the run's row, so it works wherever the API that took the request runs), and
+ * throws to hand the run back (worker shutting down or gone) or to end it (time limit).
+ * The row is touched at most once a second, which doubles as the run's heartbeat.
+ */
+export function createStopCheck(opts: { db: Db; runId: string; signal?: AbortSignal; timeoutMs: number }): () => Promise<boolean> {
+  const started = Date.now();
+  let cancelRequested = false;
+  let lastPoll = 0;
+  return async () => {
+    if (opts.signal?.aborted) throw new HandBackError(`handed back: ${String(opts.signal.reason ?? 'worker stopping')}`);
+    // Forked by a worker that has since died: stop, so the run is not trained twice once the
+    // queue gives it to another worker.
+    if (process.send && !process.connected) throw new HandBackError('handed back: the worker process is gone');
+    if (Date.now() - started > opts.timeoutMs) {
+      throw new JobTimeoutError(`the job ran longer than its limit of ${Math.round(opts.timeoutMs / 1000)} s (JOB_TIMEOUT_S)`);
+    }
+    if (Date.now() - lastPoll >= POLL_MS) {
+      lastPoll = Date.now();
+      const row = await opts.db.run
+        .update({ where: { id: opts.runId }, data: { heartbeatAt: new Date() }, select: { cancelRequested: true } })
+        .catch(() => null);
+      cancelRequested = row?.cancelRequested ?? cancelRequested;
+    }
+    return cancelRequested;
+  };
+}
