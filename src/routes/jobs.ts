@@ -65,7 +65,14 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           summary: 'Cancel a queued or running job',
           description: 'A queued job ends as `cancelled` at once; a running one stops within a batch and keeps the epochs it finished. 409 for a job that already ended.',
           params: IdParams,
-          response: { 202: Type.Object({ id: Type.String(), status: JobStatus }), 404: ErrorBody, 409: ErrorBody },
+          response: {
+            202: Type.Object({
+              id: Type.String({ description: 'Job id (UUID)' }),
+              status: Type.With(JobStatus, { description: '`cancelled` for a queued job; still `running` for a running one until it stops within a batch' }),
+            }),
+            404: ErrorBody,
+            409: ErrorBody,
+          },
         },
       },
       async (request, reply) => reply.status(202).send(await cancelJob(deps, request.params.id)),
@@ -79,7 +86,9 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           summary: 'Live events (Server-Sent Events): status, epoch, progress',
           description: 'Ends after the final status. Resumable: send `Last-Event-ID` to get only what came after it. A late client first gets what already happened.',
           params: IdParams,
-          headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 20 })) }),
+          headers: Type.Object({
+            'last-event-id': Type.Optional(Type.String({ maxLength: 20, description: 'Resume: the `id:` of the last event received; only later events are sent' })),
+          }),
           produces: ['text/event-stream'],
           response: { 404: ErrorBody },
         },

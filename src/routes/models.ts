@@ -55,7 +55,10 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['models'],
           summary: 'A weight file named by model.json',
-          params: Type.Object({ id: Type.String({ maxLength: 100 }), file: Type.String({ maxLength: 100 }) }),
+          params: Type.Object({
+            id: Type.String({ maxLength: 100, description: 'The model id' }),
+            file: Type.String({ maxLength: 100, description: 'A file named in the weights manifest of model.json: `weights.bin`' }),
+          }),
           produces: ['application/octet-stream'],
           response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'The weight bytes' }), 404: ErrorBody },
         },

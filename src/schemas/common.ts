@@ -11,6 +11,7 @@ export const ErrorBody = Type.Object(
           path: Type.String({ description: 'JSON pointer to the offending field, e.g. `/model/layers/2/units`' }),
           message: Type.String({ description: 'What is wrong with it and what is allowed' }),
         }),
+        { description: 'The fields at fault (validation errors), at most 10' },
       ),
     ),
   },
@@ -38,7 +39,7 @@ export function TaggedUnion<T extends TSchema[]>(variants: [...T], options: Reco
 export function Page<T extends TSchema>(item: T, title: string) {
   return Type.Object(
     {
-      items: Type.Array(item),
+      items: Type.Array(item, { description: 'This page, newest first' }),
       nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `?cursor=` for the next page; null on the last' }),
     },
     { title },

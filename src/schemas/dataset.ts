@@ -18,20 +18,20 @@ export const DatasetCsvBody = Type.Object(
   {
     file: Type.String({ description: 'A CSV file with a header row' }),
     labelColumn: Type.Optional(Type.String({ description: 'Header of the column holding the labels; omit for an unlabeled dataset' })),
-    name: Type.Optional(Type.String({ maxLength: 200 })),
+    name: Type.Optional(Type.String({ maxLength: 200, description: 'A label for the dataset; default: the file name' })),
   },
   { title: 'DatasetCsvUpload' },
 );
 
 export const DatasetSummary = Type.Object(
   {
-    id: Type.String(),
-    name: Type.String(),
-    samples: Type.Integer(),
+    id: Type.String({ description: 'Dataset id (UUID); train on it with `dataset: { id }` in a job spec' }),
+    name: Type.String({ description: 'The label given at upload' }),
+    samples: Type.Integer({ description: 'Number of samples (rows)' }),
     featureShape: Type.Array(Type.Integer(), { description: 'Shape of one sample' }),
     classes: Type.Integer({ description: 'Number of classes (0 when unlabeled)' }),
     labelNames: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'CSV string labels, in class-index order' })),
-    createdAt: Type.String({ format: 'date-time' }),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was uploaded (ISO 8601)' }),
   },
   { title: 'DatasetSummary' },
 );

@@ -5,78 +5,104 @@ export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancel
 export const JobStatus = LiteralUnion(JOB_STATUSES, { description: 'queued -> running -> succeeded | failed | cancelled' });
 export type JobStatus = Static<typeof JobStatus>;
 
-const nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const nullable = <T extends import('typebox').TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description === undefined ? {} : { description });
 
 export const EpochRow = Type.Object(
   {
     epoch: Type.Integer({ description: '1-based, counted on across phases' }),
-    phase: Type.Union([Type.Literal('train'), Type.Literal('fine_tune')]),
-    loss: Type.Number(),
-    accuracy: nullable(Type.Number()),
-    val_loss: nullable(Type.Number()),
-    val_accuracy: nullable(Type.Number()),
-    durationMs: Type.Integer(),
+    phase: Type.Union([Type.Literal('train'), Type.Literal('fine_tune')], { description: '`train` (the `fit` phase) or `fine_tune` (the `fineTune` phase)' }),
+    loss: Type.Number({ description: 'Training loss, averaged over the epoch (Keras history `loss`)' }),
+    accuracy: nullable(Type.Number(), 'Training accuracy, 0..1; null without the `accuracy` metric'),
+    val_loss: nullable(Type.Number(), 'Validation loss; null without `validation`'),
+    val_accuracy: nullable(Type.Number(), 'Validation accuracy, 0..1; null without `validation` or the `accuracy` metric'),
+    durationMs: Type.Integer({ description: 'Wall time of the epoch, milliseconds' }),
   },
-  { title: 'EpochMetrics' },
+  { title: 'EpochMetrics', description: 'One epoch\'s metrics, with the Keras history keys' },
 );
 
 export const Warning = Type.Object(
   {
-    epoch: nullable(Type.Integer()),
+    epoch: nullable(Type.Integer(), 'The epoch it was seen in; null when not tied to one'),
     kind: Type.String({ description: 'e.g. vanishing_gradients, exploding_gradients, dead_units, diverged, saturation, self_normalization' }),
-    layer: nullable(Type.String()),
+    layer: nullable(Type.String(), 'The layer it concerns; null for the whole model'),
     message: Type.String({ description: 'What was seen and what to try' }),
   },
-  { title: 'Warning' },
+  { title: 'Warning', description: 'A training-health problem seen during training, with advice' },
 );
 
 export const Job = Type.Object(
   {
-    id: Type.String(),
-    name: nullable(Type.String()),
+    id: Type.String({ description: 'Job id (UUID)' }),
+    name: nullable(Type.String(), 'The spec\'s `name`; null when it had none'),
     status: JobStatus,
-    backend: nullable(Type.String({ description: 'The TensorFlow.js backend that ran it (tensorflow, wasm, cpu)' })),
-    createdAt: Type.String({ format: 'date-time' }),
-    startedAt: nullable(Type.String({ format: 'date-time' })),
-    finishedAt: nullable(Type.String({ format: 'date-time' })),
-    error: nullable(Type.String()),
-    modelId: nullable(Type.String()),
-    metrics: nullable(EpochRow),
-    evaluation: nullable(Type.Object({ loss: Type.Number(), accuracy: nullable(Type.Number()) })),
-    warnings: Type.Array(Warning),
+    backend: nullable(Type.String(), 'The TensorFlow.js backend that ran it (tensorflow, wasm, cpu); null until a worker starts it'),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was submitted (ISO 8601)' }),
+    startedAt: nullable(Type.String({ format: 'date-time' }), 'When a worker started it (ISO 8601); null while queued'),
+    finishedAt: nullable(Type.String({ format: 'date-time' }), 'When it ended (ISO 8601); null until then'),
+    error: nullable(Type.String(), 'Why it failed; null unless `failed`'),
+    modelId: nullable(Type.String(), 'The trained model (GET /models/{id}); null until it succeeded'),
+    metrics: nullable(EpochRow, 'The last finished epoch; null before the first'),
+    evaluation: nullable(
+      Type.Object({
+        loss: Type.Number({ description: 'Loss on the `evaluate` dataset' }),
+        accuracy: nullable(Type.Number(), 'Accuracy on it, 0..1; null without the `accuracy` metric'),
+      }),
+      'Result on `evaluate.dataset` (Keras `model.evaluate`); null when not asked for or not done yet',
+    ),
+    warnings: Type.Array(Warning, { description: 'Training-health warnings; details at GET /jobs/{id}/diagnostics' }),
     attempts: Type.Integer({ description: 'How many times a worker started it' }),
-    resumedFromEpoch: nullable(Type.Integer({ description: 'After an interrupted attempt: the checkpointed epoch training resumed after' })),
-    progress: nullable(Type.Object({ epoch: Type.Integer(), batch: Type.Integer(), batches: Type.Integer() })),
+    resumedFromEpoch: nullable(Type.Integer(), 'After an interrupted attempt: the checkpointed epoch training resumed after; null otherwise'),
+    progress: nullable(
+      Type.Object({
+        epoch: Type.Integer({ description: 'The epoch in progress (1-based)' }),
+        batch: Type.Integer({ description: 'Batches done in it' }),
+        batches: Type.Integer({ description: 'Batches per epoch' }),
+      }),
+      'Where a running job is inside its epoch; null when not running',
+    ),
     spec: Type.Optional(Type.Unknown({ description: 'The spec as accepted, defaults filled in' })),
   },
   { title: 'Job' },
 );
 export type Job = Static<typeof Job>;
 
-export const JobCreated = Type.Object({ id: Type.String(), status: Type.Literal('queued') }, { title: 'JobCreated' });
+export const JobCreated = Type.Object(
+  {
+    id: Type.String({ description: 'Job id (UUID): follow it at GET /jobs/{id} or /jobs/{id}/events' }),
+    status: Type.Literal('queued', { description: 'Always `queued`' }),
+  },
+  { title: 'JobCreated' },
+);
 
 export const JobListQuery = Type.Object({
   status: Type.Optional(JobStatus),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100, default 20' })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),
 });
 
-export const MetricsBody = Type.Object({ epochs: Type.Array(EpochRow) }, { title: 'JobMetrics' });
+export const MetricsBody = Type.Object({ epochs: Type.Array(EpochRow, { description: 'One row per finished epoch, in order' }) }, { title: 'JobMetrics' });
 
 export const LayerDiagnostics = Type.Object({
-  name: Type.String(),
+  name: Type.String({ description: 'Layer name' }),
   gradNorm: Type.Number({ description: 'L2 norm of the loss gradient w.r.t. the kernel, on the probe batch' }),
   weightNorm: Type.Number({ description: 'L2 norm of the kernel' }),
   updateRatio: Type.Number({ description: 'Mean per-step ||update|| / ||weights|| over the epoch (healthy: about 1e-3)' }),
-  activationMean: Type.Number(),
-  activationStd: Type.Number(),
+  activationMean: Type.Number({ description: 'Mean of the layer\'s outputs on the probe batch' }),
+  activationStd: Type.Number({ description: 'Standard deviation of the layer\'s outputs on the probe batch (SELU nets want about 1)' }),
   deadFraction: Type.Number({ description: 'Fraction of units that output zero on the whole probe batch' }),
 });
 
 export const DiagnosticsBody = Type.Object(
   {
-    epochs: Type.Array(Type.Object({ epoch: Type.Integer(), layers: Type.Array(LayerDiagnostics) })),
-    warnings: Type.Array(Warning),
+    epochs: Type.Array(
+      Type.Object({
+        epoch: Type.Integer({ description: 'Epoch number (1-based)' }),
+        layers: Type.Array(LayerDiagnostics, { description: 'One entry per layer that has weights, bottom to top' }),
+      }),
+      { description: 'One entry per finished epoch' },
+    ),
+    warnings: Type.Array(Warning, { description: 'Problems seen, with advice' }),
   },
   { title: 'JobDiagnostics' },
 );

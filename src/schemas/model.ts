@@ -5,42 +5,43 @@ export const ModelSummary = Type.Object(
   {
     layers: Type.Array(
       Type.Object({
-        name: Type.String(),
+        name: Type.String({ description: 'Layer name' }),
         type: Type.String({ description: 'Keras class name' }),
         outputShape: Type.Array(Type.Union([Type.Integer(), Type.Null()]), { description: 'null is the batch dimension' }),
-        params: Type.Integer(),
-        trainable: Type.Boolean(),
+        params: Type.Integer({ description: 'Parameters of the layer (Keras "Param #")' }),
+        trainable: Type.Boolean({ description: 'false when the layer is frozen' }),
       }),
+      { description: 'One row per layer, bottom to top, as `model.summary()` prints them' },
     ),
-    totalParams: Type.Integer(),
-    trainableParams: Type.Integer(),
-    nonTrainableParams: Type.Integer(),
+    totalParams: Type.Integer({ description: 'Keras "Total params"' }),
+    trainableParams: Type.Integer({ description: 'Keras "Trainable params"' }),
+    nonTrainableParams: Type.Integer({ description: 'Keras "Non-trainable params": frozen layers and BatchNormalization moving statistics' }),
   },
   { title: 'ModelSummary', description: 'Parameter counts exactly as Keras prints them' },
 );
 
 export const ModelInfo = Type.Object(
   {
-    id: Type.String(),
+    id: Type.String({ description: 'Model id (UUID): use it in /models/{id}/predict or as `base.modelId` of a job' }),
     jobId: Type.Union([Type.String(), Type.Null()], { description: 'The job that trained it; null for an imported model' }),
-    name: Type.Union([Type.String(), Type.Null()]),
-    version: Type.Union([Type.Integer(), Type.Null()]),
-    createdAt: Type.String({ format: 'date-time' }),
+    name: Type.Union([Type.String(), Type.Null()], { description: 'Registered name (`modelName` of the job, or `name` of the import); null when unregistered' }),
+    version: Type.Union([Type.Integer(), Type.Null()], { description: 'Version under `name`: 1, 2, ...; null when unregistered' }),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was stored (ISO 8601)' }),
     source: Type.String({ description: '`trained` or `imported`' }),
     summary: ModelSummary,
-    inputShape: Type.Array(Type.Union([Type.Integer(), Type.Null()])),
+    inputShape: Type.Array(Type.Union([Type.Integer(), Type.Null()]), { description: 'Shape of one input sample, without the batch dimension: what /predict expects per row' }),
     lineage: Type.Object({
       baseModelId: Type.Union([Type.String(), Type.Null()], { description: 'The model it was built on' }),
       reusedLayers: Type.Array(Type.String(), { description: 'Layers copied from the base model' }),
-    }),
+    }, { description: 'What it was built from (transfer learning)' }),
   },
   { title: 'Model' },
 );
 
 export const ModelListQuery = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 100, description: 'List the versions of this registered model' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100, default 20' })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),
 });
 
 export const PredictBody = Type.Object(
@@ -48,13 +49,21 @@ export const PredictBody = Type.Object(
     inputs: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Array(Type.Number())])), {
       minItems: 1,
       maxItems: 10_000,
-      description: 'One row per sample, shaped like the training features',
+      description:
+        'One row per sample (1 to 10000), each shaped like the model\'s `inputShape` (GET /models/{id}): e.g. [x1, x2] for a 2-feature model (the example fits a model trained on the XOR dataset example or the imported example model), a 28x28 number[][] for a fashion-mnist model',
     }),
   },
   { additionalProperties: false, title: 'PredictRequest', examples: [examplePredict] },
 );
 
-export const PredictResult = Type.Object({ outputs: Type.Array(Type.Array(Type.Number())) }, { title: 'PredictResult' });
+export const PredictResult = Type.Object(
+  {
+    outputs: Type.Array(Type.Array(Type.Number()), {
+      description: 'One row per input, flattened: class probabilities for a softmax classifier, the reconstruction for an autoencoder',
+    }),
+  },
+  { title: 'PredictResult' },
+);
 
 export const ModelImportBody = Type.Object(
   {

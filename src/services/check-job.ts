@@ -1,48 +1,78 @@
 import type { Config } from '../config.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
+import { estimateParams } from '../training/param-estimate.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
-import { estimateParams } from '../training/param-estimate.js';
 import { baseModelInfo } from './models.js';
+
+type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * Everything a JSON schema cannot see, found before the job is queued: datasets that exist and
- * agree in shape, labels where the task needs them, the base model, configured limits, and a
- * model that actually builds. Returns the problems (each naming its field) and early warnings.
+ * Everything a JSON schema cannot see, found before the job is queued: configured limits,
+ * datasets that exist and agree in shape, labels where the task needs them, the base model, and
+ * a model that actually builds. Returns the problems (each naming its field) and early warnings.
  */
 export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }> {
-  const problems: SpecProblem[] = [];
-  const autoencoder = spec.task === 'autoencoder';
+  const problems = checkLimits(config, spec);
+  const data = await checkData(db, spec);
+  problems.push(...data.problems);
+  if (!data.shape) return { problems, warnings: [] };
+  const shape = data.shape;
 
+  let base: BaseInfo | undefined;
+  if (spec.base) {
+    base = (isUuid(spec.base.modelId) && (await baseModelInfo(db, spec.base.modelId))) || undefined;
+    if (!base) problems.push({ path: '/base/modelId', message: `no model with id ${spec.base.modelId}` });
+    else if (!sameShape(base.inputShape, shape.featureShape)) {
+      problems.push({ path: '/dataset', message: `the base model expects samples of shape [${base.inputShape}], the dataset has [${shape.featureShape}]` });
+    }
+  }
+  // Counted from the spec alone, before anything is allocated: an absurd model must not take
+  // the API's memory down while being checked.
+  const dropLast = spec.base?.dropLast ?? 0;
+  const params = estimateParams(spec.model.layers, base ? base.outputShapeAfterDrop(dropLast) : shape.featureShape) + (base?.paramsAfterDrop(dropLast) ?? 0);
+  if (params > config.MAX_PARAMS) {
+    problems.push({ path: '/model/layers', message: `the model would have ${params.toLocaleString('en')} parameters; the limit is ${config.MAX_PARAMS.toLocaleString('en')} (MAX_PARAMS)` });
+  }
+  if (problems.length > 0) return { problems, warnings: [] };
+
+  // Loading tfjs is costly; only a spec that passed everything above gets built.
+  const { checkModelSpec } = await import('../training/check-spec.js');
+  const { checkSelfNormalization } = await import('../training/selu-check.js');
+  problems.push(...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base }));
+  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+}
+
+function checkLimits(config: Config, spec: JobSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
   const epochs = spec.fit.epochs + (spec.fineTune?.epochs ?? 0);
   if (epochs > config.MAX_EPOCHS) problems.push({ path: '/fit/epochs', message: `${epochs} epochs in all; the limit is ${config.MAX_EPOCHS} (MAX_EPOCHS)` });
   if (spec.model.layers.length > config.MAX_LAYERS) {
     problems.push({ path: '/model/layers', message: `${spec.model.layers.length} layers; the limit is ${config.MAX_LAYERS} (MAX_LAYERS)` });
   }
+  return problems;
+}
 
+/** The training data's shape, and problems with it or with the validation/evaluation data. */
+async function checkData(db: Db, spec: JobSpec): Promise<{ shape?: DatasetShape; problems: SpecProblem[] }> {
+  const autoencoder = spec.task === 'autoencoder';
   const train = await describeDatasetRef(db, spec.dataset, '/dataset');
-  problems.push(...train.problems);
+  const problems = [...train.problems];
   const others: Array<[string, DatasetShape | undefined]> = [];
-  if (spec.validation) {
-    if ((spec.validation.split === undefined) === (spec.validation.dataset === undefined)) {
-      problems.push({ path: '/validation', message: 'give exactly one of `split` (a fraction such as 0.1) or `dataset`' });
-    }
-    if (spec.validation.dataset) {
-      const v = await describeDatasetRef(db, spec.validation.dataset, '/validation/dataset');
-      problems.push(...v.problems);
-      others.push(['/validation/dataset', v.shape]);
-    }
+  if (spec.validation && (spec.validation.split === undefined) === (spec.validation.dataset === undefined)) {
+    problems.push({ path: '/validation', message: 'give exactly one of `split` (a fraction such as 0.1) or `dataset`' });
   }
-  if (spec.evaluate) {
-    const e = await describeDatasetRef(db, spec.evaluate.dataset, '/evaluate/dataset');
-    problems.push(...e.problems);
-    others.push(['/evaluate/dataset', e.shape]);
+  for (const [path, ref] of [['/validation/dataset', spec.validation?.dataset], ['/evaluate/dataset', spec.evaluate?.dataset]] as const) {
+    if (!ref) continue;
+    const other = await describeDatasetRef(db, ref, path);
+    problems.push(...other.problems);
+    others.push([path, other.shape]);
   }
   const shape = train.shape;
-  if (!shape) return { problems, warnings: [] };
+  if (!shape) return { problems };
 
   if (!autoencoder && !shape.labeled) {
     problems.push({ path: '/dataset', message: 'the dataset has no labels; upload it with labels, or use `task: "autoencoder"`' });
@@ -60,29 +90,5 @@ export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promi
   if (spec.validation?.split !== undefined && Math.floor(shape.samples * (1 - spec.validation.split)) < 1) {
     problems.push({ path: '/validation/split', message: `leaves no training samples out of ${shape.samples}` });
   }
-
-  let base: Awaited<ReturnType<typeof baseModelInfo>> | undefined;
-  if (spec.base) {
-    base = isUuid(spec.base.modelId) ? await baseModelInfo(db, spec.base.modelId) : null;
-    if (!base) problems.push({ path: '/base/modelId', message: `no model with id ${spec.base.modelId}` });
-    else if (!sameShape(base.inputShape, shape.featureShape)) {
-      problems.push({ path: '/dataset', message: `the base model expects samples of shape [${base.inputShape}], the dataset has [${shape.featureShape}]` });
-    }
-  }
-  // Counted from the spec alone, before anything is allocated: an absurd model must not take
-  // the API's memory down while being checked.
-  const headInput = base ? base.outputShapeAfterDrop(spec.base?.dropLast ?? 0) : shape.featureShape;
-  const params = estimateParams(spec.model.layers, headInput) + (base?.paramsAfterDrop(spec.base?.dropLast ?? 0) ?? 0);
-  if (params > config.MAX_PARAMS) {
-    problems.push({ path: '/model/layers', message: `the model would have ${params.toLocaleString('en')} parameters; the limit is ${config.MAX_PARAMS.toLocaleString('en')} (MAX_PARAMS)` });
-  }
-  if (problems.length > 0) return { problems, warnings: [] };
-
-  // Loading tfjs is costly; only a spec that passed everything above gets built.
-  const { checkModelSpec } = await import('../training/check-spec.js');
-  const { checkSelfNormalization } = await import('../training/selu-check.js');
-  problems.push(
-    ...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base: base ?? undefined}),
-  );
-  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+  return { shape, problems };
 }
