@@ -94,7 +94,9 @@ function parseBConfig(text: string): BConfig {
   return config;
 }
 
-const describeB = (c: BConfig) => `${c.optimizer} ${c.learningRate}/${c.learningRate / 10}, batch ${c.batchSize}`;
+/** A tenth of a learning rate, without float noise (0.003 / 10 is 0.00030000000000000003). */
+const tenth = (lr: number) => Number((lr / 10).toPrecision(6));
+const describeB = (c: BConfig) => `${c.optimizer} ${c.learningRate}/${tenth(c.learningRate)}, batch ${c.batchSize}`;
 
 async function api(method: string, path: string, body?: unknown): Promise<Json> {
   const res = await fetch(`${BASE_URL}${path}`, {
@@ -184,7 +186,7 @@ function taskB(seed: number, config: BConfig, base?: string): Json {
     base: { modelId: base, dropLast: 1, freeze: true },
     model: { layers: [{ type: 'Dense', name: 'output_b', units: 1, activation: 'sigmoid' }] },
     fit: { epochs: 4, batchSize: config.batchSize, seed },
-    fineTune: { epochs: 16, optimizer: { ...optimizer, learningRate: config.learningRate / 10 } },
+    fineTune: { epochs: 16, optimizer: { ...optimizer, learningRate: tenth(config.learningRate) } },
   };
 }
 
@@ -289,7 +291,7 @@ async function main(): Promise<void> {
     const rows = results.filter((r) => r.b.optimizer === config.optimizer && r.b.learningRate === config.learningRate && r.b.batchSize === config.batchSize);
     for (const r of rows) {
       console.log(
-        `| ${r.b.optimizer} ${r.b.learningRate} / ${r.b.learningRate / 10} | ${r.b.batchSize} | ${r.b.seed} | ${pct(r.bScratchAccuracy)} (${errors(r.bScratchAccuracy)}) | ${pct(r.bOnAAccuracy)} (${errors(r.bOnAAccuracy)}) | ${ratioText(r.errorRatio)} | ${pct(r.bOnATrainAccuracy.frozen)} / ${pct(r.bOnATrainAccuracy.final)} | ${r.seconds.bScratch.toFixed(1)} + ${r.seconds.bOnA.toFixed(1)} s |`,
+        `| ${r.b.optimizer} ${r.b.learningRate} / ${tenth(r.b.learningRate)} | ${r.b.batchSize} | ${r.b.seed} | ${pct(r.bScratchAccuracy)} (${errors(r.bScratchAccuracy)}) | ${pct(r.bOnAAccuracy)} (${errors(r.bOnAAccuracy)}) | ${ratioText(r.errorRatio)} | ${pct(r.bOnATrainAccuracy.frozen)} / ${pct(r.bOnATrainAccuracy.final)} | ${r.seconds.bScratch.toFixed(1)} + ${r.seconds.bOnA.toFixed(1)} s |`,
       );
     }
     const mean = (f: (r: RunResult) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;

@@ -80,7 +80,7 @@ export interface RunJobResult {
  */
 export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
   const { spec, hooks } = args;
-  const prepared = prepareData(spec, args.data);
+  const prepared = prepareData(spec, args.data, baseStandardization(args.base));
   const tensors: tf.Tensor[] = [];
   const optimizers: tf.Optimizer[] = [];
   let model: tf.LayersModel | null = null;
@@ -215,22 +215,30 @@ export function probeSizeFor(spec: JobSpec, trainSamples: number): number {
 }
 
 /** The datasets after validation split and standardization, and the preprocessing to save. */
-function prepareData(spec: JobSpec, data: RunJobArgs['data']) {
+function prepareData(spec: JobSpec, data: RunJobArgs['data'], inherited?: Preprocessing['standardize']) {
   let train = data.train;
   let validation = data.validation;
   let evaluate = data.evaluate;
   // Keras's validation_split: the last fraction of the samples, before any shuffling.
   if (!validation && spec.validation?.split != null) ({ train, validation } = splitValidation(train, spec.validation.split));
   const preprocessing: Preprocessing = { featureShape: [...train.featureShape] };
-  if (spec.dataset.standardize) {
-    // Statistics from the training part only, so validation and evaluation stay unseen data.
-    const stats = fitStandardizer(train);
+  // Reused layers expect inputs scaled as their base model saw them, so a base's statistics win
+  // over new ones; else statistics from the training part only, so validation and evaluation
+  // stay unseen data.
+  const stats = inherited ?? (spec.dataset.standardize ? fitStandardizer(train) : undefined);
+  if (stats) {
     train = standardizeDataset(train, stats);
     if (validation) validation = standardizeDataset(validation, stats);
     if (evaluate) evaluate = standardizeDataset(evaluate, stats);
     preprocessing.standardize = stats;
   }
   return { train, validation, evaluate, preprocessing };
+}
+
+/** The standardization a base model was trained with, if any (saved in its model.json). */
+function baseStandardization(base: ModelArtifact | undefined): Preprocessing['standardize'] {
+  const meta = base?.modelJson.userDefinedMetadata as { preprocessing?: Preprocessing } | undefined;
+  return meta?.preprocessing?.standardize;
 }
 
 /** Builds the model, on the base's reused layers when the spec has `base`. */
