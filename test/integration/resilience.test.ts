@@ -21,7 +21,8 @@ describe.each(QUEUE_BACKENDS)('jobs survive crashes and lost queue entries ($nam
     const first = await h.startWorker();
     const epochs = 6;
     const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 16, seed: 3 } }));
-    await waitUntil(async () => (await h.db.epochMetric.count({ where: { runId: id } })) >= 1);
+    // An epoch is done and its checkpoint stored (it is written just after the metrics row).
+    await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: id } })) >= 1);
     first.kill('SIGKILL');
     const killedAt = Date.now();
     await h.startWorker();
@@ -43,7 +44,8 @@ describe.each(QUEUE_BACKENDS)('jobs survive crashes and lost queue entries ($nam
     const leaving = await h.startWorker();
     const epochs = 6;
     const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 16, seed: 4 } }));
-    await waitUntil(async () => (await h.db.epochMetric.count({ where: { runId: id } })) >= 1);
+    // An epoch is done and its checkpoint stored (it is written just after the metrics row).
+    await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: id } })) >= 1);
     const exited = new Promise((resolve) => leaving.once('exit', resolve));
     const stoppedAt = Date.now();
     leaving.kill('SIGTERM');
