@@ -1,7 +1,7 @@
 /**
  * Writes the small Fashion-MNIST and MNIST fixtures used by the unit tests.
  *
- *   npx tsx scripts/make-fixtures.ts [sourceDir]      (default ../shared/data)
+ *   npx tsx scripts/make-fixtures.ts <sourceDir>   (a DATASETS_DIR holding the original files)
  *
  * Reads the original gzipped IDX files from `sourceDir/<dataset>/` and writes the first N
  * images and labels of each split, as valid gzipped IDX files with the original file names,
@@ -21,7 +21,7 @@ const COUNTS: Record<BuiltinName, Record<BuiltinSplit, number>> = {
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const sourceDir = resolve(process.argv[2] ?? '../shared/data');
+const sourceDir = resolve(process.argv[2] ?? process.env.DATASETS_DIR ?? './data/datasets');
 const outDir = join(root, 'test/fixtures/datasets');
 
 // Node's gzipSync writes mtime 0 and no file name, so rerunning the script gives
