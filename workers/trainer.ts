@@ -1,6 +1,7 @@
 import type { Config } from '../src/config.js';
 import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../src/jobs/queue.js';
 import type { Db } from '../src/storage/prisma.js';
+import { markRunFailed } from '../src/services/reconciler.js';
 
 /**
  * The BullMQ worker: takes training jobs from the queue and hands each to the sandboxed
@@ -20,15 +21,15 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db): T
     maxStalledCount: TRAIN_ATTEMPTS,
   });
   // The processor ends every run it finishes in a final state itself. What lands here is a
-  // training process that died; once the attempts are spent, the run must not stay `running`.
+  // training process that died or handed its run back; once the queue gives up on the job
+  // (attempts spent, or stalled too often), the run must not stay `running`.
   worker.on('failed', (job, err) => {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-    void db.run
-      .updateMany({
-        where: { id: job.data.runId, status: { in: ['queued', 'running'] } },
-        data: { status: 'failed', finishedAt: new Date(), error: `the training process stopped ${job.attemptsMade} times; last: ${err.message}` },
-      })
-      .catch(() => {});
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
+    if (!final) return;
+    void markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${err.message}`).catch((e: Error) =>
+      worker.emit('error', new Error(`could not mark run ${job.data.runId} failed: ${e.message}`)),
+    );
   });
   return worker;
 }

@@ -18,8 +18,11 @@ export interface QueueSettings {
 
 export type TrainQueue = Queue<TrainJobData>;
 
-/** How many times a run is tried when its training process dies (crash, OOM, kill -9, shutdown). */
-export const TRAIN_ATTEMPTS = 3;
+/**
+ * How many times a run is tried when its training process dies (crash, OOM, kill -9) or hands
+ * it back at a worker's shutdown; each try resumes from the last checkpoint.
+ */
+export const TRAIN_ATTEMPTS = 5;
 
 /** Puts a run on the queue; its BullMQ job id is the run id, so it is never queued twice. */
 export function enqueueRun(queue: TrainQueue, runId: string) {

@@ -28,14 +28,22 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
   for (const run of candidates) {
     const job = await deps.queue.getJob(run.id);
     const state = job ? await job.getState() : 'missing';
-    if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
-      // A finished queue job with an unfinished run: its outcome never reached the database.
+    if (state === 'failed') {
+      // The queue gave up on it (attempts spent): the run ends failed rather than starting over.
+      await markRunFailed(deps.db, run.id, `the training process stopped ${job?.attemptsMade ?? '?'} times; last: ${job?.failedReason ?? 'unknown'}`);
+    } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
+      // Lost by the queue, or finished there without its outcome reaching the database.
       if (job) await job.remove().catch(() => {});
       await enqueueRun(deps.queue, run.id);
       requeued.push(run.id);
     }
   }
   return requeued;
+}
+
+/** Ends a run that no worker will finish as `failed`, unless it has ended meanwhile. */
+export async function markRunFailed(db: Db, runId: string, error: string): Promise<void> {
+  await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date(), error } });
 }
 
 /** Runs {@link reconcileRuns} every `intervalMs`; errors (a dependency down) wait for the next round. */

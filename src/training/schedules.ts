@@ -42,13 +42,10 @@ export function setOptimizerLearningRate(optimizer: tf.Optimizer, lr: number): v
 }
 
 /**
- * Returns a hook to run before each update: it sets the rate for the current step and
- * counts the step. The count is per optimizer, as Keras's `optimizer.iterations`.
+ * Returns a hook to run before each update: it sets the rate for the current step, which is the
+ * optimizer's own step count (Keras's `optimizer.iterations`). That count is part of the
+ * optimizer's saved state, so a run resumed from a checkpoint continues the schedule.
  */
 export function scheduleHook(optimizer: tf.Optimizer, schedule: ScheduleSpec, baseLr: number): () => void {
-  let step = 0;
-  return () => {
-    setOptimizerLearningRate(optimizer, learningRateAt(schedule, baseLr, step));
-    step += 1;
-  };
+  return () => setOptimizerLearningRate(optimizer, learningRateAt(schedule, baseLr, optimizer.iterations));
 }

@@ -74,6 +74,9 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
 
       let cancelled = false;
       let diverged: { batch: number; loss: number } | null = null;
+      // An error from shouldStop (time limit, hand-back) is kept and thrown once fit has
+      // returned: thrown inside tfjs's callback it would skip tfjs's own clean-up of the batch.
+      let stopError: unknown = null;
       const onBatchEnd = async (batch: number, logs?: tf.Logs): Promise<void> => {
         const loss = logs?.loss;
         if (typeof loss === 'number' && !Number.isFinite(loss)) {
@@ -82,8 +85,13 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
           return;
         }
         if (hooks.onProgress && progressDue()) hooks.onProgress({ epoch, batch: batch + 1, batches });
-        if (hooks.shouldStop && (await hooks.shouldStop())) {
-          cancelled = true;
+        try {
+          if (hooks.shouldStop && (await hooks.shouldStop())) {
+            cancelled = true;
+            model.stopTraining = true;
+          }
+        } catch (err) {
+          stopError = err;
           model.stopTraining = true;
         }
       };
@@ -106,6 +114,7 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
         if (order) tf.dispose([order, xe, ye]);
       }
 
+      if (stopError) throw stopError;
       // TS cannot see the callback's assignments; re-read through a typed view.
       const stop = diverged as { batch: number; loss: number } | null;
       if (stop) throw new TrainingDivergedError(epoch, stop.batch, stop.loss);

@@ -37,9 +37,12 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
   const run = await db.run.findUnique({ where: { id: runId } });
   // Gone, cancelled while queued, or already finished by an earlier attempt: nothing to do.
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
-  if (run.cancelRequested) return end(db, runId, 'cancelled');
+  // An earlier attempt stored the model and died before marking the run: it is done.
+  if (await db.model.findUnique({ where: { jobId: runId }, select: { id: true } })) return end(db, runId, 'succeeded');
+  const attempt = await beginAttempt(ctx, run);
+  if (!attempt) return (await cancelIfAsked(db, runId)) ?? 'skipped';
+  const { resume, number } = attempt;
   const spec = run.spec as unknown as JobSpec;
-  const resume = await beginAttempt(ctx, run);
   const warnings = resume ? (run.diagnosticWarnings as unknown as TrainingWarning[]) : [];
 
   try {
@@ -58,47 +61,66 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
       hooks: {
         ...storageHooks(db, runId, warnings),
         onProgress: (p) => ctx.reportProgress(p),
-        shouldStop: createStopCheck({ db, runId, signal, timeoutMs: ctx.jobTimeoutMs }),
+        shouldStop: createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs }),
       },
       resume: resume ?? undefined,
     });
-    await deleteCheckpoint(db, runId);
-    if (result.status === 'cancelled') return end(db, runId, 'cancelled');
+    // A cancel asked for as the last epoch ended still wins over success.
+    const now = await db.run.findUnique({ where: { id: runId }, select: { attempts: true, cancelRequested: true } });
+    if (now?.attempts !== number) return 'skipped'; // another attempt took over this run
+    if (result.status === 'cancelled' || now.cancelRequested) return finish(db, runId, number, 'cancelled');
     await saveModel(db, runId, spec, result);
-    return end(db, runId, 'succeeded', { evaluation: result.evaluation ?? undefined });
+    return finish(db, runId, number, 'succeeded', { evaluation: result.evaluation ?? undefined });
   } catch (err) {
     if (err instanceof HandBackError) throw err;
-    await deleteCheckpoint(db, runId).catch(() => {});
-    return end(db, runId, 'failed', { error: userFacing(err) ?? `internal error while training: ${(err as Error).message ?? String(err)}` });
+    return finish(db, runId, number, 'failed', { error: userFacing(err) ?? `internal error while training: ${(err as Error).message ?? String(err)}` });
   }
 }
 
 /**
- * Marks the run as running on this backend and finds where to start: after the checkpoint of an
- * interrupted attempt, with anything that attempt wrote after it cleared, so each epoch appears
- * exactly once; or from scratch.
+ * Takes the run for this attempt, if it is still there to take: queued or running and not
+ * cancelled (a cancel may land between reading the run and this write). Marks it running on this
+ * backend, and finds where to start: after the checkpoint of an interrupted attempt, with anything
+ * that attempt wrote after it cleared so each epoch appears exactly once; or from scratch.
+ * Returns null when the run was not taken.
  */
-async function beginAttempt(ctx: WorkerContext, run: { id: string; status: string; startedAt: Date | null }): Promise<Checkpoint | null> {
+async function beginAttempt(
+  ctx: WorkerContext,
+  run: { id: string; status: string; startedAt: Date | null },
+): Promise<{ number: number; resume: Checkpoint | null } | null> {
   const { db } = ctx;
   const runId = run.id;
   const resume = run.status === 'running' ? await loadCheckpoint(db, runId) : null;
-  await db.run.update({
-    where: { id: runId },
-    data: {
-      status: 'running',
-      startedAt: run.startedAt ?? new Date(),
-      heartbeatAt: new Date(),
-      backend: ctx.backend,
-      attempts: { increment: 1 },
-      error: null,
-      resumedFromEpoch: resume?.epoch ?? null,
-    },
-  });
+  const taken = await db.run
+    .update({
+      where: { id: runId, status: { in: ['queued', 'running'] }, cancelRequested: false },
+      data: {
+        status: 'running',
+        startedAt: run.startedAt ?? new Date(),
+        heartbeatAt: new Date(),
+        backend: ctx.backend,
+        attempts: { increment: 1 },
+        error: null,
+        resumedFromEpoch: resume?.epoch ?? null,
+      },
+      select: { attempts: true },
+    })
+    .catch((err: { code?: string }) => {
+      if (err.code === 'P2025') return null; // not there to take
+      throw err;
+    });
+  if (!taken) return null;
   const keepUpTo = resume?.epoch ?? 0;
   await db.epochMetric.deleteMany({ where: { runId, epoch: { gt: keepUpTo } } });
   await db.epochDiagnostic.deleteMany({ where: { runId, epoch: { gt: keepUpTo } } });
   if (!resume) await deleteCheckpoint(db, runId);
-  return resume;
+  return { number: taken.attempts, resume };
+}
+
+/** Ends a run that was cancelled before this attempt could take it. */
+async function cancelIfAsked(db: Db, runId: string): Promise<RunOutcome | null> {
+  const ended = await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] }, cancelRequested: true }, data: { status: 'cancelled', finishedAt: new Date() } });
+  return ended.count > 0 ? 'cancelled' : null;
 }
 
 /** Where each epoch's results go: metrics, diagnostics (with new warnings) and the checkpoint. */
@@ -154,8 +176,26 @@ async function saveModel(db: Db, runId: string, spec: JobSpec, result: RunJobRes
   });
 }
 
-async function end(db: Db, runId: string, status: 'succeeded' | 'failed' | 'cancelled', extra: { error?: string; evaluation?: object } = {}): Promise<RunOutcome> {
-  await db.run.update({ where: { id: runId }, data: { status, finishedAt: new Date(), ...extra } });
+/**
+ * Ends the run, if this attempt still holds it (a newer attempt may have taken over after this
+ * worker lost its queue lock), then lets its checkpoint go.
+ */
+async function finish(
+  db: Db,
+  runId: string,
+  attempt: number,
+  status: 'succeeded' | 'failed' | 'cancelled',
+  extra: { error?: string; evaluation?: object } = {},
+): Promise<RunOutcome> {
+  const ended = await db.run.updateMany({ where: { id: runId, status: 'running', attempts: attempt }, data: { status, finishedAt: new Date(), ...extra } });
+  if (ended.count === 0) return 'skipped';
+  await deleteCheckpoint(db, runId);
+  return status;
+}
+
+async function end(db: Db, runId: string, status: 'succeeded'): Promise<RunOutcome> {
+  await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status, finishedAt: new Date() } });
+  await deleteCheckpoint(db, runId);
   return status;
 }
 

@@ -19,9 +19,10 @@ export class HandBackError extends Error {
  * The check a training loop makes after every batch. It answers "stop" for a user's cancel
  * (read from the run's row, so it works wherever the API that took the request runs), and
  * throws to hand the run back (worker shutting down or gone) or to end it (time limit).
- * The row is touched at most once a second, which doubles as the run's heartbeat.
+ * The row is touched at most once a second, which doubles as the run's heartbeat; the touch is
+ * made only while this attempt still holds the run.
  */
-export function createStopCheck(opts: { db: Db; runId: string; signal?: AbortSignal; timeoutMs: number }): () => Promise<boolean> {
+export function createStopCheck(opts: { db: Db; runId: string; attempt: number; signal?: AbortSignal; timeoutMs: number }): () => Promise<boolean> {
   const started = Date.now();
   let cancelRequested = false;
   let lastPoll = 0;
@@ -36,8 +37,12 @@ export function createStopCheck(opts: { db: Db; runId: string; signal?: AbortSig
     if (Date.now() - lastPoll >= POLL_MS) {
       lastPoll = Date.now();
       const row = await opts.db.run
-        .update({ where: { id: opts.runId }, data: { heartbeatAt: new Date() }, select: { cancelRequested: true } })
-        .catch(() => null);
+        .update({ where: { id: opts.runId, attempts: opts.attempt }, data: { heartbeatAt: new Date() }, select: { cancelRequested: true } })
+        .catch((err: { code?: string }) => {
+          // The run now belongs to a newer attempt (this worker lost its lock), or is gone.
+          if (err.code === 'P2025') throw new HandBackError('handed back: another attempt has taken this run over');
+          return null; // the database is unreachable for now: keep training, ask again later
+        });
       cancelRequested = row?.cancelRequested ?? cancelRequested;
     }
     return cancelRequested;

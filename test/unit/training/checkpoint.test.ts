@@ -95,3 +95,30 @@ describe('checkpoints', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('a learning-rate schedule across a checkpoint', () => {
+  it('continues from the restored step count instead of starting over', async () => {
+    const spec = { type: 'sgd', learningRate: 0.1, schedule: { type: 'exponential_decay', decaySteps: 1, decayRate: 0.5 } } as const;
+    const make = () => {
+      const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
+      const optimizer = createOptimizer(spec);
+      model.compile({ optimizer, loss: 'meanSquaredError' });
+      return { model, optimizer };
+    };
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const y = tf.tensor2d([[1], [0]]);
+    const a = make();
+    await a.model.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0 }); // 3 steps
+    const checkpoint = await captureCheckpoint(a.model, a.optimizer, { epoch: 3, phase: 'train', phaseStart: 0 });
+    const b = make();
+    await restoreCheckpoint(b.model, b.optimizer, checkpoint);
+    expect(b.optimizer.iterations).toBe(3);
+    await b.model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 }); // step 3 runs at 0.1 * 0.5^3
+    expect((b.optimizer as unknown as { learningRate: number }).learningRate).toBeCloseTo(0.1 * 0.5 ** 3, 8);
+    for (const o of [a, b]) {
+      o.model.dispose();
+      o.optimizer.dispose();
+    }
+    tf.dispose([x, y]);
+  });
+});

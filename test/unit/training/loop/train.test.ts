@@ -172,3 +172,39 @@ describe('permutation', () => {
     expect(permutation(10, mulberry32(2))).not.toEqual(a);
   });
 });
+
+describe('trainPhase when shouldStop throws (time limit, hand-back)', () => {
+  it('stops within the batch, rethrows after fit, and leaks no tensor', async () => {
+    const { x, y } = data();
+    const m = model();
+    await trainPhase({ model: m, x, y, epochs: 1, batchSize: 16, shuffle: true, seed: 1, phase: 'train', epochOffset: 0, hooks: { onEpoch: () => {} } });
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    const boom = new Error('handed back');
+    const run = trainPhase({
+      model: m,
+      x,
+      y,
+      epochs: 3,
+      batchSize: 16,
+      shuffle: true,
+      seed: 1,
+      phase: 'train',
+      epochOffset: 0,
+      hooks: {
+        onEpoch: () => {},
+        shouldStop: () => {
+          calls += 1;
+          if (calls === 3) throw boom;
+          return false;
+        },
+      },
+    });
+    await expect(run).rejects.toBe(boom);
+    // Called once before the epoch, then after batches 1 and 2: the third call threw.
+    expect(calls).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+    tf.dispose([x, y]);
+  });
+});
