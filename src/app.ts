@@ -7,7 +7,7 @@ import { invalid } from './errors.js';
 import errorHandler from './plugins/error-handler.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
-import { datasetRoutes } from './routes/datasets.js';
+import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
@@ -40,10 +40,6 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
 
   installValidators(app);
   await app.register(errorHandler);
-  app.addHook('preValidation', async (request) => {
-    const where = findUnstorableString(request.body) ?? findUnstorableString(request.query, '/querystring');
-    if (where) throw invalid('text with a NUL character or a broken surrogate pair cannot be stored', [{ path: where, message: 'contains a NUL character or an unpaired surrogate' }]);
-  });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 1, fields: 10 },
@@ -51,9 +47,13 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
     async onFile(part) {
       const buffer = await part.toBuffer();
       (part as unknown as { value: unknown }).value = buffer.toString('utf8');
-      const body = (part as unknown as { fields: Record<string, { value?: unknown }> }).fields;
-      void body;
+      rememberUploadFileName(this, part.filename);
     },
+  });
+  // After multipart, whose own hook fills the body of an upload in first.
+  app.addHook('preValidation', async (request) => {
+    const where = findUnstorableString(request.body) ?? findUnstorableString(request.query, '/querystring');
+    if (where) throw invalid('text with a NUL character or a broken surrogate pair cannot be stored', [{ path: where, message: 'contains a NUL character or an unpaired surrogate' }]);
   });
   await app.register(swagger);
 

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';
 
+/** pino's levels: a LOG_LEVEL outside them would make the logger throw at start, without naming the variable. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** Every setting the service reads from the environment, with its default. */
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -22,7 +25,7 @@ export const EnvSchema = Type.Object({
   MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
-  LOG_LEVEL: Type.String({ default: 'info' }),
+  LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });
 
 type Env = Static<typeof EnvSchema>;

@@ -50,6 +50,23 @@ function databaseDown(err: { code?: unknown; message?: string; name?: string }):
   return /^Prisma|DriverAdapterError/.test(err.name ?? '') && /ECONNREFUSED|ECONNRESET|Connection terminated|Can't reach database/i.test(err.message ?? '');
 }
 
+/** The most `details` entries an error body carries; a spec can have thousands of problems. */
+export const MAX_DETAILS = 20;
+
+/**
+ * At most {@link MAX_DETAILS} entries: the first ones, then one `{ path: '', message: '... and N more' }`
+ * in place of the rest.
+ */
+export function capDetails<T extends { path: string; message: string }>(details: readonly T[] | undefined): Array<T | { path: string; message: string }> {
+  const all = details ?? [];
+  if (all.length <= MAX_DETAILS) return [...all];
+  const kept = all.slice(0, MAX_DETAILS - 1);
+  return [...kept, { path: '', message: `... and ${all.length - kept.length} more` }];
+}
+
+/** Fastify's codes for a JSON body that does not parse. */
+const INVALID_JSON_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
+
 /**
  * One error shape for every failure: `{ error, message, details }`. Client mistakes are 4xx
  * with the field named; only our own faults are 500, and they never leak internals.
@@ -60,13 +77,16 @@ export default fp(
       if (err.validation) {
         const details = err.validation.map((e) => describeAjvError(e, err.validationContext ?? 'body'));
         const first = details[0];
-        return reply.status(400).send({ error: 'invalid_request', message: first ? `${first.path || '/'}: ${first.message}` : err.message, details });
+        return reply.status(400).send({ error: 'invalid_request', message: first ? `${first.path || '/'}: ${first.message}` : err.message, details: capDetails(details) });
       }
       if (err instanceof HttpError) {
-        return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details ?? [] });
+        return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: capDetails(err.details) });
       }
       if (err instanceof SpecError) {
-        return reply.status(400).send({ error: 'invalid_spec', message: err.message, details: err.details });
+        return reply.status(400).send({ error: 'invalid_spec', message: err.message, details: capDetails(err.details) });
+      }
+      if (typeof err.code === 'string' && INVALID_JSON_CODES.has(err.code)) {
+        return reply.status(400).send({ error: 'invalid_json', message: err.message, details: [{ path: '', message: err.message }] });
       }
       if (databaseDown(err)) {
         request.log.warn({ err }, 'database unavailable');

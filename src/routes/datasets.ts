@@ -6,6 +6,28 @@ import { DatasetCsvBody, DatasetJsonBody, DatasetSummary } from '../schemas/data
 import { getDatasetSummary, saveDataset } from '../services/datasets.js';
 import type { AppDeps } from '../app.js';
 
+/**
+ * The file name of each request's CSV upload, kept beside the request rather than in its body so
+ * a form field cannot stand in for it.
+ */
+const uploadFileNames = new WeakMap<object, string>();
+
+/** Longest dataset name (as `name` in the upload schema). */
+const MAX_NAME = 200;
+
+/**
+ * Records the uploaded file's name for the request (called by the multipart `onFile`): its last
+ * path segment, without control characters or broken surrogate pairs (it is stored as text), at
+ * most 200 characters. Nothing is recorded for a name that is empty once cleaned.
+ */
+export function rememberUploadFileName(request: object, fileName: string | undefined): void {
+  const base = (fileName ?? '').split(/[/\\]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '').trim();
+  const name = Array.from(clean).slice(0, MAX_NAME).join('');
+  if (name) uploadFileNames.set(request, name);
+}
+
 export function datasetRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
@@ -28,10 +50,10 @@ export function datasetRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const maxSamples = deps.config.MAX_DATASET_SAMPLES;
         if (request.isMultipart()) {
-          const body = request.body as { file?: unknown; labelColumn?: string; name?: string; fileName?: string };
+          const body = request.body as { file?: unknown; labelColumn?: string; name?: string };
           if (typeof body.file !== 'string') throw invalid('a CSV upload needs a `file` field', [{ path: '/file', message: 'is required (a CSV file)' }]);
           const parsed = parseCsvDataset(body.file, { labelColumn: body.labelColumn });
-          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? body.fileName ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples });
+          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples });
           return reply.status(201).send(summary);
         }
         const body = request.body as DatasetJsonBody;

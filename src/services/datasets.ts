@@ -79,6 +79,8 @@ export async function describeDatasetRef(db: Db, ref: DatasetRef, path: string):
     return { problems };
   }
   let base: DatasetShape;
+  /** For an uploaded dataset, which classes have samples (read only when a `classes` view needs it). */
+  let present: ((c: number) => boolean) | undefined;
   if (ref.builtin) {
     const info = BUILTINS[ref.builtin];
     base = { featureShape: [...info.featureShape], classes: info.classes, samples: info.samples[ref.split ?? 'train'], labeled: true };
@@ -90,16 +92,36 @@ export async function describeDatasetRef(db: Db, ref: DatasetRef, path: string):
       return { problems };
     }
     base = { featureShape: row.featureShape, classes: row.classes, samples: row.samples, labeled: row.classes > 0 };
+    if (ref.classes && base.labeled) present = await classesPresent(db, id, row.classes);
   }
   if (ref.classes) {
     if (!base.labeled) problems.push({ path: `${path}/classes`, message: 'the dataset has no labels to select classes from' });
     ref.classes.forEach((c, i) => {
       if (c >= base.classes) problems.push({ path: `${path}/classes/${i}`, message: `class ${c} is not in the dataset (classes 0..${base.classes - 1})` });
+      else if (present && !present(c)) problems.push({ path: `${path}/classes/${i}`, message: `class ${c} has no samples in this dataset` });
     });
     base = { ...base, classes: ref.classes.length };
   }
   if (ref.limit !== undefined) base = { ...base, samples: Math.min(base.samples, ref.limit) };
   return { shape: base, problems };
+}
+
+/**
+ * Which classes of an uploaded dataset have at least one sample, read from its stored labels
+ * (int32 little-endian, 4 bytes a sample: small next to the features, which are not loaded).
+ */
+async function classesPresent(db: Db, id: string, classes: number): Promise<(c: number) => boolean> {
+  const row = await db.dataset.findUnique({ where: { id }, select: { labels: true } });
+  const bytes = row?.labels;
+  const seen = new Uint8Array(classes);
+  if (bytes) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let offset = 0; offset + 4 <= bytes.byteLength; offset += 4) {
+      const label = view.getInt32(offset, true);
+      if (label >= 0 && label < classes) seen[label] = 1;
+    }
+  }
+  return (c) => seen[c] === 1;
 }
 
 /** Loads the samples a reference points at (view applied), through the worker's cache. */

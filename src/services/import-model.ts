@@ -1,4 +1,6 @@
-import { invalid } from '../errors.js';
+import type * as TF from '@tensorflow/tfjs';
+import { HttpError, invalid } from '../errors.js';
+import type { ModelSummary } from '../training/types.js';
 import type { Db } from '../storage/prisma.js';
 import { getModel, storeModel } from './models.js';
 
@@ -53,16 +55,62 @@ export async function importModel(db: Db, body: { modelJson: Record<string, unkn
   }
   const modelJson = { ...body.modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
 
-  const { deserializeModel } = await import('../training/artifact.js');
-  const { summarizeModel } = await import('../training/summary.js');
   let summary;
   try {
-    const { model } = await deserializeModel({ modelJson, weights });
-    summary = summarizeModel(model);
-    model.dispose();
+    summary = await loadForImport(modelJson, weights);
   } catch (err) {
+    if (err instanceof HttpError) throw err;
     throw invalid(`the model does not load: ${(err as Error).message}`, [{ path: '/modelJson', message: (err as Error).message }]);
   }
   const id = await storeModel(db, { jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
   return getModel(db, id);
+}
+
+/**
+ * Loads the model once, as the worker will (same topology conversion, strict weight loading),
+ * checks that /predict and a job can use it (one input, one output) and returns its summary.
+ * Whatever it fails on, nothing stays allocated: tfjs builds the layers synchronously, so the
+ * variables registered during that call are this import's alone and are disposed if it fails,
+ * and every other tensor is freed with its scope.
+ */
+async function loadForImport(modelJson: Record<string, unknown>, weights: Buffer): Promise<ModelSummary> {
+  const tf = await import('@tensorflow/tfjs');
+  // Registers the custom layers and activations a stored model may name.
+  await import('../training/artifact.js');
+  const { summarizeModel } = await import('../training/summary.js');
+  const json = modelJson as unknown as TF.io.ModelJSON;
+  const engine = tf.engine();
+  const variablesBefore = new Set(Object.keys(engine.registeredVariables));
+  let building: Promise<TF.LayersModel>;
+  let created: string[];
+  engine.startScope();
+  try {
+    // Without a weightsManifest, modelFromJSON deserializes synchronously (the promise is already
+    // settled), so no other request's tensors can be created inside this scope.
+    building = tf.models.modelFromJSON({ modelTopology: json.modelTopology });
+  } finally {
+    created = Object.keys(engine.registeredVariables).filter((name) => !variablesBefore.has(name));
+    engine.endScope();
+  }
+  let model: TF.LayersModel;
+  try {
+    model = await building;
+  } catch (err) {
+    // A layer that failed mid-build leaves the variables of the layers built before it.
+    for (const name of created) engine.registeredVariables[name]?.dispose();
+    throw err;
+  }
+  try {
+    const specs = (json.weightsManifest ?? []).flatMap((group) => group.weights);
+    const data = new Uint8Array(weights).buffer;
+    tf.tidy(() => model.loadWeights(tf.io.decodeWeights(data, specs), true));
+    if (json.trainingConfig) model.loadTrainingConfig(json.trainingConfig as never);
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      const message = `the model has ${model.inputs.length} input(s) and ${model.outputs.length} output(s); only single-input, single-output models can be imported`;
+      throw invalid(message, [{ path: '/modelJson/modelTopology', message }]);
+    }
+    return summarizeModel(model);
+  } finally {
+    model.dispose();
+  }
 }

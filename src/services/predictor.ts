@@ -3,12 +3,24 @@ import type { Db } from '../storage/prisma.js';
 import type { Preprocessing } from '../training/types.js';
 import { getArtifact } from './models.js';
 
+type Loaded = { model: tf.LayersModel; preprocessing?: Preprocessing };
+
+/** A cached model and the predictions still using it. */
+interface Entry {
+  loaded: Promise<Loaded>;
+  /** Predictions holding this entry; it is disposed only once evicted and back to 0. */
+  users: number;
+  evicted: boolean;
+  disposed: boolean;
+}
+
 /**
  * Loaded models for /predict, most recently used kept (models never change once stored,
- * so a cached one is never stale). tfjs is loaded on first use only.
+ * so a cached one is never stale). tfjs is loaded on first use only. An evicted model is
+ * disposed once the last prediction using it is done, never under a running one.
  */
 export class Predictor {
-  private readonly loaded = new Map<string, Promise<{ model: tf.LayersModel; preprocessing?: Preprocessing }>>();
+  private readonly loaded = new Map<string, Entry>();
 
   constructor(
     private readonly db: Db,
@@ -16,35 +28,59 @@ export class Predictor {
   ) {}
 
   async predict(id: string, inputs: unknown[]): Promise<number[][]> {
-    const { model, preprocessing } = await this.load(id);
-    const { predictRows } = await import('../training/predict.js');
-    return predictRows(model, inputs, preprocessing);
+    const entry = this.acquire(id);
+    try {
+      const { model, preprocessing } = await entry.loaded;
+      const { predictRows } = await import('../training/predict.js');
+      return predictRows(model, inputs, preprocessing);
+    } finally {
+      entry.users -= 1;
+      this.disposeIfUnused(entry);
+    }
   }
 
-  private load(id: string) {
+  /** The entry for `id`, loaded or loading, counted as in use (synchronously, before any await). */
+  private acquire(id: string): Entry {
     let entry = this.loaded.get(id);
     if (entry) {
       this.loaded.delete(id);
       this.loaded.set(id, entry);
+      entry.users += 1;
       return entry;
     }
-    entry = (async () => {
+    const loaded = (async () => {
       const artifact = await getArtifact(this.db, id);
       const { deserializeModel } = await import('../training/artifact.js');
       return deserializeModel({ modelJson: artifact.modelJson, weights: artifact.weights });
     })();
-    entry.catch(() => this.loaded.delete(id));
+    const created: Entry = { loaded, users: 1, evicted: false, disposed: false };
+    entry = created;
+    loaded.catch(() => {
+      if (this.loaded.get(id) === created) this.loaded.delete(id);
+    });
     this.loaded.set(id, entry);
     while (this.loaded.size > this.maxModels) {
-      const [oldest, old] = this.loaded.entries().next().value as [string, typeof entry];
+      const [oldest, old] = this.loaded.entries().next().value as [string, Entry];
       this.loaded.delete(oldest);
-      old.then(({ model }) => model.dispose()).catch(() => {});
+      old.evicted = true;
+      this.disposeIfUnused(old);
     }
     return entry;
   }
 
+  private disposeIfUnused(entry: Entry): void {
+    if (!entry.evicted || entry.users > 0 || entry.disposed) return;
+    entry.disposed = true;
+    entry.loaded.then(({ model }) => model.dispose()).catch(() => {});
+  }
+
+  /** Drops every cached model; one still predicting is disposed when it is done. */
   dispose(): void {
-    for (const entry of this.loaded.values()) entry.then(({ model }) => model.dispose()).catch(() => {});
+    const entries = [...this.loaded.values()];
     this.loaded.clear();
+    for (const entry of entries) {
+      entry.evicted = true;
+      this.disposeIfUnused(entry);
+    }
   }
 }

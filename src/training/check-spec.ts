@@ -117,6 +117,31 @@ function checkBase(spec: JobSpec, ctx: CheckContext, problems: SpecProblem[]): {
   return { reused: indices.length, shape };
 }
 
+const REGRESSION_LOSSES = ['mse', 'mean_squared_error', 'mae', 'mean_absolute_error'];
+
+/**
+ * Problems with a learning-rate schedule that the schema cannot see. `piecewise_constant` is
+ * Keras's `PiecewiseConstantDecay`: strictly increasing boundaries, one more value than boundaries.
+ */
+export function checkSchedule(schedule: NonNullable<JobSpec['compile']['optimizer']['schedule']> | undefined, path: string): SpecProblem[] {
+  if (!schedule || schedule.type !== 'piecewise_constant') return [];
+  const problems: SpecProblem[] = [];
+  const { boundaries, values } = schedule;
+  for (let i = 1; i < boundaries.length; i++) {
+    if (boundaries[i] <= boundaries[i - 1]) {
+      problems.push({ path: `${path}/boundaries`, message: `boundaries must be strictly increasing: ${boundaries[i]} (at index ${i}) follows ${boundaries[i - 1]}` });
+      break;
+    }
+  }
+  if (values.length !== boundaries.length + 1) {
+    problems.push({
+      path: `${path}/values`,
+      message: `piecewise_constant needs one more value than boundaries: ${boundaries.length} boundaries need ${boundaries.length + 1} values, got ${values.length}`,
+    });
+  }
+  return problems;
+}
+
 /** Problems with the model's output against the task and loss. */
 function checkOutput(spec: JobSpec, ctx: CheckContext, output: Array<number | null>, problems: SpecProblem[]): void {
   const layers = spec.model.layers;
@@ -145,6 +170,14 @@ function checkOutput(spec: JobSpec, ctx: CheckContext, output: Array<number | nu
     if (activation !== undefined && activation !== 'softmax') {
       problems.push({ path: activationPath, message: `${loss} expects probabilities: the last layer's activation must be softmax, not ${activation}` });
     }
+  } else if (REGRESSION_LOSSES.includes(loss)) {
+    // As the worker's labelTensor: one output unit regresses the class index (2 classes at most),
+    // several units are fitted to one-hot labels, so there must be one unit per class.
+    const fits = units === ctx.classes || (units === 1 && ctx.classes <= 2);
+    if (!fits) {
+      const expected = ctx.classes <= 2 ? `1 or ${ctx.classes} units` : `${ctx.classes} units`;
+      problems.push({ path: unitsPath, message: `${loss} on a classification task fits one-hot labels, one output unit per class: expected ${expected}, got ${units}` });
+    }
   } else if (loss === 'binary_crossentropy') {
     if (ctx.classes > 2) problems.push({ path: '/compile/loss', message: `binary_crossentropy needs 2 classes, the dataset has ${ctx.classes}: use sparse_categorical_crossentropy` });
     if (units !== 1) problems.push({ path: unitsPath, message: `binary_crossentropy needs 1 output unit (sigmoid): expected 1 unit, got ${units}` });
@@ -165,6 +198,9 @@ export function checkModelSpec(spec: JobSpec, ctx: CheckContext): SpecProblem[] 
 
   if (spec.fineTune && !spec.base) problems.push({ path: '/fineTune', message: 'fineTune unfreezes reused base layers: it needs a base' });
   if (layers.length === 0 && !spec.base) problems.push({ path: '/model/layers', message: 'the model needs at least one layer (or a base to build on)' });
+
+  problems.push(...checkSchedule(spec.compile.optimizer.schedule, '/compile/optimizer/schedule'));
+  if (spec.fineTune?.optimizer) problems.push(...checkSchedule(spec.fineTune.optimizer.schedule, '/fineTune/optimizer/schedule'));
 
   const { reused, shape: baseShape } = checkBase(spec, ctx, problems);
   if (spec.fineTune?.unfreeze !== undefined && spec.base && ctx.base && spec.fineTune.unfreeze > reused) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { invalid } from '../errors.js';
 import { SpecError, type Preprocessing } from './types.js';
 
 /** Flattens nested rows into one Float32Array, checking each row against the expected sample shape. */
@@ -26,13 +27,51 @@ export function flattenInputs(inputs: unknown[], sampleShape: number[], path = '
   return out;
 }
 
+const fmtShape = (shape: ReadonlyArray<number | null>) => `[${shape.map((d) => (d === null ? 'None' : d)).join(', ')}]`;
+
+/**
+ * Why a model cannot be served by /predict, or undefined when it can: /predict feeds one tensor
+ * and reads one back.
+ */
+export function unservableReason(model: tf.LayersModel): string | undefined {
+  if (model.inputs.length !== 1) return `this model has ${model.inputs.length} inputs; /predict serves single-input, single-output models`;
+  if (model.outputs.length !== 1) return `this model has ${model.outputs.length} outputs; /predict serves single-input, single-output models`;
+  return undefined;
+}
+
+/**
+ * The sample shape the model is fed: its input shape without the batch dimension. A dimension
+ * left open (`null`) is taken from the preprocessing's `featureShape` (the training data's); when
+ * there is none to fill it, the model cannot be fed and the answer is a 400.
+ */
+export function modelSampleShape(model: tf.LayersModel, preprocessing?: Preprocessing): number[] {
+  const shape = model.inputs[0].shape.slice(1);
+  if (shape.every((d): d is number => d !== null)) return shape;
+  const feature = preprocessing?.featureShape;
+  if (feature && feature.length === shape.length && shape.every((d, i) => d === null || d === feature[i])) return [...feature];
+  throw invalid(`the model's input shape ${fmtShape(shape)} has open dimensions and no saved feature shape to fill them; /predict needs a fixed sample shape`, [
+    { path: '/inputs', message: `the model takes samples of shape ${fmtShape(shape)}, which /predict cannot size` },
+  ]);
+}
+
 /**
  * Runs a model on raw rows: applies the preprocessing saved at training time (standardization),
  * then predicts. Returns one output row per input row.
+ * @throws HttpError (400) for a model that is not single-input, single-output, or whose input
+ *   shape cannot be fixed; SpecError (400) for inputs that do not fit.
  */
 export function predictRows(model: tf.LayersModel, inputs: unknown[], preprocessing?: Preprocessing): number[][] {
-  const inputShape = (model.inputs[0].shape.slice(1) as number[]).map((d) => d ?? 1);
-  const flat = flattenInputs(inputs, preprocessing?.featureShape ?? inputShape);
+  const reason = unservableReason(model);
+  if (reason) throw invalid(reason, [{ path: '', message: reason }]);
+  const inputShape = modelSampleShape(model, preprocessing);
+  const sampleShape = preprocessing?.featureShape ?? inputShape;
+  const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  if (count(sampleShape) !== count(inputShape)) {
+    throw invalid(`the model takes samples of shape ${fmtShape(inputShape)}, its saved feature shape is ${fmtShape(sampleShape)}`, [
+      { path: '/inputs', message: `the model's input ${fmtShape(inputShape)} does not hold samples of shape ${fmtShape(sampleShape)}` },
+    ]);
+  }
+  const flat = flattenInputs(inputs, sampleShape);
   if (preprocessing?.standardize) {
     const { mean, std } = preprocessing.standardize;
     const size = mean.length;
@@ -40,8 +79,12 @@ export function predictRows(model: tf.LayersModel, inputs: unknown[], preprocess
   }
   return tf.tidy(() => {
     const x = tf.tensor(flat, [inputs.length, ...inputShape]);
-    const y = model.predict(x) as tf.Tensor;
-    const rows = y.reshape([inputs.length, -1]).arraySync() as number[][];
+    const y = model.predict(x);
+    if (Array.isArray(y)) {
+      const message = `this model has ${y.length} outputs; /predict serves single-input, single-output models`;
+      throw invalid(message, [{ path: '', message }]);
+    }
+    const rows = (y as tf.Tensor).reshape([inputs.length, -1]).arraySync() as number[][];
     return rows;
   });
 }

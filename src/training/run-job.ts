@@ -289,7 +289,8 @@ function labelTensor(spec: JobSpec, ds: Dataset, x: tf.Tensor, outputShape: numb
   const tooBig = labels.find((l) => l >= limit || l < 0);
   if (tooBig !== undefined) {
     throw new SpecError(`Label ${tooBig} does not fit the output layer's ${units} unit(s)`, [
-      { path: '/model/layers', message: `the output layer needs ${Math.max(...labels) + 1} units for these labels` },
+      // A reduce, not Math.max(...labels): spreading ~200k labels overflows the call stack.
+      { path: '/model/layers', message: `the output layer needs ${labels.reduce((max, l) => (l > max ? l : max), 0) + 1} units for these labels` },
     ]);
   }
   if (oneHot) return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), units), 'float32'));

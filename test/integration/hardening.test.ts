@@ -53,3 +53,21 @@ describe('bad input is refused before it is stored', () => {
     await expect400('POST', '/models', { modelJson: { modelTopology: {}, weightsManifest: [{ paths: ['x'], weights: [{ name: 'a' }] }] }, weights: '' }, '/modelJson/weightsManifest/0/weights/0/shape');
   });
 });
+
+describe('multipart fields are checked too', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('a NUL character in a CSV upload field is a 400 naming it', async () => {
+    const form = new FormData();
+    form.append('name', 'bad\u0000name');
+    form.append('labelColumn', 'y');
+    form.append('file', new Blob(['a,y\n1,0\n2,1\n']), 'x.csv');
+    const res = await fetch(`${h.baseUrl}/datasets`, { method: 'POST', body: form });
+    expect(res.status).toBe(400);
+    expect((await res.json()).details.map((d: { path: string }) => d.path)).toContain('/name');
+  });
+});
