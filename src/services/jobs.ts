@@ -4,9 +4,10 @@ import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Job, JobStatus } from '../schemas/job.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
-import { SpecError, type SpecProblem, type TrainingWarning } from '../training/types.js';
+import { SpecError, type TrainingWarning } from '../training/types.js';
 import { checkJobSpec } from './check-job.js';
 import { isUuid } from './datasets.js';
+import { after, newestFirst, toPage } from './pagination.js';
 
 /** How long POST /jobs waits for the queue before answering 503 (the queue being down). */
 const ENQUEUE_TIMEOUT_MS = 5_000;
@@ -118,39 +119,16 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, id: string): P
   return toJob(run, progress, true);
 }
 
-/** Newest first, keyset-paginated on (createdAt, id) so pages stay stable while jobs arrive. */
+/** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
 export async function listJobs(db: Db, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
-  const after = decodeCursor(query.cursor);
   const runs = (await db.run.findMany({
-    where: {
-      ...(query.status ? { status: query.status } : {}),
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    where: { ...(query.status ? { status: query.status } : {}), ...after(query.cursor) },
+    orderBy: newestFirst,
     take: limit + 1,
     include: jobInclude,
   })) as RunWithLast[];
-  const page = runs.slice(0, limit);
-  const next = runs.length > limit ? page[page.length - 1] : null;
-  return { items: page.map((r) => toJob(r)), nextCursor: next ? encodeCursor(next.createdAt, next.id) : null };
-}
-
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | null {
-  if (!cursor) return null;
-  try {
-    const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(iso);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !isUuid(id)) throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    const problem: SpecProblem = { path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' };
-    throw new SpecError('invalid cursor', [problem]);
-  }
+  return toPage(runs, limit, (r) => toJob(r));
 }
 
 export async function getMetrics(db: Db, id: string) {

@@ -1,8 +1,8 @@
 import { notFound } from '../errors.js';
 import type { Db } from '../storage/prisma.js';
 import type { ModelSummary } from '../training/types.js';
-import { decodeCursor, encodeCursor } from './jobs.js';
 import { isUuid } from './datasets.js';
+import { after, newestFirst, toPage } from './pagination.js';
 
 type ModelRow = {
   id: string;
@@ -75,21 +75,16 @@ export async function baseModelInfo(db: Db, id: string) {
   };
 }
 
+/** Newest first, keyset-paginated; with `name`, the versions of that model (newest is highest). */
 export async function listModels(db: Db, query: { name?: string; limit?: number; cursor?: string }) {
   const limit = query.limit ?? 20;
-  const after = decodeCursor(query.cursor);
   const rows = await db.model.findMany({
-    where: {
-      ...(query.name ? { name: query.name } : {}),
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
-    },
-    orderBy: query.name ? [{ version: 'desc' }, { id: 'desc' }] : [{ createdAt: 'desc' }, { id: 'desc' }],
+    where: { ...(query.name ? { name: query.name } : {}), ...after(query.cursor) },
+    orderBy: newestFirst,
     take: limit + 1,
     select: infoSelect,
   });
-  const page = rows.slice(0, limit);
-  const next = rows.length > limit ? page[page.length - 1] : null;
-  return { items: page.map(toModelInfo), nextCursor: next ? encodeCursor(next.createdAt, next.id) : null };
+  return toPage(rows, limit, toModelInfo);
 }
 
 /** The stored artifact: model.json (its manifest names `weights.bin`) and the weight bytes. */
