@@ -6,17 +6,7 @@ import { loadConfig } from '../src/config.js';
  * route schemas with inert dependencies (no database or queue is touched).
  */
 export async function openapiDocument(): Promise<unknown> {
-  const inert = {} as never;
-  const deps: AppDeps = {
-    config: loadConfig({}),
-    db: inert,
-    queue: inert,
-    queueBackend: 'postgres',
-    checkQueue: async () => undefined,
-    backend: { name: 'cpu' },
-    predictor: inert,
-  };
-  const app = await buildApp(deps);
+  const app = await buildApp(inertDeps());
   await app.ready();
   const doc = app.swagger();
   await app.close();
@@ -24,3 +14,18 @@ export async function openapiDocument(): Promise<unknown> {
 }
 
 export const OPENAPI_PATH = new URL('../openapi/openapi.json', import.meta.url);
+
+/** App dependencies that touch nothing (no database, no queue); override what a test needs. */
+export function inertDeps(overrides: Partial<AppDeps> = {}): AppDeps {
+  const inert = {} as never;
+  return {
+    config: loadConfig({}),
+    db: inert,
+    queue: inert,
+    queueBackend: 'postgres',
+    checkQueue: async () => undefined,
+    backend: { name: 'cpu' },
+    predictor: inert,
+    ...overrides,
+  };
+}

@@ -1,17 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app.js';
 import { HealthBody } from '../schemas/health.js';
+import { withTimeout } from '../services/timeout.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
-async function probe(check: () => Promise<unknown>): Promise<string | null> {
-  let timer: NodeJS.Timeout | undefined;
+/** null when `check` answers in time, else what went wrong. */
+async function probe(check: () => Promise<unknown>, what: string): Promise<string | null> {
   try {
-    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS)))]);
+    await withTimeout(check(), CHECK_TIMEOUT_MS, what);
     return null;
   } catch (err) {
     return (err as Error).message || 'failed';
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -27,7 +26,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (_request, reply) => {
-        const [dbError, queueError] = await Promise.all([probe(() => deps.db.$queryRaw`SELECT 1`), probe(() => deps.checkQueue())]);
+        const [dbError, queueError] = await Promise.all([probe(() => deps.db.$queryRaw`SELECT 1`, 'the database'), probe(() => deps.checkQueue(), 'the queue')]);
         const errors: Record<string, string> = {};
         if (dbError) errors.db = dbError;
         if (queueError) errors.queue = queueError;

@@ -2,13 +2,12 @@ import type { Config } from '../config.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
 import { estimateParams } from '../training/param-estimate.js';
+import { sameShape } from '../training/shapes.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
 import { baseModelInfo } from './models.js';
 
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
-
-const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * Everything a JSON schema cannot see, found before the job is queued: configured limits,

@@ -34,6 +34,7 @@ export async function* jobEvents(
   let next = opts.after + 1;
   let lastProgress = '';
   let lastProgressAt = 0;
+  let progressEpoch: number | undefined;
   while (!opts.signal.aborted) {
     const run = await deps.db.run.findUnique({
       where: { id },
@@ -73,8 +74,25 @@ export async function* jobEvents(
       }
     }
     if (deps.events) {
-      const signal = await deps.events.next(id, SAFETY_POLL_MS, opts.signal);
-      if (signal?.type === 'progress') pushed = signal.data;
+      // Progress within the same epoch is passed on without touching the database; a new
+      // epoch's first progress (its predecessor is stored by then), a state change or the
+      // safety interval sends the loop back to read it.
+      const deadline = Date.now() + SAFETY_POLL_MS;
+      for (;;) {
+        const signal = await deps.events.next(id, Math.max(0, deadline - Date.now()), opts.signal);
+        if (signal?.type !== 'progress') break;
+        const epoch = (signal.data as { epoch?: number } | null)?.epoch;
+        if (epoch !== progressEpoch) {
+          progressEpoch = epoch;
+          pushed = signal.data;
+          break;
+        }
+        const text = JSON.stringify(signal.data);
+        if (signal.data && typeof signal.data === 'object' && text !== lastProgress) {
+          lastProgress = text;
+          yield { event: 'progress', data: signal.data };
+        }
+      }
     } else {
       await sleep(pollMs, opts.signal);
     }

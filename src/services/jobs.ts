@@ -8,19 +8,10 @@ import { SpecError, type TrainingWarning } from '../training/types.js';
 import { checkJobSpec } from './check-job.js';
 import { isUuid } from './datasets.js';
 import { after, newestFirst, toPage } from './pagination.js';
+import { withTimeout } from './timeout.js';
 
 /** How long POST /jobs waits for the queue before answering 503 (the queue being down). */
 const ENQUEUE_TIMEOUT_MS = 5_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Accepts a job: checks what the schema cannot (datasets, shapes, base model, limits),

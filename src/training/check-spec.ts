@@ -7,6 +7,7 @@ import type { JobSpec } from '../schemas/job-spec.js';
 import { createLayer, layerOptions } from './build-model.js';
 import { selectBaseLayers } from './transfer.js';
 import type { SpecProblem } from './types.js';
+import { sameShape } from './shapes.js';
 
 /** What check-spec needs to know about a base model (read from its stored summary). */
 export interface BaseModelInfo {
@@ -28,7 +29,6 @@ export interface CheckContext {
 }
 
 const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.map((d) => (d === null ? 'None' : d)).join(', ')}]`;
-const sameShape = (a: ReadonlyArray<number | null>, b: ReadonlyArray<number | null>) => a.length === b.length && a.every((d, i) => d === b[i]);
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The activation a spec layer ends with, if it is one that sets one. */

@@ -26,6 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EpochDiagnostics, LayerDiagnostics } from './types.js';
+import { layerInputShape } from './shapes.js';
 
 /** Probe facts that are not part of the public `LayerDiagnostics`, used by the warnings. */
 export interface LayerProbeDetail {
@@ -236,16 +237,10 @@ function trackLayers(chain: tf.layers.Layer[]): Tracked[] {
 function isElementwise(layer: tf.layers.Layer): boolean {
   if (layer.weights.length > 0) return false;
   try {
-    return JSON.stringify(layer.outputShape) === JSON.stringify(inputShapeOf(layer));
+    return JSON.stringify(layer.outputShape) === JSON.stringify(layerInputShape(layer));
   } catch {
     return false;
   }
-}
-
-function inputShapeOf(layer: tf.layers.Layer): unknown {
-  const node = (layer as unknown as { inboundNodes?: Array<{ inputShapes: unknown }> }).inboundNodes?.[0];
-  const shapes = node?.inputShapes;
-  return Array.isArray(shapes) && Array.isArray(shapes[0]) ? shapes[0] : shapes;
 }
 
 /** Fraction of values within 5% of a sigmoid's (0, 1) or tanh's (-1, 1) limits; NaN otherwise. */

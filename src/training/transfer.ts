@@ -7,6 +7,7 @@ import './activations.js';
 import './layers/batch-normalization.js';
 import './layers/elu.js';
 import './layers/rrelu.js';
+import { layerInputShape } from './shapes.js';
 
 /** Which base layers to reuse: the spec's `base` options. */
 export interface BaseSelection {
@@ -46,11 +47,6 @@ export function modelLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
 }
 
-/** The input shape (batch dimension included) a built layer received in its model. */
-function inputShapeOf(layer: tf.layers.Layer): tf.Shape {
-  const input = layer.getInputAt(0);
-  return (Array.isArray(input) ? input[0] : input).shape;
-}
 
 /**
  * A new, built layer of the same class and config, holding copies of the layer's weights.
@@ -62,7 +58,7 @@ async function cloneLayer(layer: tf.layers.Layer, first: boolean): Promise<tf.la
   if (!entry) throw new Error(`Layer class ${layer.getClassName()} is not registered`);
   const [cls, fromConfig] = entry;
   const config = { ...layer.getConfig() };
-  const inputShape = inputShapeOf(layer);
+  const inputShape = layerInputShape(layer);
   // Only the bottom layer of the new model needs an input shape; it is the one this layer had in the base.
   delete config['batchInputShape'];
   delete config['inputShape'];

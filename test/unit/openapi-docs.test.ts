@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { openapiDocument } from '../../scripts/openapi-document.js';
-import { buildApp, type AppDeps } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { inertDeps, openapiDocument } from '../../scripts/openapi-document.js';
+import { buildApp } from '../../src/app.js';
 import { DatasetJsonBody } from '../../src/schemas/dataset.js';
 import { exampleDatasetJson, exampleJobSpec, exampleModelImport, examplePredict } from '../../src/schemas/examples.js';
 import { JobSpec } from '../../src/schemas/job-spec.js';
@@ -137,17 +136,7 @@ describe('request-body examples', () => {
         findUnique: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
       },
     };
-    const inert = {} as never;
-    const deps: AppDeps = {
-      config: loadConfig({}),
-      db: db as never,
-      queue: inert,
-      queueBackend: 'postgres',
-      checkQueue: async () => undefined,
-      backend: { name: 'cpu' },
-      predictor: inert,
-    };
-    const app = await buildApp(deps);
+    const app = await buildApp(inertDeps({ db: db as never }));
     try {
       const res = await app.inject({ method: 'POST', url: '/models', payload: exampleModelImport });
       expect(res.statusCode, res.body).toBe(201);

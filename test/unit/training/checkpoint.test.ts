@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset } from '../../../src/data/types.js';
-import type { JobSpec } from '../../../src/schemas/job-spec.js';
+import { tinyDataset, tinySpec } from '../../support/tiny-job.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from '../../../src/training/checkpoint.js';
 import { createOptimizer } from '../../../src/training/optimizers.js';
 import { runTrainingJob } from '../../../src/training/run-job.js';
@@ -9,25 +8,6 @@ import type { EpochMetrics } from '../../../src/training/types.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-});
-
-function dataset(n: number): Dataset {
-  const features = new Float32Array(n * 4);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < 4; f++) features[i * 4 + f] = Math.sin(i * 7.3 + f * 1.7);
-    labels[i] = features[i * 4] + features[i * 4 + 1] > 0 ? 1 : 0;
-  }
-  return { features, labels, featureShape: [4], samples: n, classes: 2 };
-}
-
-const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
-  dataset: { id: 'd' },
-  model: { layers: [{ type: 'Dense', units: 8, activation: 'relu' }, { type: 'BatchNormalization' }, { type: 'Dense', units: 2, activation: 'softmax' }] },
-  compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-  fit: { epochs: 4, batchSize: 16, seed: 1 },
-  diagnostics: { enabled: false },
-  ...over,
 });
 
 describe('checkpoints', () => {
@@ -63,11 +43,11 @@ describe('checkpoints', () => {
     const before = tf.memory().numTensors;
     const checkpoints: Checkpoint[] = [];
     const base = await runTrainingJob({
-      spec: spec({ fit: { epochs: 2, batchSize: 16, seed: 1 } }),
-      data: { train: dataset(64) },
+      spec: tinySpec({ fit: { epochs: 2, batchSize: 16, seed: 1 } }),
+      data: { train: tinyDataset(64) },
       hooks: { onEpoch: () => {} },
     });
-    const twoPhase = spec({
+    const twoPhase = tinySpec({
       base: { modelId: 'b', dropLast: 1, freeze: true },
       model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] },
       fit: { epochs: 2, batchSize: 16, seed: 1 },
@@ -76,7 +56,7 @@ describe('checkpoints', () => {
     const full: EpochMetrics[] = [];
     await runTrainingJob({
       spec: twoPhase,
-      data: { train: dataset(64) },
+      data: { train: tinyDataset(64) },
       base: base.artifact,
       hooks: { onEpoch: (r) => void full.push(r), onCheckpoint: async (capture) => void checkpoints.push(await capture()) },
     });
@@ -88,7 +68,7 @@ describe('checkpoints', () => {
       [2, ['4:fine_tune']],
     ] as const) {
       const rows: EpochMetrics[] = [];
-      const resumed = await runTrainingJob({ spec: twoPhase, data: { train: dataset(64) }, base: base.artifact, resume: checkpoints[from], hooks: { onEpoch: (r) => void rows.push(r) } });
+      const resumed = await runTrainingJob({ spec: twoPhase, data: { train: tinyDataset(64) }, base: base.artifact, resume: checkpoints[from], hooks: { onEpoch: (r) => void rows.push(r) } });
       expect(resumed.status).toBe('succeeded');
       expect(rows.map((r) => `${r.epoch}:${r.phase}`)).toEqual(expected);
     }
