@@ -2,6 +2,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { HttpError, invalid } from '../errors.js';
 import type { ModelSummary } from '../training/types.js';
 import type { Db } from '../storage/prisma.js';
+import type { Principal } from '../auth/principal.js';
 import { getModel, storeModel } from './models.js';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
@@ -37,7 +38,7 @@ function manifestWeights(manifest: unknown): WeightSpec[] {
  * tensorflowjs_converter), so a job can use it as its `base`. The model must load: it is
  * deserialized once here, which also gives its summary.
  */
-export async function importModel(db: Db, body: { modelJson: Record<string, unknown>; weights: string; name?: string }) {
+export async function importModel(db: Db, who: Principal, body: { modelJson: Record<string, unknown>; weights: string; name?: string }) {
   const json = body.modelJson as { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: WeightSpec[] }>; format?: string };
   if (!json.modelTopology || typeof json.modelTopology !== 'object') {
     throw invalid('modelJson is not a TensorFlow.js layers model', [{ path: '/modelJson/modelTopology', message: 'is required (a layers-model topology)' }]);
@@ -62,8 +63,8 @@ export async function importModel(db: Db, body: { modelJson: Record<string, unkn
     if (err instanceof HttpError) throw err;
     throw invalid(`the model does not load: ${(err as Error).message}`, [{ path: '/modelJson', message: (err as Error).message }]);
   }
-  const id = await storeModel(db, { jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
-  return getModel(db, id);
+  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
+  return getModel(db, who, id);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { seesAllTenants, type Principal } from '../auth/principal.js';
 import { notFound } from '../errors.js';
 import type { Db } from '../storage/prisma.js';
 import type { ModelSummary } from '../training/types.js';
@@ -49,16 +50,30 @@ export function toModelInfo(row: ModelRow) {
   };
 }
 
-export async function getModel(db: Db, id: string) {
+/**
+ * The models a caller may read and build on: its tenant's own and those shared with it (every
+ * tenant's for an admin); never a deleted one (its tombstone only keeps lineage readable).
+ */
+export function visibleModels(who: Principal) {
+  if (seesAllTenants(who)) return { deletedAt: null };
+  return { deletedAt: null, OR: [{ tenantId: who.tenantId }, { shares: { some: { tenantId: who.tenantId } } }] };
+}
+
+/** Throws 404 unless the caller may read the model. */
+export async function assertModelVisible(db: Db, who: Principal, id: string): Promise<void> {
+  if (!isUuid(id) || !(await db.model.findFirst({ where: { id, ...visibleModels(who) }, select: { id: true } }))) throw notFound('Model', id);
+}
+
+export async function getModel(db: Db, who: Principal, id: string) {
   if (!isUuid(id)) throw notFound('Model', id);
-  const row = await db.model.findUnique({ where: { id }, select: infoSelect });
+  const row = await db.model.findFirst({ where: { id, ...visibleModels(who) }, select: infoSelect });
   if (!row) throw notFound('Model', id);
   return toModelInfo(row);
 }
 
-/** What a transfer-learning spec check needs to know about its base model. */
-export async function baseModelInfo(db: Db, id: string) {
-  const row = await db.model.findUnique({ where: { id }, select: { summary: true, modelJson: true } });
+/** What a transfer-learning spec check needs to know about its base model (one the caller may use). */
+export async function baseModelInfo(db: Db, id: string, who: Principal) {
+  const row = await db.model.findFirst({ where: { id, ...visibleModels(who) }, select: { summary: true, modelJson: true } });
   if (!row) return null;
   const summary = row.summary as unknown as ModelSummary;
   const last = summary.layers[summary.layers.length - 1];
@@ -76,10 +91,10 @@ export async function baseModelInfo(db: Db, id: string) {
 }
 
 /** Newest first, keyset-paginated; with `name`, the versions of that model (newest is highest). */
-export async function listModels(db: Db, query: { name?: string; limit?: number; cursor?: string }) {
+export async function listModels(db: Db, who: Principal, query: { name?: string; limit?: number; cursor?: string }) {
   const limit = query.limit ?? 20;
   const rows = await db.model.findMany({
-    where: { ...(query.name ? { name: query.name } : {}), ...after(query.cursor) },
+    where: { AND: [visibleModels(who), query.name ? { name: query.name } : {}, after(query.cursor)] },
     orderBy: newestFirst,
     take: limit + 1,
     select: infoSelect,
@@ -87,10 +102,13 @@ export async function listModels(db: Db, query: { name?: string; limit?: number;
   return toPage(rows, limit, toModelInfo);
 }
 
-/** The stored artifact: model.json (its manifest names `weights.bin`) and the weight bytes. */
-export async function getArtifact(db: Db, id: string) {
+/**
+ * The stored artifact: model.json (its manifest names `weights.bin`) and the weight bytes.
+ * With `who`, only a model that caller may read; without, any (the worker, which trusts the run).
+ */
+export async function getArtifact(db: Db, id: string, who?: Principal) {
   if (!isUuid(id)) throw notFound('Model', id);
-  const row = await db.model.findUnique({ where: { id }, select: { modelJson: true, weights: true, preprocessing: true } });
+  const row = await db.model.findFirst({ where: { id, ...(who ? visibleModels(who) : { deletedAt: null }) }, select: { modelJson: true, weights: true, preprocessing: true } });
   if (!row) throw notFound('Model', id);
   return { modelJson: row.modelJson as Record<string, unknown>, weights: row.weights, preprocessing: row.preprocessing };
 }
@@ -102,6 +120,7 @@ export async function getArtifact(db: Db, id: string) {
 export async function storeModel(
   db: Db,
   data: {
+    tenantId: string;
     jobId: string | null;
     name?: string | null;
     summary: ModelSummary;
@@ -116,10 +135,11 @@ export async function storeModel(
   for (let attempt = 0; ; attempt++) {
     try {
       const version = data.name
-        ? ((await db.model.aggregate({ where: { name: data.name }, _max: { version: true } }))._max.version ?? 0) + 1
+        ? ((await db.model.aggregate({ where: { tenantId: data.tenantId, name: data.name }, _max: { version: true } }))._max.version ?? 0) + 1
         : null;
       const row = await db.model.create({
         data: {
+          tenantId: data.tenantId,
           jobId: data.jobId,
           name: data.name ?? null,
           version,

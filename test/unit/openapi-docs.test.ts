@@ -134,9 +134,11 @@ describe('request-body examples', () => {
           return { id };
         },
         findUnique: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
+        findFirst: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
       },
+      auditEvent: { create: async () => ({}) },
     };
-    const app = await buildApp(inertDeps({ db: db as never }));
+    const app = await buildApp(inertDeps({ db: db as never, authMode: 'off' }));
     try {
       const res = await app.inject({ method: 'POST', url: '/models', payload: exampleModelImport });
       expect(res.statusCode, res.body).toBe(201);
