@@ -22,7 +22,10 @@ export const EnvSchema = Type.Object({
   BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 64, description: 'Largest request body (JSON or upload)' }),
   MAX_EPOCHS: Type.Integer({ minimum: 1, default: 1000 }),
   MAX_LAYERS: Type.Integer({ minimum: 1, default: 200 }),
-  MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
+  MAX_PARAMS: Type.Integer({ minimum: 1, default: 10_000_000, description: 'Most parameters a job or an imported model may have' }),
+  MAX_JOB_MEMORY_MB: Type.Integer({ minimum: 1, default: 4096, description: 'Most training memory a job may need (weights, gradients, optimizer state, one batch of activations, its data), checked at POST /jobs' }),
+  DB_RETRY_S: Type.Number({ minimum: 0, default: 120, description: 'How long a worker retries a database operation while the database is unreachable (backoff up to 5 s)' }),
+  REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Longest a client may take to send one request (headers and body)' }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
   AUTH: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {

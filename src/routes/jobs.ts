@@ -9,12 +9,17 @@ import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJo
 import { audit } from '../services/audit.js';
 import { exampleJobSpec } from '../schemas/examples.js';
 
+/** Largest job spec body (1 MiB). */
+export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
+
 export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/jobs',
       {
         config: { access: 'write' },
+        // A spec is a few kilobytes; the schema caps every array in it, this caps the rest.
+        bodyLimit: JOB_SPEC_LIMIT_BYTES,
         schema: {
           tags: ['jobs'],
           summary: 'Submit a training job',

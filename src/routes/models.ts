@@ -38,7 +38,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const model = await importModel(deps.db, request.auth, request.body);
+        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS });
         await audit(deps.db, request.auth, 'create', 'model', model.id);
         return reply.status(201).send(model);
       },
@@ -92,7 +92,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           description: 'The preprocessing saved with the model (e.g. standardization) is applied first.',
           params: IdParams,
           body: PredictBody,
-          response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody },
+          response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },
         },
       },
       async (request) => {

@@ -67,6 +67,7 @@ export type ModelCountAggregateOutputType = {
   version: number
   summary: number
   modelJson: number
+  inputShape: number
   weights: number
   preprocessing: number
   baseModelId: number
@@ -120,6 +121,7 @@ export type ModelCountAggregateInputType = {
   version?: true
   summary?: true
   modelJson?: true
+  inputShape?: true
   weights?: true
   preprocessing?: true
   baseModelId?: true
@@ -224,6 +226,7 @@ export type ModelGroupByOutputType = {
   version: number | null
   summary: runtime.JsonValue
   modelJson: runtime.JsonValue
+  inputShape: runtime.JsonValue | null
   weights: runtime.Bytes
   preprocessing: runtime.JsonValue | null
   baseModelId: string | null
@@ -264,6 +267,7 @@ export type ModelWhereInput = {
   version?: Prisma.IntNullableFilter<"Model"> | number | null
   summary?: Prisma.JsonFilter<"Model">
   modelJson?: Prisma.JsonFilter<"Model">
+  inputShape?: Prisma.JsonNullableFilter<"Model">
   weights?: Prisma.BytesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableFilter<"Model">
   baseModelId?: Prisma.UuidNullableFilter<"Model"> | string | null
@@ -286,6 +290,7 @@ export type ModelOrderByWithRelationInput = {
   version?: Prisma.SortOrderInput | Prisma.SortOrder
   summary?: Prisma.SortOrder
   modelJson?: Prisma.SortOrder
+  inputShape?: Prisma.SortOrderInput | Prisma.SortOrder
   weights?: Prisma.SortOrder
   preprocessing?: Prisma.SortOrderInput | Prisma.SortOrder
   baseModelId?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -312,6 +317,7 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   version?: Prisma.IntNullableFilter<"Model"> | number | null
   summary?: Prisma.JsonFilter<"Model">
   modelJson?: Prisma.JsonFilter<"Model">
+  inputShape?: Prisma.JsonNullableFilter<"Model">
   weights?: Prisma.BytesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableFilter<"Model">
   baseModelId?: Prisma.UuidNullableFilter<"Model"> | string | null
@@ -334,6 +340,7 @@ export type ModelOrderByWithAggregationInput = {
   version?: Prisma.SortOrderInput | Prisma.SortOrder
   summary?: Prisma.SortOrder
   modelJson?: Prisma.SortOrder
+  inputShape?: Prisma.SortOrderInput | Prisma.SortOrder
   weights?: Prisma.SortOrder
   preprocessing?: Prisma.SortOrderInput | Prisma.SortOrder
   baseModelId?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -359,6 +366,7 @@ export type ModelScalarWhereWithAggregatesInput = {
   version?: Prisma.IntNullableWithAggregatesFilter<"Model"> | number | null
   summary?: Prisma.JsonWithAggregatesFilter<"Model">
   modelJson?: Prisma.JsonWithAggregatesFilter<"Model">
+  inputShape?: Prisma.JsonNullableWithAggregatesFilter<"Model">
   weights?: Prisma.BytesWithAggregatesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableWithAggregatesFilter<"Model">
   baseModelId?: Prisma.UuidNullableWithAggregatesFilter<"Model"> | string | null
@@ -375,6 +383,7 @@ export type ModelCreateInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -395,6 +404,7 @@ export type ModelUncheckedCreateInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -413,6 +423,7 @@ export type ModelUpdateInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -433,6 +444,7 @@ export type ModelUncheckedUpdateInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -452,6 +464,7 @@ export type ModelCreateManyInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -468,6 +481,7 @@ export type ModelUpdateManyMutationInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -483,6 +497,7 @@ export type ModelUncheckedUpdateManyInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -529,6 +544,7 @@ export type ModelCountOrderByAggregateInput = {
   version?: Prisma.SortOrder
   summary?: Prisma.SortOrder
   modelJson?: Prisma.SortOrder
+  inputShape?: Prisma.SortOrder
   weights?: Prisma.SortOrder
   preprocessing?: Prisma.SortOrder
   baseModelId?: Prisma.SortOrder
@@ -739,6 +755,7 @@ export type ModelCreateWithoutRunInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -757,6 +774,7 @@ export type ModelUncheckedCreateWithoutRunInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -791,6 +809,7 @@ export type ModelUpdateWithoutRunInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -809,6 +828,7 @@ export type ModelUncheckedUpdateWithoutRunInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -827,6 +847,7 @@ export type ModelCreateWithoutDerivedInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -846,6 +867,7 @@ export type ModelUncheckedCreateWithoutDerivedInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -868,6 +890,7 @@ export type ModelCreateWithoutBaseModelInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -887,6 +910,7 @@ export type ModelUncheckedCreateWithoutBaseModelInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -925,6 +949,7 @@ export type ModelUpdateWithoutDerivedInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -944,6 +969,7 @@ export type ModelUncheckedUpdateWithoutDerivedInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -981,6 +1007,7 @@ export type ModelScalarWhereInput = {
   version?: Prisma.IntNullableFilter<"Model"> | number | null
   summary?: Prisma.JsonFilter<"Model">
   modelJson?: Prisma.JsonFilter<"Model">
+  inputShape?: Prisma.JsonNullableFilter<"Model">
   weights?: Prisma.BytesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableFilter<"Model">
   baseModelId?: Prisma.UuidNullableFilter<"Model"> | string | null
@@ -997,6 +1024,7 @@ export type ModelCreateWithoutTenantInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -1016,6 +1044,7 @@ export type ModelUncheckedCreateWithoutTenantInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -1059,6 +1088,7 @@ export type ModelCreateWithoutSharesInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -1078,6 +1108,7 @@ export type ModelUncheckedCreateWithoutSharesInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -1111,6 +1142,7 @@ export type ModelUpdateWithoutSharesInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -1130,6 +1162,7 @@ export type ModelUncheckedUpdateWithoutSharesInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1148,6 +1181,7 @@ export type ModelCreateManyBaseModelInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -1163,6 +1197,7 @@ export type ModelUpdateWithoutBaseModelInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -1182,6 +1217,7 @@ export type ModelUncheckedUpdateWithoutBaseModelInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -1200,6 +1236,7 @@ export type ModelUncheckedUpdateManyWithoutBaseModelInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -1216,6 +1253,7 @@ export type ModelCreateManyTenantInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -1231,6 +1269,7 @@ export type ModelUpdateWithoutTenantInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -1250,6 +1289,7 @@ export type ModelUncheckedUpdateWithoutTenantInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1268,6 +1308,7 @@ export type ModelUncheckedUpdateManyWithoutTenantInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1324,6 +1365,7 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -1347,6 +1389,7 @@ export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -1367,6 +1410,7 @@ export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -1387,6 +1431,7 @@ export type ModelSelectScalar = {
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -1397,7 +1442,7 @@ export type ModelSelectScalar = {
   deletedAt?: boolean
 }
 
-export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt" | "tenantId" | "deletedAt", ExtArgs["result"]["model"]>
+export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "inputShape" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt" | "tenantId" | "deletedAt", ExtArgs["result"]["model"]>
 export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
@@ -1433,6 +1478,7 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     version: number | null
     summary: runtime.JsonValue
     modelJson: runtime.JsonValue
+    inputShape: runtime.JsonValue | null
     weights: runtime.Bytes
     preprocessing: runtime.JsonValue | null
     baseModelId: string | null
@@ -1875,6 +1921,7 @@ export interface ModelFieldRefs {
   readonly version: Prisma.FieldRef<"Model", 'Int'>
   readonly summary: Prisma.FieldRef<"Model", 'Json'>
   readonly modelJson: Prisma.FieldRef<"Model", 'Json'>
+  readonly inputShape: Prisma.FieldRef<"Model", 'Json'>
   readonly weights: Prisma.FieldRef<"Model", 'Bytes'>
   readonly preprocessing: Prisma.FieldRef<"Model", 'Json'>
   readonly baseModelId: Prisma.FieldRef<"Model", 'String'>
