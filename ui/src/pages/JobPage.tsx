@@ -1,0 +1,96 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ErrorNote, StatusBadge } from '../components/Badges';
+import { Curves } from '../components/Curves';
+import { Heatmap } from '../components/Heatmap';
+import { Warnings } from '../components/Warnings';
+import { api } from '../lib/api';
+import { fmtDate, fmtDuration, fmtNumber, fmtPercent, shortId } from '../lib/format';
+import { useJobStream } from '../lib/job-stream';
+import { href } from '../lib/router';
+import type { Diagnostics, Job } from '../lib/types';
+
+const DIAGNOSTICS_EVERY_MS = 1500;
+
+/** One job: live curves, progress, the gradient heat-map, warnings, spec and outcome. */
+export function JobPage({ id }: { id: string }) {
+  const stream = useJobStream(id);
+  const [job, setJob] = useState<(Job & { retryOf?: string | null; studyId?: string | null }) | null>(null);
+  const [diagnostics, setDiagnostics] = useState<Diagnostics | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [cancelling, setCancelling] = useState(false);
+  const lastDiagnostics = useRef(0);
+
+  // The stream carries epochs and status; the job's other fields (warnings, evaluation, model)
+  // and the diagnostics are read again when it says something changed.
+  useEffect(() => {
+    api<Job>(`/jobs/${encodeURIComponent(id)}`).then(setJob, setError);
+    const wait = Math.max(0, lastDiagnostics.current + DIAGNOSTICS_EVERY_MS - Date.now());
+    const timer = setTimeout(() => {
+      lastDiagnostics.current = Date.now();
+      api<Diagnostics>(`/jobs/${encodeURIComponent(id)}/diagnostics`).then(setDiagnostics, () => {});
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [id, stream.version]);
+
+  if (error) return <ErrorNote error={error} />;
+  if (!job) return <p>Loading…</p>;
+  const status = stream.status ?? job.status;
+  const spec = (job.spec ?? {}) as { name?: string; fit?: { epochs?: number }; fineTune?: { epochs?: number } };
+  const totalEpochs = (spec.fit?.epochs ?? 0) + (spec.fineTune?.epochs ?? 0);
+  const done = stream.epochs.length;
+  const progress = stream.progress;
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      await api(`/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section class="job-page">
+      <header class="page-head">
+        <h1>{job.name ?? `Job ${shortId(job.id)}`}</h1>
+        <StatusBadge status={status} />
+        {(status === 'queued' || status === 'running') && (
+          <button class="danger" onClick={cancel} disabled={cancelling}>{cancelling ? 'Cancelling…' : 'Cancel job'}</button>
+        )}
+        <a class="button secondary" href={`#/new?from=${encodeURIComponent(id)}`}>Edit as new job</a>
+      </header>
+      <dl class="facts">
+        <dt>Id</dt><dd><code>{job.id}</code></dd>
+        <dt>Backend</dt><dd>{job.backend ?? '–'}</dd>
+        <dt>Submitted</dt><dd>{fmtDate(job.createdAt)}</dd>
+        <dt>Ran for</dt><dd>{fmtDuration(job.startedAt, job.finishedAt)}</dd>
+        <dt>Attempts</dt><dd>{job.attempts}{job.resumedFromEpoch ? ` (resumed after epoch ${job.resumedFromEpoch})` : ''}</dd>
+        {job.evaluation && (<><dt>Evaluation</dt><dd>loss {fmtNumber(job.evaluation.loss)}, accuracy {fmtPercent(job.evaluation.accuracy)}</dd></>)}
+        {job.modelId && (<><dt>Model</dt><dd><a href={href('models', job.modelId)}>{shortId(job.modelId)}</a></dd></>)}
+        {job.retryOf && (<><dt>Retry of</dt><dd><a href={href('jobs', job.retryOf)}>{shortId(job.retryOf)}</a></dd></>)}
+        {job.studyId && (<><dt>Study</dt><dd><a href={href('studies', job.studyId)}>{shortId(job.studyId)}</a></dd></>)}
+      </dl>
+      {job.error && <p class="error" role="alert">{job.error}</p>}
+      <div class="progress-block" aria-live="polite">
+        <label>
+          Epochs {done} / {totalEpochs || '?'}
+          <progress max={totalEpochs || 1} value={done} />
+        </label>
+        {status === 'running' && progress && (
+          <label>
+            Epoch {progress.epoch}: batch {progress.batch} / {progress.batches}
+            <progress class="epoch-progress" max={progress.batches || 1} value={progress.batch} />
+          </label>
+        )}
+      </div>
+      <Curves epochs={stream.epochs} totalEpochs={totalEpochs} />
+      <h2>Gradient health</h2>
+      <Heatmap epochs={diagnostics?.epochs ?? []} />
+      <h2>Warnings</h2>
+      <Warnings jobId={job.id} warnings={job.warnings} />
+      <details>
+        <summary>Spec</summary>
+        <pre class="spec">{JSON.stringify(job.spec, null, 2)}</pre>
+      </details>
+    </section>
+  );
+}
