@@ -1,16 +1,16 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { KeyPrompt } from './components/KeyPrompt';
-import { endpointExists } from './lib/api';
-import { forgetKey, getApiKey, onAuthChange } from './lib/auth';
-import { useRoute } from './lib/router';
-import { ComparePage } from './pages/Compare';
-import { JobPage } from './pages/JobPage';
-import { JobsPage } from './pages/Jobs';
-import { ModelPage } from './pages/ModelPage';
-import { ModelsPage } from './pages/Models';
-import { NewJobPage } from './pages/NewJob';
-import { StudiesPage, StudyPage } from './pages/Studies';
+import { KeyPrompt } from './components/KeyPrompt.js';
+import { endpointExists } from './lib/api.js';
+import { forgetKey, getApiKey, onAuthChange } from './lib/auth.js';
+import { useRoute } from './lib/router.js';
+import { ComparePage } from './pages/Compare.js';
+import { JobPage } from './pages/JobPage.js';
+import { JobsPage } from './pages/Jobs.js';
+import { ModelPage } from './pages/ModelPage.js';
+import { ModelsPage } from './pages/Models.js';
+import { NewJobPage } from './pages/NewJob.js';
+import { StudiesPage, StudyPage } from './pages/Studies.js';
 import './styles.css';
 
 function App() {

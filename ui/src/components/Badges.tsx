@@ -1,4 +1,4 @@
-import type { JobWarning } from '../lib/types';
+import type { JobWarning } from '../lib/types.js';
 
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`} data-status={status}>{status}</span>;

@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks';
-import { OKABE_ITO } from '../lib/colors';
-import type { EpochMetrics } from '../lib/types';
-import { LineChart } from './LineChart';
+import { OKABE_ITO } from '../lib/colors.js';
+import type { EpochMetrics } from '../lib/types.js';
+import { LineChart } from './LineChart.js';
 
 /** Loss and accuracy, train (solid) and validation (dashed), with the fine-tune phase shaded. */
 export function Curves({ epochs, totalEpochs = 0 }: { epochs: EpochMetrics[]; totalEpochs?: number }) {

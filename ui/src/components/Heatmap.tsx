@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { colorTable, type ScaleName } from '../lib/colors';
-import { fmtNumber } from '../lib/format';
-import { HEATMAP_METRICS, toHeatmapGrid, type DiagnosticsEpoch, type HeatmapMetric } from '../lib/heatmap';
+import { colorTable, type ScaleName } from '../lib/colors.js';
+import { fmtNumber } from '../lib/format.js';
+import { HEATMAP_METRICS, toHeatmapGrid, type DiagnosticsEpoch, type HeatmapMetric } from '../lib/heatmap.js';
 
 const LABEL_WIDTH = 110;
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { keyPromptState, onAuthChange, provideKey } from '../lib/auth';
+import { keyPromptState, onAuthChange, provideKey } from '../lib/auth.js';
 
 /** Asks for an API key when the API answered 401; the key is kept for this tab only. */
 export function KeyPrompt() {

@@ -1,5 +1,5 @@
-import { layoutLineage, type LineageNode } from '../lib/lineage';
-import { href } from '../lib/router';
+import { layoutLineage, type LineageNode } from '../lib/lineage.js';
+import { href } from '../lib/router.js';
 
 const W = 170;
 const H = 44;

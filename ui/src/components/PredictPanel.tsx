@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../lib/api';
-import { isImage28, toModelInput } from '../lib/image-input';
-import { ErrorNote } from './Badges';
+import { api } from '../lib/api.js';
+import { isImage28, toModelInput } from '../lib/image-input.js';
+import { ErrorNote } from './Badges.js';
 
 const SIZE = 280;
 

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api } from '../lib/api';
-import { navigate } from '../lib/router';
-import type { JobWarning } from '../lib/types';
-import { ErrorNote } from './Badges';
+import { api } from '../lib/api.js';
+import { navigate } from '../lib/router.js';
+import type { JobWarning } from '../lib/types.js';
+import { ErrorNote } from './Badges.js';
 
 /**
  * The diagnosis's warnings with their advice. Where one carries a `fix` (a JSON Patch on the

@@ -1,4 +1,4 @@
-import { askForKey, authHeaders, getApiKey } from './auth';
+import { askForKey, authHeaders, getApiKey } from './auth.js';
 
 /** An error answer of the API: its status and its `{ error, message, details }` body. */
 export class ApiError extends Error {

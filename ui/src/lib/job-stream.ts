@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { followEvents } from './sse';
-import type { EpochMetrics } from './types';
+import { followEvents } from './sse.js';
+import type { EpochMetrics } from './types.js';
 
 export interface Progress {
   epoch: number;

@@ -1,4 +1,4 @@
-import { authFetch } from './api';
+import { authFetch } from './api.js';
 
 export interface SseEvent {
   id?: string;

@@ -1,7 +1,7 @@
 // The API's own schemas are the types of what it answers: nothing is written twice.
 import type { Static } from 'typebox';
-import type { DiagnosticsBody, EpochRow, Job as JobSchema, MetricsBody } from '../../../src/schemas/job';
-import type { ModelInfo as ModelSchema } from '../../../src/schemas/model';
+import type { DiagnosticsBody, EpochRow, Job as JobSchema, MetricsBody } from '../../../src/schemas/job.js';
+import type { ModelInfo as ModelSchema } from '../../../src/schemas/model.js';
 
 export type Job = Static<typeof JobSchema>;
 export type EpochMetrics = Static<typeof EpochRow>;

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { AJV_OPTIONS, describeAjvError, type AjvError } from '../../../src/schemas/ajv';
-import { JobSpec } from '../../../src/schemas/job-spec';
+import { AJV_OPTIONS, describeAjvError, type AjvError } from '../../../src/schemas/ajv.js';
+import { JobSpec } from '../../../src/schemas/job-spec.js';
 
 export interface FieldError {
   path: string;

@@ -1,13 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
-import { ErrorNote, StatusBadge } from '../components/Badges';
-import { LineChart } from '../components/LineChart';
-import { api } from '../lib/api';
-import { OKABE_ITO } from '../lib/colors';
-import { shortId } from '../lib/format';
-import { href, navigate } from '../lib/router';
-import { diffSpecs } from '../lib/spec-diff';
-import type { EpochMetrics, Job, Metrics, Page } from '../lib/types';
-import { useAsync } from '../lib/use-async';
+import { ErrorNote, StatusBadge } from '../components/Badges.js';
+import { LineChart } from '../components/LineChart.js';
+import { api } from '../lib/api.js';
+import { OKABE_ITO } from '../lib/colors.js';
+import { shortId } from '../lib/format.js';
+import { href, navigate } from '../lib/router.js';
+import { diffSpecs } from '../lib/spec-diff.js';
+import type { EpochMetrics, Job, Metrics, Page } from '../lib/types.js';
+import { useAsync } from '../lib/use-async.js';
 
 const METRICS = ['val_loss', 'loss', 'val_accuracy', 'accuracy'] as const;
 

@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ErrorNote, StatusBadge } from '../components/Badges';
-import { Curves } from '../components/Curves';
-import { Heatmap } from '../components/Heatmap';
-import { Warnings } from '../components/Warnings';
-import { api } from '../lib/api';
-import { fmtDate, fmtDuration, fmtNumber, fmtPercent, shortId } from '../lib/format';
-import { useJobStream } from '../lib/job-stream';
-import { href } from '../lib/router';
-import type { Diagnostics, Job } from '../lib/types';
+import { ErrorNote, StatusBadge } from '../components/Badges.js';
+import { Curves } from '../components/Curves.js';
+import { Heatmap } from '../components/Heatmap.js';
+import { Warnings } from '../components/Warnings.js';
+import { api } from '../lib/api.js';
+import { fmtDate, fmtDuration, fmtNumber, fmtPercent, shortId } from '../lib/format.js';
+import { useJobStream } from '../lib/job-stream.js';
+import { href } from '../lib/router.js';
+import type { Diagnostics, Job } from '../lib/types.js';
 
 const DIAGNOSTICS_EVERY_MS = 1500;
 

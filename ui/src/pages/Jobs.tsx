@@ -1,10 +1,10 @@
 import { useCallback, useState } from 'preact/hooks';
-import { ErrorNote, StatusBadge, WarningBadges } from '../components/Badges';
-import { api } from '../lib/api';
-import { fmtDate, fmtDuration, fmtNumber, fmtPercent, shortId } from '../lib/format';
-import { href, navigate } from '../lib/router';
-import type { Job, Page } from '../lib/types';
-import { useAsync, useInterval } from '../lib/use-async';
+import { ErrorNote, StatusBadge, WarningBadges } from '../components/Badges.js';
+import { api } from '../lib/api.js';
+import { fmtDate, fmtDuration, fmtNumber, fmtPercent, shortId } from '../lib/format.js';
+import { href, navigate } from '../lib/router.js';
+import type { Job, Page } from '../lib/types.js';
+import { useAsync, useInterval } from '../lib/use-async.js';
 
 const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const PAGE_SIZE = 20;

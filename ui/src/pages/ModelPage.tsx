@@ -1,14 +1,14 @@
 import { useState } from 'preact/hooks';
-import { ErrorNote } from '../components/Badges';
-import { LineageGraph } from '../components/LineageGraph';
-import { PredictPanel } from '../components/PredictPanel';
-import { api, authFetch } from '../lib/api';
-import { fmtDate, shortId } from '../lib/format';
-import { builtinClassNames } from '../lib/image-input';
-import type { LineageNode } from '../lib/lineage';
-import { href } from '../lib/router';
-import type { Job, ModelInfo, Page } from '../lib/types';
-import { useAsync } from '../lib/use-async';
+import { ErrorNote } from '../components/Badges.js';
+import { LineageGraph } from '../components/LineageGraph.js';
+import { PredictPanel } from '../components/PredictPanel.js';
+import { api, authFetch } from '../lib/api.js';
+import { fmtDate, shortId } from '../lib/format.js';
+import { builtinClassNames } from '../lib/image-input.js';
+import type { LineageNode } from '../lib/lineage.js';
+import { href } from '../lib/router.js';
+import type { Job, ModelInfo, Page } from '../lib/types.js';
+import { useAsync } from '../lib/use-async.js';
 
 /** How many models are scanned for ones derived from this one (the API has no reverse index). */
 const MAX_SCANNED = 500;

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { ErrorNote } from '../components/Badges';
-import { api } from '../lib/api';
-import { fmtDate, shortId } from '../lib/format';
-import { href } from '../lib/router';
-import type { ModelInfo, Page } from '../lib/types';
-import { useAsync } from '../lib/use-async';
+import { ErrorNote } from '../components/Badges.js';
+import { api } from '../lib/api.js';
+import { fmtDate, shortId } from '../lib/format.js';
+import { href } from '../lib/router.js';
+import type { ModelInfo, Page } from '../lib/types.js';
+import { useAsync } from '../lib/use-async.js';
 
 /** The model registry: every stored model, newest first; a name filter lists its versions. */
 export function ModelsPage() {

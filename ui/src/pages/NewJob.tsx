@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ErrorNote } from '../components/Badges';
-import { api, ApiError } from '../lib/api';
-import { locatePointer, syntaxErrors, type TextRange } from '../lib/json-position';
-import { RECIPES, type Recipe } from '../lib/recipes';
-import { navigate } from '../lib/router';
-import type { Job, ModelInfo, Page } from '../lib/types';
-import { validateSpec } from '../lib/validate-spec';
+import { ErrorNote } from '../components/Badges.js';
+import { api, ApiError } from '../lib/api.js';
+import { locatePointer, syntaxErrors, type TextRange } from '../lib/json-position.js';
+import { RECIPES, type Recipe } from '../lib/recipes.js';
+import { navigate } from '../lib/router.js';
+import type { Job, ModelInfo, Page } from '../lib/types.js';
+import { validateSpec } from '../lib/validate-spec.js';
 
 interface Problem {
   path: string;

@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'preact/hooks';
-import { ErrorNote, StatusBadge } from '../components/Badges';
-import { LineChart } from '../components/LineChart';
-import { api } from '../lib/api';
-import { colorTable } from '../lib/colors';
-import { fmtDate, fmtNumber, shortId } from '../lib/format';
-import { href } from '../lib/router';
-import type { Metrics, Page } from '../lib/types';
-import { useAsync } from '../lib/use-async';
+import { ErrorNote, StatusBadge } from '../components/Badges.js';
+import { LineChart } from '../components/LineChart.js';
+import { api } from '../lib/api.js';
+import { colorTable } from '../lib/colors.js';
+import { fmtDate, fmtNumber, shortId } from '../lib/format.js';
+import { href } from '../lib/router.js';
+import type { Metrics, Page } from '../lib/types.js';
+import { useAsync } from '../lib/use-async.js';
 
 interface Trial {
   jobId: string;
