@@ -29,7 +29,9 @@ export function PredictPanel({ modelId, inputShape, classNames }: { modelId: str
   );
 }
 
-function Probabilities({ values, classNames, rows }: { values: number[]; classNames: string[] | null; rows: number }) {
+function Probabilities({ values: raw, classNames, rows }: { values: number[]; classNames: string[] | null; rows: number }) {
+  // A binary classifier's one sigmoid output is P(second class).
+  const values = raw.length === 1 && classNames?.length === 2 ? [1 - raw[0], raw[0]] : raw;
   const best = values.indexOf(Math.max(...values));
   return (
     <figure class="probabilities" data-outputs={values.length}>
