@@ -147,6 +147,14 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(differs).toContain('/fit/epochs');
     expect(differs).toContain('/base/modelId');
     expect(await page.locator('table.spec-diff tr[data-path="/compile/metrics/0"]').count()).toBe(0);
+
+    // The jobs table filters by name, case-insensitively, on the server.
+    await page.goto(`${h.baseUrl}/#/jobs`);
+    await page.fill('input[type=search]', 'TRANSF');
+    await page.waitForFunction((id) => {
+      const rows = [...document.querySelectorAll('table.jobs tbody tr')];
+      return rows.length === 1 && rows[0].getAttribute('data-job') === id;
+    }, jobs.transfer);
   }, 180_000);
 
   it("opens a model's lineage: base to the left, derived to the right", async () => {
