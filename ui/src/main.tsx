@@ -29,11 +29,11 @@ function App() {
     ['new', 'New job'],
   ];
   let page;
-  if (section === 'jobs' && id) page = <JobPage id={id} />;
+  if (section === 'jobs' && id) page = <JobPage key={id} id={id} />;
   else if (section === 'compare') page = <ComparePage ids={(route.query.get('ids') ?? '').split(',').filter(Boolean)} />;
-  else if (section === 'models' && id) page = <ModelPage id={id} />;
+  else if (section === 'models' && id) page = <ModelPage key={id} id={id} />;
   else if (section === 'models') page = <ModelsPage />;
-  else if (section === 'studies' && id) page = <StudyPage id={id} />;
+  else if (section === 'studies' && id) page = <StudyPage key={id} id={id} />;
   else if (section === 'studies') page = <StudiesPage />;
   else if (section === 'new') page = <NewJobPage from={route.query.get('from')} />;
   else page = <JobsPage />;

@@ -37,8 +37,10 @@ export function useJobStream(id: string): JobStream {
         const data = JSON.parse(ev.data);
         if (ev.event === 'epoch') {
           const row = data as EpochMetrics;
-          if (epochs.current.some((e) => e.epoch === row.epoch)) return;
-          epochs.current = [...epochs.current, row].sort((a, b) => a.epoch - b.epoch);
+          const last = epochs.current[epochs.current.length - 1];
+          if (!last || row.epoch > last.epoch) epochs.current = [...epochs.current, row];
+          else if (!epochs.current.some((e) => e.epoch === row.epoch)) epochs.current = [...epochs.current, row].sort((a, b) => a.epoch - b.epoch);
+          else return;
           setState((s) => ({ ...s, epochs: epochs.current, version: s.version + 1 }));
         } else if (ev.event === 'status') {
           setState((s) => ({ ...s, status: data.status, progress: ENDED.has(data.status) ? null : s.progress, version: s.version + 1 }));

@@ -9,7 +9,7 @@ import { useJobStream } from '../lib/job-stream.js';
 import { href } from '../lib/router.js';
 import type { Diagnostics, Job } from '../lib/types.js';
 
-const DIAGNOSTICS_EVERY_MS = 1500;
+const REFRESH_EVERY_MS = 1500;
 
 /** One job: live curves, progress, the gradient heat-map, warnings, spec and outcome. */
 export function JobPage({ id }: { id: string }) {
@@ -18,16 +18,25 @@ export function JobPage({ id }: { id: string }) {
   const [diagnostics, setDiagnostics] = useState<Diagnostics | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [cancelling, setCancelling] = useState(false);
-  const lastDiagnostics = useRef(0);
 
   // The stream carries epochs and status; the job's other fields (warnings, evaluation, model)
-  // and the diagnostics are read again when it says something changed.
+  // and the diagnostics are read again when it says something changed - at most every
+  // REFRESH_EVERY_MS, so a late client that gets 1,000 epochs at once reads them once.
+  const lastRefresh = useRef(0);
+  const diagnosticsFor = useRef<{ epochs: number } | null>(null);
   useEffect(() => {
-    api<Job>(`/jobs/${encodeURIComponent(id)}`).then(setJob, setError);
-    const wait = Math.max(0, lastDiagnostics.current + DIAGNOSTICS_EVERY_MS - Date.now());
+    const wait = Math.max(0, lastRefresh.current + REFRESH_EVERY_MS - Date.now());
     const timer = setTimeout(() => {
-      lastDiagnostics.current = Date.now();
-      api<Diagnostics>(`/jobs/${encodeURIComponent(id)}/diagnostics`).then(setDiagnostics, () => {});
+      lastRefresh.current = Date.now();
+      api<Job>(`/jobs/${encodeURIComponent(id)}`).then(setJob, setError);
+      // The diagnostics grow by one entry per epoch (15 MB at 1,000 epochs x 100 layers): read them
+      // only when the stream has epochs they lack.
+      if (!diagnosticsFor.current || diagnosticsFor.current.epochs < stream.epochs.length || stream.epochs.length === 0) {
+        api<Diagnostics>(`/jobs/${encodeURIComponent(id)}/diagnostics`).then((d) => {
+          diagnosticsFor.current = { epochs: d.epochs.length };
+          setDiagnostics(d);
+        }, () => {});
+      }
     }, wait);
     return () => clearTimeout(timer);
   }, [id, stream.version]);
