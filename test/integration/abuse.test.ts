@@ -177,10 +177,12 @@ describe('listings read no large columns (case 1)', () => {
     let db: Db | undefined;
     try {
       await admin.$executeRawUnsafe(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
-      await admin.$executeRawUnsafe(`GRANT SELECT ("id", "jobId", "name", "version", "createdAt", "source", "summary", "inputShape", "baseModelId", "reusedLayers") ON "${schema}"."Model" TO ${role}`);
-      const runColumns = ['id', 'name', 'status', 'backend', 'error', 'attempts', 'resumedFromEpoch', 'cancelRequested', 'heartbeatAt', 'evaluation', 'warnings', 'diagnosticWarnings', 'createdAt', 'startedAt', 'finishedAt'];
+      await admin.$executeRawUnsafe(`GRANT SELECT ("id", "jobId", "name", "version", "createdAt", "source", "summary", "inputShape", "baseModelId", "reusedLayers", "tenantId", "deletedAt") ON "${schema}"."Model" TO ${role}`);
+      const runColumns = ['id', 'name', 'status', 'backend', 'error', 'attempts', 'resumedFromEpoch', 'cancelRequested', 'heartbeatAt', 'evaluation', 'warnings', 'diagnosticWarnings', 'createdAt', 'startedAt', 'finishedAt', 'tenantId', 'fairTag'];
       await admin.$executeRawUnsafe(`GRANT SELECT (${runColumns.map((c) => `"${c}"`).join(', ')}) ON "${schema}"."Run" TO ${role}`);
       await admin.$executeRawUnsafe(`GRANT SELECT ON "${schema}"."EpochMetric" TO ${role}`);
+      // Access control reads these small tables on every request (is auth on? which models are shared?).
+      for (const table of ['ApiKey', 'Tenant', 'ModelShare']) await admin.$executeRawUnsafe(`GRANT SELECT ON "${schema}"."${table}" TO ${role}`);
       const url = new URL(h.env.DATABASE_URL);
       url.username = role;
       db = createPrisma(url.toString(), schema);
