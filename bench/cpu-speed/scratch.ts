@@ -13,11 +13,18 @@ for (const m of SPEED_MODELS) {
     model.compile({ optimizer: tf.train.sgd(0.01), loss: 'sparseCategoricalCrossentropy' });
     await model.fit(x, y, { batchSize: bs, epochs: 1, verbose: 0 });
     const stop = process.env.PROF ? profileKernels(tf.getBackend()) : null;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await model.fit(x, y, { batchSize: bs, epochs: 1, verbose: 0, shuffle: true });
     const dt = performance.now() - t0;
-    console.log(m.id, bs, Math.round(SPEED_SAMPLES / (dt / 1000)), 'samples/s', tf.memory().numTensors);
-    if (stop) console.log(stop().slice(0, 12).map((k) => `${k.kernel} ${k.ms.toFixed(0)}ms/${k.calls}`).join(' | '));
+    const c = process.cpuUsage(c0);
+    const cpu = (c.user + c.system) / 1000;
+    console.log(m.id, bs, Math.round(SPEED_SAMPLES / (dt / 1000)), 'samples/s wall', Math.round(SPEED_SAMPLES / (cpu / 1000)), 'per cpu-s', tf.memory().numTensors);
+    if (stop) {
+      const ks = stop();
+      console.log('kernel total', ks.reduce((a, k) => a + k.ms, 0).toFixed(0), 'of', dt.toFixed(0), 'ms');
+      console.log(ks.slice(0, 14).map((k) => `${k.kernel} ${k.ms.toFixed(0)}ms/${k.calls}`).join(' | '));
+    }
     model.dispose();
   }
 }
