@@ -2,7 +2,7 @@
  * The PyTorch reference (../shared/bench/torch_mlp.py, or TORCH_BENCH): the same two networks,
  * SGD, 4,096 random samples, one timed epoch after a warm-up. Run with Debian's OpenBLAS on one
  * BLAS thread, as the reference's README says. It is optional: without python3 and torch the
- * benchmark says so and reports tfjs alone.
+ * benchmark says so and reports tfjs alone. TORCH_PYTHON picks the interpreter (default /usr/bin/python3).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,12 +20,14 @@ export const TORCH_SCRIPT = path.resolve(
 export function runTorchReference(): { figures: TorchFigures } | { error: string } {
   if (!existsSync(TORCH_SCRIPT)) return { error: `the PyTorch reference ${TORCH_SCRIPT} is missing (set TORCH_BENCH)` };
   const openblas = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
-  const run = spawnSync('python3', [TORCH_SCRIPT], {
+  // Debian's interpreter, where python3-torch installs; another python3 on the PATH may lack torch.
+  const python = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const run = spawnSync(python, [TORCH_SCRIPT], {
     encoding: 'utf8',
     timeout: 10 * 60_000,
     env: { ...process.env, LD_LIBRARY_PATH: openblas, OPENBLAS_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' },
   });
-  if (run.error) return { error: `python3 could not be run (${run.error.message})` };
+  if (run.error) return { error: `${python} could not be run (${run.error.message})` };
   if (run.status !== 0) {
     const why = /No module named 'torch'/.test(run.stderr) ? 'PyTorch is not installed (apt-get install -y python3-torch libopenblas0-pthread)' : run.stderr.trim().split('\n').at(-1);
     return { error: `the PyTorch reference failed: ${why}` };

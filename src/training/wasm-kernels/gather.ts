@@ -7,12 +7,8 @@
  * after the gathered axis), so each is one `TypedArray.set` (a memcpy).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { heapView, makeOutput, type KernelArgs } from './kernel-args.js';
+import { disposeIntermediate, heapView, makeOutput, sizeOf, type KernelArgs } from './kernel-args.js';
 import type { KernelReplacement } from './replace-kernel.js';
-
-function product(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 function gatherByCopy(stock: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
@@ -23,15 +19,15 @@ function gatherByCopy(stock: tf.KernelFunc): tf.KernelFunc {
     const rawAxis = Number(Array.isArray(attrs.axis) ? attrs.axis[0] : (attrs.axis ?? 0));
     const axis = rawAxis < 0 ? rawAxis + x.shape.length : rawAxis;
     if (!(axis >= 0 && axis < x.shape.length)) return stock(args);
-    const outer = product(x.shape.slice(0, axis));
+    const outer = sizeOf(x.shape.slice(0, axis));
     const dim = x.shape[axis];
-    const inner = product(x.shape.slice(axis + 1));
-    const count = product(indices.shape);
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const count = sizeOf(indices.shape);
     const out = makeOutput(backend, [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
     const idx = heapView(backend, indices);
     for (let i = 0; i < count; i++) {
       if (!(idx[i] >= 0 && idx[i] <= dim - 1)) {
-        (backend as { disposeData(id: object): void }).disposeData(out.dataId);
+        disposeIntermediate(backend, out);
         throw new Error(`GatherV2: the index value ${idx[i]} is not in [0, ${dim - 1}]`);
       }
     }

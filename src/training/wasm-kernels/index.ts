@@ -5,6 +5,7 @@
  * the stock kernel unchanged.
  */
 import { gatherReplacements } from './gather.js';
+import { identityReplacements } from './identity.js';
 import { matMulReplacements } from './mat-mul.js';
 import { reduceReplacements } from './reduce.js';
 import { replaceKernel, restoreKernel, type KernelReplacement } from './replace-kernel.js';
@@ -18,6 +19,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelReplacement[] = [
   ...gatherReplacements,
   ...tileReplacements,
   ...reduceReplacements,
+  ...identityReplacements,
 ];
 
 /** Replaces the stock wasm kernels by the faster wrappers; safe to call more than once. */

@@ -25,11 +25,14 @@ export function disposeIntermediate(backend: object, ...infos: tf.TensorInfo[]):
   for (const info of infos) (backend as DisposingBackend).disposeData(info.dataId);
 }
 
+/** Number of values in a tensor of this shape. */
+export function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
 /** Number of matrices in a (batched) matrix operand: the product of all but its last two dimensions. */
 export function batchOf(shape: number[]): number {
-  let n = 1;
-  for (let i = 0; i < shape.length - 2; i++) n *= shape[i];
-  return n;
+  return sizeOf(shape.slice(0, -2));
 }
 
 /** The part of the wasm backend that allocates outputs and exposes their memory. */

@@ -7,7 +7,7 @@
  * the values are added in the same order as the stock kernel's, so the results are the same.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { heapView, makeOutput, type KernelArgs } from './kernel-args.js';
+import { heapView, makeOutput, sizeOf, type KernelArgs } from './kernel-args.js';
 import type { KernelReplacement } from './replace-kernel.js';
 
 /** How many leading axes `axis` names, when it names exactly the leading axes and not all of them; else 0. */
@@ -25,9 +25,9 @@ function reduceLeading(mean: boolean): (stock: tf.KernelFunc) => tf.KernelFunc {
     if (!x || x.dtype !== 'float32') return stock(args);
     const k = leadingAxes(attrs.axis as number | number[] | undefined, x.shape.length);
     if (k === 0) return stock(args);
-    const rows = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
+    const rows = sizeOf(x.shape.slice(0, k));
     const kept = x.shape.slice(k);
-    const width = kept.reduce((a, b) => a * b, 1);
+    const width = sizeOf(kept);
     const out = makeOutput(backend, attrs.keepDims === true ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
     const src = heapView(backend, x);
     const dst = heapView(backend, out);

@@ -7,7 +7,7 @@
  * (with everything inside it, already tiled) is copied `reps` times.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { heapView, makeOutput, type KernelArgs } from './kernel-args.js';
+import { heapView, makeOutput, sizeOf, type KernelArgs } from './kernel-args.js';
 import type { KernelReplacement } from './replace-kernel.js';
 
 type Values = Float32Array | Int32Array | Uint8Array;
@@ -23,7 +23,7 @@ export function tileInto(x: Values, shape: number[], reps: number[], out: Values
     const rowLen = shape[d] * inner; // one row of dimension d before tiling it
     const tiledRow = rowLen * reps[d];
     // Rows move from the back, so none is overwritten before it is copied.
-    for (let g = product(shape.slice(0, d)) - 1; g >= 0; g--) {
+    for (let g = sizeOf(shape.slice(0, d)) - 1; g >= 0; g--) {
       const from = g * rowLen;
       const to = g * tiledRow;
       if (from !== to) out.copyWithin(to, from, from + rowLen);
@@ -31,10 +31,6 @@ export function tileInto(x: Values, shape: number[], reps: number[], out: Values
     }
     inner = tiledRow;
   }
-}
-
-function product(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function tileByCopy(stock: tf.KernelFunc): tf.KernelFunc {

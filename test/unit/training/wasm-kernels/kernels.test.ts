@@ -142,6 +142,27 @@ describe('Sum and Mean', () => {
   });
 });
 
+describe('Identity', () => {
+  it('a clone has the same values and outlives its source', () => {
+    const { fast, stock } = withAndWithout(() =>
+      tf.tidy(() => {
+        const source = tf.randomNormal([5, 7], 0, 1, 'float32', 11);
+        const copy = source.clone();
+        source.dispose();
+        return tf.add(copy, 1);
+      }),
+    );
+    expect(Array.from(fast)).toEqual(Array.from(stock));
+  });
+
+  it('clones int32 and bool tensors', () => {
+    for (const t of [() => tf.tensor1d([1, 2, 3], 'int32'), () => tf.tensor1d([true, false], 'bool')]) {
+      const { fast, stock } = withAndWithout(() => tf.tidy(() => t().clone()));
+      expect(Array.from(fast)).toEqual(Array.from(stock));
+    }
+  });
+});
+
 describe('a training step', () => {
   it.each(['relu', 'bn_elu'])('%s: loss and updated weights match the stock kernels', async (kind) => {
     const layers =
