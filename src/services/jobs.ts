@@ -25,9 +25,9 @@ export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Confi
   const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[] } });
   try {
     await withTimeout(enqueueRun(deps.queue, run.id), ENQUEUE_TIMEOUT_MS, 'the queue');
-  } catch (err) {
+  } catch {
     await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
-    throw unavailable('the job queue', err);
+    throw unavailable('the job queue');
   }
   return { id: run.id, status: 'queued' };
 }
@@ -118,7 +118,9 @@ export async function listJobs(db: Db, query: { status?: JobStatus; limit?: numb
     orderBy: newestFirst,
     take: limit + 1,
     include: jobInclude,
-  })) as RunWithLast[];
+    // A spec can be large and a listing does not show it.
+    omit: { spec: true },
+  })) as unknown as RunWithLast[];
   return toPage(runs, limit, (r) => toJob(r));
 }
 
