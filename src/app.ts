@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
 import { invalid } from './errors.js';
+import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
@@ -86,5 +87,6 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(datasetRoutes(deps));
   await app.register(jobRoutes(deps));
   await app.register(modelRoutes(deps));
+  await app.register(dashboard);
   return app;
 }

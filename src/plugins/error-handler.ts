@@ -3,45 +3,9 @@ import fp from 'fastify-plugin';
 import { HttpError } from '../errors.js';
 import { isTransientDbError } from '../storage/db-errors.js';
 import { SpecError } from '../training/types.js';
+import { describeAjvError, type AjvError } from '../schemas/ajv.js';
 
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-  /** Present with Ajv's `verbose` option. */
-  parentSchema?: { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> };
-}
-
-/** The tags a discriminated union accepts, read from its branches. */
-function allowedTags(error: AjvError, tag: string): string[] {
-  return (error.parentSchema?.oneOf ?? []).map((branch) => String(branch.properties?.[tag]?.const)).filter((t) => t !== 'undefined');
-}
-
-/** Turns one Ajv error into `{ path, message }` that names the field and what is allowed. */
-export function describeAjvError(error: AjvError, part: string): { path: string; message: string } {
-  const prefix = part === 'body' ? '' : `/${part}`;
-  const { keyword, params } = error;
-  if (keyword === 'additionalProperties') {
-    const prop = String(params.additionalProperty);
-    return { path: `${prefix}${error.instancePath}/${prop}`, message: `unknown option "${prop}"` };
-  }
-  if (keyword === 'required') {
-    const prop = String(params.missingProperty);
-    return { path: `${prefix}${error.instancePath}/${prop}`, message: 'is required' };
-  }
-  if (keyword === 'discriminator' && params.error === 'mapping') {
-    const tag = String(params.tag);
-    const allowed = allowedTags(error, tag);
-    const value = JSON.stringify(params.tagValue);
-    return { path: `${prefix}${error.instancePath}/${tag}`, message: `unknown ${tag} ${value}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}` };
-  }
-  if (keyword === 'enum') {
-    const allowed = (params.allowedValues as unknown[] | undefined) ?? [];
-    return { path: `${prefix}${error.instancePath}`, message: `must be one of: ${allowed.join(', ')}` };
-  }
-  return { path: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
-}
+export { describeAjvError };
 
 /**
  * Multipart bodies busboy cannot read (no boundary, a truncated part): the client's fault.

@@ -111,10 +111,14 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, id: string): P
 }
 
 /** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
-export async function listJobs(db: Db, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+export async function listJobs(db: Db, query: { status?: JobStatus; name?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
   const runs = (await db.run.findMany({
-    where: { ...(query.status ? { status: query.status } : {}), ...after(query.cursor) },
+    where: {
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.name ? { name: { contains: query.name, mode: 'insensitive' as const } } : {}),
+      ...after(query.cursor),
+    },
     orderBy: newestFirst,
     take: limit + 1,
     include: jobInclude,
