@@ -7,24 +7,28 @@
  *   (c) the wall time of the foundation issue's "done" job (Fashion-MNIST, 2,000 samples,
  *       3 epochs, 784-300-100-10) through `runTrainingJob`;
  *   (d) memory: 100 small jobs in a row in one process (what a worker's training process runs),
- *       tf.memory().numTensors and RSS after each.
+ *       tf.memory().numTensors and RSS after each;
+ *   (e) CPU training speed against PyTorch, before and after the wasm training kernels, with a
+ *       kernel profile (bench/cpu-speed/).
  *
  * Environment: DATASETS_DIR (default ./data/datasets, downloaded there when missing),
  * BENCH_REPEATS (pairs of runs for (a), default 9), BENCH_OUT (default bench/results.md; empty
- * to skip writing), BENCH_ONLY (e.g. `a,c` to run some parts).
+ * to skip writing), BENCH_ONLY (e.g. `a,c` to run some parts; the sections of the parts not run
+ * are kept from the existing file).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '../src/schemas/job-spec.js';
 import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend.js';
+import { benchCpuSpeed } from './cpu-speed/index.js';
 import { DATASETS_DIR, load1, loadRef, machine, median, sec, table, timeJob, type TimedRun } from './common.js';
 
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 9));
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = process.env.BENCH_OUT ?? path.join(here, 'results.md');
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(',').map((s) => s.trim()));
 
 const MLP = [
   { type: 'Flatten', inputShape: [28, 28] },
@@ -214,6 +218,23 @@ async function benchMemory(): Promise<void> {
   say();
 }
 
+/**
+ * The new results, with the sections of the parts not run this time (`## (x)` headings) taken from
+ * the previous file, in part order, so `BENCH_ONLY=e` does not erase (a)-(d).
+ */
+function keepSectionsNotRun(previous: string, fresh: string): string {
+  const sections = (text: string) => new Map([...text.matchAll(/^## \((\w)\)[^]*?(?=^## \(|^Total bench time|(?![^]))/gm)].map((m) => [m[1], m[0]]));
+  const old = sections(previous);
+  const now = sections(fresh);
+  const parts = [...new Set([...old.keys(), ...now.keys()])].sort();
+  const head = fresh.slice(0, fresh.search(/^## \(/m) === -1 ? fresh.length : fresh.search(/^## \(/m));
+  const tail = fresh.match(/^Total bench time.*$/m)?.[0] ?? '';
+  const kept = parts.filter((p) => !now.has(p)).map((p) => `(${p})`);
+  const when = previous.match(/^Run (\S+ \S+ UTC)/m)?.[1] ?? 'an earlier run';
+  const note = kept.length > 0 ? `Sections ${kept.join(', ')} are from the run of ${when}, kept as they were.\n\n` : '';
+  return head + note + parts.map((p) => now.get(p) ?? old.get(p)).join('') + tail + '\n';
+}
+
 const started = new Date();
 // Decode the full files once up front (the worker caches them too), so no part times it.
 const loadStart = performance.now();
@@ -229,9 +250,10 @@ if (ONLY.has('a')) await benchOverhead();
 if (ONLY.has('b')) await benchThroughput();
 if (ONLY.has('c')) await benchDoneJob();
 if (ONLY.has('d')) await benchMemory();
+if (ONLY.has('e')) await benchCpuSpeed(say);
 say(`Total bench time: ${sec(Date.now() - started.getTime())} s.`);
 
 if (OUT) {
-  await writeFile(OUT, out.join('\n') + '\n');
+  await writeFile(OUT, keepSectionsNotRun(await readFile(OUT, 'utf8').catch(() => ''), out.join('\n') + '\n'));
   console.error(`written to ${OUT}`);
 }

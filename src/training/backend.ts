@@ -6,6 +6,7 @@
  * reports what it got.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installWasmTrainingKernels } from './wasm-kernels/index.js';
 
 /** What the operator asked for (`TF_BACKEND`): `auto` takes the fastest one that loads. */
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -35,6 +36,8 @@ async function tryNative(): Promise<boolean> {
 async function tryWasm(): Promise<boolean> {
   try {
     await import(WASM_PACKAGE);
+    // Before setBackend, so the replacements' setup runs with the backend's own.
+    installWasmTrainingKernels();
     // setBackend resolves false (rather than throwing) when the module fails to initialise.
     return await tf.setBackend('wasm');
   } catch {

@@ -1,11 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyDataset, tinySpec } from '../../support/tiny-job.js';
 import type { Dataset } from '../../../src/data/types.js';
 import { runTrainingJob } from '../../../src/training/run-job.js';
+import { useTestBackend } from '../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 describe('standardization and a base model', () => {

@@ -5,9 +5,10 @@ import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from '../../../
 import { createOptimizer } from '../../../src/training/optimizers.js';
 import { runTrainingJob } from '../../../src/training/run-job.js';
 import type { EpochMetrics } from '../../../src/training/types.js';
+import { useTestBackend } from '../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 describe('checkpoints', () => {

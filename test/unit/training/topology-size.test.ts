@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeModel } from '../../../src/training/artifact.js';
 import { sizeTopology } from '../../../src/training/topology-size.js';
 import { SpecError } from '../../../src/training/types.js';
+import { useTestBackend } from '../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 /** Sizes the model's saved topology and returns it beside tfjs's own count. */

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradientProbe } from '../../../../src/training/diagnostics.js';
 import { diagnoseEpoch, WarningLog } from '../../../../src/training/diagnostic-warnings.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const N = 128;

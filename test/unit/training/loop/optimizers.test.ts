@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { clipGradients } from '../../../../src/training/clipping.js';
 import { createOptimizer, DEFAULT_LEARNING_RATES } from '../../../../src/training/optimizers.js';
 import { learningRateAt } from '../../../../src/training/schedules.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const values = (ts: tf.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));

@@ -4,9 +4,10 @@ import type { Dataset } from '../../../../src/data/types.js';
 import type { JobSpec } from '../../../../src/schemas/job-spec.js';
 import { runTrainingJob } from '../../../../src/training/run-job.js';
 import { SpecError } from '../../../../src/training/types.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 describe('runTrainingJob: labels that do not fit the output layer', () => {

@@ -6,9 +6,10 @@ import { serializeModel } from '../../../../src/training/artifact.js';
 import { runTrainingJob } from '../../../../src/training/run-job.js';
 import { TrainingDivergedError } from '../../../../src/training/train.js';
 import type { EpochDiagnostics, EpochMetrics, TrainingWarning } from '../../../../src/training/types.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 /** n samples of 6 features; the class is the sign of the first feature (shifted to mean 5 for standardization). */

@@ -4,9 +4,10 @@ import { EarlyStopping, throttle, toEpochMetrics } from '../../../../src/trainin
 import { mulberry32, randomPermutation as permutation } from '../../../../src/data/random.js';
 import { evaluateModel, trainPhase, TrainingDivergedError } from '../../../../src/training/train.js';
 import type { EpochMetrics } from '../../../../src/training/types.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 /** 64 samples, 4 features; class = whether the first feature is positive. */

@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../../../../src/schemas/job-spec.js';
 import { toTfjsActivation } from '../../../../src/training/activations.js';
 import { serializeModel, deserializeModel } from '../../../../src/training/artifact.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 /** Runs a 1-unit identity Dense layer with the given activation on xs. */

@@ -4,9 +4,10 @@ import type { LayerSpec } from '../../../../src/schemas/job-spec.js';
 import { deserializeModel, serializeModel } from '../../../../src/training/artifact.js';
 import { buildModel } from '../../../../src/training/build-model.js';
 import { prepareBaseLayers, selectBaseLayers, setFrozen } from '../../../../src/training/transfer.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const SPEC: LayerSpec[] = [

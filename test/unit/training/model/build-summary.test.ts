@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LayerSpec } from '../../../../src/schemas/job-spec.js';
 import { buildModel, layerNames } from '../../../../src/training/build-model.js';
 import { summarizeModel } from '../../../../src/training/summary.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const BOOK_BN: LayerSpec[] = [

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobSpec, LayerSpec } from '../../../../src/schemas/job-spec.js';
 import { checkModelSpec, type CheckContext } from '../../../../src/training/check-spec.js';
+import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const CTX: CheckContext = { inputShape: [28, 28], classes: 10 };

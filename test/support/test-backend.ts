@@ -1,0 +1,15 @@
+/**
+ * The backend the unit training tests run on: `TFJS_BACKEND` (`cpu`, `wasm`, `tensorflow`, `auto`),
+ * default `cpu`, tfjs's reference implementation. Run them on another backend to check it trains
+ * the same way, e.g. `TFJS_BACKEND=wasm npx vitest run test/unit/training`.
+ */
+import { initBackend, type BackendPreference } from '../../src/training/backend.js';
+
+const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** Activates the backend the tests were asked to run on; returns its tfjs name. */
+export async function useTestBackend(): Promise<string> {
+  const wanted = process.env.TFJS_BACKEND ?? 'cpu';
+  if (!BACKENDS.includes(wanted as BackendPreference)) throw new Error(`TFJS_BACKEND must be one of ${BACKENDS.join(', ')}; got ${wanted}`);
+  return initBackend(wanted as BackendPreference);
+}
