@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../schemas/job-spec.js';
 import { installGradientHook } from './clipping.js';
 import { scheduleHook } from './schedules.js';
+import { withAdamaxState } from './adamax-state.js';
+import { withKerasUpdateRules } from './optimizer-fixes.js';
 import { SpecError } from './types.js';
 
 /**
@@ -55,7 +57,7 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const defaultLr = DEFAULT_LEARNING_RATES[o.type as OptimizerType];
   if (defaultLr == null) throw new SpecError(`Unknown optimizer "${o.type}"`, [{ path: '/compile/optimizer/type', message: 'unknown optimizer' }]);
   const lr = o.learningRate ?? defaultLr;
-  const optimizer = fixDispose(baseOptimizer(o, lr));
+  const optimizer = withKerasUpdateRules(withAdamaxState(fixDispose(baseOptimizer(o, lr))));
   const before = spec.schedule ? scheduleHook(optimizer, spec.schedule, lr) : undefined;
   return installGradientHook(optimizer, spec, before);
 }
