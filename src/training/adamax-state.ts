@@ -5,6 +5,7 @@
  * moment, then every weighted infinity norm, so a checkpoint reads like any other optimizer's.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { NamedTensor } from './optimizer-fixes.js';
 
 interface Slot {
   originalName: string;
@@ -18,8 +19,8 @@ interface AdamaxInternals {
   accBeta1: tf.Variable;
   accumulatedFirstMoment: Slot[];
   accumulatedWeightedInfNorm: Slot[];
-  saveIterations(): Promise<tf.NamedTensor>;
-  extractIterations(weights: tf.NamedTensor[]): Promise<tf.NamedTensor[]>;
+  saveIterations(): Promise<NamedTensor>;
+  extractIterations(weights: NamedTensor[]): Promise<NamedTensor[]>;
   iterations: number;
 }
 
@@ -31,7 +32,7 @@ export function withAdamaxState(optimizer: tf.Optimizer): tf.Optimizer {
     const slots = [...o.accumulatedFirstMoment, ...o.accumulatedWeightedInfNorm];
     return [await o.saveIterations(), ...slots.map((s) => ({ name: s.originalName, tensor: s.variable }))];
   };
-  optimizer.setWeights = async (weights: tf.NamedTensor[]) => {
+  optimizer.setWeights = async (weights: NamedTensor[]) => {
     const rest = await o.extractIterations(weights);
     const steps = o.iterations;
     // Adamax keeps the step twice: `iteration` (for its decay) and accBeta1 = beta1^(steps + 1).
@@ -41,7 +42,7 @@ export function withAdamaxState(optimizer: tf.Optimizer): tf.Optimizer {
     });
     tf.dispose([...o.accumulatedFirstMoment, ...o.accumulatedWeightedInfNorm].map((s) => s.variable));
     const half = rest.length / 2;
-    const slot = (w: tf.NamedTensor): Slot => ({ originalName: w.name, variable: w.tensor.variable(false) });
+    const slot = (w: NamedTensor): Slot => ({ originalName: w.name, variable: w.tensor.variable(false) });
     o.accumulatedFirstMoment = rest.slice(0, half).map(slot);
     o.accumulatedWeightedInfNorm = rest.slice(half).map(slot);
   };

@@ -9,11 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** tfjs's { name, tensor } pair (not exported from the tfjs umbrella package). */
+export type NamedTensor = { name: string; tensor: tf.Tensor };
+
 interface Slot {
   originalName: string;
   variable: tf.Variable;
 }
-type Gradients = tf.NamedTensorMap | tf.NamedTensor[];
+type Gradients = tf.NamedTensorMap | NamedTensor[];
 
 /** Each (variable, gradient) pair of an `applyGradients` call, with its index. */
 function pairs(gradients: Gradients): Array<{ name: string; gradient: tf.Tensor | undefined; index: number }> {
