@@ -28,14 +28,40 @@ export const VarianceScalingInitializer = Type.Object(
   { additionalProperties: false, description: 'Keras VarianceScaling: variance = scale / fan' },
 );
 
+const initSeed = Type.Optional(Type.Integer({ minimum: 0, description: 'Random seed for the initial values; overrides the one derived from `fit.seed`' }));
+/** Finite and bounded: a value of 1e300 would only produce Infinity weights. */
+const initNumber = (description: string) => Type.Optional(Type.Number({ minimum: -1e6, maximum: 1e6, description }));
+const initStddev = Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, description: 'Standard deviation (default 0.05)' }));
+const initGain = Type.Optional(Type.Number({ minimum: -1e6, maximum: 1e6, description: 'Multiplies the matrix (default 1)' }));
+const initializerClass = <T extends string, P extends Record<string, import('typebox').TSchema>>(type: T, props: P, description: string) =>
+  Type.Object({ type: Type.Literal(type, { description: `Initializer class: \`${type}\`` }), ...props }, { additionalProperties: false, description });
+
 export const Initializer = Type.Union(
   [
     LiteralUnion([...KERAS_INITIALIZERS, ...TFJS_INITIALIZERS], {
       description: 'A Keras initializer name or its tfjs camelCase twin',
     }),
     VarianceScalingInitializer,
+    initializerClass('RandomNormal', { mean: initNumber('Mean (default 0)'), stddev: initStddev, seed: initSeed }, 'Keras RandomNormal: a normal distribution'),
+    initializerClass(
+      'RandomUniform',
+      { minval: initNumber('Lower bound (default -0.05)'), maxval: initNumber('Upper bound (default 0.05)'), seed: initSeed },
+      'Keras RandomUniform: a uniform distribution on [minval, maxval)',
+    ),
+    initializerClass(
+      'TruncatedNormal',
+      { mean: initNumber('Mean (default 0)'), stddev: initStddev, seed: initSeed },
+      'Keras TruncatedNormal: a normal distribution with values beyond 2 stddev redrawn',
+    ),
+    initializerClass('Constant', { value: initNumber('The value of every weight (default 0)') }, 'Keras Constant: every weight the same value'),
+    initializerClass('Orthogonal', { gain: initGain, seed: initSeed }, 'Keras Orthogonal: a random orthogonal matrix times gain'),
+    initializerClass('Identity', { gain: initGain }, 'Keras Identity: gain times the identity matrix (square 2D kernels only)'),
   ],
-  { description: 'Weight initializer: a name (`he_normal`) or `{ type: "VarianceScaling", scale, mode, distribution }`' },
+  {
+    description:
+      'Weight initializer: a name (`he_normal`), `{ type: "VarianceScaling", scale, mode, distribution }`, or a Keras initializer ' +
+      'class with its arguments: RandomNormal, RandomUniform, TruncatedNormal, Constant, Orthogonal, Identity',
+  },
 );
 /** The same schema with a field-specific description (validation unchanged). */
 const initializer = (description: string) => Type.With(Initializer, { description });
