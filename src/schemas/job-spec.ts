@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LiteralUnion, TaggedUnion } from './common.js';
+import { DiagnosticRules } from './diagnosis.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -252,6 +253,11 @@ export const FitSpec = Type.Object(
     batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Keras `batch_size`: samples per gradient step, 1..65536, default 32' })),
     shuffle: Type.Optional(Type.Boolean({ default: true, description: 'Keras `shuffle`: shuffle the training samples before each epoch, default true' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for shuffling and weight initialization' })),
+    classWeight: Type.Optional(
+      Type.Literal('balanced', {
+        description: 'Keras `class_weight`: `balanced` weighs each class by n_samples / (n_classes * its count), so rare classes count as much as common ones',
+      }),
+    ),
     earlyStopping: Type.Optional(
       Type.Object(
         {
@@ -343,6 +349,7 @@ export const JobSpec = Type.Object(
         {
           enabled: Type.Optional(Type.Boolean({ default: true, description: 'Collect diagnostics, default true; false makes training a little faster' })),
           probeSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 1024, default: 256, description: 'Samples in the fixed probe batch, 8..1024, default 256' })),
+          rules: Type.Optional(DiagnosticRules),
         },
         { additionalProperties: false, description: 'Per-epoch gradient and activation health, read at GET /jobs/:id/diagnostics' },
       ),

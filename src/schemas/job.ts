@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LiteralUnion } from './common.js';
+import { WarningFields } from './diagnosis.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export const JobStatus = LiteralUnion(JOB_STATUSES, { description: 'queued -> running -> succeeded | failed | cancelled' });
@@ -23,10 +24,19 @@ export const EpochRow = Type.Object(
 
 export const Warning = Type.Object(
   {
-    epoch: nullable(Type.Integer(), 'The epoch it was seen in; null when not tied to one'),
-    kind: Type.String({ description: 'e.g. vanishing_gradients, exploding_gradients, dead_units, diverged, saturation, self_normalization' }),
+    id: WarningFields.id,
+    epoch: nullable(Type.Integer(), 'The epoch it was seen after; 0 for the first batch before training; null when not tied to one'),
+    kind: Type.String({
+      description:
+        'vanishing_gradients, exploding_gradients, exploding_activations, dead_units, saturation, diverged, learning_rate_too_high, learning_rate_too_low, ' +
+        'loss_not_decreasing, overfitting, poor_initialization, unscaled_inputs, class_imbalance, self_normalization (more may be added)',
+    }),
     layer: nullable(Type.String(), 'The layer it concerns; null for the whole model'),
-    message: Type.String({ description: 'What was seen and what to try' }),
+    severity: WarningFields.severity,
+    message: Type.String({ description: 'What was seen' }),
+    advice: WarningFields.advice,
+    evidence: WarningFields.evidence,
+    fix: WarningFields.fix,
   },
   { title: 'Warning', description: 'A training-health problem seen during training, with advice' },
 );

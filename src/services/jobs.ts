@@ -89,7 +89,7 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     modelId: run.model?.id ?? null,
     metrics: last ? toEpochRow(last) : null,
     evaluation: (run.evaluation as Job['evaluation']) ?? null,
-    warnings: [...(run.warnings as unknown as TrainingWarning[]), ...(run.diagnosticWarnings as unknown as TrainingWarning[])] as Job['warnings'],
+    warnings: storedWarnings(run.warnings, run.diagnosticWarnings),
     attempts: run.attempts,
     resumedFromEpoch: run.resumedFromEpoch,
     progress,
@@ -135,6 +135,26 @@ export async function getDiagnostics(db: Db, id: string) {
   if (!run) throw notFound('Job', id);
   return {
     epochs: run.diagnostics.map((d) => ({ epoch: d.epoch, layers: d.layers as never })),
-    warnings: run.diagnosticWarnings as never,
+    warnings: storedWarnings(run.diagnosticWarnings),
   };
+}
+
+/**
+ * Stored warnings as served: those recorded before warnings had ids, severities, advice, evidence
+ * and fixes get the defaults (id from kind and layer, no fix), so every answer has every field.
+ */
+export function storedWarnings(...lists: unknown[]): Job['warnings'] {
+  return lists.flatMap((list) =>
+    (list as Array<Partial<TrainingWarning> & { kind: string; message: string }>).map((w) => ({
+      id: w.id ?? `${w.kind}:${w.layer ?? 'model'}`,
+      epoch: w.epoch ?? null,
+      kind: w.kind,
+      layer: w.layer ?? null,
+      severity: w.severity ?? 'warning',
+      message: w.message,
+      advice: w.advice ?? '',
+      evidence: w.evidence ?? {},
+      fix: (w.fix ?? null) as Job['warnings'][number]['fix'],
+    })),
+  );
 }
