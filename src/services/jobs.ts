@@ -18,11 +18,15 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  * records the run as `queued`, then enqueues it with `jobId = runId`. If the queue cannot take
  * it, the run is removed again and the caller gets a 503: no job is left stuck in `queued`.
  */
-export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Config }, spec: JobSpec): Promise<{ id: string; status: 'queued' }> {
+export async function submitJob(
+  deps: { db: Db; queue: TrainQueue; config: Config },
+  spec: JobSpec,
+  lineage: { retryOf?: string } = {},
+): Promise<{ id: string; status: 'queued' }> {
   const { problems, warnings } = await checkJobSpec(deps.db, deps.config, spec);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
-  const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[] } });
+  const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null } });
   try {
     await withTimeout(enqueueRun(deps.queue, run.id), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch (err) {
@@ -92,6 +96,7 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     warnings: storedWarnings(run.warnings, run.diagnosticWarnings),
     attempts: run.attempts,
     resumedFromEpoch: run.resumedFromEpoch,
+    retryOf: run.retryOf,
     progress,
     ...(withSpec ? { spec: run.spec } : {}),
   };

@@ -89,10 +89,10 @@ export class Diagnosis {
     return warnings.find((w) => this.config[w.kind]?.action === 'stop');
   }
 
-  private run(obs: Observation, when: Rule['when']): TrainingWarning[] {
+  private run(obs: Observation, when: 'start' | 'epoch'): TrainingWarning[] {
     const out: TrainingWarning[] = [];
     for (const rule of RULES) {
-      if (rule.when !== when || this.config[rule.kind]?.enabled === false) continue;
+      if ((rule.when !== when && rule.when !== 'both') || this.config[rule.kind]?.enabled === false) continue;
       out.push(...this.fresh(rule.kind, obs.epoch, rule.check(obs, this.ctx, thresholdsFor(rule, this.config[rule.kind]))));
     }
     return out;

@@ -66,8 +66,8 @@ export interface Finding {
 /** One kind of failure: when it is looked for, its thresholds, and the check. */
 export interface Rule<T extends string = string> {
   kind: string;
-  /** `start`: once, on the first batch before training; `epoch`: after every epoch. */
-  when: 'start' | 'epoch';
+  /** `start`: once, on the first batch before training; `epoch`: after every epoch; `both`. */
+  when: 'start' | 'epoch' | 'both';
   thresholds: Record<T, ThresholdDef>;
   check(obs: Observation, ctx: DiagnosisContext, t: Record<T, number>): Finding[];
 }

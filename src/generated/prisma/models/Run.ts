@@ -44,6 +44,7 @@ export type RunMinAggregateOutputType = {
   error: string | null
   attempts: number | null
   resumedFromEpoch: number | null
+  retryOf: string | null
   cancelRequested: boolean | null
   heartbeatAt: Date | null
   createdAt: Date | null
@@ -59,6 +60,7 @@ export type RunMaxAggregateOutputType = {
   error: string | null
   attempts: number | null
   resumedFromEpoch: number | null
+  retryOf: string | null
   cancelRequested: boolean | null
   heartbeatAt: Date | null
   createdAt: Date | null
@@ -75,6 +77,7 @@ export type RunCountAggregateOutputType = {
   error: number
   attempts: number
   resumedFromEpoch: number
+  retryOf: number
   cancelRequested: number
   heartbeatAt: number
   evaluation: number
@@ -105,6 +108,7 @@ export type RunMinAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
   createdAt?: true
@@ -120,6 +124,7 @@ export type RunMaxAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
   createdAt?: true
@@ -136,6 +141,7 @@ export type RunCountAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
   evaluation?: true
@@ -242,6 +248,7 @@ export type RunGroupByOutputType = {
   error: string | null
   attempts: number
   resumedFromEpoch: number | null
+  retryOf: string | null
   cancelRequested: boolean
   heartbeatAt: Date | null
   evaluation: runtime.JsonValue | null
@@ -284,6 +291,7 @@ export type RunWhereInput = {
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableFilter<"Run">
@@ -307,6 +315,7 @@ export type RunOrderByWithRelationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
   evaluation?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -333,6 +342,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableFilter<"Run">
@@ -356,6 +366,7 @@ export type RunOrderByWithAggregationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
   evaluation?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -383,6 +394,7 @@ export type RunScalarWhereWithAggregatesInput = {
   error?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   attempts?: Prisma.IntWithAggregatesFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableWithAggregatesFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolWithAggregatesFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableWithAggregatesFilter<"Run">
@@ -402,6 +414,7 @@ export type RunCreateInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -425,6 +438,7 @@ export type RunUncheckedCreateInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -448,6 +462,7 @@ export type RunUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -471,6 +486,7 @@ export type RunUncheckedUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -494,6 +510,7 @@ export type RunCreateManyInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -513,6 +530,7 @@ export type RunUpdateManyMutationInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -532,6 +550,7 @@ export type RunUncheckedUpdateManyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -551,6 +570,7 @@ export type RunCountOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
   evaluation?: Prisma.SortOrder
@@ -574,6 +594,7 @@ export type RunMaxOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -589,6 +610,7 @@ export type RunMinOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -702,6 +724,7 @@ export type RunCreateWithoutEpochsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -724,6 +747,7 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -762,6 +786,7 @@ export type RunUpdateWithoutEpochsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -784,6 +809,7 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -806,6 +832,7 @@ export type RunCreateWithoutDiagnosticsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -828,6 +855,7 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -866,6 +894,7 @@ export type RunUpdateWithoutDiagnosticsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -888,6 +917,7 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -910,6 +940,7 @@ export type RunCreateWithoutModelInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -932,6 +963,7 @@ export type RunUncheckedCreateWithoutModelInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -970,6 +1002,7 @@ export type RunUpdateWithoutModelInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -992,6 +1025,7 @@ export type RunUncheckedUpdateWithoutModelInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1014,6 +1048,7 @@ export type RunCreateWithoutCheckpointInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1036,6 +1071,7 @@ export type RunUncheckedCreateWithoutCheckpointInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1074,6 +1110,7 @@ export type RunUpdateWithoutCheckpointInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1096,6 +1133,7 @@ export type RunUncheckedUpdateWithoutCheckpointInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1158,6 +1196,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1182,6 +1221,7 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1201,6 +1241,7 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1220,6 +1261,7 @@ export type RunSelectScalar = {
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1230,7 +1272,7 @@ export type RunSelectScalar = {
   finishedAt?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
@@ -1258,6 +1300,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     error: string | null
     attempts: number
     resumedFromEpoch: number | null
+    retryOf: string | null
     cancelRequested: boolean
     heartbeatAt: Date | null
     evaluation: runtime.JsonValue | null
@@ -1701,6 +1744,7 @@ export interface RunFieldRefs {
   readonly error: Prisma.FieldRef<"Run", 'String'>
   readonly attempts: Prisma.FieldRef<"Run", 'Int'>
   readonly resumedFromEpoch: Prisma.FieldRef<"Run", 'Int'>
+  readonly retryOf: Prisma.FieldRef<"Run", 'String'>
   readonly cancelRequested: Prisma.FieldRef<"Run", 'Boolean'>
   readonly heartbeatAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly evaluation: Prisma.FieldRef<"Run", 'Json'>

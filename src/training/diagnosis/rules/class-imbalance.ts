@@ -13,6 +13,8 @@ export const classImbalance: Rule<'ratio'> = {
     ratio: { default: 10, minimum: 1, maximum: 1e9, description: 'Raise when the most common class has more than this many times the samples of the rarest (default 10)' },
   },
   check(obs, ctx, t) {
+    // With class weights the loss already counts every class alike: the remedy is in place.
+    if (ctx.spec.fit.classWeight) return [];
     const present = (ctx.labelCounts ?? []).map((count, label) => ({ label, count })).filter((c) => c.count > 0);
     if (present.length < 2) return [];
     const most = present.reduce((a, b) => (b.count > a.count ? b : a));
@@ -26,7 +28,7 @@ export const classImbalance: Rule<'ratio'> = {
         message: `The training labels are imbalanced: class ${most.label} has ${most.count} samples, class ${least.label} only ${least.count} (${num(ratio)}:1).`,
         advice: 'Weigh the classes inversely to their frequency (fit.classWeight: "balanced"), or collect or resample data so the classes are closer to even.',
         evidence: { majorityClass: most.label, majorityCount: most.count, minorityClass: least.label, minorityCount: least.count, ratio: num(ratio), threshold: t.ratio },
-        fix: ctx.spec.fit.classWeight ? null : [{ op: 'add', path: '/fit/classWeight', value: 'balanced' }],
+        fix: [{ op: 'add', path: '/fit/classWeight', value: 'balanced' }],
       },
     ];
   },

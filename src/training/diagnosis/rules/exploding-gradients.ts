@@ -9,7 +9,9 @@ import { fmt, num, trainedLayers } from './helpers.js';
 
 export const explodingGradients: Rule<'ratio' | 'norm'> = {
   kind: 'exploding_gradients',
-  when: 'epoch',
+  // At the start too: a net whose first steps blow up often ends with saturated units and zero
+  // gradients, which would hide the cause from the end-of-epoch probe.
+  when: 'both',
   thresholds: {
     // The mirror of vanishing_gradients' 1e-3: three orders of magnitude of growth from top to bottom.
     ratio: { default: 1e3, minimum: 1, maximum: 1e12, description: 'Raise when the bottom/top gradient-norm ratio is above this (default 1e3)' },
