@@ -27,8 +27,15 @@ export function applySpecPatch(spec: JobSpec, patch: SpecPatchOp[], where = '/pa
     return applyPatch(copy, patch as fastJsonPatch.Operation[], true, true).newDocument;
   } catch (err) {
     if (err instanceof JsonPatchError) {
-      const index = err.index ?? 0;
+      // err.index is not always the operation's (the validator reports some with index 0).
+      const found = patch.indexOf(err.operation as SpecPatchOp);
+      const index = found >= 0 ? found : (err.index ?? 0);
       throw new PatchError({ path: `${where}/${index}`, message: `${patch[index]?.op ?? 'operation'} ${patch[index]?.path ?? ''}: ${err.name.toLowerCase().replace(/_/g, ' ')}` });
+    }
+    // fast-json-patch refuses __proto__ / constructor.prototype paths with a plain TypeError.
+    if (err instanceof TypeError && /__proto__|prototype/.test(err.message)) {
+      const index = Math.max(0, patch.findIndex((op) => /__proto__|prototype/.test(`${op.path} ${'from' in op ? op.from : ''}`)));
+      throw new PatchError({ path: `${where}/${index}`, message: `${patch[index]?.op} ${patch[index]?.path}: modifying __proto__ or prototype is not allowed` });
     }
     throw err;
   }
