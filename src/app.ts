@@ -9,6 +9,9 @@ import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
+import auth from './plugins/auth.js';
+import { decideAuthMode, type AuthMode } from './auth/mode.js';
+import { adminRoutes } from './routes/admin.js';
 import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -29,6 +32,8 @@ export interface AppDeps {
   predictor: Predictor;
   /** Live signals from the workers through the queue; without it, event streams poll. */
   events?: JobEventHub;
+  /** Overrides the auth mode config gives (see src/auth/mode.ts). */
+  authMode?: AuthMode;
 }
 
 /**
@@ -66,6 +71,10 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   installValidators(app);
   cutOffSlowSenders(app, Math.round(deps.config.REQUEST_TIMEOUT_S * 1000));
   await app.register(errorHandler);
+  // First: its onRoute check must see every route, and its onRequest hook runs before the body is read.
+  const { config } = deps;
+  const authMode = deps.authMode ?? decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: false }).mode;
+  await app.register(auth, { db: deps.db, mode: authMode, adminKey: config.ADMIN_API_KEY });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 1, fields: 10 },
@@ -87,6 +96,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(datasetRoutes(deps));
   await app.register(jobRoutes(deps));
   await app.register(modelRoutes(deps));
+  await app.register(adminRoutes(deps));
   await app.register(dashboard);
   return app;
 }

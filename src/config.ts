@@ -28,6 +28,11 @@ export const EnvSchema = Type.Object({
   REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Longest a client may take to send one request (headers and body)' }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
+  AUTH: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
+    default: 'auto',
+    description: 'auto: API keys needed once a key exists, ADMIN_API_KEY is set or HOST is not loopback; on/off force it',
+  }),
+  ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'An admin key of the tenant `default` (at least 16 characters); never stored' })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });
 

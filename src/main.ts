@@ -1,8 +1,9 @@
 /**
- * Entry point: `tsx src/main.ts [all|api|worker]`.
- * all    - API and one in-process worker (what `npm start` runs)
- * api    - the HTTP API alone
- * worker - a training worker alone (start more to scale out)
+ * Entry point: `tsx src/main.ts [all|api|worker|create-key]`.
+ * all        - API and one in-process worker (what `npm start` runs)
+ * api        - the HTTP API alone
+ * worker     - a training worker alone (start more to scale out)
+ * create-key - prints a new API key, straight from the database (`npm run create-key -- --help`)
  */
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
@@ -15,11 +16,19 @@ import { openDatabase } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
 import { createPrisma } from './storage/prisma.js';
 import { startTrainer } from '../workers/trainer.js';
+import { decideAuthMode } from './auth/mode.js';
+import { createKeyCommand } from './cli/create-key.js';
+import { REDACT_SECRETS } from './plugins/auth.js';
+import { anyKeyExists } from './services/api-keys.js';
 
-const ROLES = ['all', 'api', 'worker'] as const;
+const ROLES = ['all', 'api', 'worker', 'create-key'] as const;
 type Role = (typeof ROLES)[number];
 
 async function main(role: Role): Promise<void> {
+  if (role === 'create-key') {
+    process.exitCode = await createKeyCommand(process.argv.slice(3));
+    return;
+  }
   const config = loadConfig();
   const log = (msg: string) => console.log(`[${role}] ${msg}`);
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log });
@@ -54,6 +63,13 @@ async function main(role: Role): Promise<void> {
 
   if (role === 'all' || role === 'api') {
     const db = createPrisma(database.url, config.DATABASE_SCHEMA);
+    const auth = decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: await anyKeyExists(db) });
+    if (auth.refuse) {
+      await db.$disconnect();
+      await database.stop();
+      throw new Error(auth.refuse);
+    }
+    log(`auth ${auth.mode === 'until-first-key' ? 'off' : auth.mode}: ${auth.reason}`);
     const queue = createTrainQueue(settings);
     queue.on('error', (err) => log(`queue error: ${err.message}`));
     const { initBackend, describeBackend } = await import('./training/backend.js');
@@ -70,8 +86,9 @@ async function main(role: Role): Promise<void> {
         backend: { name: backendName, detail: await describeBackend() },
         predictor,
         events,
+        authMode: auth.mode,
       },
-      { logger: { level: config.LOG_LEVEL } },
+      { logger: { level: config.LOG_LEVEL, redact: REDACT_SECRETS } },
     );
     await app.listen({ port: config.PORT, host: config.HOST });
     const stopReconciler = startReconciler({ db, queue, log });

@@ -18,8 +18,9 @@ Commands:
   predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
 
 Options:
-  --url <url>   the service (default: $TRAINING_URL, else http://127.0.0.1:3000)
-  -h, --help    this help
+  --url <url>       the service (default: $TRAINING_URL, else http://127.0.0.1:3000)
+  --api-key <key>   the API key to send (default: $TTS_API_KEY); needed once the service has keys
+  -h, --help        this help
 
 Exit codes: 0 ok; 1 the job failed or was cancelled, or the request failed; 2 usage error
 (bad arguments, an unreadable file, or input the service rejected with 400).`;
@@ -96,6 +97,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         allowPositionals: true,
         options: {
           url: { type: 'string' },
+          'api-key': { type: 'string' },
           watch: { type: 'boolean', short: 'w' },
           status: { type: 'string' },
           limit: { type: 'string' },
@@ -118,7 +120,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (!command) throw new UsageError('a command is required');
     const baseUrl = values.url ?? io.env.TRAINING_URL ?? 'http://127.0.0.1:3000';
     if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--url must be an http(s) URL, not ${baseUrl}`);
-    const client = new TrainingClient({ baseUrl });
+    const apiKey = values['api-key'] ?? io.env.TTS_API_KEY;
+    const client = new TrainingClient({ baseUrl, apiKey: apiKey || undefined });
     const signal = io.signal;
 
     switch (command) {

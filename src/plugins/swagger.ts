@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { allowPublicRoutes } from './auth.js';
 
 /** The OpenAPI document comes from the route schemas; Swagger UI serves it at /docs. */
 export default fp(
@@ -20,10 +21,17 @@ export default fp(
           { name: 'datasets', description: 'Upload training data (JSON or CSV)' },
           { name: 'jobs', description: 'Submit, watch and cancel training jobs' },
           { name: 'models', description: 'Trained and imported models: summary, artifact, prediction' },
+          { name: 'admin', description: 'Tenants, API keys and the audit log (admin keys only)' },
         ],
+        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' } } },
+        security: [{ apiKey: [] }],
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    // Swagger UI's own routes take no route config: they are public, like the document they show.
+    await app.register(async (scope) => {
+      allowPublicRoutes(scope);
+      await scope.register(swaggerUi, { routePrefix: '/docs' });
+    });
   },
   { name: 'swagger' },
 );

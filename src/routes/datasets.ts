@@ -3,6 +3,7 @@ import { datasetFromJson, parseCsvDataset } from '../data/index.js';
 import { invalid } from '../errors.js';
 import { ErrorBody, IdParams } from '../schemas/common.js';
 import { DatasetCsvBody, DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
+import { audit } from '../services/audit.js';
 import { getDatasetSummary, saveDataset } from '../services/datasets.js';
 import type { AppDeps } from '../app.js';
 
@@ -33,6 +34,7 @@ export function datasetRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/datasets',
       {
+        config: { access: 'write' },
         schema: {
           tags: ['datasets'],
           summary: 'Upload a dataset (JSON, or a CSV file as multipart/form-data)',
@@ -53,19 +55,22 @@ export function datasetRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           const body = request.body as { file?: unknown; labelColumn?: string; name?: string };
           if (typeof body.file !== 'string') throw invalid('a CSV upload needs a `file` field', [{ path: '/file', message: 'is required (a CSV file)' }]);
           const parsed = parseCsvDataset(body.file, { labelColumn: body.labelColumn });
-          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples });
+          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples, tenantId: request.auth.tenantId });
+          await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
           return reply.status(201).send(summary);
         }
         const body = request.body as DatasetJsonBody;
         const dataset = datasetFromJson(body as never);
-        return reply.status(201).send(await saveDataset(deps.db, dataset, { name: body.name, maxSamples }));
+        const summary = await saveDataset(deps.db, dataset, { name: body.name, maxSamples, tenantId: request.auth.tenantId });
+        await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
+        return reply.status(201).send(summary);
       },
     );
 
     app.get(
       '/datasets/:id',
-      { schema: { tags: ['datasets'], summary: 'A dataset summary', params: IdParams, response: { 200: DatasetSummary, 404: ErrorBody } } },
-      async (request) => getDatasetSummary(deps.db, request.params.id),
+      { config: { access: 'read' }, schema: { tags: ['datasets'], summary: 'A dataset summary', params: IdParams, response: { 200: DatasetSummary, 404: ErrorBody } } },
+      async (request) => getDatasetSummary(deps.db, request.auth, request.params.id),
     );
   };
 }

@@ -26,6 +26,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/health',
       {
+        config: { access: 'public' },
         schema: {
           tags: ['health'],
           summary: 'Is the service up, and which TensorFlow.js backend does it run',

@@ -6,10 +6,9 @@ import { DiagnosticsBody, Job, JobCreated, JobListQuery, JobStatus, MetricsBody,
 import { retryJob } from '../services/retry.js';
 import { JobSpec } from '../schemas/job-spec.js';
 import { jobEvents } from '../services/job-events.js';
-import { cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } from '../services/jobs.js';
+import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } from '../services/jobs.js';
+import { audit } from '../services/audit.js';
 import { exampleJobSpec } from '../schemas/examples.js';
-import { notFound } from '../errors.js';
-import { isUuid } from '../services/datasets.js';
 
 /** Largest job spec body (1 MiB). */
 export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
@@ -19,6 +18,7 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/jobs',
       {
+        config: { access: 'write' },
         // A spec is a few kilobytes; the schema caps every array in it, this caps the rest.
         bodyLimit: JOB_SPEC_LIMIT_BYTES,
         schema: {
@@ -29,30 +29,35 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: JobCreated, 400: ErrorBody, 413: ErrorBody, 503: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await submitJob(deps, request.body)),
+      async (request, reply) => {
+        const created = await submitJob(deps, request.auth, request.body);
+        await audit(deps.db, request.auth, 'create', 'job', created.id);
+        return reply.status(201).send(created);
+      },
     );
 
     app.get(
       '/jobs',
-      { schema: { tags: ['jobs'], summary: 'List jobs, newest first', querystring: JobListQuery, response: { 200: Page(Job, 'JobPage'), 400: ErrorBody } } },
-      async (request) => listJobs(deps.db, request.query),
+      { config: { access: 'read' }, schema: { tags: ['jobs'], summary: 'List jobs, newest first', querystring: JobListQuery, response: { 200: Page(Job, 'JobPage'), 400: ErrorBody } } },
+      async (request) => listJobs(deps.db, request.auth, request.query),
     );
 
     app.get(
       '/jobs/:id',
-      { schema: { tags: ['jobs'], summary: 'A job: status, backend, last epoch metrics, evaluation, warnings', params: IdParams, response: { 200: Job, 404: ErrorBody } } },
-      async (request) => getJob(deps, request.params.id),
+      { config: { access: 'read' }, schema: { tags: ['jobs'], summary: 'A job: status, backend, last epoch metrics, evaluation, warnings', params: IdParams, response: { 200: Job, 404: ErrorBody } } },
+      async (request) => getJob(deps, request.auth, request.params.id),
     );
 
     app.get(
       '/jobs/:id/metrics',
-      { schema: { tags: ['jobs'], summary: 'Per-epoch metrics (Keras history keys)', params: IdParams, response: { 200: MetricsBody, 404: ErrorBody } } },
-      async (request) => getMetrics(deps.db, request.params.id),
+      { config: { access: 'read' }, schema: { tags: ['jobs'], summary: 'Per-epoch metrics (Keras history keys)', params: IdParams, response: { 200: MetricsBody, 404: ErrorBody } } },
+      async (request) => getMetrics(deps.db, request.auth, request.params.id),
     );
 
     app.get(
       '/jobs/:id/diagnostics',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['jobs'],
           summary: 'Gradient health per epoch and layer, with warnings and advice',
@@ -60,7 +65,7 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 200: DiagnosticsBody, 404: ErrorBody },
         },
       },
-      async (request) => getDiagnostics(deps.db, request.params.id),
+      async (request) => getDiagnostics(deps.db, request.auth, request.params.id),
     );
 
     app.post(
@@ -78,12 +83,13 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: RetryCreated, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await retryJob(deps, request.params.id, request.body)),
+      async (request, reply) => reply.status(201).send(await retryJob(deps, request.auth, request.params.id, request.body)),
     );
 
     app.post(
       '/jobs/:id/cancel',
       {
+        config: { access: 'write' },
         schema: {
           tags: ['jobs'],
           summary: 'Cancel a queued or running job',
@@ -99,12 +105,17 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request, reply) => reply.status(202).send(await cancelJob(deps, request.params.id)),
+      async (request, reply) => {
+        const result = await cancelJob(deps, request.auth, request.params.id);
+        await audit(deps.db, request.auth, 'cancel', 'job', result.id);
+        return reply.status(202).send(result);
+      },
     );
 
     app.get(
       '/jobs/:id/events',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['jobs'],
           summary: 'Live events (Server-Sent Events): status, epoch, progress',
@@ -119,7 +130,7 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { id } = request.params;
-        if (!isUuid(id) || !(await deps.db.run.findUnique({ where: { id }, select: { id: true } }))) throw notFound('Job', id);
+        await assertJobVisible(deps.db, request.auth, id);
         const lastId = Number.parseInt(request.headers['last-event-id'] ?? '', 10);
         const abort = new AbortController();
         request.raw.on('close', () => abort.abort());

@@ -4,26 +4,31 @@ import type { AppDeps } from '../app.js';
 import { notFound } from '../errors.js';
 import { ErrorBody, IdParams, Page } from '../schemas/common.js';
 import { ModelImportBody, ModelInfo, ModelListQuery, PredictBody, PredictResult } from '../schemas/model.js';
-import { getArtifact, getModel, listModels } from '../services/models.js';
+import { assertModelVisible, getArtifact, getModel, listModels } from '../services/models.js';
+import { audit } from '../services/audit.js';
 import { importModel } from '../services/import-model.js';
 
 export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/models',
-      { schema: { tags: ['models'], summary: 'List models, newest first; `?name=` lists the versions of a registered model', querystring: ModelListQuery, response: { 200: Page(ModelInfo, 'ModelPage'), 400: ErrorBody } } },
-      async (request) => listModels(deps.db, request.query),
+      {
+        config: { access: 'read' },
+        schema: { tags: ['models'], summary: 'List models, newest first; `?name=` lists the versions of a registered model', querystring: ModelListQuery, response: { 200: Page(ModelInfo, 'ModelPage'), 400: ErrorBody } },
+      },
+      async (request) => listModels(deps.db, request.auth, request.query),
     );
 
     app.get(
       '/models/:id',
-      { schema: { tags: ['models'], summary: 'A model: summary with Keras parameter counts, and lineage', params: IdParams, response: { 200: ModelInfo, 404: ErrorBody } } },
-      async (request) => getModel(deps.db, request.params.id),
+      { config: { access: 'read' }, schema: { tags: ['models'], summary: 'A model: summary with Keras parameter counts, and lineage', params: IdParams, response: { 200: ModelInfo, 404: ErrorBody } } },
+      async (request) => getModel(deps.db, request.auth, request.params.id),
     );
 
     app.post(
       '/models',
       {
+        config: { access: 'write' },
         schema: {
           tags: ['models'],
           summary: 'Import a TensorFlow.js layers model (model.json + weights) to use as a base',
@@ -32,12 +37,17 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: ModelInfo, 400: ErrorBody, 413: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await importModel(deps.db, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS })),
+      async (request, reply) => {
+        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS });
+        await audit(deps.db, request.auth, 'create', 'model', model.id);
+        return reply.status(201).send(model);
+      },
     );
 
     app.get(
       '/models/:id/artifact/model.json',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['models'],
           summary: 'The model in TensorFlow.js layers format, for tf.loadLayersModel',
@@ -46,12 +56,13 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 200: Type.Record(Type.String(), Type.Unknown()), 404: ErrorBody },
         },
       },
-      async (request) => (await getArtifact(deps.db, request.params.id)).modelJson,
+      async (request) => (await getArtifact(deps.db, request.params.id, request.auth)).modelJson,
     );
 
     app.get(
       '/models/:id/artifact/:file',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['models'],
           summary: 'A weight file named by model.json',
@@ -65,8 +76,8 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { id, file } = request.params;
+        const artifact = await getArtifact(deps.db, id, request.auth);
         if (file !== 'weights.bin') throw notFound('Artifact file', file);
-        const artifact = await getArtifact(deps.db, id);
         return reply.type('application/octet-stream').send(Buffer.from(artifact.weights));
       },
     );
@@ -74,6 +85,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/models/:id/predict',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['models'],
           summary: 'Run the model on inputs shaped like its training features',
@@ -83,7 +95,11 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },
         },
       },
-      async (request) => ({ outputs: await deps.predictor.predict(request.params.id, request.body.inputs) }),
+      async (request) => {
+        // The predictor caches models by id: the caller's right to this one is checked first, every time.
+        await assertModelVisible(deps.db, request.auth, request.params.id);
+        return { outputs: await deps.predictor.predict(request.params.id, request.body.inputs) };
+      },
     );
   };
 }

@@ -31,8 +31,10 @@ export interface TrainingClientOptions {
   baseUrl: string;
   /** A fetch implementation (default: the global `fetch`). */
   fetch?: FetchLike;
-  /** Headers sent with every request (e.g. `authorization` for a proxy in front of the service). */
+  /** Headers sent with every request (e.g. for a proxy in front of the service). */
   headers?: Record<string, string>;
+  /** An API key, sent as `Authorization: Bearer <key>` with every request (needed once the service has keys). */
+  apiKey?: string;
 }
 
 /** Options every call takes. */
@@ -140,7 +142,7 @@ export class TrainingClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     // Called as a plain function: some browsers refuse a fetch detached from `window`.
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.headers = { ...options.headers };
+    this.headers = { ...options.headers, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
   }
 
   // ------------------------------------------------------------------ plumbing

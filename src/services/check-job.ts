@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
@@ -13,22 +14,34 @@ type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 /**
  * Everything a JSON schema cannot see, found before the job is queued: configured limits,
  * datasets that exist and agree in shape, labels where the task needs them, the base model, and
- * a model that actually builds. Returns the problems (each naming its field) and early warnings.
+ * a model that actually builds. Returns the problems (each naming its field) and early warnings;
+ * `unknown` lists the references (datasets, base model) to nothing the caller may use, which
+ * the API answers with 404 rather than 400 (another tenant's ids look exactly like missing ones).
  */
-export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }> {
+export async function checkJobSpec(
+  db: Db,
+  config: Config,
+  spec: JobSpec,
+  who: Principal,
+): Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[]; unknown: SpecProblem[] }> {
   const problems = checkLimits(config, spec);
-  const data = await checkData(db, spec);
+  const data = await checkData(db, spec, who);
   problems.push(...data.problems);
-  if (!data.shape) return { problems, warnings: [] };
-  const shape = data.shape;
-
+  const unknown = [...data.unknown];
   let base: BaseInfo | undefined;
   if (spec.base) {
-    base = (isUuid(spec.base.modelId) && (await baseModelInfo(db, spec.base.modelId))) || undefined;
-    if (!base) problems.push({ path: '/base/modelId', message: `no model with id ${spec.base.modelId}` });
-    else if (!sameShape(base.inputShape, shape.featureShape)) {
-      problems.push({ path: '/dataset', message: `the base model expects samples of shape [${base.inputShape}], the dataset has [${shape.featureShape}]` });
+    base = (isUuid(spec.base.modelId) && (await baseModelInfo(db, spec.base.modelId, who))) || undefined;
+    if (!base) {
+      const missing = { path: '/base/modelId', message: `no model with id ${spec.base.modelId}` };
+      problems.push(missing);
+      unknown.push(missing);
     }
+  }
+  if (!data.shape) return { problems, warnings: [], unknown };
+  const shape = data.shape;
+
+  if (base && !sameShape(base.inputShape, shape.featureShape)) {
+    problems.push({ path: '/dataset', message: `the base model expects samples of shape [${base.inputShape}], the dataset has [${shape.featureShape}]` });
   }
   // Counted from the spec alone, before anything is allocated: an absurd model must not take
   // the API's memory down while being checked.
@@ -40,13 +53,13 @@ export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promi
   } else {
     problems.push(...checkMemory(config, spec, { params, activationsPerSample: stack.activationsPerSample + (base?.activationsAfterDrop(dropLast) ?? 0), shape }));
   }
-  if (problems.length > 0) return { problems, warnings: [] };
+  if (problems.length > 0) return { problems, warnings: [], unknown };
 
   // Loading tfjs is costly; only a spec that passed everything above gets built.
   const { checkModelSpec } = await import('../training/check-spec.js');
   const { checkSelfNormalization } = await import('../training/selu-check.js');
   problems.push(...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base }));
-  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [], unknown };
 }
 
 const MB = 1024 * 1024;
@@ -81,22 +94,24 @@ function checkLimits(config: Config, spec: JobSpec): SpecProblem[] {
 }
 
 /** The training data's shape, and problems with it or with the validation/evaluation data. */
-async function checkData(db: Db, spec: JobSpec): Promise<{ shape?: DatasetShape; problems: SpecProblem[] }> {
+async function checkData(db: Db, spec: JobSpec, who: Principal): Promise<{ shape?: DatasetShape; problems: SpecProblem[]; unknown: SpecProblem[] }> {
   const autoencoder = spec.task === 'autoencoder';
-  const train = await describeDatasetRef(db, spec.dataset, '/dataset');
+  const train = await describeDatasetRef(db, spec.dataset, '/dataset', who);
   const problems = [...train.problems];
+  const unknown = train.unknown ? [train.unknown] : [];
   const others: Array<[string, DatasetShape | undefined]> = [];
   if (spec.validation && (spec.validation.split === undefined) === (spec.validation.dataset === undefined)) {
     problems.push({ path: '/validation', message: 'give exactly one of `split` (a fraction such as 0.1) or `dataset`' });
   }
   for (const [path, ref] of [['/validation/dataset', spec.validation?.dataset], ['/evaluate/dataset', spec.evaluate?.dataset]] as const) {
     if (!ref) continue;
-    const other = await describeDatasetRef(db, ref, path);
+    const other = await describeDatasetRef(db, ref, path, who);
     problems.push(...other.problems);
+    if (other.unknown) unknown.push(other.unknown);
     others.push([path, other.shape]);
   }
   const shape = train.shape;
-  if (!shape) return { problems };
+  if (!shape) return { problems, unknown };
 
   if (!autoencoder && !shape.labeled) {
     problems.push({ path: '/dataset', message: 'the dataset has no labels; upload it with labels, or use `task: "autoencoder"`' });
@@ -114,5 +129,5 @@ async function checkData(db: Db, spec: JobSpec): Promise<{ shape?: DatasetShape;
   if (spec.validation?.split !== undefined && Math.floor(shape.samples * (1 - spec.validation.split)) < 1) {
     problems.push({ path: '/validation/split', message: `leaves no training samples out of ${shape.samples}` });
   }
-  return { shape, problems };
+  return { shape, problems, unknown };
 }

@@ -2,6 +2,7 @@ import { BUILTINS, DatasetCache, applyView, decodeDataset, encodeDataset, loadBu
 import { invalid, notFound, tooLarge } from '../errors.js';
 import type { DatasetRef } from '../schemas/job-spec.js';
 import type { DatasetSummary } from '../schemas/dataset.js';
+import { ownedBy, type Principal } from '../auth/principal.js';
 import type { Db } from '../storage/prisma.js';
 import type { SpecProblem } from '../training/types.js';
 
@@ -26,7 +27,7 @@ export function toDatasetSummary(row: DatasetRow): DatasetSummary {
 export async function saveDataset(
   db: Db,
   ds: Dataset,
-  meta: { name: string; labelNames?: string[] | null; maxSamples: number },
+  meta: { name: string; labelNames?: string[] | null; maxSamples: number; tenantId: string },
 ): Promise<DatasetSummary> {
   if (ds.samples > meta.maxSamples) {
     throw tooLarge(`the dataset has ${ds.samples} samples; the limit is ${meta.maxSamples} (MAX_DATASET_SAMPLES)`, [
@@ -36,6 +37,7 @@ export async function saveDataset(
   const encoded = encodeDataset(ds);
   const row = await db.dataset.create({
     data: {
+      tenantId: meta.tenantId,
       name: meta.name,
       samples: ds.samples,
       featureShape: ds.featureShape,
@@ -50,10 +52,11 @@ export async function saveDataset(
   return toDatasetSummary(row);
 }
 
-export async function getDatasetSummary(db: Db, id: string): Promise<DatasetSummary> {
+/** A dataset the caller may see (another tenant's is as unknown as a missing one: 404). */
+export async function getDatasetSummary(db: Db, who: Principal, id: string): Promise<DatasetSummary> {
   if (!isUuid(id)) throw notFound('Dataset', id);
-  const row = await db.dataset.findUnique({
-    where: { id },
+  const row = await db.dataset.findFirst({
+    where: { id, ...ownedBy(who) },
     select: { id: true, name: true, samples: true, featureShape: true, classes: true, labelNames: true, createdAt: true },
   });
   if (!row) throw notFound('Dataset', id);
@@ -70,9 +73,15 @@ export interface DatasetShape {
 
 /**
  * The shape of the data a reference points at, after its view, or a list of problems
- * (unknown id, class not present) with paths under `path`.
+ * (unknown id, class not present) with paths under `path`. `unknown` is set when the id names
+ * no dataset the caller may use (another tenant's included).
  */
-export async function describeDatasetRef(db: Db, ref: DatasetRef, path: string): Promise<{ shape?: DatasetShape; problems: SpecProblem[] }> {
+export async function describeDatasetRef(
+  db: Db,
+  ref: DatasetRef,
+  path: string,
+  who: Principal,
+): Promise<{ shape?: DatasetShape; problems: SpecProblem[]; unknown?: SpecProblem }> {
   const problems: SpecProblem[] = [];
   if ((ref.id === undefined) === (ref.builtin === undefined)) {
     problems.push({ path, message: 'give exactly one of `id` (an uploaded dataset) or `builtin` ("fashion-mnist" or "mnist")' });
@@ -86,10 +95,10 @@ export async function describeDatasetRef(db: Db, ref: DatasetRef, path: string):
     base = { featureShape: [...info.featureShape], classes: info.classes, samples: info.samples[ref.split ?? 'train'], labeled: true };
   } else {
     const id = ref.id as string;
-    const row = isUuid(id) ? await db.dataset.findUnique({ where: { id }, select: { featureShape: true, classes: true, samples: true } }) : null;
+    const row = isUuid(id) ? await db.dataset.findFirst({ where: { id, ...ownedBy(who) }, select: { featureShape: true, classes: true, samples: true } }) : null;
     if (!row) {
-      problems.push({ path: `${path}/id`, message: `no dataset with id ${id}; upload one with POST /datasets` });
-      return { problems };
+      const unknown = { path: `${path}/id`, message: `no dataset with id ${id}; upload one with POST /datasets` };
+      return { problems: [unknown], unknown };
     }
     base = { featureShape: row.featureShape, classes: row.classes, samples: row.samples, labeled: row.classes > 0 };
     if (ref.classes && base.labeled) present = await classesPresent(db, id, row.classes);

@@ -4,6 +4,7 @@ import { checkPreprocessing } from '../training/preprocessing-check.js';
 import { sizeTopology } from '../training/topology-size.js';
 import { SpecError, type ModelSummary } from '../training/types.js';
 import type { Db } from '../storage/prisma.js';
+import type { Principal } from '../auth/principal.js';
 import { exceedsJsonLimits } from './json-size.js';
 import { getModel, storeModel } from './models.js';
 
@@ -52,7 +53,7 @@ function manifestWeights(manifest: unknown): WeightSpec[] {
  * tensorflowjs_converter), so a job can use it as its `base`. The model must load: it is
  * deserialized once here, which also gives its summary.
  */
-export async function importModel(db: Db, body: { modelJson: Record<string, unknown>; weights: string; name?: string }, limits: ImportLimits) {
+export async function importModel(db: Db, who: Principal, body: { modelJson: Record<string, unknown>; weights: string; name?: string }, limits: ImportLimits) {
   const over = exceedsJsonLimits(body.modelJson, MODEL_JSON_LIMITS, '/modelJson');
   if (over) {
     const problem = [{ path: over.path, message: over.message }];
@@ -90,8 +91,8 @@ export async function importModel(db: Db, body: { modelJson: Record<string, unkn
     const message = describeLoadError(err);
     throw invalid(`the model does not load: ${message}`, [{ path: '/modelJson', message }]);
   }
-  const id = await storeModel(db, { jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
-  return getModel(db, id);
+  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
+  return getModel(db, who, id);
 }
 
 /**

@@ -1,5 +1,6 @@
+import { ownedBy, type Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
-import { conflict, notFound, unavailable } from '../errors.js';
+import { HttpError, conflict, notFound, unavailable } from '../errors.js';
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Job, JobStatus } from '../schemas/job.js';
 import type { JobSpec } from '../schemas/job-spec.js';
@@ -20,13 +21,16 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  */
 export async function submitJob(
   deps: { db: Db; queue: TrainQueue; config: Config },
+  who: Principal,
   spec: JobSpec,
   lineage: { retryOf?: string } = {},
 ): Promise<{ id: string; status: 'queued' }> {
-  const { problems, warnings } = await checkJobSpec(deps.db, deps.config, spec);
+  const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who);
+  // A reference to nothing the caller may use is a 404, as for any other unknown id.
+  if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
-  const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null } });
+  const run = await deps.db.run.create({ data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null } });
   try {
     await withTimeout(enqueueRun(deps.queue, run.id), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
@@ -41,18 +45,19 @@ export async function submitJob(
  * gets `cancelRequested`, which its worker reads between batches wherever it runs, and ends as
  * `cancelled` with the epochs already done kept. An ended job answers 409.
  */
-export async function cancelJob(deps: { db: Db; queue: TrainQueue }, id: string): Promise<{ id: string; status: JobStatus }> {
+export async function cancelJob(deps: { db: Db; queue: TrainQueue }, who: Principal, id: string): Promise<{ id: string; status: JobStatus }> {
   if (!isUuid(id)) throw notFound('Job', id);
   const now = new Date();
-  const queued = await deps.db.run.updateMany({ where: { id, status: 'queued' }, data: { status: 'cancelled', cancelRequested: true, finishedAt: now } });
+  const mine = { id, ...ownedBy(who) };
+  const queued = await deps.db.run.updateMany({ where: { ...mine, status: 'queued' }, data: { status: 'cancelled', cancelRequested: true, finishedAt: now } });
   if (queued.count === 1) {
     // Best effort: a worker that picks it up anyway sees `cancelled` and skips it.
     await deps.queue.remove(id).catch(() => 0);
     return { id, status: 'cancelled' };
   }
-  const running = await deps.db.run.updateMany({ where: { id, status: 'running' }, data: { cancelRequested: true } });
+  const running = await deps.db.run.updateMany({ where: { ...mine, status: 'running' }, data: { cancelRequested: true } });
   if (running.count === 1) return { id, status: 'running' };
-  const run = await deps.db.run.findUnique({ where: { id }, select: { status: true } });
+  const run = await deps.db.run.findFirst({ where: mine, select: { status: true } });
   if (!run) throw notFound('Job', id);
   throw conflict(`job ${id} has already ended (${run.status}); only queued or running jobs can be cancelled`);
 }
@@ -102,9 +107,9 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
   };
 }
 
-export async function getJob(deps: { db: Db; queue: TrainQueue }, id: string): Promise<Job> {
+export async function getJob(deps: { db: Db; queue: TrainQueue }, who: Principal, id: string): Promise<Job> {
   if (!isUuid(id)) throw notFound('Job', id);
-  const run = (await deps.db.run.findUnique({ where: { id }, include: jobInclude })) as RunWithLast | null;
+  const run = (await deps.db.run.findFirst({ where: { id, ...ownedBy(who) }, include: jobInclude })) as RunWithLast | null;
   if (!run) throw notFound('Job', id);
   let progress: Job['progress'] = null;
   if (run.status === 'running') {
@@ -116,10 +121,11 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, id: string): P
 }
 
 /** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
-export async function listJobs(db: Db, query: { status?: JobStatus; name?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+export async function listJobs(db: Db, who: Principal, query: { status?: JobStatus; name?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
   const runs = (await db.run.findMany({
     where: {
+      ...ownedBy(who),
       ...(query.status ? { status: query.status } : {}),
       ...(query.name ? { name: { contains: query.name, mode: 'insensitive' as const } } : {}),
       ...after(query.cursor),
@@ -133,16 +139,21 @@ export async function listJobs(db: Db, query: { status?: JobStatus; name?: strin
   return toPage(runs, limit, (r) => toJob(r));
 }
 
-export async function getMetrics(db: Db, id: string) {
+/** Throws 404 unless the job exists and the caller may see it. */
+export async function assertJobVisible(db: Db, who: Principal, id: string): Promise<void> {
+  if (!isUuid(id) || !(await db.run.findFirst({ where: { id, ...ownedBy(who) }, select: { id: true } }))) throw notFound('Job', id);
+}
+
+export async function getMetrics(db: Db, who: Principal, id: string) {
   if (!isUuid(id)) throw notFound('Job', id);
-  const run = await db.run.findUnique({ where: { id }, select: { id: true, epochs: { orderBy: { epoch: 'asc' } } } });
+  const run = await db.run.findFirst({ where: { id, ...ownedBy(who) }, select: { id: true, epochs: { orderBy: { epoch: 'asc' } } } });
   if (!run) throw notFound('Job', id);
   return { epochs: run.epochs.map(toEpochRow) };
 }
 
-export async function getDiagnostics(db: Db, id: string) {
+export async function getDiagnostics(db: Db, who: Principal, id: string) {
   if (!isUuid(id)) throw notFound('Job', id);
-  const run = await db.run.findUnique({ where: { id }, select: { diagnosticWarnings: true, diagnostics: { orderBy: { epoch: 'asc' } } } });
+  const run = await db.run.findFirst({ where: { id, ...ownedBy(who) }, select: { diagnosticWarnings: true, diagnostics: { orderBy: { epoch: 'asc' } } } });
   if (!run) throw notFound('Job', id);
   return {
     epochs: run.diagnostics.map((d) => ({ epoch: d.epoch, layers: d.layers as never })),

@@ -1,3 +1,4 @@
+import { seesAllTenants, type Principal } from '../auth/principal.js';
 import { notFound } from '../errors.js';
 import type { Db } from '../storage/prisma.js';
 import type { ModelSummary } from '../training/types.js';
@@ -49,9 +50,23 @@ export function toModelInfo(row: ModelRow) {
   };
 }
 
-export async function getModel(db: Db, id: string) {
+/**
+ * The models a caller may read and build on: its tenant's own and those shared with it (every
+ * tenant's for an admin); never a deleted one (its tombstone only keeps lineage readable).
+ */
+export function visibleModels(who: Principal) {
+  if (seesAllTenants(who)) return { deletedAt: null };
+  return { deletedAt: null, OR: [{ tenantId: who.tenantId }, { shares: { some: { tenantId: who.tenantId } } }] };
+}
+
+/** Throws 404 unless the caller may read the model. */
+export async function assertModelVisible(db: Db, who: Principal, id: string): Promise<void> {
+  if (!isUuid(id) || !(await db.model.findFirst({ where: { id, ...visibleModels(who) }, select: { id: true } }))) throw notFound('Model', id);
+}
+
+export async function getModel(db: Db, who: Principal, id: string) {
   if (!isUuid(id)) throw notFound('Model', id);
-  const row = await db.model.findUnique({ where: { id }, select: infoSelect });
+  const row = await db.model.findFirst({ where: { id, ...visibleModels(who) }, select: infoSelect });
   if (!row) throw notFound('Model', id);
   return toModelInfo((await withInputShapes(db, [row]))[0]);
 }
@@ -72,9 +87,9 @@ async function withInputShapes<R extends { id: string; inputShape: unknown }>(db
   );
 }
 
-/** What a transfer-learning spec check needs to know about its base model. */
-export async function baseModelInfo(db: Db, id: string) {
-  const found = await db.model.findUnique({ where: { id }, select: { id: true, summary: true, inputShape: true } });
+/** What a transfer-learning spec check needs to know about its base model (one the caller may use). */
+export async function baseModelInfo(db: Db, id: string, who: Principal) {
+  const found = await db.model.findFirst({ where: { id, ...visibleModels(who) }, select: { id: true, summary: true, inputShape: true } });
   if (!found) return null;
   const [row] = await withInputShapes(db, [found]);
   const inputShape = row.inputShape as number[];
@@ -95,10 +110,10 @@ export async function baseModelInfo(db: Db, id: string) {
 }
 
 /** Newest first, keyset-paginated; with `name`, the versions of that model (newest is highest). */
-export async function listModels(db: Db, query: { name?: string; limit?: number; cursor?: string }) {
+export async function listModels(db: Db, who: Principal, query: { name?: string; limit?: number; cursor?: string }) {
   const limit = query.limit ?? 20;
   const rows = await db.model.findMany({
-    where: { ...(query.name ? { name: query.name } : {}), ...after(query.cursor) },
+    where: { AND: [visibleModels(who), query.name ? { name: query.name } : {}, after(query.cursor)] },
     orderBy: newestFirst,
     take: limit + 1,
     select: infoSelect,
@@ -106,10 +121,13 @@ export async function listModels(db: Db, query: { name?: string; limit?: number;
   return toPage(await withInputShapes(db, rows), limit, toModelInfo);
 }
 
-/** The stored artifact: model.json (its manifest names `weights.bin`) and the weight bytes. */
-export async function getArtifact(db: Db, id: string) {
+/**
+ * The stored artifact: model.json (its manifest names `weights.bin`) and the weight bytes.
+ * With `who`, only a model that caller may read; without, any (the worker, which trusts the run).
+ */
+export async function getArtifact(db: Db, id: string, who?: Principal) {
   if (!isUuid(id)) throw notFound('Model', id);
-  const row = await db.model.findUnique({ where: { id }, select: { modelJson: true, weights: true, preprocessing: true } });
+  const row = await db.model.findFirst({ where: { id, ...(who ? visibleModels(who) : { deletedAt: null }) }, select: { modelJson: true, weights: true, preprocessing: true } });
   if (!row) throw notFound('Model', id);
   return { modelJson: row.modelJson as Record<string, unknown>, weights: row.weights, preprocessing: row.preprocessing };
 }
@@ -123,6 +141,7 @@ export async function getArtifact(db: Db, id: string) {
 export async function storeModel(
   db: Db,
   data: {
+    tenantId: string;
     jobId: string | null;
     name?: string | null;
     summary: ModelSummary;
@@ -140,8 +159,8 @@ export async function storeModel(
       const name = data.name;
       return await db.$transaction(
         async (tx) => {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`model-name:${name}`}))`;
-          const version = ((await tx.model.aggregate({ where: { name }, _max: { version: true } }))._max.version ?? 0) + 1;
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`model-name:${data.tenantId}:${name}`}))`;
+          const version = ((await tx.model.aggregate({ where: { tenantId: data.tenantId, name }, _max: { version: true } }))._max.version ?? 0) + 1;
           return createModelRow(tx, data, version);
         },
         { maxWait: 30_000, timeout: 120_000 },
@@ -159,6 +178,7 @@ type StoredModel = Parameters<typeof storeModel>[1];
 async function createModelRow(db: Pick<Db, 'model'>, data: StoredModel, version: number | null): Promise<string> {
   const row = await db.model.create({
     data: {
+      tenantId: data.tenantId,
       jobId: data.jobId,
       name: data.name ?? null,
       version,

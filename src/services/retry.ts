@@ -4,6 +4,7 @@
  * check-job), and recording which job it retries.
  */
 import type { ValidateFunction } from 'ajv';
+import { ownedBy, type Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import { invalid, notFound } from '../errors.js';
 import type { TrainQueue } from '../jobs/queue.js';
@@ -22,11 +23,13 @@ let validateSpec: ValidateFunction | null = null;
 
 export async function retryJob(
   deps: { db: Db; queue: TrainQueue; config: Config },
+  who: Principal,
   id: string,
   body: Static<typeof RetryBody>,
 ): Promise<{ id: string; status: 'queued'; retryOf: string }> {
   if (!isUuid(id)) throw notFound('Job', id);
-  const run = await deps.db.run.findUnique({ where: { id }, select: { spec: true, warnings: true, diagnosticWarnings: true } });
+  // Another tenant's job is as unknown as a missing one.
+  const run = await deps.db.run.findFirst({ where: { id, ...ownedBy(who) }, select: { spec: true, warnings: true, diagnosticWarnings: true } });
   if (!run) throw notFound('Job', id);
   let spec = run.spec as JobSpec;
   try {
@@ -46,6 +49,6 @@ export async function retryJob(
     const details = (validateSpec.errors ?? []).map((e) => describeAjvError(e as Parameters<typeof describeAjvError>[0], 'body'));
     throw invalid(`the patched spec is invalid: ${details[0]?.path || '/'}: ${details[0]?.message ?? 'invalid'}`, details);
   }
-  const created = await submitJob(deps, spec, { retryOf: id });
+  const created = await submitJob(deps, who, spec, { retryOf: id });
   return { ...created, retryOf: id };
 }

@@ -72,7 +72,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     const now = await db.run.findUnique({ where: { id: runId }, select: { attempts: true, cancelRequested: true } });
     if (now?.attempts !== number) return 'skipped'; // another attempt took over this run
     if (result.status === 'cancelled' || now.cancelRequested) return finish(db, runId, number, 'cancelled');
-    await saveModel(db, runId, spec, result);
+    await saveModel(db, run, spec, result);
     return finish(db, runId, number, 'succeeded', { evaluation: result.evaluation ?? undefined });
   } catch (err) {
     if (err instanceof HandBackError) throw err;
@@ -174,10 +174,11 @@ async function saveEpoch(db: Db, runId: string, row: EpochMetrics): Promise<void
 }
 
 /** Stores the trained model with its lineage, once: a repeated attempt finds it already there. */
-async function saveModel(db: Db, runId: string, spec: JobSpec, result: RunJobResult): Promise<void> {
-  if (await db.model.findUnique({ where: { jobId: runId }, select: { id: true } })) return;
+async function saveModel(db: Db, run: { id: string; tenantId: string }, spec: JobSpec, result: RunJobResult): Promise<void> {
+  if (await db.model.findUnique({ where: { jobId: run.id }, select: { id: true } })) return;
   await storeModel(db, {
-    jobId: runId,
+    tenantId: run.tenantId,
+    jobId: run.id,
     name: spec.modelName,
     summary: result.summary,
     modelJson: result.artifact.modelJson,

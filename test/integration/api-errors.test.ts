@@ -51,9 +51,9 @@ describe.each(QUEUE_BACKENDS)('API errors ($name queue)', ({ redisUrl }) => {
   const postJob = (body: unknown, harness = h) => harness.app.inject({ method: 'POST', url: '/jobs', payload: body as object });
 
   /** POSTs the spec and asserts a 400 whose details name `path`; returns the body. */
-  async function rejects(body: unknown, path: string, harness = h) {
+  async function rejects(body: unknown, path: string, harness = h, status = 400) {
     const res = await postJob(body, harness);
-    const err = errorBody(res, 400);
+    const err = errorBody(res, status);
     expect(paths(err)).toContain(path);
     return err;
   }
@@ -142,9 +142,9 @@ describe.each(QUEUE_BACKENDS)('API errors ($name queue)', ({ redisUrl }) => {
     expect((await postJob(s)).statusCode).toBe(201);
   });
 
-  it('an unknown dataset id is named', async () => {
-    await rejects(spec({ dataset: { id: randomUUID() } }), '/dataset/id');
-    await rejects(spec({ dataset: { id: 'not-a-uuid' } }), '/dataset/id');
+  it('an unknown dataset id is a 404 that names the field', async () => {
+    await rejects(spec({ dataset: { id: randomUUID() } }), '/dataset/id', h, 404);
+    await rejects(spec({ dataset: { id: 'not-a-uuid' } }), '/dataset/id', h, 404);
   });
 
   it('a dataset reference with both or neither of id and builtin is refused', async () => {
@@ -161,9 +161,9 @@ describe.each(QUEUE_BACKENDS)('API errors ($name queue)', ({ redisUrl }) => {
     await rejects(spec({ validation: { split: 0.1, dataset: { builtin: 'fashion-mnist', split: 'test' } } }), '/validation');
   });
 
-  it('an unknown base model is named', async () => {
-    await rejects(spec({ base: { modelId: randomUUID(), dropLast: 1 } }), '/base/modelId');
-    await rejects(spec({ base: { modelId: 'nope' } }), '/base/modelId');
+  it('an unknown base model is a 404 that names the field', async () => {
+    await rejects(spec({ base: { modelId: randomUUID(), dropLast: 1 } }), '/base/modelId', h, 404);
+    await rejects(spec({ base: { modelId: 'nope' } }), '/base/modelId', h, 404);
   });
 
   it('fineTune without a base is refused', async () => {

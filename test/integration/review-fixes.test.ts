@@ -4,6 +4,7 @@ import { storeModel } from '../../src/services/models.js';
 import { serializeModel } from '../../src/training/artifact.js';
 import { summarizeModel } from '../../src/training/summary.js';
 import { QUEUE_BACKENDS, startHarness, type Harness } from '../support/harness.js';
+import { DEFAULT_TENANT_ID } from '../../src/auth/principal.js';
 
 type ErrorBody = { error: string; message: string; details: Array<{ path: string; message: string }> };
 
@@ -118,7 +119,7 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('review fixes ($name queue)', ({ redis
   it('POST /models/:id/predict on a stored two-output model is a 400, not a 500', async () => {
     const model = twoOutputModel();
     const { modelJson, weights } = await serializeModel(model);
-    const id = await storeModel(h.db, { jobId: null, summary: summarizeModel(model), modelJson, weights, source: 'imported' });
+    const id = await storeModel(h.db, { tenantId: DEFAULT_TENANT_ID, jobId: null, summary: summarizeModel(model), modelJson, weights, source: 'imported' });
     model.dispose();
     const res = await h.app.inject({ method: 'POST', url: `/models/${id}/predict`, payload: { inputs: [[1, 2]] } });
     expect(res.statusCode, res.body).toBe(400);

@@ -4,6 +4,7 @@ import { cancelJob } from '../../src/services/jobs.js';
 import type { Db } from '../../src/storage/prisma.js';
 import { executeRun, HandBackError, type WorkerContext } from '../../src/worker/execute-run.js';
 import { smallFashionJob, startHarness, FIXTURE_DATASETS, type Harness } from '../support/harness.js';
+import { OPEN_PRINCIPAL } from '../../src/auth/principal.js';
 
 /** Runs of the worker against races with the API and with other attempts, interleaved by hand. */
 describe('a run is finished by exactly one attempt, and a cancel always wins', () => {
@@ -43,7 +44,7 @@ describe('a run is finished by exactly one attempt, and a cancel always wins', (
             if (key !== 'findUnique') return Reflect.get(run, key);
             return async (args: Parameters<typeof run.findUnique>[0]) => {
               const row = await run.findUnique(args);
-              if (args.where.id === id && row?.status === 'queued') await cancelJob({ db: target, queue: h.queue }, id);
+              if (args.where.id === id && row?.status === 'queued') await cancelJob({ db: target, queue: h.queue }, OPEN_PRINCIPAL, id);
               return row;
             };
           },
@@ -81,7 +82,7 @@ describe('a run is finished by exactly one attempt, and a cancel always wins', (
     const ctx = context(h.db, () => {
       if (asked) return;
       asked = true;
-      void cancelJob({ db: h.db, queue: h.queue }, id);
+      void cancelJob({ db: h.db, queue: h.queue }, OPEN_PRINCIPAL, id);
     });
     expect(await executeRun(ctx, id)).toBe('cancelled');
     expect((await h.db.run.findUniqueOrThrow({ where: { id } })).status).toBe('cancelled');

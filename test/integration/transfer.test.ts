@@ -215,7 +215,7 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('transfer learning over HTTP ($name qu
     expect(unfreeze.body.details.map((d: { path: string }) => d.path)).toContain('/fineTune/unfreeze');
 
     const missing = await post('/jobs', taskB({ modelId: '00000000-0000-4000-8000-000000000000', dropLast: 1 }));
-    expect(missing.status).toBe(400);
+    expect(missing.status).toBe(404);
     expect(missing.body.details[0].path).toBe('/base/modelId');
   });
 });

@@ -134,12 +134,14 @@ describe('request-body examples', () => {
           return { id };
         },
         findUnique: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
+        findFirst: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
       },
+      auditEvent: { create: async () => ({}) },
       // Versions of one name are taken under a lock in a transaction; one request needs neither.
       $executeRaw: async () => 0,
       $transaction: async (fn: (tx: unknown) => Promise<unknown>) => fn(db),
     };
-    const app = await buildApp(inertDeps({ db: db as never }));
+    const app = await buildApp(inertDeps({ db: db as never, authMode: 'off' }));
     try {
       const res = await app.inject({ method: 'POST', url: '/models', payload: exampleModelImport });
       expect(res.statusCode, res.body).toBe(201);

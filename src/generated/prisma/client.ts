@@ -71,3 +71,23 @@ export type Model = Prisma.ModelModel
  * 
  */
 export type Checkpoint = Prisma.CheckpointModel
+/**
+ * Model Tenant
+ * 
+ */
+export type Tenant = Prisma.TenantModel
+/**
+ * Model ApiKey
+ * 
+ */
+export type ApiKey = Prisma.ApiKeyModel
+/**
+ * Model ModelShare
+ * 
+ */
+export type ModelShare = Prisma.ModelShareModel
+/**
+ * Model AuditEvent
+ * 
+ */
+export type AuditEvent = Prisma.AuditEventModel

@@ -18,3 +18,12 @@ export const RunStatus = {
 } as const
 
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus]
+
+
+export const ApiKeyRole = {
+  admin: 'admin',
+  member: 'member',
+  viewer: 'viewer'
+} as const
+
+export type ApiKeyRole = (typeof ApiKeyRole)[keyof typeof ApiKeyRole]

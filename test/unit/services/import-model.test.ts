@@ -4,6 +4,7 @@ import { HttpError } from '../../../src/errors.js';
 import { importModel } from '../../../src/services/import-model.js';
 import type { Db } from '../../../src/storage/prisma.js';
 import { serializeModel } from '../../../src/training/artifact.js';
+import { OPEN_PRINCIPAL } from '../../../src/auth/principal.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -22,7 +23,7 @@ async function body(model: tf.LayersModel) {
 async function refused(payload: { modelJson: Record<string, unknown>; weights: string }): Promise<HttpError> {
   const tensors = tf.memory().numTensors;
   const variables = Object.keys(tf.engine().registeredVariables).length;
-  const err = await importModel(db, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e);
+  const err = await importModel(db, OPEN_PRINCIPAL, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HttpError);
   expect((err as HttpError).statusCode).toBe(400);
   expect(tf.memory().numTensors).toBe(tensors);
@@ -128,7 +129,7 @@ describe('importModel', () => {
   it('refuses a 50 MB junk key in modelJson with a 413 (case 1)', async () => {
     const payload = await body(twoLayers());
     payload.modelJson.junk = 'x'.repeat(50 * 1024 * 1024);
-    const err = (await importModel(db, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e)) as HttpError;
+    const err = (await importModel(db, OPEN_PRINCIPAL, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e)) as HttpError;
     expect(err.statusCode).toBe(413);
     expect(err.details?.[0].path).toBe('/modelJson');
   });

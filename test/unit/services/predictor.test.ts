@@ -10,11 +10,11 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** A db holding `artifacts`; each findUnique answers after `delayMs`. */
+/** A db holding `artifacts`; each findFirst answers after `delayMs`. */
 function fakeDb(artifacts: Map<string, ModelArtifact>, delayMs = 5): Db {
   return {
     model: {
-      async findUnique({ where }: { where: { id: string } }) {
+      async findFirst({ where }: { where: { id: string } }) {
         await new Promise((r) => setTimeout(r, delayMs));
         const a = artifacts.get(where.id);
         return a ? { modelJson: a.modelJson, weights: a.weights, preprocessing: null } : null;

@@ -56,7 +56,11 @@ export const ModelName = {
   EpochMetric: 'EpochMetric',
   EpochDiagnostic: 'EpochDiagnostic',
   Model: 'Model',
-  Checkpoint: 'Checkpoint'
+  Checkpoint: 'Checkpoint',
+  Tenant: 'Tenant',
+  ApiKey: 'ApiKey',
+  ModelShare: 'ModelShare',
+  AuditEvent: 'AuditEvent'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -85,7 +89,8 @@ export const DatasetScalarFieldEnum = {
   features: 'features',
   labels: 'labels',
   sizeBytes: 'sizeBytes',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  tenantId: 'tenantId'
 } as const
 
 export type DatasetScalarFieldEnum = (typeof DatasetScalarFieldEnum)[keyof typeof DatasetScalarFieldEnum]
@@ -108,7 +113,9 @@ export const RunScalarFieldEnum = {
   diagnosticWarnings: 'diagnosticWarnings',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
-  finishedAt: 'finishedAt'
+  finishedAt: 'finishedAt',
+  tenantId: 'tenantId',
+  fairTag: 'fairTag'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -150,7 +157,9 @@ export const ModelScalarFieldEnum = {
   baseModelId: 'baseModelId',
   reusedLayers: 'reusedLayers',
   source: 'source',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  tenantId: 'tenantId',
+  deletedAt: 'deletedAt'
 } as const
 
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
@@ -169,6 +178,55 @@ export const CheckpointScalarFieldEnum = {
 } as const
 
 export type CheckpointScalarFieldEnum = (typeof CheckpointScalarFieldEnum)[keyof typeof CheckpointScalarFieldEnum]
+
+
+export const TenantScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  quotas: 'quotas',
+  createdAt: 'createdAt'
+} as const
+
+export type TenantScalarFieldEnum = (typeof TenantScalarFieldEnum)[keyof typeof TenantScalarFieldEnum]
+
+
+export const ApiKeyScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  role: 'role',
+  name: 'name',
+  prefix: 'prefix',
+  hash: 'hash',
+  createdAt: 'createdAt',
+  expiresAt: 'expiresAt',
+  revokedAt: 'revokedAt',
+  lastUsedAt: 'lastUsedAt'
+} as const
+
+export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
+
+
+export const ModelShareScalarFieldEnum = {
+  modelId: 'modelId',
+  tenantId: 'tenantId',
+  createdAt: 'createdAt'
+} as const
+
+export type ModelShareScalarFieldEnum = (typeof ModelShareScalarFieldEnum)[keyof typeof ModelShareScalarFieldEnum]
+
+
+export const AuditEventScalarFieldEnum = {
+  id: 'id',
+  at: 'at',
+  keyId: 'keyId',
+  tenantId: 'tenantId',
+  action: 'action',
+  resource: 'resource',
+  resourceId: 'resourceId',
+  detail: 'detail'
+} as const
+
+export type AuditEventScalarFieldEnum = (typeof AuditEventScalarFieldEnum)[keyof typeof AuditEventScalarFieldEnum]
 
 
 export const SortOrder = {

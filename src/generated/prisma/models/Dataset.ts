@@ -49,6 +49,7 @@ export type DatasetMinAggregateOutputType = {
   labels: runtime.Bytes | null
   sizeBytes: number | null
   createdAt: Date | null
+  tenantId: string | null
 }
 
 export type DatasetMaxAggregateOutputType = {
@@ -60,6 +61,7 @@ export type DatasetMaxAggregateOutputType = {
   labels: runtime.Bytes | null
   sizeBytes: number | null
   createdAt: Date | null
+  tenantId: string | null
 }
 
 export type DatasetCountAggregateOutputType = {
@@ -73,6 +75,7 @@ export type DatasetCountAggregateOutputType = {
   labels: number
   sizeBytes: number
   createdAt: number
+  tenantId: number
   _all: number
 }
 
@@ -100,6 +103,7 @@ export type DatasetMinAggregateInputType = {
   labels?: true
   sizeBytes?: true
   createdAt?: true
+  tenantId?: true
 }
 
 export type DatasetMaxAggregateInputType = {
@@ -111,6 +115,7 @@ export type DatasetMaxAggregateInputType = {
   labels?: true
   sizeBytes?: true
   createdAt?: true
+  tenantId?: true
 }
 
 export type DatasetCountAggregateInputType = {
@@ -124,6 +129,7 @@ export type DatasetCountAggregateInputType = {
   labels?: true
   sizeBytes?: true
   createdAt?: true
+  tenantId?: true
   _all?: true
 }
 
@@ -224,6 +230,7 @@ export type DatasetGroupByOutputType = {
   labels: runtime.Bytes | null
   sizeBytes: number
   createdAt: Date
+  tenantId: string
   _count: DatasetCountAggregateOutputType | null
   _avg: DatasetAvgAggregateOutputType | null
   _sum: DatasetSumAggregateOutputType | null
@@ -260,6 +267,8 @@ export type DatasetWhereInput = {
   labels?: Prisma.BytesNullableFilter<"Dataset"> | runtime.Bytes | null
   sizeBytes?: Prisma.IntFilter<"Dataset"> | number
   createdAt?: Prisma.DateTimeFilter<"Dataset"> | Date | string
+  tenantId?: Prisma.UuidFilter<"Dataset"> | string
+  tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }
 
 export type DatasetOrderByWithRelationInput = {
@@ -273,6 +282,8 @@ export type DatasetOrderByWithRelationInput = {
   labels?: Prisma.SortOrderInput | Prisma.SortOrder
   sizeBytes?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  tenant?: Prisma.TenantOrderByWithRelationInput
 }
 
 export type DatasetWhereUniqueInput = Prisma.AtLeast<{
@@ -289,6 +300,8 @@ export type DatasetWhereUniqueInput = Prisma.AtLeast<{
   labels?: Prisma.BytesNullableFilter<"Dataset"> | runtime.Bytes | null
   sizeBytes?: Prisma.IntFilter<"Dataset"> | number
   createdAt?: Prisma.DateTimeFilter<"Dataset"> | Date | string
+  tenantId?: Prisma.UuidFilter<"Dataset"> | string
+  tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }, "id">
 
 export type DatasetOrderByWithAggregationInput = {
@@ -302,6 +315,7 @@ export type DatasetOrderByWithAggregationInput = {
   labels?: Prisma.SortOrderInput | Prisma.SortOrder
   sizeBytes?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
   _count?: Prisma.DatasetCountOrderByAggregateInput
   _avg?: Prisma.DatasetAvgOrderByAggregateInput
   _max?: Prisma.DatasetMaxOrderByAggregateInput
@@ -323,6 +337,7 @@ export type DatasetScalarWhereWithAggregatesInput = {
   labels?: Prisma.BytesNullableWithAggregatesFilter<"Dataset"> | runtime.Bytes | null
   sizeBytes?: Prisma.IntWithAggregatesFilter<"Dataset"> | number
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Dataset"> | Date | string
+  tenantId?: Prisma.UuidWithAggregatesFilter<"Dataset"> | string
 }
 
 export type DatasetCreateInput = {
@@ -336,6 +351,7 @@ export type DatasetCreateInput = {
   labels?: runtime.Bytes | null
   sizeBytes: number
   createdAt?: Date | string
+  tenant?: Prisma.TenantCreateNestedOneWithoutDatasetsInput
 }
 
 export type DatasetUncheckedCreateInput = {
@@ -349,6 +365,7 @@ export type DatasetUncheckedCreateInput = {
   labels?: runtime.Bytes | null
   sizeBytes: number
   createdAt?: Date | string
+  tenantId?: string
 }
 
 export type DatasetUpdateInput = {
@@ -362,6 +379,7 @@ export type DatasetUpdateInput = {
   labels?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutDatasetsNestedInput
 }
 
 export type DatasetUncheckedUpdateInput = {
@@ -375,6 +393,7 @@ export type DatasetUncheckedUpdateInput = {
   labels?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type DatasetCreateManyInput = {
@@ -388,6 +407,7 @@ export type DatasetCreateManyInput = {
   labels?: runtime.Bytes | null
   sizeBytes: number
   createdAt?: Date | string
+  tenantId?: string
 }
 
 export type DatasetUpdateManyMutationInput = {
@@ -414,6 +434,7 @@ export type DatasetUncheckedUpdateManyInput = {
   labels?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
   sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
 }
 
 export type IntNullableListFilter<$PrismaModel = never> = {
@@ -435,6 +456,7 @@ export type DatasetCountOrderByAggregateInput = {
   labels?: Prisma.SortOrder
   sizeBytes?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
 }
 
 export type DatasetAvgOrderByAggregateInput = {
@@ -453,6 +475,7 @@ export type DatasetMaxOrderByAggregateInput = {
   labels?: Prisma.SortOrder
   sizeBytes?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
 }
 
 export type DatasetMinOrderByAggregateInput = {
@@ -464,6 +487,7 @@ export type DatasetMinOrderByAggregateInput = {
   labels?: Prisma.SortOrder
   sizeBytes?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
 }
 
 export type DatasetSumOrderByAggregateInput = {
@@ -471,6 +495,16 @@ export type DatasetSumOrderByAggregateInput = {
   featureShape?: Prisma.SortOrder
   classes?: Prisma.SortOrder
   sizeBytes?: Prisma.SortOrder
+}
+
+export type DatasetListRelationFilter = {
+  every?: Prisma.DatasetWhereInput
+  some?: Prisma.DatasetWhereInput
+  none?: Prisma.DatasetWhereInput
+}
+
+export type DatasetOrderByRelationAggregateInput = {
+  _count?: Prisma.SortOrder
 }
 
 export type DatasetCreatefeatureShapeInput = {
@@ -506,6 +540,169 @@ export type DateTimeFieldUpdateOperationsInput = {
   set?: Date | string
 }
 
+export type DatasetCreateNestedManyWithoutTenantInput = {
+  create?: Prisma.XOR<Prisma.DatasetCreateWithoutTenantInput, Prisma.DatasetUncheckedCreateWithoutTenantInput> | Prisma.DatasetCreateWithoutTenantInput[] | Prisma.DatasetUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.DatasetCreateOrConnectWithoutTenantInput | Prisma.DatasetCreateOrConnectWithoutTenantInput[]
+  createMany?: Prisma.DatasetCreateManyTenantInputEnvelope
+  connect?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+}
+
+export type DatasetUncheckedCreateNestedManyWithoutTenantInput = {
+  create?: Prisma.XOR<Prisma.DatasetCreateWithoutTenantInput, Prisma.DatasetUncheckedCreateWithoutTenantInput> | Prisma.DatasetCreateWithoutTenantInput[] | Prisma.DatasetUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.DatasetCreateOrConnectWithoutTenantInput | Prisma.DatasetCreateOrConnectWithoutTenantInput[]
+  createMany?: Prisma.DatasetCreateManyTenantInputEnvelope
+  connect?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+}
+
+export type DatasetUpdateManyWithoutTenantNestedInput = {
+  create?: Prisma.XOR<Prisma.DatasetCreateWithoutTenantInput, Prisma.DatasetUncheckedCreateWithoutTenantInput> | Prisma.DatasetCreateWithoutTenantInput[] | Prisma.DatasetUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.DatasetCreateOrConnectWithoutTenantInput | Prisma.DatasetCreateOrConnectWithoutTenantInput[]
+  upsert?: Prisma.DatasetUpsertWithWhereUniqueWithoutTenantInput | Prisma.DatasetUpsertWithWhereUniqueWithoutTenantInput[]
+  createMany?: Prisma.DatasetCreateManyTenantInputEnvelope
+  set?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  disconnect?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  delete?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  connect?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  update?: Prisma.DatasetUpdateWithWhereUniqueWithoutTenantInput | Prisma.DatasetUpdateWithWhereUniqueWithoutTenantInput[]
+  updateMany?: Prisma.DatasetUpdateManyWithWhereWithoutTenantInput | Prisma.DatasetUpdateManyWithWhereWithoutTenantInput[]
+  deleteMany?: Prisma.DatasetScalarWhereInput | Prisma.DatasetScalarWhereInput[]
+}
+
+export type DatasetUncheckedUpdateManyWithoutTenantNestedInput = {
+  create?: Prisma.XOR<Prisma.DatasetCreateWithoutTenantInput, Prisma.DatasetUncheckedCreateWithoutTenantInput> | Prisma.DatasetCreateWithoutTenantInput[] | Prisma.DatasetUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.DatasetCreateOrConnectWithoutTenantInput | Prisma.DatasetCreateOrConnectWithoutTenantInput[]
+  upsert?: Prisma.DatasetUpsertWithWhereUniqueWithoutTenantInput | Prisma.DatasetUpsertWithWhereUniqueWithoutTenantInput[]
+  createMany?: Prisma.DatasetCreateManyTenantInputEnvelope
+  set?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  disconnect?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  delete?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  connect?: Prisma.DatasetWhereUniqueInput | Prisma.DatasetWhereUniqueInput[]
+  update?: Prisma.DatasetUpdateWithWhereUniqueWithoutTenantInput | Prisma.DatasetUpdateWithWhereUniqueWithoutTenantInput[]
+  updateMany?: Prisma.DatasetUpdateManyWithWhereWithoutTenantInput | Prisma.DatasetUpdateManyWithWhereWithoutTenantInput[]
+  deleteMany?: Prisma.DatasetScalarWhereInput | Prisma.DatasetScalarWhereInput[]
+}
+
+export type DatasetCreateWithoutTenantInput = {
+  id?: string
+  name: string
+  samples: number
+  featureShape?: Prisma.DatasetCreatefeatureShapeInput | number[]
+  classes: number
+  labelNames?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  features: runtime.Bytes
+  labels?: runtime.Bytes | null
+  sizeBytes: number
+  createdAt?: Date | string
+}
+
+export type DatasetUncheckedCreateWithoutTenantInput = {
+  id?: string
+  name: string
+  samples: number
+  featureShape?: Prisma.DatasetCreatefeatureShapeInput | number[]
+  classes: number
+  labelNames?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  features: runtime.Bytes
+  labels?: runtime.Bytes | null
+  sizeBytes: number
+  createdAt?: Date | string
+}
+
+export type DatasetCreateOrConnectWithoutTenantInput = {
+  where: Prisma.DatasetWhereUniqueInput
+  create: Prisma.XOR<Prisma.DatasetCreateWithoutTenantInput, Prisma.DatasetUncheckedCreateWithoutTenantInput>
+}
+
+export type DatasetCreateManyTenantInputEnvelope = {
+  data: Prisma.DatasetCreateManyTenantInput | Prisma.DatasetCreateManyTenantInput[]
+  skipDuplicates?: boolean
+}
+
+export type DatasetUpsertWithWhereUniqueWithoutTenantInput = {
+  where: Prisma.DatasetWhereUniqueInput
+  update: Prisma.XOR<Prisma.DatasetUpdateWithoutTenantInput, Prisma.DatasetUncheckedUpdateWithoutTenantInput>
+  create: Prisma.XOR<Prisma.DatasetCreateWithoutTenantInput, Prisma.DatasetUncheckedCreateWithoutTenantInput>
+}
+
+export type DatasetUpdateWithWhereUniqueWithoutTenantInput = {
+  where: Prisma.DatasetWhereUniqueInput
+  data: Prisma.XOR<Prisma.DatasetUpdateWithoutTenantInput, Prisma.DatasetUncheckedUpdateWithoutTenantInput>
+}
+
+export type DatasetUpdateManyWithWhereWithoutTenantInput = {
+  where: Prisma.DatasetScalarWhereInput
+  data: Prisma.XOR<Prisma.DatasetUpdateManyMutationInput, Prisma.DatasetUncheckedUpdateManyWithoutTenantInput>
+}
+
+export type DatasetScalarWhereInput = {
+  AND?: Prisma.DatasetScalarWhereInput | Prisma.DatasetScalarWhereInput[]
+  OR?: Prisma.DatasetScalarWhereInput[]
+  NOT?: Prisma.DatasetScalarWhereInput | Prisma.DatasetScalarWhereInput[]
+  id?: Prisma.UuidFilter<"Dataset"> | string
+  name?: Prisma.StringFilter<"Dataset"> | string
+  samples?: Prisma.IntFilter<"Dataset"> | number
+  featureShape?: Prisma.IntNullableListFilter<"Dataset">
+  classes?: Prisma.IntFilter<"Dataset"> | number
+  labelNames?: Prisma.JsonNullableFilter<"Dataset">
+  features?: Prisma.BytesFilter<"Dataset"> | runtime.Bytes
+  labels?: Prisma.BytesNullableFilter<"Dataset"> | runtime.Bytes | null
+  sizeBytes?: Prisma.IntFilter<"Dataset"> | number
+  createdAt?: Prisma.DateTimeFilter<"Dataset"> | Date | string
+  tenantId?: Prisma.UuidFilter<"Dataset"> | string
+}
+
+export type DatasetCreateManyTenantInput = {
+  id?: string
+  name: string
+  samples: number
+  featureShape?: Prisma.DatasetCreatefeatureShapeInput | number[]
+  classes: number
+  labelNames?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  features: runtime.Bytes
+  labels?: runtime.Bytes | null
+  sizeBytes: number
+  createdAt?: Date | string
+}
+
+export type DatasetUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  samples?: Prisma.IntFieldUpdateOperationsInput | number
+  featureShape?: Prisma.DatasetUpdatefeatureShapeInput | number[]
+  classes?: Prisma.IntFieldUpdateOperationsInput | number
+  labelNames?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  features?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  labels?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type DatasetUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  samples?: Prisma.IntFieldUpdateOperationsInput | number
+  featureShape?: Prisma.DatasetUpdatefeatureShapeInput | number[]
+  classes?: Prisma.IntFieldUpdateOperationsInput | number
+  labelNames?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  features?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  labels?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type DatasetUncheckedUpdateManyWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  samples?: Prisma.IntFieldUpdateOperationsInput | number
+  featureShape?: Prisma.DatasetUpdatefeatureShapeInput | number[]
+  classes?: Prisma.IntFieldUpdateOperationsInput | number
+  labelNames?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  features?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  labels?: Prisma.NullableBytesFieldUpdateOperationsInput | runtime.Bytes | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
 
 
 export type DatasetSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -519,6 +716,8 @@ export type DatasetSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   labels?: boolean
   sizeBytes?: boolean
   createdAt?: boolean
+  tenantId?: boolean
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["dataset"]>
 
 export type DatasetSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -532,6 +731,8 @@ export type DatasetSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   labels?: boolean
   sizeBytes?: boolean
   createdAt?: boolean
+  tenantId?: boolean
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["dataset"]>
 
 export type DatasetSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -545,6 +746,8 @@ export type DatasetSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   labels?: boolean
   sizeBytes?: boolean
   createdAt?: boolean
+  tenantId?: boolean
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["dataset"]>
 
 export type DatasetSelectScalar = {
@@ -558,13 +761,25 @@ export type DatasetSelectScalar = {
   labels?: boolean
   sizeBytes?: boolean
   createdAt?: boolean
+  tenantId?: boolean
 }
 
-export type DatasetOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "samples" | "featureShape" | "classes" | "labelNames" | "features" | "labels" | "sizeBytes" | "createdAt", ExtArgs["result"]["dataset"]>
+export type DatasetOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "samples" | "featureShape" | "classes" | "labelNames" | "features" | "labels" | "sizeBytes" | "createdAt" | "tenantId", ExtArgs["result"]["dataset"]>
+export type DatasetInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+}
+export type DatasetIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+}
+export type DatasetIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+}
 
 export type $DatasetPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Dataset"
-  objects: {}
+  objects: {
+    tenant: Prisma.$TenantPayload<ExtArgs>
+  }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     name: string
@@ -576,6 +791,7 @@ export type $DatasetPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     labels: runtime.Bytes | null
     sizeBytes: number
     createdAt: Date
+    tenantId: string
   }, ExtArgs["result"]["dataset"]>
   composites: {}
 }
@@ -970,6 +1186,7 @@ readonly fields: DatasetFieldRefs;
  */
 export interface Prisma__DatasetClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
+  tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1009,6 +1226,7 @@ export interface DatasetFieldRefs {
   readonly labels: Prisma.FieldRef<"Dataset", 'Bytes'>
   readonly sizeBytes: Prisma.FieldRef<"Dataset", 'Int'>
   readonly createdAt: Prisma.FieldRef<"Dataset", 'DateTime'>
+  readonly tenantId: Prisma.FieldRef<"Dataset", 'String'>
 }
     
 
@@ -1025,6 +1243,10 @@ export type DatasetFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Omit specific fields from the Dataset
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
   /**
    * Filter, which Dataset to fetch.
    */
@@ -1044,6 +1266,10 @@ export type DatasetFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extension
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
   /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
+  /**
    * Filter, which Dataset to fetch.
    */
   where: Prisma.DatasetWhereUniqueInput
@@ -1061,6 +1287,10 @@ export type DatasetFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Omit specific fields from the Dataset
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
   /**
    * Filter, which Dataset to fetch.
    */
@@ -1110,6 +1340,10 @@ export type DatasetFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extensions
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
   /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
+  /**
    * Filter, which Dataset to fetch.
    */
   where?: Prisma.DatasetWhereInput
@@ -1157,6 +1391,10 @@ export type DatasetFindManyArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Omit specific fields from the Dataset
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
   /**
    * Filter, which Datasets to fetch.
    */
@@ -1206,6 +1444,10 @@ export type DatasetCreateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
   /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
+  /**
    * The data needed to create a Dataset.
    */
   data: Prisma.XOR<Prisma.DatasetCreateInput, Prisma.DatasetUncheckedCreateInput>
@@ -1239,6 +1481,10 @@ export type DatasetCreateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensi
    */
   data: Prisma.DatasetCreateManyInput | Prisma.DatasetCreateManyInput[]
   skipDuplicates?: boolean
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetIncludeCreateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -1253,6 +1499,10 @@ export type DatasetUpdateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * Omit specific fields from the Dataset
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
   /**
    * The data needed to update a Dataset.
    */
@@ -1305,6 +1555,10 @@ export type DatasetUpdateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensi
    * Limit how many Datasets to update.
    */
   limit?: number
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetIncludeUpdateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -1319,6 +1573,10 @@ export type DatasetUpsertArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * Omit specific fields from the Dataset
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
   /**
    * The filter to search for the Dataset to update in case it exists.
    */
@@ -1345,6 +1603,10 @@ export type DatasetDeleteArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * Omit specific fields from the Dataset
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
   /**
    * Filter which Dataset to delete.
    */
@@ -1377,4 +1639,8 @@ export type DatasetDefaultArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Omit specific fields from the Dataset
    */
   omit?: Prisma.DatasetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DatasetInclude<ExtArgs> | null
 }

@@ -43,6 +43,8 @@ export type ModelMinAggregateOutputType = {
   baseModelId: string | null
   source: string | null
   createdAt: Date | null
+  tenantId: string | null
+  deletedAt: Date | null
 }
 
 export type ModelMaxAggregateOutputType = {
@@ -54,6 +56,8 @@ export type ModelMaxAggregateOutputType = {
   baseModelId: string | null
   source: string | null
   createdAt: Date | null
+  tenantId: string | null
+  deletedAt: Date | null
 }
 
 export type ModelCountAggregateOutputType = {
@@ -70,6 +74,8 @@ export type ModelCountAggregateOutputType = {
   reusedLayers: number
   source: number
   createdAt: number
+  tenantId: number
+  deletedAt: number
   _all: number
 }
 
@@ -91,6 +97,8 @@ export type ModelMinAggregateInputType = {
   baseModelId?: true
   source?: true
   createdAt?: true
+  tenantId?: true
+  deletedAt?: true
 }
 
 export type ModelMaxAggregateInputType = {
@@ -102,6 +110,8 @@ export type ModelMaxAggregateInputType = {
   baseModelId?: true
   source?: true
   createdAt?: true
+  tenantId?: true
+  deletedAt?: true
 }
 
 export type ModelCountAggregateInputType = {
@@ -118,6 +128,8 @@ export type ModelCountAggregateInputType = {
   reusedLayers?: true
   source?: true
   createdAt?: true
+  tenantId?: true
+  deletedAt?: true
   _all?: true
 }
 
@@ -221,6 +233,8 @@ export type ModelGroupByOutputType = {
   reusedLayers: string[]
   source: string
   createdAt: Date
+  tenantId: string
+  deletedAt: Date | null
   _count: ModelCountAggregateOutputType | null
   _avg: ModelAvgAggregateOutputType | null
   _sum: ModelSumAggregateOutputType | null
@@ -260,9 +274,13 @@ export type ModelWhereInput = {
   reusedLayers?: Prisma.StringNullableListFilter<"Model">
   source?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
+  tenantId?: Prisma.UuidFilter<"Model"> | string
+  deletedAt?: Prisma.DateTimeNullableFilter<"Model"> | Date | string | null
   run?: Prisma.XOR<Prisma.RunNullableScalarRelationFilter, Prisma.RunWhereInput> | null
   baseModel?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   derived?: Prisma.ModelListRelationFilter
+  tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
+  shares?: Prisma.ModelShareListRelationFilter
 }
 
 export type ModelOrderByWithRelationInput = {
@@ -279,15 +297,19 @@ export type ModelOrderByWithRelationInput = {
   reusedLayers?: Prisma.SortOrder
   source?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   run?: Prisma.RunOrderByWithRelationInput
   baseModel?: Prisma.ModelOrderByWithRelationInput
   derived?: Prisma.ModelOrderByRelationAggregateInput
+  tenant?: Prisma.TenantOrderByWithRelationInput
+  shares?: Prisma.ModelShareOrderByRelationAggregateInput
 }
 
 export type ModelWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   jobId?: string
-  name_version?: Prisma.ModelNameVersionCompoundUniqueInput
+  tenantId_name_version?: Prisma.ModelTenantIdNameVersionCompoundUniqueInput
   AND?: Prisma.ModelWhereInput | Prisma.ModelWhereInput[]
   OR?: Prisma.ModelWhereInput[]
   NOT?: Prisma.ModelWhereInput | Prisma.ModelWhereInput[]
@@ -302,10 +324,14 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   reusedLayers?: Prisma.StringNullableListFilter<"Model">
   source?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
+  tenantId?: Prisma.UuidFilter<"Model"> | string
+  deletedAt?: Prisma.DateTimeNullableFilter<"Model"> | Date | string | null
   run?: Prisma.XOR<Prisma.RunNullableScalarRelationFilter, Prisma.RunWhereInput> | null
   baseModel?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   derived?: Prisma.ModelListRelationFilter
-}, "id" | "jobId" | "name_version">
+  tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
+  shares?: Prisma.ModelShareListRelationFilter
+}, "id" | "jobId" | "tenantId_name_version">
 
 export type ModelOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -321,6 +347,8 @@ export type ModelOrderByWithAggregationInput = {
   reusedLayers?: Prisma.SortOrder
   source?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ModelCountOrderByAggregateInput
   _avg?: Prisma.ModelAvgOrderByAggregateInput
   _max?: Prisma.ModelMaxOrderByAggregateInput
@@ -345,6 +373,8 @@ export type ModelScalarWhereWithAggregatesInput = {
   reusedLayers?: Prisma.StringNullableListFilter<"Model">
   source?: Prisma.StringWithAggregatesFilter<"Model"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Model"> | Date | string
+  tenantId?: Prisma.UuidWithAggregatesFilter<"Model"> | string
+  deletedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Model"> | Date | string | null
 }
 
 export type ModelCreateInput = {
@@ -359,9 +389,12 @@ export type ModelCreateInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  deletedAt?: Date | string | null
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
+  shares?: Prisma.ModelShareCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateInput = {
@@ -378,7 +411,10 @@ export type ModelUncheckedCreateInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  tenantId?: string
+  deletedAt?: Date | string | null
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
+  shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelUpdateInput = {
@@ -393,9 +429,12 @@ export type ModelUpdateInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
+  shares?: Prisma.ModelShareUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateInput = {
@@ -412,7 +451,10 @@ export type ModelUncheckedUpdateInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
+  shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateManyInput = {
@@ -429,6 +471,8 @@ export type ModelCreateManyInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  tenantId?: string
+  deletedAt?: Date | string | null
 }
 
 export type ModelUpdateManyMutationInput = {
@@ -443,6 +487,7 @@ export type ModelUpdateManyMutationInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type ModelUncheckedUpdateManyInput = {
@@ -459,6 +504,8 @@ export type ModelUncheckedUpdateManyInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type ModelNullableScalarRelationFilter = {
@@ -484,7 +531,8 @@ export type ModelOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type ModelNameVersionCompoundUniqueInput = {
+export type ModelTenantIdNameVersionCompoundUniqueInput = {
+  tenantId: string
   name: string
   version: number
 }
@@ -503,6 +551,8 @@ export type ModelCountOrderByAggregateInput = {
   reusedLayers?: Prisma.SortOrder
   source?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  deletedAt?: Prisma.SortOrder
 }
 
 export type ModelAvgOrderByAggregateInput = {
@@ -518,6 +568,8 @@ export type ModelMaxOrderByAggregateInput = {
   baseModelId?: Prisma.SortOrder
   source?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  deletedAt?: Prisma.SortOrder
 }
 
 export type ModelMinOrderByAggregateInput = {
@@ -529,10 +581,17 @@ export type ModelMinOrderByAggregateInput = {
   baseModelId?: Prisma.SortOrder
   source?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  deletedAt?: Prisma.SortOrder
 }
 
 export type ModelSumOrderByAggregateInput = {
   version?: Prisma.SortOrder
+}
+
+export type ModelScalarRelationFilter = {
+  is?: Prisma.ModelWhereInput
+  isNot?: Prisma.ModelWhereInput
 }
 
 export type ModelCreateNestedOneWithoutRunInput = {
@@ -634,6 +693,62 @@ export type ModelUncheckedUpdateManyWithoutBaseModelNestedInput = {
   deleteMany?: Prisma.ModelScalarWhereInput | Prisma.ModelScalarWhereInput[]
 }
 
+export type ModelCreateNestedManyWithoutTenantInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutTenantInput, Prisma.ModelUncheckedCreateWithoutTenantInput> | Prisma.ModelCreateWithoutTenantInput[] | Prisma.ModelUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutTenantInput | Prisma.ModelCreateOrConnectWithoutTenantInput[]
+  createMany?: Prisma.ModelCreateManyTenantInputEnvelope
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+}
+
+export type ModelUncheckedCreateNestedManyWithoutTenantInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutTenantInput, Prisma.ModelUncheckedCreateWithoutTenantInput> | Prisma.ModelCreateWithoutTenantInput[] | Prisma.ModelUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutTenantInput | Prisma.ModelCreateOrConnectWithoutTenantInput[]
+  createMany?: Prisma.ModelCreateManyTenantInputEnvelope
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+}
+
+export type ModelUpdateManyWithoutTenantNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutTenantInput, Prisma.ModelUncheckedCreateWithoutTenantInput> | Prisma.ModelCreateWithoutTenantInput[] | Prisma.ModelUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutTenantInput | Prisma.ModelCreateOrConnectWithoutTenantInput[]
+  upsert?: Prisma.ModelUpsertWithWhereUniqueWithoutTenantInput | Prisma.ModelUpsertWithWhereUniqueWithoutTenantInput[]
+  createMany?: Prisma.ModelCreateManyTenantInputEnvelope
+  set?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  disconnect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  delete?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  update?: Prisma.ModelUpdateWithWhereUniqueWithoutTenantInput | Prisma.ModelUpdateWithWhereUniqueWithoutTenantInput[]
+  updateMany?: Prisma.ModelUpdateManyWithWhereWithoutTenantInput | Prisma.ModelUpdateManyWithWhereWithoutTenantInput[]
+  deleteMany?: Prisma.ModelScalarWhereInput | Prisma.ModelScalarWhereInput[]
+}
+
+export type ModelUncheckedUpdateManyWithoutTenantNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutTenantInput, Prisma.ModelUncheckedCreateWithoutTenantInput> | Prisma.ModelCreateWithoutTenantInput[] | Prisma.ModelUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutTenantInput | Prisma.ModelCreateOrConnectWithoutTenantInput[]
+  upsert?: Prisma.ModelUpsertWithWhereUniqueWithoutTenantInput | Prisma.ModelUpsertWithWhereUniqueWithoutTenantInput[]
+  createMany?: Prisma.ModelCreateManyTenantInputEnvelope
+  set?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  disconnect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  delete?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  connect?: Prisma.ModelWhereUniqueInput | Prisma.ModelWhereUniqueInput[]
+  update?: Prisma.ModelUpdateWithWhereUniqueWithoutTenantInput | Prisma.ModelUpdateWithWhereUniqueWithoutTenantInput[]
+  updateMany?: Prisma.ModelUpdateManyWithWhereWithoutTenantInput | Prisma.ModelUpdateManyWithWhereWithoutTenantInput[]
+  deleteMany?: Prisma.ModelScalarWhereInput | Prisma.ModelScalarWhereInput[]
+}
+
+export type ModelCreateNestedOneWithoutSharesInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutSharesInput, Prisma.ModelUncheckedCreateWithoutSharesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutSharesInput
+  connect?: Prisma.ModelWhereUniqueInput
+}
+
+export type ModelUpdateOneRequiredWithoutSharesNestedInput = {
+  create?: Prisma.XOR<Prisma.ModelCreateWithoutSharesInput, Prisma.ModelUncheckedCreateWithoutSharesInput>
+  connectOrCreate?: Prisma.ModelCreateOrConnectWithoutSharesInput
+  upsert?: Prisma.ModelUpsertWithoutSharesInput
+  connect?: Prisma.ModelWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ModelUpdateToOneWithWhereWithoutSharesInput, Prisma.ModelUpdateWithoutSharesInput>, Prisma.ModelUncheckedUpdateWithoutSharesInput>
+}
+
 export type ModelCreateWithoutRunInput = {
   id?: string
   name?: string | null
@@ -646,8 +761,11 @@ export type ModelCreateWithoutRunInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  deletedAt?: Date | string | null
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
+  shares?: Prisma.ModelShareCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutRunInput = {
@@ -663,7 +781,10 @@ export type ModelUncheckedCreateWithoutRunInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  tenantId?: string
+  deletedAt?: Date | string | null
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
+  shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutRunInput = {
@@ -694,8 +815,11 @@ export type ModelUpdateWithoutRunInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
+  shares?: Prisma.ModelShareUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutRunInput = {
@@ -711,7 +835,10 @@ export type ModelUncheckedUpdateWithoutRunInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
+  shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelCreateWithoutDerivedInput = {
@@ -726,8 +853,11 @@ export type ModelCreateWithoutDerivedInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  deletedAt?: Date | string | null
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
+  shares?: Prisma.ModelShareCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutDerivedInput = {
@@ -744,6 +874,9 @@ export type ModelUncheckedCreateWithoutDerivedInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  tenantId?: string
+  deletedAt?: Date | string | null
+  shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutDerivedInput = {
@@ -763,8 +896,11 @@ export type ModelCreateWithoutBaseModelInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  deletedAt?: Date | string | null
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
+  shares?: Prisma.ModelShareCreateNestedManyWithoutModelInput
 }
 
 export type ModelUncheckedCreateWithoutBaseModelInput = {
@@ -780,7 +916,10 @@ export type ModelUncheckedCreateWithoutBaseModelInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  tenantId?: string
+  deletedAt?: Date | string | null
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
+  shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
 
 export type ModelCreateOrConnectWithoutBaseModelInput = {
@@ -816,8 +955,11 @@ export type ModelUpdateWithoutDerivedInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
+  shares?: Prisma.ModelShareUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutDerivedInput = {
@@ -834,6 +976,9 @@ export type ModelUncheckedUpdateWithoutDerivedInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUpsertWithWhereUniqueWithoutBaseModelInput = {
@@ -869,6 +1014,164 @@ export type ModelScalarWhereInput = {
   reusedLayers?: Prisma.StringNullableListFilter<"Model">
   source?: Prisma.StringFilter<"Model"> | string
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
+  tenantId?: Prisma.UuidFilter<"Model"> | string
+  deletedAt?: Prisma.DateTimeNullableFilter<"Model"> | Date | string | null
+}
+
+export type ModelCreateWithoutTenantInput = {
+  id?: string
+  name?: string | null
+  version?: number | null
+  summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights: runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
+  source?: string
+  createdAt?: Date | string
+  deletedAt?: Date | string | null
+  run?: Prisma.RunCreateNestedOneWithoutModelInput
+  baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
+  derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
+  shares?: Prisma.ModelShareCreateNestedManyWithoutModelInput
+}
+
+export type ModelUncheckedCreateWithoutTenantInput = {
+  id?: string
+  jobId?: string | null
+  name?: string | null
+  version?: number | null
+  summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights: runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  baseModelId?: string | null
+  reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
+  source?: string
+  createdAt?: Date | string
+  deletedAt?: Date | string | null
+  derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
+  shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
+}
+
+export type ModelCreateOrConnectWithoutTenantInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutTenantInput, Prisma.ModelUncheckedCreateWithoutTenantInput>
+}
+
+export type ModelCreateManyTenantInputEnvelope = {
+  data: Prisma.ModelCreateManyTenantInput | Prisma.ModelCreateManyTenantInput[]
+  skipDuplicates?: boolean
+}
+
+export type ModelUpsertWithWhereUniqueWithoutTenantInput = {
+  where: Prisma.ModelWhereUniqueInput
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutTenantInput, Prisma.ModelUncheckedUpdateWithoutTenantInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutTenantInput, Prisma.ModelUncheckedCreateWithoutTenantInput>
+}
+
+export type ModelUpdateWithWhereUniqueWithoutTenantInput = {
+  where: Prisma.ModelWhereUniqueInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutTenantInput, Prisma.ModelUncheckedUpdateWithoutTenantInput>
+}
+
+export type ModelUpdateManyWithWhereWithoutTenantInput = {
+  where: Prisma.ModelScalarWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateManyMutationInput, Prisma.ModelUncheckedUpdateManyWithoutTenantInput>
+}
+
+export type ModelCreateWithoutSharesInput = {
+  id?: string
+  name?: string | null
+  version?: number | null
+  summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights: runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
+  source?: string
+  createdAt?: Date | string
+  deletedAt?: Date | string | null
+  run?: Prisma.RunCreateNestedOneWithoutModelInput
+  baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
+  derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
+}
+
+export type ModelUncheckedCreateWithoutSharesInput = {
+  id?: string
+  jobId?: string | null
+  name?: string | null
+  version?: number | null
+  summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights: runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  baseModelId?: string | null
+  reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
+  source?: string
+  createdAt?: Date | string
+  tenantId?: string
+  deletedAt?: Date | string | null
+  derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
+}
+
+export type ModelCreateOrConnectWithoutSharesInput = {
+  where: Prisma.ModelWhereUniqueInput
+  create: Prisma.XOR<Prisma.ModelCreateWithoutSharesInput, Prisma.ModelUncheckedCreateWithoutSharesInput>
+}
+
+export type ModelUpsertWithoutSharesInput = {
+  update: Prisma.XOR<Prisma.ModelUpdateWithoutSharesInput, Prisma.ModelUncheckedUpdateWithoutSharesInput>
+  create: Prisma.XOR<Prisma.ModelCreateWithoutSharesInput, Prisma.ModelUncheckedCreateWithoutSharesInput>
+  where?: Prisma.ModelWhereInput
+}
+
+export type ModelUpdateToOneWithWhereWithoutSharesInput = {
+  where?: Prisma.ModelWhereInput
+  data: Prisma.XOR<Prisma.ModelUpdateWithoutSharesInput, Prisma.ModelUncheckedUpdateWithoutSharesInput>
+}
+
+export type ModelUpdateWithoutSharesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
+  source?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  run?: Prisma.RunUpdateOneWithoutModelNestedInput
+  baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
+  derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutSharesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  jobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
+  source?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
 }
 
 export type ModelCreateManyBaseModelInput = {
@@ -884,6 +1187,8 @@ export type ModelCreateManyBaseModelInput = {
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
   source?: string
   createdAt?: Date | string
+  tenantId?: string
+  deletedAt?: Date | string | null
 }
 
 export type ModelUpdateWithoutBaseModelInput = {
@@ -898,8 +1203,11 @@ export type ModelUpdateWithoutBaseModelInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
+  shares?: Prisma.ModelShareUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateWithoutBaseModelInput = {
@@ -915,7 +1223,10 @@ export type ModelUncheckedUpdateWithoutBaseModelInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
+  shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
 
 export type ModelUncheckedUpdateManyWithoutBaseModelInput = {
@@ -931,6 +1242,80 @@ export type ModelUncheckedUpdateManyWithoutBaseModelInput = {
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+}
+
+export type ModelCreateManyTenantInput = {
+  id?: string
+  jobId?: string | null
+  name?: string | null
+  version?: number | null
+  summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights: runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  baseModelId?: string | null
+  reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
+  source?: string
+  createdAt?: Date | string
+  deletedAt?: Date | string | null
+}
+
+export type ModelUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
+  source?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  run?: Prisma.RunUpdateOneWithoutModelNestedInput
+  baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
+  derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
+  shares?: Prisma.ModelShareUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  jobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
+  source?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
+  shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
+}
+
+export type ModelUncheckedUpdateManyWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  jobId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
+  source?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -940,10 +1325,12 @@ export type ModelUncheckedUpdateManyWithoutBaseModelInput = {
 
 export type ModelCountOutputType = {
   derived: number
+  shares: number
 }
 
 export type ModelCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   derived?: boolean | ModelCountOutputTypeCountDerivedArgs
+  shares?: boolean | ModelCountOutputTypeCountSharesArgs
 }
 
 /**
@@ -963,6 +1350,13 @@ export type ModelCountOutputTypeCountDerivedArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.ModelWhereInput
 }
 
+/**
+ * ModelCountOutputType without action
+ */
+export type ModelCountOutputTypeCountSharesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ModelShareWhereInput
+}
+
 
 export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -978,9 +1372,13 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   reusedLayers?: boolean
   source?: boolean
   createdAt?: boolean
+  tenantId?: boolean
+  deletedAt?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
   derived?: boolean | Prisma.Model$derivedArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  shares?: boolean | Prisma.Model$sharesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
@@ -998,8 +1396,11 @@ export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   reusedLayers?: boolean
   source?: boolean
   createdAt?: boolean
+  tenantId?: boolean
+  deletedAt?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
 export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1016,8 +1417,11 @@ export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   reusedLayers?: boolean
   source?: boolean
   createdAt?: boolean
+  tenantId?: boolean
+  deletedAt?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["model"]>
 
 export type ModelSelectScalar = {
@@ -1034,22 +1438,28 @@ export type ModelSelectScalar = {
   reusedLayers?: boolean
   source?: boolean
   createdAt?: boolean
+  tenantId?: boolean
+  deletedAt?: boolean
 }
 
-export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "inputShape" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt", ExtArgs["result"]["model"]>
+export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "inputShape" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt" | "tenantId" | "deletedAt", ExtArgs["result"]["model"]>
 export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
   derived?: boolean | Prisma.Model$derivedArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  shares?: boolean | Prisma.Model$sharesArgs<ExtArgs>
   _count?: boolean | Prisma.ModelCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ModelIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }
 export type ModelIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }
 
 export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1058,6 +1468,8 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     run: Prisma.$RunPayload<ExtArgs> | null
     baseModel: Prisma.$ModelPayload<ExtArgs> | null
     derived: Prisma.$ModelPayload<ExtArgs>[]
+    tenant: Prisma.$TenantPayload<ExtArgs>
+    shares: Prisma.$ModelSharePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1073,6 +1485,8 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     reusedLayers: string[]
     source: string
     createdAt: Date
+    tenantId: string
+    deletedAt: Date | null
   }, ExtArgs["result"]["model"]>
   composites: {}
 }
@@ -1470,6 +1884,8 @@ export interface Prisma__ModelClient<T, Null = never, ExtArgs extends runtime.Ty
   run<T extends Prisma.Model$runArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$runArgs<ExtArgs>>): Prisma.Prisma__RunClient<runtime.Types.Result.GetResult<Prisma.$RunPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   baseModel<T extends Prisma.Model$baseModelArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$baseModelArgs<ExtArgs>>): Prisma.Prisma__ModelClient<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   derived<T extends Prisma.Model$derivedArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$derivedArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  shares<T extends Prisma.Model$sharesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Model$sharesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelSharePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1512,6 +1928,8 @@ export interface ModelFieldRefs {
   readonly reusedLayers: Prisma.FieldRef<"Model", 'String[]'>
   readonly source: Prisma.FieldRef<"Model", 'String'>
   readonly createdAt: Prisma.FieldRef<"Model", 'DateTime'>
+  readonly tenantId: Prisma.FieldRef<"Model", 'String'>
+  readonly deletedAt: Prisma.FieldRef<"Model", 'DateTime'>
 }
     
 
@@ -1972,6 +2390,30 @@ export type Model$derivedArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.ModelScalarFieldEnum | Prisma.ModelScalarFieldEnum[]
+}
+
+/**
+ * Model.shares
+ */
+export type Model$sharesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ModelShare
+   */
+  select?: Prisma.ModelShareSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ModelShare
+   */
+  omit?: Prisma.ModelShareOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ModelShareInclude<ExtArgs> | null
+  where?: Prisma.ModelShareWhereInput
+  orderBy?: Prisma.ModelShareOrderByWithRelationInput | Prisma.ModelShareOrderByWithRelationInput[]
+  cursor?: Prisma.ModelShareWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ModelShareScalarFieldEnum | Prisma.ModelShareScalarFieldEnum[]
 }
 
 /**

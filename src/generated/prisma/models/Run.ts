@@ -29,11 +29,13 @@ export type AggregateRun = {
 export type RunAvgAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
+  fairTag: number | null
 }
 
 export type RunSumAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
+  fairTag: number | null
 }
 
 export type RunMinAggregateOutputType = {
@@ -50,6 +52,8 @@ export type RunMinAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  tenantId: string | null
+  fairTag: number | null
 }
 
 export type RunMaxAggregateOutputType = {
@@ -66,6 +70,8 @@ export type RunMaxAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  tenantId: string | null
+  fairTag: number | null
 }
 
 export type RunCountAggregateOutputType = {
@@ -86,6 +92,8 @@ export type RunCountAggregateOutputType = {
   createdAt: number
   startedAt: number
   finishedAt: number
+  tenantId: number
+  fairTag: number
   _all: number
 }
 
@@ -93,11 +101,13 @@ export type RunCountAggregateOutputType = {
 export type RunAvgAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
+  fairTag?: true
 }
 
 export type RunSumAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
+  fairTag?: true
 }
 
 export type RunMinAggregateInputType = {
@@ -114,6 +124,8 @@ export type RunMinAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  tenantId?: true
+  fairTag?: true
 }
 
 export type RunMaxAggregateInputType = {
@@ -130,6 +142,8 @@ export type RunMaxAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  tenantId?: true
+  fairTag?: true
 }
 
 export type RunCountAggregateInputType = {
@@ -150,6 +164,8 @@ export type RunCountAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  tenantId?: true
+  fairTag?: true
   _all?: true
 }
 
@@ -257,6 +273,8 @@ export type RunGroupByOutputType = {
   createdAt: Date
   startedAt: Date | null
   finishedAt: Date | null
+  tenantId: string
+  fairTag: number | null
   _count: RunCountAggregateOutputType | null
   _avg: RunAvgAggregateOutputType | null
   _sum: RunSumAggregateOutputType | null
@@ -300,10 +318,13 @@ export type RunWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  tenantId?: Prisma.UuidFilter<"Run"> | string
+  fairTag?: Prisma.IntNullableFilter<"Run"> | number | null
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
+  tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }
 
 export type RunOrderByWithRelationInput = {
@@ -324,10 +345,13 @@ export type RunOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  fairTag?: Prisma.SortOrderInput | Prisma.SortOrder
   epochs?: Prisma.EpochMetricOrderByRelationAggregateInput
   diagnostics?: Prisma.EpochDiagnosticOrderByRelationAggregateInput
   model?: Prisma.ModelOrderByWithRelationInput
   checkpoint?: Prisma.CheckpointOrderByWithRelationInput
+  tenant?: Prisma.TenantOrderByWithRelationInput
 }
 
 export type RunWhereUniqueInput = Prisma.AtLeast<{
@@ -351,10 +375,13 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  tenantId?: Prisma.UuidFilter<"Run"> | string
+  fairTag?: Prisma.IntNullableFilter<"Run"> | number | null
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
+  tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }, "id">
 
 export type RunOrderByWithAggregationInput = {
@@ -375,6 +402,8 @@ export type RunOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  fairTag?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.RunCountOrderByAggregateInput
   _avg?: Prisma.RunAvgOrderByAggregateInput
   _max?: Prisma.RunMaxOrderByAggregateInput
@@ -403,6 +432,8 @@ export type RunScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
+  tenantId?: Prisma.UuidWithAggregatesFilter<"Run"> | string
+  fairTag?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
 }
 
 export type RunCreateInput = {
@@ -423,10 +454,12 @@ export type RunCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateInput = {
@@ -447,6 +480,8 @@ export type RunUncheckedCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
@@ -471,10 +506,12 @@ export type RunUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateInput = {
@@ -495,6 +532,8 @@ export type RunUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
@@ -519,6 +558,8 @@ export type RunCreateManyInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
 }
 
 export type RunUpdateManyMutationInput = {
@@ -539,6 +580,7 @@ export type RunUpdateManyMutationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunUncheckedUpdateManyInput = {
@@ -559,6 +601,8 @@ export type RunUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunCountOrderByAggregateInput = {
@@ -579,11 +623,14 @@ export type RunCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  fairTag?: Prisma.SortOrder
 }
 
 export type RunAvgOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  fairTag?: Prisma.SortOrder
 }
 
 export type RunMaxOrderByAggregateInput = {
@@ -600,6 +647,8 @@ export type RunMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  fairTag?: Prisma.SortOrder
 }
 
 export type RunMinOrderByAggregateInput = {
@@ -616,11 +665,14 @@ export type RunMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  tenantId?: Prisma.SortOrder
+  fairTag?: Prisma.SortOrder
 }
 
 export type RunSumOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  fairTag?: Prisma.SortOrder
 }
 
 export type RunScalarRelationFilter = {
@@ -631,6 +683,16 @@ export type RunScalarRelationFilter = {
 export type RunNullableScalarRelationFilter = {
   is?: Prisma.RunWhereInput | null
   isNot?: Prisma.RunWhereInput | null
+}
+
+export type RunListRelationFilter = {
+  every?: Prisma.RunWhereInput
+  some?: Prisma.RunWhereInput
+  none?: Prisma.RunWhereInput
+}
+
+export type RunOrderByRelationAggregateInput = {
+  _count?: Prisma.SortOrder
 }
 
 export type NullableStringFieldUpdateOperationsInput = {
@@ -715,6 +777,48 @@ export type RunUpdateOneRequiredWithoutCheckpointNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutCheckpointInput, Prisma.RunUpdateWithoutCheckpointInput>, Prisma.RunUncheckedUpdateWithoutCheckpointInput>
 }
 
+export type RunCreateNestedManyWithoutTenantInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutTenantInput, Prisma.RunUncheckedCreateWithoutTenantInput> | Prisma.RunCreateWithoutTenantInput[] | Prisma.RunUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutTenantInput | Prisma.RunCreateOrConnectWithoutTenantInput[]
+  createMany?: Prisma.RunCreateManyTenantInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUncheckedCreateNestedManyWithoutTenantInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutTenantInput, Prisma.RunUncheckedCreateWithoutTenantInput> | Prisma.RunCreateWithoutTenantInput[] | Prisma.RunUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutTenantInput | Prisma.RunCreateOrConnectWithoutTenantInput[]
+  createMany?: Prisma.RunCreateManyTenantInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUpdateManyWithoutTenantNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutTenantInput, Prisma.RunUncheckedCreateWithoutTenantInput> | Prisma.RunCreateWithoutTenantInput[] | Prisma.RunUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutTenantInput | Prisma.RunCreateOrConnectWithoutTenantInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutTenantInput | Prisma.RunUpsertWithWhereUniqueWithoutTenantInput[]
+  createMany?: Prisma.RunCreateManyTenantInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutTenantInput | Prisma.RunUpdateWithWhereUniqueWithoutTenantInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutTenantInput | Prisma.RunUpdateManyWithWhereWithoutTenantInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
+export type RunUncheckedUpdateManyWithoutTenantNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutTenantInput, Prisma.RunUncheckedCreateWithoutTenantInput> | Prisma.RunCreateWithoutTenantInput[] | Prisma.RunUncheckedCreateWithoutTenantInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutTenantInput | Prisma.RunCreateOrConnectWithoutTenantInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutTenantInput | Prisma.RunUpsertWithWhereUniqueWithoutTenantInput[]
+  createMany?: Prisma.RunCreateManyTenantInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutTenantInput | Prisma.RunUpdateWithWhereUniqueWithoutTenantInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutTenantInput | Prisma.RunUpdateManyWithWhereWithoutTenantInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
 export type RunCreateWithoutEpochsInput = {
   id?: string
   name?: string | null
@@ -733,9 +837,11 @@ export type RunCreateWithoutEpochsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  fairTag?: number | null
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutEpochsInput = {
@@ -756,6 +862,8 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -795,9 +903,11 @@ export type RunUpdateWithoutEpochsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutEpochsInput = {
@@ -818,6 +928,8 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -841,9 +953,11 @@ export type RunCreateWithoutDiagnosticsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutDiagnosticsInput = {
@@ -864,6 +978,8 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -903,9 +1019,11 @@ export type RunUpdateWithoutDiagnosticsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutDiagnosticsInput = {
@@ -926,6 +1044,8 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -949,9 +1069,11 @@ export type RunCreateWithoutModelInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutModelInput = {
@@ -972,6 +1094,8 @@ export type RunUncheckedCreateWithoutModelInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -1011,9 +1135,11 @@ export type RunUpdateWithoutModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutModelInput = {
@@ -1034,6 +1160,8 @@ export type RunUncheckedUpdateWithoutModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -1057,9 +1185,11 @@ export type RunCreateWithoutCheckpointInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutCheckpointInput = {
@@ -1080,6 +1210,8 @@ export type RunUncheckedCreateWithoutCheckpointInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
@@ -1119,9 +1251,11 @@ export type RunUpdateWithoutCheckpointInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutCheckpointInput = {
@@ -1142,9 +1276,204 @@ export type RunUncheckedUpdateWithoutCheckpointInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+}
+
+export type RunCreateWithoutTenantInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  retryOf?: string | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  fairTag?: number | null
+  epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+}
+
+export type RunUncheckedCreateWithoutTenantInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  retryOf?: string | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  fairTag?: number | null
+  epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutTenantInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutTenantInput, Prisma.RunUncheckedCreateWithoutTenantInput>
+}
+
+export type RunCreateManyTenantInputEnvelope = {
+  data: Prisma.RunCreateManyTenantInput | Prisma.RunCreateManyTenantInput[]
+  skipDuplicates?: boolean
+}
+
+export type RunUpsertWithWhereUniqueWithoutTenantInput = {
+  where: Prisma.RunWhereUniqueInput
+  update: Prisma.XOR<Prisma.RunUpdateWithoutTenantInput, Prisma.RunUncheckedUpdateWithoutTenantInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutTenantInput, Prisma.RunUncheckedCreateWithoutTenantInput>
+}
+
+export type RunUpdateWithWhereUniqueWithoutTenantInput = {
+  where: Prisma.RunWhereUniqueInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutTenantInput, Prisma.RunUncheckedUpdateWithoutTenantInput>
+}
+
+export type RunUpdateManyWithWhereWithoutTenantInput = {
+  where: Prisma.RunScalarWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateManyMutationInput, Prisma.RunUncheckedUpdateManyWithoutTenantInput>
+}
+
+export type RunScalarWhereInput = {
+  AND?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+  OR?: Prisma.RunScalarWhereInput[]
+  NOT?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+  id?: Prisma.UuidFilter<"Run"> | string
+  name?: Prisma.StringNullableFilter<"Run"> | string | null
+  spec?: Prisma.JsonFilter<"Run">
+  status?: Prisma.EnumRunStatusFilter<"Run"> | $Enums.RunStatus
+  backend?: Prisma.StringNullableFilter<"Run"> | string | null
+  error?: Prisma.StringNullableFilter<"Run"> | string | null
+  attempts?: Prisma.IntFilter<"Run"> | number
+  resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
+  cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
+  heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  evaluation?: Prisma.JsonNullableFilter<"Run">
+  warnings?: Prisma.JsonFilter<"Run">
+  diagnosticWarnings?: Prisma.JsonFilter<"Run">
+  createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
+  startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  tenantId?: Prisma.UuidFilter<"Run"> | string
+  fairTag?: Prisma.IntNullableFilter<"Run"> | number | null
+}
+
+export type RunCreateManyTenantInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  retryOf?: string | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  fairTag?: number | null
+}
+
+export type RunUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateManyWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 
@@ -1205,10 +1534,13 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenantId?: boolean
+  fairTag?: boolean
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
   checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
@@ -1230,6 +1562,9 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenantId?: boolean
+  fairTag?: boolean
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1250,6 +1585,9 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenantId?: boolean
+  fairTag?: boolean
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectScalar = {
@@ -1270,18 +1608,25 @@ export type RunSelectScalar = {
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  tenantId?: boolean
+  fairTag?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
   checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }
-export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
-export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
+export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+}
+export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+}
 
 export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Run"
@@ -1290,6 +1635,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     diagnostics: Prisma.$EpochDiagnosticPayload<ExtArgs>[]
     model: Prisma.$ModelPayload<ExtArgs> | null
     checkpoint: Prisma.$CheckpointPayload<ExtArgs> | null
+    tenant: Prisma.$TenantPayload<ExtArgs>
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1309,6 +1655,8 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     createdAt: Date
     startedAt: Date | null
     finishedAt: Date | null
+    tenantId: string
+    fairTag: number | null
   }, ExtArgs["result"]["run"]>
   composites: {}
 }
@@ -1707,6 +2055,7 @@ export interface Prisma__RunClient<T, Null = never, ExtArgs extends runtime.Type
   diagnostics<T extends Prisma.Run$diagnosticsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$diagnosticsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EpochDiagnosticPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   model<T extends Prisma.Run$modelArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$modelArgs<ExtArgs>>): Prisma.Prisma__ModelClient<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   checkpoint<T extends Prisma.Run$checkpointArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$checkpointArgs<ExtArgs>>): Prisma.Prisma__CheckpointClient<runtime.Types.Result.GetResult<Prisma.$CheckpointPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1753,6 +2102,8 @@ export interface RunFieldRefs {
   readonly createdAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"Run", 'DateTime'>
+  readonly tenantId: Prisma.FieldRef<"Run", 'String'>
+  readonly fairTag: Prisma.FieldRef<"Run", 'Int'>
 }
     
 
@@ -2007,6 +2358,10 @@ export type RunCreateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions.
    */
   data: Prisma.RunCreateManyInput | Prisma.RunCreateManyInput[]
   skipDuplicates?: boolean
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunIncludeCreateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -2077,6 +2432,10 @@ export type RunUpdateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions.
    * Limit how many Runs to update.
    */
   limit?: number
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunIncludeUpdateManyAndReturn<ExtArgs> | null
 }
 
 /**
