@@ -24,12 +24,15 @@ export type TrainQueue = Queue<TrainJobData>;
  */
 export const TRAIN_ATTEMPTS = 5;
 
-/** Puts a run on the queue; its BullMQ job id is the run id, so it is never queued twice. */
-export function enqueueRun(queue: TrainQueue, runId: string) {
+/**
+ * Puts a run on the queue; its BullMQ job id is the run id, so it is never queued twice.
+ * `priority` comes from the fair scheduler (src/services/fair-priority.ts); lower goes first.
+ */
+export function enqueueRun(queue: TrainQueue, runId: string, priority?: number) {
   return queue.add(
     'train',
     { runId },
-    { jobId: runId, attempts: TRAIN_ATTEMPTS, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: 1000, removeOnFail: 1000 },
+    { jobId: runId, ...(priority ? { priority } : {}), attempts: TRAIN_ATTEMPTS, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: 1000, removeOnFail: 1000 },
   );
 }
 export type TrainWorker = Worker<TrainJobData>;

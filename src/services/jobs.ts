@@ -7,6 +7,7 @@ import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
 import { checkJobSpec } from './check-job.js';
+import { fairState, nextFairTag } from './fair-priority.js';
 import { isUuid } from './datasets.js';
 import { after, newestFirst, toPage } from './pagination.js';
 import { withTimeout } from './timeout.js';
@@ -30,9 +31,13 @@ export async function submitJob(
   if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
-  const run = await deps.db.run.create({ data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null } });
+  // Fair scheduling: the tenant's round decides the BullMQ priority (see fair-priority.ts).
+  const { tag, priority } = nextFairTag(await fairState(deps.db, who.tenantId));
+  const run = await deps.db.run.create({
+    data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], fairTag: tag, retryOf: lineage.retryOf ?? null },
+  });
   try {
-    await withTimeout(enqueueRun(deps.queue, run.id), ENQUEUE_TIMEOUT_MS, 'the queue');
+    await withTimeout(enqueueRun(deps.queue, run.id, priority), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
     await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
     throw unavailable('the job queue');

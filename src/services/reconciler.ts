@@ -21,7 +21,7 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
         { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: new Date(now - HEARTBEAT_STALE_MS) } }] },
       ],
     },
-    select: { id: true, status: true },
+    select: { id: true, status: true, fairTag: true },
     take: 500,
   });
   const requeued: string[] = [];
@@ -34,7 +34,7 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
     } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
       // Lost by the queue, or finished there without its outcome reaching the database.
       if (job) await job.remove().catch(() => {});
-      await enqueueRun(deps.queue, run.id);
+      await enqueueRun(deps.queue, run.id, run.fairTag ? 2 * run.fairTag : undefined);
       requeued.push(run.id);
     }
   }
