@@ -11,6 +11,9 @@ Commands:
   watch <jobId>                  follow a job: a progress bar over the epoch's batches, a line per epoch
   list [--status s] [--limit n]  list jobs, newest first (status: queued|running|succeeded|failed|cancelled)
   cancel <jobId>                 cancel a queued or running job
+  retry <jobId> [--apply-fixes] [--fix id]... [--patch file] [--name n] [--watch]
+                                 train a job again: with every warning's fix, the named warnings' fixes,
+                                 and/or a JSON Patch file of your own (prints the new job's id)
   download <modelId> <dir>       write the model as <dir>/model.json + <dir>/weights.bin (TensorFlow.js layers format)
   predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
 
@@ -99,6 +102,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           status: { type: 'string' },
           limit: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
+          'apply-fixes': { type: 'boolean' },
+          fix: { type: 'string', multiple: true },
+          patch: { type: 'string' },
+          name: { type: 'string' },
         },
       });
     } catch (e) {
@@ -150,6 +157,18 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         const res = await client.cancelJob(id, { signal });
         out(res.status === 'cancelled' ? `${res.id} cancelled` : `${res.id} cancel requested (it was ${res.status}; it stops within a batch)`);
         return 0;
+      }
+      case 'retry': {
+        const [id] = positionals(args, ['jobId'], 'retry');
+        const fixes = values.fix ?? [];
+        if (values['apply-fixes'] && fixes.length > 0) throw new UsageError('give either --apply-fixes (all fixes) or --fix <warning id> (some), not both');
+        const patch = values.patch === undefined ? undefined : await readJson(values.patch, 'patch');
+        if (patch !== undefined && !Array.isArray(patch)) throw new UsageError(`${values.patch} must hold a JSON Patch: an array of operations`);
+        const applyFixes = values['apply-fixes'] ? true : fixes.length > 0 ? fixes : undefined;
+        if (applyFixes === undefined && patch === undefined && values.name === undefined) throw new UsageError('retry needs --apply-fixes, --fix, --patch or --name');
+        const res = await client.retryJob(id, { applyFixes, patch: patch as never, name: values.name }, { signal });
+        out(`${res.id} ${res.status} (retry of ${res.retryOf})`);
+        return values.watch ? watch(client, res.id, io) : 0;
       }
       case 'download': {
         const [id, dir] = positionals(args, ['modelId', 'dir'], 'download');

@@ -4,13 +4,18 @@ import type { FastifyInstance } from 'fastify';
 import { AJV_OPTIONS as common } from '../schemas/ajv.js';
 
 
+/** The validator JSON bodies go through; also for bodies a service builds (a retried job's spec). */
+export function bodyValidator(): Ajv {
+  return addFormats.default(new Ajv({ ...common, coerceTypes: false }));
+}
+
 /**
  * Two validators: JSON bodies are taken as typed (`"epochs": "1"` or `"units": true` is a 400,
  * not a silent conversion), while querystrings, params and headers, which are always text, are
  * converted to the types their schemas ask for.
  */
 export function installValidators(app: FastifyInstance): void {
-  const strict = addFormats.default(new Ajv({ ...common, coerceTypes: false }));
+  const strict = bodyValidator();
   const lenient = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
 }

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppDeps } from '../app.js';
 import { ErrorBody, IdParams, Page } from '../schemas/common.js';
-import { DiagnosticsBody, Job, JobCreated, JobListQuery, JobStatus, MetricsBody } from '../schemas/job.js';
+import { DiagnosticsBody, Job, JobCreated, JobListQuery, JobStatus, MetricsBody, RetryBody, RetryCreated } from '../schemas/job.js';
+import { retryJob } from '../services/retry.js';
 import { JobSpec } from '../schemas/job-spec.js';
 import { jobEvents } from '../services/job-events.js';
 import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } from '../services/jobs.js';
@@ -65,6 +66,24 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => getDiagnostics(deps.db, request.auth, request.params.id),
+    );
+
+    app.post(
+      '/jobs/:id/retry',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['jobs'],
+          summary: 'Train a job again, with the fixes of its warnings and/or a patch applied',
+          description:
+            'Starts a new job from the old job\'s spec: `applyFixes: true` applies the `fix` of every warning that has one, a list applies those of the named warnings, ' +
+            'and `patch` (an RFC 6902 JSON Patch) applies your own change after them. The result is checked as a POST /jobs spec; 400 if a patch does not apply or the spec is invalid.',
+          params: IdParams,
+          body: RetryBody,
+          response: { 201: RetryCreated, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await retryJob(deps, request.auth, request.params.id, request.body)),
     );
 
     app.post(

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LiteralUnion, TaggedUnion } from './common.js';
+import { DiagnosticRules } from './diagnosis.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -28,14 +29,40 @@ export const VarianceScalingInitializer = Type.Object(
   { additionalProperties: false, description: 'Keras VarianceScaling: variance = scale / fan' },
 );
 
+const initSeed = Type.Optional(Type.Integer({ minimum: 0, description: 'Random seed for the initial values; overrides the one derived from `fit.seed`' }));
+/** Finite and bounded: a value of 1e300 would only produce Infinity weights. */
+const initNumber = (description: string) => Type.Optional(Type.Number({ minimum: -1e6, maximum: 1e6, description }));
+const initStddev = Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, description: 'Standard deviation (default 0.05)' }));
+const initGain = Type.Optional(Type.Number({ minimum: -1e6, maximum: 1e6, description: 'Multiplies the matrix (default 1)' }));
+const initializerClass = <T extends string, P extends Record<string, import('typebox').TSchema>>(type: T, props: P, description: string) =>
+  Type.Object({ type: Type.Literal(type, { description: `Initializer class: \`${type}\`` }), ...props }, { additionalProperties: false, description });
+
 export const Initializer = Type.Union(
   [
     LiteralUnion([...KERAS_INITIALIZERS, ...TFJS_INITIALIZERS], {
       description: 'A Keras initializer name or its tfjs camelCase twin',
     }),
     VarianceScalingInitializer,
+    initializerClass('RandomNormal', { mean: initNumber('Mean (default 0)'), stddev: initStddev, seed: initSeed }, 'Keras RandomNormal: a normal distribution'),
+    initializerClass(
+      'RandomUniform',
+      { minval: initNumber('Lower bound (default -0.05)'), maxval: initNumber('Upper bound (default 0.05)'), seed: initSeed },
+      'Keras RandomUniform: a uniform distribution on [minval, maxval)',
+    ),
+    initializerClass(
+      'TruncatedNormal',
+      { mean: initNumber('Mean (default 0)'), stddev: initStddev, seed: initSeed },
+      'Keras TruncatedNormal: a normal distribution with values beyond 2 stddev redrawn',
+    ),
+    initializerClass('Constant', { value: initNumber('The value of every weight (default 0)') }, 'Keras Constant: every weight the same value'),
+    initializerClass('Orthogonal', { gain: initGain, seed: initSeed }, 'Keras Orthogonal: a random orthogonal matrix times gain'),
+    initializerClass('Identity', { gain: initGain }, 'Keras Identity: gain times the identity matrix (square 2D kernels only)'),
   ],
-  { description: 'Weight initializer: a name (`he_normal`) or `{ type: "VarianceScaling", scale, mode, distribution }`' },
+  {
+    description:
+      'Weight initializer: a name (`he_normal`), `{ type: "VarianceScaling", scale, mode, distribution }`, or a Keras initializer ' +
+      'class with its arguments: RandomNormal, RandomUniform, TruncatedNormal, Constant, Orthogonal, Identity',
+  },
 );
 /** The same schema with a field-specific description (validation unchanged). */
 const initializer = (description: string) => Type.With(Initializer, { description });
@@ -235,6 +262,11 @@ export const FitSpec = Type.Object(
     batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Keras `batch_size`: samples per gradient step, 1..65536, default 32' })),
     shuffle: Type.Optional(Type.Boolean({ default: true, description: 'Keras `shuffle`: shuffle the training samples before each epoch, default true' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for shuffling and weight initialization' })),
+    classWeight: Type.Optional(
+      Type.Literal('balanced', {
+        description: 'Keras `class_weight`: `balanced` weighs each class by n_samples / (n_classes * its count), so rare classes count as much as common ones',
+      }),
+    ),
     earlyStopping: Type.Optional(
       Type.Object(
         {
@@ -326,6 +358,7 @@ export const JobSpec = Type.Object(
         {
           enabled: Type.Optional(Type.Boolean({ default: true, description: 'Collect diagnostics, default true; false makes training a little faster' })),
           probeSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 1024, default: 256, description: 'Samples in the fixed probe batch, 8..1024, default 256' })),
+          rules: Type.Optional(DiagnosticRules),
         },
         { additionalProperties: false, description: 'Per-epoch gradient and activation health, read at GET /jobs/:id/diagnostics' },
       ),

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LiteralUnion } from './common.js';
+import { JsonPatch, WarningFields } from './diagnosis.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export const JobStatus = LiteralUnion(JOB_STATUSES, { description: 'queued -> running -> succeeded | failed | cancelled' });
@@ -23,10 +24,19 @@ export const EpochRow = Type.Object(
 
 export const Warning = Type.Object(
   {
-    epoch: nullable(Type.Integer(), 'The epoch it was seen in; null when not tied to one'),
-    kind: Type.String({ description: 'e.g. vanishing_gradients, exploding_gradients, dead_units, diverged, saturation, self_normalization' }),
+    id: WarningFields.id,
+    epoch: nullable(Type.Integer(), 'The epoch it was seen after; 0 for the first batch before training; null when not tied to one'),
+    kind: Type.String({
+      description:
+        'vanishing_gradients, exploding_gradients, exploding_activations, dead_units, saturation, diverged, learning_rate_too_high, learning_rate_too_low, ' +
+        'loss_not_decreasing, overfitting, poor_initialization, unscaled_inputs, class_imbalance, self_normalization (more may be added)',
+    }),
     layer: nullable(Type.String(), 'The layer it concerns; null for the whole model'),
-    message: Type.String({ description: 'What was seen and what to try' }),
+    severity: WarningFields.severity,
+    message: Type.String({ description: 'What was seen' }),
+    advice: WarningFields.advice,
+    evidence: WarningFields.evidence,
+    fix: WarningFields.fix,
   },
   { title: 'Warning', description: 'A training-health problem seen during training, with advice' },
 );
@@ -53,6 +63,7 @@ export const Job = Type.Object(
     warnings: Type.Array(Warning, { description: 'Training-health warnings; details at GET /jobs/{id}/diagnostics' }),
     attempts: Type.Integer({ description: 'How many times a worker started it' }),
     resumedFromEpoch: nullable(Type.Integer(), 'After an interrupted attempt: the checkpointed epoch training resumed after; null otherwise'),
+    retryOf: nullable(Type.String(), 'The job this one retries (POST /jobs/{id}/retry); null otherwise'),
     progress: nullable(
       Type.Object({
         epoch: Type.Integer({ description: 'The epoch in progress (1-based)' }),
@@ -106,4 +117,26 @@ export const DiagnosticsBody = Type.Object(
     warnings: Type.Array(Warning, { description: 'Problems seen, with advice' }),
   },
   { title: 'JobDiagnostics' },
+);
+
+export const RetryBody = Type.Object(
+  {
+    applyFixes: Type.Optional(
+      Type.Union([Type.Literal(true), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000, uniqueItems: true })], {
+        description: '`true`: apply the fix of every warning that has one; or the ids of the warnings whose fixes to apply',
+      }),
+    ),
+    patch: Type.Optional(Type.With(JsonPatch, { description: 'An RFC 6902 JSON Patch of your own on the spec, applied after the fixes' })),
+    name: Type.Optional(Type.String({ maxLength: 200, description: 'The new job\'s name; default: the old one\'s' })),
+  },
+  { additionalProperties: false, title: 'RetryRequest', description: 'How to change the old job\'s spec before training it again' },
+);
+
+export const RetryCreated = Type.Object(
+  {
+    id: Type.String({ description: 'The new job\'s id' }),
+    status: Type.Literal('queued', { description: 'Always `queued`' }),
+    retryOf: Type.String({ description: 'The job it retries' }),
+  },
+  { title: 'RetryCreated' },
 );

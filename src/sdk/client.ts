@@ -20,6 +20,8 @@ import type {
   ModelPage,
   PredictInputs,
   PredictOutput,
+  RetryCreated,
+  RetryOptions,
 } from './types.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -267,6 +269,15 @@ export class TrainingClient {
   /** `GET /jobs/:id/diagnostics`: gradient health per epoch and layer, and warnings. */
   getDiagnostics(id: string, opts: CallOptions = {}): Promise<JobDiagnostics> {
     return this.json('GET', `/jobs/${TrainingClient.id(id)}/diagnostics`, opts);
+  }
+
+  /**
+   * `POST /jobs/:id/retry`: a new job from this one's spec with fixes applied (`applyFixes: true`
+   * for every warning's fix, or a list of warning ids) and/or your own JSON `patch`. 400 (ApiError)
+   * when a patch does not apply or the result is not a valid spec.
+   */
+  retryJob(id: string, body: RetryOptions = { applyFixes: true }, opts: CallOptions = {}): Promise<RetryCreated> {
+    return this.json('POST', `/jobs/${TrainingClient.id(id)}/retry`, { body, signal: opts.signal });
   }
 
   /** `POST /jobs/:id/cancel`: 409 (ApiError `conflict`) for a job that already ended. */

@@ -8,7 +8,7 @@ import type { ErrorBody, Page } from '../schemas/common.js';
 import type { HealthBody } from '../schemas/health.js';
 import type { DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
 import type { DatasetRef, JobSpec, OptimizerSpec } from '../schemas/job-spec.js';
-import type { DiagnosticsBody, EpochRow, Job as JobSchema, JobCreated as JobCreatedSchema, JobListQuery, JobStatus, MetricsBody, Warning } from '../schemas/job.js';
+import type { DiagnosticsBody, EpochRow, Job as JobSchema, JobCreated as JobCreatedSchema, JobListQuery, JobStatus, MetricsBody, RetryBody, RetryCreated as RetryCreatedSchema, Warning } from '../schemas/job.js';
 import type { ModelImportBody, ModelInfo as ModelInfoSchema, ModelListQuery, ModelSummary, PredictBody, PredictResult } from '../schemas/model.js';
 
 export type { DatasetJsonBody, DatasetRef, DatasetSummary, ErrorBody, JobSpec, JobStatus, OptimizerSpec };
@@ -17,6 +17,10 @@ export type { DatasetJsonBody, DatasetRef, DatasetSummary, ErrorBody, JobSpec, J
 export type Job = Static<typeof JobSchema>;
 /** `POST /jobs` answer. */
 export type JobCreated = Static<typeof JobCreatedSchema>;
+/** `POST /jobs/:id/retry` body: which fixes to apply, a patch of your own, a new name. */
+export type RetryOptions = Static<typeof RetryBody>;
+/** `POST /jobs/:id/retry` answer. */
+export type RetryCreated = Static<typeof RetryCreatedSchema>;
 /** One epoch's metrics (Keras history keys). */
 export type EpochMetrics = Static<typeof EpochRow>;
 /** `GET /jobs/:id/metrics`. */

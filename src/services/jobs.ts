@@ -20,7 +20,12 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  * records the run as `queued`, then enqueues it with `jobId = runId`. If the queue cannot take
  * it, the run is removed again and the caller gets a 503: no job is left stuck in `queued`.
  */
-export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Config }, who: Principal, spec: JobSpec): Promise<{ id: string; status: 'queued' }> {
+export async function submitJob(
+  deps: { db: Db; queue: TrainQueue; config: Config },
+  who: Principal,
+  spec: JobSpec,
+  lineage: { retryOf?: string } = {},
+): Promise<{ id: string; status: 'queued' }> {
   const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who);
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
   if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
@@ -28,7 +33,9 @@ export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Confi
 
   // Fair scheduling: the tenant's round decides the BullMQ priority (see fair-priority.ts).
   const { tag, priority } = nextFairTag(await fairState(deps.db, who.tenantId));
-  const run = await deps.db.run.create({ data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], fairTag: tag } });
+  const run = await deps.db.run.create({
+    data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], fairTag: tag, retryOf: lineage.retryOf ?? null },
+  });
   try {
     await withTimeout(enqueueRun(deps.queue, run.id, priority), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
@@ -96,9 +103,10 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     modelId: run.model?.id ?? null,
     metrics: last ? toEpochRow(last) : null,
     evaluation: (run.evaluation as Job['evaluation']) ?? null,
-    warnings: [...(run.warnings as unknown as TrainingWarning[]), ...(run.diagnosticWarnings as unknown as TrainingWarning[])] as Job['warnings'],
+    warnings: storedWarnings(run.warnings, run.diagnosticWarnings),
     attempts: run.attempts,
     resumedFromEpoch: run.resumedFromEpoch,
+    retryOf: run.retryOf,
     progress,
     ...(withSpec ? { spec: run.spec } : {}),
   };
@@ -154,6 +162,26 @@ export async function getDiagnostics(db: Db, who: Principal, id: string) {
   if (!run) throw notFound('Job', id);
   return {
     epochs: run.diagnostics.map((d) => ({ epoch: d.epoch, layers: d.layers as never })),
-    warnings: run.diagnosticWarnings as never,
+    warnings: storedWarnings(run.diagnosticWarnings),
   };
+}
+
+/**
+ * Stored warnings as served: those recorded before warnings had ids, severities, advice, evidence
+ * and fixes get the defaults (id from kind and layer, no fix), so every answer has every field.
+ */
+export function storedWarnings(...lists: unknown[]): Job['warnings'] {
+  return lists.flatMap((list) =>
+    (list as Array<Partial<TrainingWarning> & { kind: string; message: string }>).map((w) => ({
+      id: w.id ?? `${w.kind}:${w.layer ?? 'model'}`,
+      epoch: w.epoch ?? null,
+      kind: w.kind,
+      layer: w.layer ?? null,
+      severity: w.severity ?? 'warning',
+      message: w.message,
+      advice: w.advice ?? '',
+      evidence: w.evidence ?? {},
+      fix: (w.fix ?? null) as Job['warnings'][number]['fix'],
+    })),
+  );
 }

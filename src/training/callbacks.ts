@@ -6,13 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Static } from 'typebox';
 import type { FitSpec } from '../schemas/job-spec.js';
-import type { EpochMetrics, TrainingWarning } from './types.js';
+import type { EpochMetrics } from './types.js';
 
 /** Thrown when the training loss becomes NaN or infinite; training stops within that batch. */
 export class TrainingDivergedError extends Error {
-  /** A `diverged` warning the caller can store with the failed job. */
-  readonly warning: TrainingWarning;
-
   constructor(
     readonly epoch: number,
     readonly batch: number,
@@ -24,7 +21,6 @@ export class TrainingDivergedError extends Error {
         'standardizing the inputs (dataset.standardize) also helps.',
     );
     this.name = 'TrainingDivergedError';
-    this.warning = { epoch, kind: 'diverged', layer: null, message: this.message };
   }
 }
 

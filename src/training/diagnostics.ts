@@ -27,19 +27,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EpochDiagnostics, LayerDiagnostics } from './types.js';
 import { layerInputShape } from './shapes.js';
+import type { LayerDetail } from './diagnosis/types.js';
 
-/** Probe facts that are not part of the public `LayerDiagnostics`, used by the warnings. */
-export interface LayerProbeDetail {
-  name: string;
-  /** Whether the layer's weights are being trained in this phase. */
-  trainable: boolean;
-  /** The nonlinearity producing the activation of interest (`sigmoid`, `relu`...), when known. */
-  activation: string | null;
-  /** For sigmoid/tanh: the fraction of probe activations within 5% of the function's limits. */
-  saturatedFraction: number | null;
-  /** True for the model's last weighted layer (the output layer). */
-  isOutput: boolean;
-}
+/** Probe facts that are not part of the public `LayerDiagnostics`, used by the diagnosis rules. */
+export type LayerProbeDetail = LayerDetail;
 
 /** One epoch's diagnostics and the details the warnings need. */
 export interface ProbeResult {
@@ -243,8 +234,12 @@ function isElementwise(layer: tf.layers.Layer): boolean {
   }
 }
 
-/** Fraction of values within 5% of a sigmoid's (0, 1) or tanh's (-1, 1) limits; NaN otherwise. */
+/**
+ * Fraction of values within 5% of a sigmoid's (0, 1) or tanh's (-1, 1) limits; for softmax, the
+ * fraction of samples whose top probability is above 0.99 (pinned to one answer); NaN otherwise.
+ */
 function saturation(flat: tf.Tensor, activation: string | null): tf.Scalar {
+  if (activation === 'softmax') return tf.mean(tf.cast(tf.greater(tf.max(flat, 1), 0.99), 'float32'));
   if (activation === 'sigmoid' || activation === 'hard_sigmoid' || activation === 'hardSigmoid') {
     return tf.mean(tf.cast(tf.logicalOr(tf.less(flat, 0.05), tf.greater(flat, 0.95)), 'float32'));
   }

@@ -17,7 +17,16 @@ type Distribution = 'normal' | 'truncated_normal' | 'uniform';
  * A spec initializer: a Keras or tfjs name, or a VarianceScaling object (the schema's `Initializer`;
  * restated here because the schema's static type loses the name literals).
  */
-export type InitializerSpec = string | { type: 'VarianceScaling'; scale?: number; mode?: FanMode; distribution?: Distribution; seed?: number };
+export type InitializerSpec = string | InitializerObject;
+
+/** The initializer classes a spec may name with arguments (Keras class names and argument names). */
+export type InitializerObject =
+  | { type: 'VarianceScaling'; scale?: number; mode?: FanMode; distribution?: Distribution; seed?: number }
+  | { type: 'RandomNormal' | 'TruncatedNormal'; mean?: number; stddev?: number; seed?: number }
+  | { type: 'RandomUniform'; minval?: number; maxval?: number; seed?: number }
+  | { type: 'Constant'; value?: number }
+  | { type: 'Orthogonal'; gain?: number; seed?: number }
+  | { type: 'Identity'; gain?: number };
 
 /** A tfjs initializer (tfjs does not export the base class's type under a public name). */
 export type TfInitializer = ReturnType<typeof tf.initializers.zeros>;
@@ -80,9 +89,7 @@ export function kerasInitializerName(name: string): string {
  * `seed` makes the draw reproducible; a `seed` inside a VarianceScaling object wins over it.
  */
 export function makeInitializer(spec: InitializerSpec, seed?: number): TfInitializer {
-  if (typeof spec === 'object') {
-    return varianceScaling(spec.scale ?? 1, spec.mode ?? 'fan_in', spec.distribution ?? 'truncated_normal', spec.seed ?? seed);
-  }
+  if (typeof spec === 'object') return fromObject(spec, seed);
   const name = kerasInitializerName(spec);
   const preset = PRESETS[name];
   if (preset) return varianceScaling(preset[0], preset[1], preset[2], seed);
@@ -105,5 +112,25 @@ export function makeInitializer(spec: InitializerSpec, seed?: number): TfInitial
       return tf.initializers.identity({ gain: 1 });
     default:
       throw new Error(`Unknown initializer: ${String(spec)}`);
+  }
+}
+
+/** An initializer class with arguments, with Keras's defaults for those not given. */
+function fromObject(spec: InitializerObject, seed: number | undefined): TfInitializer {
+  switch (spec.type) {
+    case 'VarianceScaling':
+      return varianceScaling(spec.scale ?? 1, spec.mode ?? 'fan_in', spec.distribution ?? 'truncated_normal', spec.seed ?? seed);
+    case 'RandomNormal':
+      return tf.initializers.randomNormal({ mean: spec.mean ?? 0, stddev: spec.stddev ?? 0.05, seed: spec.seed ?? seed });
+    case 'TruncatedNormal':
+      return tf.initializers.truncatedNormal({ mean: spec.mean ?? 0, stddev: spec.stddev ?? 0.05, seed: spec.seed ?? seed });
+    case 'RandomUniform':
+      return tf.initializers.randomUniform({ minval: spec.minval ?? -0.05, maxval: spec.maxval ?? 0.05, seed: spec.seed ?? seed });
+    case 'Constant':
+      return tf.initializers.constant({ value: spec.value ?? 0 });
+    case 'Orthogonal':
+      return tf.initializers.orthogonal({ gain: spec.gain ?? 1, seed: spec.seed ?? seed });
+    case 'Identity':
+      return tf.initializers.identity({ gain: spec.gain ?? 1 });
   }
 }

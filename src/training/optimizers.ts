@@ -6,23 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../schemas/job-spec.js';
 import { installGradientHook } from './clipping.js';
 import { scheduleHook } from './schedules.js';
+import { withAdamaxState } from './adamax-state.js';
+import { withKerasUpdateRules } from './optimizer-fixes.js';
 import { SpecError } from './types.js';
+import { DEFAULT_LEARNING_RATES, type OptimizerType } from './learning-rates.js';
 
-/**
- * Keras 2.x/3 default learning rates. tfjs differs for some (e.g. `tf.train.adamax` defaults
- * to 0.002 and `sgd` has no default), so the Keras values are applied explicitly.
- */
-export const DEFAULT_LEARNING_RATES: Record<OptimizerType, number> = {
-  sgd: 0.01,
-  adam: 0.001,
-  adamax: 0.001,
-  rmsprop: 0.001,
-  adagrad: 0.001,
-  adadelta: 0.001,
-};
-
-/** The optimizer names a spec may use. */
-export type OptimizerType = 'sgd' | 'adam' | 'adamax' | 'rmsprop' | 'adagrad' | 'adadelta';
+export { DEFAULT_LEARNING_RATES, type OptimizerType } from './learning-rates.js';
 
 /**
  * Every optimizer option, all optional: the schema's union types `type` as a plain string,
@@ -55,7 +44,7 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const defaultLr = DEFAULT_LEARNING_RATES[o.type as OptimizerType];
   if (defaultLr == null) throw new SpecError(`Unknown optimizer "${o.type}"`, [{ path: '/compile/optimizer/type', message: 'unknown optimizer' }]);
   const lr = o.learningRate ?? defaultLr;
-  const optimizer = fixDispose(baseOptimizer(o, lr));
+  const optimizer = withKerasUpdateRules(withAdamaxState(fixDispose(baseOptimizer(o, lr))));
   const before = spec.schedule ? scheduleHook(optimizer, spec.schedule, lr) : undefined;
   return installGradientHook(optimizer, spec, before);
 }

@@ -18,7 +18,10 @@ import { createOptimizer } from './optimizers.js';
 import { evaluateModel, trainPhase, type TrainHooks } from './train.js';
 import { assertFiniteWeights } from './callbacks.js';
 import { DEFAULT_PROBE_SIZE, GradientProbe } from './diagnostics.js';
-import { diagnoseEpoch, WarningLog } from './diagnostic-warnings.js';
+import { Diagnosis, DiagnosisStopError } from './diagnosis/registry.js';
+import { diagnosisContext } from './diagnosis/context.js';
+import { nonFiniteLoss } from './diagnosis/rules/diverged.js';
+import { TrainingDivergedError } from './callbacks.js';
 import { checkSelfNormalization } from './selu-check.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
 import {
@@ -41,6 +44,11 @@ export interface JobHooks {
    * raised once per job; the spec-level `self_normalization` warnings come with the first call).
    */
   onDiagnostics?(d: EpochDiagnostics, warnings: TrainingWarning[]): Promise<void> | void;
+  /**
+   * Warnings raised outside an epoch's diagnostics: those the untrained model shows (epoch 0),
+   * and a `diverged` warning when the loss becomes NaN. Called before the job stops for them.
+   */
+  onWarnings?(warnings: TrainingWarning[]): Promise<void> | void;
   /** Polled after every batch; keep it cheap. */
   shouldStop?(): boolean | Promise<boolean>;
   /**
@@ -60,6 +68,8 @@ export interface RunJobArgs {
   hooks: JobHooks;
   /** Resume after this checkpoint of an earlier, interrupted attempt of the same spec. */
   resume?: Checkpoint;
+  /** With `resume`: the epochs the earlier attempts finished, so loss-history rules see them. */
+  history?: EpochMetrics[];
 }
 
 /** The outcome of a job that did not fail. */
@@ -76,7 +86,8 @@ export interface RunJobResult {
 
 /**
  * Trains the job `spec` describes. Throws `TrainingDivergedError` when the loss becomes
- * NaN/Infinity, `SpecError` for data the spec cannot use (e.g. labels beyond the output units).
+ * NaN/Infinity, `DiagnosisStopError` when a diagnosis rule with `action: "stop"` fires,
+ * `SpecError` for data the spec cannot use (e.g. labels beyond the output units).
  * Cancellation (`hooks.shouldStop`) is not an error: the result has status `cancelled`.
  */
 export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
@@ -111,25 +122,50 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
     const train = toTensors(prepared.train, '/dataset');
     const validation = prepared.validation ? toTensors(prepared.validation, '/validation') : undefined;
 
-    const log = new WarningLog();
-    let pending = log.add(checkSelfNormalization(spec));
+    let pending = checkSelfNormalization(spec);
+    const warnings: TrainingWarning[] = [...pending];
+    const history: EpochMetrics[] = [...(args.history ?? [])];
     const batchSize = spec.fit.batchSize ?? 32;
     const steps = Math.ceil(prepared.train.samples / batchSize);
+    let diagnosis: Diagnosis | null = null;
+    /** Keeps new warnings, and ends the job when one of them comes from a stopping rule. */
+    const raised = (fresh: TrainingWarning[]) => {
+      warnings.push(...fresh);
+      const stop = diagnosis?.stopping(fresh);
+      return () => {
+        if (stop) throw new DiagnosisStopError(stop);
+      };
+    };
     if (spec.diagnostics?.enabled !== false) {
       probe = new GradientProbe(m, train.x, train.y, probeSizeFor(spec, prepared.train.samples));
-      probe.snapshot();
+      const layerNames = m.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
+      diagnosis = new Diagnosis(diagnosisContext(spec, prepared.train, layerNames, outputShape.reduce((a, b) => a * b, 1)), spec.diagnostics?.rules);
+      // The untrained model on the first batch: initialization and input problems show here best.
+      // (It also takes the first weight snapshot.) A resumed run already judged its start.
+      const initial = args.resume ? (probe.snapshot(), null) : probe.measure(0, 0);
+      if (initial) {
+        const fresh = diagnosis.start({ epoch: 0, layers: initial.diagnostics.layers, details: initial.details, history: [] });
+        const stopIfAsked = raised(fresh);
+        if (fresh.length > 0) await hooks.onWarnings?.(fresh);
+        stopIfAsked();
+      }
     }
     const p = probe;
     const phaseHooks: TrainHooks = {
-      onEpoch: (row) => hooks.onEpoch(row),
+      onEpoch: (row) => {
+        history.push(row);
+        return hooks.onEpoch(row);
+      },
       onProgress: hooks.onProgress ? (progress) => hooks.onProgress?.(progress) : undefined,
       shouldStop: hooks.shouldStop ? () => hooks.shouldStop!() : undefined,
       onEpochEnd: async (epoch) => {
         const result = p?.measure(epoch, steps);
-        if (!result) return;
-        const fresh = [...pending, ...log.add(diagnoseEpoch(result.diagnostics, result.details))];
+        if (!result || !diagnosis) return;
+        const fresh = diagnosis.afterEpoch({ epoch, layers: result.diagnostics.layers, details: result.details, history });
+        const stopIfAsked = raised(fresh);
+        await hooks.onDiagnostics?.(result.diagnostics, [...pending, ...fresh]);
         pending = [];
-        await hooks.onDiagnostics?.(result.diagnostics, fresh);
+        stopIfAsked();
       },
     };
     // Checkpoints come after diagnostics, so a resumed run finds the epoch's diagnostics stored.
@@ -150,6 +186,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       seed: spec.fit.seed,
       hooks: phaseHooks,
       earlyStopping: spec.fit.earlyStopping,
+      classWeight: spec.fit.classWeight === 'balanced' ? balancedClassWeights(prepared.train) : undefined,
     };
 
     // A resumed run skips what its checkpoint holds: the rest of the phase it stopped in, then
@@ -157,32 +194,41 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
     const resume = args.resume;
     let epochsRun = 0;
     let cancelled = false;
-    if (!resume || resume.phase === 'train') {
-      const done = resume ? resume.epoch : 0;
-      if (resume) await restoreCheckpoint(m, optimizer, resume);
-      const first = await trainPhase({ ...common, hooks: withCheckpoints('train', 0), epochs: spec.fit.epochs - done, phase: 'train', epochOffset: done });
-      epochsRun = done + first.epochsRun;
-      cancelled = first.stopped === 'cancelled';
-    } else {
-      epochsRun = resume.phaseStart;
-    }
-    if (!cancelled && spec.fineTune) {
-      const unfreeze = spec.fineTune.unfreeze;
-      setFrozen(unfreeze ? built.reused.slice(-unfreeze) : built.reused, false);
-      // As Keras: a change of `trainable` reaches training only through a new compile.
-      compile(spec.fineTune.optimizer ?? spec.compile.optimizer);
-      const phaseStart = epochsRun;
-      const done = resume?.phase === 'fine_tune' ? resume.epoch - resume.phaseStart : 0;
-      if (resume?.phase === 'fine_tune') await restoreCheckpoint(m, optimizer, resume);
-      const second = await trainPhase({
-        ...common,
-        hooks: withCheckpoints('fine_tune', phaseStart),
-        epochs: spec.fineTune.epochs - done,
-        phase: 'fine_tune',
-        epochOffset: phaseStart + done,
-      });
-      epochsRun += done + second.epochsRun;
-      cancelled = second.stopped === 'cancelled';
+    try {
+      if (!resume || resume.phase === 'train') {
+        const done = resume ? resume.epoch : 0;
+        if (resume) await restoreCheckpoint(m, optimizer, resume);
+        const first = await trainPhase({ ...common, hooks: withCheckpoints('train', 0), epochs: spec.fit.epochs - done, phase: 'train', epochOffset: done });
+        epochsRun = done + first.epochsRun;
+        cancelled = first.stopped === 'cancelled';
+      } else {
+        epochsRun = resume.phaseStart;
+      }
+      if (!cancelled && spec.fineTune) {
+        const unfreeze = spec.fineTune.unfreeze;
+        setFrozen(unfreeze ? built.reused.slice(-unfreeze) : built.reused, false);
+        // As Keras: a change of `trainable` reaches training only through a new compile.
+        compile(spec.fineTune.optimizer ?? spec.compile.optimizer);
+        const phaseStart = epochsRun;
+        const done = resume?.phase === 'fine_tune' ? resume.epoch - resume.phaseStart : 0;
+        if (resume?.phase === 'fine_tune') await restoreCheckpoint(m, optimizer, resume);
+        const second = await trainPhase({
+          ...common,
+          hooks: withCheckpoints('fine_tune', phaseStart),
+          epochs: spec.fineTune.epochs - done,
+          phase: 'fine_tune',
+          epochOffset: phaseStart + done,
+        });
+        epochsRun += done + second.epochsRun;
+        cancelled = second.stopped === 'cancelled';
+      }
+    } catch (err) {
+      if (err instanceof TrainingDivergedError && diagnosis) {
+        const fresh = diagnosis.record('diverged', err.epoch, nonFiniteLoss({ spec }, err));
+        warnings.push(...fresh);
+        if (fresh.length > 0) await hooks.onWarnings?.(fresh);
+      }
+      throw err;
     }
 
     let evaluation: RunJobResult['evaluation'] = null;
@@ -196,7 +242,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       artifact: await serializeModel(m, prepared.preprocessing),
       summary: summarizeModel(m),
       evaluation,
-      warnings: log.all(),
+      warnings,
       epochsRun,
     };
   } finally {
@@ -297,4 +343,14 @@ function labelTensor(spec: JobSpec, ds: Dataset, x: tf.Tensor, outputShape: numb
   }
   if (oneHot) return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), units), 'float32'));
   return tf.tensor2d(Float32Array.from(labels), [ds.samples, 1]);
+}
+
+/** Keras/scikit-learn "balanced" class weights: n_samples / (n_classes * count), for the classes present. */
+export function balancedClassWeights(ds: Dataset): Record<number, number> | undefined {
+  if (!ds.labels) return undefined;
+  const counts = new Map<number, number>();
+  for (const label of ds.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  const weights: Record<number, number> = {};
+  for (const [label, count] of counts) weights[label] = ds.samples / (counts.size * count);
+  return weights;
 }

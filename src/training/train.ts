@@ -43,6 +43,8 @@ export interface TrainPhaseArgs {
   epochOffset: number;
   hooks: TrainHooks;
   earlyStopping?: EarlyStoppingSpec;
+  /** Keras `class_weight`: each sample's loss is multiplied by its class's weight. */
+  classWeight?: Record<number, number>;
 }
 
 /** How a phase ended, and how many epochs it completed. */
@@ -108,6 +110,7 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
           shuffle: false,
           verbose: 0,
           validationData: validation ? [validation.x, validation.y] : undefined,
+          classWeight: args.classWeight,
           callbacks: { onBatchEnd },
         });
       } finally {

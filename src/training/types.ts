@@ -35,14 +35,45 @@ export interface EpochDiagnostics {
   layers: LayerDiagnostics[];
 }
 
-export type WarningKind = 'vanishing_gradients' | 'exploding_gradients' | 'dead_units' | 'diverged' | 'saturation' | 'self_normalization';
+export type WarningKind =
+  | 'vanishing_gradients'
+  | 'exploding_gradients'
+  | 'exploding_activations'
+  | 'dead_units'
+  | 'saturation'
+  | 'diverged'
+  | 'learning_rate_too_high'
+  | 'learning_rate_too_low'
+  | 'loss_not_decreasing'
+  | 'overfitting'
+  | 'poor_initialization'
+  | 'unscaled_inputs'
+  | 'class_imbalance'
+  | 'self_normalization';
 
-/** A diagnostic warning: an epoch, a layer, and advice. */
+/** One RFC 6902 operation on the job spec. */
+export type SpecPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
+
+/**
+ * A diagnostic warning: what was seen (message, evidence), where (epoch, layer), how bad
+ * (severity), what to do (advice) and, when one applies, the remedy as a JSON Patch on the spec.
+ */
 export interface TrainingWarning {
+  /** Stable within a job: `<kind>:<layer or "model">`. */
+  id: string;
+  /** The epoch it was seen after; 0 before training (first batch); null for the spec alone. */
   epoch: number | null;
   kind: WarningKind | string;
   layer: string | null;
+  severity: 'info' | 'warning' | 'critical';
   message: string;
+  advice: string;
+  /** The measured numbers behind it. */
+  evidence: Record<string, number | string | boolean | null>;
+  fix: SpecPatchOp[] | null;
 }
 
 /** Parameter counts exactly as Keras's `model.summary()` prints them. */

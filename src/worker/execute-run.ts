@@ -1,6 +1,7 @@
 import type { DatasetCache } from '../data/index.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import { loadDatasetRef } from '../services/datasets.js';
+import { toEpochRow } from '../services/jobs.js';
 import { getArtifact, storeModel } from '../services/models.js';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../storage/checkpoints.js';
 import { isDbError, isTransientDbError } from '../storage/db-errors.js';
@@ -65,6 +66,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
         shouldStop: createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs }),
       },
       resume: resume ?? undefined,
+      history: resume ? (await db.epochMetric.findMany({ where: { runId }, orderBy: { epoch: 'asc' } })).map(toEpochRow) : undefined,
     });
     // A cancel asked for as the last epoch ended still wins over success.
     const now = await db.run.findUnique({ where: { id: runId }, select: { attempts: true, cancelRequested: true } });
@@ -128,24 +130,31 @@ async function cancelIfAsked(db: Db, runId: string): Promise<RunOutcome | null> 
 }
 
 /** Where each epoch's results go: metrics, diagnostics (with new warnings) and the checkpoint. */
-function storageHooks(db: Db, runId: string, warnings: TrainingWarning[]): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onCheckpoint'> {
+function storageHooks(db: Db, runId: string, warnings: TrainingWarning[]): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onWarnings' | 'onCheckpoint'> {
   const seen = new Set(warnings.map((w) => `${w.kind}|${w.layer}`));
+  // Spec-level warnings were recorded when the job was accepted; a resumed run keeps the
+  // warnings of its earlier attempts and adds only new ones.
+  const keep = (fresh: TrainingWarning[]) => {
+    for (const w of fresh) {
+      const key = `${w.kind}|${w.layer}`;
+      if (w.kind === 'self_normalization' || seen.has(key)) continue;
+      seen.add(key);
+      warnings.push(w);
+    }
+  };
   return {
     onEpoch: (row: EpochMetrics) => saveEpoch(db, runId, row),
     onDiagnostics: async (d, fresh) => {
-      // Spec-level warnings were recorded when the job was accepted; a resumed run keeps the
-      // warnings of its earlier attempts and adds only new ones.
-      for (const w of fresh) {
-        const key = `${w.kind}|${w.layer}`;
-        if (w.kind === 'self_normalization' || seen.has(key)) continue;
-        seen.add(key);
-        warnings.push(w);
-      }
+      keep(fresh);
       await db.epochDiagnostic.upsert({
         where: { runId_epoch: { runId, epoch: d.epoch } },
         create: { runId, epoch: d.epoch, layers: d.layers as object[] },
         update: { layers: d.layers as object[] },
       });
+      await db.run.update({ where: { id: runId }, data: { diagnosticWarnings: warnings as object[] } });
+    },
+    onWarnings: async (fresh) => {
+      keep(fresh);
       await db.run.update({ where: { id: runId }, data: { diagnosticWarnings: warnings as object[] } });
     },
     onCheckpoint: async (capture) => saveCheckpoint(db, runId, await capture()),
@@ -218,7 +227,7 @@ export function describeInternal(err: unknown): string {
 function userFacing(err: unknown): string | null {
   if (err instanceof SpecError) return err.details.length ? `${err.message} (${err.details.map((d) => `${d.path}: ${d.message}`).join('; ')})` : err.message;
   if (err instanceof JobTimeoutError) return err.message;
-  if (err instanceof Error && (err.name === 'TrainingDivergedError' || err.name === 'NonFiniteWeightsError')) return err.message;
+  if (err instanceof Error && ['TrainingDivergedError', 'NonFiniteWeightsError', 'DiagnosisStopError'].includes(err.name)) return err.message;
   return null;
 }
 

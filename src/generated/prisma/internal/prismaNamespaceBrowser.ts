@@ -105,6 +105,7 @@ export const RunScalarFieldEnum = {
   error: 'error',
   attempts: 'attempts',
   resumedFromEpoch: 'resumedFromEpoch',
+  retryOf: 'retryOf',
   cancelRequested: 'cancelRequested',
   heartbeatAt: 'heartbeatAt',
   evaluation: 'evaluation',

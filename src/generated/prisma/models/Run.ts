@@ -46,6 +46,7 @@ export type RunMinAggregateOutputType = {
   error: string | null
   attempts: number | null
   resumedFromEpoch: number | null
+  retryOf: string | null
   cancelRequested: boolean | null
   heartbeatAt: Date | null
   createdAt: Date | null
@@ -63,6 +64,7 @@ export type RunMaxAggregateOutputType = {
   error: string | null
   attempts: number | null
   resumedFromEpoch: number | null
+  retryOf: string | null
   cancelRequested: boolean | null
   heartbeatAt: Date | null
   createdAt: Date | null
@@ -81,6 +83,7 @@ export type RunCountAggregateOutputType = {
   error: number
   attempts: number
   resumedFromEpoch: number
+  retryOf: number
   cancelRequested: number
   heartbeatAt: number
   evaluation: number
@@ -115,6 +118,7 @@ export type RunMinAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
   createdAt?: true
@@ -132,6 +136,7 @@ export type RunMaxAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
   createdAt?: true
@@ -150,6 +155,7 @@ export type RunCountAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
   evaluation?: true
@@ -258,6 +264,7 @@ export type RunGroupByOutputType = {
   error: string | null
   attempts: number
   resumedFromEpoch: number | null
+  retryOf: string | null
   cancelRequested: boolean
   heartbeatAt: Date | null
   evaluation: runtime.JsonValue | null
@@ -302,6 +309,7 @@ export type RunWhereInput = {
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableFilter<"Run">
@@ -328,6 +336,7 @@ export type RunOrderByWithRelationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
   evaluation?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -357,6 +366,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableFilter<"Run">
@@ -383,6 +393,7 @@ export type RunOrderByWithAggregationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
   evaluation?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -412,6 +423,7 @@ export type RunScalarWhereWithAggregatesInput = {
   error?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   attempts?: Prisma.IntWithAggregatesFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableWithAggregatesFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolWithAggregatesFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableWithAggregatesFilter<"Run">
@@ -433,6 +445,7 @@ export type RunCreateInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -458,6 +471,7 @@ export type RunUncheckedCreateInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -483,6 +497,7 @@ export type RunUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -508,6 +523,7 @@ export type RunUncheckedUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -533,6 +549,7 @@ export type RunCreateManyInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -554,6 +571,7 @@ export type RunUpdateManyMutationInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -574,6 +592,7 @@ export type RunUncheckedUpdateManyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -595,6 +614,7 @@ export type RunCountOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
   evaluation?: Prisma.SortOrder
@@ -621,6 +641,7 @@ export type RunMaxOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -638,6 +659,7 @@ export type RunMinOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -806,6 +828,7 @@ export type RunCreateWithoutEpochsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -830,6 +853,7 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -870,6 +894,7 @@ export type RunUpdateWithoutEpochsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -894,6 +919,7 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -918,6 +944,7 @@ export type RunCreateWithoutDiagnosticsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -942,6 +969,7 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -982,6 +1010,7 @@ export type RunUpdateWithoutDiagnosticsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1006,6 +1035,7 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1030,6 +1060,7 @@ export type RunCreateWithoutModelInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1054,6 +1085,7 @@ export type RunUncheckedCreateWithoutModelInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1094,6 +1126,7 @@ export type RunUpdateWithoutModelInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1118,6 +1151,7 @@ export type RunUncheckedUpdateWithoutModelInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1142,6 +1176,7 @@ export type RunCreateWithoutCheckpointInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1166,6 +1201,7 @@ export type RunUncheckedCreateWithoutCheckpointInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1206,6 +1242,7 @@ export type RunUpdateWithoutCheckpointInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1230,6 +1267,7 @@ export type RunUncheckedUpdateWithoutCheckpointInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1254,6 +1292,7 @@ export type RunCreateWithoutTenantInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1278,6 +1317,7 @@ export type RunUncheckedCreateWithoutTenantInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1331,6 +1371,7 @@ export type RunScalarWhereInput = {
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   evaluation?: Prisma.JsonNullableFilter<"Run">
@@ -1352,6 +1393,7 @@ export type RunCreateManyTenantInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1372,6 +1414,7 @@ export type RunUpdateWithoutTenantInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1396,6 +1439,7 @@ export type RunUncheckedUpdateWithoutTenantInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1420,6 +1464,7 @@ export type RunUncheckedUpdateManyWithoutTenantInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
@@ -1480,6 +1525,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1507,6 +1553,7 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1529,6 +1576,7 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1551,6 +1599,7 @@ export type RunSelectScalar = {
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
   evaluation?: boolean
@@ -1563,7 +1612,7 @@ export type RunSelectScalar = {
   fairTag?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
@@ -1597,6 +1646,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     error: string | null
     attempts: number
     resumedFromEpoch: number | null
+    retryOf: string | null
     cancelRequested: boolean
     heartbeatAt: Date | null
     evaluation: runtime.JsonValue | null
@@ -2043,6 +2093,7 @@ export interface RunFieldRefs {
   readonly error: Prisma.FieldRef<"Run", 'String'>
   readonly attempts: Prisma.FieldRef<"Run", 'Int'>
   readonly resumedFromEpoch: Prisma.FieldRef<"Run", 'Int'>
+  readonly retryOf: Prisma.FieldRef<"Run", 'String'>
   readonly cancelRequested: Prisma.FieldRef<"Run", 'Boolean'>
   readonly heartbeatAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly evaluation: Prisma.FieldRef<"Run", 'Json'>

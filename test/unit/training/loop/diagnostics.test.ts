@@ -1,8 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradientProbe } from '../../../../src/training/diagnostics.js';
-import { diagnoseEpoch, WarningLog } from '../../../../src/training/diagnostic-warnings.js';
 import { useTestBackend } from '../../../support/test-backend.js';
+import { Diagnosis } from '../../../../src/training/diagnosis/registry.js';
+import type { DiagnosisContext, LayerDetail } from '../../../../src/training/diagnosis/types.js';
+import type { EpochDiagnostics } from '../../../../src/training/types.js';
+import { tinySpec } from '../../../support/tiny-job.js';
+
+/** A context with no spec layers to patch: the rules' findings, without fixes that need the spec. */
+const CTX: DiagnosisContext = { spec: tinySpec(), baselineLoss: null, input: { mean: 0, std: 1, absMax: 1 }, labelCounts: null, layerIndex: {} };
+const diagnoseEpoch = (d: EpochDiagnostics, details: LayerDetail[]) => new Diagnosis(CTX).afterEpoch({ epoch: d.epoch, layers: d.layers, details, history: [] });
 
 beforeAll(async () => {
   await useTestBackend();
@@ -63,7 +70,7 @@ describe('GradientProbe + diagnoseEpoch', () => {
     expect(layers.every((l) => l.updateRatio >= 0 && Number.isFinite(l.weightNorm))).toBe(true);
     const warnings = diagnoseEpoch(result.diagnostics, result.details);
     expect(warnings).toContainEqual(expect.objectContaining({ kind: 'vanishing_gradients', layer: model.layers[0].name, epoch: 1 }));
-    expect(warnings.find((w) => w.kind === 'vanishing_gradients')!.message).toMatch(/He initialization|BatchNormalization/);
+    expect(warnings.find((w) => w.kind === 'vanishing_gradients')!.advice).toMatch(/He initialization|BatchNormalization/);
     model.dispose();
     tf.dispose([x, y]);
   });
@@ -111,13 +118,14 @@ describe('GradientProbe + diagnoseEpoch', () => {
   });
 });
 
-describe('WarningLog', () => {
-  it('keeps each kind+layer once', () => {
-    const log = new WarningLog();
-    const w = (epoch: number) => ({ epoch, kind: 'dead_units', layer: 'd1', message: 'm' });
-    expect(log.add([w(1)])).toHaveLength(1);
-    expect(log.add([w(2), { ...w(2), layer: 'd2' }])).toEqual([{ ...w(2), layer: 'd2' }]);
-    expect(log.all().map((x) => x.epoch)).toEqual([1, 2]);
+describe('Diagnosis', () => {
+  it('keeps each kind+layer once, under an id stable within the job', () => {
+    const layer = (name: string) => ({ name, gradNorm: 1, weightNorm: 1, updateRatio: 1e-3, activationMean: 0, activationStd: 1, deadFraction: 0.8 });
+    const detail = (name: string, isOutput = false) => ({ name, trainable: true, activation: 'relu', saturatedFraction: null, isOutput });
+    const diagnosis = new Diagnosis(CTX);
+    const obs = (epoch: number, names: string[]) => ({ epoch, layers: [...names, 'out'].map(layer), details: [...names.map((n) => detail(n)), detail('out', true)], history: [] });
+    expect(diagnosis.afterEpoch(obs(1, ['d1'])).map((w) => [w.id, w.epoch])).toEqual([['dead_units:d1', 1]]);
+    expect(diagnosis.afterEpoch(obs(2, ['d1', 'd2'])).map((w) => [w.id, w.epoch])).toEqual([['dead_units:d2', 2]]);
   });
 
   it('flags saturation and exploding gradients from plain numbers', () => {

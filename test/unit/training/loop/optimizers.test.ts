@@ -131,3 +131,29 @@ describe('learningRateAt', () => {
     expect([0, 10, 11, 20, 21, 1000].map((step) => learningRateAt(s, 99, step))).toEqual([1, 1, 0.5, 0.5, 0.1, 0.1]);
   });
 });
+
+describe('update rules tfjs gets wrong, as Keras computes them', () => {
+  const step = (spec: Parameters<typeof createOptimizer>[0], gradient: number[]) => {
+    const w = tf.variable(tf.tensor1d(gradient.map(() => 1)));
+    const optimizer = createOptimizer(spec);
+    const g = tf.tensor1d(gradient);
+    optimizer.applyGradients({ [w.name]: g });
+    const out = Array.from(w.dataSync());
+    optimizer.dispose();
+    tf.dispose([w, g]);
+    return out;
+  };
+
+  it('centered rmsprop divides by sqrt(ms - mg² + epsilon) and stays finite for a zero gradient', () => {
+    // ms = 0.1·4 = 0.4, mg = 0.1·2 = 0.2, step = 0.1·2 / sqrt(0.4 - 0.04) = 1/3 (tfjs: NaN for the 0)
+    const [a, b] = step({ type: 'rmsprop', learningRate: 0.1, centered: true }, [2, 0]);
+    expect(a).toBeCloseTo(1 - 1 / 3, 5);
+    expect(b).toBe(1);
+  });
+
+  it('adadelta scales its first step by the accumulated gradient including this one', () => {
+    // acc = 0.05·4 = 0.2, step = sqrt(1e-7) / sqrt(0.2 + 1e-7) · 2 ≈ 1.414e-3 (tfjs: a full step of 2)
+    const [a] = step({ type: 'adadelta', learningRate: 1 }, [2]);
+    expect(a).toBeCloseTo(1 - (Math.sqrt(1e-7) / Math.sqrt(0.2 + 1e-7)) * 2, 6);
+  });
+});

@@ -146,3 +146,19 @@ describe('Reshape', () => {
     expect(problems.map((p) => p.path)).toContain('/model/layers/3');
   });
 });
+
+describe('checkModelSpec with initializer classes', () => {
+  it('accepts the Keras classes with arguments and pins a non-square Identity kernel to its layer', () => {
+    const dense = (units: number, kernelInitializer: unknown) => ({ type: 'Dense', units, kernelInitializer, activation: units === 10 ? 'softmax' : 'relu' }) as LayerSpec;
+    const layers = [
+      { type: 'Flatten' },
+      dense(20, { type: 'RandomNormal', mean: 0, stddev: 0.1, seed: 3 }),
+      dense(20, { type: 'Identity', gain: 2 }),
+      dense(20, { type: 'Orthogonal', gain: 1.5 }),
+      dense(10, { type: 'Constant', value: 0.01 }),
+    ] as LayerSpec[];
+    expect(checkModelSpec(spec(layers), CTX)).toEqual([]);
+    const bad = [...layers.slice(0, 4), dense(10, { type: 'Identity' })];
+    expect(paths(spec(bad))).toEqual(['/model/layers/4']);
+  });
+});

@@ -70,3 +70,43 @@ describe('makeInitializer', () => {
     product.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 1 : 0, 4)));
   });
 });
+
+describe('initializer classes with arguments', () => {
+  it.each<[InitializerSpec, number, number]>([
+    [{ type: 'RandomNormal', mean: 1, stddev: 0.5 }, 1, 0.25],
+    [{ type: 'RandomUniform', minval: 2, maxval: 4 }, 3, 4 / 12],
+    // Keras's TruncatedNormal redraws beyond 2 stddev: variance 0.7737 * stddev².
+    [{ type: 'TruncatedNormal', mean: -1, stddev: 2 }, -1, 4 * 0.87962566103423978 ** 2],
+  ])('%j draws with the given mean and spread', (spec, mean, variance) => {
+    const s = sample(spec);
+    expect(s.mean).toBeCloseTo(mean, 1);
+    expect(s.variance / variance).toBeGreaterThan(0.97);
+    expect(s.variance / variance).toBeLessThan(1.03);
+  });
+
+  it('Constant sets every weight to its value', () => {
+    expect(new Set(sample({ type: 'Constant', value: 0.25 }, 1, [3, 4]).values)).toEqual(new Set([0.25]));
+  });
+
+  it('Orthogonal(gain) gives W·Wᵀ = gain²·I', () => {
+    const product = tf.tidy(() => {
+      const w = makeInitializer({ type: 'Orthogonal', gain: 3 }, 1).apply([5, 5]) as tf.Tensor2D;
+      return Array.from(tf.matMul(w, w, false, true).dataSync());
+    });
+    product.forEach((v, i) => expect(v).toBeCloseTo(i % 6 === 0 ? 9 : 0, 4));
+  });
+
+  it('Identity(gain) is gain times the identity', () => {
+    const values = Array.from(sample({ type: 'Identity', gain: 2 }, 1, [3, 3]).values);
+    expect(values).toEqual([2, 0, 0, 0, 2, 0, 0, 0, 2]);
+  });
+
+  it('an object seed wins over the job seed, and the job seed is used otherwise', () => {
+    const a = sample({ type: 'RandomNormal', seed: 5 }, 1, [4, 4]).values;
+    const b = sample({ type: 'RandomNormal', seed: 5 }, 2, [4, 4]).values;
+    const c = sample({ type: 'RandomNormal' }, 1, [4, 4]).values;
+    const d = sample({ type: 'RandomNormal' }, 2, [4, 4]).values;
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(c)).not.toEqual(Array.from(d));
+  });
+});

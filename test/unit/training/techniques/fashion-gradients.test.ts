@@ -80,7 +80,7 @@ describe('gradient health on Fashion-MNIST (1,200 fixture images, 1 epoch, 20 hi
     const vanishing = warnings.filter((w) => w.kind === 'vanishing_gradients');
     expect(vanishing).toHaveLength(1);
     expect(vanishing[0]).toMatchObject({ epoch: 1, layer: 'hidden1' });
-    expect(vanishing[0].message).toMatch(/he_normal|BatchNormalization/);
+    expect(vanishing[0].advice).toMatch(/he_normal|BatchNormalization/);
     // The bottom layer's gradient is orders of magnitude below the top's.
     expect(layers[0].gradNorm / layers[layers.length - 1].gradNorm).toBeLessThan(1e-3);
     // The same warning is in the job's result, as GET /jobs/:id shows it.

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { applySpecPatch, fixesOf, PatchError } from '../../../../src/training/diagnosis/patch.js';
+import type { JobSpec } from '../../../../src/schemas/job-spec.js';
+import type { TrainingWarning } from '../../../../src/training/types.js';
+
+const spec = { dataset: { id: 'd' }, model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 3 }] }, compile: { optimizer: { type: 'sgd' }, loss: 'mse' }, fit: { epochs: 2 } } as unknown as JobSpec;
+const problem = (patch: unknown[]) => {
+  try {
+    applySpecPatch(spec, patch as never);
+  } catch (err) {
+    if (err instanceof PatchError) return err.problem;
+    throw err;
+  }
+  return null;
+};
+
+describe('applySpecPatch', () => {
+  it('returns a patched copy and leaves the original alone', () => {
+    const out = applySpecPatch(spec, [{ op: 'add', path: '/model/layers/1/activation', value: 'relu' }, { op: 'replace', path: '/fit/epochs', value: 5 }]) as JobSpec;
+    expect(out.model.layers[1]).toMatchObject({ activation: 'relu' });
+    expect(out.fit.epochs).toBe(5);
+    expect(spec.model.layers[1]).not.toHaveProperty('activation');
+  });
+
+  it('names the operation that cannot apply, including prototype pollution attempts', () => {
+    expect(problem([{ op: 'add', path: '/fit/epochs', value: 1 }, { op: 'replace', path: '/model/layers/9/units', value: 3 }])?.path).toBe('/patch/1');
+    expect(problem([{ op: 'test', path: '/fit/epochs', value: 99 }])?.path).toBe('/patch/0');
+    expect(problem([{ op: 'add', path: '/__proto__/polluted', value: 1 }])?.path).toBe('/patch/0');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('fixesOf', () => {
+  const warning = (id: string, fix: TrainingWarning['fix']): TrainingWarning => ({ id, epoch: 1, kind: id.split(':')[0], layer: null, severity: 'warning', message: 'm', advice: 'a', evidence: {}, fix });
+  const warnings = [
+    warning('a:model', [{ op: 'add', path: '/model/layers/0/x', value: 1 }]),
+    warning('b:model', [{ op: 'add', path: '/model/layers/3/x', value: 2 }, { op: 'add', path: '/model/layers/0/x', value: 9 }]),
+    warning('c:model', null),
+  ];
+  it('gathers all fixes, higher layers first, each path once (the first warning wins)', () => {
+    expect(fixesOf(warnings, true).map((op) => `${op.path}=${'value' in op ? op.value : ''}`)).toEqual(['/model/layers/3/x=2', '/model/layers/0/x=1']);
+  });
+  it('gathers only the named warnings, and refuses an id the job does not have', () => {
+    expect(fixesOf(warnings, ['b:model'])).toHaveLength(2);
+    expect(() => fixesOf(warnings, ['b:model', 'nope'])).toThrow(PatchError);
+  });
+});
