@@ -79,7 +79,7 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
             'Starts a new job from the old job\'s spec: `applyFixes: true` applies the `fix` of every warning that has one, a list applies those of the named warnings, ' +
             'and `patch` (an RFC 6902 JSON Patch) applies your own change after them. The result is checked as a POST /jobs spec; 400 if a patch does not apply or the spec is invalid.',
           params: IdParams,
-          body: RetryBody,
+          body: { ...RetryBody, examples: [{ applyFixes: true, name: 'retry-with-fixes' }] },
           response: { 201: RetryCreated, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
         },
       },

@@ -41,12 +41,12 @@ export const JsonPatchOperation = Type.Union(
       { additionalProperties: false },
     ),
     Type.Object(
-      { op: Type.Literal('remove'), path: Type.String({ maxLength: 500, description: 'JSON Pointer into the job spec' }) },
+      { op: Type.Literal('remove', { description: 'RFC 6902 operation' }), path: Type.String({ maxLength: 500, description: 'JSON Pointer into the job spec' }) },
       { additionalProperties: false },
     ),
     Type.Object(
       {
-        op: Type.Union([Type.Literal('move'), Type.Literal('copy')]),
+        op: Type.Union([Type.Literal('move'), Type.Literal('copy')], { description: 'RFC 6902 operation' }),
         from: Type.String({ maxLength: 500, description: 'JSON Pointer to take the value from' }),
         path: Type.String({ maxLength: 500, description: 'JSON Pointer into the job spec' }),
       },
