@@ -45,6 +45,8 @@ RUN apt-get update \
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A local stand-in package the lockfile links to (see package.json `overrides` and the README).
+COPY stubs ./stubs
 # hadolint ignore=SC2046
 RUN npm ci --omit=dev --ignore-scripts \
  && npm rebuild --foreground-scripts $(node -e 'const [want, other] = process.argv.slice(1); const a = require("./package.json").allowScripts || {}; const ok = Object.keys(a).filter((k) => a[k] === true).map((k) => k.replace(/(.)@.*$/, "$1")); console.log([...new Set([want, ...ok])].filter((k) => k !== other).join(" "))' "$TFJS_PACKAGE" "$TFJS_OTHER") \
@@ -84,6 +86,8 @@ RUN apt-get update \
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A local stand-in package the lockfile links to (see package.json `overrides` and the README).
+COPY stubs ./stubs
 # hadolint ignore=SC2046
 RUN npm ci --omit=dev --ignore-scripts \
  && npm rebuild --foreground-scripts $(node -e 'const [want, other] = process.argv.slice(1); const a = require("./package.json").allowScripts || {}; const ok = Object.keys(a).filter((k) => a[k] === true).map((k) => k.replace(/(.)@.*$/, "$1")); console.log([...new Set([want, ...ok])].filter((k) => k !== other).join(" "))' "$TFJS_PACKAGE" "$TFJS_OTHER") \

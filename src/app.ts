@@ -1,15 +1,18 @@
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
 import { invalid } from './errors.js';
+import { requestId } from './logging.js';
 import errorHandler from './plugins/error-handler.js';
+import requestLog from './plugins/request-log.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
 import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import type { JobEventHub } from './services/event-hub.js';
 import type { Predictor } from './services/predictor.js';
@@ -34,12 +37,16 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   const bodyLimit = Math.round(deps.config.BODY_LIMIT_MB * 1024 * 1024);
   const app = Fastify({
     bodyLimit,
-    logger: opts.logger ?? false,
+    logger: opts.logger ?? (opts.loggerInstance ? undefined : false),
+    // One line per request, from the request-log plugin, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
     ...opts,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
   await app.register(errorHandler);
+  await app.register(requestLog);
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 1, fields: 10 },
@@ -58,6 +65,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(swagger);
 
   await app.register(healthRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(datasetRoutes(deps));
   await app.register(jobRoutes(deps));
   await app.register(modelRoutes(deps));

@@ -25,6 +25,7 @@ export const EnvSchema = Type.Object({
   MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'A worker started alone serves GET /metrics on this port (unset: not served)' })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });
 

@@ -1,6 +1,8 @@
+import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../src/jobs/queue.js';
 import type { Db } from '../src/storage/prisma.js';
+import { recordJob, recordJobLost, recordPickup, type TrainingReport } from '../src/metrics.js';
 import { markRunFailed } from '../src/services/reconciler.js';
 
 /**
@@ -8,7 +10,7 @@ import { markRunFailed } from '../src/services/reconciler.js';
  * processor in a child process. Scale out by starting more of these, anywhere that reaches
  * the same database and queue.
  */
-export function startTrainer(config: Config, settings: QueueSettings, db: Db): TrainWorker {
+export function startTrainer(config: Config, settings: QueueSettings, db: Db, log?: Logger): TrainWorker {
   const processorFile = new URL('./train-processor.ts', import.meta.url);
   const worker = createTrainWorker(settings, processorFile, {
     concurrency: config.WORKER_CONCURRENCY,
@@ -25,11 +27,23 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db): T
   // (attempts spent, or stalled too often), the run must not stay `running`.
   worker.on('failed', (job, err) => {
     if (!job) return;
+    log?.warn({ jobId: job.id, attempt: job.attemptsMade, err: { message: err.message } }, 'training process stopped');
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
     if (!final) return;
+    recordJobLost('failed');
     void markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${err.message}`).catch((e: Error) =>
       worker.emit('error', new Error(`could not mark run ${job.data.runId} failed: ${e.message}`)),
     );
+  });
+  worker.on('active', (job) => {
+    // A retry's wait includes its backoff: only first attempts measure the queue's pickup.
+    const pickupMs = job.processedOn && job.timestamp ? job.processedOn - job.timestamp : undefined;
+    if (pickupMs !== undefined && job.attemptsMade === 0) recordPickup(pickupMs / 1000);
+    log?.info({ jobId: job.id, attempt: job.attemptsMade + 1, pickupMs }, 'job started');
+  });
+  worker.on('completed', (job, report: TrainingReport) => {
+    if (report) recordJob(report, { startedAt: job.processedOn, endedAt: job.finishedOn ?? Date.now() });
+    log?.info({ jobId: job.id, outcome: report?.outcome, epochs: report?.epochs, durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined }, 'job ended');
   });
   return worker;
 }

@@ -9,9 +9,17 @@ import { cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } fr
 import { exampleJobSpec } from '../schemas/examples.js';
 import { notFound } from '../errors.js';
 import { isUuid } from '../services/datasets.js';
+import { eventStreamClosed, eventStreamOpened } from '../metrics.js';
 
 export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
+    // Open event streams never end on their own while a job runs: closing the server ends them,
+    // or it would wait on them until its shutdown timeout and exit with an error.
+    const openStreams = new Set<AbortController>();
+    app.addHook('preClose', async () => {
+      for (const stream of openStreams) stream.abort();
+    });
+
     app.post(
       '/jobs',
       {
@@ -98,6 +106,8 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         if (!isUuid(id) || !(await deps.db.run.findUnique({ where: { id }, select: { id: true } }))) throw notFound('Job', id);
         const lastId = Number.parseInt(request.headers['last-event-id'] ?? '', 10);
         const abort = new AbortController();
+        openStreams.add(abort);
+        eventStreamOpened();
         request.raw.on('close', () => abort.abort());
         reply.hijack();
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -111,6 +121,8 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           request.log.warn({ err }, 'event stream ended with an error');
         } finally {
           clearInterval(heartbeat);
+          openStreams.delete(abort);
+          eventStreamClosed();
           reply.raw.end();
         }
       },

@@ -71,6 +71,8 @@ export interface RunJobResult {
   warnings: TrainingWarning[];
   /** Completed epochs over both phases. */
   epochsRun: number;
+  /** Training samples per epoch (after the validation split). */
+  trainSamples: number;
 }
 
 /**
@@ -196,6 +198,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       evaluation,
       warnings: log.all(),
       epochsRun,
+      trainSamples: prepared.train.samples,
     };
   } finally {
     probe?.dispose();
