@@ -72,8 +72,8 @@ function expectCleanOutput(output: string) {
   expect(output).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
 }
 
-/** Runs a job and keeps its event stream open, as a client watching it would. */
-async function watchARunningJob(instance: Instance): Promise<AbortController> {
+/** Submits a job and keeps its event stream open, as a client watching it would. */
+async function watchAJob(instance: Instance): Promise<AbortController> {
   const job = smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 50, batchSize: 16, seed: 3 } });
   const res = await fetch(`${instance.baseUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) });
   expect(res.status).toBe(201);
@@ -83,7 +83,7 @@ async function watchARunningJob(instance: Instance): Promise<AbortController> {
   expect(events.status).toBe(200);
   const reader = events.body!.getReader();
   let seen = '';
-  while (!seen.includes('"running"')) seen += new TextDecoder().decode((await reader.read()).value);
+  while (!seen.includes('event: status')) seen += new TextDecoder().decode((await reader.read()).value);
   // Keep reading in the background until the server ends the stream.
   void (async () => {
     for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) break;
@@ -114,7 +114,7 @@ describe('start and stop (embedded PostgreSQL, PostgreSQL queue)', () => {
     expect(second.output()).toContain(`DATA_DIR ${dataDir} is in use by another instance (pid ${first.child.pid}`);
     expect(second.output()).not.toMatch(/\n\s+at /);
 
-    const abort = await watchARunningJob(first);
+    const abort = await watchAJob(first);
     first.child.kill('SIGTERM');
     // The output rides along so that a failure shows what the process printed.
     expect({ code: await first.exited, output: first.output() }).toMatchObject({ code: 0 });
@@ -125,7 +125,7 @@ describe('start and stop (embedded PostgreSQL, PostgreSQL queue)', () => {
 
   it('Ctrl-C (SIGINT to the whole process group, the embedded PostgreSQL included) exits 0 without a stack trace', async () => {
     first = await start(dataDir);
-    const abort = await watchARunningJob(first);
+    const abort = await watchAJob(first);
     process.kill(-first.child.pid!, 'SIGINT');
     // The output rides along so that a failure shows what the process printed.
     expect({ code: await first.exited, output: first.output() }).toMatchObject({ code: 0 });
