@@ -7,7 +7,9 @@
  *   (c) the wall time of the foundation issue's "done" job (Fashion-MNIST, 2,000 samples,
  *       3 epochs, 784-300-100-10) through `runTrainingJob`;
  *   (d) memory: 100 small jobs in a row in one process (what a worker's training process runs),
- *       tf.memory().numTensors and RSS after each.
+ *       tf.memory().numTensors and RSS after each;
+ *   (e)-(h) the service (bench/service.ts; need DATABASE_URL, and REDIS_URL for Redis): API
+ *       throughput as a share of a Fastify hello-world, queue pickup, worker overhead, 1 vs 2 workers.
  *
  * Environment: DATASETS_DIR (default ./data/datasets, downloaded there when missing),
  * BENCH_REPEATS (pairs of runs for (a), default 9), BENCH_OUT (default bench/results.md; empty
@@ -19,12 +21,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '../src/schemas/job-spec.js';
 import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend.js';
+import { serviceBenchmarks } from './service-report.js';
 import { DATASETS_DIR, load1, loadRef, machine, median, sec, table, timeJob, type TimedRun } from './common.js';
 
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 9));
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = process.env.BENCH_OUT ?? path.join(here, 'results.md');
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h').split(',').map((s) => s.trim()));
 
 const MLP = [
   { type: 'Flatten', inputShape: [28, 28] },
@@ -229,6 +232,7 @@ if (ONLY.has('a')) await benchOverhead();
 if (ONLY.has('b')) await benchThroughput();
 if (ONLY.has('c')) await benchDoneJob();
 if (ONLY.has('d')) await benchMemory();
+if (['e', 'f', 'g', 'h'].some((p) => ONLY.has(p))) await serviceBenchmarks(ONLY, say);
 say(`Total bench time: ${sec(Date.now() - started.getTime())} s.`);
 
 if (OUT) {

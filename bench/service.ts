@@ -159,3 +159,102 @@ export async function apiRatios(seconds: number, rounds: number) {
   }
   return rows.map((r) => ({ ...r, ratio: median(r.ratios) }));
 }
+
+/** Submits `spec` as POST /jobs does (checks, row, queue entry) and returns the run id. */
+async function submit(s: ServiceEnv, queue: ReturnType<typeof createTrainQueue>, spec: JobSpec): Promise<string> {
+  const { submitJob } = await import('../src/services/jobs.js');
+  return (await submitJob({ db: s.db, queue, config: loadConfig(s.env) }, spec)).id;
+}
+
+async function waitEnded(db: Db, ids: string[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await db.run.findMany({ where: { id: { in: ids } }, include: { epochs: true } });
+    if (runs.length === ids.length && runs.every((r) => ['succeeded', 'failed', 'cancelled'].includes(r.status))) return runs;
+    if (Date.now() > deadline) throw new Error(`jobs not done within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * Queue pickup: one idle worker process, jobs submitted one at a time (each after the previous
+ * ended, so the worker is idle), created -> started (the run's createdAt to the startedAt its
+ * training process writes). The first job is reported apart: it is the only one that may meet a
+ * training process still starting.
+ */
+export async function pickup(backend: 'postgres' | 'redis', jobs: number) {
+  const s = await serviceEnv(backend);
+  const queue = createTrainQueue(s.settings);
+  const worker = await startWorkerProcess(s.env);
+  try {
+    const ms: number[] = [];
+    for (let i = 0; i < jobs; i++) {
+      const id = await submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: i } });
+      const [run] = await waitEnded(s.db, [id], 300_000);
+      ms.push(run.startedAt!.getTime() - run.createdAt.getTime());
+      console.error(`  (f) ${backend} job ${i + 1}: picked up after ${ms.at(-1)} ms`);
+    }
+    const rest = ms.slice(1);
+    return { backend, first: ms[0], p50: percentile(rest, 50), p99: percentile(rest, 99), all: ms };
+  } finally {
+    await stopProcess(worker);
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    await s.drop();
+  }
+}
+
+/**
+ * The worker's overhead around the training loop: a 10-epoch job on `samples` samples through a
+ * real worker; job wall time (startedAt -> finishedAt) against the sum of its epochs' own time.
+ */
+export async function jobOverhead(samples: number, epochs: number) {
+  const s = await serviceEnv(process.env.REDIS_URL ? 'redis' : 'postgres');
+  const queue = createTrainQueue(s.settings);
+  const worker = await startWorkerProcess(s.env);
+  try {
+    const spec: JobSpec = { ...SMALL_JOB, dataset: { builtin: 'fashion-mnist', split: 'train', limit: samples, seed: 2 }, fit: { epochs, batchSize: 64, seed: 2 } };
+    // A first job warms the process (data decoded and cached, kernels compiled), as on a busy worker.
+    await waitEnded(s.db, [await submit(s, queue, { ...spec, fit: { ...spec.fit, epochs: 1 } })], 600_000);
+    const [run] = await waitEnded(s.db, [await submit(s, queue, spec)], 1_800_000);
+    const wallMs = run.finishedAt!.getTime() - run.startedAt!.getTime();
+    const loopMs = run.epochs.reduce((sum, e) => sum + e.durationMs, 0);
+    return { wallMs, loopMs, overhead: (wallMs - loopMs) / loopMs };
+  } finally {
+    await stopProcess(worker);
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    await s.drop();
+  }
+}
+
+/** Jobs per minute through 1 and then 2 worker processes, on a queue of `jobs` small jobs. */
+export async function scaling(jobs: number) {
+  const out: Array<{ workers: number; jobsPerMinute: number }> = [];
+  for (const n of [1, 2]) {
+    const s = await serviceEnv(process.env.REDIS_URL ? 'redis' : 'postgres');
+    const queue = createTrainQueue(s.settings);
+    const workers = await Promise.all(Array.from({ length: n }, () => startWorkerProcess(s.env)));
+    try {
+      // Let the prewarmed training processes finish starting before the clock runs.
+      await waitEnded(s.db, await Promise.all(Array.from({ length: n }, (_, i) => submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: 100 + i } }))), 600_000);
+      const started = Date.now();
+      const ids = [];
+      for (let i = 0; i < jobs; i++) ids.push(await submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: i } }));
+      await waitEnded(s.db, ids, 1_800_000);
+      out.push({ workers: n, jobsPerMinute: (jobs / (Date.now() - started)) * 60_000 });
+      console.error(`  (h) ${n} worker(s): ${out.at(-1)!.jobsPerMinute.toFixed(1)} jobs/min`);
+    } finally {
+      await Promise.all(workers.map(stopProcess));
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      await s.drop();
+    }
+  }
+  return { rows: out, factor: out[1].jobsPerMinute / out[0].jobsPerMinute };
+}

@@ -36,6 +36,10 @@ function processContext() {
   return context;
 }
 
+// Start loading the backend and connecting as soon as the process starts (the worker forks one
+// ahead of the first job): the first job then does not wait for it. A failure surfaces there.
+processContext().catch(() => {});
+
 export default async function trainProcessor(job: SandboxedJob<TrainJobData>, _token?: string, signal?: AbortSignal): Promise<TrainingReport> {
   const ctx = await processContext();
   const tally = { epochs: 0, epochMs: 0, samples: 0 };

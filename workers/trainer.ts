@@ -11,7 +11,8 @@ import { markRunFailed } from '../src/services/reconciler.js';
  * the same database and queue.
  */
 export function startTrainer(config: Config, settings: QueueSettings, db: Db, log?: Logger): TrainWorker {
-  const processorFile = new URL('./train-processor.ts', import.meta.url);
+  // Compiled (dist/, `npm run start:prod`) this module is .js and so is the processor; under tsx, .ts.
+  const processorFile = new URL(`./train-processor${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   const worker = createTrainWorker(settings, processorFile, {
     concurrency: config.WORKER_CONCURRENCY,
     // Child processes (not worker threads): tfjs native bindings and wasm behave best per process.
@@ -22,6 +23,7 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
     stalledInterval: 10_000,
     maxStalledCount: TRAIN_ATTEMPTS,
   });
+  prewarm(worker, processorFile.href);
   // The processor ends every run it finishes in a final state itself. What lands here is a
   // training process that died or handed its run back; once the queue gives up on the job
   // (attempts spent, or stalled too often), the run must not stay `running`.
@@ -46,4 +48,19 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
     log?.info({ jobId: job.id, outcome: report?.outcome, epochs: report?.epochs, durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined }, 'job ended');
   });
   return worker;
+}
+
+/**
+ * Starts one training process now, so the first job does not wait for it: forking it and loading
+ * TypeScript, TensorFlow.js and its backend takes seconds (the processor module starts its
+ * backend as it loads). BullMQ keeps a released process for the next job. Uses the worker's
+ * child pool, which BullMQ does not document; without one (a future BullMQ) nothing happens.
+ */
+function prewarm(worker: TrainWorker, processorHref: string): void {
+  const pool = (worker as unknown as { childPool?: { retain(file: string): Promise<unknown>; release(child: unknown): void } }).childPool;
+  if (!pool?.retain || !pool.release) return;
+  pool.retain(processorHref).then(
+    (child) => pool.release(child),
+    () => {}, // the first job will try again, and report what fails
+  );
 }
