@@ -23,6 +23,16 @@ ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 FROM ${NODE_IMAGE} AS node
 
 # ---------------------------------------------------------------------------------------------------
+# The web dashboard (ui/): built with the dev tools (Vite), only its static files go into the images.
+FROM ${NODE_IMAGE} AS ui
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY stubs ./stubs
+RUN npm ci --ignore-scripts
+COPY ui ui
+COPY src/schemas src/schemas
+RUN npm run build:ui
 # TypeScript compiled once here (tsc -> dist/), so containers start without compiling at run time.
 FROM ${NODE_IMAGE} AS build
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
@@ -82,6 +92,7 @@ RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
 COPY --from=deps-gpu /app/node_modules ./node_modules
 COPY . .
 COPY --from=build /app/dist ./dist
+COPY --from=ui /app/ui/dist ./ui/dist
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
@@ -122,6 +133,7 @@ RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
 COPY --from=deps-cpu /app/node_modules ./node_modules
 COPY . .
 COPY --from=build /app/dist ./dist
+COPY --from=ui /app/ui/dist ./ui/dist
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

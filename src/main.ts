@@ -90,7 +90,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
 }
 
 async function startWorker(config: Config, settings: QueueSettings, databaseUrl: string, log: Logger, errors: Errors, role: Role): Promise<Closer[]> {
-  const workerDb = createPrisma(databaseUrl, config.DATABASE_SCHEMA);
+  const workerDb = createPrisma(databaseUrl, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 });
   const worker = startTrainer(config, settings, workerDb, log);
   worker.on('error', errors.handler('worker'));
   const closers: Closer[] = [

@@ -11,6 +11,9 @@ import { notFound } from '../errors.js';
 import { isUuid } from '../services/datasets.js';
 import { eventStreamClosed, eventStreamOpened } from '../metrics.js';
 
+/** Largest job spec body (1 MiB). */
+export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
+
 export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     // Open event streams never end on their own while a job runs: closing the server ends them,
@@ -23,6 +26,8 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/jobs',
       {
+        // A spec is a few kilobytes; the schema caps every array in it, this caps the rest.
+        bodyLimit: JOB_SPEC_LIMIT_BYTES,
         schema: {
           tags: ['jobs'],
           summary: 'Submit a training job',

@@ -143,6 +143,7 @@ export const ModelScalarFieldEnum = {
   version: 'version',
   summary: 'summary',
   modelJson: 'modelJson',
+  inputShape: 'inputShape',
   weights: 'weights',
   preprocessing: 'preprocessing',
   baseModelId: 'baseModelId',
