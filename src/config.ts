@@ -33,6 +33,7 @@ export const EnvSchema = Type.Object({
     description: 'auto: API keys needed once a key exists, ADMIN_API_KEY is set or HOST is not loopback; on/off force it',
   }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'An admin key of the tenant `default` (at least 16 characters); never stored' })),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'A worker started alone serves GET /metrics on this port (unset: not served)' })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });
 

@@ -9,12 +9,20 @@ import { jobEvents } from '../services/job-events.js';
 import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } from '../services/jobs.js';
 import { audit } from '../services/audit.js';
 import { exampleJobSpec } from '../schemas/examples.js';
+import { eventStreamClosed, eventStreamOpened } from '../metrics.js';
 
 /** Largest job spec body (1 MiB). */
 export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
 
 export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
+    // Open event streams never end on their own while a job runs: closing the server ends them,
+    // or it would wait on them until its shutdown timeout and exit with an error.
+    const openStreams = new Set<AbortController>();
+    app.addHook('preClose', async () => {
+      for (const stream of openStreams) stream.abort();
+    });
+
     app.post(
       '/jobs',
       {
@@ -133,6 +141,8 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         await assertJobVisible(deps.db, request.auth, id);
         const lastId = Number.parseInt(request.headers['last-event-id'] ?? '', 10);
         const abort = new AbortController();
+        openStreams.add(abort);
+        eventStreamOpened();
         request.raw.on('close', () => abort.abort());
         reply.hijack();
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -146,6 +156,8 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           request.log.warn({ err }, 'event stream ended with an error');
         } finally {
           clearInterval(heartbeat);
+          openStreams.delete(abort);
+          eventStreamClosed();
           reply.raw.end();
         }
       },
