@@ -10,6 +10,7 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
+  'request.headers.authorization',
   'headers.authorization',
   'headers.cookie',
   'headers["x-api-key"]',
