@@ -47,3 +47,8 @@ export type Model = Prisma.ModelModel
  * 
  */
 export type Checkpoint = Prisma.CheckpointModel
+/**
+ * Model Study
+ * 
+ */
+export type Study = Prisma.StudyModel

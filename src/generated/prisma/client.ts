@@ -71,3 +71,8 @@ export type Model = Prisma.ModelModel
  * 
  */
 export type Checkpoint = Prisma.CheckpointModel
+/**
+ * Model Study
+ * 
+ */
+export type Study = Prisma.StudyModel

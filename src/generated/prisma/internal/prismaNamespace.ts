@@ -402,7 +402,8 @@ export const ModelName = {
   EpochMetric: 'EpochMetric',
   EpochDiagnostic: 'EpochDiagnostic',
   Model: 'Model',
-  Checkpoint: 'Checkpoint'
+  Checkpoint: 'Checkpoint',
+  Study: 'Study'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -418,7 +419,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "dataset" | "run" | "epochMetric" | "epochDiagnostic" | "model" | "checkpoint"
+    modelProps: "dataset" | "run" | "epochMetric" | "epochDiagnostic" | "model" | "checkpoint" | "study"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -866,6 +867,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Study: {
+      payload: Prisma.$StudyPayload<ExtArgs>
+      fields: Prisma.StudyFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.StudyFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.StudyFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        findFirst: {
+          args: Prisma.StudyFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.StudyFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        findMany: {
+          args: Prisma.StudyFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>[]
+        }
+        create: {
+          args: Prisma.StudyCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        createMany: {
+          args: Prisma.StudyCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.StudyCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>[]
+        }
+        delete: {
+          args: Prisma.StudyDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        update: {
+          args: Prisma.StudyUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        deleteMany: {
+          args: Prisma.StudyDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.StudyUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.StudyUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>[]
+        }
+        upsert: {
+          args: Prisma.StudyUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        aggregate: {
+          args: Prisma.StudyAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateStudy>
+        }
+        groupBy: {
+          args: Prisma.StudyGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StudyGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.StudyCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StudyCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -937,7 +1012,11 @@ export const RunScalarFieldEnum = {
   diagnosticWarnings: 'diagnosticWarnings',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
-  finishedAt: 'finishedAt'
+  finishedAt: 'finishedAt',
+  studyId: 'studyId',
+  trialIndex: 'trialIndex',
+  trialParameters: 'trialParameters',
+  stoppedAtEpoch: 'stoppedAtEpoch'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -997,6 +1076,27 @@ export const CheckpointScalarFieldEnum = {
 } as const
 
 export type CheckpointScalarFieldEnum = (typeof CheckpointScalarFieldEnum)[keyof typeof CheckpointScalarFieldEnum]
+
+
+export const StudyScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  method: 'method',
+  metric: 'metric',
+  mode: 'mode',
+  preset: 'preset',
+  request: 'request',
+  plan: 'plan',
+  trialCount: 'trialCount',
+  maxConcurrent: 'maxConcurrent',
+  asha: 'asha',
+  cancelRequested: 'cancelRequested',
+  createdAt: 'createdAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type StudyScalarFieldEnum = (typeof StudyScalarFieldEnum)[keyof typeof StudyScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1314,6 +1414,7 @@ export type GlobalOmitConfig = {
   epochDiagnostic?: Prisma.EpochDiagnosticOmit
   model?: Prisma.ModelOmit
   checkpoint?: Prisma.CheckpointOmit
+  study?: Prisma.StudyOmit
 }
 
 /* Types for Logging */

@@ -56,7 +56,8 @@ export const ModelName = {
   EpochMetric: 'EpochMetric',
   EpochDiagnostic: 'EpochDiagnostic',
   Model: 'Model',
-  Checkpoint: 'Checkpoint'
+  Checkpoint: 'Checkpoint',
+  Study: 'Study'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -107,7 +108,11 @@ export const RunScalarFieldEnum = {
   diagnosticWarnings: 'diagnosticWarnings',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
-  finishedAt: 'finishedAt'
+  finishedAt: 'finishedAt',
+  studyId: 'studyId',
+  trialIndex: 'trialIndex',
+  trialParameters: 'trialParameters',
+  stoppedAtEpoch: 'stoppedAtEpoch'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -167,6 +172,27 @@ export const CheckpointScalarFieldEnum = {
 } as const
 
 export type CheckpointScalarFieldEnum = (typeof CheckpointScalarFieldEnum)[keyof typeof CheckpointScalarFieldEnum]
+
+
+export const StudyScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  method: 'method',
+  metric: 'metric',
+  mode: 'mode',
+  preset: 'preset',
+  request: 'request',
+  plan: 'plan',
+  trialCount: 'trialCount',
+  maxConcurrent: 'maxConcurrent',
+  asha: 'asha',
+  cancelRequested: 'cancelRequested',
+  createdAt: 'createdAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type StudyScalarFieldEnum = (typeof StudyScalarFieldEnum)[keyof typeof StudyScalarFieldEnum]
 
 
 export const SortOrder = {

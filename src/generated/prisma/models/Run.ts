@@ -29,11 +29,15 @@ export type AggregateRun = {
 export type RunAvgAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunSumAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunMinAggregateOutputType = {
@@ -49,6 +53,9 @@ export type RunMinAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  studyId: string | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunMaxAggregateOutputType = {
@@ -64,6 +71,9 @@ export type RunMaxAggregateOutputType = {
   createdAt: Date | null
   startedAt: Date | null
   finishedAt: Date | null
+  studyId: string | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunCountAggregateOutputType = {
@@ -83,6 +93,10 @@ export type RunCountAggregateOutputType = {
   createdAt: number
   startedAt: number
   finishedAt: number
+  studyId: number
+  trialIndex: number
+  trialParameters: number
+  stoppedAtEpoch: number
   _all: number
 }
 
@@ -90,11 +104,15 @@ export type RunCountAggregateOutputType = {
 export type RunAvgAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunSumAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunMinAggregateInputType = {
@@ -110,6 +128,9 @@ export type RunMinAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  studyId?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunMaxAggregateInputType = {
@@ -125,6 +146,9 @@ export type RunMaxAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  studyId?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunCountAggregateInputType = {
@@ -144,6 +168,10 @@ export type RunCountAggregateInputType = {
   createdAt?: true
   startedAt?: true
   finishedAt?: true
+  studyId?: true
+  trialIndex?: true
+  trialParameters?: true
+  stoppedAtEpoch?: true
   _all?: true
 }
 
@@ -250,6 +278,10 @@ export type RunGroupByOutputType = {
   createdAt: Date
   startedAt: Date | null
   finishedAt: Date | null
+  studyId: string | null
+  trialIndex: number | null
+  trialParameters: runtime.JsonValue | null
+  stoppedAtEpoch: number | null
   _count: RunCountAggregateOutputType | null
   _avg: RunAvgAggregateOutputType | null
   _sum: RunSumAggregateOutputType | null
@@ -292,10 +324,15 @@ export type RunWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  studyId?: Prisma.UuidNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
+  study?: Prisma.XOR<Prisma.StudyNullableScalarRelationFilter, Prisma.StudyWhereInput> | null
 }
 
 export type RunOrderByWithRelationInput = {
@@ -315,14 +352,20 @@ export type RunOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  studyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialParameters?: Prisma.SortOrderInput | Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   epochs?: Prisma.EpochMetricOrderByRelationAggregateInput
   diagnostics?: Prisma.EpochDiagnosticOrderByRelationAggregateInput
   model?: Prisma.ModelOrderByWithRelationInput
   checkpoint?: Prisma.CheckpointOrderByWithRelationInput
+  study?: Prisma.StudyOrderByWithRelationInput
 }
 
 export type RunWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  studyId_trialIndex?: Prisma.RunStudyIdTrialIndexCompoundUniqueInput
   AND?: Prisma.RunWhereInput | Prisma.RunWhereInput[]
   OR?: Prisma.RunWhereInput[]
   NOT?: Prisma.RunWhereInput | Prisma.RunWhereInput[]
@@ -341,11 +384,16 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  studyId?: Prisma.UuidNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
-}, "id">
+  study?: Prisma.XOR<Prisma.StudyNullableScalarRelationFilter, Prisma.StudyWhereInput> | null
+}, "id" | "studyId_trialIndex">
 
 export type RunOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -364,6 +412,10 @@ export type RunOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  studyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialParameters?: Prisma.SortOrderInput | Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.RunCountOrderByAggregateInput
   _avg?: Prisma.RunAvgOrderByAggregateInput
   _max?: Prisma.RunMaxOrderByAggregateInput
@@ -391,6 +443,10 @@ export type RunScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
+  studyId?: Prisma.UuidNullableWithAggregatesFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableWithAggregatesFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
 }
 
 export type RunCreateInput = {
@@ -410,10 +466,14 @@ export type RunCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateInput = {
@@ -433,6 +493,10 @@ export type RunUncheckedCreateInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
@@ -456,10 +520,14 @@ export type RunUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateInput = {
@@ -479,6 +547,10 @@ export type RunUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
@@ -502,6 +574,10 @@ export type RunCreateManyInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
 }
 
 export type RunUpdateManyMutationInput = {
@@ -521,6 +597,9 @@ export type RunUpdateManyMutationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunUncheckedUpdateManyInput = {
@@ -540,6 +619,15 @@ export type RunUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+}
+
+export type RunStudyIdTrialIndexCompoundUniqueInput = {
+  studyId: string
+  trialIndex: number
 }
 
 export type RunCountOrderByAggregateInput = {
@@ -559,11 +647,17 @@ export type RunCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  studyId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  trialParameters?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunAvgOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunMaxOrderByAggregateInput = {
@@ -579,6 +673,9 @@ export type RunMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  studyId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunMinOrderByAggregateInput = {
@@ -594,11 +691,16 @@ export type RunMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
+  studyId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunSumOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunScalarRelationFilter = {
@@ -609,6 +711,16 @@ export type RunScalarRelationFilter = {
 export type RunNullableScalarRelationFilter = {
   is?: Prisma.RunWhereInput | null
   isNot?: Prisma.RunWhereInput | null
+}
+
+export type RunListRelationFilter = {
+  every?: Prisma.RunWhereInput
+  some?: Prisma.RunWhereInput
+  none?: Prisma.RunWhereInput
+}
+
+export type RunOrderByRelationAggregateInput = {
+  _count?: Prisma.SortOrder
 }
 
 export type NullableStringFieldUpdateOperationsInput = {
@@ -693,6 +805,48 @@ export type RunUpdateOneRequiredWithoutCheckpointNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.RunUpdateToOneWithWhereWithoutCheckpointInput, Prisma.RunUpdateWithoutCheckpointInput>, Prisma.RunUncheckedUpdateWithoutCheckpointInput>
 }
 
+export type RunCreateNestedManyWithoutStudyInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUncheckedCreateNestedManyWithoutStudyInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUpdateManyWithoutStudyNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutStudyInput | Prisma.RunUpsertWithWhereUniqueWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutStudyInput | Prisma.RunUpdateWithWhereUniqueWithoutStudyInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutStudyInput | Prisma.RunUpdateManyWithWhereWithoutStudyInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
+export type RunUncheckedUpdateManyWithoutStudyNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutStudyInput | Prisma.RunUpsertWithWhereUniqueWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutStudyInput | Prisma.RunUpdateWithWhereUniqueWithoutStudyInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutStudyInput | Prisma.RunUpdateManyWithWhereWithoutStudyInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
 export type RunCreateWithoutEpochsInput = {
   id?: string
   name?: string | null
@@ -710,9 +864,13 @@ export type RunCreateWithoutEpochsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutEpochsInput = {
@@ -732,6 +890,10 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -770,9 +932,13 @@ export type RunUpdateWithoutEpochsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutEpochsInput = {
@@ -792,6 +958,10 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -814,9 +984,13 @@ export type RunCreateWithoutDiagnosticsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutDiagnosticsInput = {
@@ -836,6 +1010,10 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -874,9 +1052,13 @@ export type RunUpdateWithoutDiagnosticsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutDiagnosticsInput = {
@@ -896,6 +1078,10 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -918,9 +1104,13 @@ export type RunCreateWithoutModelInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutModelInput = {
@@ -940,6 +1130,10 @@ export type RunUncheckedCreateWithoutModelInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -978,9 +1172,13 @@ export type RunUpdateWithoutModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutModelInput = {
@@ -1000,6 +1198,10 @@ export type RunUncheckedUpdateWithoutModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -1022,9 +1224,13 @@ export type RunCreateWithoutCheckpointInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutCheckpointInput = {
@@ -1044,6 +1250,10 @@ export type RunUncheckedCreateWithoutCheckpointInput = {
   createdAt?: Date | string
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
@@ -1082,9 +1292,13 @@ export type RunUpdateWithoutCheckpointInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutCheckpointInput = {
@@ -1104,9 +1318,213 @@ export type RunUncheckedUpdateWithoutCheckpointInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+}
+
+export type RunCreateWithoutStudyInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
+  epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+}
+
+export type RunUncheckedCreateWithoutStudyInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
+  epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutStudyInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput>
+}
+
+export type RunCreateManyStudyInputEnvelope = {
+  data: Prisma.RunCreateManyStudyInput | Prisma.RunCreateManyStudyInput[]
+  skipDuplicates?: boolean
+}
+
+export type RunUpsertWithWhereUniqueWithoutStudyInput = {
+  where: Prisma.RunWhereUniqueInput
+  update: Prisma.XOR<Prisma.RunUpdateWithoutStudyInput, Prisma.RunUncheckedUpdateWithoutStudyInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput>
+}
+
+export type RunUpdateWithWhereUniqueWithoutStudyInput = {
+  where: Prisma.RunWhereUniqueInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutStudyInput, Prisma.RunUncheckedUpdateWithoutStudyInput>
+}
+
+export type RunUpdateManyWithWhereWithoutStudyInput = {
+  where: Prisma.RunScalarWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateManyMutationInput, Prisma.RunUncheckedUpdateManyWithoutStudyInput>
+}
+
+export type RunScalarWhereInput = {
+  AND?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+  OR?: Prisma.RunScalarWhereInput[]
+  NOT?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+  id?: Prisma.UuidFilter<"Run"> | string
+  name?: Prisma.StringNullableFilter<"Run"> | string | null
+  spec?: Prisma.JsonFilter<"Run">
+  status?: Prisma.EnumRunStatusFilter<"Run"> | $Enums.RunStatus
+  backend?: Prisma.StringNullableFilter<"Run"> | string | null
+  error?: Prisma.StringNullableFilter<"Run"> | string | null
+  attempts?: Prisma.IntFilter<"Run"> | number
+  resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
+  heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  evaluation?: Prisma.JsonNullableFilter<"Run">
+  warnings?: Prisma.JsonFilter<"Run">
+  diagnosticWarnings?: Prisma.JsonFilter<"Run">
+  createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
+  startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
+  studyId?: Prisma.UuidNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+}
+
+export type RunCreateManyStudyInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
+}
+
+export type RunUpdateWithoutStudyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateWithoutStudyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateManyWithoutStudyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 
@@ -1166,10 +1584,15 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
   checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
@@ -1190,6 +1613,11 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1209,6 +1637,11 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectScalar = {
@@ -1228,18 +1661,27 @@ export type RunSelectScalar = {
   createdAt?: boolean
   startedAt?: boolean
   finishedAt?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "studyId" | "trialIndex" | "trialParameters" | "stoppedAtEpoch", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
   checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }
-export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
-export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
+export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
+}
+export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
+}
 
 export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Run"
@@ -1248,6 +1690,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     diagnostics: Prisma.$EpochDiagnosticPayload<ExtArgs>[]
     model: Prisma.$ModelPayload<ExtArgs> | null
     checkpoint: Prisma.$CheckpointPayload<ExtArgs> | null
+    study: Prisma.$StudyPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1266,6 +1709,10 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     createdAt: Date
     startedAt: Date | null
     finishedAt: Date | null
+    studyId: string | null
+    trialIndex: number | null
+    trialParameters: runtime.JsonValue | null
+    stoppedAtEpoch: number | null
   }, ExtArgs["result"]["run"]>
   composites: {}
 }
@@ -1664,6 +2111,7 @@ export interface Prisma__RunClient<T, Null = never, ExtArgs extends runtime.Type
   diagnostics<T extends Prisma.Run$diagnosticsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$diagnosticsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EpochDiagnosticPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   model<T extends Prisma.Run$modelArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$modelArgs<ExtArgs>>): Prisma.Prisma__ModelClient<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   checkpoint<T extends Prisma.Run$checkpointArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$checkpointArgs<ExtArgs>>): Prisma.Prisma__CheckpointClient<runtime.Types.Result.GetResult<Prisma.$CheckpointPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  study<T extends Prisma.Run$studyArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$studyArgs<ExtArgs>>): Prisma.Prisma__StudyClient<runtime.Types.Result.GetResult<Prisma.$StudyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1709,6 +2157,10 @@ export interface RunFieldRefs {
   readonly createdAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"Run", 'DateTime'>
+  readonly studyId: Prisma.FieldRef<"Run", 'String'>
+  readonly trialIndex: Prisma.FieldRef<"Run", 'Int'>
+  readonly trialParameters: Prisma.FieldRef<"Run", 'Json'>
+  readonly stoppedAtEpoch: Prisma.FieldRef<"Run", 'Int'>
 }
     
 
@@ -1963,6 +2415,10 @@ export type RunCreateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions.
    */
   data: Prisma.RunCreateManyInput | Prisma.RunCreateManyInput[]
   skipDuplicates?: boolean
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunIncludeCreateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -2033,6 +2489,10 @@ export type RunUpdateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions.
    * Limit how many Runs to update.
    */
   limit?: number
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunIncludeUpdateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -2185,6 +2645,25 @@ export type Run$checkpointArgs<ExtArgs extends runtime.Types.Extensions.Internal
    */
   include?: Prisma.CheckpointInclude<ExtArgs> | null
   where?: Prisma.CheckpointWhereInput
+}
+
+/**
+ * Run.study
+ */
+export type Run$studyArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Study
+   */
+  select?: Prisma.StudySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Study
+   */
+  omit?: Prisma.StudyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.StudyInclude<ExtArgs> | null
+  where?: Prisma.StudyWhereInput
 }
 
 /**
