@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
+import type { StudyQueue } from './jobs/study-queue.js';
 import { invalid } from './errors.js';
 import errorHandler from './plugins/error-handler.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
@@ -11,6 +12,7 @@ import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
+import { studyRoutes } from './routes/studies.js';
 import type { JobEventHub } from './services/event-hub.js';
 import type { Predictor } from './services/predictor.js';
 import type { Db } from './storage/prisma.js';
@@ -20,6 +22,8 @@ export interface AppDeps {
   config: Config;
   db: Db;
   queue: TrainQueue;
+  /** Where study controllers are queued; without it, POST /studies answers 503. */
+  studyQueue?: StudyQueue;
   queueBackend: 'redis' | 'postgres';
   /** Resolves when the queue store answers (for /health). */
   checkQueue(): Promise<unknown>;
@@ -61,5 +65,6 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(datasetRoutes(deps));
   await app.register(jobRoutes(deps));
   await app.register(modelRoutes(deps));
+  await app.register(studyRoutes(deps));
   return app;
 }

@@ -24,6 +24,7 @@ export const EnvSchema = Type.Object({
   MAX_LAYERS: Type.Integer({ minimum: 1, default: 200 }),
   MAX_PARAMS: Type.Integer({ minimum: 1, default: 50_000_000 }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
+  MAX_STUDY_TRIALS: Type.Integer({ minimum: 1, default: 500, description: 'Most trial jobs one study may plan (configurations x repeats)' }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });

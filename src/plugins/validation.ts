@@ -21,9 +21,14 @@ const common: Options = {
  * converted to the types their schemas ask for.
  */
 export function installValidators(app: FastifyInstance): void {
-  const strict = addFormats.default(new Ajv({ ...common, coerceTypes: false }));
+  const strict = strictBodyAjv();
   const lenient = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+}
+
+/** The validator JSON bodies go through; also used on specs built by the service (study trials), so they pass the same checks. */
+export function strictBodyAjv(): Ajv {
+  return addFormats.default(new Ajv({ ...common, coerceTypes: false }));
 }
 
 const MAX_SCAN_DEPTH = 64;

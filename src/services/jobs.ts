@@ -93,6 +93,8 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     attempts: run.attempts,
     resumedFromEpoch: run.resumedFromEpoch,
     progress,
+    studyId: run.studyId,
+    trial: run.studyId && run.trialIndex !== null ? { index: run.trialIndex, parameters: (run.trialParameters ?? {}) as Record<string, unknown> } : null,
     ...(withSpec ? { spec: run.spec } : {}),
   };
 }
@@ -111,10 +113,11 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, id: string): P
 }
 
 /** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
-export async function listJobs(db: Db, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+export async function listJobs(db: Db, query: { status?: JobStatus; studyId?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
+  if (query.studyId !== undefined && !isUuid(query.studyId)) return { items: [], nextCursor: null };
   const runs = (await db.run.findMany({
-    where: { ...(query.status ? { status: query.status } : {}), ...after(query.cursor) },
+    where: { ...(query.status ? { status: query.status } : {}), ...(query.studyId ? { studyId: query.studyId } : {}), ...after(query.cursor) },
     orderBy: newestFirst,
     take: limit + 1,
     include: jobInclude,
