@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/commands.js';
+import { TrainingClient, type Study } from '../../src/sdk/index.js';
 import { meanStd } from '../../src/studies/aggregate.js';
 import { QUEUE_BACKENDS, startHarness, waitUntil, type Harness } from '../support/harness.js';
 
@@ -79,18 +81,22 @@ describe(`studies (${backend.name} queue)`, () => {
     expect((await h.app.inject({ url: '/studies/00000000-0000-0000-0000-000000000000' })).statusCode).toBe(404);
   });
 
-  it('a 2x2 grid with repeats 2 runs 8 trial jobs, aggregates them as mean ± std over repeats, and ends', async () => {
-    const created = await post(h, '/studies', {
+  it('a 2x2 grid with repeats 2 runs 8 trial jobs, aggregates them as mean ± std over repeats, and ends (through the SDK and the CLI)', async () => {
+    const client = new TrainingClient({ baseUrl: h.baseUrl });
+    const created = await client.createStudy({
       name: 'grid',
       base: tinyBase(),
       parameters: { '/model/layers/1/activation': ['relu', 'sigmoid'], '/compile/optimizer/learningRate': [0.01, 0.001] },
       method: 'grid',
       repeats: 2,
       maxConcurrent: 3,
-    });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ status: 'running', trials: 8 });
-    const s = await waitForStudy(h, created.body.id);
+    } as never);
+    expect(created).toMatchObject({ status: 'running', trials: 8 });
+    const snapshots: Study[] = [];
+    for await (const snapshot of client.watchStudy(created.id, { pollMs: 300 })) snapshots.push(snapshot);
+    expect(snapshots.length).toBeGreaterThan(1);
+    expect(snapshots.at(-1)!.status).toBe('succeeded');
+    const s = await waitForStudy(h, created.id);
     expect(s.status).toBe('succeeded');
     expect(s.metric).toBe('val_loss');
     expect(s.mode).toBe('min');
@@ -98,10 +104,10 @@ describe(`studies (${backend.name} queue)`, () => {
     expect(s.trials.every((t: { status: string; epochs: number }) => t.status === 'succeeded' && t.epochs === 2)).toBe(true);
 
     // The trials are ordinary jobs: listed with their study, their seeds per repeat.
-    const jobs = (await h.app.inject({ url: `/jobs?studyId=${created.body.id}&limit=100` })).json().items;
+    const jobs = (await h.app.inject({ url: `/jobs?studyId=${created.id}&limit=100` })).json().items;
     expect(jobs).toHaveLength(8);
     expect(new Set(jobs.map((j: { id: string }) => j.id))).toEqual(new Set(s.trials.map((t: { jobId: string }) => t.jobId)));
-    for (const j of jobs) expect(j.studyId).toBe(created.body.id);
+    for (const j of jobs) expect(j.studyId).toBe(created.id);
     const oneJob = (await h.app.inject({ url: `/jobs/${s.trials[5].jobId}` })).json();
     expect(oneJob.trial).toEqual({ index: 5, parameters: s.trials[5].parameters });
     expect(oneJob.spec.fit.seed).toBe(2);
@@ -126,8 +132,16 @@ describe(`studies (${backend.name} queue)`, () => {
     expect(means).toEqual([...means].sort((a, b) => a - b));
     expect(s.best).toEqual(s.ranking[0]);
     expect(s.effects['/model/layers/1/activation'].map((e: { n: number }) => e.n)).toEqual([4, 4]);
-    const list = (await h.app.inject({ url: '/studies' })).json();
-    expect(list.items[0]).toMatchObject({ id: created.body.id, status: 'succeeded', trials: 8 });
+    const list = await client.listStudies();
+    expect(list.items[0]).toMatchObject({ id: created.id, status: 'succeeded', trials: 8 });
+
+    let printed = '';
+    const io = { stdout: { write: (t: string) => (printed += t) }, stderr: { write: (t: string) => (printed += t) }, env: { TRAINING_URL: h.baseUrl } };
+    expect(await runCli(['study', 'show', created.id], io)).toBe(0);
+    const best = s.ranking[0];
+    expect(printed).toContain(`1   ${Object.values(best.parameters).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' + ')}`);
+    expect(printed).toContain(`${best.mean.toFixed(4)} ± ${best.std.toFixed(4)}`);
+    expect(printed).toMatch(/effect of \/model\/layers\/1\/activation: relu/);
   }, 150_000);
 
   it('asha stops the worse half at its rung (epoch 2 of 3); they report the epoch they stopped at', async () => {
