@@ -6,7 +6,7 @@ import { Study, StudyCreated, StudyListQuery, StudyRequest, StudyStatus, StudySu
 import { unavailable } from '../errors.js';
 import { cancelStudy, createStudy, getStudy, listStudies } from '../services/studies.js';
 
-const exampleStudy = {
+export const exampleStudy = {
   name: 'activation-x-bn',
   base: {
     dataset: { builtin: 'fashion-mnist', split: 'train', limit: 2000, seed: 1 },
@@ -47,7 +47,7 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           summary: 'Start a study: trial jobs over a grid, random draws or ASHA, with repeats',
           description:
             'Every trial spec is built and checked as POST /jobs checks a spec before anything is queued: a pointer that is not in the base, a value the spec schema refuses or a plan over MAX_STUDY_TRIALS is a 400 naming the field. `{ "preset": "chapter-11" }` runs the chapter\'s activation x initializer x batch-normalization study.',
-          body: { ...StudyRequest, examples: [exampleStudy, { preset: 'chapter-11' }] },
+          body: { ...StudyRequest, examples: [exampleStudy] },
           response: { 201: StudyCreated, 400: ErrorBody, 413: ErrorBody, 503: ErrorBody },
         },
       },
@@ -84,7 +84,7 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           description: 'Queued trials end `cancelled` at once, running ones within a batch; trials not yet launched never start. A study that already ended is left as it is.',
           params: IdParams,
           response: {
-            202: Type.Object({ id: Type.String(), status: StudyStatus, cancelledTrials: Type.Integer({ description: 'Trial jobs cancelled by this call' }) }),
+            202: Type.Object({ id: Type.String({ description: 'Study id' }), status: StudyStatus, cancelledTrials: Type.Integer({ description: 'Trial jobs cancelled by this call' }) }),
             404: ErrorBody,
           },
         },

@@ -5,6 +5,10 @@ import { LiteralUnion } from './common.js';
 import { STUDY_METRICS } from '../studies/metric.js';
 import { PRESET_NAMES } from '../studies/presets.js';
 
+const METHOD_DOC = { description: 'grid, random or asha' };
+const METRIC_DOC = { description: 'The per-epoch metric trials are ranked by' };
+const MODE_DOC = { description: 'min: lower is better; max: higher is better' };
+
 const nullable = <T extends import('typebox').TSchema>(schema: T, description: string) => Type.Union([schema, Type.Null()], { description });
 
 export const STUDY_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -69,7 +73,7 @@ export const Trial = Type.Object(
 
 export const RankingEntry = Type.Object(
   {
-    parameters: Type.Record(Type.String(), Type.Unknown()),
+    parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'The configuration: parameter -> value' }),
     mean: nullable(Type.Number(), 'Mean of the metric over its succeeded trials; null when none succeeded'),
     std: nullable(Type.Number(), 'Sample standard deviation over them (0 for one)'),
     n: Type.Integer({ description: 'Succeeded trials counted' }),
@@ -83,23 +87,29 @@ export const RankingEntry = Type.Object(
 
 export const Study = Type.Object(
   {
-    id: Type.String(),
+    id: Type.String({ description: 'Study id (UUID)' }),
     name: nullable(Type.String(), 'The study\'s name'),
     status: StudyStatus,
-    method: LiteralUnion(['grid', 'random', 'asha']),
-    metric: LiteralUnion(STUDY_METRICS),
-    mode: LiteralUnion(['min', 'max']),
+    method: LiteralUnion(['grid', 'random', 'asha'], METHOD_DOC),
+    metric: LiteralUnion(STUDY_METRICS, METRIC_DOC),
+    mode: LiteralUnion(['min', 'max'], MODE_DOC),
     preset: nullable(Type.String(), 'The preset it came from'),
-    maxConcurrent: Type.Integer(),
-    createdAt: Type.String({ format: 'date-time' }),
+    maxConcurrent: Type.Integer({ description: 'Trial jobs queued or running at once' }),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was accepted (ISO 8601)' }),
     finishedAt: nullable(Type.String({ format: 'date-time' }), 'When its last trial ended'),
     counts: Type.Record(Type.String(), Type.Integer(), { description: 'Trials per status' }),
-    trials: Type.Array(Trial),
+    trials: Type.Array(Trial, { description: 'Every planned trial, in plan order' }),
     ranking: Type.Array(RankingEntry, { description: 'Configurations, best first, by mean over repeats' }),
     best: nullable(RankingEntry, 'The best configuration so far; null before any trial succeeded'),
     effects: Type.Record(
       Type.String(),
-      Type.Array(Type.Object({ value: Type.Unknown(), mean: Type.Number(), n: Type.Integer() })),
+      Type.Array(
+        Type.Object({
+          value: Type.Unknown({ description: 'A value the parameter took' }),
+          mean: Type.Number({ description: 'Mean metric over the succeeded trials with it' }),
+          n: Type.Integer({ description: 'How many trials that is' }),
+        }),
+      ),
       { description: 'Parameter -> the mean metric over every succeeded trial that took each value' },
     ),
   },
@@ -109,15 +119,15 @@ export type Study = Static<typeof Study>;
 
 export const StudySummary = Type.Object(
   {
-    id: Type.String(),
+    id: Type.String({ description: 'Study id (UUID)' }),
     name: nullable(Type.String(), 'The study\'s name'),
     status: StudyStatus,
-    method: LiteralUnion(['grid', 'random', 'asha']),
-    metric: LiteralUnion(STUDY_METRICS),
-    mode: LiteralUnion(['min', 'max']),
+    method: LiteralUnion(['grid', 'random', 'asha'], METHOD_DOC),
+    metric: LiteralUnion(STUDY_METRICS, METRIC_DOC),
+    mode: LiteralUnion(['min', 'max'], MODE_DOC),
     preset: nullable(Type.String(), 'The preset it came from'),
     trials: Type.Integer({ description: 'Trial jobs planned' }),
-    createdAt: Type.String({ format: 'date-time' }),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was accepted (ISO 8601)' }),
     finishedAt: nullable(Type.String({ format: 'date-time' }), 'When its last trial ended'),
   },
   { title: 'StudySummary' },
