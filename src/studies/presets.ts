@@ -35,7 +35,7 @@ export function chapter11(): PresetStudy {
     name: 'chapter-11',
     base: {
       name: 'chapter-11',
-      dataset: { builtin: 'fashion-mnist', split: 'train', limit: 3000, seed: 11 },
+      dataset: { builtin: 'fashion-mnist', split: 'train', limit: 2000, seed: 11 },
       validation: { split: 0.2 },
       model: {
         layers: [
@@ -45,7 +45,7 @@ export function chapter11(): PresetStudy {
         ],
       },
       compile: { optimizer: { type: 'sgd', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-      fit: { epochs: 4, batchSize: 32, seed: 11 },
+      fit: { epochs: 3, batchSize: 32, seed: 11 },
     },
     parameters: {
       activation: Object.fromEntries(['sigmoid', 'relu', 'elu', 'selu'].map((a) => [a, perHiddenLayer('activation', a)])),
