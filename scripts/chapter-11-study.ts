@@ -3,9 +3,11 @@
  * docs/studies.md with the measured table. Nothing is computed here that the API did not answer:
  * the table is GET /studies/:id as it stood when the study ended.
  *
- *   TRAINING_URL=http://127.0.0.1:31300 npx tsx scripts/chapter-11-study.ts
+ *   TRAINING_URL=http://127.0.0.1:31300 WORKER_CONCURRENCY=2 npx tsx scripts/chapter-11-study.ts
  *
- * The service needs the real Fashion-MNIST under DATASETS_DIR. OUT=path writes elsewhere.
+ * The service needs the real Fashion-MNIST under DATASETS_DIR. WORKER_CONCURRENCY tells the doc
+ * how the service's worker was set up (the API does not say); OUT=path writes elsewhere;
+ * STUDY_ID=<id> writes the doc of a study that already ran instead of starting one.
  */
 import fs from 'node:fs/promises';
 import { TrainingClient, type Study } from '../src/sdk/index.js';
@@ -20,24 +22,29 @@ const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`
 
 async function main() {
   const health = await client.health();
-  const started = Date.now();
-  const created = await client.createStudy({ preset: 'chapter-11' });
-  console.log(`study ${created.id}: ${created.trials} trial jobs`);
+  let id = process.env.STUDY_ID;
+  if (!id) {
+    const created = await client.createStudy({ preset: 'chapter-11' });
+    console.log(`study ${created.id}: ${created.trials} trial jobs`);
+    id = created.id;
+  }
   let study: Study | undefined;
-  for await (const s of client.watchStudy(created.id, { pollMs: 2000 })) {
+  for await (const s of client.watchStudy(id, { pollMs: 2000 })) {
     study = s;
     const c = s.counts;
-    console.log(`${((Date.now() - started) / 1000).toFixed(0)} s: ${s.status}, succeeded ${c.succeeded ?? 0}, failed ${c.failed ?? 0}, running ${c.running ?? 0}, queued ${c.queued ?? 0}, pending ${c.pending ?? 0}`);
+    console.log(`${((Date.now() - Date.parse(s.createdAt)) / 1000).toFixed(0)} s: ${s.status}, succeeded ${c.succeeded ?? 0}, failed ${c.failed ?? 0}, running ${c.running ?? 0}, queued ${c.queued ?? 0}, pending ${c.pending ?? 0}`);
   }
-  const seconds = (Date.now() - started) / 1000;
-  if (!study) throw new Error('the study was never read');
+  if (!study?.finishedAt) throw new Error('the study did not end');
+  // From the service's own timestamps: accepted -> last trial ended.
+  const seconds = (Date.parse(study.finishedAt) - Date.parse(study.createdAt)) / 1000;
   const jobs = await Promise.all(study.trials.filter((t) => t.jobId).map((t) => client.getJob(t.jobId!)));
   const busy = jobs.reduce((sum, j) => sum + (j.finishedAt && j.startedAt ? Date.parse(j.finishedAt) - Date.parse(j.startedAt) : 0), 0) / 1000;
-  await fs.writeFile(out, render(study, { seconds, busy, backend: `${health.backend}${'backendDetail' in health ? ` (${String((health as { backendDetail?: string }).backendDetail)})` : ''}` }));
+  const backend = (health as { backendDetail?: string }).backendDetail ?? health.backend;
+  await fs.writeFile(out, render(study, { seconds, busy, backend, concurrency: process.env.WORKER_CONCURRENCY ?? '1' }));
   console.log(`wrote ${out} (${seconds.toFixed(0)} s)`);
 }
 
-function render(study: Study, run: { seconds: number; busy: number; backend: string }): string {
+function render(study: Study, run: { seconds: number; busy: number; backend: string; concurrency: string }): string {
   const p = chapter11();
   const base = p.base as { dataset: { limit: number }; fit: { epochs: number; batchSize: number }; compile: { optimizer: { type: string; learningRate: number } } };
   const lines = [
@@ -53,8 +60,8 @@ function render(study: Study, run: { seconds: number; busy: number; backend: str
     `${base.compile.optimizer.type.toUpperCase()} at ${base.compile.optimizer.learningRate}, ${base.fit.epochs} epochs of batch ${base.fit.batchSize}. Ranked by ${study.metric} at the last epoch (${study.mode}).`,
     '',
     `Run: study \`${study.id}\`, ${study.trials.length} trial jobs, ${study.status}; ${run.seconds.toFixed(0)} s from POST to the`,
-    `end (${run.busy.toFixed(0)} s of training in the jobs) with one worker (WORKER_CONCURRENCY=1, backend ${run.backend}) on a`,
-    `2-core machine shared with other work, so the times are an upper bound.`,
+    `end of the last trial (${run.busy.toFixed(0)} s of job time in all) with one worker process (WORKER_CONCURRENCY=${run.concurrency},`,
+    `tfjs backend ${run.backend}) on a 2-core machine shared with other heavy work, so the times are an upper bound.`,
     '',
     '## Ranking',
     '',
