@@ -85,8 +85,8 @@ export const RankingEntry = Type.Object(
   { title: 'StudyRankingEntry' },
 );
 
-export const Study = Type.Object(
-  {
+/** What a study is, as both the listing and the full answer show it. */
+const studyHeader = {
     id: Type.String({ description: 'Study id (UUID)' }),
     name: nullable(Type.String(), 'The study\'s name'),
     status: StudyStatus,
@@ -94,9 +94,14 @@ export const Study = Type.Object(
     metric: LiteralUnion(STUDY_METRICS, METRIC_DOC),
     mode: LiteralUnion(['min', 'max'], MODE_DOC),
     preset: nullable(Type.String(), 'The preset it came from'),
-    maxConcurrent: Type.Integer({ description: 'Trial jobs queued or running at once' }),
     createdAt: Type.String({ format: 'date-time', description: 'When it was accepted (ISO 8601)' }),
     finishedAt: nullable(Type.String({ format: 'date-time' }), 'When its last trial ended'),
+};
+
+export const Study = Type.Object(
+  {
+    ...studyHeader,
+    maxConcurrent: Type.Integer({ description: 'Trial jobs queued or running at once' }),
     counts: Type.Record(Type.String(), Type.Integer(), { description: 'Trials per status' }),
     trials: Type.Array(Trial, { description: 'Every planned trial, in plan order' }),
     ranking: Type.Array(RankingEntry, { description: 'Configurations, best first, by mean over repeats' }),
@@ -119,16 +124,8 @@ export type Study = Static<typeof Study>;
 
 export const StudySummary = Type.Object(
   {
-    id: Type.String({ description: 'Study id (UUID)' }),
-    name: nullable(Type.String(), 'The study\'s name'),
-    status: StudyStatus,
-    method: LiteralUnion(['grid', 'random', 'asha'], METHOD_DOC),
-    metric: LiteralUnion(STUDY_METRICS, METRIC_DOC),
-    mode: LiteralUnion(['min', 'max'], MODE_DOC),
-    preset: nullable(Type.String(), 'The preset it came from'),
+    ...studyHeader,
     trials: Type.Integer({ description: 'Trial jobs planned' }),
-    createdAt: Type.String({ format: 'date-time', description: 'When it was accepted (ISO 8601)' }),
-    finishedAt: nullable(Type.String({ format: 'date-time' }), 'When its last trial ended'),
   },
   { title: 'StudySummary' },
 );
