@@ -23,6 +23,17 @@ ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 FROM ${NODE_IMAGE} AS node
 
 # ---------------------------------------------------------------------------------------------------
+# The web dashboard (ui/): built with the dev tools (Vite), only its static files go into the images.
+FROM ${NODE_IMAGE} AS ui
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY ui ui
+COPY src/schemas src/schemas
+RUN npm run build:ui
+
+# ---------------------------------------------------------------------------------------------------
 # GPU: Node.js on NVIDIA's CUDA 11.2 + cuDNN 8 runtime (Ubuntu 20.04, glibc 2.31; Node 22 needs >= 2.28).
 FROM ${CUDA_IMAGE} AS cuda-node
 ENV DEBIAN_FRONTEND=noninteractive
@@ -65,6 +76,7 @@ WORKDIR /app
 RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
 COPY --from=deps-gpu /app/node_modules ./node_modules
 COPY . .
+COPY --from=ui /app/ui/dist ./ui/dist
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
@@ -102,6 +114,7 @@ WORKDIR /app
 RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
 COPY --from=deps-cpu /app/node_modules ./node_modules
 COPY . .
+COPY --from=ui /app/ui/dist ./ui/dist
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

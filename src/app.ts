@@ -1,10 +1,12 @@
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
 import type { StudyQueue } from './jobs/study-queue.js';
 import { invalid } from './errors.js';
+import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
@@ -33,6 +35,29 @@ export interface AppDeps {
   events?: JobEventHub;
 }
 
+/**
+ * A client gets `ms` to send its whole request body; then it gets a 408 and its connection is
+ * closed, so 1,000 slow senders cannot hold connections and half-read buffers forever. (Node's
+ * own `requestTimeout` does not fire once the headers are in.) A request whose body has arrived
+ * is never cut, however long its handler or response stream takes.
+ */
+function cutOffSlowSenders(app: FastifyInstance, ms: number): void {
+  app.addHook('onRequest', async (request) => {
+    // Injected requests (tests) have no real socket to cut.
+    if (request.raw.complete || !(request.raw.socket instanceof Socket)) return;
+    const timer = setTimeout(() => {
+      if (request.raw.complete || request.raw.socket.destroyed) return;
+      request.log.warn({ reqId: request.id }, `request body not received within ${ms} ms; closing the connection`);
+      const body = JSON.stringify({ error: 'request_timeout', message: `the request body did not arrive within ${ms / 1000} s (REQUEST_TIMEOUT_S)`, details: [] });
+      request.raw.socket.end(`HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      request.raw.socket.destroySoon();
+    }, ms);
+    timer.unref();
+    request.raw.once('end', () => clearTimeout(timer));
+    request.raw.once('close', () => clearTimeout(timer));
+  });
+}
+
 /** Builds the Fastify app: no listen, no side effects beyond the instance. */
 export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = Math.round(deps.config.BODY_LIMIT_MB * 1024 * 1024);
@@ -43,6 +68,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
+  cutOffSlowSenders(app, Math.round(deps.config.REQUEST_TIMEOUT_S * 1000));
   await app.register(errorHandler);
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
@@ -66,5 +92,6 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(jobRoutes(deps));
   await app.register(modelRoutes(deps));
   await app.register(studyRoutes(deps));
+  await app.register(dashboard);
   return app;
 }

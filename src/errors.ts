@@ -15,7 +15,7 @@ export class HttpError extends Error {
 
 export const notFound = (what: string, id: string) => new HttpError(404, 'not_found', `${what} ${id} does not exist`);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
-export const unavailable = (part: string, cause?: unknown) =>
-  new HttpError(503, 'unavailable', `${part} is unavailable${cause instanceof Error ? `: ${cause.message}` : ''}; try again shortly`);
+/** 503 for a dependency that is down. The cause's text (hosts, ports) is not for clients and is not shown. */
+export const unavailable = (part: string) => new HttpError(503, 'unavailable', `${part} is unavailable; try again shortly`);
 export const invalid = (message: string, details: SpecProblem[] = []) => new HttpError(400, 'invalid_request', message, details);
 export const tooLarge = (message: string, details: SpecProblem[] = []) => new HttpError(413, 'too_large', message, details);

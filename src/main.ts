@@ -40,7 +40,7 @@ async function main(role: Role): Promise<void> {
   const closers: Array<() => Promise<unknown>> = [];
 
   if (role === 'all' || role === 'worker') {
-    const workerDb = createPrisma(database.url, config.DATABASE_SCHEMA);
+    const workerDb = createPrisma(database.url, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 });
     const worker = startTrainer(config, settings, workerDb);
     worker.on('error', (err) => log(`worker error: ${err.message}`));
     // Study controllers run beside the trainer: light steps that launch trials and end studies.

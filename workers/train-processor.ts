@@ -24,7 +24,8 @@ function processContext() {
     if (!config.DATABASE_URL) throw new Error('the training process needs DATABASE_URL (set by the worker that forked it)');
     const backend = await initBackend(config.TFJS_BACKEND);
     return {
-      db: createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA),
+      // Retrying: a database restart or a dropped connection pauses training instead of failing it.
+      db: createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 }),
       cache: new DatasetCache(config.DATASET_CACHE_MB * 1024 * 1024),
       backend,
       datasetsDir: config.DATASETS_DIR,

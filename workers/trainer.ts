@@ -2,6 +2,7 @@ import type { Config } from '../src/config.js';
 import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../src/jobs/queue.js';
 import type { Db } from '../src/storage/prisma.js';
 import { markRunFailed } from '../src/services/reconciler.js';
+import { describeInternal } from '../src/worker/execute-run.js';
 
 /**
  * The BullMQ worker: takes training jobs from the queue and hands each to the sandboxed
@@ -27,7 +28,7 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db): T
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
     if (!final) return;
-    void markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${err.message}`).catch((e: Error) =>
+    void markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${describeInternal(err)}`).catch((e: Error) =>
       worker.emit('error', new Error(`could not mark run ${job.data.runId} failed: ${e.message}`)),
     );
   });

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { ProblemCollector, pointer, specError } from './problems.js';
+import { FLOAT32_MAX } from './float32.js';
 import { MAX_CLASSES, type Dataset } from './types.js';
 
 /** Options of {@link parseCsvDataset}. */
@@ -22,6 +23,8 @@ export interface CsvDataset {
 
 // Non-negative integer labels are class indices as they are; anything else is a class name.
 const CLASS_INDEX = /^\d+$/;
+// A decimal number, as a CSV means it: Number() would also read 0x10, 0b11, 0o7 and 'Infinity'.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function parseRows(text: string | Buffer): string[][] {
   try {
@@ -76,10 +79,12 @@ export function parseCsvDataset(text: string | Buffer, opts: CsvOptions = {}): C
     for (let f = 0; f < width; f++) {
       const c = featureColumns[f];
       const cell = row[c];
-      // Number('') is 0, so empty cells must be caught before converting.
-      const value = cell === '' ? NaN : Number(cell);
+      // Number('') is 0 and Number('0x10') 16, so only decimal text is converted.
+      const value = DECIMAL.test(cell) ? Number(cell) : NaN;
       if (!Number.isFinite(value)) {
-        problems.add(pointer('', 'rows', r, header[c]), `data row ${r + 1}, column ${JSON.stringify(header[c])}: ${JSON.stringify(cell)} is not a finite number`);
+        problems.add(pointer('', 'rows', r, header[c]), `data row ${r + 1}, column ${JSON.stringify(header[c])}: ${JSON.stringify(cell)} is not a finite decimal number`);
+      } else if (Math.abs(value) > FLOAT32_MAX) {
+        problems.add(pointer('', 'rows', r, header[c]), `data row ${r + 1}, column ${JSON.stringify(header[c])}: ${cell} is beyond float32 range (|x| <= ${FLOAT32_MAX}), in which features are stored`);
       } else {
         features[r * width + f] = value;
       }

@@ -1,5 +1,6 @@
 import { ProblemCollector, pointer, specError } from './problems.js';
 import { featureSize } from './dataset.js';
+import { FLOAT32_MAX } from './float32.js';
 import { MAX_CLASSES, type Dataset } from './types.js';
 
 /** A dataset as sent in a JSON body: one nested array per sample, optional class labels. */
@@ -28,6 +29,8 @@ function copySample(value: unknown, shape: number[], depth: number, path: string
   if (depth === shape.length) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       problems.add(path, `expected a finite number, got ${describe(value)}`);
+    } else if (Math.abs(value) > FLOAT32_MAX) {
+      problems.add(path, `${value} is beyond float32 range (|x| <= ${FLOAT32_MAX}), in which features are stored`);
     } else {
       out[offset] = value;
     }

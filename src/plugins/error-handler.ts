@@ -1,54 +1,17 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../errors.js';
+import { isTransientDbError } from '../storage/db-errors.js';
 import { SpecError } from '../training/types.js';
+import { describeAjvError, type AjvError } from '../schemas/ajv.js';
 
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-  /** Present with Ajv's `verbose` option. */
-  parentSchema?: { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> };
-}
+export { describeAjvError };
 
-/** The tags a discriminated union accepts, read from its branches. */
-function allowedTags(error: AjvError, tag: string): string[] {
-  return (error.parentSchema?.oneOf ?? []).map((branch) => String(branch.properties?.[tag]?.const)).filter((t) => t !== 'undefined');
-}
-
-/** Turns one Ajv error into `{ path, message }` that names the field and what is allowed. */
-export function describeAjvError(error: AjvError, part: string): { path: string; message: string } {
-  const prefix = part === 'body' ? '' : `/${part}`;
-  const { keyword, params } = error;
-  if (keyword === 'additionalProperties') {
-    const prop = String(params.additionalProperty);
-    return { path: `${prefix}${error.instancePath}/${prop}`, message: `unknown option "${prop}"` };
-  }
-  if (keyword === 'required') {
-    const prop = String(params.missingProperty);
-    return { path: `${prefix}${error.instancePath}/${prop}`, message: 'is required' };
-  }
-  if (keyword === 'discriminator' && params.error === 'mapping') {
-    const tag = String(params.tag);
-    const allowed = allowedTags(error, tag);
-    const value = JSON.stringify(params.tagValue);
-    return { path: `${prefix}${error.instancePath}/${tag}`, message: `unknown ${tag} ${value}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}` };
-  }
-  if (keyword === 'enum') {
-    const allowed = (params.allowedValues as unknown[] | undefined) ?? [];
-    return { path: `${prefix}${error.instancePath}`, message: `must be one of: ${allowed.join(', ')}` };
-  }
-  return { path: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
-}
-
-/** Prisma's codes for a database it cannot reach or that stopped answering. */
-const DATABASE_DOWN_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
-
-function databaseDown(err: { code?: unknown; message?: string; name?: string }): boolean {
-  if (typeof err.code === 'string' && DATABASE_DOWN_CODES.has(err.code)) return true;
-  return /^Prisma|DriverAdapterError/.test(err.name ?? '') && /ECONNREFUSED|ECONNRESET|Connection terminated|Can't reach database/i.test(err.message ?? '');
-}
+/**
+ * Multipart bodies busboy cannot read (no boundary, a truncated part): the client's fault.
+ * busboy's errors carry no status, so they are told by their text.
+ */
+const MALFORMED_MULTIPART = /boundary|Unexpected end of (form|multipart)|Malformed part header|Multipart: /i;
 
 /** The most `details` entries an error body carries; a spec can have thousands of problems. */
 export const MAX_DETAILS = 20;
@@ -88,22 +51,31 @@ export default fp(
       if (typeof err.code === 'string' && INVALID_JSON_CODES.has(err.code)) {
         return reply.status(400).send({ error: 'invalid_json', message: err.message, details: [{ path: '', message: err.message }] });
       }
-      if (databaseDown(err)) {
-        request.log.warn({ err }, 'database unavailable');
-        return reply.status(503).send({ error: 'unavailable', message: 'the database is unavailable; try again shortly', details: [] });
+      if (isTransientDbError(err)) {
+        // The driver's text names hosts, databases and SQL: it goes to the log, the client gets the request id.
+        request.log.warn({ err, reqId: request.id }, 'database unavailable');
+        return reply
+          .status(503)
+          .header('retry-after', '5')
+          .send({ error: 'unavailable', message: `the database is unavailable; try again shortly (request id ${request.id})`, details: [], requestId: request.id });
       }
       const status = err.statusCode ?? 500;
+      if (status >= 500 && request.isMultipart() && MALFORMED_MULTIPART.test(err.message ?? '')) {
+        return reply.status(400).send({ error: 'invalid_multipart', message: 'the multipart body cannot be read: it needs a boundary in its content-type and complete parts', details: [{ path: '', message: 'malformed multipart/form-data' }] });
+      }
       if (err.code === 'FST_FILES_LIMIT' || err.code === 'FST_FIELDS_LIMIT' || err.code === 'FST_PARTS_LIMIT') {
         return reply.status(400).send({ error: 'invalid_request', message: 'a CSV upload takes one `file` and the fields `labelColumn` and `name`', details: [{ path: '/file', message: err.message }] });
       }
       if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return reply.status(413).send({ error: 'too_large', message: `${err.message} (limit: BODY_LIMIT_MB)`, details: [] });
+        const limit = request.routeOptions.bodyLimit;
+        const where = limit ? `the limit for ${request.method} ${request.routeOptions.url} is ${limit.toLocaleString('en')} bytes` : 'limit: BODY_LIMIT_MB';
+        return reply.status(413).send({ error: 'too_large', message: `${err.message} (${where})`, details: [] });
       }
       if (status >= 400 && status < 500) {
         return reply.status(status).send({ error: err.code ?? 'bad_request', message: err.message, details: [] });
       }
-      request.log.error({ err }, 'unhandled error');
-      return reply.status(500).send({ error: 'internal', message: 'Internal error; it has been logged', details: [] });
+      request.log.error({ err, reqId: request.id }, 'unhandled error');
+      return reply.status(500).send({ error: 'internal', message: `Internal error; it has been logged with request id ${request.id}`, details: [], requestId: request.id });
     });
     app.setNotFoundHandler((request, reply) => {
       reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url}`, details: [] });

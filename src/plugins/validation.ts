@@ -1,19 +1,8 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
+import { AJV_OPTIONS as common } from '../schemas/ajv.js';
 
-const common: Options = {
-  // Unknown options must be refused with a 400, not silently dropped.
-  removeAdditional: false,
-  useDefaults: true,
-  // Lets a `type`-tagged union (layers, optimizers) report the errors of the branch it names.
-  discriminator: true,
-  allErrors: false,
-  // Errors carry their schema, so a message can list what is allowed.
-  verbose: true,
-  // TypeBox adds its own markers (`~kind`) to schemas.
-  strict: false,
-};
 
 /**
  * Two validators: JSON bodies are taken as typed (`"epochs": "1"` or `"units": true` is a 400,

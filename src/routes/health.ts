@@ -1,16 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { HealthBody } from '../schemas/health.js';
 import { withTimeout } from '../services/timeout.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
-/** null when `check` answers in time, else what went wrong. */
-async function probe(check: () => Promise<unknown>, what: string): Promise<string | null> {
+/**
+ * null when `check` answers in time, else a short account for the client. The driver's own text
+ * (host names, database names) goes to the log only.
+ */
+async function probe(check: () => Promise<unknown>, what: string, log: FastifyBaseLogger, requestId: string): Promise<string | null> {
+  const started = Date.now();
   try {
     await withTimeout(check(), CHECK_TIMEOUT_MS, what);
     return null;
   } catch (err) {
-    return (err as Error).message || 'failed';
+    log.warn({ err, reqId: requestId }, `health: ${what} is down`);
+    const timedOut = Date.now() - started >= CHECK_TIMEOUT_MS;
+    return `${what} ${timedOut ? `did not answer within ${CHECK_TIMEOUT_MS / 1000} s` : 'refused or dropped the connection'} (logged with request id ${requestId})`;
   }
 }
 
@@ -25,8 +32,11 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 200: HealthBody, 503: HealthBody },
         },
       },
-      async (_request, reply) => {
-        const [dbError, queueError] = await Promise.all([probe(() => deps.db.$queryRaw`SELECT 1`, 'the database'), probe(() => deps.checkQueue(), 'the queue')]);
+      async (request, reply) => {
+        const [dbError, queueError] = await Promise.all([
+          probe(() => deps.db.$queryRaw`SELECT 1`, 'the database', request.log, request.id),
+          probe(() => deps.checkQueue(), 'the queue', request.log, request.id),
+        ]);
         const errors: Record<string, string> = {};
         if (dbError) errors.db = dbError;
         if (queueError) errors.queue = queueError;

@@ -10,11 +10,16 @@ import { exampleJobSpec } from '../schemas/examples.js';
 import { notFound } from '../errors.js';
 import { isUuid } from '../services/datasets.js';
 
+/** Largest job spec body (1 MiB). */
+export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
+
 export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/jobs',
       {
+        // A spec is a few kilobytes; the schema caps every array in it, this caps the rest.
+        bodyLimit: JOB_SPEC_LIMIT_BYTES,
         schema: {
           tags: ['jobs'],
           summary: 'Submit a training job',

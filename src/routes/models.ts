@@ -32,7 +32,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: ModelInfo, 400: ErrorBody, 413: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await importModel(deps.db, request.body)),
+      async (request, reply) => reply.status(201).send(await importModel(deps.db, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS })),
     );
 
     app.get(
@@ -80,7 +80,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           description: 'The preprocessing saved with the model (e.g. standardization) is applied first.',
           params: IdParams,
           body: PredictBody,
-          response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody },
+          response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },
         },
       },
       async (request) => ({ outputs: await deps.predictor.predict(request.params.id, request.body.inputs) }),

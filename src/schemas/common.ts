@@ -14,6 +14,7 @@ export const ErrorBody = Type.Object(
         { description: 'The fields at fault (validation errors), at most 10' },
       ),
     ),
+    requestId: Type.Optional(Type.String({ description: 'On 500 and 503: the id under which the server logged what went wrong' })),
   },
   { title: 'ErrorBody', description: 'An error: a code, a message and the fields at fault' },
 );

@@ -73,7 +73,7 @@ export const LayerSpec = TaggedUnion(
     layer('Flatten', {}, 'Flattens its input to one dimension'),
     layer(
       'Reshape',
-      { targetShape: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 4, description: 'Output shape without the batch dimension, e.g. [28, 28]' }) },
+      { targetShape: Type.Array(Type.Integer({ minimum: 1, maximum: 1_000_000 }), { minItems: 1, maxItems: 4, description: 'Output shape without the batch dimension, e.g. [28, 28]' }) },
       'Reshapes its input (same number of values), e.g. a 784-unit decoder output back to 28x28',
     ),
     layer(
@@ -105,7 +105,7 @@ export const LayerSpec = TaggedUnion(
       'PReLU',
       {
         alphaInitializer: Type.Optional(initializer('Keras `alpha_initializer`: initial slopes, default zeros')),
-        sharedAxes: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { description: 'Axes along which alpha is shared' })),
+        sharedAxes: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 4 }), { maxItems: 4, description: 'Axes along which alpha is shared' })),
       },
       'Parametric ReLU: the slope for x < 0 is learned per unit',
     ),
@@ -149,8 +149,12 @@ const clipping = {
         Type.Object(
           {
             type: Type.Literal('piecewise_constant', { description: 'Schedule: `piecewise_constant` (Keras `PiecewiseConstantDecay`)' }),
-            boundaries: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, description: 'Steps (batches) at which the rate changes, increasing' }),
-            values: Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 2, description: 'Learning rate before the first boundary, between each pair, and after the last: one more value than boundaries' }),
+            boundaries: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 1000, description: 'Steps (batches) at which the rate changes, increasing; at most 1000' }),
+            values: Type.Array(Type.Number({ exclusiveMinimum: 0 }), {
+              minItems: 2,
+              maxItems: 1001,
+              description: 'Learning rate before the first boundary, between each pair, and after the last: one more value than boundaries',
+            }),
           },
           { additionalProperties: false },
         ),
@@ -206,7 +210,12 @@ export const DatasetRef = Type.Object(
     builtin: Type.Optional(Type.Union([Type.Literal('fashion-mnist'), Type.Literal('mnist')], { description: 'A built-in dataset' })),
     split: Type.Optional(Type.Union([Type.Literal('train'), Type.Literal('test')], { default: 'train', description: 'Built-in split' })),
     classes: Type.Optional(
-      Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, uniqueItems: true, description: 'Keep only these labels, renumbered 0..n-1 in this order' }),
+      Type.Array(Type.Integer({ minimum: 0, maximum: 99_999 }), {
+        minItems: 1,
+        maxItems: 10_000,
+        uniqueItems: true,
+        description: 'Keep only these labels, renumbered 0..n-1 in this order; at most 10000',
+      }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, description: 'At most this many samples, chosen with `seed`' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for the `limit` sample' })),
@@ -280,7 +289,7 @@ export const JobSpec = Type.Object(
           modelId: Type.String({ maxLength: 100, description: 'Stored model to build on' }),
           dropLast: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Drop this many top layers of the base' })),
           layers: Type.Optional(
-            Type.Union([Type.Integer({ minimum: 1 }), Type.Array(Type.String(), { minItems: 1 })], {
+            Type.Union([Type.Integer({ minimum: 1 }), Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 1000 })], {
               description: 'Reuse only these layers: a count from the bottom, or a list of layer names',
             }),
           ),

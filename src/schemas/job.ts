@@ -88,6 +88,7 @@ export const JobCreated = Type.Object(
 export const JobListQuery = Type.Object({
   status: Type.Optional(JobStatus),
   studyId: Type.Optional(Type.String({ maxLength: 100, description: 'Only the trials of this study' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only jobs whose name contains this text (case-insensitive)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100, default 20' })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),
 });

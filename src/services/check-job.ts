@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
-import { estimateParams } from '../training/param-estimate.js';
+import { estimateJobMemory, optimizerSlots } from '../training/memory-estimate.js';
+import { sizeLayers } from '../training/param-estimate.js';
 import { sameShape } from '../training/shapes.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
@@ -32,9 +33,12 @@ export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promi
   // Counted from the spec alone, before anything is allocated: an absurd model must not take
   // the API's memory down while being checked.
   const dropLast = spec.base?.dropLast ?? 0;
-  const params = estimateParams(spec.model.layers, base ? base.outputShapeAfterDrop(dropLast) : shape.featureShape) + (base?.paramsAfterDrop(dropLast) ?? 0);
+  const stack = sizeLayers(spec.model.layers, base ? base.outputShapeAfterDrop(dropLast) : shape.featureShape);
+  const params = stack.params + (base?.paramsAfterDrop(dropLast) ?? 0);
   if (params > config.MAX_PARAMS) {
     problems.push({ path: '/model/layers', message: `the model would have ${params.toLocaleString('en')} parameters; the limit is ${config.MAX_PARAMS.toLocaleString('en')} (MAX_PARAMS)` });
+  } else {
+    problems.push(...checkMemory(config, spec, { params, activationsPerSample: stack.activationsPerSample + (base?.activationsAfterDrop(dropLast) ?? 0), shape }));
   }
   if (problems.length > 0) return { problems, warnings: [] };
 
@@ -43,6 +47,27 @@ export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promi
   const { checkSelfNormalization } = await import('../training/selu-check.js');
   problems.push(...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base }));
   return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+}
+
+const MB = 1024 * 1024;
+const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString('en')} MB`;
+
+/**
+ * The job's training memory against MAX_JOB_MEMORY_MB, with the numbers behind it, so a job the
+ * worker could not hold is refused here rather than failing (or taking the worker down) later.
+ */
+function checkMemory(config: Config, spec: JobSpec, size: { params: number; activationsPerSample: number; shape: DatasetShape }): SpecProblem[] {
+  const optimizers = [spec.compile.optimizer, ...(spec.fineTune?.optimizer ? [spec.fineTune.optimizer] : [])];
+  const slots = Math.max(...optimizers.map(optimizerSlots));
+  const batchSize = Math.min(spec.fit.batchSize ?? 32, size.shape.samples);
+  const dataValues = size.shape.samples * size.shape.featureShape.reduce((a, b) => a * b, 1);
+  const memory = estimateJobMemory({ params: size.params, activationsPerSample: size.activationsPerSample, batchSize, slots, dataValues });
+  if (memory.total <= config.MAX_JOB_MEMORY_MB * MB) return [];
+  const message =
+    `training would need about ${mb(memory.total)}: ${size.params.toLocaleString('en')} parameters x (weight, gradient, checkpoint + ${slots} optimizer slots) x 4 bytes = ${mb(memory.weights)}, ` +
+    `${size.activationsPerSample.toLocaleString('en')} activations per sample x batch ${batchSize} x 2 x 4 bytes = ${mb(memory.activations)}, data ${mb(memory.data)}; ` +
+    `the limit is ${config.MAX_JOB_MEMORY_MB.toLocaleString('en')} MB (MAX_JOB_MEMORY_MB): use fewer or smaller layers, a smaller fit.batchSize or dataset.limit`;
+  return [{ path: '/model/layers', message }];
 }
 
 function checkLimits(config: Config, spec: JobSpec): SpecProblem[] {

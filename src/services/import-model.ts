@@ -1,8 +1,23 @@
 import type * as TF from '@tensorflow/tfjs';
-import { HttpError, invalid } from '../errors.js';
-import type { ModelSummary } from '../training/types.js';
+import { HttpError, invalid, tooLarge } from '../errors.js';
+import { checkPreprocessing } from '../training/preprocessing-check.js';
+import { sizeTopology } from '../training/topology-size.js';
+import { SpecError, type ModelSummary } from '../training/types.js';
 import type { Db } from '../storage/prisma.js';
+import { exceedsJsonLimits } from './json-size.js';
 import { getModel, storeModel } from './models.js';
+
+/**
+ * Bounds on an imported model.json (topology and manifest, not the weights): a converted Keras
+ * model of tens of layers takes tens of kilobytes and nests about 12 levels deep.
+ */
+export const MODEL_JSON_LIMITS = { maxDepth: 64, maxBytes: 4 * 1024 * 1024 };
+
+/** What an import is checked against before anything is built. */
+export interface ImportLimits {
+  maxParams: number;
+  maxLayers: number;
+}
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
 
@@ -37,7 +52,12 @@ function manifestWeights(manifest: unknown): WeightSpec[] {
  * tensorflowjs_converter), so a job can use it as its `base`. The model must load: it is
  * deserialized once here, which also gives its summary.
  */
-export async function importModel(db: Db, body: { modelJson: Record<string, unknown>; weights: string; name?: string }) {
+export async function importModel(db: Db, body: { modelJson: Record<string, unknown>; weights: string; name?: string }, limits: ImportLimits) {
+  const over = exceedsJsonLimits(body.modelJson, MODEL_JSON_LIMITS, '/modelJson');
+  if (over) {
+    const problem = [{ path: over.path, message: over.message }];
+    throw over.message.startsWith('nests') ? invalid(`modelJson ${over.message}`, problem) : tooLarge(`modelJson ${over.message} (the weights travel in \`weights\`)`, problem);
+  }
   const json = body.modelJson as { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: WeightSpec[] }>; format?: string };
   if (!json.modelTopology || typeof json.modelTopology !== 'object') {
     throw invalid('modelJson is not a TensorFlow.js layers model', [{ path: '/modelJson/modelTopology', message: 'is required (a layers-model topology)' }]);
@@ -46,6 +66,11 @@ export async function importModel(db: Db, body: { modelJson: Record<string, unkn
     throw invalid('only layers models can be imported', [{ path: '/modelJson/format', message: `is "${json.format}"; a graph model cannot be a base, convert with --output_format=tfjs_layers_model` }]);
   }
   const specs = manifestWeights(json.weightsManifest);
+  const manifestParams = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+  checkSize(json.modelTopology, manifestParams, limits);
+  const preprocessing = (json as { userDefinedMetadata?: { preprocessing?: unknown } }).userDefinedMetadata?.preprocessing;
+  const badPreprocessing = checkPreprocessing(preprocessing, '/modelJson/userDefinedMetadata/preprocessing');
+  if (badPreprocessing.length > 0) throw invalid(`the model's preprocessing cannot be applied: ${badPreprocessing[0].path}: ${badPreprocessing[0].message}`, badPreprocessing);
   const weights = Buffer.from(body.weights, 'base64');
   const expected = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.quantization?.dtype ?? w.dtype ?? 'float32'] ?? 4), 0);
   if (weights.byteLength !== expected) {
@@ -53,6 +78,8 @@ export async function importModel(db: Db, body: { modelJson: Record<string, unkn
       { path: '/weights', message: `has ${weights.byteLength} bytes; the weightsManifest describes ${expected}` },
     ]);
   }
+  const nonFinite = firstNonFiniteWeight(specs, weights);
+  if (nonFinite) throw invalid(`weight ${nonFinite} holds NaN or Infinity; such a model predicts NaN and trains nothing`, [{ path: '/weights', message: `${nonFinite} is not finite` }]);
   const modelJson = { ...body.modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
 
   let summary;
@@ -60,10 +87,60 @@ export async function importModel(db: Db, body: { modelJson: Record<string, unkn
     summary = await loadForImport(modelJson, weights);
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    throw invalid(`the model does not load: ${(err as Error).message}`, [{ path: '/modelJson', message: (err as Error).message }]);
+    const message = describeLoadError(err);
+    throw invalid(`the model does not load: ${message}`, [{ path: '/modelJson', message }]);
   }
   const id = await storeModel(db, { jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
   return getModel(db, id);
+}
+
+/**
+ * Sizes the topology from its text (parameters, layers) and refuses it before tfjs builds
+ * anything: building allocates every weight, so a 242-byte topology could otherwise take
+ * gigabytes and block the event loop for tens of seconds.
+ */
+function checkSize(topology: unknown, manifestParams: number, limits: ImportLimits): void {
+  let size;
+  try {
+    size = sizeTopology(topology);
+  } catch (err) {
+    if (err instanceof SpecError) throw invalid(err.message, err.details);
+    throw err;
+  }
+  const path = '/modelJson/modelTopology';
+  if (size.layers > limits.maxLayers) throw invalid(`the model has ${size.layers} layers; the limit is ${limits.maxLayers} (MAX_LAYERS)`, [{ path, message: `at most ${limits.maxLayers} layers` }]);
+  if (size.params > limits.maxParams) {
+    const message = `the model has ${size.params.toLocaleString('en')} parameters; the limit is ${limits.maxParams.toLocaleString('en')} (MAX_PARAMS)`;
+    throw invalid(message, [{ path, message }]);
+  }
+  if (size.params > manifestParams) {
+    const message = `the topology needs ${size.params.toLocaleString('en')} weight values, the weightsManifest describes ${manifestParams.toLocaleString('en')}`;
+    throw invalid(`weights do not match the topology: ${message}`, [{ path: '/modelJson/weightsManifest', message }]);
+  }
+}
+
+/** The name of the first float32 weight holding NaN or Infinity, or null. */
+function firstNonFiniteWeight(specs: WeightSpec[], weights: Buffer): string | null {
+  let offset = 0;
+  for (const spec of specs) {
+    const dtype = spec.quantization?.dtype ?? spec.dtype ?? 'float32';
+    const bytes = spec.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[dtype] ?? 4);
+    if (dtype === 'float32' && !spec.quantization) {
+      const values = new Float32Array(weights.buffer.slice(weights.byteOffset + offset, weights.byteOffset + offset + bytes));
+      for (const v of values) if (!Number.isFinite(v)) return spec.name;
+    }
+    offset += bytes;
+  }
+  return null;
+}
+
+/**
+ * What tfjs said, when it speaks to the user (a ValueError naming a layer option); a JavaScript
+ * engine error (stack overflow, a property of undefined) says nothing the user can act on.
+ */
+function describeLoadError(err: unknown): string {
+  const internal = err instanceof RangeError || err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || !(err instanceof Error);
+  return internal ? 'the topology could not be read as a TensorFlow.js layers model' : err.message;
 }
 
 /**

@@ -25,9 +25,9 @@ export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Confi
   const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[] } });
   try {
     await withTimeout(enqueueRun(deps.queue, run.id), ENQUEUE_TIMEOUT_MS, 'the queue');
-  } catch (err) {
+  } catch {
     await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
-    throw unavailable('the job queue', err);
+    throw unavailable('the job queue');
   }
   return { id: run.id, status: 'queued' };
 }
@@ -113,15 +113,22 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, id: string): P
 }
 
 /** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
-export async function listJobs(db: Db, query: { status?: JobStatus; studyId?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+export async function listJobs(db: Db, query: { status?: JobStatus; name?: string; studyId?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
   if (query.studyId !== undefined && !isUuid(query.studyId)) return { items: [], nextCursor: null };
   const runs = (await db.run.findMany({
-    where: { ...(query.status ? { status: query.status } : {}), ...(query.studyId ? { studyId: query.studyId } : {}), ...after(query.cursor) },
+    where: {
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.name ? { name: { contains: query.name, mode: 'insensitive' as const } } : {}),
+      ...(query.studyId ? { studyId: query.studyId } : {}),
+      ...after(query.cursor),
+    },
     orderBy: newestFirst,
     take: limit + 1,
     include: jobInclude,
-  })) as RunWithLast[];
+    // A spec can be large and a listing does not show it.
+    omit: { spec: true },
+  })) as unknown as RunWithLast[];
   return toPage(runs, limit, (r) => toJob(r));
 }
 

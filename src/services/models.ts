@@ -12,13 +12,13 @@ type ModelRow = {
   createdAt: Date;
   source: string;
   summary: unknown;
-  modelJson: unknown;
+  inputShape: unknown;
   baseModelId: string | null;
   reusedLayers: string[];
 };
 
 const infoSelect = {
-  id: true, jobId: true, name: true, version: true, createdAt: true, source: true, summary: true, modelJson: true, baseModelId: true, reusedLayers: true,
+  id: true, jobId: true, name: true, version: true, createdAt: true, source: true, summary: true, inputShape: true, baseModelId: true, reusedLayers: true,
 } as const;
 
 /** The input shape (without the batch dimension) recorded in a layers-format model.json. */
@@ -44,7 +44,7 @@ export function toModelInfo(row: ModelRow) {
     createdAt: row.createdAt.toISOString(),
     source: row.source,
     summary: row.summary as ModelSummary,
-    inputShape: inputShapeOf(row.modelJson),
+    inputShape: row.inputShape as number[],
     lineage: { baseModelId: row.baseModelId, reusedLayers: row.reusedLayers },
   };
 }
@@ -53,25 +53,44 @@ export async function getModel(db: Db, id: string) {
   if (!isUuid(id)) throw notFound('Model', id);
   const row = await db.model.findUnique({ where: { id }, select: infoSelect });
   if (!row) throw notFound('Model', id);
-  return toModelInfo(row);
+  return toModelInfo((await withInputShapes(db, [row]))[0]);
+}
+
+/**
+ * Rows stored before `inputShape` had its own column (and missed by the migration's backfill)
+ * get it from model.json, one row at a time, and keep it.
+ */
+async function withInputShapes<R extends { id: string; inputShape: unknown }>(db: Db, rows: R[]): Promise<R[]> {
+  return Promise.all(
+    rows.map(async (row) => {
+      if (Array.isArray(row.inputShape)) return row;
+      const stored = await db.model.findUnique({ where: { id: row.id }, select: { modelJson: true } });
+      const inputShape = stored ? inputShapeOf(stored.modelJson) : [];
+      await db.model.update({ where: { id: row.id }, data: { inputShape } });
+      return { ...row, inputShape };
+    }),
+  );
 }
 
 /** What a transfer-learning spec check needs to know about its base model. */
 export async function baseModelInfo(db: Db, id: string) {
-  const row = await db.model.findUnique({ where: { id }, select: { summary: true, modelJson: true } });
-  if (!row) return null;
+  const found = await db.model.findUnique({ where: { id }, select: { id: true, summary: true, inputShape: true } });
+  if (!found) return null;
+  const [row] = await withInputShapes(db, [found]);
+  const inputShape = row.inputShape as number[];
   const summary = row.summary as unknown as ModelSummary;
   const last = summary.layers[summary.layers.length - 1];
   const kept = (dropLast: number) => summary.layers.slice(0, Math.max(0, summary.layers.length - dropLast));
   return {
-    inputShape: inputShapeOf(row.modelJson),
+    inputShape,
     outputShape: last?.outputShape ?? [],
     layerNames: summary.layers.map((l) => l.name),
     layerCount: summary.layers.length,
     layerOutputShapes: summary.layers.map((l) => l.outputShape.slice(1)),
     /** The output shape (no batch dimension) of the base once its top `dropLast` layers are gone. */
-    outputShapeAfterDrop: (dropLast: number) => (kept(dropLast).at(-1)?.outputShape.slice(1) as number[] | undefined) ?? inputShapeOf(row.modelJson),
+    outputShapeAfterDrop: (dropLast: number) => (kept(dropLast).at(-1)?.outputShape.slice(1) as number[] | undefined) ?? inputShape,
     paramsAfterDrop: (dropLast: number) => kept(dropLast).reduce((n, l) => n + l.params, 0),
+    activationsAfterDrop: (dropLast: number) => kept(dropLast).reduce((n, l) => n + l.outputShape.reduce<number>((a, d) => a * (d ?? 1), 1), 0),
   };
 }
 
@@ -84,7 +103,7 @@ export async function listModels(db: Db, query: { name?: string; limit?: number;
     take: limit + 1,
     select: infoSelect,
   });
-  return toPage(rows, limit, toModelInfo);
+  return toPage(await withInputShapes(db, rows), limit, toModelInfo);
 }
 
 /** The stored artifact: model.json (its manifest names `weights.bin`) and the weight bytes. */
@@ -96,8 +115,10 @@ export async function getArtifact(db: Db, id: string) {
 }
 
 /**
- * Stores a model, registering it as the next version of `name` when one is given. The version
- * is taken inside a transaction with a retry, so two jobs finishing together get 1 and 2.
+ * Stores a model, registering it as the next version of `name` when one is given. Versions of
+ * one name are taken one at a time (a transaction-scoped advisory lock on the name), so any
+ * number of concurrent imports or jobs under one name get 1, 2, 3... and none hits the unique
+ * key; the retry stays for a writer without the lock (an older release during a rollout).
  */
 export async function storeModel(
   db: Db,
@@ -115,29 +136,42 @@ export async function storeModel(
 ): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const version = data.name
-        ? ((await db.model.aggregate({ where: { name: data.name }, _max: { version: true } }))._max.version ?? 0) + 1
-        : null;
-      const row = await db.model.create({
-        data: {
-          jobId: data.jobId,
-          name: data.name ?? null,
-          version,
-          summary: data.summary as object,
-          modelJson: data.modelJson as object,
-          weights: new Uint8Array(data.weights),
-          preprocessing: (data.preprocessing as object) ?? undefined,
-          baseModelId: data.baseModelId ?? null,
-          reusedLayers: data.reusedLayers ?? [],
-          source: data.source,
+      if (!data.name) return await createModelRow(db, data, null);
+      const name = data.name;
+      return await db.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`model-name:${name}`}))`;
+          const version = ((await tx.model.aggregate({ where: { name }, _max: { version: true } }))._max.version ?? 0) + 1;
+          return createModelRow(tx, data, version);
         },
-        select: { id: true },
-      });
-      return row.id;
+        { maxWait: 30_000, timeout: 120_000 },
+      );
     } catch (err) {
       // P2002: unique (name, version) taken by a concurrent registration; take the next one.
       if ((err as { code?: string }).code === 'P2002' && data.name && attempt < 5) continue;
       throw err;
     }
   }
+}
+
+type StoredModel = Parameters<typeof storeModel>[1];
+
+async function createModelRow(db: Pick<Db, 'model'>, data: StoredModel, version: number | null): Promise<string> {
+  const row = await db.model.create({
+    data: {
+      jobId: data.jobId,
+      name: data.name ?? null,
+      version,
+      summary: data.summary as object,
+      modelJson: data.modelJson as object,
+      inputShape: inputShapeOf(data.modelJson),
+      weights: new Uint8Array(data.weights),
+      preprocessing: (data.preprocessing as object) ?? undefined,
+      baseModelId: data.baseModelId ?? null,
+      reusedLayers: data.reusedLayers ?? [],
+      source: data.source,
+    },
+    select: { id: true },
+  });
+  return row.id;
 }

@@ -10,6 +10,9 @@ export interface Keyset {
   id: string;
 }
 
+/** 9999-12-31T23:59:59.999Z: a cursor's time lies between 1970 and this. */
+const LATEST_CURSOR_TIME = 253_402_300_799_999;
+
 export function encodeCursor(row: Keyset): string {
   return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
 }
@@ -19,7 +22,9 @@ export function decodeCursor(cursor: string | undefined): Keyset | null {
   try {
     const [iso, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const createdAt = new Date(iso);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !isUuid(id)) throw new Error('bad cursor');
+    // JavaScript dates reach year -271821; PostgreSQL's timestamps do not, and we never hand out such a cursor.
+    const t = createdAt.getTime();
+    if (Number.isNaN(t) || t < 0 || t > LATEST_CURSOR_TIME || typeof id !== 'string' || !isUuid(id)) throw new Error('bad cursor');
     return { createdAt, id };
   } catch {
     throw new SpecError('invalid cursor', [{ path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' }]);

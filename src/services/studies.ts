@@ -49,9 +49,9 @@ export async function createStudy(deps: StudyDeps, body: StudyRequest): Promise<
   });
   try {
     await withTimeout(enqueueStudy(deps.studyQueue, study.id), ENQUEUE_TIMEOUT_MS, 'the queue');
-  } catch (err) {
+  } catch {
     await deps.db.study.delete({ where: { id: study.id } }).catch(() => {});
-    throw unavailable('the job queue', err);
+    throw unavailable('the job queue');
   }
   return { id: study.id, status: 'running', trials: checked.trials.length };
 }

@@ -28,6 +28,29 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/**
+ * Thrown when training ends with weights that are NaN or infinite (the loss can stay finite
+ * while a layer's weights overflow, e.g. on inputs beyond float32): such a model must not be
+ * stored as a success.
+ */
+export class NonFiniteWeightsError extends Error {
+  constructor(readonly weight: string) {
+    super(
+      `Training produced non-finite weights (NaN or Infinity in ${weight}); the model is not usable. ` +
+        'Standardize the inputs (dataset.standardize), lower the learning rate or clip gradients (compile.optimizer.clipNorm).',
+    );
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+/** Throws {@link NonFiniteWeightsError} naming the first weight of `model` that holds NaN or Infinity. */
+export function assertFiniteWeights(model: tf.LayersModel): void {
+  for (const w of model.weights) {
+    const bad = tf.tidy(() => tf.logicalNot(tf.isFinite(w.read())).any().dataSync()[0]);
+    if (bad) throw new NonFiniteWeightsError(w.name);
+  }
+}
+
 /** Metrics tfjs may report for an `accuracy` metric, depending on the loss. */
 const ACCURACY_KEYS = ['acc', 'accuracy', 'sparseCategoricalAccuracy', 'categoricalAccuracy', 'binaryAccuracy'];
 

@@ -1,13 +1,21 @@
 import type { LayerSpec } from '../schemas/job-spec.js';
 
+/** What a stack of layers will hold, counted from the spec alone. */
+export interface StackSize {
+  params: number;
+  /** Values the layers output for one sample, summed over the layers (what backprop keeps). */
+  activationsPerSample: number;
+}
+
 /**
- * Counts the parameters a stack of layers will have, from the spec alone (no tfjs, no
- * allocation), so an absurd spec (Dense 65536 x 65536) is refused before anything is built.
- * Exact for the layer types we offer; `inputShape` is what the first layer receives.
+ * Sizes a stack of layers from the spec alone (no tfjs, no allocation), so an absurd spec
+ * (Dense 65536 x 65536) is refused before anything is built. Exact for the layer types we
+ * offer; `inputShape` is what the first layer receives.
  */
-export function estimateParams(layers: readonly LayerSpec[], inputShape: readonly number[]): number {
+export function sizeLayers(layers: readonly LayerSpec[], inputShape: readonly number[]): StackSize {
   let shape = [...inputShape];
-  let total = 0;
+  let params = 0;
+  let activationsPerSample = 0;
   for (const layer of layers) {
     const last = shape[shape.length - 1] ?? 1;
     switch (layer.type) {
@@ -18,20 +26,26 @@ export function estimateParams(layers: readonly LayerSpec[], inputShape: readonl
         shape = [...layer.targetShape];
         break;
       case 'Dense':
-        total += last * layer.units + (layer.useBias === false ? 0 : layer.units);
+        params += last * layer.units + (layer.useBias === false ? 0 : layer.units);
         shape = [...shape.slice(0, -1), layer.units];
         break;
       case 'BatchNormalization':
-        total += 4 * last;
+        params += 4 * last;
         break;
       case 'PReLU': {
         const shared = new Set(layer.sharedAxes ?? []);
-        total += shape.reduce((n, d, i) => (shared.has(i + 1) ? n : n * d), 1);
+        params += shape.reduce((n, d, i) => (shared.has(i + 1) ? n : n * d), 1);
         break;
       }
       default:
         break;
     }
+    activationsPerSample += shape.reduce((a, b) => a * b, 1);
   }
-  return total;
+  return { params, activationsPerSample };
+}
+
+/** The parameters a stack of layers will have (see {@link sizeLayers}). */
+export function estimateParams(layers: readonly LayerSpec[], inputShape: readonly number[]): number {
+  return sizeLayers(layers, inputShape).params;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { invalid } from '../errors.js';
+import { HttpError, invalid } from '../errors.js';
+import { FLOAT32_MAX } from '../data/float32.js';
 import { SpecError, type Preprocessing } from './types.js';
 
 /** Flattens nested rows into one Float32Array, checking each row against the expected sample shape. */
@@ -16,8 +17,8 @@ export function flattenInputs(inputs: unknown[], sampleShape: number[], path = '
     }
     for (let j = 0; j < size; j++) {
       const v = flat[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        problems.push({ path: `${path}/${i}`, message: 'every value must be a finite number' });
+      if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
+        problems.push({ path: `${path}/${i}`, message: `every value must be a finite number within float32 range (|x| <= ${FLOAT32_MAX}); got ${JSON.stringify(v)}` });
         return;
       }
       out[i * size + j] = v;
@@ -85,6 +86,12 @@ export function predictRows(model: tf.LayersModel, inputs: unknown[], preprocess
       throw invalid(message, [{ path: '', message }]);
     }
     const rows = (y as tf.Tensor).reshape([inputs.length, -1]).arraySync() as number[][];
+    const bad = rows.findIndex((row) => row.some((v) => !Number.isFinite(v)));
+    if (bad >= 0) {
+      // JSON has no NaN or Infinity: a model with broken weights, or inputs it overflows on.
+      const message = `the model's output for input ${bad} is not a finite number (NaN or Infinity): its weights are not finite or the input overflows it`;
+      throw new HttpError(422, 'non_finite_output', message, [{ path: `/inputs/${bad}`, message }]);
+    }
     return rows;
   });
 }

@@ -16,6 +16,7 @@ import { summarizeModel } from './summary.js';
 import { tfjsLoss, tfjsMetrics, type LossName } from './losses.js';
 import { createOptimizer } from './optimizers.js';
 import { evaluateModel, trainPhase, type TrainHooks } from './train.js';
+import { assertFiniteWeights } from './callbacks.js';
 import { DEFAULT_PROBE_SIZE, GradientProbe } from './diagnostics.js';
 import { diagnoseEpoch, WarningLog } from './diagnostic-warnings.js';
 import { checkSelfNormalization } from './selu-check.js';
@@ -189,6 +190,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       const ev = toTensors(prepared.evaluate, '/evaluate/dataset');
       evaluation = await evaluateModel(m, ev.x, ev.y);
     }
+    if (!cancelled) assertFiniteWeights(m);
     return {
       status: cancelled ? 'cancelled' : 'succeeded',
       artifact: await serializeModel(m, prepared.preprocessing),

@@ -3,6 +3,7 @@ import type { JobSpec } from '../schemas/job-spec.js';
 import { loadDatasetRef } from '../services/datasets.js';
 import { getArtifact, storeModel } from '../services/models.js';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../storage/checkpoints.js';
+import { isDbError, isTransientDbError } from '../storage/db-errors.js';
 import type { Db } from '../storage/prisma.js';
 import type { Checkpoint } from '../training/checkpoint.js';
 import type { JobHooks, RunJobResult } from '../training/run-job.js';
@@ -82,7 +83,10 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     return finish(db, runId, number, 'succeeded', { evaluation: result.evaluation ?? undefined });
   } catch (err) {
     if (err instanceof HandBackError) throw err;
-    return finish(db, runId, number, 'failed', { error: userFacing(err) ?? `internal error while training: ${(err as Error).message ?? String(err)}` });
+    // Still unreachable after the client's retries: leave the run `running` for the queue's next
+    // attempt, which resumes from the last checkpoint once the database is back.
+    if (isTransientDbError(err)) throw new HandBackError(`handed back: the database is unreachable (${describeInternal(err)})`);
+    return finish(db, runId, number, 'failed', { error: userFacing(err) ?? `internal error while training: ${describeInternal(err)}` });
   }
 }
 
@@ -208,11 +212,21 @@ async function end(db: Db, runId: string, status: 'succeeded'): Promise<RunOutco
   return status;
 }
 
+/**
+ * An internal error's text for the job's `error`: a database error's message names files, SQL
+ * and hosts (Prisma prints the call site), so only its kind is kept.
+ */
+export function describeInternal(err: unknown): string {
+  if (isTransientDbError(err)) return 'the database was unreachable';
+  if (isDbError(err)) return `a database operation failed${typeof (err as { code?: unknown }).code === 'string' ? ` (${(err as { code: string }).code})` : ''}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** An error the user can act on: the job fails with this message. */
 function userFacing(err: unknown): string | null {
   if (err instanceof SpecError) return err.details.length ? `${err.message} (${err.details.map((d) => `${d.path}: ${d.message}`).join('; ')})` : err.message;
   if (err instanceof JobTimeoutError) return err.message;
-  if (err instanceof Error && err.name === 'TrainingDivergedError') return err.message;
+  if (err instanceof Error && (err.name === 'TrainingDivergedError' || err.name === 'NonFiniteWeightsError')) return err.message;
   return null;
 }
 

@@ -41,8 +41,8 @@ describe('parseCsvDataset', () => {
   it('names the row and column of a non-numeric cell', () => {
     const err = catchSpecError(() => parseCsvDataset('a,b,label\n1,2,0\n3,oops,1\n5,,1\n', { labelColumn: 'label' }));
     expect(err.details).toEqual([
-      { path: '/rows/1/b', message: 'data row 2, column "b": "oops" is not a finite number' },
-      { path: '/rows/2/b', message: 'data row 3, column "b": "" is not a finite number' },
+      { path: '/rows/1/b', message: 'data row 2, column "b": "oops" is not a finite decimal number' },
+      { path: '/rows/2/b', message: 'data row 3, column "b": "" is not a finite decimal number' },
     ]);
     expect(err.message).toMatch(/\/rows\/1\/b.*and 1 more/);
   });

@@ -22,12 +22,18 @@ async function body(model: tf.LayersModel) {
 async function refused(payload: { modelJson: Record<string, unknown>; weights: string }): Promise<HttpError> {
   const tensors = tf.memory().numTensors;
   const variables = Object.keys(tf.engine().registeredVariables).length;
-  const err = await importModel(db, payload).catch((e: unknown) => e);
+  const err = await importModel(db, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HttpError);
   expect((err as HttpError).statusCode).toBe(400);
   expect(tf.memory().numTensors).toBe(tensors);
   expect(Object.keys(tf.engine().registeredVariables).length).toBe(variables);
   return err as HttpError;
+}
+
+type TopologyLayers = Array<{ class_name: string; config: Record<string, unknown> }>;
+function layersOf(payload: { modelJson: Record<string, unknown> }): TopologyLayers {
+  const topology = payload.modelJson.modelTopology as { model_config?: { config: { layers: TopologyLayers } }; config?: { layers: TopologyLayers } };
+  return (topology.model_config ?? topology).config!.layers;
 }
 
 const twoLayers = () =>
@@ -60,12 +66,70 @@ describe('importModel', () => {
     expect(err.details?.map((d) => d.path)).toEqual(['/modelJson']);
   });
 
-  it('leaks nothing when a layer after built ones is unknown (the model failed mid-build)', async () => {
+  it('leaks nothing when a layer after built ones does not build (the model failed mid-build)', async () => {
     const payload = await body(twoLayers());
-    const topology = payload.modelJson.modelTopology as { model_config?: { config: { layers: Array<{ class_name: string }> } }; config?: { layers: Array<{ class_name: string }> } };
-    const layers = (topology.model_config ?? topology).config!.layers;
-    layers[layers.length - 1].class_name = 'NoSuchLayer';
+    const layers = layersOf(payload);
+    layers[layers.length - 1].config.activation = 'no_such_activation';
     const err = await refused(payload);
     expect(err.message).toContain('does not load');
+  });
+
+  it('refuses a layer class it cannot size before building anything, naming it', async () => {
+    const payload = await body(twoLayers());
+    const layers = layersOf(payload);
+    layers[layers.length - 1].class_name = 'NoSuchLayer';
+    const err = await refused(payload);
+    expect(err.details?.[0].path).toMatch(/\/layers\/1\/class_name$/);
+    expect(err.message).toContain('"NoSuchLayer" cannot be imported');
+  });
+
+  it('refuses a 400M-parameter topology with empty weights at once, without building it (case 2)', async () => {
+    const modelJson = {
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] } },
+      weightsManifest: [],
+    };
+    const started = Date.now();
+    const err = await refused({ modelJson, weights: '' });
+    expect(err.message).toContain('400,020,000 parameters');
+    expect(err.message).toContain('MAX_PARAMS');
+    // Building it took 35 s and 3.4 GB; sized from its text it is refused in well under a second.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses a topology that needs more weights than the manifest gives', async () => {
+    const modelJson = {
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 100, batch_input_shape: [null, 100] } }] } },
+      weightsManifest: [],
+    };
+    const err = await refused({ modelJson, weights: '' });
+    expect(err.details?.[0]).toMatchObject({ path: '/modelJson/weightsManifest' });
+    expect(err.message).toContain('10,100');
+  });
+
+  it('refuses preprocessing with std 0 or a non-finite mean, naming the entry (case 6)', async () => {
+    const payload = await body(twoLayers());
+    payload.modelJson.userDefinedMetadata = { preprocessing: { featureShape: [3], standardize: { mean: [0, 0, 0], std: [1, 0, 1] } } };
+    const err = await refused(payload);
+    expect(err.details?.map((d) => d.path)).toEqual(['/modelJson/userDefinedMetadata/preprocessing/standardize/std/1']);
+  });
+
+  it('refuses a 10,000-deep array inside modelJson with a 400, not a stack overflow (case 7)', async () => {
+    const payload = await body(twoLayers());
+    let deep: unknown = [];
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    payload.modelJson.junk = deep;
+    const err = await refused(payload);
+    expect(err.message).toContain('nests deeper than 64 levels');
+    expect(err.message).not.toMatch(/call stack/i);
+  });
+
+  it('refuses a 50 MB junk key in modelJson with a 413 (case 1)', async () => {
+    const payload = await body(twoLayers());
+    payload.modelJson.junk = 'x'.repeat(50 * 1024 * 1024);
+    const err = (await importModel(db, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e)) as HttpError;
+    expect(err.statusCode).toBe(413);
+    expect(err.details?.[0].path).toBe('/modelJson');
   });
 });

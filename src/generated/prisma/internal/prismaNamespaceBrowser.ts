@@ -148,6 +148,7 @@ export const ModelScalarFieldEnum = {
   version: 'version',
   summary: 'summary',
   modelJson: 'modelJson',
+  inputShape: 'inputShape',
   weights: 'weights',
   preprocessing: 'preprocessing',
   baseModelId: 'baseModelId',

@@ -63,6 +63,7 @@ export type ModelCountAggregateOutputType = {
   version: number
   summary: number
   modelJson: number
+  inputShape: number
   weights: number
   preprocessing: number
   baseModelId: number
@@ -110,6 +111,7 @@ export type ModelCountAggregateInputType = {
   version?: true
   summary?: true
   modelJson?: true
+  inputShape?: true
   weights?: true
   preprocessing?: true
   baseModelId?: true
@@ -212,6 +214,7 @@ export type ModelGroupByOutputType = {
   version: number | null
   summary: runtime.JsonValue
   modelJson: runtime.JsonValue
+  inputShape: runtime.JsonValue | null
   weights: runtime.Bytes
   preprocessing: runtime.JsonValue | null
   baseModelId: string | null
@@ -250,6 +253,7 @@ export type ModelWhereInput = {
   version?: Prisma.IntNullableFilter<"Model"> | number | null
   summary?: Prisma.JsonFilter<"Model">
   modelJson?: Prisma.JsonFilter<"Model">
+  inputShape?: Prisma.JsonNullableFilter<"Model">
   weights?: Prisma.BytesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableFilter<"Model">
   baseModelId?: Prisma.UuidNullableFilter<"Model"> | string | null
@@ -268,6 +272,7 @@ export type ModelOrderByWithRelationInput = {
   version?: Prisma.SortOrderInput | Prisma.SortOrder
   summary?: Prisma.SortOrder
   modelJson?: Prisma.SortOrder
+  inputShape?: Prisma.SortOrderInput | Prisma.SortOrder
   weights?: Prisma.SortOrder
   preprocessing?: Prisma.SortOrderInput | Prisma.SortOrder
   baseModelId?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -290,6 +295,7 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   version?: Prisma.IntNullableFilter<"Model"> | number | null
   summary?: Prisma.JsonFilter<"Model">
   modelJson?: Prisma.JsonFilter<"Model">
+  inputShape?: Prisma.JsonNullableFilter<"Model">
   weights?: Prisma.BytesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableFilter<"Model">
   baseModelId?: Prisma.UuidNullableFilter<"Model"> | string | null
@@ -308,6 +314,7 @@ export type ModelOrderByWithAggregationInput = {
   version?: Prisma.SortOrderInput | Prisma.SortOrder
   summary?: Prisma.SortOrder
   modelJson?: Prisma.SortOrder
+  inputShape?: Prisma.SortOrderInput | Prisma.SortOrder
   weights?: Prisma.SortOrder
   preprocessing?: Prisma.SortOrderInput | Prisma.SortOrder
   baseModelId?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -331,6 +338,7 @@ export type ModelScalarWhereWithAggregatesInput = {
   version?: Prisma.IntNullableWithAggregatesFilter<"Model"> | number | null
   summary?: Prisma.JsonWithAggregatesFilter<"Model">
   modelJson?: Prisma.JsonWithAggregatesFilter<"Model">
+  inputShape?: Prisma.JsonNullableWithAggregatesFilter<"Model">
   weights?: Prisma.BytesWithAggregatesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableWithAggregatesFilter<"Model">
   baseModelId?: Prisma.UuidNullableWithAggregatesFilter<"Model"> | string | null
@@ -345,6 +353,7 @@ export type ModelCreateInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -362,6 +371,7 @@ export type ModelUncheckedCreateInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -377,6 +387,7 @@ export type ModelUpdateInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -394,6 +405,7 @@ export type ModelUncheckedUpdateInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -410,6 +422,7 @@ export type ModelCreateManyInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -424,6 +437,7 @@ export type ModelUpdateManyMutationInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -438,6 +452,7 @@ export type ModelUncheckedUpdateManyInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -481,6 +496,7 @@ export type ModelCountOrderByAggregateInput = {
   version?: Prisma.SortOrder
   summary?: Prisma.SortOrder
   modelJson?: Prisma.SortOrder
+  inputShape?: Prisma.SortOrder
   weights?: Prisma.SortOrder
   preprocessing?: Prisma.SortOrder
   baseModelId?: Prisma.SortOrder
@@ -624,6 +640,7 @@ export type ModelCreateWithoutRunInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -639,6 +656,7 @@ export type ModelUncheckedCreateWithoutRunInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -670,6 +688,7 @@ export type ModelUpdateWithoutRunInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -685,6 +704,7 @@ export type ModelUncheckedUpdateWithoutRunInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -700,6 +720,7 @@ export type ModelCreateWithoutDerivedInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -716,6 +737,7 @@ export type ModelUncheckedCreateWithoutDerivedInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: string | null
@@ -735,6 +757,7 @@ export type ModelCreateWithoutBaseModelInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -751,6 +774,7 @@ export type ModelUncheckedCreateWithoutBaseModelInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -786,6 +810,7 @@ export type ModelUpdateWithoutDerivedInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -802,6 +827,7 @@ export type ModelUncheckedUpdateWithoutDerivedInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   baseModelId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -836,6 +862,7 @@ export type ModelScalarWhereInput = {
   version?: Prisma.IntNullableFilter<"Model"> | number | null
   summary?: Prisma.JsonFilter<"Model">
   modelJson?: Prisma.JsonFilter<"Model">
+  inputShape?: Prisma.JsonNullableFilter<"Model">
   weights?: Prisma.BytesFilter<"Model"> | runtime.Bytes
   preprocessing?: Prisma.JsonNullableFilter<"Model">
   baseModelId?: Prisma.UuidNullableFilter<"Model"> | string | null
@@ -851,6 +878,7 @@ export type ModelCreateManyBaseModelInput = {
   version?: number | null
   summary: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights: runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelCreatereusedLayersInput | string[]
@@ -864,6 +892,7 @@ export type ModelUpdateWithoutBaseModelInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -880,6 +909,7 @@ export type ModelUncheckedUpdateWithoutBaseModelInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -895,6 +925,7 @@ export type ModelUncheckedUpdateManyWithoutBaseModelInput = {
   version?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   summary?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   modelJson?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  inputShape?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   weights?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   preprocessing?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   reusedLayers?: Prisma.ModelUpdatereusedLayersInput | string[]
@@ -940,6 +971,7 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -959,6 +991,7 @@ export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -976,6 +1009,7 @@ export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -993,6 +1027,7 @@ export type ModelSelectScalar = {
   version?: boolean
   summary?: boolean
   modelJson?: boolean
+  inputShape?: boolean
   weights?: boolean
   preprocessing?: boolean
   baseModelId?: boolean
@@ -1001,7 +1036,7 @@ export type ModelSelectScalar = {
   createdAt?: boolean
 }
 
-export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt", ExtArgs["result"]["model"]>
+export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "inputShape" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt", ExtArgs["result"]["model"]>
 export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
@@ -1031,6 +1066,7 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     version: number | null
     summary: runtime.JsonValue
     modelJson: runtime.JsonValue
+    inputShape: runtime.JsonValue | null
     weights: runtime.Bytes
     preprocessing: runtime.JsonValue | null
     baseModelId: string | null
@@ -1469,6 +1505,7 @@ export interface ModelFieldRefs {
   readonly version: Prisma.FieldRef<"Model", 'Int'>
   readonly summary: Prisma.FieldRef<"Model", 'Json'>
   readonly modelJson: Prisma.FieldRef<"Model", 'Json'>
+  readonly inputShape: Prisma.FieldRef<"Model", 'Json'>
   readonly weights: Prisma.FieldRef<"Model", 'Bytes'>
   readonly preprocessing: Prisma.FieldRef<"Model", 'Json'>
   readonly baseModelId: Prisma.FieldRef<"Model", 'String'>

@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.js';
+import { QUEUE_BACKENDS, ROOT, smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
+
+// The dashboard in a real browser (Debian's Chromium through playwright-core) against the real
+// API, database, queue and a worker process: what a user does, step by step, on one service.
+const backend = QUEUE_BACKENDS[QUEUE_BACKENDS.length - 1];
+
+/** Records, on every DOM change, how many epochs the loss chart shows and the job's status. */
+const RECORD_LIVE = () => {
+  const w = window as unknown as { __live: Array<{ points: number; status: string | undefined; heatmap: number }> };
+  w.__live = [];
+  new MutationObserver(() => {
+    const points = Number(document.querySelector('figure.chart')?.getAttribute('data-points') ?? 0);
+    const status = (document.querySelector('.page-head [data-status]') as HTMLElement | null)?.dataset.status;
+    const heatmap = Number(document.querySelector('.heatmap')?.getAttribute('data-epochs') ?? 0);
+    const last = w.__live[w.__live.length - 1];
+    if (!last || last.points !== points || last.status !== status || last.heatmap !== heatmap) w.__live.push({ points, status, heatmap });
+  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+};
+
+describe(`dashboard in Chromium (${backend.name} queue)`, () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+  const jobs: Record<'recipe' | 'transfer', string> = { recipe: '', transfer: '' };
+  const models: Record<'recipe' | 'transfer', string> = { recipe: '', transfer: '' };
+  const api = async (method: string, url: string, body?: unknown) => (await h.app.inject({ method: method as 'GET', url, payload: body as object })).json();
+
+  beforeAll(async () => {
+    if (!hasChromium()) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
+    // npm ci builds it (prepare); a checkout that skipped install scripts builds it here.
+    if (!existsSync(path.join(ROOT, 'ui/dist/index.html'))) execFileSync('npm', ['run', 'build:ui'], { cwd: ROOT, stdio: 'inherit' });
+    h = await startHarness({ redisUrl: backend.redisUrl });
+    await h.startWorker();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+    await page.addInitScript(RECORD_LIVE);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('serves the dashboard at / and keeps Swagger UI at /docs', async () => {
+    const index = await fetch(`${h.baseUrl}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await index.text();
+    const asset = html.match(/src="\.\/(assets\/[^"]+\.js)"/)?.[1];
+    expect(asset).toBeDefined();
+    expect((await fetch(`${h.baseUrl}/${asset}`)).status).toBe(200);
+    expect((await fetch(`${h.baseUrl}/assets/nope.js`)).status).toBe(404);
+    const escape = await fetch(`${h.baseUrl}/assets/..%2f..%2fpackage.json`);
+    expect([403, 404]).toContain(escape.status);
+    expect(await escape.text()).not.toContain('tfjs-training-service');
+    expect((await fetch(`${h.baseUrl}/docs`, { redirect: 'manual' })).status).toBeLessThan(400);
+  });
+
+  it('submits a recipe from the New job page, flags a bad field, and shows the curves and heat-map growing live', async () => {
+    await page.goto(`${h.baseUrl}/#/new`);
+    await page.click('[data-recipe=relu-he]');
+    const spec = JSON.parse(await page.inputValue('#spec-editor'));
+    expect(spec.name).toBe('relu-he');
+    // Smaller, for the test fixtures: same recipe, fewer samples and units.
+    spec.dataset.limit = 600;
+    spec.evaluate.dataset.limit = 200;
+    spec.model.layers[1].units = -3;
+    spec.model.layers[2].units = 16;
+    spec.fit.epochs = 6;
+    await page.fill('#spec-editor', JSON.stringify(spec, null, 2));
+    const problem = page.locator('.problems li[data-path="/model/layers/1/units"]');
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/line \d+.*>= 1/);
+    expect(await page.isDisabled('button[type=submit]')).toBe(true);
+    spec.model.layers[1].units = 32;
+    await page.fill('#spec-editor', JSON.stringify(spec, null, 2));
+    await page.getByText('The spec matches the schema.').waitFor();
+    await page.click('button[type=submit]');
+
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    jobs.recipe = page.url().split('/').pop()!;
+    await page.locator('.page-head [data-status=succeeded]').waitFor({ timeout: 120_000 });
+    await page.locator('.heatmap[data-epochs="6"][data-layers="3"]').waitFor();
+    const live: Array<{ points: number; status?: string; heatmap: number }> = await page.evaluate(() => (window as any).__live);
+    // Epoch points appeared one by one while the job was running, pushed over the event stream.
+    const whileRunning = live.filter((r) => r.status === 'running').map((r) => r.points);
+    expect(new Set(whileRunning.filter((n) => n > 0)).size).toBeGreaterThanOrEqual(2);
+    expect(live.map((r) => r.points)).toEqual([...live.map((r) => r.points)].sort((a, b) => a - b));
+    expect(live[live.length - 1].points).toBe(6);
+    // The heat-map is painted: its cells are not the empty background.
+    const painted = await page.$eval('.heatmap canvas', (c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(c.width - 20, c.height / 2, 1, 1).data;
+      return d[3] === 255 && !(d[0] === 200 && d[1] === 200 && d[2] === 200);
+    });
+    expect(painted).toBe(true);
+    const job = await api('GET', `/jobs/${jobs.recipe}`);
+    expect(job.status).toBe('succeeded');
+    expect(job.spec.model.layers[1].units).toBe(32);
+    models.recipe = job.modelId;
+  }, 180_000);
+
+  it('cancels a running job from its page', async () => {
+    const { id } = await api('POST', '/jobs', smallFashionJob({ name: 'long-one', fit: { epochs: 300, batchSize: 32, seed: 1 } }));
+    await page.goto(`${h.baseUrl}/#/jobs/${id}`);
+    await page.locator('.page-head [data-status=running]').waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => Number(document.querySelector('figure.chart')?.getAttribute('data-points')) >= 1, null, { timeout: 60_000 });
+    await page.click('button:has-text("Cancel job")');
+    await page.locator('.page-head [data-status=cancelled]').waitFor({ timeout: 60_000 });
+    expect((await api('GET', `/jobs/${id}`)).status).toBe('cancelled');
+    expect(await page.locator('button:has-text("Cancel job")').count()).toBe(0);
+  }, 120_000);
+
+  it('compares two finished jobs: overlaid curves and the spec differences', async () => {
+    const transfer = await api('POST', '/jobs', {
+      name: 'transfer',
+      dataset: { builtin: 'fashion-mnist', split: 'train', classes: [5, 7], limit: 120, seed: 3 },
+      validation: { split: 0.25 },
+      base: { modelId: models.recipe, dropLast: 1, freeze: true },
+      model: { layers: [{ type: 'Dense', units: 1, activation: 'sigmoid' }] },
+      compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss: 'binary_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 2, seed: 3 },
+      fineTune: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.0003 } },
+    });
+    jobs.transfer = transfer.id;
+    const done = await waitForJob(h, jobs.transfer);
+    expect(done.status).toBe('succeeded');
+    models.transfer = done.modelId;
+
+    await page.goto(`${h.baseUrl}/#/jobs`);
+    await page.check(`tr[data-job="${jobs.recipe}"] input[type=checkbox]`);
+    await page.check(`tr[data-job="${jobs.transfer}"] input[type=checkbox]`);
+    await page.click('button:has-text("Compare (2)")');
+    await page.waitForURL(/#\/compare\?ids=/);
+    const lossChart = page.locator('figure.chart[aria-label=loss]');
+    await lossChart.waitFor();
+    // uPlot's legend: the x series plus one per job.
+    expect(await lossChart.locator('.u-legend .u-series').count()).toBe(3);
+    expect(await lossChart.getAttribute('data-points')).toBe('6');
+    const differs = await page.locator('table.spec-diff tr.differs').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')));
+    expect(differs).toContain('/fit/epochs');
+    expect(differs).toContain('/base/modelId');
+    expect(await page.locator('table.spec-diff tr[data-path="/compile/metrics/0"]').count()).toBe(0);
+
+    // The jobs table filters by name, case-insensitively, on the server.
+    await page.goto(`${h.baseUrl}/#/jobs`);
+    await page.fill('input[type=search]', 'TRANSF');
+    await page.waitForFunction((id) => {
+      const rows = [...document.querySelectorAll('table.jobs tbody tr')];
+      return rows.length === 1 && rows[0].getAttribute('data-job') === id;
+    }, jobs.transfer);
+  }, 180_000);
+
+  it("opens a model's lineage: base to the left, derived to the right", async () => {
+    await page.goto(`${h.baseUrl}/#/models/${models.transfer}`);
+    await page.locator(`svg.lineage [data-lineage-node="${models.recipe}"]`).waitFor();
+    expect(await page.locator(`svg.lineage [data-lineage-node="${models.transfer}"]`).getAttribute('aria-current')).toBe('page');
+    expect(await page.locator('table.summary tbody tr').count()).toBeGreaterThanOrEqual(3);
+    await page.click(`svg.lineage [data-lineage-node="${models.recipe}"]`);
+    await page.waitForURL(new RegExp(`#/models/${models.recipe}$`));
+    await page.locator(`svg.lineage [data-lineage-node="${models.transfer}"]`).waitFor();
+    expect(await page.locator(`svg.lineage [data-lineage-node="${models.recipe}"]`).getAttribute('aria-current')).toBe('page');
+  });
+
+  it('predicts from a drawn image', async () => {
+    await page.goto(`${h.baseUrl}/#/models/${models.recipe}`);
+    const canvas = page.locator('canvas.draw-canvas');
+    const box = (await canvas.boundingBox())!;
+    // A rough trouser: two vertical strokes.
+    for (const x of [0.38, 0.62]) {
+      await page.mouse.move(box.x + box.width * x, box.y + box.height * 0.15);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * x, box.y + box.height * 0.85, { steps: 12 });
+      await page.mouse.up();
+    }
+    await page.click('.draw button:has-text("Predict")');
+    const rows = page.locator('.probabilities li');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(10);
+    const probabilities = (await rows.evaluateAll((li) => li.map((l) => Number(l.getAttribute('data-probability')))));
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
+  });
+});
