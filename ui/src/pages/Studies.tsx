@@ -9,7 +9,8 @@ import type { Metrics, Page } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 
 interface Trial {
-  jobId: string;
+  /** null while pending. */
+  jobId: string | null;
   parameters: Record<string, unknown>;
   status: string;
   value: number | null;
@@ -23,15 +24,17 @@ interface Study {
   mode: 'min' | 'max';
   createdAt?: string;
   trials: Trial[];
-  ranking: Array<{ parameters: Record<string, unknown>; mean: number | null; std: number | null; n: number; warnings?: Record<string, number> }>;
+  ranking: Array<{ parameters: Record<string, unknown>; mean: number | null; std: number | null; n: number; stopped?: number; failed?: number; warnings?: Record<string, number>; warningSummary?: string[] }>;
 }
+/** A study in the listing: `trials` is how many it plans. */
+type StudySummary = Omit<Study, 'trials' | 'ranking'> & { trials: number };
 
 /** How many trials' curves are drawn together. */
 const MAX_CURVES = 60;
 const params = (p: Record<string, unknown>) => Object.entries(p).map(([k, v]) => `${k.split('/').slice(-2).join('/')}=${JSON.stringify(v)}`).join(', ');
 
 export function StudiesPage() {
-  const page = useAsync((signal) => api<Page<Study>>('/studies?limit=50', { signal }), []);
+  const page = useAsync((signal) => api<Page<StudySummary>>('/studies?limit=50', { signal }), []);
   return (
     <section>
       <h1>Studies</h1>
@@ -46,7 +49,7 @@ export function StudiesPage() {
                 <td><StatusBadge status={s.status} /></td>
                 <td>{s.method}</td>
                 <td>{s.metric} ({s.mode})</td>
-                <td class="num">{s.trials?.length ?? '–'}</td>
+                <td class="num">{s.trials}</td>
                 <td>{fmtDate(s.createdAt)}</td>
               </tr>
             ))}
@@ -65,7 +68,10 @@ export function StudyPage({ id }: { id: string }) {
     const s = await api<Study>(`/studies/${encodeURIComponent(id)}`, { signal });
     const ranked = [...s.trials].sort((a, b) => (a.value ?? Infinity) * (s.mode === 'max' ? -1 : 1) - (b.value ?? Infinity) * (s.mode === 'max' ? -1 : 1));
     const curves = await Promise.all(
-      ranked.slice(0, MAX_CURVES).map(async (t) => ({ trial: t, epochs: (await api<Metrics>(`/jobs/${encodeURIComponent(t.jobId)}/metrics`, { signal }).catch(() => ({ epochs: [] }))).epochs })),
+      ranked
+        .filter((t) => t.jobId)
+        .slice(0, MAX_CURVES)
+        .map(async (t) => ({ trial: t, epochs: (await api<Metrics>(`/jobs/${encodeURIComponent(t.jobId!)}/metrics`, { signal }).catch(() => ({ epochs: [] }))).epochs })),
     );
     return { s, curves };
   }, [id]);
@@ -96,7 +102,7 @@ export function StudyPage({ id }: { id: string }) {
       <h2>Ranking</h2>
       <div class="table-scroll">
         <table class="ranking">
-          <thead><tr><th scope="col">#</th><th scope="col">Parameters</th><th scope="col">Mean</th><th scope="col">Std</th><th scope="col">n</th><th scope="col">Warnings</th></tr></thead>
+          <thead><tr><th scope="col">#</th><th scope="col">Parameters</th><th scope="col">Mean</th><th scope="col">Std</th><th scope="col">n</th><th scope="col">Stopped / failed</th><th scope="col">Warnings</th></tr></thead>
           <tbody>
             {s.ranking.map((r, i) => (
               <tr>
@@ -105,7 +111,8 @@ export function StudyPage({ id }: { id: string }) {
                 <td class="num">{fmtNumber(r.mean)}</td>
                 <td class="num">{fmtNumber(r.std)}</td>
                 <td class="num">{r.n}</td>
-                <td>{Object.entries(r.warnings ?? {}).map(([k, n]) => <span class="badge warn-warning">{k.replace(/_/g, ' ')} ×{n}</span>)}</td>
+                <td class="num">{r.stopped ?? 0} / {r.failed ?? 0}</td>
+                <td title={r.warningSummary?.join('\n')}>{Object.entries(r.warnings ?? {}).map(([k, n]) => <span class="badge warn-warning">{k.replace(/_/g, ' ')} ×{n}</span>)}</td>
               </tr>
             ))}
           </tbody>
@@ -125,7 +132,7 @@ export function StudyPage({ id }: { id: string }) {
           <thead><tr><th scope="col">Job</th><th scope="col">Parameters</th><th scope="col">Status</th><th scope="col">{s.metric}</th></tr></thead>
           <tbody>
             {s.trials.map((t) => (
-              <tr><td><a href={href('jobs', t.jobId)}>{shortId(t.jobId)}</a></td><td><code>{params(t.parameters)}</code></td><td><StatusBadge status={t.status} /></td><td class="num">{fmtNumber(t.value)}</td></tr>
+              <tr><td>{t.jobId ? <a href={href('jobs', t.jobId)}>{shortId(t.jobId)}</a> : <span class="muted">pending</span>}</td><td><code>{params(t.parameters)}</code></td><td><StatusBadge status={t.status} /></td><td class="num">{fmtNumber(t.value)}</td></tr>
             ))}
           </tbody>
         </table>
