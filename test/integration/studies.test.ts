@@ -203,7 +203,8 @@ describe(`studies (${backend.name} queue)`, () => {
       maxConcurrent: 2,
     });
     const id = created.body.id;
-    await waitUntil(async () => (await h.db.run.count({ where: { studyId: id, status: 'succeeded' } })) >= 1);
+    // A fresh worker starts its training process first: slow on a loaded machine.
+    await waitUntil(async () => (await h.db.run.count({ where: { studyId: id, status: 'succeeded' } })) >= 1, 150_000);
     first.kill('SIGKILL');
     await h.startWorker();
     const s = await waitForStudy(h, id, 150_000);
