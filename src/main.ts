@@ -9,8 +9,10 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { LOG_LEVELS, loadConfig, type Config } from './config.js';
 import { createTrainQueue, createTrainQueueEvents, queueBackendName, type QueueSettings } from './jobs/queue.js';
+import { createStudyQueue, createStudyWorker } from './jobs/study-queue.js';
 import { createLogger } from './logging.js';
 import { startMetricsServer } from './metrics.js';
+import { startStudyReconciler, studyProcessor } from './services/study-driver.js';
 import { JobEventHub } from './services/event-hub.js';
 import { Predictor } from './services/predictor.js';
 import { startReconciler } from './services/reconciler.js';
@@ -81,6 +83,8 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
   log.info(`auth ${auth.mode === 'until-first-key' ? 'off' : auth.mode}: ${auth.reason}`);
   const queue = createTrainQueue(settings);
   queue.on('error', errors.handler('queue'));
+  const studyQueue = createStudyQueue(settings);
+  studyQueue.on('error', errors.handler('study queue'));
   const { initBackend, describeBackend } = await import('./training/backend.js');
   const backendName = await initBackend(config.TFJS_BACKEND);
   const predictor = new Predictor(db);
@@ -90,6 +94,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
       config,
       db,
       queue,
+      studyQueue,
       queueBackend: queueBackendName(settings),
       checkQueue: () => queue.getJobCounts('waiting'),
       backend: { name: backendName, detail: await describeBackend() },
@@ -101,10 +106,13 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
   );
   await app.listen({ port: config.PORT, host: config.HOST });
   const stopReconciler = startReconciler({ db, queue, log: (msg) => log.info(msg) });
+  const stopStudyReconciler = startStudyReconciler({ db, studyQueue, log: (msg) => log.info(msg) });
   return {
     name: 'the API',
     async close() {
       stopReconciler();
+      stopStudyReconciler();
+      await studyQueue.close();
       await app.close();
       await events.close();
       predictor.dispose();
@@ -118,7 +126,19 @@ async function startWorker(config: Config, settings: QueueSettings, databaseUrl:
   const workerDb = createPrisma(databaseUrl, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 });
   const worker = startTrainer(config, settings, workerDb, log);
   worker.on('error', errors.handler('worker'));
+  // Study controllers run beside the trainer: light steps that launch trials and end studies.
+  const trialQueue = createTrainQueue(settings);
+  trialQueue.on('error', errors.handler('queue'));
+  const studyWorker = createStudyWorker(settings, studyProcessor({ db: workerDb, queue: trialQueue }));
+  studyWorker.on('error', errors.handler('study worker'));
   const closers: Closer[] = [
+    {
+      name: 'the study worker',
+      async close() {
+        await studyWorker.close();
+        await trialQueue.close();
+      },
+    },
     {
       name: 'the worker',
       async close() {

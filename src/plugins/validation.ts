@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { AJV_OPTIONS as common } from '../schemas/ajv.js';
 
-/** The validator JSON bodies go through (first error); also for bodies a service builds (a retried job's spec). */
+/** The validator JSON bodies go through (first error); also for specs a service builds (a retried job's, study trials), so they pass the same checks. */
 export function bodyValidator(): Ajv {
   return ajvWith({ coerceTypes: false });
 }
