@@ -69,7 +69,7 @@ async function main(role: Role, log: Logger): Promise<void> {
   if (role === 'all' || role === 'worker') closers.push(...(await startWorker(config, settings, database.url, log, errors, role)));
   closers.push({ name: 'the embedded PostgreSQL', close: () => database.stop() });
   closers.push({ name: 'the DATA_DIR lock', close: async () => releaseDataDir() });
-  onShutdown(log, closers, () => errors.stopping());
+  onShutdown(log, closers, errors);
   say(`ready in ${Math.round(performance.now() - startedAt)} ms (${role})`);
 }
 

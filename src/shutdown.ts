@@ -17,6 +17,12 @@ const STEP_TIMEOUT_MS = 10_000;
  */
 const DATABASE_GOING_AWAY = /57P01|terminating connection due to administrator command|Connection terminated|ECONNREFUSED|the database system is shutting down/i;
 
+/** Whether `err` is PostgreSQL going away (shutting down, or the connection to it ended). */
+export function isDatabaseGoingAway(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return DATABASE_GOING_AWAY.test(`${e?.code ?? ''} ${e?.message ?? ''}`);
+}
+
 /**
  * Error reporting for long-lived connections (queue, workers, event readers): one line each, and
  * once the database is going away (a stop under way, or the embedded PostgreSQL hit by the same
@@ -29,9 +35,12 @@ export function connectionErrors(log: Logger) {
     stopping() {
       stopping = true;
     },
+    get isStopping() {
+      return stopping;
+    },
     handler(source: string) {
       return (err: Error) => {
-        if (DATABASE_GOING_AWAY.test(`${(err as { code?: string }).code ?? ''} ${err.message}`)) {
+        if (isDatabaseGoingAway(err)) {
           if (!saidGone) log.warn(stopping ? 'the database is closing' : `the database closed the connection (${source}); is it shutting down?`);
           saidGone = true;
           return;
@@ -43,17 +52,38 @@ export function connectionErrors(log: Logger) {
 }
 
 /**
- * On SIGINT/SIGTERM (or an uncaught error) runs the steps in order, each bounded in time, and exits
- * 0 when the signal was the reason; a second signal exits at once.
+ * On SIGINT/SIGTERM runs the steps in order, each bounded in time, and exits 0; a second signal
+ * exits at once. An uncaught error stops the service the same way and exits 1, except a database
+ * connection ending: a client that some library holds without an error listener (pg emits
+ * `error` on an idle client when PostgreSQL terminates it) is reported in one line, not a crash;
+ * the pools it came from reconnect on their own, and during a stop it is expected.
  */
-export function onShutdown(log: Logger, steps: Closer[], beforeSteps: () => void = () => {}): void {
-  closeWithGrace({ delay: steps.length * STEP_TIMEOUT_MS + 5_000, logger: { error: (m: unknown) => log.error(m) } }, async ({ err, signal }) => {
-    beforeSteps();
-    if (err) log.error({ err }, 'stopping after an uncaught error');
-    log.info(`shutting down (${signal ?? 'error'})`);
+export function onShutdown(log: Logger, steps: Closer[], errors: ReturnType<typeof connectionErrors>): void {
+  const runSteps = async () => {
     for (const step of steps) {
       await withTimeout(step.close(), STEP_TIMEOUT_MS, step.name).catch((e: Error) => log.warn(`while closing ${step.name}: ${e.message}`));
     }
     log.info('stopped');
-  });
+  };
+  const grace = closeWithGrace(
+    { delay: steps.length * STEP_TIMEOUT_MS + 5_000, logger: { error: (m: unknown) => log.error(m) }, skip: ['uncaughtException', 'unhandledRejection'] },
+    async ({ signal }) => {
+      errors.stopping();
+      log.info(`shutting down (${signal ?? 'stop'})`);
+      await runSteps();
+    },
+  );
+  const stray = errors.handler('a database connection');
+  const onError = (err: unknown) => {
+    if (isDatabaseGoingAway(err)) return stray(err as Error);
+    if (errors.isStopping) return log.error({ err }, 'uncaught error while stopping');
+    errors.stopping();
+    grace.uninstall();
+    log.error({ err }, 'stopping after an uncaught error');
+    const deadline = setTimeout(() => process.exit(1), steps.length * STEP_TIMEOUT_MS + 5_000);
+    deadline.unref();
+    void runSteps().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
 }

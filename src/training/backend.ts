@@ -34,6 +34,7 @@ async function tryNative(): Promise<boolean> {
 }
 
 async function tryWasm(): Promise<boolean> {
+  const before = processErrorListeners();
   try {
     await import(WASM_PACKAGE);
     // Before setBackend, so the replacements' setup runs with the backend's own.
@@ -42,6 +43,28 @@ async function tryWasm(): Promise<boolean> {
     return await tf.setBackend('wasm');
   } catch {
     return false;
+  } finally {
+    removeListenersAddedSince(before);
+  }
+}
+
+const PROCESS_ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+function processErrorListeners() {
+  return Object.fromEntries(PROCESS_ERROR_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+}
+
+/**
+ * The wasm module's Emscripten glue adds process listeners that rethrow any uncaught error or
+ * unhandled rejection (tfjs means to remove them, but its filter keeps them). They would run
+ * before the service's own handlers and turn, say, a database connection closed during a stop
+ * into exit code 7 and a stack trace. The service handles these events itself.
+ */
+function removeListenersAddedSince(before: ReturnType<typeof processErrorListeners>): void {
+  for (const event of PROCESS_ERROR_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before[event].has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
   }
 }
 
