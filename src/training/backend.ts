@@ -48,10 +48,13 @@ async function tryWasm(): Promise<boolean> {
   }
 }
 
-const PROCESS_ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+type ProcessErrorListener = (...args: unknown[]) => void;
 
 function processErrorListeners() {
-  return Object.fromEntries(PROCESS_ERROR_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+  return {
+    uncaughtException: new Set<unknown>(process.listeners('uncaughtException')),
+    unhandledRejection: new Set<unknown>(process.listeners('unhandledRejection')),
+  };
 }
 
 /**
@@ -61,10 +64,11 @@ function processErrorListeners() {
  * into exit code 7 and a stack trace. The service handles these events itself.
  */
 function removeListenersAddedSince(before: ReturnType<typeof processErrorListeners>): void {
-  for (const event of PROCESS_ERROR_EVENTS) {
-    for (const listener of process.listeners(event)) {
-      if (!before[event].has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
-    }
+  for (const listener of process.listeners('uncaughtException')) {
+    if (!before.uncaughtException.has(listener)) process.removeListener('uncaughtException', listener as ProcessErrorListener);
+  }
+  for (const listener of process.listeners('unhandledRejection')) {
+    if (!before.unhandledRejection.has(listener)) process.removeListener('unhandledRejection', listener as ProcessErrorListener);
   }
 }
 
