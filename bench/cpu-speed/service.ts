@@ -14,9 +14,10 @@
  * service's embedded PostgreSQL and its PostgreSQL queue), BENCH_SCHEMA (default `bench_speed`),
  * DATASETS_DIR (default ../shared/data when present), BENCH_WASM_THREADS, TORCH_BENCH,
  * TORCH_PYTHON; or BENCH_SERVICE_URL (+ BENCH_API_KEY) to measure a running service instead.
+ * The table is printed and written to BENCH_SERVICE_OUT (default bench/service-results.md; `-`: not written).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,8 @@ import { runTorchReference } from './torch.js';
 interface Service {
   base: string;
   label: string;
+  /** The service's backend as /health describes it. */
+  detail: string;
   stop: () => Promise<void>;
 }
 
@@ -76,6 +79,7 @@ async function startService(threads: number): Promise<Service> {
   child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
+  let detail = 'unknown';
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before it was up:\n${stderr}`);
@@ -83,8 +87,12 @@ async function startService(threads: number): Promise<Service> {
       child.kill('SIGKILL');
       throw new Error(`the service did not answer /health within 180 s:\n${stderr}`);
     }
-    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
-    if (ok) break;
+    const health = await fetch(`${base}/health`).then((r) => (r.ok ? (r.json() as Promise<{ backendDetail?: string }>) : null), () => null);
+    if (health) {
+      // The API process starts its backend the way the training processes do: `wasm (simd, 2 threads)`.
+      detail = health.backendDetail ?? 'unknown';
+      break;
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   const stop = async () => {
@@ -93,7 +101,8 @@ async function startService(threads: number): Promise<Service> {
     await exited;
     clearTimeout(timer);
   };
-  return { base, label: `WASM_THREADS=${threads}`, stop };
+  log(`service up: ${detail}`);
+  return { base, label: `WASM_THREADS=${threads}`, detail, stop };
 }
 
 async function epochSamplesPerSecond(base: string, job: ReturnType<typeof speedJob>): Promise<{ sps: number; backend: string }> {
@@ -116,6 +125,7 @@ const fmt = (n: number | undefined) => (n === undefined ? '-' : Math.round(n).to
 
 /** One column: every row as a job of this service. */
 async function measureService(service: Service): Promise<{ sps: Map<string, number>; backend: string }> {
+  const label = service.detail === 'unknown' ? '' : ` (${service.detail})`;
   const sps = new Map<string, number>();
   let backend = 'unknown';
   for (const { model, batch, key } of ROWS) {
@@ -125,7 +135,7 @@ async function measureService(service: Service): Promise<{ sps: Map<string, numb
     sps.set(key, measured.sps);
     log(`${service.label} ${key}: ${fmt(measured.sps)} samples/s`);
   }
-  return { sps, backend };
+  return { sps, backend: backend + label };
 }
 
 const loads: number[] = [os.loadavg()[0]];
@@ -135,7 +145,7 @@ loads.push(os.loadavg()[0]);
 const columns: Array<{ label: string; backend: string; sps: Map<string, number> }> = [];
 if (process.env.BENCH_SERVICE_URL) {
   const base = process.env.BENCH_SERVICE_URL.replace(/\/$/, '');
-  columns.push({ label: base, ...(await measureService({ base, label: base, stop: async () => {} })) });
+  columns.push({ label: base, ...(await measureService({ base, label: base, detail: 'unknown', stop: async () => {} })) });
 } else {
   const threadCounts = (process.env.BENCH_WASM_THREADS ?? '1,2').split(',').map((s) => Number(s.trim()));
   if (threadCounts.some((t) => !Number.isInteger(t) || t < 1 || t > 8)) throw new Error('BENCH_WASM_THREADS: a comma-separated list of integers from 1 to 8, e.g. 1,2');
@@ -163,12 +173,21 @@ const rows = ROWS.map(({ model, batch, key }) => [
   }),
   batch <= 32 ? '0.5' : '0.25',
 ]);
-console.log(
-  `Through the service: one job per row (2 epochs, ${SPEED_SAMPLES.toLocaleString('en-US')} Fashion-MNIST images, SGD), samples/s from the second epoch's durationMs; ` +
-    `backend as the jobs report it: ${columns.map((c) => `${c.label}: ${c.backend}`).join('; ')}. ` +
+const lines = [
+  '# CPU training speed through the service (`npm run bench:service`)',
+  '',
+  `Run ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
+    `One job per row (2 epochs, ${SPEED_SAMPLES.toLocaleString('en-US')} Fashion-MNIST images, SGD), samples/s from the second epoch's durationMs; ` +
+    `backend (the jobs' \`backend\`, the service's \`/health\` detail): ${columns.map((c) => `${c.label}: ${c.backend}`).join('; ')}. ` +
     `PyTorch + OpenBLAS (../shared/bench/torch_mlp.py) in the same run. Load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${os.cpus().length} cores; ` +
     `the whole run took ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
-);
-if ('error' in torch) console.log(`PyTorch reference skipped: ${torch.error}.`);
-console.log();
-console.log(table(['model', 'batch', 'PyTorch + OpenBLAS', ...columns.flatMap((c) => [`service job, ${c.label}`, 'ratio']), 'target ratio'], rows));
+  ...('error' in torch ? ['', `PyTorch reference skipped: ${torch.error}.`] : []),
+  '',
+  table(['model', 'batch', 'PyTorch + OpenBLAS', ...columns.flatMap((c) => [`service job, ${c.label}`, 'ratio']), 'target ratio'], rows),
+];
+console.log(lines.join('\n'));
+const out = process.env.BENCH_SERVICE_OUT ?? 'bench/service-results.md';
+if (out !== '-') {
+  writeFileSync(out, lines.join('\n') + '\n');
+  console.error(`written to ${out}`);
+}
