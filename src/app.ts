@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
 import type { JobEventHub } from './services/event-hub.js';
+import { createHeavyPool, type HeavyPool } from './services/heavy-pool.js';
 import type { Predictor } from './services/predictor.js';
 import type { Db } from './storage/prisma.js';
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   predictor: Predictor;
   /** Live signals from the workers through the queue; without it, event streams poll. */
   events?: JobEventHub;
+  /** Worker threads for heavy request work; default: a pool of the app's own, closed with it. */
+  heavy?: HeavyPool;
 }
 
 /**
@@ -82,9 +85,13 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   });
   await app.register(swagger);
 
+  const heavy = deps.heavy ?? createHeavyPool();
+  if (!deps.heavy) app.addHook('onClose', async () => heavy.close());
+  const withPool = { ...deps, heavy };
+
   await app.register(healthRoutes(deps));
-  await app.register(datasetRoutes(deps));
-  await app.register(jobRoutes(deps));
-  await app.register(modelRoutes(deps));
+  await app.register(datasetRoutes(withPool));
+  await app.register(jobRoutes(withPool));
+  await app.register(modelRoutes(withPool));
   return app;
 }

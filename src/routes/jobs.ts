@@ -9,11 +9,15 @@ import { cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } fr
 import { exampleJobSpec } from '../schemas/examples.js';
 import { notFound } from '../errors.js';
 import { isUuid } from '../services/datasets.js';
+import type { ModelCheck } from '../services/check-job.js';
+import type { HeavyPool } from '../services/heavy-pool.js';
 
 /** Largest job spec body (1 MiB). */
 export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
 
-export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+  // Building a spec's model to check it allocates its weights: done in the worker-thread pool.
+  const modelCheck: ModelCheck = (spec, ctx) => deps.heavy.run('checkSpec', { spec, ctx });
   return async (app) => {
     app.post(
       '/jobs',
@@ -28,7 +32,7 @@ export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: JobCreated, 400: ErrorBody, 413: ErrorBody, 503: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await submitJob(deps, request.body)),
+      async (request, reply) => reply.status(201).send(await submitJob({ ...deps, modelCheck }, request.body)),
     );
 
     app.get(

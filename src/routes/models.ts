@@ -5,9 +5,13 @@ import { notFound } from '../errors.js';
 import { ErrorBody, IdParams, Page } from '../schemas/common.js';
 import { ModelImportBody, ModelInfo, ModelListQuery, PredictBody, PredictResult } from '../schemas/model.js';
 import { getArtifact, getModel, listModels } from '../services/models.js';
+import type { HeavyPool } from '../services/heavy-pool.js';
 import { importModel } from '../services/import-model.js';
+import type { ModelSummary } from '../training/types.js';
 
-export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+  // Loading an imported model (tfjs builds every layer) runs in the worker-thread pool.
+  const load = async (modelJson: Record<string, unknown>, weights: Buffer) => (await deps.heavy.run('loadModel', { modelJson, weights: new Uint8Array(weights) })) as ModelSummary;
   return async (app) => {
     app.get(
       '/models',
@@ -32,7 +36,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 201: ModelInfo, 400: ErrorBody, 413: ErrorBody },
         },
       },
-      async (request, reply) => reply.status(201).send(await importModel(deps.db, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS })),
+      async (request, reply) => reply.status(201).send(await importModel(deps.db, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS }, load)),
     );
 
     app.get(

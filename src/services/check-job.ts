@@ -4,6 +4,7 @@ import type { Db } from '../storage/prisma.js';
 import { estimateJobMemory, optimizerSlots } from '../training/memory-estimate.js';
 import { sizeLayers } from '../training/param-estimate.js';
 import { sameShape } from '../training/shapes.js';
+import type { CheckContext } from '../training/check-spec.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
 import { baseModelInfo } from './models.js';
@@ -15,7 +16,17 @@ type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
  * datasets that exist and agree in shape, labels where the task needs them, the base model, and
  * a model that actually builds. Returns the problems (each naming its field) and early warnings.
  */
-export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }> {
+/** Builds the spec's model to check it (tfjs): in the API's worker-thread pool, or here by default. */
+export type ModelCheck = (spec: JobSpec, ctx: CheckContext) => Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }>;
+
+async function checkHere(spec: JobSpec, ctx: CheckContext) {
+  const { checkModelSpec } = await import('../training/check-spec.js');
+  const { checkSelfNormalization } = await import('../training/selu-check.js');
+  const problems = checkModelSpec(spec, ctx);
+  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+}
+
+export async function checkJobSpec(db: Db, config: Config, spec: JobSpec, modelCheck: ModelCheck = checkHere): Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }> {
   const problems = checkLimits(config, spec);
   const data = await checkData(db, spec);
   problems.push(...data.problems);
@@ -42,11 +53,10 @@ export async function checkJobSpec(db: Db, config: Config, spec: JobSpec): Promi
   }
   if (problems.length > 0) return { problems, warnings: [] };
 
-  // Loading tfjs is costly; only a spec that passed everything above gets built.
-  const { checkModelSpec } = await import('../training/check-spec.js');
-  const { checkSelfNormalization } = await import('../training/selu-check.js');
-  problems.push(...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base }));
-  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+  // Loading tfjs is costly; only a spec that passed everything above gets built. Only plain
+  // values cross to the pool's threads.
+  const baseFacts = base && { inputShape: base.inputShape, outputShape: base.outputShape, layerNames: base.layerNames, layerCount: base.layerCount, layerOutputShapes: base.layerOutputShapes };
+  return modelCheck(spec, { inputShape: shape.featureShape, classes: shape.classes, base: baseFacts });
 }
 
 const MB = 1024 * 1024;

@@ -5,7 +5,7 @@ import type { Job, JobStatus } from '../schemas/job.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
-import { checkJobSpec } from './check-job.js';
+import { checkJobSpec, type ModelCheck } from './check-job.js';
 import { isUuid } from './datasets.js';
 import { after, newestFirst, toPage } from './pagination.js';
 import { withTimeout } from './timeout.js';
@@ -18,8 +18,8 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  * records the run as `queued`, then enqueues it with `jobId = runId`. If the queue cannot take
  * it, the run is removed again and the caller gets a 503: no job is left stuck in `queued`.
  */
-export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Config }, spec: JobSpec): Promise<{ id: string; status: 'queued' }> {
-  const { problems, warnings } = await checkJobSpec(deps.db, deps.config, spec);
+export async function submitJob(deps: { db: Db; queue: TrainQueue; config: Config; modelCheck?: ModelCheck }, spec: JobSpec): Promise<{ id: string; status: 'queued' }> {
+  const { problems, warnings } = await checkJobSpec(deps.db, deps.config, spec, deps.modelCheck);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
   const run = await deps.db.run.create({ data: { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[] } });

@@ -1,0 +1,53 @@
+/**
+ * The API under test for bench/responsiveness.ts: buildApp on the real database and queue,
+ * listening on a free port, with the event loop's delay measured in this process
+ * (perf_hooks.monitorEventLoopDelay, 10 ms resolution). Forked by the bench; answers
+ * `{ reset }` and `{ report }` messages over IPC. API_ROOT points at the checkout whose code is
+ * measured (default: this one), so the same bench measures before and after.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import path from 'node:path';
+
+const root = process.env.API_ROOT ?? path.resolve(import.meta.dirname, '..');
+const load = (p: string) => import(path.join(root, p));
+
+const { loadConfig } = await load('src/config.ts');
+const { buildApp } = await load('src/app.ts');
+const { createPrisma } = await load('src/storage/prisma.ts');
+const { migrate } = await load('src/storage/migrate.ts');
+const { createTrainQueue } = await load('src/jobs/queue.ts');
+const { Predictor } = await load('src/services/predictor.ts');
+const { initBackend } = await load('src/training/backend.ts');
+
+const config = loadConfig();
+await migrate({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA);
+const settings = { name: config.QUEUE_NAME, redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL, queueSchema: `${config.DATABASE_SCHEMA}_bullmq` };
+const queue = createTrainQueue(settings);
+const backend = await initBackend(config.TFJS_BACKEND);
+const app = await buildApp({
+  config,
+  db,
+  queue,
+  queueBackend: config.REDIS_URL ? 'redis' : 'postgres',
+  checkQueue: () => queue.getJobCounts('waiting'),
+  backend: { name: backend },
+  predictor: new Predictor(db),
+});
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address() as { port: number };
+
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+process.on('message', (msg: { type: string }) => {
+  if (msg.type === 'reset') {
+    delay.reset();
+    process.send?.({ type: 'reset' });
+  } else if (msg.type === 'report') {
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+    process.send?.({ type: 'report', p99: ms(delay.percentile(99)), max: ms(delay.max), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) });
+  } else if (msg.type === 'stop') {
+    void app.close().then(() => queue.close()).then(() => db.$disconnect()).then(() => process.exit(0));
+  }
+});
+process.send?.({ type: 'ready', port: address.port });
