@@ -68,10 +68,13 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
   const log = opts.log ?? ((m: string) => console.warn(m));
   const pools: Partial<Record<'data' | 'model', Piscina>> = {};
   const broken = new Set<'data' | 'model'>();
+  /** Tasks running or waiting, per kind: past threads + maxQueue, a request is refused at once. */
+  const inFlight = { data: 0, model: 0 };
   const make = (kind: 'data' | 'model') => {
     const { filename, execArgv } = taskModule(kind === 'data' ? 'data-tasks' : 'model-tasks');
     // Threads stay up (minThreads) once started: a model thread's start costs seconds (tfjs).
-    return new Piscina({ filename, execArgv, minThreads: 1, maxThreads: threads, maxQueue, idleTimeout: 60_000 });
+    // The queue bound is kept here (`inFlight`), not by piscina's maxQueue, which let more wait.
+    return new Piscina({ filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
   };
   const poolFor = (kind: 'data' | 'model') => (pools[kind] ??= make(kind));
 
@@ -83,7 +86,9 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
 
   async function send(kind: 'data' | 'model', msg: { task: string; input: unknown }, timeoutMs: number, transfer?: ArrayBuffer[]): Promise<TaskResult<unknown>> {
     if (threads === 0 || broken.has(kind)) return runInline(kind, msg);
+    if (inFlight[kind] >= threads + maxQueue) throw busy(`the server is busy with ${inFlight[kind]} large requests in progress; try again shortly`);
     const pool = poolFor(kind);
+    inFlight[kind] += 1;
     try {
       return await pool.run(msg, { signal: AbortSignal.timeout(timeoutMs), transferList: transfer as never });
     } catch (err) {
@@ -91,7 +96,6 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
       if (e.name === 'AbortError' || e.name === 'TimeoutError') {
         throw busy(`the request took longer than ${Math.round(timeoutMs / 1000)} s to process and was stopped; send less at once`);
       }
-      if (/queue is at limit/i.test(e.message)) throw busy(`the server is busy with ${maxQueue} large requests waiting; try again shortly`);
       if (isStartFailure(err) && !broken.has(kind)) {
         broken.add(kind);
         log(`heavy pool: ${kind} threads cannot start (${e.message}); running their tasks on the event loop`);
@@ -100,6 +104,8 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
         return runInline(kind, msg);
       }
       throw err;
+    } finally {
+      inFlight[kind] -= 1;
     }
   }
 
