@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
+import type { StudyQueue } from './jobs/study-queue.js';
 import { invalid } from './errors.js';
 import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
@@ -16,6 +17,7 @@ import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
+import { studyRoutes } from './routes/studies.js';
 import type { JobEventHub } from './services/event-hub.js';
 import { createHeavyPool, type HeavyPool } from './services/heavy-pool.js';
 import type { Predictor } from './services/predictor.js';
@@ -26,6 +28,8 @@ export interface AppDeps {
   config: Config;
   db: Db;
   queue: TrainQueue;
+  /** Where study controllers are queued; without it, POST /studies answers 503. */
+  studyQueue?: StudyQueue;
   queueBackend: 'redis' | 'postgres';
   /** Resolves when the queue store answers (for /health). */
   checkQueue(): Promise<unknown>;
@@ -126,6 +130,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(jobRoutes(withPool));
   await app.register(modelRoutes(withPool));
   await app.register(adminRoutes(withPool));
+  await app.register(studyRoutes(withPool));
   await app.register(dashboard);
   return app;
 }

@@ -1,8 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
 import { ProgressBar, epochLine, totalEpochs } from './format.js';
+import { positionals, readJson, UsageError } from './args.js';
+import { runStudyCommand } from './study.js';
 
 export const USAGE = `Usage: tfjs-train <command> [options]
 
@@ -16,6 +18,10 @@ Commands:
                                  and/or a JSON Patch file of your own (prints the new job's id)
   download <modelId> <dir>       write the model as <dir>/model.json + <dir>/weights.bin (TensorFlow.js layers format)
   predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
+  study submit <study.json> [--watch]  start a study (prints its id); --preset chapter-11 instead of a file
+  study watch <studyId>          follow a study: a line per finished trial, then the ranking
+  study show <studyId>           the ranking (mean ± std over repeats), best configuration, effects, warnings
+  study cancel <studyId>         cancel every trial of a study that has not ended
 
 Options:
   --url <url>       the service (default: $TRAINING_URL, else http://127.0.0.1:3000)
@@ -30,27 +36,6 @@ export interface Io {
   stderr: { write(s: string): unknown };
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
-}
-
-class UsageError extends Error {}
-
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function positionals(args: string[], names: string[], command: string): string[] {
-  if (args.length !== names.length) throw new UsageError(`${command} takes ${names.map((n) => `<${n}>`).join(' ')}${args.length > names.length ? `; unexpected ${args.slice(names.length).join(' ')}` : ''}`);
-  return args;
 }
 
 /** Follows a job to its end; resolves with the exit code (0 succeeded, 1 failed or cancelled). */
@@ -101,6 +86,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           watch: { type: 'boolean', short: 'w' },
           status: { type: 'string' },
           limit: { type: 'string' },
+          preset: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
           'apply-fixes': { type: 'boolean' },
           fix: { type: 'string', multiple: true },
@@ -191,6 +177,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         out(`[\n${outputs.map((row) => `  ${JSON.stringify(row)}`).join(',\n')}\n]`);
         return 0;
       }
+      case 'study':
+        return runStudyCommand(client, args, { watch: values.watch, preset: values.preset }, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -8,12 +8,16 @@ import { sameShape } from '../training/shapes.js';
 import type { CheckContext } from '../training/check-spec.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
+import type { HeavyPool } from './heavy-pool.js';
 import { baseModelInfo } from './models.js';
 
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 
 /** Builds the spec's model to check it (tfjs): in the API's worker-thread pool, or here by default. */
 export type ModelCheck = (spec: JobSpec, ctx: CheckContext) => Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }>;
+
+/** The check run in the API's worker-thread pool (when there is one), off the event loop. */
+export const checkInPool = (heavy: HeavyPool | undefined): ModelCheck | undefined => heavy && ((spec, ctx) => heavy.run('checkSpec', { spec, ctx }));
 
 async function checkHere(spec: JobSpec, ctx: CheckContext) {
   const { checkModelSpec } = await import('../training/check-spec.js');

@@ -4,9 +4,10 @@ import { HttpError, conflict, notFound, unavailable } from '../errors.js';
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Job, JobStatus } from '../schemas/job.js';
 import type { JobSpec } from '../schemas/job-spec.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
-import { checkJobSpec, type ModelCheck } from './check-job.js';
+import { checkInPool, checkJobSpec } from './check-job.js';
 import { fairState, nextFairTag } from './fair-priority.js';
 import type { HeavyPool } from './heavy-pool.js';
 import { isUuid } from './datasets.js';
@@ -28,25 +29,34 @@ export async function submitJob(
   spec: JobSpec,
   lineage: { retryOf?: string } = {},
 ): Promise<{ id: string; status: 'queued' }> {
-  const heavy = deps.heavy;
-  const modelCheck: ModelCheck | undefined = heavy && ((s, ctx) => heavy.run('checkSpec', { spec: s, ctx }));
-  const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, modelCheck);
+  const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.heavy));
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
   if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
-  // Fair scheduling: the tenant's round decides the BullMQ priority (see fair-priority.ts).
-  const { tag, priority } = nextFairTag(await fairState(deps.db, who.tenantId));
-  const run = await deps.db.run.create({
-    data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], fairTag: tag, retryOf: lineage.retryOf ?? null },
-  });
+  const run = await createFairRun(deps.db, who.tenantId, { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null });
   try {
-    await withTimeout(enqueueRun(deps.queue, run.id, priority), ENQUEUE_TIMEOUT_MS, 'the queue');
+    await withTimeout(enqueueRun(deps.queue, run.id, run.priority), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
     await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
     throw unavailable('the job queue');
   }
   return { id: run.id, status: 'queued' };
+}
+
+/**
+ * Records a queued run of the tenant with its fair-scheduling tag; returns its id and the BullMQ
+ * priority to enqueue it at (see fair-priority.ts). Every way a run is queued goes through here
+ * (POST /jobs, retries, study trials), so none can jump the queue with priority 0.
+ */
+export async function createFairRun(
+  db: Db,
+  tenantId: string,
+  data: Omit<Prisma.RunUncheckedCreateInput, 'tenantId' | 'fairTag'>,
+): Promise<{ id: string; priority: number }> {
+  const { tag, priority } = nextFairTag(await fairState(db, tenantId));
+  const run = await db.run.create({ data: { ...data, tenantId, fairTag: tag }, select: { id: true } });
+  return { id: run.id, priority };
 }
 
 /**
@@ -112,6 +122,8 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     resumedFromEpoch: run.resumedFromEpoch,
     retryOf: run.retryOf,
     progress,
+    studyId: run.studyId,
+    trial: run.studyId && run.trialIndex !== null ? { index: run.trialIndex, parameters: (run.trialParameters ?? {}) as Record<string, unknown> } : null,
     ...(withSpec ? { spec: run.spec } : {}),
   };
 }
@@ -130,13 +142,15 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, who: Principal
 }
 
 /** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
-export async function listJobs(db: Db, who: Principal, query: { status?: JobStatus; name?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+export async function listJobs(db: Db, who: Principal, query: { status?: JobStatus; name?: string; studyId?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
+  if (query.studyId !== undefined && !isUuid(query.studyId)) return { items: [], nextCursor: null };
   const runs = (await db.run.findMany({
     where: {
       ...ownedBy(who),
       ...(query.status ? { status: query.status } : {}),
       ...(query.name ? { name: { contains: query.name, mode: 'insensitive' as const } } : {}),
+      ...(query.studyId ? { studyId: query.studyId } : {}),
       ...after(query.cursor),
     },
     orderBy: newestFirst,
