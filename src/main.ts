@@ -87,7 +87,7 @@ async function main(role: Role): Promise<void> {
     const studyQueue = createStudyQueue(settings);
     studyQueue.on('error', (err) => log(`study queue error: ${err.message}`));
     const { initBackend, describeBackend } = await import('./training/backend.js');
-    const backendName = await initBackend(config.TFJS_BACKEND);
+    const backendName = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
     const predictor = new Predictor(db);
     // Started now, so the first large request does not wait seconds for a thread to load tfjs.
     const heavy = createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: config.HEAVY_TIMEOUT_S * 1000, maxQueue: config.HEAVY_QUEUE, log });
