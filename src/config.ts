@@ -15,6 +15,12 @@ export const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ description: 'Set: BullMQ on Redis; unset: BullMQ on PostgreSQL' })),
   QUEUE_NAME: Type.String({ default: 'training' }),
   TFJS_BACKEND: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('wasm'), Type.Literal('cpu')], { default: 'auto' }),
+  WASM_THREADS: Type.Integer({
+    minimum: 1,
+    maximum: 8,
+    default: 1,
+    description: 'XNNPACK threads per training process on the wasm backend; above 1 it starts the threaded build (pays at batch 256 and larger layers; see README)',
+  }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   DATASETS_DIR: Type.Optional(Type.String({ description: 'Built-in datasets; default DATA_DIR/datasets' })),
   DATASETS_VERIFY: Type.Boolean({ default: true, description: 'Check built-in dataset files against their published MD5s' }),

@@ -86,7 +86,7 @@ async function main(role: Role): Promise<void> {
     const studyQueue = createStudyQueue(settings);
     studyQueue.on('error', (err) => log(`study queue error: ${err.message}`));
     const { initBackend, describeBackend } = await import('./training/backend.js');
-    const backendName = await initBackend(config.TFJS_BACKEND);
+    const backendName = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
     const predictor = new Predictor(db);
     const events = new JobEventHub(createTrainQueueEvents(settings));
     const app = await buildApp(
