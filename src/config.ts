@@ -32,6 +32,11 @@ export const EnvSchema = Type.Object({
   MAX_JOB_MEMORY_MB: Type.Integer({ minimum: 1, default: 4096, description: 'Most training memory a job may need (weights, gradients, optimizer state, one batch of activations, its data), checked at POST /jobs' }),
   DB_RETRY_S: Type.Number({ minimum: 0, default: 120, description: 'How long a worker retries a database operation while the database is unreachable (backoff up to 5 s)' }),
   REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Longest a client may take to send one request (headers and body)' }),
+  HEAVY_THREADS: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 64, description: 'API worker threads per kind (dataset parsing, model building); default: cores - 1, 1 to 4; 0 runs that work on the event loop' }),
+  ),
+  HEAVY_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 120, description: 'Longest one parse, spec check or import may run in a worker thread before the request is a 503' }),
+  HEAVY_QUEUE: Type.Integer({ minimum: 0, default: 32, description: 'Large requests that may wait for a worker thread (per kind); more are a 503' }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   MAX_STUDY_TRIALS: Type.Integer({ minimum: 1, default: 500, description: 'Most trial jobs one study may plan (configurations x repeats)' }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
