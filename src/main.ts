@@ -15,6 +15,7 @@ import { startMetricsServer } from './metrics.js';
 import { startStudyReconciler, studyProcessor } from './services/study-driver.js';
 import { JobEventHub } from './services/event-hub.js';
 import { Predictor } from './services/predictor.js';
+import { createHeavyPool } from './services/heavy-pool.js';
 import { startReconciler } from './services/reconciler.js';
 import { connectionErrors, onShutdown, type Closer } from './shutdown.js';
 import { DataDirInUseError, lockDataDir } from './storage/data-dir-lock.js';
@@ -86,8 +87,11 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
   const studyQueue = createStudyQueue(settings);
   studyQueue.on('error', errors.handler('study queue'));
   const { initBackend, describeBackend } = await import('./training/backend.js');
-  const backendName = await initBackend(config.TFJS_BACKEND);
+  const backendName = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
   const predictor = new Predictor(db);
+  // Started now, so the first large request does not wait seconds for a thread to load tfjs.
+  const heavy = createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: config.HEAVY_TIMEOUT_S * 1000, maxQueue: config.HEAVY_QUEUE, log: (msg) => log.warn(msg) });
+  void heavy.warm();
   const events = new JobEventHub(createTrainQueueEvents(settings), errors.handler('queue events'));
   const app = await buildApp(
     {
@@ -100,6 +104,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
       backend: { name: backendName, detail: await describeBackend() },
       predictor,
       events,
+      heavy,
       authMode: auth.mode,
     },
     { loggerInstance: log },
@@ -116,6 +121,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
       await app.close();
       await events.close();
       predictor.dispose();
+      await heavy.close();
       await queue.close();
       await db.$disconnect();
     },

@@ -55,6 +55,8 @@ export default fp(
         return reply.status(400).send({ error: 'invalid_request', message: first ? `${first.path || '/'}: ${first.message}${more}` : err.message, details: capDetails(details) });
       }
       if (err instanceof HttpError) {
+        // A 503 (busy, a dependency down) is worth retrying: say when.
+        if (err.statusCode === 503) reply.header('retry-after', '5');
         return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: capDetails(err.details) });
       }
       if (err instanceof SpecError) {

@@ -6,9 +6,17 @@ import { ErrorBody, IdParams, Page } from '../schemas/common.js';
 import { ModelImportBody, ModelInfo, ModelListQuery, PredictBody, PredictResult } from '../schemas/model.js';
 import { assertModelVisible, getArtifact, getModel, listModels } from '../services/models.js';
 import { audit } from '../services/audit.js';
+import type { HeavyPool } from '../services/heavy-pool.js';
 import { importModel } from '../services/import-model.js';
+import type { ModelSummary } from '../training/types.js';
 
-export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+  // Loading an imported model (tfjs builds every layer) runs in the worker-thread pool.
+  // The weights are copied once into memory the thread then owns (no second copy on the way).
+  const load = (modelJson: Record<string, unknown>, weights: Buffer): Promise<ModelSummary> => {
+    const bytes = new Uint8Array(weights);
+    return deps.heavy.run('loadModel', { modelJson, weights: bytes }, { transfer: [bytes.buffer] });
+  };
   return async (app) => {
     app.get(
       '/models',
@@ -38,7 +46,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS });
+        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS }, load);
         await audit(deps.db, request.auth, 'create', 'model', model.id);
         return reply.status(201).send(model);
       },
