@@ -116,47 +116,71 @@ export const SMALL_JOB: JobSpec = {
   diagnostics: { enabled: false },
 };
 
-/** Requests per second of each API route as a share of the hello-world's, in one run. */
-export async function apiRatios(seconds: number, rounds: number) {
+/** The routes the issue sets targets for, as a share of the hello-world's requests per second. */
+export const API_TARGETS = [
+  { key: 'job', name: 'GET /jobs/:id', target: 0.1 },
+  { key: 'list', name: 'GET /jobs?limit=20', target: 0.05 },
+  { key: 'submit', name: 'POST /jobs (valid spec)', target: 0.02 },
+] as const;
+export type ApiTargetKey = (typeof API_TARGETS)[number]['key'];
+
+/**
+ * The API as `npm start` builds it (open local mode, the shared worker-thread pool), listening on
+ * 127.0.0.1 with no request logging, on a fresh schema holding 60 ended jobs with 10 epochs each
+ * (what a list page shows). `requests` are the load for each target route.
+ */
+export async function benchApi() {
   const s = await serviceEnv('postgres');
   const config = loadConfig(s.env);
   const queue = createTrainQueue(s.settings);
   const app = await buildApp({ config, db: s.db, queue, queueBackend: 'postgres', checkQueue: () => queue.getJobCounts('waiting'), backend: { name: 'bench' }, predictor: new Predictor(s.db) });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const hello = await helloWorld();
-  // 60 ended jobs with 10 epochs each, as a list page would show them.
   const ids: string[] = [];
   for (let i = 0; i < 60; i++) {
     const run = await s.db.run.create({ data: { name: `job ${i}`, spec: SMALL_JOB as object, status: 'succeeded', startedAt: new Date(), finishedAt: new Date(), backend: 'wasm' } });
     await s.db.epochMetric.createMany({ data: Array.from({ length: 10 }, (_, e) => ({ runId: run.id, epoch: e + 1, phase: 'train', loss: 1 / (e + 1), accuracy: 0.5 + e / 40, durationMs: 1000 })) });
     ids.push(run.id);
   }
-  const targets = [
-    { name: 'GET /jobs/:id', url: urlOf(app, `/jobs/${ids[0]}`), target: 0.1 },
-    { name: 'GET /jobs?limit=20', url: urlOf(app, '/jobs?limit=20'), target: 0.05 },
-    { name: 'POST /jobs (valid spec)', url: urlOf(app, '/jobs'), body: SMALL_JOB, target: 0.02 },
-  ];
-  const rows: Array<{ name: string; target: number; ratios: number[]; rps: number[]; helloRps: number[]; p99: number[]; non2xx: number }> = targets.map((t) => ({ name: t.name, target: t.target, ratios: [], rps: [], helloRps: [], p99: [], non2xx: 0 }));
+  const requests: Record<ApiTargetKey, { url: string; body?: unknown }> = {
+    job: { url: urlOf(app, `/jobs/${ids[0]}`) },
+    list: { url: urlOf(app, '/jobs?limit=20') },
+    submit: { url: urlOf(app, '/jobs'), body: SMALL_JOB },
+  };
+  return {
+    app,
+    requests,
+    async close() {
+      await app.close();
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      await s.drop();
+    },
+  };
+}
+
+/** Requests per second of each API route as a share of the hello-world's, in one run. */
+export async function apiRatios(seconds: number, rounds: number) {
+  const api = await benchApi();
+  const hello = await helloWorld();
+  const rows: Array<{ name: string; target: number; ratios: number[]; rps: number[]; helloRps: number[]; p99: number[]; non2xx: number }> = API_TARGETS.map((t) => ({ name: t.name, target: t.target, ratios: [], rps: [], helloRps: [], p99: [], non2xx: 0 }));
   try {
     for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < targets.length; i++) {
+      for (let i = 0; i < API_TARGETS.length; i++) {
+        const { url, body } = api.requests[API_TARGETS[i].key];
         // Each route right after its own hello-world run, so both meet the same machine load.
         const base = await autocannon(urlOf(hello, '/'), seconds);
-        const r = await autocannon(targets[i].url, seconds, targets[i].body);
+        const r = await autocannon(url, seconds, body);
         rows[i].ratios.push(r.requestsPerSec / base.requestsPerSec);
         rows[i].rps.push(r.requestsPerSec);
         rows[i].helloRps.push(base.requestsPerSec);
         rows[i].p99.push(r.p99Ms);
         rows[i].non2xx += r.non2xx;
-        console.error(`  (f) ${targets[i].name}: ${Math.round(r.requestsPerSec)} req/s vs hello-world ${Math.round(base.requestsPerSec)} (${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}%)`);
+        console.error(`  (f) ${API_TARGETS[i].name}: ${Math.round(r.requestsPerSec)} req/s vs hello-world ${Math.round(base.requestsPerSec)} (${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}%)`);
       }
     }
   } finally {
     await hello.close();
-    await app.close();
-    await queue.obliterate({ force: true }).catch(() => {});
-    await queue.close();
-    await s.drop();
+    await api.close();
   }
   return rows.map((r) => ({ ...r, ratio: median(r.ratios) }));
 }

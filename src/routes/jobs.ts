@@ -49,7 +49,7 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
     app.get(
       '/jobs',
       { config: { access: 'read' }, schema: { tags: ['jobs'], summary: 'List jobs, newest first', querystring: JobListQuery, response: { 200: Page(Job, 'JobPage'), 400: ErrorBody } } },
-      async (request) => listJobs(deps.db, request.auth, request.query),
+      async (request) => listJobs(deps, request.auth, request.query),
     );
 
     app.get(

@@ -11,7 +11,8 @@ import { checkInPool, checkJobSpec } from './check-job.js';
 import { fairState, nextFairTag } from './fair-priority.js';
 import type { HeavyPool } from './heavy-pool.js';
 import { isUuid } from './datasets.js';
-import { after, newestFirst, toPage } from './pagination.js';
+import { readJob, readJobPage, type JobRow } from './job-reads.js';
+import { toPage } from './pagination.js';
 import { withTimeout } from './timeout.js';
 
 /** How long POST /jobs waits for the queue before answering 503 (the queue being down). */
@@ -81,17 +82,8 @@ export async function cancelJob(deps: { db: Db; queue: TrainQueue }, who: Princi
   throw conflict(`job ${id} has already ended (${run.status}); only queued or running jobs can be cancelled`);
 }
 
-const jobInclude = {
-  epochs: { orderBy: { epoch: 'desc' as const }, take: 1 },
-  model: { select: { id: true } },
-};
-
-type RunWithLast = NonNullable<Awaited<ReturnType<Db['run']['findUnique']>>> & {
-  epochs: Array<{ epoch: number; phase: string; loss: number; accuracy: number | null; valLoss: number | null; valAccuracy: number | null; durationMs: number }>;
-  model: { id: string } | null;
-};
-
-export function toEpochRow(m: RunWithLast['epochs'][number]) {
+/** One epoch's row as the API shows it (Keras history keys). */
+export function toEpochRow(m: { epoch: number; phase: string; loss: number; accuracy: number | null; valLoss: number | null; valAccuracy: number | null; durationMs: number }) {
   return {
     epoch: m.epoch,
     phase: m.phase as 'train' | 'fine_tune',
@@ -103,19 +95,19 @@ export function toEpochRow(m: RunWithLast['epochs'][number]) {
   };
 }
 
-function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = false): Job {
-  const last = run.epochs[0];
+function toJob(run: JobRow, progress: Job['progress'] = null): Job {
+  const last = run.epoch === null ? null : toEpochRow(run as JobRow & { epoch: number; phase: string; loss: number; durationMs: number });
   return {
     id: run.id,
     name: run.name,
-    status: run.status,
+    status: run.status as JobStatus,
     backend: run.backend,
     createdAt: run.createdAt.toISOString(),
     startedAt: run.startedAt?.toISOString() ?? null,
     finishedAt: run.finishedAt?.toISOString() ?? null,
     error: run.error,
-    modelId: run.model?.id ?? null,
-    metrics: last ? toEpochRow(last) : null,
+    modelId: run.modelId,
+    metrics: last,
     evaluation: (run.evaluation as Job['evaluation']) ?? null,
     warnings: storedWarnings(run.warnings, run.diagnosticWarnings),
     attempts: run.attempts,
@@ -124,13 +116,13 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     progress,
     studyId: run.studyId,
     trial: run.studyId && run.trialIndex !== null ? { index: run.trialIndex, parameters: (run.trialParameters ?? {}) as Record<string, unknown> } : null,
-    ...(withSpec ? { spec: run.spec } : {}),
+    ...(run.spec !== undefined ? { spec: run.spec as Job['spec'] } : {}),
   };
 }
 
-export async function getJob(deps: { db: Db; queue: TrainQueue }, who: Principal, id: string): Promise<Job> {
+export async function getJob(deps: { db: Db; queue: TrainQueue; config: Pick<Config, 'DATABASE_SCHEMA'> }, who: Principal, id: string): Promise<Job> {
   if (!isUuid(id)) throw notFound('Job', id);
-  const run = (await deps.db.run.findFirst({ where: { id, ...ownedBy(who) }, include: jobInclude })) as RunWithLast | null;
+  const run = await readJob(deps.db, deps.config.DATABASE_SCHEMA, id, ownedBy(who).tenantId);
   if (!run) throw notFound('Job', id);
   let progress: Job['progress'] = null;
   if (run.status === 'running') {
@@ -138,27 +130,18 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, who: Principal
     const p = queued?.progress;
     if (p && typeof p === 'object' && 'batch' in p) progress = p as Job['progress'];
   }
-  return toJob(run, progress, true);
+  return toJob(run, progress);
 }
 
-/** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
-export async function listJobs(db: Db, who: Principal, query: { status?: JobStatus; name?: string; studyId?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+/** Newest first, keyset-paginated (see pagination.ts), optionally by status, name or study. */
+export async function listJobs(
+  deps: { db: Db; config: Pick<Config, 'DATABASE_SCHEMA'> },
+  who: Principal,
+  query: { status?: JobStatus; name?: string; studyId?: string; limit?: number; cursor?: string },
+): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
   if (query.studyId !== undefined && !isUuid(query.studyId)) return { items: [], nextCursor: null };
-  const runs = (await db.run.findMany({
-    where: {
-      ...ownedBy(who),
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.name ? { name: { contains: query.name, mode: 'insensitive' as const } } : {}),
-      ...(query.studyId ? { studyId: query.studyId } : {}),
-      ...after(query.cursor),
-    },
-    orderBy: newestFirst,
-    take: limit + 1,
-    include: jobInclude,
-    // A spec can be large and a listing does not show it.
-    omit: { spec: true },
-  })) as unknown as RunWithLast[];
+  const runs = await readJobPage(deps.db, deps.config.DATABASE_SCHEMA, { ...query, tenantId: ownedBy(who).tenantId }, limit + 1);
   return toPage(runs, limit, (r) => toJob(r));
 }
 

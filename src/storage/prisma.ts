@@ -1,8 +1,40 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { isTransientDbError } from './db-errors.js';
 
 export type Db = PrismaClient;
+
+/** The pg pool under each client, for the few hot reads that skip Prisma (see poolOf). */
+const pools = new WeakMap<object, { pool?: pg.Pool }>();
+
+/**
+ * The pg pool the client's queries go through, while it is connected (Prisma connects on its
+ * first query); undefined before, after $disconnect, and for clients not made by createPrisma.
+ * For hot paths that profit from named prepared statements and no query-engine work per call
+ * (GET /jobs/:id and GET /jobs: bench/results.md, part (f)); everything else stays on Prisma.
+ */
+export function poolOf(db: Db): pg.Pool | undefined {
+  const pool = pools.get(db)?.pool;
+  return pool && !pool.ending && !pool.ended ? pool : undefined;
+}
+
+/**
+ * PrismaPg on a pool of our own, so that poolOf can hand it out: a fresh pool per connect (Prisma
+ * connects again after $disconnect), ended by the adapter when Prisma disconnects.
+ */
+function sharedPoolAdapter(config: pg.PoolConfig, schema: string, slot: { pool?: pg.Pool }) {
+  const template = new PrismaPg(config, { schema });
+  return {
+    provider: template.provider,
+    adapterName: template.adapterName,
+    async connect() {
+      const pool = new pg.Pool(config);
+      slot.pool = pool;
+      return new PrismaPg(pool, { schema, disposeExternalPool: true }).connect();
+    },
+  };
+}
 
 /** Options of {@link createPrisma}. */
 export interface PrismaOptions {
@@ -19,11 +51,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Prisma client on the given database and schema (tests use a schema each). */
 export function createPrisma(url: string, schema: string, opts: PrismaOptions = {}): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: 10 }, { schema });
-  const client = new PrismaClient({ adapter });
+  const slot: { pool?: pg.Pool } = {};
+  const client = new PrismaClient({ adapter: sharedPoolAdapter({ connectionString: url, max: 10 }, schema, slot) });
+  pools.set(client, slot);
   const retryForMs = opts.retryForMs ?? 0;
   if (retryForMs <= 0) return client;
-  return client.$extends({
+  const extended = client.$extends({
     query: {
       async $allOperations({ args, query }) {
         const deadline = Date.now() + retryForMs;
@@ -41,4 +74,6 @@ export function createPrisma(url: string, schema: string, opts: PrismaOptions = 
       },
     },
   }) as unknown as Db;
+  pools.set(extended, slot);
+  return extended;
 }
