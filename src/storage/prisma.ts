@@ -26,7 +26,7 @@ export function poolOf(db: Db): pg.Pool | undefined {
 function sharedPoolAdapter(config: pg.PoolConfig, schema: string, slot: { pool?: pg.Pool }) {
   const template = new PrismaPg(config, { schema });
   return {
-    provider: template.provider,
+    provider: 'postgres' as const,
     adapterName: template.adapterName,
     async connect() {
       const pool = new pg.Pool(config);
