@@ -6,6 +6,7 @@
  * create-key - prints a new API key, straight from the database (`npm run create-key -- --help`)
  */
 import closeWithGrace from 'close-with-grace';
+import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createTrainQueue, createTrainQueueEvents, queueBackendName, type QueueSettings } from './jobs/queue.js';
@@ -72,6 +73,9 @@ async function main(role: Role): Promise<void> {
     log(`auth ${auth.mode === 'until-first-key' ? 'off' : auth.mode}: ${auth.reason}`);
     const queue = createTrainQueue(settings);
     queue.on('error', (err) => log(`queue error: ${err.message}`));
+    // Rate-limit counts shared by every API instance; an outage lets requests through (skipOnError).
+    const rateLimitRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }) : undefined;
+    rateLimitRedis?.on('error', () => {});
     const { initBackend, describeBackend } = await import('./training/backend.js');
     const backendName = await initBackend(config.TFJS_BACKEND);
     const predictor = new Predictor(db);
@@ -87,17 +91,19 @@ async function main(role: Role): Promise<void> {
         predictor,
         events,
         authMode: auth.mode,
+        rateLimitRedis,
       },
       { logger: { level: config.LOG_LEVEL, redact: REDACT_SECRETS } },
     );
     await app.listen({ port: config.PORT, host: config.HOST });
-    const stopReconciler = startReconciler({ db, queue, log });
+    const stopReconciler = startReconciler({ db, queue, log, retentionDays: config.RETENTION_DAYS });
     closers.unshift(async () => {
       stopReconciler();
       await app.close();
       await events.close();
       predictor.dispose();
       await queue.close();
+      rateLimitRedis?.disconnect();
       await db.$disconnect();
     });
   }

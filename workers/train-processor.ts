@@ -3,19 +3,21 @@
  * which blocks the event loop, never delays the worker's lock renewals. Thin by design:
  * it only wires the process-wide context and calls executeRun.
  */
-import type { SandboxedJob } from 'bullmq';
+import { DelayedError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import { DatasetCache } from '../src/data/index.js';
 import type { TrainJobData } from '../src/jobs/queue.js';
 import { createPrisma } from '../src/storage/prisma.js';
 import { initBackend } from '../src/training/backend.js';
 import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
+import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from '../src/worker/running-quota.js';
+import type { QuotaConfig } from '../src/services/quotas.js';
 
 // The worker that forked this process is gone (killed, crashed): stop at once. The run stays
 // `running`; the queue hands it to another worker once this one's lock expires.
 process.on('disconnect', () => process.exit(0));
 
-let context: Promise<Omit<WorkerContext, 'reportProgress'>> | undefined;
+let context: Promise<Omit<WorkerContext, 'reportProgress'> & { quotas: QuotaConfig }> | undefined;
 
 /** One database client, dataset cache and tfjs backend per child process, kept across jobs. */
 function processContext() {
@@ -31,13 +33,20 @@ function processContext() {
       datasetsDir: config.DATASETS_DIR,
       verifyChecksums: config.DATASETS_VERIFY,
       jobTimeoutMs: config.JOB_TIMEOUT_S * 1000,
+      quotas: config,
     };
   })();
   return context;
 }
 
-export default async function trainProcessor(job: SandboxedJob<TrainJobData>, _token?: string, signal?: AbortSignal) {
+export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal) {
   const ctx = await processContext();
+  // Over its tenant's running-jobs quota the run waits in the queue (delayed, keeping its
+  // priority; no attempt is spent) rather than failing, and asks again shortly.
+  if (!(await claimRunningSlot(ctx.db, ctx.quotas, job.data.runId))) {
+    await job.moveToDelayed(Date.now() + RUNNING_QUOTA_RETRY_MS, token);
+    throw new DelayedError();
+  }
   const outcome = await executeRun({ ...ctx, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, signal);
   // Reported so tests and operators can see that nothing leaks from job to job in this process.
   const { memory } = await import('@tensorflow/tfjs');

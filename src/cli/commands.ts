@@ -1,8 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
+import { AdminClient, ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
 import { ProgressBar, epochLine, totalEpochs } from './format.js';
+import { ADMIN_USAGE, CliUsageError, runAdminCommand } from './admin.js';
 
 export const USAGE = `Usage: tfjs-train <command> [options]
 
@@ -16,6 +17,7 @@ Commands:
                                  and/or a JSON Patch file of your own (prints the new job's id)
   download <modelId> <dir>       write the model as <dir>/model.json + <dir>/weights.bin (TensorFlow.js layers format)
   predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
+${ADMIN_USAGE}
 
 Options:
   --url <url>       the service (default: $TRAINING_URL, else http://127.0.0.1:3000)
@@ -32,7 +34,7 @@ export interface Io {
   signal?: AbortSignal;
 }
 
-class UsageError extends Error {}
+class UsageError extends CliUsageError {}
 
 async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
@@ -106,6 +108,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           fix: { type: 'string', multiple: true },
           patch: { type: 'string' },
           name: { type: 'string' },
+          tenant: { type: 'string' },
         },
       });
     } catch (e) {
@@ -121,7 +124,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const baseUrl = values.url ?? io.env.TRAINING_URL ?? 'http://127.0.0.1:3000';
     if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--url must be an http(s) URL, not ${baseUrl}`);
     const apiKey = values['api-key'] ?? io.env.TTS_API_KEY;
-    const client = new TrainingClient({ baseUrl, apiKey: apiKey || undefined });
+    // Admin commands need an admin key; the service answers 403 to any other.
+    const client = new AdminClient({ baseUrl, apiKey: apiKey || undefined });
     const signal = io.signal;
 
     switch (command) {
@@ -191,11 +195,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         out(`[\n${outputs.map((row) => `  ${JSON.stringify(row)}`).join(',\n')}\n]`);
         return 0;
       }
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+      default: {
+        const code = await runAdminCommand(command, args, client, { name: values.name, tenant: values.tenant, signal }, out);
+        if (code === null) throw new UsageError(`unknown command "${command}"`);
+        return code;
+      }
     }
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof CliUsageError) {
       err(`error: ${e.message}\n\n${USAGE}`);
       return 2;
     }

@@ -43,7 +43,7 @@ export default fp(
         return reply.status(400).send({ error: 'invalid_request', message: first ? `${first.path || '/'}: ${first.message}` : err.message, details: capDetails(details) });
       }
       if (err instanceof HttpError) {
-        return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: capDetails(err.details) });
+        return reply.status(err.statusCode).send({ ...err.extra, error: err.code, message: err.message, details: capDetails(err.details) });
       }
       if (err instanceof SpecError) {
         return reply.status(400).send({ error: 'invalid_spec', message: err.message, details: capDetails(err.details) });

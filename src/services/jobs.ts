@@ -8,6 +8,10 @@ import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
 import { checkJobSpec } from './check-job.js';
 import { fairState, nextFairTag } from './fair-priority.js';
+import { assertMayQueue, assertMayStore, limitsFor } from './quotas.js';
+import { DATASET_PATHS } from './deletion.js';
+import { lockExclusive, lockShared } from '../storage/locks.js';
+import type { DbClient } from '../storage/prisma.js';
 import { isUuid } from './datasets.js';
 import { after, newestFirst, toPage } from './pagination.js';
 import { withTimeout } from './timeout.js';
@@ -31,11 +35,25 @@ export async function submitJob(
   if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
-  // Fair scheduling: the tenant's round decides the BullMQ priority (see fair-priority.ts).
-  const { tag, priority } = nextFairTag(await fairState(deps.db, who.tenantId));
-  const run = await deps.db.run.create({
-    data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], fairTag: tag, retryOf: lineage.retryOf ?? null },
-  });
+  const limits = await limitsFor(deps.db, deps.config, who.tenantId);
+  const run = await deps.db.$transaction(
+    async (tx) => {
+      // One submission at a time per tenant, so the quota count and the fair tag see every earlier one.
+      await lockExclusive(tx, 'tenantSubmit', who.tenantId);
+      await holdReferences(tx, spec);
+      await assertMayQueue(tx, limits, who.tenantId);
+      await assertMayStore(tx, limits, who.tenantId, 0);
+      // Fair scheduling: the tenant's round decides the BullMQ priority (see fair-priority.ts).
+      const { tag, priority } = nextFairTag(await fairState(tx, who.tenantId));
+      const row = await tx.run.create({
+        data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], fairTag: tag, retryOf: lineage.retryOf ?? null },
+        select: { id: true },
+      });
+      return { id: row.id, priority };
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
+  const { priority } = run;
   try {
     await withTimeout(enqueueRun(deps.queue, run.id, priority), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
@@ -43,6 +61,30 @@ export async function submitJob(
     throw unavailable('the job queue');
   }
   return { id: run.id, status: 'queued' };
+}
+
+/**
+ * Takes the shared lock of every uploaded dataset and the base model the spec uses, and checks
+ * they are still there: a DELETE of one of them (which takes its lock exclusively) either
+ * finished before, and the job is a 404 here, or waits until this job is recorded and then
+ * sees it (409). The spec check above ran without locks.
+ */
+async function holdReferences(tx: DbClient, spec: JobSpec): Promise<void> {
+  const datasets = DATASET_PATHS.map((path) => ({ path: `/${path.join('/')}`, id: path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], spec) }))
+    .filter((ref): ref is { path: string; id: string } => typeof ref.id === 'string');
+  for (const ref of datasets) {
+    await lockShared(tx, 'resource', ref.id);
+    if (!(await tx.dataset.findUnique({ where: { id: ref.id }, select: { id: true } }))) {
+      throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${ref.path}: dataset ${ref.id} was deleted`, [{ path: ref.path, message: 'deleted' }]);
+    }
+  }
+  if (spec.base) {
+    const id = spec.base.modelId;
+    await lockShared(tx, 'resource', id);
+    if (!(await tx.model.findFirst({ where: { id, deletedAt: null }, select: { id: true } }))) {
+      throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: /base/modelId: model ${id} was deleted`, [{ path: '/base/modelId', message: 'deleted' }]);
+    }
+  }
 }
 
 /**
