@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
+import type { StudyQueue } from './jobs/study-queue.js';
 import { invalid } from './errors.js';
 import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
@@ -19,6 +20,7 @@ import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
+import { studyRoutes } from './routes/studies.js';
 import type { JobEventHub } from './services/event-hub.js';
 import type { Predictor } from './services/predictor.js';
 import type { Db } from './storage/prisma.js';
@@ -28,6 +30,8 @@ export interface AppDeps {
   config: Config;
   db: Db;
   queue: TrainQueue;
+  /** Where study controllers are queued; without it, POST /studies answers 503. */
+  studyQueue?: StudyQueue;
   queueBackend: 'redis' | 'postgres';
   /** Resolves when the queue store answers (for /health). */
   checkQueue(): Promise<unknown>;
@@ -105,6 +109,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(modelRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(usageRoutes(deps));
+  await app.register(studyRoutes(deps));
   await app.register(dashboard);
   return app;
 }

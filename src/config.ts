@@ -27,6 +27,7 @@ export const EnvSchema = Type.Object({
   DB_RETRY_S: Type.Number({ minimum: 0, default: 120, description: 'How long a worker retries a database operation while the database is unreachable (backoff up to 5 s)' }),
   REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Longest a client may take to send one request (headers and body)' }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
+  MAX_STUDY_TRIALS: Type.Integer({ minimum: 1, default: 500, description: 'Most trial jobs one study may plan (configurations x repeats)' }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
   AUTH: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
     default: 'auto',

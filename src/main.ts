@@ -10,6 +10,8 @@ import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createTrainQueue, createTrainQueueEvents, queueBackendName, type QueueSettings } from './jobs/queue.js';
+import { createStudyQueue, createStudyWorker } from './jobs/study-queue.js';
+import { startStudyReconciler, studyProcessor } from './services/study-driver.js';
 import { JobEventHub } from './services/event-hub.js';
 import { Predictor } from './services/predictor.js';
 import { startReconciler } from './services/reconciler.js';
@@ -51,6 +53,15 @@ async function main(role: Role): Promise<void> {
     const workerDb = createPrisma(database.url, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 });
     const worker = startTrainer(config, settings, workerDb);
     worker.on('error', (err) => log(`worker error: ${err.message}`));
+    // Study controllers run beside the trainer: light steps that launch trials and end studies.
+    const trialQueue = createTrainQueue(settings);
+    trialQueue.on('error', (err) => log(`queue error: ${err.message}`));
+    const studyWorker = createStudyWorker(settings, studyProcessor({ db: workerDb, queue: trialQueue, quotas: config }));
+    studyWorker.on('error', (err) => log(`study worker error: ${err.message}`));
+    closers.push(async () => {
+      await studyWorker.close();
+      await trialQueue.close();
+    });
     closers.push(async () => {
       // Stop taking jobs and hand the running ones back (their training processes stop within
       // a batch and leave the run `running`), so another worker takes them up now rather than
@@ -76,6 +87,8 @@ async function main(role: Role): Promise<void> {
     // Rate-limit counts shared by every API instance; an outage lets requests through (skipOnError).
     const rateLimitRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }) : undefined;
     rateLimitRedis?.on('error', () => {});
+    const studyQueue = createStudyQueue(settings);
+    studyQueue.on('error', (err) => log(`study queue error: ${err.message}`));
     const { initBackend, describeBackend } = await import('./training/backend.js');
     const backendName = await initBackend(config.TFJS_BACKEND);
     const predictor = new Predictor(db);
@@ -85,6 +98,7 @@ async function main(role: Role): Promise<void> {
         config,
         db,
         queue,
+        studyQueue,
         queueBackend: queueBackendName(settings),
         checkQueue: () => queue.getJobCounts('waiting'),
         backend: { name: backendName, detail: await describeBackend() },
@@ -97,8 +111,11 @@ async function main(role: Role): Promise<void> {
     );
     await app.listen({ port: config.PORT, host: config.HOST });
     const stopReconciler = startReconciler({ db, queue, log, retentionDays: config.RETENTION_DAYS });
+    const stopStudyReconciler = startStudyReconciler({ db, studyQueue, log });
     closers.unshift(async () => {
       stopReconciler();
+      stopStudyReconciler();
+      await studyQueue.close();
       await app.close();
       await events.close();
       predictor.dispose();

@@ -1,4 +1,5 @@
 import type { AdminClient } from '../sdk/index.js';
+import { UsageError as CliUsageError } from './args.js';
 
 /** The CLI's lifecycle, sharing and admin commands (USAGE lists them). */
 export const ADMIN_USAGE = `  delete <job|dataset|model> <id>  delete an ended job, an uploaded dataset or a model
@@ -7,9 +8,6 @@ export const ADMIN_USAGE = `  delete <job|dataset|model> <id>  delete an ended j
   tenants list | tenants create <name> | tenants quotas <tenantId> <quota>=<n|null>...   (admin key)
                                  quotas: queuedJobs, runningJobs, storageMb; null: back to the default
   keys list | keys create <tenantId> <admin|member|viewer> [--name n] | keys revoke <keyId>   (admin key)`;
-
-/** Bad arguments: exit code 2 with the usage text. */
-export class CliUsageError extends Error {}
 
 function exactly(args: string[], count: number, usage: string): string[] {
   if (args.length !== count) throw new CliUsageError(`usage: tfjs-train ${usage}`);

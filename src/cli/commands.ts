@@ -1,9 +1,11 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AdminClient, ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
 import { ProgressBar, epochLine, totalEpochs } from './format.js';
-import { ADMIN_USAGE, CliUsageError, runAdminCommand } from './admin.js';
+import { positionals, readJson, UsageError } from './args.js';
+import { runStudyCommand } from './study.js';
+import { ADMIN_USAGE, runAdminCommand } from './admin.js';
 
 export const USAGE = `Usage: tfjs-train <command> [options]
 
@@ -17,6 +19,10 @@ Commands:
                                  and/or a JSON Patch file of your own (prints the new job's id)
   download <modelId> <dir>       write the model as <dir>/model.json + <dir>/weights.bin (TensorFlow.js layers format)
   predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
+  study submit <study.json> [--watch]  start a study (prints its id); --preset chapter-11 instead of a file
+  study watch <studyId>          follow a study: a line per finished trial, then the ranking
+  study show <studyId>           the ranking (mean ± std over repeats), best configuration, effects, warnings
+  study cancel <studyId>         cancel every trial of a study that has not ended
 ${ADMIN_USAGE}
 
 Options:
@@ -32,27 +38,6 @@ export interface Io {
   stderr: { write(s: string): unknown };
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
-}
-
-class UsageError extends CliUsageError {}
-
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${what} ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function positionals(args: string[], names: string[], command: string): string[] {
-  if (args.length !== names.length) throw new UsageError(`${command} takes ${names.map((n) => `<${n}>`).join(' ')}${args.length > names.length ? `; unexpected ${args.slice(names.length).join(' ')}` : ''}`);
-  return args;
 }
 
 /** Follows a job to its end; resolves with the exit code (0 succeeded, 1 failed or cancelled). */
@@ -103,6 +88,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           watch: { type: 'boolean', short: 'w' },
           status: { type: 'string' },
           limit: { type: 'string' },
+          preset: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
           'apply-fixes': { type: 'boolean' },
           fix: { type: 'string', multiple: true },
@@ -195,6 +181,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         out(`[\n${outputs.map((row) => `  ${JSON.stringify(row)}`).join(',\n')}\n]`);
         return 0;
       }
+      case 'study':
+        return runStudyCommand(client, args, { watch: values.watch, preset: values.preset }, io);
       default: {
         const code = await runAdminCommand(command, args, client, { name: values.name, tenant: values.tenant, signal }, out);
         if (code === null) throw new UsageError(`unknown command "${command}"`);
@@ -202,7 +190,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       }
     }
   } catch (e) {
-    if (e instanceof CliUsageError) {
+    if (e instanceof UsageError) {
       err(`error: ${e.message}\n\n${USAGE}`);
       return 2;
     }

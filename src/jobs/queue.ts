@@ -45,7 +45,7 @@ export function queueBackendName(settings: QueueSettings): 'redis' | 'postgres' 
   return settings.redisUrl ? 'redis' : 'postgres';
 }
 
-function redisConnection(url: string, role: 'producer' | 'consumer'): Redis {
+export function redisConnection(url: string, role: 'producer' | 'consumer'): Redis {
   // Workers and event readers wait out an outage (BullMQ needs maxRetriesPerRequest: null for
   // their blocking commands); a producer fails fast instead, so POST /jobs answers 503 at once
   // rather than hanging while Redis is down.
@@ -54,7 +54,7 @@ function redisConnection(url: string, role: 'producer' | 'consumer'): Redis {
     : new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
 }
 
-function postgresConnection(settings: QueueSettings) {
+export function postgresConnection(settings: QueueSettings) {
   return { connectionString: settings.databaseUrl, schema: settings.queueSchema, migrate: true, max: 5 };
 }
 

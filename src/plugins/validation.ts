@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { AJV_OPTIONS as common } from '../schemas/ajv.js';
 
 
-/** The validator JSON bodies go through; also for bodies a service builds (a retried job's spec). */
+/** The validator JSON bodies go through; also for specs a service builds (a retried job's, study trials), so they pass the same checks. */
 export function bodyValidator(): Ajv {
   return addFormats.default(new Ajv({ ...common, coerceTypes: false }));
 }

@@ -72,6 +72,16 @@ export const Job = Type.Object(
       }),
       'Where a running job is inside its epoch; null when not running',
     ),
+    studyId: Type.Optional(nullable(Type.String(), 'The study this job is a trial of (GET /studies/{id}); null for a job of its own')),
+    trial: Type.Optional(
+      nullable(
+        Type.Object({
+          index: Type.Integer({ description: 'Its place in the study\'s plan' }),
+          parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'Parameter -> the value it took' }),
+        }),
+        'For a study trial: its place in the plan and its parameters',
+      ),
+    ),
     spec: Type.Optional(Type.Unknown({ description: 'The spec as accepted, defaults filled in' })),
   },
   { title: 'Job' },
@@ -88,6 +98,7 @@ export const JobCreated = Type.Object(
 
 export const JobListQuery = Type.Object({
   status: Type.Optional(JobStatus),
+  studyId: Type.Optional(Type.String({ maxLength: 100, description: 'Only the trials of this study' })),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only jobs whose name contains this text (case-insensitive)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100, default 20' })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),

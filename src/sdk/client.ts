@@ -23,6 +23,10 @@ import type {
   PredictOutput,
   RetryCreated,
   RetryOptions,
+  Study,
+  StudyCreated,
+  StudyPage,
+  StudyRequest,
   Usage,
 } from './types.js';
 
@@ -243,6 +247,44 @@ export class TrainingClient {
     return this.json('GET', `/datasets/${TrainingClient.id(id)}`, opts);
   }
 
+  // ------------------------------------------------------------------ studies
+
+  /** `POST /studies`: every trial spec is checked before anything is queued; a bad one is an ApiError (400) naming the field. */
+  createStudy(study: StudyRequest, opts: CallOptions = {}): Promise<StudyCreated> {
+    return this.json('POST', '/studies', { body: study, signal: opts.signal });
+  }
+
+  /** `GET /studies/:id`: trials, ranking (mean ± std over repeats), best configuration, effects, warnings. */
+  getStudy(id: string, opts: CallOptions = {}): Promise<Study> {
+    return this.json('GET', `/studies/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** One page of `GET /studies` (newest first). */
+  listStudies(query: { limit?: number; cursor?: string | null } = {}, opts: CallOptions = {}): Promise<StudyPage> {
+    return this.json('GET', '/studies', { query: { limit: query.limit, cursor: query.cursor }, signal: opts.signal });
+  }
+
+  /** `POST /studies/:id/cancel`: cancels every trial that has not ended. */
+  cancelStudy(id: string, opts: CallOptions = {}): Promise<{ id: string; status: Study['status']; cancelledTrials: number }> {
+    return this.json('POST', `/studies/${TrainingClient.id(id)}/cancel`, opts);
+  }
+
+  /**
+   * The study as it progresses: a snapshot whenever a trial changes status or finishes an
+   * epoch, ending with the study's final state (polls GET /studies/:id every `pollMs`, default 1000).
+   */
+  async *watchStudy(id: string, opts: CallOptions & { pollMs?: number } = {}): AsyncGenerator<Study, void, undefined> {
+    let last = '';
+    for (;;) {
+      const study = await this.getStudy(id, opts);
+      const fingerprint = JSON.stringify([study.status, study.trials.map((t) => [t.status, t.epochs])]);
+      if (fingerprint !== last) yield study;
+      last = fingerprint;
+      if (study.status !== 'running') return;
+      await sleep(opts.pollMs ?? 1000, opts.signal);
+    }
+  }
+
   // ------------------------------------------------------------------ jobs
 
   /** `POST /jobs`: checks and queues a spec; a spec that cannot train is an ApiError (400) naming the field. */
@@ -257,7 +299,7 @@ export class TrainingClient {
 
   /** One page of `GET /jobs` (newest first); pass the previous page's `nextCursor` as `cursor`. */
   listJobsPage(query: JobListOptions & { cursor?: string | null } = {}, opts: CallOptions = {}): Promise<JobPage> {
-    return this.json('GET', '/jobs', { query: { status: query.status, limit: query.limit, cursor: query.cursor }, signal: opts.signal });
+    return this.json('GET', '/jobs', { query: { status: query.status, studyId: query.studyId, limit: query.limit, cursor: query.cursor }, signal: opts.signal });
   }
 
   /**

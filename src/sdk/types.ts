@@ -9,6 +9,7 @@ import type { HealthBody } from '../schemas/health.js';
 import type { DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
 import type { DatasetRef, JobSpec, OptimizerSpec } from '../schemas/job-spec.js';
 import type { DiagnosticsBody, EpochRow, Job as JobSchema, JobCreated as JobCreatedSchema, JobListQuery, JobStatus, MetricsBody, RetryBody, RetryCreated as RetryCreatedSchema, Warning } from '../schemas/job.js';
+import type { Study as StudySchema, StudyCreated as StudyCreatedSchema, StudyRequest as StudyRequestSchema, StudySummary as StudySummarySchema } from '../schemas/study.js';
 import type { ModelImportBody, ModelInfo as ModelInfoSchema, ModelListQuery, ModelShare as ModelShareSchema, ModelSummary, PredictBody, PredictResult } from '../schemas/model.js';
 import type { AuditEvent as AuditEventSchema, KeyCreate, KeyCreated as KeyCreatedSchema, KeyInfo as KeyInfoSchema, Quotas as QuotasSchema, Tenant as TenantSchema, TenantCreate } from '../schemas/admin.js';
 import type { UsageBody } from '../schemas/usage.js';
@@ -43,6 +44,15 @@ export type ModelPage = Static<ReturnType<typeof Page<typeof ModelInfoSchema>>>;
 export type PredictInputs = Static<typeof PredictBody>['inputs'];
 export type PredictOutput = Static<typeof PredictResult>;
 export type ModelImport = Static<typeof ModelImportBody>;
+
+/** `POST /studies` body: a base spec and the parameters to vary, or `{ preset }`. */
+export type StudyRequest = Static<typeof StudyRequestSchema>;
+export type StudyCreated = Static<typeof StudyCreatedSchema>;
+/** `GET /studies/:id`: trials, ranking (mean ± std over repeats), best, effects, warnings. */
+export type Study = Static<typeof StudySchema>;
+export type StudySummary = Static<typeof StudySummarySchema>;
+export type StudyPage = Static<ReturnType<typeof Page<typeof StudySummarySchema>>>;
+export type StudyStatus = Study['status'];
 
 /** One `{ path, message }` of an error body. */
 export type ErrorDetail = NonNullable<ErrorBody['details']>[number];

@@ -35,6 +35,14 @@ export function nextFairTag(s: FairState): { tag: number; priority: number } {
   return { tag, priority: joining ? 2 * tag - 1 : 2 * tag };
 }
 
+/**
+ * The priority to queue an already-recorded run at again (a lost job, a study step that died
+ * between creating a run and queueing it): its own round, without the joining bonus.
+ */
+export function requeuePriority(fairTag: number | null): number | undefined {
+  return fairTag ? 2 * fairTag : undefined;
+}
+
 /** Reads what {@link nextFairTag} needs from the runs table. */
 export async function fairState(db: Db, tenantId: string): Promise<FairState> {
   const [running, queued, own] = await Promise.all([

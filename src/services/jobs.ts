@@ -4,11 +4,12 @@ import { HttpError, conflict, notFound, unavailable } from '../errors.js';
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Job, JobStatus } from '../schemas/job.js';
 import type { JobSpec } from '../schemas/job-spec.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
 import { checkJobSpec } from './check-job.js';
 import { fairState, nextFairTag } from './fair-priority.js';
-import { assertMayQueue, assertMayStore, limitsFor } from './quotas.js';
+import { assertMayQueue, assertMayStore, limitsFor, type QuotaLimits } from './quotas.js';
 import { DATASET_PATHS } from './deletion.js';
 import { lockExclusive, lockShared } from '../storage/locks.js';
 import type { DbClient } from '../storage/prisma.js';
@@ -36,31 +37,47 @@ export async function submitJob(
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
   const limits = await limitsFor(deps.db, deps.config, who.tenantId);
-  const run = await deps.db.$transaction(
-    async (tx) => {
-      // One submission at a time per tenant, so the quota count and the fair tag see every earlier one.
-      await lockExclusive(tx, 'tenantSubmit', who.tenantId);
-      await holdReferences(tx, spec);
-      await assertMayQueue(tx, limits, who.tenantId);
-      await assertMayStore(tx, limits, who.tenantId, 0);
-      // Fair scheduling: the tenant's round decides the BullMQ priority (see fair-priority.ts).
-      const { tag, priority } = nextFairTag(await fairState(tx, who.tenantId));
-      const row = await tx.run.create({
-        data: { tenantId: who.tenantId, name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], fairTag: tag, retryOf: lineage.retryOf ?? null },
-        select: { id: true },
-      });
-      return { id: row.id, priority };
-    },
-    { maxWait: 10_000, timeout: 30_000 },
-  );
+  const run = await createFairRun(deps.db, who.tenantId, { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null }, { limits, spec });
   const { priority } = run;
   try {
-    await withTimeout(enqueueRun(deps.queue, run.id, priority), ENQUEUE_TIMEOUT_MS, 'the queue');
+    await withTimeout(enqueueRun(deps.queue, run.id, run.priority), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
     await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
     throw unavailable('the job queue');
   }
   return { id: run.id, status: 'queued' };
+}
+
+/**
+ * Records a queued run of the tenant with its fair-scheduling tag; returns its id and the BullMQ
+ * priority to enqueue it at (see fair-priority.ts). Every way a run is queued goes through here
+ * (POST /jobs, retries, study trials), so none can jump the queue with priority 0.
+ *
+ * One submission at a time per tenant (an advisory lock), so the fair tag and the quota counts
+ * see every earlier one. With `limits`, the tenant's queued-jobs and storage quotas are checked
+ * (403 quota_exceeded); with `spec`, the datasets and base model it names are held (see
+ * {@link holdReferences}).
+ */
+export async function createFairRun(
+  db: Db,
+  tenantId: string,
+  data: Omit<Prisma.RunUncheckedCreateInput, 'tenantId' | 'fairTag'>,
+  guard: { limits?: QuotaLimits; spec?: JobSpec } = {},
+): Promise<{ id: string; priority: number }> {
+  return db.$transaction(
+    async (tx) => {
+      await lockExclusive(tx, 'tenantSubmit', tenantId);
+      if (guard.spec) await holdReferences(tx, guard.spec);
+      if (guard.limits) {
+        await assertMayQueue(tx, guard.limits, tenantId);
+        await assertMayStore(tx, guard.limits, tenantId, 0);
+      }
+      const { tag, priority } = nextFairTag(await fairState(tx, tenantId));
+      const run = await tx.run.create({ data: { ...data, tenantId, fairTag: tag }, select: { id: true } });
+      return { id: run.id, priority };
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
 }
 
 /**
@@ -150,6 +167,8 @@ function toJob(run: RunWithLast, progress: Job['progress'] = null, withSpec = fa
     resumedFromEpoch: run.resumedFromEpoch,
     retryOf: run.retryOf,
     progress,
+    studyId: run.studyId,
+    trial: run.studyId && run.trialIndex !== null ? { index: run.trialIndex, parameters: (run.trialParameters ?? {}) as Record<string, unknown> } : null,
     ...(withSpec ? { spec: run.spec } : {}),
   };
 }
@@ -168,13 +187,15 @@ export async function getJob(deps: { db: Db; queue: TrainQueue }, who: Principal
 }
 
 /** Newest first, keyset-paginated (see pagination.ts), optionally by status. */
-export async function listJobs(db: Db, who: Principal, query: { status?: JobStatus; name?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
+export async function listJobs(db: Db, who: Principal, query: { status?: JobStatus; name?: string; studyId?: string; limit?: number; cursor?: string }): Promise<{ items: Job[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
+  if (query.studyId !== undefined && !isUuid(query.studyId)) return { items: [], nextCursor: null };
   const runs = (await db.run.findMany({
     where: {
       ...ownedBy(who),
       ...(query.status ? { status: query.status } : {}),
       ...(query.name ? { name: { contains: query.name, mode: 'insensitive' as const } } : {}),
+      ...(query.studyId ? { studyId: query.studyId } : {}),
       ...after(query.cursor),
     },
     orderBy: newestFirst,

@@ -1,6 +1,7 @@
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Db } from '../storage/prisma.js';
 import { sweepEndedCheckpoints } from './retention.js';
+import { requeuePriority } from './fair-priority.js';
 
 /** A queued run younger than this may simply not have reached the queue yet. */
 const QUEUED_GRACE_MS = 30_000;
@@ -35,7 +36,7 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
     } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
       // Lost by the queue, or finished there without its outcome reaching the database.
       if (job) await job.remove().catch(() => {});
-      await enqueueRun(deps.queue, run.id, run.fairTag ? 2 * run.fairTag : undefined);
+      await enqueueRun(deps.queue, run.id, requeuePriority(run.fairTag));
       requeued.push(run.id);
     }
   }

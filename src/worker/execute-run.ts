@@ -11,6 +11,7 @@ import type { JobHooks, RunJobResult } from '../training/run-job.js';
 import type { BatchProgress, EpochMetrics, TrainingWarning } from '../training/types.js';
 import { SpecError } from '../training/types.js';
 import { HandBackError, JobTimeoutError, createStopCheck } from './stop-check.js';
+import { ashaTrialStop } from './asha-stop.js';
 
 export { HandBackError } from './stop-check.js';
 
@@ -56,14 +57,22 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     };
     const base = spec.base ? await getArtifact(db, spec.base.modelId) : undefined;
     const { runTrainingJob } = await import('../training/run-job.js');
+    const storage = storageHooks(db, runId, warnings);
+    const stopCheck = createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs });
+    // A study trial under ASHA may be stopped at a rung as its epoch ends.
+    const trialStop = await ashaTrialStop(db, run);
     const result = await runTrainingJob({
       spec,
       data,
       base: base ? { modelJson: base.modelJson, weights: base.weights } : undefined,
       hooks: {
-        ...storageHooks(db, runId, warnings),
+        ...storage,
+        onEpoch: async (row) => {
+          await storage.onEpoch(row);
+          await trialStop?.afterEpoch(row);
+        },
         onProgress: (p) => ctx.reportProgress(p),
-        shouldStop: createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs }),
+        shouldStop: async () => trialStop?.stopped === true || stopCheck(),
       },
       resume: resume ?? undefined,
       history: resume ? (await db.epochMetric.findMany({ where: { runId }, orderBy: { epoch: 'asc' } })).map(toEpochRow) : undefined,

@@ -187,4 +187,37 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
     expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
   });
+
+  it('asks for an API key once access control is on, keeps it for the tab only, and streams events with it', async () => {
+    // Open local mode ends with the first key (API.md, "Access control").
+    const tenants = await api('GET', '/admin/tenants');
+    const tenantId = tenants.items.find((t: { name: string }) => t.name === 'default').id;
+    const { key } = await api('POST', '/admin/keys', { tenantId, role: 'member', name: 'dashboard-test' });
+    const withKey = { authorization: `Bearer ${key}` };
+    const created = (await h.app.inject({ method: 'POST', url: '/jobs', headers: withKey, payload: smallFashionJob({ name: 'with-key', fit: { epochs: 2, batchSize: 32, seed: 1 } }) })).json();
+    expect(created.status).toBe('queued');
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const tab = await context.newPage();
+    await tab.goto(`${h.baseUrl}/#/jobs/${created.id}`);
+    const prompt = tab.locator('[role=dialog]');
+    await prompt.waitFor();
+    await tab.fill('[role=dialog] input[type=password]', 'not-a-key');
+    await tab.click('[role=dialog] button[type=submit]');
+    await tab.getByText('The API refused this key').waitFor();
+    await tab.fill('[role=dialog] input[type=password]', key);
+    await tab.click('[role=dialog] button[type=submit]');
+    await tab.locator('.page-head [data-status=succeeded]').waitFor({ timeout: 120_000 });
+    await tab.waitForFunction(() => document.querySelector('figure.chart')?.getAttribute('data-points') === '2');
+    expect(await prompt.count()).toBe(0);
+    expect(await tab.evaluate(() => [sessionStorage.getItem('training-dashboard.api-key'), localStorage.length])).toEqual([key, 0]);
+
+    // Another browser session starts without it.
+    const other = await browser.newContext();
+    const fresh = await other.newPage();
+    await fresh.goto(`${h.baseUrl}/#/jobs`);
+    await fresh.locator('[role=dialog]').waitFor();
+    await other.close();
+    await context.close();
+  }, 180_000);
 });

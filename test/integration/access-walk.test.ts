@@ -20,7 +20,7 @@ let a: TenantKeys;
 let b: TenantKeys;
 let revokedKey: string;
 /** Tenant A's resources: what tenant B must never see. */
-const owned = { datasetId: '', jobId: '', modelId: '' };
+const owned = { datasetId: '', jobId: '', modelId: '', studyId: '' };
 let routes: Array<[string, string, Access]>;
 let doc: { paths: Record<string, Record<string, Op>> };
 
@@ -28,7 +28,7 @@ const toOpenApi = (url: string) => url.replace(/:(\w+)/g, '{$1}');
 
 /** Fills a route's parameters with tenant A's ids (a random id where the resource is not known here). */
 function concrete(url: string): string {
-  const ids: Record<string, string> = { jobs: owned.jobId, datasets: owned.datasetId, models: owned.modelId, keys: a.memberKeyId };
+  const ids: Record<string, string> = { jobs: owned.jobId, datasets: owned.datasetId, models: owned.modelId, studies: owned.studyId, keys: a.memberKeyId };
   const parts = url.split('/');
   return parts
     .map((part, i) => {
@@ -96,6 +96,10 @@ beforeAll(async () => {
   const job = await as('/jobs', tinyJobSpec(owned.datasetId));
   expect(job.statusCode, job.body).toBe(201);
   owned.jobId = job.json().id;
+  // A study on A's dataset (no worker here: its controller just waits on the study queue).
+  const study = await as('/studies', { base: tinyJobSpec(owned.datasetId), parameters: { '/fit/seed': [1, 2] }, method: 'grid' });
+  expect(study.statusCode, study.body).toBe(201);
+  owned.studyId = study.json().id;
 
   doc = h.app.swagger() as never;
   routes = [...h.app.authState.routes].map(([route, access]) => [...(route.split(' ') as [string, string]), access]);
@@ -183,13 +187,15 @@ describe('walking every route', () => {
   });
 
   it("listings of another tenant hold none of A's data; A's hold A's; an admin's hold everyone's", async () => {
-    for (const url of ['/jobs', '/models', '/jobs?status=queued']) {
+    for (const url of ['/jobs', '/models', '/jobs?status=queued', '/studies', `/jobs?studyId=${owned.studyId}`]) {
       const other = await call('GET', url, b.member);
       expect(other.status).toBe(200);
       expectNoneOf(other.body, `GET ${url}`);
     }
     expect((await call('GET', '/jobs', a.viewer)).body).toContain(owned.jobId);
     expect((await call('GET', '/models', a.member)).body).toContain(owned.modelId);
+    expect((await call('GET', '/studies', a.viewer)).body).toContain(owned.studyId);
+    expect((await call('GET', '/studies', adminKey)).body).toContain(owned.studyId);
     expect((await call('GET', '/jobs', adminKey)).body).toContain(owned.jobId);
   });
 
@@ -197,6 +203,6 @@ describe('walking every route', () => {
     const res = await h.app.inject({ method: 'GET', url: `/admin/audit?tenantId=${a.tenantId}`, headers: bearer(adminKey) });
     expect(res.statusCode).toBe(200);
     const actions = res.json().items.map((e: { action: string; resource: string; resourceId: string }) => `${e.action} ${e.resource} ${e.resourceId}`);
-    expect(actions).toEqual(expect.arrayContaining([`create job ${owned.jobId}`, `create dataset ${owned.datasetId}`, `create model ${owned.modelId}`]));
+    expect(actions).toEqual(expect.arrayContaining([`create job ${owned.jobId}`, `create dataset ${owned.datasetId}`, `create model ${owned.modelId}`, `create study ${owned.studyId}`]));
   });
 });

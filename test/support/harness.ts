@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createTrainQueue, createTrainQueueEvents, type QueueSettings, type TrainQueue } from '../../src/jobs/queue.js';
+import { createStudyQueue, type StudyQueue } from '../../src/jobs/study-queue.js';
 import { JobEventHub } from '../../src/services/event-hub.js';
 import { Predictor } from '../../src/services/predictor.js';
 import { migrate } from '../../src/storage/migrate.js';
@@ -26,6 +27,7 @@ export interface Harness {
   baseUrl: string;
   db: Db;
   queue: TrainQueue;
+  studyQueue: StudyQueue;
   config: Config;
   env: Record<string, string>;
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
@@ -62,12 +64,14 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   const db = createPrisma(databaseUrl, schema);
   const settings: QueueSettings = { name: config.QUEUE_NAME, redisUrl: opts.redisUrl, databaseUrl, queueSchema: `${schema}_bullmq` };
   const queue = createTrainQueue(settings);
+  const studyQueue = createStudyQueue(settings);
   const predictor = new Predictor(db);
   const events = new JobEventHub(createTrainQueueEvents(settings));
   const app = await buildApp({
     config,
     db,
     queue,
+    studyQueue,
     queueBackend: opts.redisUrl ? 'redis' : 'postgres',
     checkQueue: () => queue.getJobCounts('waiting'),
     backend: { name: 'test' },
@@ -97,6 +101,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     baseUrl,
     db,
     queue,
+    studyQueue,
     config,
     env,
     async startWorker(extraEnv = {}) {
@@ -135,6 +140,8 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
       predictor.dispose();
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
+      await studyQueue.obliterate({ force: true }).catch(() => {});
+      await studyQueue.close();
       await db.$disconnect();
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();

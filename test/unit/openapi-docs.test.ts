@@ -1,3 +1,5 @@
+import { StudyRequest } from '../../src/schemas/study.js';
+import { exampleStudy } from '../../src/routes/studies.js';
 import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -106,6 +108,7 @@ describe('request-body examples', () => {
     ['POST /datasets', DatasetJsonBody, exampleDatasetJson],
     ['POST /models/:id/predict', PredictBody, examplePredict],
     ['POST /models', ModelImportBody, exampleModelImport],
+    ['POST /studies', StudyRequest, exampleStudy],
   ])('%s example validates against its schema', (_route, schema, example) => {
     expect(check(schema, example)).toEqual([]);
   });

@@ -67,3 +67,8 @@ export type ModelShare = Prisma.ModelShareModel
  * 
  */
 export type AuditEvent = Prisma.AuditEventModel
+/**
+ * Model Study
+ * 
+ */
+export type Study = Prisma.StudyModel

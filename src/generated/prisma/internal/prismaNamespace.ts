@@ -406,7 +406,8 @@ export const ModelName = {
   Tenant: 'Tenant',
   ApiKey: 'ApiKey',
   ModelShare: 'ModelShare',
-  AuditEvent: 'AuditEvent'
+  AuditEvent: 'AuditEvent',
+  Study: 'Study'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -422,7 +423,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "dataset" | "run" | "epochMetric" | "epochDiagnostic" | "model" | "checkpoint" | "tenant" | "apiKey" | "modelShare" | "auditEvent"
+    modelProps: "dataset" | "run" | "epochMetric" | "epochDiagnostic" | "model" | "checkpoint" | "tenant" | "apiKey" | "modelShare" | "auditEvent" | "study"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1166,6 +1167,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Study: {
+      payload: Prisma.$StudyPayload<ExtArgs>
+      fields: Prisma.StudyFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.StudyFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.StudyFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        findFirst: {
+          args: Prisma.StudyFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.StudyFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        findMany: {
+          args: Prisma.StudyFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>[]
+        }
+        create: {
+          args: Prisma.StudyCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        createMany: {
+          args: Prisma.StudyCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.StudyCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>[]
+        }
+        delete: {
+          args: Prisma.StudyDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        update: {
+          args: Prisma.StudyUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        deleteMany: {
+          args: Prisma.StudyDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.StudyUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.StudyUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>[]
+        }
+        upsert: {
+          args: Prisma.StudyUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StudyPayload>
+        }
+        aggregate: {
+          args: Prisma.StudyAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateStudy>
+        }
+        groupBy: {
+          args: Prisma.StudyGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StudyGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.StudyCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StudyCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1241,7 +1316,11 @@ export const RunScalarFieldEnum = {
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
   tenantId: 'tenantId',
-  fairTag: 'fairTag'
+  fairTag: 'fairTag',
+  studyId: 'studyId',
+  trialIndex: 'trialIndex',
+  trialParameters: 'trialParameters',
+  stoppedAtEpoch: 'stoppedAtEpoch'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -1355,6 +1434,28 @@ export const AuditEventScalarFieldEnum = {
 } as const
 
 export type AuditEventScalarFieldEnum = (typeof AuditEventScalarFieldEnum)[keyof typeof AuditEventScalarFieldEnum]
+
+
+export const StudyScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  method: 'method',
+  metric: 'metric',
+  mode: 'mode',
+  preset: 'preset',
+  request: 'request',
+  plan: 'plan',
+  trialCount: 'trialCount',
+  maxConcurrent: 'maxConcurrent',
+  asha: 'asha',
+  cancelRequested: 'cancelRequested',
+  createdAt: 'createdAt',
+  finishedAt: 'finishedAt',
+  tenantId: 'tenantId'
+} as const
+
+export type StudyScalarFieldEnum = (typeof StudyScalarFieldEnum)[keyof typeof StudyScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1690,6 +1791,7 @@ export type GlobalOmitConfig = {
   apiKey?: Prisma.ApiKeyOmit
   modelShare?: Prisma.ModelShareOmit
   auditEvent?: Prisma.AuditEventOmit
+  study?: Prisma.StudyOmit
 }
 
 /* Types for Logging */

@@ -60,7 +60,8 @@ export const ModelName = {
   Tenant: 'Tenant',
   ApiKey: 'ApiKey',
   ModelShare: 'ModelShare',
-  AuditEvent: 'AuditEvent'
+  AuditEvent: 'AuditEvent',
+  Study: 'Study'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -115,7 +116,11 @@ export const RunScalarFieldEnum = {
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
   tenantId: 'tenantId',
-  fairTag: 'fairTag'
+  fairTag: 'fairTag',
+  studyId: 'studyId',
+  trialIndex: 'trialIndex',
+  trialParameters: 'trialParameters',
+  stoppedAtEpoch: 'stoppedAtEpoch'
 } as const
 
 export type RunScalarFieldEnum = (typeof RunScalarFieldEnum)[keyof typeof RunScalarFieldEnum]
@@ -229,6 +234,28 @@ export const AuditEventScalarFieldEnum = {
 } as const
 
 export type AuditEventScalarFieldEnum = (typeof AuditEventScalarFieldEnum)[keyof typeof AuditEventScalarFieldEnum]
+
+
+export const StudyScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  status: 'status',
+  method: 'method',
+  metric: 'metric',
+  mode: 'mode',
+  preset: 'preset',
+  request: 'request',
+  plan: 'plan',
+  trialCount: 'trialCount',
+  maxConcurrent: 'maxConcurrent',
+  asha: 'asha',
+  cancelRequested: 'cancelRequested',
+  createdAt: 'createdAt',
+  finishedAt: 'finishedAt',
+  tenantId: 'tenantId'
+} as const
+
+export type StudyScalarFieldEnum = (typeof StudyScalarFieldEnum)[keyof typeof StudyScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -30,12 +30,16 @@ export type RunAvgAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
   fairTag: number | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunSumAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
   fairTag: number | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunMinAggregateOutputType = {
@@ -54,6 +58,9 @@ export type RunMinAggregateOutputType = {
   finishedAt: Date | null
   tenantId: string | null
   fairTag: number | null
+  studyId: string | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunMaxAggregateOutputType = {
@@ -72,6 +79,9 @@ export type RunMaxAggregateOutputType = {
   finishedAt: Date | null
   tenantId: string | null
   fairTag: number | null
+  studyId: string | null
+  trialIndex: number | null
+  stoppedAtEpoch: number | null
 }
 
 export type RunCountAggregateOutputType = {
@@ -94,6 +104,10 @@ export type RunCountAggregateOutputType = {
   finishedAt: number
   tenantId: number
   fairTag: number
+  studyId: number
+  trialIndex: number
+  trialParameters: number
+  stoppedAtEpoch: number
   _all: number
 }
 
@@ -102,12 +116,16 @@ export type RunAvgAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
   fairTag?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunSumAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
   fairTag?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunMinAggregateInputType = {
@@ -126,6 +144,9 @@ export type RunMinAggregateInputType = {
   finishedAt?: true
   tenantId?: true
   fairTag?: true
+  studyId?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunMaxAggregateInputType = {
@@ -144,6 +165,9 @@ export type RunMaxAggregateInputType = {
   finishedAt?: true
   tenantId?: true
   fairTag?: true
+  studyId?: true
+  trialIndex?: true
+  stoppedAtEpoch?: true
 }
 
 export type RunCountAggregateInputType = {
@@ -166,6 +190,10 @@ export type RunCountAggregateInputType = {
   finishedAt?: true
   tenantId?: true
   fairTag?: true
+  studyId?: true
+  trialIndex?: true
+  trialParameters?: true
+  stoppedAtEpoch?: true
   _all?: true
 }
 
@@ -275,6 +303,10 @@ export type RunGroupByOutputType = {
   finishedAt: Date | null
   tenantId: string
   fairTag: number | null
+  studyId: string | null
+  trialIndex: number | null
+  trialParameters: runtime.JsonValue | null
+  stoppedAtEpoch: number | null
   _count: RunCountAggregateOutputType | null
   _avg: RunAvgAggregateOutputType | null
   _sum: RunSumAggregateOutputType | null
@@ -320,11 +352,16 @@ export type RunWhereInput = {
   finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   tenantId?: Prisma.UuidFilter<"Run"> | string
   fairTag?: Prisma.IntNullableFilter<"Run"> | number | null
+  studyId?: Prisma.UuidNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
+  study?: Prisma.XOR<Prisma.StudyNullableScalarRelationFilter, Prisma.StudyWhereInput> | null
 }
 
 export type RunOrderByWithRelationInput = {
@@ -347,15 +384,21 @@ export type RunOrderByWithRelationInput = {
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   fairTag?: Prisma.SortOrderInput | Prisma.SortOrder
+  studyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialParameters?: Prisma.SortOrderInput | Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   epochs?: Prisma.EpochMetricOrderByRelationAggregateInput
   diagnostics?: Prisma.EpochDiagnosticOrderByRelationAggregateInput
   model?: Prisma.ModelOrderByWithRelationInput
   checkpoint?: Prisma.CheckpointOrderByWithRelationInput
   tenant?: Prisma.TenantOrderByWithRelationInput
+  study?: Prisma.StudyOrderByWithRelationInput
 }
 
 export type RunWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  studyId_trialIndex?: Prisma.RunStudyIdTrialIndexCompoundUniqueInput
   AND?: Prisma.RunWhereInput | Prisma.RunWhereInput[]
   OR?: Prisma.RunWhereInput[]
   NOT?: Prisma.RunWhereInput | Prisma.RunWhereInput[]
@@ -377,12 +420,17 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   tenantId?: Prisma.UuidFilter<"Run"> | string
   fairTag?: Prisma.IntNullableFilter<"Run"> | number | null
+  studyId?: Prisma.UuidNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   epochs?: Prisma.EpochMetricListRelationFilter
   diagnostics?: Prisma.EpochDiagnosticListRelationFilter
   model?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   checkpoint?: Prisma.XOR<Prisma.CheckpointNullableScalarRelationFilter, Prisma.CheckpointWhereInput> | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
-}, "id">
+  study?: Prisma.XOR<Prisma.StudyNullableScalarRelationFilter, Prisma.StudyWhereInput> | null
+}, "id" | "studyId_trialIndex">
 
 export type RunOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -404,6 +452,10 @@ export type RunOrderByWithAggregationInput = {
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   fairTag?: Prisma.SortOrderInput | Prisma.SortOrder
+  studyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialParameters?: Prisma.SortOrderInput | Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.RunCountOrderByAggregateInput
   _avg?: Prisma.RunAvgOrderByAggregateInput
   _max?: Prisma.RunMaxOrderByAggregateInput
@@ -434,6 +486,10 @@ export type RunScalarWhereWithAggregatesInput = {
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   tenantId?: Prisma.UuidWithAggregatesFilter<"Run"> | string
   fairTag?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
+  studyId?: Prisma.UuidNullableWithAggregatesFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableWithAggregatesFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
 }
 
 export type RunCreateInput = {
@@ -455,11 +511,15 @@ export type RunCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
   tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateInput = {
@@ -482,6 +542,10 @@ export type RunUncheckedCreateInput = {
   finishedAt?: Date | string | null
   tenantId?: string
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
@@ -507,11 +571,15 @@ export type RunUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateInput = {
@@ -534,6 +602,10 @@ export type RunUncheckedUpdateInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
@@ -560,6 +632,10 @@ export type RunCreateManyInput = {
   finishedAt?: Date | string | null
   tenantId?: string
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
 }
 
 export type RunUpdateManyMutationInput = {
@@ -581,6 +657,9 @@ export type RunUpdateManyMutationInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunUncheckedUpdateManyInput = {
@@ -603,6 +682,15 @@ export type RunUncheckedUpdateManyInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+}
+
+export type RunStudyIdTrialIndexCompoundUniqueInput = {
+  studyId: string
+  trialIndex: number
 }
 
 export type RunCountOrderByAggregateInput = {
@@ -625,12 +713,18 @@ export type RunCountOrderByAggregateInput = {
   finishedAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   fairTag?: Prisma.SortOrder
+  studyId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  trialParameters?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunAvgOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
   fairTag?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunMaxOrderByAggregateInput = {
@@ -649,6 +743,9 @@ export type RunMaxOrderByAggregateInput = {
   finishedAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   fairTag?: Prisma.SortOrder
+  studyId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunMinOrderByAggregateInput = {
@@ -667,12 +764,17 @@ export type RunMinOrderByAggregateInput = {
   finishedAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   fairTag?: Prisma.SortOrder
+  studyId?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunSumOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
   fairTag?: Prisma.SortOrder
+  trialIndex?: Prisma.SortOrder
+  stoppedAtEpoch?: Prisma.SortOrder
 }
 
 export type RunScalarRelationFilter = {
@@ -819,6 +921,48 @@ export type RunUncheckedUpdateManyWithoutTenantNestedInput = {
   deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
 }
 
+export type RunCreateNestedManyWithoutStudyInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUncheckedCreateNestedManyWithoutStudyInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+}
+
+export type RunUpdateManyWithoutStudyNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutStudyInput | Prisma.RunUpsertWithWhereUniqueWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutStudyInput | Prisma.RunUpdateWithWhereUniqueWithoutStudyInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutStudyInput | Prisma.RunUpdateManyWithWhereWithoutStudyInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
+export type RunUncheckedUpdateManyWithoutStudyNestedInput = {
+  create?: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput> | Prisma.RunCreateWithoutStudyInput[] | Prisma.RunUncheckedCreateWithoutStudyInput[]
+  connectOrCreate?: Prisma.RunCreateOrConnectWithoutStudyInput | Prisma.RunCreateOrConnectWithoutStudyInput[]
+  upsert?: Prisma.RunUpsertWithWhereUniqueWithoutStudyInput | Prisma.RunUpsertWithWhereUniqueWithoutStudyInput[]
+  createMany?: Prisma.RunCreateManyStudyInputEnvelope
+  set?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  disconnect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  delete?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  connect?: Prisma.RunWhereUniqueInput | Prisma.RunWhereUniqueInput[]
+  update?: Prisma.RunUpdateWithWhereUniqueWithoutStudyInput | Prisma.RunUpdateWithWhereUniqueWithoutStudyInput[]
+  updateMany?: Prisma.RunUpdateManyWithWhereWithoutStudyInput | Prisma.RunUpdateManyWithWhereWithoutStudyInput[]
+  deleteMany?: Prisma.RunScalarWhereInput | Prisma.RunScalarWhereInput[]
+}
+
 export type RunCreateWithoutEpochsInput = {
   id?: string
   name?: string | null
@@ -838,10 +982,14 @@ export type RunCreateWithoutEpochsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
   tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutEpochsInput = {
@@ -864,6 +1012,10 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   finishedAt?: Date | string | null
   tenantId?: string
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -904,10 +1056,14 @@ export type RunUpdateWithoutEpochsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutEpochsInput = {
@@ -930,6 +1086,10 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -954,10 +1114,14 @@ export type RunCreateWithoutDiagnosticsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
   tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutDiagnosticsInput = {
@@ -980,6 +1144,10 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   finishedAt?: Date | string | null
   tenantId?: string
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -1020,10 +1188,14 @@ export type RunUpdateWithoutDiagnosticsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutDiagnosticsInput = {
@@ -1046,6 +1218,10 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -1070,10 +1246,14 @@ export type RunCreateWithoutModelInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
   tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutModelInput = {
@@ -1096,6 +1276,10 @@ export type RunUncheckedCreateWithoutModelInput = {
   finishedAt?: Date | string | null
   tenantId?: string
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
@@ -1136,10 +1320,14 @@ export type RunUpdateWithoutModelInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutModelInput = {
@@ -1162,6 +1350,10 @@ export type RunUncheckedUpdateWithoutModelInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
@@ -1186,10 +1378,14 @@ export type RunCreateWithoutCheckpointInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutCheckpointInput = {
@@ -1212,6 +1408,10 @@ export type RunUncheckedCreateWithoutCheckpointInput = {
   finishedAt?: Date | string | null
   tenantId?: string
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
@@ -1252,10 +1452,14 @@ export type RunUpdateWithoutCheckpointInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutCheckpointInput = {
@@ -1278,6 +1482,10 @@ export type RunUncheckedUpdateWithoutCheckpointInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
@@ -1302,10 +1510,14 @@ export type RunCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
   model?: Prisma.ModelCreateNestedOneWithoutRunInput
   checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  study?: Prisma.StudyCreateNestedOneWithoutRunsInput
 }
 
 export type RunUncheckedCreateWithoutTenantInput = {
@@ -1327,6 +1539,10 @@ export type RunUncheckedCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
   epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
   model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
@@ -1382,6 +1598,94 @@ export type RunScalarWhereInput = {
   finishedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   tenantId?: Prisma.UuidFilter<"Run"> | string
   fairTag?: Prisma.IntNullableFilter<"Run"> | number | null
+  studyId?: Prisma.UuidNullableFilter<"Run"> | string | null
+  trialIndex?: Prisma.IntNullableFilter<"Run"> | number | null
+  trialParameters?: Prisma.JsonNullableFilter<"Run">
+  stoppedAtEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+}
+
+export type RunCreateWithoutStudyInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  retryOf?: string | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
+  epochs?: Prisma.EpochMetricCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointCreateNestedOneWithoutRunInput
+  tenant?: Prisma.TenantCreateNestedOneWithoutRunsInput
+}
+
+export type RunUncheckedCreateWithoutStudyInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  retryOf?: string | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
+  epochs?: Prisma.EpochMetricUncheckedCreateNestedManyWithoutRunInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedCreateNestedManyWithoutRunInput
+  model?: Prisma.ModelUncheckedCreateNestedOneWithoutRunInput
+  checkpoint?: Prisma.CheckpointUncheckedCreateNestedOneWithoutRunInput
+}
+
+export type RunCreateOrConnectWithoutStudyInput = {
+  where: Prisma.RunWhereUniqueInput
+  create: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput>
+}
+
+export type RunCreateManyStudyInputEnvelope = {
+  data: Prisma.RunCreateManyStudyInput | Prisma.RunCreateManyStudyInput[]
+  skipDuplicates?: boolean
+}
+
+export type RunUpsertWithWhereUniqueWithoutStudyInput = {
+  where: Prisma.RunWhereUniqueInput
+  update: Prisma.XOR<Prisma.RunUpdateWithoutStudyInput, Prisma.RunUncheckedUpdateWithoutStudyInput>
+  create: Prisma.XOR<Prisma.RunCreateWithoutStudyInput, Prisma.RunUncheckedCreateWithoutStudyInput>
+}
+
+export type RunUpdateWithWhereUniqueWithoutStudyInput = {
+  where: Prisma.RunWhereUniqueInput
+  data: Prisma.XOR<Prisma.RunUpdateWithoutStudyInput, Prisma.RunUncheckedUpdateWithoutStudyInput>
+}
+
+export type RunUpdateManyWithWhereWithoutStudyInput = {
+  where: Prisma.RunScalarWhereInput
+  data: Prisma.XOR<Prisma.RunUpdateManyMutationInput, Prisma.RunUncheckedUpdateManyWithoutStudyInput>
 }
 
 export type RunCreateManyTenantInput = {
@@ -1403,6 +1707,10 @@ export type RunCreateManyTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   fairTag?: number | null
+  studyId?: string | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
 }
 
 export type RunUpdateWithoutTenantInput = {
@@ -1424,10 +1732,14 @@ export type RunUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUpdateOneWithoutRunNestedInput
   checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  study?: Prisma.StudyUpdateOneWithoutRunsNestedInput
 }
 
 export type RunUncheckedUpdateWithoutTenantInput = {
@@ -1449,6 +1761,10 @@ export type RunUncheckedUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
   diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
   model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
@@ -1474,6 +1790,118 @@ export type RunUncheckedUpdateManyWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  studyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+}
+
+export type RunCreateManyStudyInput = {
+  id?: string
+  name?: string | null
+  spec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: $Enums.RunStatus
+  backend?: string | null
+  error?: string | null
+  attempts?: number
+  resumedFromEpoch?: number | null
+  retryOf?: string | null
+  cancelRequested?: boolean
+  heartbeatAt?: Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  tenantId?: string
+  fairTag?: number | null
+  trialIndex?: number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: number | null
+}
+
+export type RunUpdateWithoutStudyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  epochs?: Prisma.EpochMetricUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUpdateOneWithoutRunNestedInput
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutRunsNestedInput
+}
+
+export type RunUncheckedUpdateWithoutStudyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  epochs?: Prisma.EpochMetricUncheckedUpdateManyWithoutRunNestedInput
+  diagnostics?: Prisma.EpochDiagnosticUncheckedUpdateManyWithoutRunNestedInput
+  model?: Prisma.ModelUncheckedUpdateOneWithoutRunNestedInput
+  checkpoint?: Prisma.CheckpointUncheckedUpdateOneWithoutRunNestedInput
+}
+
+export type RunUncheckedUpdateManyWithoutStudyInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  spec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  status?: Prisma.EnumRunStatusFieldUpdateOperationsInput | $Enums.RunStatus
+  backend?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  evaluation?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  warnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  diagnosticWarnings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  fairTag?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  trialParameters?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  stoppedAtEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 
@@ -1536,11 +1964,16 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   finishedAt?: boolean
   tenantId?: boolean
   fairTag?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
   checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
@@ -1564,7 +1997,12 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   finishedAt?: boolean
   tenantId?: boolean
   fairTag?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1587,7 +2025,12 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   finishedAt?: boolean
   tenantId?: boolean
   fairTag?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
 }, ExtArgs["result"]["run"]>
 
 export type RunSelectScalar = {
@@ -1610,22 +2053,29 @@ export type RunSelectScalar = {
   finishedAt?: boolean
   tenantId?: boolean
   fairTag?: boolean
+  studyId?: boolean
+  trialIndex?: boolean
+  trialParameters?: boolean
+  stoppedAtEpoch?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag" | "studyId" | "trialIndex" | "trialParameters" | "stoppedAtEpoch", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
   model?: boolean | Prisma.Run$modelArgs<ExtArgs>
   checkpoint?: boolean | Prisma.Run$checkpointArgs<ExtArgs>
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type RunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
 }
 export type RunIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  study?: boolean | Prisma.Run$studyArgs<ExtArgs>
 }
 
 export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1636,6 +2086,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     model: Prisma.$ModelPayload<ExtArgs> | null
     checkpoint: Prisma.$CheckpointPayload<ExtArgs> | null
     tenant: Prisma.$TenantPayload<ExtArgs>
+    study: Prisma.$StudyPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1657,6 +2108,10 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     finishedAt: Date | null
     tenantId: string
     fairTag: number | null
+    studyId: string | null
+    trialIndex: number | null
+    trialParameters: runtime.JsonValue | null
+    stoppedAtEpoch: number | null
   }, ExtArgs["result"]["run"]>
   composites: {}
 }
@@ -2056,6 +2511,7 @@ export interface Prisma__RunClient<T, Null = never, ExtArgs extends runtime.Type
   model<T extends Prisma.Run$modelArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$modelArgs<ExtArgs>>): Prisma.Prisma__ModelClient<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   checkpoint<T extends Prisma.Run$checkpointArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$checkpointArgs<ExtArgs>>): Prisma.Prisma__CheckpointClient<runtime.Types.Result.GetResult<Prisma.$CheckpointPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  study<T extends Prisma.Run$studyArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Run$studyArgs<ExtArgs>>): Prisma.Prisma__StudyClient<runtime.Types.Result.GetResult<Prisma.$StudyPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2104,6 +2560,10 @@ export interface RunFieldRefs {
   readonly finishedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly tenantId: Prisma.FieldRef<"Run", 'String'>
   readonly fairTag: Prisma.FieldRef<"Run", 'Int'>
+  readonly studyId: Prisma.FieldRef<"Run", 'String'>
+  readonly trialIndex: Prisma.FieldRef<"Run", 'Int'>
+  readonly trialParameters: Prisma.FieldRef<"Run", 'Json'>
+  readonly stoppedAtEpoch: Prisma.FieldRef<"Run", 'Int'>
 }
     
 
@@ -2588,6 +3048,25 @@ export type Run$checkpointArgs<ExtArgs extends runtime.Types.Extensions.Internal
    */
   include?: Prisma.CheckpointInclude<ExtArgs> | null
   where?: Prisma.CheckpointWhereInput
+}
+
+/**
+ * Run.study
+ */
+export type Run$studyArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Study
+   */
+  select?: Prisma.StudySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Study
+   */
+  omit?: Prisma.StudyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.StudyInclude<ExtArgs> | null
+  where?: Prisma.StudyWhereInput
 }
 
 /**

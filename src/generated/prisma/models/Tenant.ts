@@ -175,6 +175,7 @@ export type TenantWhereInput = {
   runs?: Prisma.RunListRelationFilter
   models?: Prisma.ModelListRelationFilter
   shares?: Prisma.ModelShareListRelationFilter
+  studies?: Prisma.StudyListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -187,6 +188,7 @@ export type TenantOrderByWithRelationInput = {
   runs?: Prisma.RunOrderByRelationAggregateInput
   models?: Prisma.ModelOrderByRelationAggregateInput
   shares?: Prisma.ModelShareOrderByRelationAggregateInput
+  studies?: Prisma.StudyOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -202,6 +204,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   runs?: Prisma.RunListRelationFilter
   models?: Prisma.ModelListRelationFilter
   shares?: Prisma.ModelShareListRelationFilter
+  studies?: Prisma.StudyListRelationFilter
 }, "id" | "name">
 
 export type TenantOrderByWithAggregationInput = {
@@ -234,6 +237,7 @@ export type TenantCreateInput = {
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -246,6 +250,7 @@ export type TenantUncheckedCreateInput = {
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -258,6 +263,7 @@ export type TenantUpdateInput = {
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -270,6 +276,7 @@ export type TenantUncheckedUpdateInput = {
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -387,6 +394,20 @@ export type TenantUpdateOneRequiredWithoutSharesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSharesInput, Prisma.TenantUpdateWithoutSharesInput>, Prisma.TenantUncheckedUpdateWithoutSharesInput>
 }
 
+export type TenantCreateNestedOneWithoutStudiesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutStudiesInput, Prisma.TenantUncheckedCreateWithoutStudiesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutStudiesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutStudiesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutStudiesInput, Prisma.TenantUncheckedCreateWithoutStudiesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutStudiesInput
+  upsert?: Prisma.TenantUpsertWithoutStudiesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutStudiesInput, Prisma.TenantUpdateWithoutStudiesInput>, Prisma.TenantUncheckedUpdateWithoutStudiesInput>
+}
+
 export type TenantCreateWithoutDatasetsInput = {
   id?: string
   name: string
@@ -396,6 +417,7 @@ export type TenantCreateWithoutDatasetsInput = {
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDatasetsInput = {
@@ -407,6 +429,7 @@ export type TenantUncheckedCreateWithoutDatasetsInput = {
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDatasetsInput = {
@@ -434,6 +457,7 @@ export type TenantUpdateWithoutDatasetsInput = {
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDatasetsInput = {
@@ -445,6 +469,7 @@ export type TenantUncheckedUpdateWithoutDatasetsInput = {
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutRunsInput = {
@@ -456,6 +481,7 @@ export type TenantCreateWithoutRunsInput = {
   datasets?: Prisma.DatasetCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutRunsInput = {
@@ -467,6 +493,7 @@ export type TenantUncheckedCreateWithoutRunsInput = {
   datasets?: Prisma.DatasetUncheckedCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutRunsInput = {
@@ -494,6 +521,7 @@ export type TenantUpdateWithoutRunsInput = {
   datasets?: Prisma.DatasetUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutRunsInput = {
@@ -505,6 +533,7 @@ export type TenantUncheckedUpdateWithoutRunsInput = {
   datasets?: Prisma.DatasetUncheckedUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutModelsInput = {
@@ -516,6 +545,7 @@ export type TenantCreateWithoutModelsInput = {
   datasets?: Prisma.DatasetCreateNestedManyWithoutTenantInput
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutModelsInput = {
@@ -527,6 +557,7 @@ export type TenantUncheckedCreateWithoutModelsInput = {
   datasets?: Prisma.DatasetUncheckedCreateNestedManyWithoutTenantInput
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutModelsInput = {
@@ -554,6 +585,7 @@ export type TenantUpdateWithoutModelsInput = {
   datasets?: Prisma.DatasetUpdateManyWithoutTenantNestedInput
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutModelsInput = {
@@ -565,6 +597,7 @@ export type TenantUncheckedUpdateWithoutModelsInput = {
   datasets?: Prisma.DatasetUncheckedUpdateManyWithoutTenantNestedInput
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutKeysInput = {
@@ -576,6 +609,7 @@ export type TenantCreateWithoutKeysInput = {
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutKeysInput = {
@@ -587,6 +621,7 @@ export type TenantUncheckedCreateWithoutKeysInput = {
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutKeysInput = {
@@ -614,6 +649,7 @@ export type TenantUpdateWithoutKeysInput = {
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutKeysInput = {
@@ -625,6 +661,7 @@ export type TenantUncheckedUpdateWithoutKeysInput = {
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSharesInput = {
@@ -636,6 +673,7 @@ export type TenantCreateWithoutSharesInput = {
   datasets?: Prisma.DatasetCreateNestedManyWithoutTenantInput
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSharesInput = {
@@ -647,6 +685,7 @@ export type TenantUncheckedCreateWithoutSharesInput = {
   datasets?: Prisma.DatasetUncheckedCreateNestedManyWithoutTenantInput
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSharesInput = {
@@ -674,6 +713,7 @@ export type TenantUpdateWithoutSharesInput = {
   datasets?: Prisma.DatasetUpdateManyWithoutTenantNestedInput
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSharesInput = {
@@ -685,6 +725,71 @@ export type TenantUncheckedUpdateWithoutSharesInput = {
   datasets?: Prisma.DatasetUncheckedUpdateManyWithoutTenantNestedInput
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutStudiesInput = {
+  id?: string
+  name: string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  keys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  datasets?: Prisma.DatasetCreateNestedManyWithoutTenantInput
+  runs?: Prisma.RunCreateNestedManyWithoutTenantInput
+  models?: Prisma.ModelCreateNestedManyWithoutTenantInput
+  shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutStudiesInput = {
+  id?: string
+  name: string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  keys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  datasets?: Prisma.DatasetUncheckedCreateNestedManyWithoutTenantInput
+  runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
+  shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutStudiesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutStudiesInput, Prisma.TenantUncheckedCreateWithoutStudiesInput>
+}
+
+export type TenantUpsertWithoutStudiesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutStudiesInput, Prisma.TenantUncheckedUpdateWithoutStudiesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutStudiesInput, Prisma.TenantUncheckedCreateWithoutStudiesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutStudiesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutStudiesInput, Prisma.TenantUncheckedUpdateWithoutStudiesInput>
+}
+
+export type TenantUpdateWithoutStudiesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  keys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  datasets?: Prisma.DatasetUpdateManyWithoutTenantNestedInput
+  runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
+  models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
+  shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutStudiesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  keys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  datasets?: Prisma.DatasetUncheckedUpdateManyWithoutTenantNestedInput
+  runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
+  shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -698,6 +803,7 @@ export type TenantCountOutputType = {
   runs: number
   models: number
   shares: number
+  studies: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -706,6 +812,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   runs?: boolean | TenantCountOutputTypeCountRunsArgs
   models?: boolean | TenantCountOutputTypeCountModelsArgs
   shares?: boolean | TenantCountOutputTypeCountSharesArgs
+  studies?: boolean | TenantCountOutputTypeCountStudiesArgs
 }
 
 /**
@@ -753,6 +860,13 @@ export type TenantCountOutputTypeCountSharesArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.ModelShareWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountStudiesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.StudyWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -764,6 +878,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   runs?: boolean | Prisma.Tenant$runsArgs<ExtArgs>
   models?: boolean | Prisma.Tenant$modelsArgs<ExtArgs>
   shares?: boolean | Prisma.Tenant$sharesArgs<ExtArgs>
+  studies?: boolean | Prisma.Tenant$studiesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -795,6 +910,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   runs?: boolean | Prisma.Tenant$runsArgs<ExtArgs>
   models?: boolean | Prisma.Tenant$modelsArgs<ExtArgs>
   shares?: boolean | Prisma.Tenant$sharesArgs<ExtArgs>
+  studies?: boolean | Prisma.Tenant$studiesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -808,6 +924,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     runs: Prisma.$RunPayload<ExtArgs>[]
     models: Prisma.$ModelPayload<ExtArgs>[]
     shares: Prisma.$ModelSharePayload<ExtArgs>[]
+    studies: Prisma.$StudyPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1213,6 +1330,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   runs<T extends Prisma.Tenant$runsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$runsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   models<T extends Prisma.Tenant$modelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$modelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   shares<T extends Prisma.Tenant$sharesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$sharesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelSharePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  studies<T extends Prisma.Tenant$studiesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$studiesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StudyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1756,6 +1874,30 @@ export type Tenant$sharesArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.ModelShareScalarFieldEnum | Prisma.ModelShareScalarFieldEnum[]
+}
+
+/**
+ * Tenant.studies
+ */
+export type Tenant$studiesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Study
+   */
+  select?: Prisma.StudySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Study
+   */
+  omit?: Prisma.StudyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.StudyInclude<ExtArgs> | null
+  where?: Prisma.StudyWhereInput
+  orderBy?: Prisma.StudyOrderByWithRelationInput | Prisma.StudyOrderByWithRelationInput[]
+  cursor?: Prisma.StudyWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.StudyScalarFieldEnum | Prisma.StudyScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * The study controller: a BullMQ job per study (job id = study id) on the study queue. Each
+ * step launches trials from the stored plan up to `maxConcurrent`, and ends the study once every
+ * planned trial has ended; between steps the job waits delayed, so a worker that dies loses
+ * nothing and any worker takes the next step. Launching is idempotent: a trial's run is unique
+ * on (studyId, trialIndex), so a step repeated after a crash never makes a second job for it.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
+import { enqueueStudy, type StudyJobData, type StudyQueue } from '../jobs/study-queue.js';
+import { requeuePriority } from './fair-priority.js';
+import { createFairRun } from './jobs.js';
+import { HttpError } from '../errors.js';
+import { limitsFor, type QuotaConfig } from './quotas.js';
+import type { Db } from '../storage/prisma.js';
+import { cancelStudyRuns } from './studies.js';
+import type { PlannedTrial } from './study-plan.js';
+
+/** Pause between a study's steps: how soon a freed slot gets its next trial. */
+export const STUDY_STEP_MS = 500;
+
+export type StepResult = 'continue' | 'ended';
+
+/** What a study step needs; with `quotas`, trials respect the tenant's queued-jobs and storage quotas. */
+export interface StudyDeps {
+  db: Db;
+  queue: TrainQueue;
+  quotas?: QuotaConfig;
+}
+
+/** One step of a study's controller. */
+export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepResult> {
+  const { db } = deps;
+  const study = await db.study.findUnique({ where: { id: studyId }, select: { status: true, cancelRequested: true, maxConcurrent: true, trialCount: true, tenantId: true } });
+  if (!study) return 'ended';
+  if (study.cancelRequested) {
+    // Catches a trial launched while the cancel was being handled.
+    await cancelStudyRuns(deps, studyId);
+    return 'ended';
+  }
+  if (study.status !== 'running') return 'ended';
+
+  const runs = await db.run.findMany({ where: { studyId }, select: { id: true, status: true, trialIndex: true, fairTag: true } });
+  const open = runs.filter((r) => r.status === 'queued' || r.status === 'running');
+  // A step that died between creating a run and queueing it left it unqueued: queue it again
+  // (same job id, so a run already queued is not queued twice).
+  for (const r of open) if (r.status === 'queued') await enqueueRun(deps.queue, r.id, requeuePriority(r.fairTag));
+
+  const launched = new Set(runs.map((r) => r.trialIndex));
+  const free = study.maxConcurrent - open.length;
+  if (free > 0 && launched.size < study.trialCount) {
+    const plan = await planOf(db, studyId);
+    for (const trial of plan.filter((t) => !launched.has(t.index)).slice(0, free)) {
+      // Over the tenant's queued-jobs or storage quota the trial waits for a later step.
+      if (!(await launchTrial(deps, studyId, study.tenantId, trial))) break;
+    }
+    return 'continue';
+  }
+  if (launched.size < study.trialCount || open.length > 0) return 'continue';
+
+  const succeeded = runs.some((r) => r.status === 'succeeded');
+  await db.study.updateMany({ where: { id: studyId, status: 'running' }, data: { status: succeeded ? 'succeeded' : 'failed', finishedAt: new Date() } });
+  return 'ended';
+}
+
+async function planOf(db: Db, studyId: string): Promise<PlannedTrial[]> {
+  const row = await db.study.findUnique({ where: { id: studyId }, select: { plan: true } });
+  return (row?.plan ?? []) as unknown as PlannedTrial[];
+}
+
+/**
+ * Creates the trial's run (once: the unique index refuses a second) for the study's tenant and
+ * queues it as POST /jobs does: with the tenant's fair-scheduling priority, so a study takes its
+ * turn with the tenant's other jobs instead of jumping every queue.
+ */
+async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, trial: PlannedTrial): Promise<boolean> {
+  const limits = deps.quotas ? await limitsFor(deps.db, deps.quotas, tenantId) : undefined;
+  const run = await createFairRun(deps.db, tenantId, {
+    name: trial.spec.name ?? null,
+    spec: trial.spec as object,
+    warnings: trial.warnings as object[],
+    studyId,
+    trialIndex: trial.index,
+    trialParameters: trial.parameters as object,
+  }, { limits }).catch((err: { code?: string }) => {
+    if (err.code === 'P2002') return null; // launched by an earlier step
+    if (err instanceof HttpError && err.code === 'quota_exceeded') return 'wait' as const;
+    throw err;
+  });
+  if (run === 'wait') return false;
+  if (run) await enqueueRun(deps.queue, run.id, run.priority);
+  return true;
+}
+
+/**
+ * The BullMQ processor: one step, then back to the queue delayed until the next one. An error
+ * (the database down) fails this attempt; the job's retries take the step again.
+ */
+export function studyProcessor(deps: StudyDeps) {
+  return async (job: Job<StudyJobData>, token?: string): Promise<StepResult> => {
+    const result = await stepStudy(deps, job.data.studyId);
+    if (result === 'ended') return result;
+    await job.moveToDelayed(Date.now() + STUDY_STEP_MS, token);
+    throw new DelayedError();
+  };
+}
+
+/**
+ * Gives every running study a controller again if the queue lost it (Redis flushed, the job
+ * failed for good): PostgreSQL holds the plan, so the study carries on where it was.
+ * Returns the ids it re-queued.
+ */
+export async function reconcileStudies(deps: { db: Db; studyQueue: StudyQueue }): Promise<string[]> {
+  const running = await deps.db.study.findMany({ where: { status: 'running' }, select: { id: true }, take: 500 });
+  const requeued: string[] = [];
+  for (const { id } of running) {
+    const job = await deps.studyQueue.getJob(id);
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'missing' || state === 'unknown' || state === 'completed' || state === 'failed') {
+      if (job) await job.remove().catch(() => {});
+      await enqueueStudy(deps.studyQueue, id);
+      requeued.push(id);
+    }
+  }
+  return requeued;
+}
+
+/** Runs {@link reconcileStudies} now and every `intervalMs`; a round that fails (a dependency down) waits for the next. */
+export function startStudyReconciler(deps: { db: Db; studyQueue: StudyQueue; log: (msg: string) => void }, intervalMs = 30_000): () => void {
+  let busy = false;
+  const round = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const ids = await reconcileStudies(deps);
+      if (ids.length) deps.log(`study controllers re-queued: ${ids.join(', ')}`);
+    } catch {
+      // The database or the queue is down; the next round retries.
+    } finally {
+      busy = false;
+    }
+  };
+  void round();
+  const timer = setInterval(round, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

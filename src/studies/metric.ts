@@ -1,0 +1,35 @@
+/** Which per-epoch metric a study ranks by, and which way is better. */
+import type { SpecProblem } from '../training/types.js';
+import type { Mode } from './asha.js';
+
+export const STUDY_METRICS = ['val_loss', 'val_accuracy', 'loss', 'accuracy'] as const;
+export type StudyMetric = (typeof STUDY_METRICS)[number];
+
+interface SpecLike {
+  validation?: unknown;
+  compile?: { metrics?: readonly string[] };
+}
+
+/** val_loss when the base validates, else loss. */
+export function defaultMetric(base: SpecLike): StudyMetric {
+  return base.validation ? 'val_loss' : 'loss';
+}
+
+/** Losses are minimized, accuracies maximized. */
+export function defaultMode(metric: StudyMetric): Mode {
+  return metric.endsWith('accuracy') ? 'max' : 'min';
+}
+
+/** Why the base cannot report `metric`, or null. */
+export function metricProblem(base: SpecLike, metric: StudyMetric): SpecProblem | null {
+  if (metric.startsWith('val_') && !base.validation) return { path: '/metric', message: `${metric} needs validation data; add \`validation\` to the base spec or rank by ${metric.slice(4)}` };
+  if (metric.endsWith('accuracy') && !base.compile?.metrics?.includes('accuracy')) {
+    return { path: '/metric', message: `${metric} needs "accuracy" in the base spec's compile.metrics` };
+  }
+  return null;
+}
+
+/** The metric's value in one epoch row (Keras history keys), or null. */
+export function metricValue(row: { loss: number; accuracy: number | null; val_loss: number | null; val_accuracy: number | null }, metric: StudyMetric): number | null {
+  return row[metric];
+}
