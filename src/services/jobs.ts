@@ -38,7 +38,6 @@ export async function submitJob(
 
   const limits = await limitsFor(deps.db, deps.config, who.tenantId);
   const run = await createFairRun(deps.db, who.tenantId, { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null }, { limits, spec });
-  const { priority } = run;
   try {
     await withTimeout(enqueueRun(deps.queue, run.id, run.priority), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
