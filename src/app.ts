@@ -22,6 +22,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
 import { studyRoutes } from './routes/studies.js';
 import type { JobEventHub } from './services/event-hub.js';
+import { createHeavyPool, type HeavyPool } from './services/heavy-pool.js';
 import type { Predictor } from './services/predictor.js';
 import type { Db } from './storage/prisma.js';
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   authMode?: AuthMode;
   /** Where rate-limit counts live, shared by every API instance; unset: in this process. */
   rateLimitRedis?: Redis;
+  /** Worker threads for heavy request work; default: a pool of the app's own, closed with it. */
+  heavy?: HeavyPool;
 }
 
 /**
@@ -68,6 +71,28 @@ function cutOffSlowSenders(app: FastifyInstance, ms: number): void {
   });
 }
 
+/**
+ * The pool buildApp uses when none is passed: one per process, shared by every app built in it
+ * (tests build many; a model thread costs seconds to start), closed a few seconds after its last
+ * app, unless another takes it first.
+ */
+let shared: { pool: HeavyPool; users: number; closing?: NodeJS.Timeout } | null = null;
+function acquireSharedPool(config: Config): HeavyPool {
+  shared ??= { pool: createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: config.HEAVY_TIMEOUT_S * 1000, maxQueue: config.HEAVY_QUEUE }), users: 0 };
+  clearTimeout(shared.closing);
+  shared.users += 1;
+  return shared.pool;
+}
+function releaseSharedPool(): void {
+  const held = shared;
+  if (!held || --held.users > 0) return;
+  held.closing = setTimeout(() => {
+    if (shared === held && held.users === 0) shared = null;
+    void held.pool.close();
+  }, 5_000);
+  held.closing.unref();
+}
+
 /** Builds the Fastify app: no listen, no side effects beyond the instance. */
 export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = Math.round(deps.config.BODY_LIMIT_MB * 1024 * 1024);
@@ -89,10 +114,10 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 1, fields: 10 },
-    // The CSV is parsed as text; keep its file name for the dataset's default name.
+    // The CSV stays bytes here: a worker thread decodes and parses it (a 62 MB upload took 14 s of
+    // the event loop). Keep its file name for the dataset's default name.
     async onFile(part) {
-      const buffer = await part.toBuffer();
-      (part as unknown as { value: unknown }).value = buffer.toString('utf8');
+      (part as unknown as { value: unknown }).value = await part.toBuffer();
       rememberUploadFileName(this, part.filename);
     },
   });
@@ -103,13 +128,17 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   });
   await app.register(swagger);
 
+  const heavy = deps.heavy ?? acquireSharedPool(config);
+  if (!deps.heavy) app.addHook('onClose', async () => releaseSharedPool());
+  const withPool = { ...deps, heavy };
+
   await app.register(healthRoutes(deps));
-  await app.register(datasetRoutes(deps));
-  await app.register(jobRoutes(deps));
-  await app.register(modelRoutes(deps));
-  await app.register(adminRoutes(deps));
-  await app.register(usageRoutes(deps));
-  await app.register(studyRoutes(deps));
+  await app.register(datasetRoutes(withPool));
+  await app.register(jobRoutes(withPool));
+  await app.register(modelRoutes(withPool));
+  await app.register(adminRoutes(withPool));
+  await app.register(usageRoutes(withPool));
+  await app.register(studyRoutes(withPool));
   await app.register(dashboard);
   return app;
 }

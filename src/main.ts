@@ -14,6 +14,7 @@ import { createStudyQueue, createStudyWorker } from './jobs/study-queue.js';
 import { startStudyReconciler, studyProcessor } from './services/study-driver.js';
 import { JobEventHub } from './services/event-hub.js';
 import { Predictor } from './services/predictor.js';
+import { createHeavyPool } from './services/heavy-pool.js';
 import { startReconciler } from './services/reconciler.js';
 import { openDatabase } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
@@ -90,8 +91,11 @@ async function main(role: Role): Promise<void> {
     const studyQueue = createStudyQueue(settings);
     studyQueue.on('error', (err) => log(`study queue error: ${err.message}`));
     const { initBackend, describeBackend } = await import('./training/backend.js');
-    const backendName = await initBackend(config.TFJS_BACKEND);
+    const backendName = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
     const predictor = new Predictor(db);
+    // Started now, so the first large request does not wait seconds for a thread to load tfjs.
+    const heavy = createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: config.HEAVY_TIMEOUT_S * 1000, maxQueue: config.HEAVY_QUEUE, log });
+    void heavy.warm();
     const events = new JobEventHub(createTrainQueueEvents(settings));
     const app = await buildApp(
       {
@@ -104,6 +108,7 @@ async function main(role: Role): Promise<void> {
         backend: { name: backendName, detail: await describeBackend() },
         predictor,
         events,
+        heavy,
         authMode: auth.mode,
         rateLimitRedis,
       },
@@ -119,6 +124,7 @@ async function main(role: Role): Promise<void> {
       await app.close();
       await events.close();
       predictor.dispose();
+      await heavy.close();
       await queue.close();
       rateLimitRedis?.disconnect();
       await db.$disconnect();

@@ -24,7 +24,7 @@ function processContext() {
   context ??= (async () => {
     const config = loadConfig();
     if (!config.DATABASE_URL) throw new Error('the training process needs DATABASE_URL (set by the worker that forked it)');
-    const backend = await initBackend(config.TFJS_BACKEND);
+    const backend = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
     return {
       // Retrying: a database restart or a dropped connection pauses training instead of failing it.
       db: createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 }),

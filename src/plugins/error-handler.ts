@@ -43,6 +43,8 @@ export default fp(
         return reply.status(400).send({ error: 'invalid_request', message: first ? `${first.path || '/'}: ${first.message}` : err.message, details: capDetails(details) });
       }
       if (err instanceof HttpError) {
+        // A 503 (busy, a dependency down) is worth retrying: say when.
+        if (err.statusCode === 503) reply.header('retry-after', '5');
         return reply.status(err.statusCode).send({ ...err.extra, error: err.code, message: err.message, details: capDetails(err.details) });
       }
       if (err instanceof SpecError) {

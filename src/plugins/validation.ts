@@ -33,6 +33,9 @@ export function findUnstorableString(value: unknown, path = '', depth = 0): stri
   if (typeof value === 'string') return NUL_OR_LONE_SURROGATE.test(value) ? path || '/' : null;
   // Nothing we store nests this deep; the schema refuses such a body on its own.
   if (value === null || typeof value !== 'object' || depth > MAX_SCAN_DEPTH) return null;
+  // Only parsed JSON is scanned: a body kept raw for the worker-thread pool is checked there.
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = findUnstorableString(value[i], `${path}/${i}`, depth + 1);

@@ -10,11 +10,13 @@ import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJo
 import { audit } from '../services/audit.js';
 import { deleteJob } from '../services/deletion.js';
 import { exampleJobSpec } from '../schemas/examples.js';
+import type { HeavyPool } from '../services/heavy-pool.js';
 
 /** Largest job spec body (1 MiB). */
 export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
 
-export function jobRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+  // Building a spec's model to check it allocates its weights: submitJob does it in deps.heavy.
   return async (app) => {
     app.post(
       '/jobs',

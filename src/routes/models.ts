@@ -9,9 +9,17 @@ import { audit } from '../services/audit.js';
 import { deleteModel } from '../services/deletion.js';
 import { assertMayStore, limitsFor } from '../services/quotas.js';
 import { modelShares, shareModel, unshareModel } from '../services/shares.js';
+import type { HeavyPool } from '../services/heavy-pool.js';
 import { importModel } from '../services/import-model.js';
+import type { ModelSummary } from '../training/types.js';
 
-export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+  // Loading an imported model (tfjs builds every layer) runs in the worker-thread pool.
+  // The weights are copied once into memory the thread then owns (no second copy on the way).
+  const load = (modelJson: Record<string, unknown>, weights: Buffer): Promise<ModelSummary> => {
+    const bytes = new Uint8Array(weights);
+    return deps.heavy.run('loadModel', { modelJson, weights: bytes }, { transfer: [bytes.buffer] });
+  };
   return async (app) => {
     app.get(
       '/models',
@@ -43,7 +51,7 @@ export function modelRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const { tenantId } = request.auth;
         const assertRoom = async (bytes: number) => assertMayStore(deps.db, await limitsFor(deps.db, deps.config, tenantId), tenantId, bytes);
-        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS, assertRoom });
+        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS, assertRoom }, load);
         await audit(deps.db, request.auth, 'create', 'model', model.id);
         return reply.status(201).send(model);
       },

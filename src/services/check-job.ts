@@ -5,11 +5,26 @@ import type { Db } from '../storage/prisma.js';
 import { estimateJobMemory, optimizerSlots } from '../training/memory-estimate.js';
 import { sizeLayers } from '../training/param-estimate.js';
 import { sameShape } from '../training/shapes.js';
+import type { CheckContext } from '../training/check-spec.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
+import type { HeavyPool } from './heavy-pool.js';
 import { baseModelInfo } from './models.js';
 
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
+
+/** Builds the spec's model to check it (tfjs): in the API's worker-thread pool, or here by default. */
+export type ModelCheck = (spec: JobSpec, ctx: CheckContext) => Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }>;
+
+/** The check run in the API's worker-thread pool (when there is one), off the event loop. */
+export const checkInPool = (heavy: HeavyPool | undefined): ModelCheck | undefined => heavy && ((spec, ctx) => heavy.run('checkSpec', { spec, ctx }));
+
+async function checkHere(spec: JobSpec, ctx: CheckContext) {
+  const { checkModelSpec } = await import('../training/check-spec.js');
+  const { checkSelfNormalization } = await import('../training/selu-check.js');
+  const problems = checkModelSpec(spec, ctx);
+  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };
+}
 
 /**
  * Everything a JSON schema cannot see, found before the job is queued: configured limits,
@@ -23,6 +38,8 @@ export async function checkJobSpec(
   config: Config,
   spec: JobSpec,
   who: Principal,
+  /** Where the spec's model is built (tfjs): the API's worker-thread pool; default here. */
+  modelCheck: ModelCheck = checkHere,
 ): Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[]; unknown: SpecProblem[] }> {
   const problems = checkLimits(config, spec);
   const data = await checkData(db, spec, who);
@@ -55,11 +72,11 @@ export async function checkJobSpec(
   }
   if (problems.length > 0) return { problems, warnings: [], unknown };
 
-  // Loading tfjs is costly; only a spec that passed everything above gets built.
-  const { checkModelSpec } = await import('../training/check-spec.js');
-  const { checkSelfNormalization } = await import('../training/selu-check.js');
-  problems.push(...checkModelSpec(spec, { inputShape: shape.featureShape, classes: shape.classes, base }));
-  return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [], unknown };
+  // Loading tfjs is costly; only a spec that passed everything above gets built. Only plain
+  // values cross to the pool's threads (baseModelInfo's helpers are functions).
+  const baseFacts = base && { inputShape: base.inputShape, outputShape: base.outputShape, layerNames: base.layerNames, layerCount: base.layerCount, layerOutputShapes: base.layerOutputShapes };
+  const built = await modelCheck(spec, { inputShape: shape.featureShape, classes: shape.classes, base: baseFacts });
+  return { ...built, unknown };
 }
 
 const MB = 1024 * 1024;

@@ -1,5 +1,4 @@
-import type * as TF from '@tensorflow/tfjs';
-import { HttpError, invalid, tooLarge } from '../errors.js';
+import { invalid, tooLarge } from '../errors.js';
 import { checkPreprocessing } from '../training/preprocessing-check.js';
 import { sizeTopology } from '../training/topology-size.js';
 import { SpecError, type ModelSummary } from '../training/types.js';
@@ -55,7 +54,14 @@ function manifestWeights(manifest: unknown): WeightSpec[] {
  * tensorflowjs_converter), so a job can use it as its `base`. The model must load: it is
  * deserialized once here, which also gives its summary.
  */
-export async function importModel(db: Db, who: Principal, body: { modelJson: Record<string, unknown>; weights: string; name?: string }, limits: ImportLimits) {
+export async function importModel(
+  db: Db,
+  who: Principal,
+  body: { modelJson: Record<string, unknown>; weights: string; name?: string },
+  limits: ImportLimits,
+  /** Where the model is loaded and checked: the API's worker-thread pool; default here. */
+  load: (modelJson: Record<string, unknown>, weights: Buffer) => Promise<ModelSummary> = async (json, bytes) => (await import('../training/import-check.js')).loadImportedModel(json, bytes),
+) {
   const over = exceedsJsonLimits(body.modelJson, MODEL_JSON_LIMITS, '/modelJson');
   if (over) {
     const problem = [{ path: over.path, message: over.message }];
@@ -86,14 +92,7 @@ export async function importModel(db: Db, who: Principal, body: { modelJson: Rec
   const modelJson = { ...body.modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
   await limits.assertRoom?.(storedModelBytes(modelJson, weights));
 
-  let summary;
-  try {
-    summary = await loadForImport(modelJson, weights);
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    const message = describeLoadError(err);
-    throw invalid(`the model does not load: ${message}`, [{ path: '/modelJson', message }]);
-  }
+  const summary = await load(modelJson, weights);
   const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
   return getModel(db, who, id);
 }
@@ -138,60 +137,4 @@ function firstNonFiniteWeight(specs: WeightSpec[], weights: Buffer): string | nu
   return null;
 }
 
-/**
- * What tfjs said, when it speaks to the user (a ValueError naming a layer option); a JavaScript
- * engine error (stack overflow, a property of undefined) says nothing the user can act on.
- */
-function describeLoadError(err: unknown): string {
-  const internal = err instanceof RangeError || err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || !(err instanceof Error);
-  return internal ? 'the topology could not be read as a TensorFlow.js layers model' : err.message;
-}
 
-/**
- * Loads the model once, as the worker will (same topology conversion, strict weight loading),
- * checks that /predict and a job can use it (one input, one output) and returns its summary.
- * Whatever it fails on, nothing stays allocated: tfjs builds the layers synchronously, so the
- * variables registered during that call are this import's alone and are disposed if it fails,
- * and every other tensor is freed with its scope.
- */
-async function loadForImport(modelJson: Record<string, unknown>, weights: Buffer): Promise<ModelSummary> {
-  const tf = await import('@tensorflow/tfjs');
-  // Registers the custom layers and activations a stored model may name.
-  await import('../training/artifact.js');
-  const { summarizeModel } = await import('../training/summary.js');
-  const json = modelJson as unknown as TF.io.ModelJSON;
-  const engine = tf.engine();
-  const variablesBefore = new Set(Object.keys(engine.registeredVariables));
-  let building: Promise<TF.LayersModel>;
-  let created: string[];
-  engine.startScope();
-  try {
-    // Without a weightsManifest, modelFromJSON deserializes synchronously (the promise is already
-    // settled), so no other request's tensors can be created inside this scope.
-    building = tf.models.modelFromJSON({ modelTopology: json.modelTopology });
-  } finally {
-    created = Object.keys(engine.registeredVariables).filter((name) => !variablesBefore.has(name));
-    engine.endScope();
-  }
-  let model: TF.LayersModel;
-  try {
-    model = await building;
-  } catch (err) {
-    // A layer that failed mid-build leaves the variables of the layers built before it.
-    for (const name of created) engine.registeredVariables[name]?.dispose();
-    throw err;
-  }
-  try {
-    const specs = (json.weightsManifest ?? []).flatMap((group) => group.weights);
-    const data = new Uint8Array(weights).buffer;
-    tf.tidy(() => model.loadWeights(tf.io.decodeWeights(data, specs), true));
-    if (json.trainingConfig) model.loadTrainingConfig(json.trainingConfig as never);
-    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-      const message = `the model has ${model.inputs.length} input(s) and ${model.outputs.length} output(s); only single-input, single-output models can be imported`;
-      throw invalid(message, [{ path: '/modelJson/modelTopology', message }]);
-    }
-    return summarizeModel(model);
-  } finally {
-    model.dispose();
-  }
-}

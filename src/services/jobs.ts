@@ -7,12 +7,13 @@ import type { JobSpec } from '../schemas/job-spec.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
-import { checkJobSpec } from './check-job.js';
+import { checkInPool, checkJobSpec } from './check-job.js';
 import { fairState, nextFairTag } from './fair-priority.js';
 import { assertMayQueue, assertMayStore, limitsFor, type QuotaLimits } from './quotas.js';
 import { DATASET_PATHS } from './deletion.js';
 import { lockExclusive, lockShared } from '../storage/locks.js';
 import type { DbClient } from '../storage/prisma.js';
+import type { HeavyPool } from './heavy-pool.js';
 import { isUuid } from './datasets.js';
 import { after, newestFirst, toPage } from './pagination.js';
 import { withTimeout } from './timeout.js';
@@ -26,12 +27,13 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  * it, the run is removed again and the caller gets a 503: no job is left stuck in `queued`.
  */
 export async function submitJob(
-  deps: { db: Db; queue: TrainQueue; config: Config },
+  /** With `heavy`, the spec's model is built in the API's worker-thread pool, not on the event loop. */
+  deps: { db: Db; queue: TrainQueue; config: Config; heavy?: HeavyPool },
   who: Principal,
   spec: JobSpec,
   lineage: { retryOf?: string } = {},
 ): Promise<{ id: string; status: 'queued' }> {
-  const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who);
+  const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.heavy));
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
   if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);

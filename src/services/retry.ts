@@ -14,6 +14,7 @@ import { JobSpec } from '../schemas/job-spec.js';
 import type { Static } from 'typebox';
 import type { RetryBody } from '../schemas/job.js';
 import type { Db } from '../storage/prisma.js';
+import type { HeavyPool } from './heavy-pool.js';
 import { applySpecPatch, fixesOf, PatchError } from '../training/diagnosis/patch.js';
 import type { SpecPatchOp } from '../training/types.js';
 import { isUuid } from './datasets.js';
@@ -22,7 +23,7 @@ import { storedWarnings, submitJob } from './jobs.js';
 let validateSpec: ValidateFunction | null = null;
 
 export async function retryJob(
-  deps: { db: Db; queue: TrainQueue; config: Config },
+  deps: { db: Db; queue: TrainQueue; config: Config; heavy?: HeavyPool },
   who: Principal,
   id: string,
   body: Static<typeof RetryBody>,

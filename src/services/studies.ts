@@ -17,6 +17,7 @@ import type { TrainingWarning } from '../training/types.js';
 import { isUuid } from './datasets.js';
 import { after, newestFirst, toPage } from './pagination.js';
 import { checkStudy, type PlannedTrial } from './study-plan.js';
+import type { HeavyPool } from './heavy-pool.js';
 import { withTimeout } from './timeout.js';
 import { toEpochRow } from './jobs.js';
 
@@ -25,6 +26,8 @@ export interface StudyDeps {
   config: Config;
   queue: TrainQueue;
   studyQueue: StudyQueue;
+  /** The API's worker-thread pool: trial specs are built there, off the event loop. */
+  heavy?: HeavyPool;
 }
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
@@ -32,7 +35,7 @@ const ENDED = ['succeeded', 'failed', 'cancelled'];
 
 /** Checks the study, stores it with its plan and puts its controller on the queue. Nothing is queued for a study that would not run. */
 export async function createStudy(deps: StudyDeps, who: Principal, body: StudyRequest): Promise<{ id: string; status: 'running'; trials: number }> {
-  const checked = await checkStudy(deps.db, deps.config, who, body);
+  const checked = await checkStudy(deps.db, deps.config, who, body, deps.heavy);
   const study = await deps.db.study.create({
     data: {
       // The owner; the controller gives every trial run this tenant (see study-driver.ts).

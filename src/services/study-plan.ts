@@ -18,7 +18,8 @@ import { preset } from '../studies/presets.js';
 import { valueLabel } from '../studies/aggregate.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type SpecProblem, type TrainingWarning } from '../training/types.js';
-import { checkJobSpec } from './check-job.js';
+import { checkInPool, checkJobSpec } from './check-job.js';
+import type { HeavyPool } from './heavy-pool.js';
 
 /** One trial as stored in the study's plan. */
 export interface PlannedTrial {
@@ -49,7 +50,7 @@ let jobSpecValidator: ValidateFunction | undefined;
 const validateJobSpec = () => (jobSpecValidator ??= bodyValidator().compile(JobSpec));
 
 /** Checks a study request and expands it; throws a 400 naming the field for anything that would not run. */
-export async function checkStudy(db: Db, config: Config, who: Principal, body: StudyRequest): Promise<CheckedStudy> {
+export async function checkStudy(db: Db, config: Config, who: Principal, body: StudyRequest, heavy?: HeavyPool): Promise<CheckedStudy> {
   const request = resolvePreset(body);
   const { base, parameters, method } = request;
   const missing = (['base', 'parameters', 'method'] as const).filter((k) => request[k] === undefined);
@@ -71,7 +72,7 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
     const validate = validateJobSpec();
     if (!validate(spec)) throw trialProblem(configuration, (validate.errors ?? []).map((e) => describeAjvError(e as never, 'body')));
     if (!warningsByConfiguration.has(trial.configuration)) {
-      const { problems, warnings, unknown } = await checkJobSpec(db, config, spec as JobSpec, who);
+      const { problems, warnings, unknown } = await checkJobSpec(db, config, spec as JobSpec, who, checkInPool(heavy));
       // As for POST /jobs: a dataset or base model the caller may not use is a 404.
       if (unknown.length) {
         const details = onStudyFields(configuration, unknown);

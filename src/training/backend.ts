@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { installWasmTrainingKernels } from './wasm-kernels/index.js';
+import { wasmThreadsCount, withWasmThreads } from './wasm-threads.js';
 
 /** What the operator asked for (`TF_BACKEND`): `auto` takes the fastest one that loads. */
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -33,23 +34,31 @@ async function tryNative(): Promise<boolean> {
   return false;
 }
 
-async function tryWasm(): Promise<boolean> {
+async function tryWasm(threads: number): Promise<boolean> {
   try {
     await import(WASM_PACKAGE);
     // Before setBackend, so the replacements' setup runs with the backend's own.
     installWasmTrainingKernels();
     // setBackend resolves false (rather than throwing) when the module fails to initialise.
-    return await tf.setBackend('wasm');
+    // More than one thread: the threaded build, which only this first setBackend can choose.
+    return threads > 1 ? await withWasmThreads(threads, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
   } catch {
     return false;
   }
+}
+
+/** How the backend is started, beyond which one. */
+export interface BackendOptions {
+  /** XNNPACK threads on the wasm backend (`WASM_THREADS`); 1, the default, is the single-threaded build. */
+  wasmThreads?: number;
 }
 
 /**
  * Activates a backend and returns its tfjs name (`tensorflow`, `wasm` or `cpu`).
  * `auto` tries tfjs-node-gpu, tfjs-node, wasm, then cpu; `tensorflow` and `wasm` throw when they cannot load.
  */
-export async function initBackend(preference: BackendPreference): Promise<string> {
+export async function initBackend(preference: BackendPreference, options: BackendOptions = {}): Promise<string> {
+  const threads = options.wasmThreads ?? 1;
   switch (preference) {
     case 'tensorflow':
       if (!(await tryNative())) {
@@ -57,20 +66,20 @@ export async function initBackend(preference: BackendPreference): Promise<string
       }
       break;
     case 'wasm':
-      if (!(await tryWasm())) throw new Error('TF_BACKEND=wasm, but @tensorflow/tfjs-backend-wasm could not be initialised');
+      if (!(await tryWasm(threads))) throw new Error('TF_BACKEND=wasm, but @tensorflow/tfjs-backend-wasm could not be initialised');
       break;
     case 'cpu':
       await tf.setBackend('cpu');
       break;
     case 'auto':
-      if (!(await tryNative()) && !(await tryWasm())) await tf.setBackend('cpu');
+      if (!(await tryNative()) && !(await tryWasm(threads))) await tf.setBackend('cpu');
       break;
   }
   await tf.ready();
   return tf.getBackend();
 }
 
-/** A human-readable description of the active backend, e.g. `tensorflow (tfjs-node-gpu)`, `wasm (simd, threads)`, `cpu`. */
+/** A human-readable description of the active backend, e.g. `tensorflow (tfjs-node-gpu)`, `wasm (simd, 2 threads)`, `cpu`. */
 export async function describeBackend(): Promise<string> {
   const name = tf.getBackend();
   if (name === 'tensorflow' && nativePackage) return `tensorflow (${nativePackage.replace('@tensorflow/', '')})`;
@@ -78,7 +87,7 @@ export async function describeBackend(): Promise<string> {
     // Both flags are probed by the wasm backend itself when it initialises.
     const features: string[] = [];
     if (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) features.push('simd');
-    if (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) features.push('threads');
+    if (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) features.push(`${await wasmThreadsCount()} threads`);
     return features.length > 0 ? `wasm (${features.join(', ')})` : 'wasm';
   }
   return name;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.js';
-import { QUEUE_BACKENDS, ROOT, smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
+import { QUEUE_BACKENDS, ROOT, smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against the real
 // API, database, queue and a worker process: what a user does, step by step, on one service.
@@ -188,6 +188,30 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
   });
 
+  it('lists a study with its planned trial count and shows its ranking and every trial\'s curve', async () => {
+    const base = smallFashionJob({ name: 'ui-study', dataset: { builtin: 'fashion-mnist', split: 'train', limit: 160, seed: 1 }, evaluate: undefined, fit: { epochs: 2, batchSize: 32, seed: 1 } });
+    const created = await api('POST', '/studies', { name: 'ui-study', base, parameters: { '/model/layers/1/activation': ['relu', 'sigmoid'] }, method: 'grid' });
+    expect(created.trials).toBe(2);
+    await waitUntil(async () => (await api('GET', `/studies/${created.id}`)).status !== 'running', 120_000);
+
+    // The Studies section appears because this server has GET /studies.
+    await page.goto(`${h.baseUrl}/#/jobs`);
+    await page.click('nav a:has-text("Studies")');
+    const row = page.locator(`tr:has(a[href="#/studies/${created.id}"])`);
+    await row.waitFor();
+    expect(await row.locator('td.num').textContent()).toBe('2');
+    await row.locator('a').click();
+    await page.waitForURL(new RegExp(`#/studies/${created.id}$`));
+    await page.locator('table.ranking tbody tr').nth(1).waitFor();
+    expect(await page.locator('table.ranking tbody tr').count()).toBe(2);
+    const chart = page.locator('figure.chart');
+    await chart.waitFor();
+    expect(await chart.getAttribute('data-points')).toBe('2');
+    // uPlot's legend: the x series plus one curve per trial.
+    expect(await chart.locator('.u-legend .u-series').count()).toBe(3);
+  }, 180_000);
+
+  // Last: it turns access control on for the rest of this harness.
   it('asks for an API key once access control is on, keeps it for the tab only, and streams events with it', async () => {
     // Open local mode ends with the first key (API.md, "Access control").
     const tenants = await api('GET', '/admin/tenants');

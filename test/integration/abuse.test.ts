@@ -178,7 +178,7 @@ describe('listings read no large columns (case 1)', () => {
     try {
       await admin.$executeRawUnsafe(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
       await admin.$executeRawUnsafe(`GRANT SELECT ("id", "jobId", "name", "version", "createdAt", "source", "summary", "inputShape", "baseModelId", "reusedLayers", "tenantId", "deletedAt") ON "${schema}"."Model" TO ${role}`);
-      const runColumns = ['id', 'name', 'status', 'backend', 'error', 'attempts', 'resumedFromEpoch', 'cancelRequested', 'heartbeatAt', 'evaluation', 'warnings', 'diagnosticWarnings', 'createdAt', 'startedAt', 'finishedAt', 'tenantId', 'fairTag', 'retryOf'];
+      const runColumns = ['id', 'name', 'status', 'backend', 'error', 'attempts', 'resumedFromEpoch', 'cancelRequested', 'heartbeatAt', 'evaluation', 'warnings', 'diagnosticWarnings', 'createdAt', 'startedAt', 'finishedAt', 'tenantId', 'fairTag', 'retryOf', 'studyId', 'trialIndex', 'trialParameters', 'stoppedAtEpoch'];
       await admin.$executeRawUnsafe(`GRANT SELECT (${runColumns.map((c) => `"${c}"`).join(', ')}) ON "${schema}"."Run" TO ${role}`);
       await admin.$executeRawUnsafe(`GRANT SELECT ON "${schema}"."EpochMetric" TO ${role}`);
       // Access control reads these small tables on every request (is auth on? which models are shared?).

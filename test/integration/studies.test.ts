@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/commands.js';
 import { TrainingClient, type Study } from '../../src/sdk/index.js';
@@ -27,6 +29,41 @@ async function post(h: Harness, url: string, payload: object) {
 
 const study = async (h: Harness, id: string) => (await h.app.inject({ url: `/studies/${id}` })).json();
 
+/**
+ * Every process under `pid` (a worker's sandboxed training processes), read from /proc while it
+ * lives: a SIGKILLed worker's children would outlive it and go on training.
+ */
+function descendants(pid: number): number[] {
+  if (!existsSync('/proc')) return [];
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (found.push(c), walk(c)));
+  walk(pid);
+  return found;
+}
+
+/** Kills a worker as a crashed machine would: it and its training processes at once, no goodbye. */
+function crash(worker: ChildProcess) {
+  const pids = descendants(worker.pid!);
+  worker.kill('SIGKILL');
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
 async function waitForStudy(h: Harness, id: string, timeoutMs = 120_000) {
   await waitUntil(async () => (await study(h, id)).status !== 'running', timeoutMs);
   // A trial asked to stop may still be finishing its batch; wait for every job to end.
@@ -39,10 +76,13 @@ const backend = QUEUE_BACKENDS[QUEUE_BACKENDS.length - 1];
 
 describe(`studies (${backend.name} queue)`, () => {
   let h: Harness;
+  // The worker the kill test crashes: by then its training process is warm, so the test pays
+  // for one worker start (the replacement), not three.
+  let worker: ChildProcess;
   beforeAll(async () => {
     h = await startHarness({ redisUrl: backend.redisUrl, env: { MAX_STUDY_TRIALS: '12' } });
-    await h.startWorker();
-  });
+    worker = await h.startWorker();
+  }, 150_000);
   afterAll(async () => h?.close());
 
   it('refuses, naming the field, a pointer not in the spec, a value the schema refuses, a spec that cannot train and a plan over MAX_STUDY_TRIALS; nothing is queued', async () => {
@@ -142,7 +182,7 @@ describe(`studies (${backend.name} queue)`, () => {
     expect(printed).toContain(`1   ${Object.values(best.parameters).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' + ')}`);
     expect(printed).toContain(`${best.mean.toFixed(4)} ± ${best.std.toFixed(4)}`);
     expect(printed).toMatch(/effect of \/model\/layers\/1\/activation: relu/);
-  }, 150_000);
+  }, 240_000);
 
   it('asha stops the worse half at its rung (epoch 2 of 3); they report the epoch they stopped at', async () => {
     // Two good and two hopeless learning rates, in turns, one at a time: each hopeless trial
@@ -156,7 +196,7 @@ describe(`studies (${backend.name} queue)`, () => {
       maxConcurrent: 1,
     });
     expect(created.status).toBe(201);
-    const s = await waitForStudy(h, created.body.id);
+    const s = await waitForStudy(h, created.body.id, 150_000);
     expect(s.status).toBe('succeeded');
     expect(s.trials.map((t: { status: string }) => t.status)).toEqual(['succeeded', 'stopped', 'succeeded', 'stopped']);
     for (const t of s.trials.filter((x: { status: string }) => x.status === 'stopped')) {
@@ -168,7 +208,7 @@ describe(`studies (${backend.name} queue)`, () => {
     }
     expect(s.trials.filter((t: { status: string }) => t.status === 'succeeded').every((t: { epochs: number }) => t.epochs === 3)).toBe(true);
     expect(s.ranking.find((r: { parameters: Record<string, number> }) => r.parameters['/compile/optimizer/learningRate'] === 1e-7)).toMatchObject({ n: 0, stopped: 2, mean: null });
-  }, 120_000);
+  }, 180_000);
 
   it('cancel mid-way cancels every trial not ended and launches no more', async () => {
     const created = await post(h, '/studies', {
@@ -178,11 +218,11 @@ describe(`studies (${backend.name} queue)`, () => {
       maxConcurrent: 2,
     });
     const id = created.body.id;
-    await waitUntil(async () => (await h.db.run.count({ where: { studyId: id, status: 'running' } })) >= 1);
+    await waitUntil(async () => (await h.db.run.count({ where: { studyId: id, status: 'running' } })) >= 1, 90_000);
     const cancelled = await post(h, `/studies/${id}/cancel`, {});
     expect(cancelled.status).toBe(202);
     expect(cancelled.body.status).toBe('cancelled');
-    const s = await waitForStudy(h, id);
+    const s = await waitForStudy(h, id, 90_000);
     expect(s.status).toBe('cancelled');
     const runs = await h.db.run.findMany({ where: { studyId: id } });
     expect(runs.length).toBeLessThan(6);
@@ -191,27 +231,27 @@ describe(`studies (${backend.name} queue)`, () => {
     // Nothing is launched later either.
     await new Promise((r) => setTimeout(r, 1500));
     expect(await h.db.run.count({ where: { studyId: id } })).toBe(runs.length);
-  }, 120_000);
+  }, 200_000);
 
   it('a worker killed mid-study: the study still ends with every trial run exactly once', async () => {
-    await h.stopWorkers();
-    const first = await h.startWorker();
     const created = await post(h, '/studies', {
-      base: tinyBase({ fit: { epochs: 3, batchSize: 16, seed: 1 } }),
-      parameters: { '/fit/seed': [1, 2, 3] },
+      base: tinyBase({ fit: { epochs: 5, batchSize: 16, seed: 1 } }),
+      parameters: { '/fit/seed': [1, 2, 3, 4] },
       method: 'grid',
       maxConcurrent: 2,
     });
     const id = created.body.id;
-    // A fresh worker starts its training process first: slow on a loaded machine.
-    await waitUntil(async () => (await h.db.run.count({ where: { studyId: id, status: 'succeeded' } })) >= 1, 150_000);
-    first.kill('SIGKILL');
+    // Mid-study: one trial done, the others running, queued or not launched yet.
+    await waitUntil(async () => (await h.db.run.count({ where: { studyId: id, status: 'succeeded' } })) >= 1, 90_000);
+    crash(worker);
+    expect(await h.db.run.count({ where: { studyId: id, status: 'succeeded' } })).toBeLessThan(4);
     await h.startWorker();
-    const s = await waitForStudy(h, id, 150_000);
+    // The replacement starts a training process, and takes the crashed trial up once its lock expires.
+    const s = await waitForStudy(h, id, 180_000);
     expect(s.status).toBe('succeeded');
     const runs = await h.db.run.findMany({ where: { studyId: id }, select: { trialIndex: true, status: true } });
-    expect(runs.map((r) => r.trialIndex).sort()).toEqual([0, 1, 2]);
+    expect(runs.map((r) => r.trialIndex).sort()).toEqual([0, 1, 2, 3]);
     expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
     expect(s.trials.every((t: { status: string }) => t.status === 'succeeded')).toBe(true);
-  }, 200_000);
+  }, 360_000);
 });

@@ -11,5 +11,6 @@ const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'c
 export async function useTestBackend(): Promise<string> {
   const wanted = process.env.TFJS_BACKEND ?? 'cpu';
   if (!BACKENDS.includes(wanted as BackendPreference)) throw new Error(`TFJS_BACKEND must be one of ${BACKENDS.join(', ')}; got ${wanted}`);
-  return initBackend(wanted as BackendPreference);
+  // WASM_THREADS=2 runs them on the threaded wasm build (the same variable the service reads).
+  return initBackend(wanted as BackendPreference, { wasmThreads: Number(process.env.WASM_THREADS ?? 1) });
 }

@@ -12,3 +12,14 @@ describe('loadConfig: LOG_LEVEL', () => {
     for (const level of ['verbose', 'INFO', 'warning']) expect(() => loadConfig({ LOG_LEVEL: level })).toThrow(/LOG_LEVEL/);
   });
 });
+
+describe('loadConfig: WASM_THREADS', () => {
+  it('defaults to 1 (the single-threaded wasm build) and takes 1 to 8', () => {
+    expect(loadConfig({}).WASM_THREADS).toBe(1);
+    for (const n of [1, 2, 8]) expect(loadConfig({ WASM_THREADS: String(n) }).WASM_THREADS).toBe(n);
+  });
+
+  it('fails at start on anything else, naming the variable', () => {
+    for (const bad of ['0', '9', 'two', '-1']) expect(() => loadConfig({ WASM_THREADS: bad })).toThrow(/WASM_THREADS/);
+  });
+});

@@ -12,7 +12,8 @@ import { installWasmTrainingKernels, uninstallWasmTrainingKernels, WASM_TRAINING
 import { expectClose, intIn, seeded, withAndWithout } from './compare.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  // WASM_THREADS=2 runs every comparison on the threaded build too.
+  await initBackend('wasm', { wasmThreads: Number(process.env.WASM_THREADS ?? 1) });
 });
 
 afterAll(async () => {

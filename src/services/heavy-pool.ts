@@ -1,0 +1,131 @@
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import { HttpError } from '../errors.js';
+import type { DataTasks } from './heavy/data-tasks.js';
+import type { ModelTasks } from './heavy/model-tasks.js';
+import { unwrap, type TaskResult } from './heavy/result.js';
+
+/** Every task the pool runs, by name; `ping` is internal (warm-up). */
+export type Tasks = Omit<DataTasks, 'ping'> & Omit<ModelTasks, 'ping'>;
+
+/** Runs the CPU-heavy request work of ./heavy/*-tasks.ts off the event loop. */
+export interface HeavyPool {
+  run<K extends keyof Tasks>(task: K, input: Tasks[K]['input'], opts?: { timeoutMs?: number; transfer?: ArrayBuffer[] }): Promise<Tasks[K]['output']>;
+  /** Starts the threads and loads their modules now, so the first request does not wait for it. */
+  warm(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HeavyPoolOptions {
+  /** Threads per kind (data, model); 0 runs every task on the calling thread (blocking its loop). */
+  threads?: number;
+  /** Tasks that may wait for a thread, per kind; more are answered 503 at once. */
+  maxQueue?: number;
+  /** Longest one task may take before its thread is stopped and the request answered 503. */
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+/** Which thread kind runs a task: dataset parsing needs no tfjs, so its threads never load it. */
+const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', checkSpec: 'model', loadModel: 'model' };
+
+const DEFAULTS = { maxQueue: 32, timeoutMs: 120_000 };
+
+/** Default thread count per kind: leave a core to the event loop; at least 1, at most 4. */
+export const defaultThreads = () => Math.max(1, Math.min(4, os.availableParallelism() - 1));
+
+/**
+ * The task modules as this process runs them: `.ts` under tsx or vitest (threads then load tsx
+ * themselves), `.js` from a compiled build.
+ */
+function taskModule(name: string): { filename: string; execArgv: string[] } {
+  const compiled = import.meta.url.endsWith('.js');
+  const filename = new URL(`./heavy/${name}.${compiled ? 'js' : 'ts'}`, import.meta.url).href;
+  if (compiled) return { filename, execArgv: [] };
+  const viaTsx = process.execArgv.some((a) => a.includes('tsx'));
+  return { filename, execArgv: viaTsx ? process.execArgv : ['--import', 'tsx'] };
+}
+
+/** Running in this thread: the fallback when threads are off or cannot start (blocks the loop). */
+async function runInline(kind: 'data' | 'model', msg: { task: string; input: unknown }): Promise<TaskResult<unknown>> {
+  const mod = kind === 'data' ? await import('./heavy/data-tasks.js') : await import('./heavy/model-tasks.js');
+  return mod.default(msg as never);
+}
+
+/**
+ * Two worker-thread pools (piscina) for the API, one per kind of work: `data` threads parse
+ * dataset bodies (csv-parse and ajv only, quick to start), `model` threads build tfjs models.
+ * Bounded: a task waits in a queue of at most `maxQueue`, then runs at most `timeoutMs`; past
+ * either the request is a 503 (with Retry-After) and a runaway task's thread is terminated.
+ * If a kind's threads cannot start at all (a broken install, a build without the task
+ * modules), its tasks run on the calling thread instead, logged once: slower for everyone, but
+ * requests are still answered.
+ */
+export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
+  const threads = opts.threads ?? defaultThreads();
+  const maxQueue = opts.maxQueue ?? DEFAULTS.maxQueue;
+  const defaultTimeout = opts.timeoutMs ?? DEFAULTS.timeoutMs;
+  const log = opts.log ?? ((m: string) => console.warn(m));
+  const pools: Partial<Record<'data' | 'model', Piscina>> = {};
+  const broken = new Set<'data' | 'model'>();
+  /** Tasks running or waiting, per kind: past threads + maxQueue, a request is refused at once. */
+  const inFlight = { data: 0, model: 0 };
+  const make = (kind: 'data' | 'model') => {
+    const { filename, execArgv } = taskModule(kind === 'data' ? 'data-tasks' : 'model-tasks');
+    // Threads stay up (minThreads) once started: a model thread's start costs seconds (tfjs).
+    // The queue bound is kept here (`inFlight`), not by piscina's maxQueue, which let more wait.
+    return new Piscina({ filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+  };
+  const poolFor = (kind: 'data' | 'model') => (pools[kind] ??= make(kind));
+
+  /** A thread that failed to load its module, as opposed to a task that failed. */
+  const isStartFailure = (err: unknown) => {
+    const e = err as { code?: string; message?: string };
+    return e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || /Cannot find module|Failed to load|is not a function/.test(e?.message ?? '');
+  };
+
+  async function send(kind: 'data' | 'model', msg: { task: string; input: unknown }, timeoutMs: number, transfer?: ArrayBuffer[]): Promise<TaskResult<unknown>> {
+    if (threads === 0 || broken.has(kind)) return runInline(kind, msg);
+    if (inFlight[kind] >= threads + maxQueue) throw busy(`the server is busy with ${inFlight[kind]} large requests in progress; try again shortly`);
+    const pool = poolFor(kind);
+    inFlight[kind] += 1;
+    try {
+      return await pool.run(msg, { signal: AbortSignal.timeout(timeoutMs), transferList: transfer as never });
+    } catch (err) {
+      const e = err as Error;
+      if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+        throw busy(`the request took longer than ${Math.round(timeoutMs / 1000)} s to process and was stopped; send less at once`);
+      }
+      if (isStartFailure(err) && !broken.has(kind)) {
+        broken.add(kind);
+        log(`heavy pool: ${kind} threads cannot start (${e.message}); running their tasks on the event loop`);
+        void pool.destroy().catch(() => {});
+        delete pools[kind];
+        return runInline(kind, msg);
+      }
+      throw err;
+    } finally {
+      inFlight[kind] -= 1;
+    }
+  }
+
+  return {
+    async run(task, input, { timeoutMs = defaultTimeout, transfer } = {}) {
+      return unwrap(await send(KIND[task], { task, input }, timeoutMs, transfer)) as never;
+    },
+    async warm() {
+      if (threads === 0) return;
+      // One ping per kind starts a thread and loads its modules; the rest start as load comes.
+      await Promise.all((['data', 'model'] as const).map((kind) => send(kind, { task: 'ping', input: null }, 5 * 60_000).catch(() => {})));
+    },
+    async close() {
+      await Promise.all(Object.values(pools).map((p) => p.destroy()));
+    },
+  };
+}
+
+const busy = (message: string) => {
+  const err = new HttpError(503, 'busy', message);
+  (err as HttpError & { retryAfterS?: number }).retryAfterS = 5;
+  return err;
+};

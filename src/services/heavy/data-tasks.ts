@@ -1,0 +1,63 @@
+/**
+ * Worker-thread entry for dataset parsing (see ../heavy-pool.ts): big CSV and JSON dataset
+ * bodies are decoded, checked and converted here, off the API's event loop. It imports only the
+ * parsers and the body schema, never tfjs, so a thread starts in well under a second.
+ * Static imports only: under tsx, a worker thread's dynamic import() does not map .js to .ts.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parseCsvDataset } from '../../data/csv.js';
+import { datasetFromJson } from '../../data/json.js';
+import type { Dataset } from '../../data/types.js';
+import { HttpError, invalid } from '../../errors.js';
+import { AJV_OPTIONS, describeAjvError, type AjvError } from '../../schemas/ajv.js';
+import { DatasetJsonBody } from '../../schemas/dataset.js';
+import { capture, type TaskResult } from './result.js';
+
+export interface DataTasks {
+  parseCsv: { input: { bytes: Uint8Array; labelColumn?: string }; output: { dataset: Dataset; labelNames: string[] | null } };
+  parseJsonDataset: { input: { bytes: Uint8Array }; output: { dataset: Dataset; name: string } };
+  /** Does nothing: started threads answer it once their modules are loaded (warm-up). */
+  ping: { input: null; output: 'pong' };
+}
+
+// The same schema, options and messages as the route's own validator (src/plugins/validation.ts).
+let validateJsonBody: ValidateFunction | null = null;
+
+// eslint-disable-next-line no-control-regex
+const NUL_OR_LONE_SURROGATE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** UTF-8 as the API decoded bodies before (invalid bytes become U+FFFD). */
+const decodeUtf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+
+const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => DataTasks[K]['output'] } = {
+  parseCsv: ({ bytes, labelColumn }) => {
+    const text = decodeUtf8(bytes);
+    // Checked here rather than by the API's preValidation hook, which would scan it on the loop.
+    if (text.includes('\u0000')) throw invalid('text with a NUL character cannot be stored', [{ path: '/file', message: 'contains a NUL character' }]);
+    const parsed = parseCsvDataset(text, { labelColumn });
+    return { dataset: parsed.dataset, labelNames: parsed.labelNames };
+  },
+  parseJsonDataset: ({ bytes }) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(decodeUtf8(bytes));
+    } catch (err) {
+      throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`, [{ path: '', message: 'not valid JSON' }]);
+    }
+    validateJsonBody ??= addFormats.default(new Ajv({ ...AJV_OPTIONS, coerceTypes: false })).compile(DatasetJsonBody);
+    if (!validateJsonBody(body)) {
+      const details = (validateJsonBody.errors ?? []).map((e) => describeAjvError(e as AjvError, 'body'));
+      throw invalid(`${details[0]?.path || '/'}: ${details[0]?.message ?? 'invalid'}`, details);
+    }
+    const { name, features, labels } = body as DatasetJsonBody;
+    if (NUL_OR_LONE_SURROGATE.test(name)) throw invalid('text with a NUL character or a broken surrogate pair cannot be stored', [{ path: '/name', message: 'contains a NUL character or an unpaired surrogate' }]);
+    return { name, dataset: datasetFromJson({ features, labels } as never) };
+  },
+  ping: () => 'pong',
+};
+
+/** The thread's entry (piscina calls the default export): one task, its value or its client error as data. */
+export default function runDataTask({ task, input }: { task: keyof DataTasks; input: unknown }): Promise<TaskResult<unknown>> {
+  return capture(() => (handlers[task] as (i: unknown) => unknown)(input));
+}
