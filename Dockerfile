@@ -28,10 +28,23 @@ FROM ${NODE_IMAGE} AS ui
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY stubs ./stubs
 RUN npm ci --ignore-scripts
 COPY ui ui
 COPY src/schemas src/schemas
 RUN npm run build:ui
+# TypeScript compiled once here (tsc -> dist/), so containers start without compiling at run time.
+FROM ${NODE_IMAGE} AS build
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY stubs ./stubs
+RUN npm ci --ignore-scripts --omit=optional
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workers ./workers
+COPY prisma ./prisma
+RUN npm run build
 
 # ---------------------------------------------------------------------------------------------------
 # GPU: Node.js on NVIDIA's CUDA 11.2 + cuDNN 8 runtime (Ubuntu 20.04, glibc 2.31; Node 22 needs >= 2.28).
@@ -56,6 +69,8 @@ RUN apt-get update \
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A local stand-in package the lockfile links to (see package.json `overrides` and the README).
+COPY stubs ./stubs
 # hadolint ignore=SC2046
 RUN npm ci --omit=dev --ignore-scripts \
  && npm rebuild --foreground-scripts $(node -e 'const [want, other] = process.argv.slice(1); const a = require("./package.json").allowScripts || {}; const ok = Object.keys(a).filter((k) => a[k] === true).map((k) => k.replace(/(.)@.*$/, "$1")); console.log([...new Set([want, ...ok])].filter((k) => k !== other).join(" "))' "$TFJS_PACKAGE" "$TFJS_OTHER") \
@@ -76,13 +91,14 @@ WORKDIR /app
 RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
 COPY --from=deps-gpu /app/node_modules ./node_modules
 COPY . .
+COPY --from=build /app/dist ./dist
 COPY --from=ui /app/ui/dist ./ui/dist
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
 CMD ["all"]
 
 # ---------------------------------------------------------------------------------------------------
@@ -96,6 +112,8 @@ RUN apt-get update \
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A local stand-in package the lockfile links to (see package.json `overrides` and the README).
+COPY stubs ./stubs
 # hadolint ignore=SC2046
 RUN npm ci --omit=dev --ignore-scripts \
  && npm rebuild --foreground-scripts $(node -e 'const [want, other] = process.argv.slice(1); const a = require("./package.json").allowScripts || {}; const ok = Object.keys(a).filter((k) => a[k] === true).map((k) => k.replace(/(.)@.*$/, "$1")); console.log([...new Set([want, ...ok])].filter((k) => k !== other).join(" "))' "$TFJS_PACKAGE" "$TFJS_OTHER") \
@@ -114,11 +132,12 @@ WORKDIR /app
 RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
 COPY --from=deps-cpu /app/node_modules ./node_modules
 COPY . .
+COPY --from=build /app/dist ./dist
 COPY --from=ui /app/ui/dist ./ui/dist
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
 CMD ["all"]

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'data/', 'coverage/', 'openapi/', 'tmp/', 'ui/dist/'] },
+  { ignores: ['node_modules/', 'src/generated/', 'data/', 'coverage/', 'openapi/', 'tmp/', 'dist/', 'ui/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -25,7 +25,17 @@ const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA);
 const settings = { name: config.QUEUE_NAME, redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL, queueSchema: `${config.DATABASE_SCHEMA}_bullmq` };
 const queue = createTrainQueue(settings);
 const backend = await initBackend(config.TFJS_BACKEND);
+// A checkout with the worker-thread pool: started and warmed as src/main.ts does, before measuring.
+const heavy = await load('src/services/heavy-pool.ts').then(
+  async ({ createHeavyPool }) => {
+    const pool = createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: (config.HEAVY_TIMEOUT_S ?? 120) * 1000, maxQueue: config.HEAVY_QUEUE });
+    await pool.warm();
+    return pool;
+  },
+  () => undefined,
+);
 const app = await buildApp({
+  heavy,
   config,
   db,
   queue,
@@ -47,7 +57,7 @@ process.on('message', (msg: { type: string }) => {
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;
     process.send?.({ type: 'report', p99: ms(delay.percentile(99)), max: ms(delay.max), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) });
   } else if (msg.type === 'stop') {
-    void app.close().then(() => queue.close()).then(() => db.$disconnect()).then(() => process.exit(0));
+    void app.close().then(() => heavy?.close()).then(() => queue.close()).then(() => db.$disconnect()).then(() => process.exit(0));
   }
 });
 process.send?.({ type: 'ready', port: address.port });

@@ -10,6 +10,8 @@
  *       tf.memory().numTensors and RSS after each;
  *   (e) CPU training speed against PyTorch, before and after the wasm training kernels, with a
  *       kernel profile (bench/cpu-speed/).
+ *   (f)-(i) the service (bench/service.ts; need DATABASE_URL, and REDIS_URL for Redis): API
+ *       throughput as a share of a Fastify hello-world, queue pickup, worker overhead, 1 vs 2 workers.
  *
  * Environment: DATASETS_DIR (default ./data/datasets, downloaded there when missing),
  * BENCH_REPEATS (pairs of runs for (a), default 9), BENCH_OUT (default bench/results.md; empty
@@ -23,12 +25,13 @@ import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '../src/schemas/job-spec.js';
 import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend.js';
 import { benchCpuSpeed } from './cpu-speed/index.js';
+import { serviceBenchmarks } from './service-report.js';
 import { DATASETS_DIR, load1, loadRef, machine, median, sec, table, timeJob, type TimedRun } from './common.js';
 
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 9));
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = process.env.BENCH_OUT ?? path.join(here, 'results.md');
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h,i').split(',').map((s) => s.trim()));
 
 const MLP = [
   { type: 'Flatten', inputShape: [28, 28] },
@@ -251,6 +254,7 @@ if (ONLY.has('b')) await benchThroughput();
 if (ONLY.has('c')) await benchDoneJob();
 if (ONLY.has('d')) await benchMemory();
 if (ONLY.has('e')) await benchCpuSpeed(say);
+if (['f', 'g', 'h', 'i'].some((p) => ONLY.has(p))) await serviceBenchmarks(ONLY, say);
 say(`Total bench time: ${sec(Date.now() - started.getTime())} s.`);
 
 if (OUT) {

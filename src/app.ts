@@ -1,13 +1,15 @@
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
 import type { StudyQueue } from './jobs/study-queue.js';
 import { invalid } from './errors.js';
+import { requestId } from './logging.js';
 import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
+import requestLog from './plugins/request-log.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
 import auth from './plugins/auth.js';
@@ -19,6 +21,7 @@ import { usageRoutes } from './routes/usage.js';
 import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { studyRoutes } from './routes/studies.js';
 import type { JobEventHub } from './services/event-hub.js';
@@ -98,13 +101,18 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   const bodyLimit = Math.round(deps.config.BODY_LIMIT_MB * 1024 * 1024);
   const app = Fastify({
     bodyLimit,
-    logger: opts.logger ?? false,
+    logger: opts.logger ?? (opts.loggerInstance ? undefined : false),
+    // One line per request, from the request-log plugin, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
     ...opts,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
   cutOffSlowSenders(app, Math.round(deps.config.REQUEST_TIMEOUT_S * 1000));
   await app.register(errorHandler);
+  // Before auth: a 401/403 gets its request id and its log line too.
+  await app.register(requestLog);
   // First: its onRoute check must see every route, and its onRequest hook runs before the body is read.
   const { config } = deps;
   const authMode = deps.authMode ?? decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: false }).mode;
@@ -133,6 +141,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   const withPool = { ...deps, heavy };
 
   await app.register(healthRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(datasetRoutes(withPool));
   await app.register(jobRoutes(withPool));
   await app.register(modelRoutes(withPool));

@@ -7,6 +7,7 @@ import { DelayedError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import { DatasetCache } from '../src/data/index.js';
 import type { TrainJobData } from '../src/jobs/queue.js';
+import type { TrainingReport } from '../src/metrics.js';
 import { createPrisma } from '../src/storage/prisma.js';
 import { initBackend } from '../src/training/backend.js';
 import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
@@ -39,7 +40,11 @@ function processContext() {
   return context;
 }
 
-export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal) {
+// Start loading the backend and connecting as soon as the process starts (the worker forks one
+// ahead of the first job): the first job then does not wait for it. A failure surfaces there.
+processContext().catch(() => {});
+
+export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
   const ctx = await processContext();
   // Over its tenant's running-jobs quota the run waits in the queue (delayed, keeping its
   // priority; no attempt is spent) rather than failing, and asks again shortly.
@@ -47,8 +52,20 @@ export default async function trainProcessor(job: SandboxedJob<TrainJobData>, to
     await job.moveToDelayed(Date.now() + RUNNING_QUOTA_RETRY_MS, token);
     throw new DelayedError();
   }
-  const outcome = await executeRun({ ...ctx, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, signal);
-  // Reported so tests and operators can see that nothing leaks from job to job in this process.
+  const tally = { epochs: 0, epochMs: 0, samples: 0 };
+  const outcome = await executeRun({ ...ctx, tally, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, signal);
+  // The worker turns this into its metrics; tests and operators also see from it that nothing
+  // leaks from job to job in this process.
   const { memory } = await import('@tensorflow/tfjs');
-  return { outcome, numTensors: memory().numTensors, rssBytes: process.memoryUsage().rss };
+  const mem = memory();
+  return {
+    outcome,
+    pid: process.pid,
+    numTensors: mem.numTensors,
+    numBytes: mem.numBytes,
+    rssBytes: process.memoryUsage().rss,
+    ...tally,
+    cacheHits: ctx.cache.hits,
+    cacheMisses: ctx.cache.misses,
+  };
 }

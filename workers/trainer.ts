@@ -1,6 +1,8 @@
+import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../src/jobs/queue.js';
 import type { Db } from '../src/storage/prisma.js';
+import { recordJob, recordJobLost, recordPickup, type TrainingReport } from '../src/metrics.js';
 import { markRunFailed } from '../src/services/reconciler.js';
 import { describeInternal } from '../src/worker/execute-run.js';
 
@@ -9,8 +11,9 @@ import { describeInternal } from '../src/worker/execute-run.js';
  * processor in a child process. Scale out by starting more of these, anywhere that reaches
  * the same database and queue.
  */
-export function startTrainer(config: Config, settings: QueueSettings, db: Db): TrainWorker {
-  const processorFile = new URL('./train-processor.ts', import.meta.url);
+export function startTrainer(config: Config, settings: QueueSettings, db: Db, log?: Logger): TrainWorker {
+  // Compiled (dist/, `npm run start:prod`) this module is .js and so is the processor; under tsx, .ts.
+  const processorFile = new URL(`./train-processor${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   const worker = createTrainWorker(settings, processorFile, {
     concurrency: config.WORKER_CONCURRENCY,
     // Child processes (not worker threads): tfjs native bindings and wasm behave best per process.
@@ -21,16 +24,44 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db): T
     stalledInterval: 10_000,
     maxStalledCount: TRAIN_ATTEMPTS,
   });
+  prewarm(worker, processorFile.href);
   // The processor ends every run it finishes in a final state itself. What lands here is a
   // training process that died or handed its run back; once the queue gives up on the job
   // (attempts spent, or stalled too often), the run must not stay `running`.
   worker.on('failed', (job, err) => {
     if (!job) return;
+    log?.warn({ jobId: job.id, attempt: job.attemptsMade, err: { message: err.message } }, 'training process stopped');
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
     if (!final) return;
+    recordJobLost('failed');
     void markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${describeInternal(err)}`).catch((e: Error) =>
       worker.emit('error', new Error(`could not mark run ${job.data.runId} failed: ${e.message}`)),
     );
   });
+  worker.on('active', (job) => {
+    // A retry's wait includes its backoff: only first attempts measure the queue's pickup.
+    const pickupMs = job.processedOn && job.timestamp ? job.processedOn - job.timestamp : undefined;
+    if (pickupMs !== undefined && job.attemptsMade === 0) recordPickup(pickupMs / 1000);
+    log?.info({ jobId: job.id, attempt: job.attemptsMade + 1, pickupMs }, 'job started');
+  });
+  worker.on('completed', (job, report: TrainingReport) => {
+    if (report) recordJob(report, { startedAt: job.processedOn, endedAt: job.finishedOn ?? Date.now() });
+    log?.info({ jobId: job.id, outcome: report?.outcome, epochs: report?.epochs, durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined }, 'job ended');
+  });
   return worker;
+}
+
+/**
+ * Starts one training process now, so the first job does not wait for it: forking it and loading
+ * TypeScript, TensorFlow.js and its backend takes seconds (the processor module starts its
+ * backend as it loads). BullMQ keeps a released process for the next job. Uses the worker's
+ * child pool, which BullMQ does not document; without one (a future BullMQ) nothing happens.
+ */
+function prewarm(worker: TrainWorker, processorHref: string): void {
+  const pool = (worker as unknown as { childPool?: { retain(file: string): Promise<unknown>; release(child: unknown): void } }).childPool;
+  if (!pool?.retain || !pool.release) return;
+  pool.retain(processorHref).then(
+    (child) => pool.release(child),
+    () => {}, // the first job will try again, and report what fails
+  );
 }

@@ -125,7 +125,7 @@ const fmt = (n: number | undefined) => (n === undefined ? '-' : Math.round(n).to
 
 /** One column: every row as a job of this service. */
 async function measureService(service: Service): Promise<{ sps: Map<string, number>; backend: string }> {
-  const label = service.detail === 'unknown' ? '' : ` (${service.detail})`;
+
   const sps = new Map<string, number>();
   let backend = 'unknown';
   for (const { model, batch, key } of ROWS) {
@@ -135,7 +135,8 @@ async function measureService(service: Service): Promise<{ sps: Map<string, numb
     sps.set(key, measured.sps);
     log(`${service.label} ${key}: ${fmt(measured.sps)} samples/s`);
   }
-  return { sps, backend: backend + label };
+  // /health's detail (`wasm (simd, 2 threads)`) says more than the jobs' backend name (`wasm`).
+  return { sps, backend: service.detail === 'unknown' ? backend : service.detail };
 }
 
 const loads: number[] = [os.loadavg()[0]];
@@ -178,7 +179,7 @@ const lines = [
   '',
   `Run ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
     `One job per row (2 epochs, ${SPEED_SAMPLES.toLocaleString('en-US')} Fashion-MNIST images, SGD), samples/s from the second epoch's durationMs; ` +
-    `backend (the jobs' \`backend\`, the service's \`/health\` detail): ${columns.map((c) => `${c.label}: ${c.backend}`).join('; ')}. ` +
+    `backend (the service's \`/health\` detail, else the jobs' \`backend\`): ${columns.map((c) => `${c.label}: ${c.backend}`).join('; ')}. ` +
     `PyTorch + OpenBLAS (../shared/bench/torch_mlp.py) in the same run. Load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${os.cpus().length} cores; ` +
     `the whole run took ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
   ...('error' in torch ? ['', `PyTorch reference skipped: ${torch.error}.`] : []),

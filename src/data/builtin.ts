@@ -49,7 +49,16 @@ async function ensureFile(name: BuiltinName, file: string, opts: LoadBuiltinOpti
     const url = `${opts.baseUrl ?? info.baseUrl}/${file}`;
     // Downloads are always checked: a bad download is never a useful file.
     pending = downloadFile(url, path, { md5, fetchImpl: opts.fetchImpl })
-      .then(() => undefined)
+      .then(
+        () => undefined,
+        (err: Error) => {
+          // Offline machines are common (CI, air-gapped clusters): say how to do without the download.
+          throw new Error(
+            `${err.message}. ${name} is read from DATASETS_DIR (${opts.datasetsDir}): put the original files (${file} and the rest) in ${join(opts.datasetsDir, name)}, or point DATASETS_DIR at a folder that holds them`,
+            { cause: err },
+          );
+        },
+      )
       .finally(() => downloads.delete(path));
     downloads.set(path, pending);
   }

@@ -9,6 +9,9 @@ export class DatasetCache {
   private readonly entries = new Map<string, { ds: Dataset; bytes: number }>();
   private readonly loading = new Map<string, Promise<Dataset>>();
   private used = 0;
+  /** Lookups answered from memory, and lookups that had to load (for the worker's metrics). */
+  hits = 0;
+  misses = 0;
 
   /** @param maxBytes budget for the cached datasets' arrays; a bigger dataset is returned but not kept. */
   constructor(readonly maxBytes: number) {
@@ -36,6 +39,8 @@ export class DatasetCache {
    */
   async get(key: string, load: () => Promise<Dataset>): Promise<Dataset> {
     const hit = this.entries.get(key);
+    if (hit) this.hits++;
+    else this.misses++;
     if (hit) {
       // Re-inserting moves the key to the end of the Map's order: the most recently used.
       this.entries.delete(key);

@@ -31,7 +31,7 @@ function parseRows(text: string | Buffer): string[][] {
     return parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
   } catch (err) {
     const e = err as Error & { lines?: number };
-    return specError('', `invalid CSV${e.lines ? ` near line ${e.lines}` : ''}: ${e.message}`);
+    return specError('/file', `invalid CSV${e.lines ? ` near line ${e.lines}` : ''}: ${e.message}`);
   }
 }
 
@@ -43,7 +43,7 @@ function parseRows(text: string | Buffer): string[][] {
  */
 export function parseCsvDataset(text: string | Buffer, opts: CsvOptions = {}): CsvDataset {
   const records = parseRows(text);
-  if (records.length === 0) specError('', 'the CSV is empty; it needs a header row and at least one data row');
+  if (records.length === 0) specError('/file', 'the CSV is empty; it needs a header row and at least one data row');
   const header = records[0];
   const rows = records.slice(1);
 
@@ -62,8 +62,8 @@ export function parseCsvDataset(text: string | Buffer, opts: CsvOptions = {}): C
     }
   }
   const featureColumns = header.map((_, i) => i).filter((i) => i !== labelIndex);
-  if (featureColumns.length === 0) specError('', 'the CSV has no feature columns');
-  if (rows.length === 0) specError('', 'the CSV has a header but no data rows');
+  if (featureColumns.length === 0) specError('/file', 'the CSV has no feature columns');
+  if (rows.length === 0) specError('/file', 'the CSV has a header but no data rows');
 
   const width = featureColumns.length;
   const features = new Float32Array(rows.length * width);

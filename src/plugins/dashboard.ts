@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** Where `npm run build:ui` (run by `npm ci`) writes the dashboard. */
-export const DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../ui/dist');
+// From src/plugins (tsx) or dist/src/plugins (npm run start:prod): ui/dist at the repository root.
+export const DASHBOARD_DIR = path.resolve(import.meta.dirname, import.meta.dirname.includes(`${path.sep}dist${path.sep}src${path.sep}`) ? '../../../ui/dist' : '../../ui/dist');
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Dashboard not built</title>
 <p>The dashboard has not been built: run <code>npm run build:ui</code> (<code>npm ci</code> does it) and reload.

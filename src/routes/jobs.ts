@@ -10,6 +10,7 @@ import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJo
 import { audit } from '../services/audit.js';
 import { deleteJob } from '../services/deletion.js';
 import { exampleJobSpec } from '../schemas/examples.js';
+import { eventStreamClosed, eventStreamOpened } from '../metrics.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
 
 /** Largest job spec body (1 MiB). */
@@ -18,6 +19,13 @@ export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
 export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
   // Building a spec's model to check it allocates its weights: submitJob does it in deps.heavy.
   return async (app) => {
+    // Open event streams never end on their own while a job runs: closing the server ends them,
+    // or it would wait on them until its shutdown timeout and exit with an error.
+    const openStreams = new Set<AbortController>();
+    app.addHook('preClose', async () => {
+      for (const stream of openStreams) stream.abort();
+    });
+
     app.post(
       '/jobs',
       {
@@ -155,6 +163,8 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
         await assertJobVisible(deps.db, request.auth, id);
         const lastId = Number.parseInt(request.headers['last-event-id'] ?? '', 10);
         const abort = new AbortController();
+        openStreams.add(abort);
+        eventStreamOpened();
         request.raw.on('close', () => abort.abort());
         reply.hijack();
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -168,6 +178,8 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
           request.log.warn({ err }, 'event stream ended with an error');
         } finally {
           clearInterval(heartbeat);
+          openStreams.delete(abort);
+          eventStreamClosed();
           reply.raw.end();
         }
       },

@@ -13,6 +13,9 @@ import type { HeavyPool } from '../services/heavy-pool.js';
 import { importModel } from '../services/import-model.js';
 import type { ModelSummary } from '../training/types.js';
 
+/** Largest predict body (8 MiB): about 1,500 samples of 28x28 numbers as JSON. */
+export const PREDICT_LIMIT_BYTES = 8 * 1024 * 1024;
+
 export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
   // Loading an imported model (tfjs builds every layer) runs in the worker-thread pool.
   // The weights are copied once into memory the thread then owns (no second copy on the way).
@@ -179,10 +182,13 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
       '/models/:id/predict',
       {
         config: { access: 'read' },
+        // Prediction runs on the event loop (its parse, checks and the model): the body cap bounds
+        // how long one request can hold it (a 47 MB predict held it 10-20 s).
+        bodyLimit: PREDICT_LIMIT_BYTES,
         schema: {
           tags: ['models'],
           summary: 'Run the model on inputs shaped like its training features',
-          description: 'The preprocessing saved with the model (e.g. standardization) is applied first.',
+          description: 'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests.',
           params: IdParams,
           body: PredictBody,
           response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },

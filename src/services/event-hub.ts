@@ -16,9 +16,15 @@ export interface QueueSignal {
 export class JobEventHub {
   private readonly emitter = new EventEmitter();
 
-  constructor(private readonly queueEvents: QueueEvents) {
+  constructor(
+    private readonly queueEvents: QueueEvents,
+    onError: (err: Error) => void = () => {},
+  ) {
     // Many clients may watch many jobs; each waits on its own job id.
     this.emitter.setMaxListeners(0);
+    // Without a listener, an 'error' (the PostgreSQL backend's LISTEN connection ending when the
+    // database shuts down: 57P01) would be thrown as an uncaught exception and end the process.
+    queueEvents.on('error', onError);
     queueEvents.on('progress', ({ jobId, data }) => this.emitter.emit(jobId, { type: 'progress', data }));
     queueEvents.on('active', ({ jobId }) => this.emitter.emit(jobId, { type: 'active' }));
     queueEvents.on('completed', ({ jobId }) => this.emitter.emit(jobId, { type: 'completed' }));

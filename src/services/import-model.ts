@@ -1,4 +1,5 @@
 import { invalid, tooLarge } from '../errors.js';
+import { checkInitializers } from '../training/initializer-check.js';
 import { checkPreprocessing } from '../training/preprocessing-check.js';
 import { sizeTopology } from '../training/topology-size.js';
 import { SpecError, type ModelSummary } from '../training/types.js';
@@ -77,6 +78,8 @@ export async function importModel(
   const specs = manifestWeights(json.weightsManifest);
   const manifestParams = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
   checkSize(json.modelTopology, manifestParams, limits);
+  const badInitializer = checkInitializers(json.modelTopology, '/modelJson/modelTopology');
+  if (badInitializer) throw invalid(`${badInitializer.path}: ${badInitializer.message}`, [badInitializer]);
   const preprocessing = (json as { userDefinedMetadata?: { preprocessing?: unknown } }).userDefinedMetadata?.preprocessing;
   const badPreprocessing = checkPreprocessing(preprocessing, '/modelJson/userDefinedMetadata/preprocessing');
   if (badPreprocessing.length > 0) throw invalid(`the model's preprocessing cannot be applied: ${badPreprocessing[0].path}: ${badPreprocessing[0].message}`, badPreprocessing);

@@ -35,6 +35,7 @@ async function tryNative(): Promise<boolean> {
 }
 
 async function tryWasm(threads: number): Promise<boolean> {
+  const before = processErrorListeners();
   try {
     await import(WASM_PACKAGE);
     // Before setBackend, so the replacements' setup runs with the backend's own.
@@ -44,6 +45,32 @@ async function tryWasm(threads: number): Promise<boolean> {
     return threads > 1 ? await withWasmThreads(threads, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
   } catch {
     return false;
+  } finally {
+    removeListenersAddedSince(before);
+  }
+}
+
+type ProcessErrorListener = (...args: unknown[]) => void;
+
+function processErrorListeners() {
+  return {
+    uncaughtException: new Set<unknown>(process.listeners('uncaughtException')),
+    unhandledRejection: new Set<unknown>(process.listeners('unhandledRejection')),
+  };
+}
+
+/**
+ * The wasm module's Emscripten glue adds process listeners that rethrow any uncaught error or
+ * unhandled rejection (tfjs means to remove them, but its filter keeps them). They would run
+ * before the service's own handlers and turn, say, a database connection closed during a stop
+ * into exit code 7 and a stack trace. The service handles these events itself.
+ */
+function removeListenersAddedSince(before: ReturnType<typeof processErrorListeners>): void {
+  for (const listener of process.listeners('uncaughtException')) {
+    if (!before.uncaughtException.has(listener)) process.removeListener('uncaughtException', listener as ProcessErrorListener);
+  }
+  for (const listener of process.listeners('unhandledRejection')) {
+    if (!before.unhandledRejection.has(listener)) process.removeListener('unhandledRejection', listener as ProcessErrorListener);
   }
 }
 

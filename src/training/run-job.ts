@@ -82,6 +82,8 @@ export interface RunJobResult {
   warnings: TrainingWarning[];
   /** Completed epochs over both phases. */
   epochsRun: number;
+  /** Training samples per epoch (after the validation split). */
+  trainSamples: number;
 }
 
 /**
@@ -244,6 +246,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       evaluation,
       warnings,
       epochsRun,
+      trainSamples: prepared.train.samples,
     };
   } finally {
     probe?.dispose();

@@ -24,6 +24,15 @@ export interface WorkerContext {
   verifyChecksums: boolean;
   jobTimeoutMs: number;
   reportProgress(p: BatchProgress): void;
+  /** Filled in as the run trains, for the worker's metrics; reset by the caller per job. */
+  tally?: RunTally;
+}
+
+/** What one attempt trained: epochs stored, their time, and samples (known once training ends). */
+export interface RunTally {
+  epochs: number;
+  epochMs: number;
+  samples: number;
 }
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'skipped';
@@ -57,7 +66,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     };
     const base = spec.base ? await getArtifact(db, spec.base.modelId) : undefined;
     const { runTrainingJob } = await import('../training/run-job.js');
-    const storage = storageHooks(db, runId, warnings);
+    const storage = storageHooks(db, runId, warnings, ctx.tally);
     const stopCheck = createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs });
     // A study trial under ASHA may be stopped at a rung as its epoch ends.
     const trialStop = await ashaTrialStop(db, run);
@@ -77,6 +86,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
       resume: resume ?? undefined,
       history: resume ? (await db.epochMetric.findMany({ where: { runId }, orderBy: { epoch: 'asc' } })).map(toEpochRow) : undefined,
     });
+    if (ctx.tally) ctx.tally.samples += result.trainSamples * ctx.tally.epochs;
     // A cancel asked for as the last epoch ended still wins over success.
     const now = await db.run.findUnique({ where: { id: runId }, select: { attempts: true, cancelRequested: true } });
     if (now?.attempts !== number) return 'skipped'; // another attempt took over this run
@@ -139,7 +149,7 @@ async function cancelIfAsked(db: Db, runId: string): Promise<RunOutcome | null> 
 }
 
 /** Where each epoch's results go: metrics, diagnostics (with new warnings) and the checkpoint. */
-function storageHooks(db: Db, runId: string, warnings: TrainingWarning[]): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onWarnings' | 'onCheckpoint'> {
+function storageHooks(db: Db, runId: string, warnings: TrainingWarning[], tally?: RunTally): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onWarnings' | 'onCheckpoint'> {
   const seen = new Set(warnings.map((w) => `${w.kind}|${w.layer}`));
   // Spec-level warnings were recorded when the job was accepted; a resumed run keeps the
   // warnings of its earlier attempts and adds only new ones.
@@ -152,7 +162,13 @@ function storageHooks(db: Db, runId: string, warnings: TrainingWarning[]): Pick<
     }
   };
   return {
-    onEpoch: (row: EpochMetrics) => saveEpoch(db, runId, row),
+    onEpoch: async (row: EpochMetrics) => {
+      await saveEpoch(db, runId, row);
+      if (tally) {
+        tally.epochs++;
+        tally.epochMs += row.durationMs;
+      }
+    },
     onDiagnostics: async (d, fresh) => {
       keep(fresh);
       await db.epochDiagnostic.upsert({

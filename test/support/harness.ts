@@ -107,7 +107,9 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     async startWorker(extraEnv = {}) {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), 'worker'], {
         cwd: ROOT,
-        env: { ...process.env, ...env, ...extraEnv },
+        // At info, so its "worker taking jobs" line (what this waits for) is printed; the
+        // output is shown only when the worker fails.
+        env: { ...process.env, ...env, LOG_LEVEL: 'info', ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

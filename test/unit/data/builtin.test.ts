@@ -132,6 +132,17 @@ describe('loadBuiltin downloads', () => {
     await expect(loadBuiltin('mnist', 'test', { datasetsDir: dir, fetchImpl: impl })).rejects.toThrow(/HTTP 404/);
   });
 
+  it('names DATASETS_DIR and the folder to fill when the download fails (offline)', async () => {
+    const offline = (async () => {
+      throw new TypeError('fetch failed');
+    }) as typeof fetch;
+    const err = await loadBuiltin('mnist', 'test', { datasetsDir: dir, fetchImpl: offline }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/fetch failed/);
+    expect((err as Error).message).toContain(`DATASETS_DIR (${dir})`);
+    expect((err as Error).message).toContain(join(dir, 'mnist'));
+  });
+
   it('verifies existing files once per path+size+mtime, and rejects a mismatch without deleting', async () => {
     await cp(join(FIXTURES_DIR, 'mnist'), join(dir, 'mnist'), { recursive: true });
     const checksums = await fixtureChecksums('mnist');

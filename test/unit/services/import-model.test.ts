@@ -116,6 +116,16 @@ describe('importModel', () => {
     expect(err.details?.map((d) => d.path)).toEqual(['/modelJson/userDefinedMetadata/preprocessing/standardize/std/1']);
   });
 
+  it('refuses a non-numeric initializer parameter before building (tfjs would hang on it), naming it', async () => {
+    const payload = await body(twoLayers());
+    const layer = layersOf(payload)[0];
+    layer.config.kernel_initializer = { class_name: 'VarianceScaling', config: { scale: {}, mode: 'fan_avg', distribution: 'truncated_normal', seed: null } };
+    const started = Date.now();
+    const err = await refused(payload);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err.details?.[0].path).toMatch(/^\/modelJson\/modelTopology\/.*\/layers\/0\/config\/kernel_initializer\/config\/scale$/);
+  });
+
   it('refuses a 10,000-deep array inside modelJson with a 400, not a stack overflow (case 7)', async () => {
     const payload = await body(twoLayers());
     let deep: unknown = [];

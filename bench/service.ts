@@ -1,0 +1,261 @@
+/**
+ * The service-level benchmarks of `npm run bench` (parts f-i): API throughput as a ratio of a
+ * Fastify hello-world in the same run, queue pickup latency, the worker's overhead around the
+ * training loop, and 1 vs 2 worker processes. They need a PostgreSQL (DATABASE_URL; each run uses
+ * its own schema and queue, dropped at the end) and use Redis too when REDIS_URL is set.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { OPEN_PRINCIPAL } from '../src/auth/principal.js';
+import { loadConfig } from '../src/config.js';
+import { createTrainQueue, type QueueSettings } from '../src/jobs/queue.js';
+import type { JobSpec } from '../src/schemas/job-spec.js';
+import { Predictor } from '../src/services/predictor.js';
+import { migrate } from '../src/storage/migrate.js';
+import { createPrisma, type Db } from '../src/storage/prisma.js';
+import { autocannon, helloWorld, urlOf } from './api-load.js';
+import { median } from './common.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface ServiceEnv {
+  databaseUrl: string;
+  redisUrl?: string;
+  schema: string;
+  queueName: string;
+  env: Record<string, string>;
+  db: Db;
+  settings: QueueSettings;
+  drop(): Promise<void>;
+}
+
+/** A fresh schema and queue name on DATABASE_URL, as a test harness would make. */
+export async function serviceEnv(backend: 'postgres' | 'redis'): Promise<ServiceEnv> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('the service benchmarks need DATABASE_URL (a PostgreSQL they may create schemas in)');
+  const redisUrl = backend === 'redis' ? process.env.REDIS_URL : undefined;
+  if (backend === 'redis' && !redisUrl) throw new Error('REDIS_URL is not set');
+  const id = randomUUID().slice(0, 8);
+  const schema = `bench_${id}`;
+  const queueName = `bench-${id}`;
+  await migrate({ url: databaseUrl, schema });
+  const settings: QueueSettings = { name: queueName, redisUrl, databaseUrl, queueSchema: `${schema}_bullmq` };
+  const env = {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: schema,
+    QUEUE_NAME: queueName,
+    REDIS_URL: redisUrl ?? '',
+    DATASETS_DIR: process.env.DATASETS_DIR ?? path.join(ROOT, 'data/datasets'),
+    LOG_LEVEL: 'warn',
+  };
+  const db = createPrisma(databaseUrl, schema);
+  return {
+    databaseUrl,
+    redisUrl,
+    schema,
+    queueName,
+    env,
+    db,
+    settings,
+    async drop() {
+      await db.$disconnect();
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}_bullmq" CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** A worker process as `npm run start:worker` starts it, resolved once it takes jobs. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), 'worker'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d;
+      if (output.includes('worker taking jobs')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d) => (output += d));
+    child.once('exit', () => reject(new Error(`worker exited:\n${output}`)));
+  });
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** A small valid job on the built-in Fashion-MNIST (what POST /jobs checks in full). */
+export const SMALL_JOB: JobSpec = {
+  name: 'bench-small',
+  dataset: { builtin: 'fashion-mnist', split: 'train', limit: 256, seed: 1 },
+  model: {
+    layers: [
+      { type: 'Flatten', inputShape: [28, 28] },
+      { type: 'Dense', units: 32, activation: 'relu', kernelInitializer: 'he_normal' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  },
+  compile: { optimizer: { type: 'adam' }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+  fit: { epochs: 1, batchSize: 64, seed: 1 },
+  diagnostics: { enabled: false },
+};
+
+/** Requests per second of each API route as a share of the hello-world's, in one run. */
+export async function apiRatios(seconds: number, rounds: number) {
+  const s = await serviceEnv('postgres');
+  const config = loadConfig(s.env);
+  const queue = createTrainQueue(s.settings);
+  const app = await buildApp({ config, db: s.db, queue, queueBackend: 'postgres', checkQueue: () => queue.getJobCounts('waiting'), backend: { name: 'bench' }, predictor: new Predictor(s.db) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const hello = await helloWorld();
+  // 60 ended jobs with 10 epochs each, as a list page would show them.
+  const ids: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const run = await s.db.run.create({ data: { name: `job ${i}`, spec: SMALL_JOB as object, status: 'succeeded', startedAt: new Date(), finishedAt: new Date(), backend: 'wasm' } });
+    await s.db.epochMetric.createMany({ data: Array.from({ length: 10 }, (_, e) => ({ runId: run.id, epoch: e + 1, phase: 'train', loss: 1 / (e + 1), accuracy: 0.5 + e / 40, durationMs: 1000 })) });
+    ids.push(run.id);
+  }
+  const targets = [
+    { name: 'GET /jobs/:id', url: urlOf(app, `/jobs/${ids[0]}`), target: 0.1 },
+    { name: 'GET /jobs?limit=20', url: urlOf(app, '/jobs?limit=20'), target: 0.05 },
+    { name: 'POST /jobs (valid spec)', url: urlOf(app, '/jobs'), body: SMALL_JOB, target: 0.02 },
+  ];
+  const rows: Array<{ name: string; target: number; ratios: number[]; rps: number[]; helloRps: number[]; p99: number[]; non2xx: number }> = targets.map((t) => ({ name: t.name, target: t.target, ratios: [], rps: [], helloRps: [], p99: [], non2xx: 0 }));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < targets.length; i++) {
+        // Each route right after its own hello-world run, so both meet the same machine load.
+        const base = await autocannon(urlOf(hello, '/'), seconds);
+        const r = await autocannon(targets[i].url, seconds, targets[i].body);
+        rows[i].ratios.push(r.requestsPerSec / base.requestsPerSec);
+        rows[i].rps.push(r.requestsPerSec);
+        rows[i].helloRps.push(base.requestsPerSec);
+        rows[i].p99.push(r.p99Ms);
+        rows[i].non2xx += r.non2xx;
+        console.error(`  (f) ${targets[i].name}: ${Math.round(r.requestsPerSec)} req/s vs hello-world ${Math.round(base.requestsPerSec)} (${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}%)`);
+      }
+    }
+  } finally {
+    await hello.close();
+    await app.close();
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    await s.drop();
+  }
+  return rows.map((r) => ({ ...r, ratio: median(r.ratios) }));
+}
+
+/** Submits `spec` as POST /jobs does (checks, row, queue entry) and returns the run id. */
+async function submit(s: ServiceEnv, queue: ReturnType<typeof createTrainQueue>, spec: JobSpec): Promise<string> {
+  const { submitJob } = await import('../src/services/jobs.js');
+  return (await submitJob({ db: s.db, queue, config: loadConfig(s.env) }, OPEN_PRINCIPAL, spec)).id;
+}
+
+async function waitEnded(db: Db, ids: string[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await db.run.findMany({ where: { id: { in: ids } }, include: { epochs: true } });
+    if (runs.length === ids.length && runs.every((r) => ['succeeded', 'failed', 'cancelled'].includes(r.status))) return runs;
+    if (Date.now() > deadline) throw new Error(`jobs not done within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * Queue pickup: one idle worker process, jobs submitted one at a time (each after the previous
+ * ended, so the worker is idle), created -> started (the run's createdAt to the startedAt its
+ * training process writes). The first job is reported apart: it is the only one that may meet a
+ * training process still starting.
+ */
+export async function pickup(backend: 'postgres' | 'redis', jobs: number) {
+  const s = await serviceEnv(backend);
+  const queue = createTrainQueue(s.settings);
+  const worker = await startWorkerProcess(s.env);
+  try {
+    const ms: number[] = [];
+    for (let i = 0; i < jobs; i++) {
+      const id = await submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: i } });
+      const [run] = await waitEnded(s.db, [id], 300_000);
+      ms.push(run.startedAt!.getTime() - run.createdAt.getTime());
+      console.error(`  (g) ${backend} job ${i + 1}: picked up after ${ms.at(-1)} ms`);
+    }
+    const rest = ms.slice(1);
+    return { backend, first: ms[0], p50: percentile(rest, 50), p99: percentile(rest, 99), all: ms };
+  } finally {
+    await stopProcess(worker);
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    await s.drop();
+  }
+}
+
+/**
+ * The worker's overhead around the training loop: a 10-epoch job on `samples` samples through a
+ * real worker; job wall time (startedAt -> finishedAt) against the sum of its epochs' own time.
+ */
+export async function jobOverhead(samples: number, epochs: number) {
+  const s = await serviceEnv(process.env.REDIS_URL ? 'redis' : 'postgres');
+  const queue = createTrainQueue(s.settings);
+  const worker = await startWorkerProcess(s.env);
+  try {
+    const spec: JobSpec = { ...SMALL_JOB, dataset: { builtin: 'fashion-mnist', split: 'train', limit: samples, seed: 2 }, fit: { epochs, batchSize: 64, seed: 2 } };
+    // A first job warms the process (data decoded and cached, kernels compiled), as on a busy worker.
+    await waitEnded(s.db, [await submit(s, queue, { ...spec, fit: { ...spec.fit, epochs: 1 } })], 600_000);
+    const [run] = await waitEnded(s.db, [await submit(s, queue, spec)], 1_800_000);
+    const wallMs = run.finishedAt!.getTime() - run.startedAt!.getTime();
+    const loopMs = run.epochs.reduce((sum, e) => sum + e.durationMs, 0);
+    return { wallMs, loopMs, overhead: (wallMs - loopMs) / loopMs };
+  } finally {
+    await stopProcess(worker);
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    await s.drop();
+  }
+}
+
+/** Jobs per minute through 1 and then 2 worker processes, on a queue of `jobs` small jobs. */
+export async function scaling(jobs: number) {
+  const out: Array<{ workers: number; jobsPerMinute: number }> = [];
+  for (const n of [1, 2]) {
+    const s = await serviceEnv(process.env.REDIS_URL ? 'redis' : 'postgres');
+    const queue = createTrainQueue(s.settings);
+    const workers = await Promise.all(Array.from({ length: n }, () => startWorkerProcess(s.env)));
+    try {
+      // Let the prewarmed training processes finish starting before the clock runs.
+      await waitEnded(s.db, await Promise.all(Array.from({ length: n }, (_, i) => submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: 100 + i } }))), 600_000);
+      const started = Date.now();
+      const ids = [];
+      for (let i = 0; i < jobs; i++) ids.push(await submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: i } }));
+      await waitEnded(s.db, ids, 1_800_000);
+      out.push({ workers: n, jobsPerMinute: (jobs / (Date.now() - started)) * 60_000 });
+      console.error(`  (i) ${n} worker(s): ${out.at(-1)!.jobsPerMinute.toFixed(1)} jobs/min`);
+    } finally {
+      await Promise.all(workers.map(stopProcess));
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      await s.drop();
+    }
+  }
+  return { rows: out, factor: out[1].jobsPerMinute / out[0].jobsPerMinute };
+}
