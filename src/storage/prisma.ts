@@ -1,9 +1,11 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 import { isTransientDbError } from './db-errors.js';
 
 export type Db = PrismaClient;
+/** The client, or the client inside an interactive transaction. */
+export type DbClient = PrismaClient | Prisma.TransactionClient;
 
 /** The pg pool under each client, for the few hot reads that skip Prisma (see poolOf). */
 const pools = new WeakMap<object, { pool?: pg.Pool }>();
