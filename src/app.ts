@@ -13,8 +13,11 @@ import requestLog from './plugins/request-log.js';
 import { findUnstorableString, installValidators } from './plugins/validation.js';
 import swagger from './plugins/swagger.js';
 import auth from './plugins/auth.js';
+import rateLimit from './plugins/rate-limit.js';
+import type { Redis } from 'ioredis';
 import { decideAuthMode, type AuthMode } from './auth/mode.js';
 import { adminRoutes } from './routes/admin.js';
+import { usageRoutes } from './routes/usage.js';
 import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -42,6 +45,8 @@ export interface AppDeps {
   events?: JobEventHub;
   /** Overrides the auth mode config gives (see src/auth/mode.ts). */
   authMode?: AuthMode;
+  /** Where rate-limit counts live, shared by every API instance; unset: in this process. */
+  rateLimitRedis?: Redis;
   /** Worker threads for heavy request work; default: a pool of the app's own, closed with it. */
   heavy?: HeavyPool;
 }
@@ -112,6 +117,8 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   const { config } = deps;
   const authMode = deps.authMode ?? decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: false }).mode;
   await app.register(auth, { db: deps.db, mode: authMode, adminKey: config.ADMIN_API_KEY });
+  // After auth (it counts per key) and before every route (it hooks each route as it is added).
+  await app.register(rateLimit, { perMinute: config.RATE_LIMIT_PER_MINUTE, redis: deps.rateLimitRedis });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 1, fields: 10 },
@@ -139,6 +146,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(jobRoutes(withPool));
   await app.register(modelRoutes(withPool));
   await app.register(adminRoutes(withPool));
+  await app.register(usageRoutes(withPool));
   await app.register(studyRoutes(withPool));
   await app.register(dashboard);
   return app;

@@ -45,6 +45,11 @@ export const EnvSchema = Type.Object({
     description: 'auto: API keys needed once a key exists, ADMIN_API_KEY is set or HOST is not loopback; on/off force it',
   }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'An admin key of the tenant `default` (at least 16 characters); never stored' })),
+  QUOTA_QUEUED_JOBS: Type.Integer({ minimum: 0, default: 100, description: "Queued jobs per tenant at once (0: no limit); a tenant's own quotas.queuedJobs overrides it" }),
+  QUOTA_RUNNING_JOBS: Type.Integer({ minimum: 0, default: 0, description: 'Running jobs per tenant at once; more wait in the queue (0: no limit)' }),
+  QUOTA_STORAGE_MB: Type.Number({ minimum: 0, default: 0, description: 'Stored datasets, models and checkpoints per tenant, in MB (0: no limit)' }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 600, description: 'Requests per minute per API key (0: no limit); open local mode is not limited' }),
+  RETENTION_DAYS: Type.Number({ minimum: 0, default: 0, description: "Days a checkpoint left by an ended job is kept before the API's sweep deletes it (a job that ends normally deletes its own at once); 0: at the next sweep" }),
   METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'A worker started alone serves GET /metrics on this port (unset: not served)' })),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });

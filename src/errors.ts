@@ -7,6 +7,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: SpecProblem[],
+    /** More top-level fields of the answer (`quota`, `limit`, `use` of a quota error). */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'HttpError';

@@ -5,6 +5,7 @@
  * worker     - a training worker alone (start more to scale out)
  * create-key - prints a new API key, straight from the database (`npm run create-key -- --help`)
  */
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { LOG_LEVELS, loadConfig, type Config } from './config.js';
@@ -86,6 +87,9 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
   queue.on('error', errors.handler('queue'));
   const studyQueue = createStudyQueue(settings);
   studyQueue.on('error', errors.handler('study queue'));
+  // Rate-limit counts shared by every API instance; an outage lets requests through (skipOnError).
+  const rateLimitRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }) : undefined;
+  rateLimitRedis?.on('error', () => {});
   const { initBackend, describeBackend } = await import('./training/backend.js');
   const backendName = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
   const predictor = new Predictor(db);
@@ -106,11 +110,12 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
       events,
       heavy,
       authMode: auth.mode,
+      rateLimitRedis,
     },
     { loggerInstance: log },
   );
   await app.listen({ port: config.PORT, host: config.HOST });
-  const stopReconciler = startReconciler({ db, queue, log: (msg) => log.info(msg) });
+  const stopReconciler = startReconciler({ db, queue, log: (msg) => log.info(msg), retentionDays: config.RETENTION_DAYS });
   const stopStudyReconciler = startStudyReconciler({ db, studyQueue, log: (msg) => log.info(msg) });
   return {
     name: 'the API',
@@ -123,6 +128,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
       predictor.dispose();
       await heavy.close();
       await queue.close();
+      rateLimitRedis?.disconnect();
       await db.$disconnect();
     },
   };
@@ -135,7 +141,7 @@ async function startWorker(config: Config, settings: QueueSettings, databaseUrl:
   // Study controllers run beside the trainer: light steps that launch trials and end studies.
   const trialQueue = createTrainQueue(settings);
   trialQueue.on('error', errors.handler('queue'));
-  const studyWorker = createStudyWorker(settings, studyProcessor({ db: workerDb, queue: trialQueue }));
+  const studyWorker = createStudyWorker(settings, studyProcessor({ db: workerDb, queue: trialQueue, quotas: config }));
   studyWorker.on('error', errors.handler('study worker'));
   const closers: Closer[] = [
     {

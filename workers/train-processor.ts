@@ -3,7 +3,7 @@
  * which blocks the event loop, never delays the worker's lock renewals. Thin by design:
  * it only wires the process-wide context and calls executeRun.
  */
-import type { SandboxedJob } from 'bullmq';
+import { DelayedError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import { DatasetCache } from '../src/data/index.js';
 import type { TrainJobData } from '../src/jobs/queue.js';
@@ -11,12 +11,14 @@ import type { TrainingReport } from '../src/metrics.js';
 import { createPrisma } from '../src/storage/prisma.js';
 import { initBackend } from '../src/training/backend.js';
 import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
+import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from '../src/worker/running-quota.js';
+import type { QuotaConfig } from '../src/services/quotas.js';
 
 // The worker that forked this process is gone (killed, crashed): stop at once. The run stays
 // `running`; the queue hands it to another worker once this one's lock expires.
 process.on('disconnect', () => process.exit(0));
 
-let context: Promise<Omit<WorkerContext, 'reportProgress'>> | undefined;
+let context: Promise<Omit<WorkerContext, 'reportProgress'> & { quotas: QuotaConfig }> | undefined;
 
 /** One database client, dataset cache and tfjs backend per child process, kept across jobs. */
 function processContext() {
@@ -32,6 +34,7 @@ function processContext() {
       datasetsDir: config.DATASETS_DIR,
       verifyChecksums: config.DATASETS_VERIFY,
       jobTimeoutMs: config.JOB_TIMEOUT_S * 1000,
+      quotas: config,
     };
   })();
   return context;
@@ -41,8 +44,14 @@ function processContext() {
 // ahead of the first job): the first job then does not wait for it. A failure surfaces there.
 processContext().catch(() => {});
 
-export default async function trainProcessor(job: SandboxedJob<TrainJobData>, _token?: string, signal?: AbortSignal): Promise<TrainingReport> {
+export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
   const ctx = await processContext();
+  // Over its tenant's running-jobs quota the run waits in the queue (delayed, keeping its
+  // priority; no attempt is spent) rather than failing, and asks again shortly.
+  if (!(await claimRunningSlot(ctx.db, ctx.quotas, job.data.runId))) {
+    await job.moveToDelayed(Date.now() + RUNNING_QUOTA_RETRY_MS, token);
+    throw new DelayedError();
+  }
   const tally = { epochs: 0, epochMs: 0, samples: 0 };
   const outcome = await executeRun({ ...ctx, tally, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, signal);
   // The worker turns this into its metrics; tests and operators also see from it that nothing

@@ -1,10 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
+import { AdminClient, ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
 import { ProgressBar, epochLine, totalEpochs } from './format.js';
 import { positionals, readJson, UsageError } from './args.js';
 import { runStudyCommand } from './study.js';
+import { ADMIN_USAGE, runAdminCommand } from './admin.js';
 
 export const USAGE = `Usage: tfjs-train <command> [options]
 
@@ -22,6 +23,7 @@ Commands:
   study watch <studyId>          follow a study: a line per finished trial, then the ranking
   study show <studyId>           the ranking (mean ± std over repeats), best configuration, effects, warnings
   study cancel <studyId>         cancel every trial of a study that has not ended
+${ADMIN_USAGE}
 
 Options:
   --url <url>       the service (default: $TRAINING_URL, else http://127.0.0.1:3000)
@@ -92,6 +94,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           fix: { type: 'string', multiple: true },
           patch: { type: 'string' },
           name: { type: 'string' },
+          tenant: { type: 'string' },
         },
       });
     } catch (e) {
@@ -107,7 +110,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const baseUrl = values.url ?? io.env.TRAINING_URL ?? 'http://127.0.0.1:3000';
     if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--url must be an http(s) URL, not ${baseUrl}`);
     const apiKey = values['api-key'] ?? io.env.TTS_API_KEY;
-    const client = new TrainingClient({ baseUrl, apiKey: apiKey || undefined });
+    // Admin commands need an admin key; the service answers 403 to any other.
+    const client = new AdminClient({ baseUrl, apiKey: apiKey || undefined });
     const signal = io.signal;
 
     switch (command) {
@@ -179,8 +183,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       }
       case 'study':
         return runStudyCommand(client, args, { watch: values.watch, preset: values.preset }, io);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+      default: {
+        const code = await runAdminCommand(command, args, client, { name: values.name, tenant: values.tenant, signal }, out);
+        if (code === null) throw new UsageError(`unknown command "${command}"`);
+        return code;
+      }
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -57,7 +57,7 @@ export default fp(
       if (err instanceof HttpError) {
         // A 503 (busy, a dependency down) is worth retrying: say when.
         if (err.statusCode === 503) reply.header('retry-after', '5');
-        return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: capDetails(err.details) });
+        return reply.status(err.statusCode).send({ ...err.extra, error: err.code, message: err.message, details: capDetails(err.details) });
       }
       if (err instanceof SpecError) {
         return reply.status(400).send({ error: 'invalid_spec', message: err.message, details: capDetails(err.details) });

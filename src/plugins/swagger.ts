@@ -21,6 +21,7 @@ export default fp(
           { name: 'datasets', description: 'Upload training data (JSON or CSV)' },
           { name: 'jobs', description: 'Submit, watch and cancel training jobs' },
           { name: 'models', description: 'Trained and imported models: summary, artifact, prediction' },
+          { name: 'usage', description: "Your tenant's jobs and stored bytes against its quotas" },
           { name: 'admin', description: 'Tenants, API keys and the audit log (admin keys only)' },
         ],
         components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' } } },

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppDeps } from '../app.js';
-import { AuditEvent, AuditQuery, KeyCreate, KeyCreated, KeyInfo, Tenant, TenantCreate } from '../schemas/admin.js';
+import { AuditEvent, AuditQuery, KeyCreate, KeyCreated, KeyInfo, Tenant, TenantCreate, TenantUpdate } from '../schemas/admin.js';
 import { ErrorBody, IdParams, Page } from '../schemas/common.js';
-import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from '../services/api-keys.js';
+import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey, updateTenantQuotas } from '../services/api-keys.js';
 import { audit, listAudit } from '../services/audit.js';
 
 /** Tenants, keys and the audit log: admins only. */
@@ -17,6 +17,19 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const tenant = await createTenant(deps.db, request.body);
         await audit(deps.db, request.auth, 'create', 'tenant', tenant.id, { name: tenant.name });
         return reply.status(201).send(tenant);
+      },
+    );
+
+    app.patch(
+      '/admin/tenants/:id',
+      {
+        config: { access: 'admin' },
+        schema: { tags, summary: "Change a tenant's own quotas (null: back to the service default)", params: IdParams, body: TenantUpdate, response: { 200: Tenant, 400: ErrorBody, 404: ErrorBody } },
+      },
+      async (request) => {
+        const tenant = await updateTenantQuotas(deps.db, request.params.id, request.body.quotas);
+        await audit(deps.db, request.auth, 'update', 'tenant', tenant.id, { quotas: request.body.quotas });
+        return tenant;
       },
     );
 

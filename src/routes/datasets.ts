@@ -2,7 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { invalid } from '../errors.js';
 import { ErrorBody, IdParams } from '../schemas/common.js';
 import { DatasetCsvBody, DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
+import { Type } from 'typebox';
 import { audit } from '../services/audit.js';
+import { deleteDataset } from '../services/deletion.js';
+import { assertMayStore, limitsFor } from '../services/quotas.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
 import { getDatasetSummary, saveDataset } from '../services/datasets.js';
 import type { AppDeps } from '../app.js';
@@ -70,11 +73,13 @@ export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlug
               'multipart/form-data': { schema: DatasetCsvBody },
             },
           },
-          response: { 201: DatasetSummary, 400: ErrorBody, 413: ErrorBody },
+          response: { 201: DatasetSummary, 400: ErrorBody, 403: ErrorBody, 413: ErrorBody },
         },
       },
       async (request, reply) => {
         const maxSamples = deps.config.MAX_DATASET_SAMPLES;
+        const { tenantId } = request.auth;
+        const assertRoom = async (bytes: number) => assertMayStore(deps.db, await limitsFor(deps.db, deps.config, tenantId), tenantId, bytes);
         if (request.isMultipart()) {
           const body = request.body as { file?: unknown; labelColumn?: unknown; name?: unknown };
           if (!Buffer.isBuffer(body.file)) throw invalid('a CSV upload needs a `file` field', [{ path: '/file', message: 'is required (a CSV file)' }]);
@@ -82,16 +87,35 @@ export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlug
           if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > MAX_NAME)) throw invalid(`/name: must be text of at most ${MAX_NAME} characters`, [{ path: '/name', message: `must be text of at most ${MAX_NAME} characters` }]);
           const { bytes, transfer } = transferable(body.file);
           const parsed = await deps.heavy.run('parseCsv', { bytes, labelColumn: body.labelColumn }, { transfer });
-          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples, tenantId: request.auth.tenantId });
+          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples, tenantId: request.auth.tenantId, assertRoom });
           await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
           return reply.status(201).send(summary);
         }
         if (!(request.body instanceof RawJson)) throw invalid('send the dataset as application/json or as a multipart CSV upload', [{ path: '', message: 'unsupported body' }]);
         const { bytes, transfer } = transferable(request.body.bytes);
         const { dataset, name } = await deps.heavy.run('parseJsonDataset', { bytes }, { transfer });
-        const summary = await saveDataset(deps.db, dataset, { name, maxSamples, tenantId: request.auth.tenantId });
+        const summary = await saveDataset(deps.db, dataset, { name, maxSamples, tenantId: request.auth.tenantId, assertRoom });
         await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
         return reply.status(201).send(summary);
+      },
+    );
+
+    app.delete(
+      '/datasets/:id',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['datasets'],
+          summary: 'Delete an uploaded dataset and its samples',
+          description: "409 while a queued or running job trains, validates or evaluates on it. The tenant's storage use goes down by the dataset's size.",
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'Deleted' }), 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const { freedBytes } = await deleteDataset(deps.db, request.auth, request.params.id);
+        await audit(deps.db, request.auth, 'delete', 'dataset', request.params.id, { freedBytes });
+        return reply.status(204).send(null);
       },
     );
 

@@ -8,6 +8,7 @@ import { JobSpec } from '../schemas/job-spec.js';
 import { jobEvents } from '../services/job-events.js';
 import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } from '../services/jobs.js';
 import { audit } from '../services/audit.js';
+import { deleteJob } from '../services/deletion.js';
 import { exampleJobSpec } from '../schemas/examples.js';
 import { eventStreamClosed, eventStreamOpened } from '../metrics.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
@@ -36,7 +37,7 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
           summary: 'Submit a training job',
           description: 'The spec is checked in full (datasets, shapes, base model, limits) before it is queued; a spec that cannot train is a 400 naming the field.',
           body: { ...JobSpec, examples: [exampleJobSpec] },
-          response: { 201: JobCreated, 400: ErrorBody, 413: ErrorBody, 503: ErrorBody },
+          response: { 201: JobCreated, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -90,7 +91,7 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
             'and `patch` (an RFC 6902 JSON Patch) applies your own change after them. The result is checked as a POST /jobs spec; 400 if a patch does not apply or the spec is invalid.',
           params: IdParams,
           body: { ...RetryBody, examples: [{ applyFixes: true, name: 'retry-with-fixes' }] },
-          response: { 201: RetryCreated, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+          response: { 201: RetryCreated, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody },
         },
       },
       async (request, reply) => reply.status(201).send(await retryJob(deps, request.auth, request.params.id, request.body)),
@@ -119,6 +120,25 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
         const result = await cancelJob(deps, request.auth, request.params.id);
         await audit(deps.db, request.auth, 'cancel', 'job', result.id);
         return reply.status(202).send(result);
+      },
+    );
+
+    app.delete(
+      '/jobs/:id',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['jobs'],
+          summary: 'Delete an ended job with its metrics, diagnostics and checkpoint',
+          description: 'Its model, if it made one, stays (delete it with DELETE /models/{id}); the model then has no `jobId`. 409 while the job is queued or running: cancel it first.',
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'Deleted' }), 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const { freedBytes } = await deleteJob(deps, request.auth, request.params.id);
+        await audit(deps.db, request.auth, 'delete', 'job', request.params.id, { freedBytes });
+        return reply.status(204).send(null);
       },
     );
 

@@ -3,9 +3,12 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../app.js';
 import { notFound } from '../errors.js';
 import { ErrorBody, IdParams, Page } from '../schemas/common.js';
-import { ModelImportBody, ModelInfo, ModelListQuery, PredictBody, PredictResult } from '../schemas/model.js';
+import { ModelImportBody, ModelInfo, ModelListQuery, ModelShare, PredictBody, PredictResult } from '../schemas/model.js';
 import { assertModelVisible, getArtifact, getModel, listModels } from '../services/models.js';
 import { audit } from '../services/audit.js';
+import { deleteModel } from '../services/deletion.js';
+import { assertMayStore, limitsFor } from '../services/quotas.js';
+import { modelShares, shareModel, unshareModel } from '../services/shares.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
 import { importModel } from '../services/import-model.js';
 import { streamWeights } from '../services/weights-stream.js';
@@ -46,11 +49,13 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
           summary: 'Import a TensorFlow.js layers model (model.json + weights) to use as a base',
           description: '`weights` is the content of the weight files named by the manifest, concatenated in manifest order, base64-encoded.',
           body: ModelImportBody,
-          response: { 201: ModelInfo, 400: ErrorBody, 413: ErrorBody },
+          response: { 201: ModelInfo, 400: ErrorBody, 403: ErrorBody, 413: ErrorBody },
         },
       },
       async (request, reply) => {
-        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS }, load);
+        const { tenantId } = request.auth;
+        const assertRoom = async (bytes: number) => assertMayStore(deps.db, await limitsFor(deps.db, deps.config, tenantId), tenantId, bytes);
+        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS, assertRoom }, load);
         await audit(deps.db, request.auth, 'create', 'model', model.id);
         return reply.status(201).send(model);
       },
@@ -93,6 +98,86 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
         // Streamed in slices: a 40 MB weights.bin is never held (or decoded) whole here.
         const { length, stream } = await streamWeights(deps.db, deps.config.DATABASE_SCHEMA, id);
         return reply.type('application/octet-stream').header('content-length', length).send(stream as unknown as Buffer);
+      },
+    );
+
+    app.delete(
+      '/models/:id',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['models'],
+          summary: 'Delete a model: its weights go; a tombstone keeps the lineage of models built on it',
+          description:
+            "409 while a queued or running job uses it as a base. Afterwards every read of it (and its use as a base) is a 404, its shares end, and the models built on it show `lineage.baseModelDeleted: true`. The tenant's storage use goes down by its size. Only the owning tenant deletes it.",
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'Deleted' }), 404: ErrorBody, 409: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const { freedBytes } = await deleteModel(deps.db, request.auth, request.params.id);
+        deps.predictor.forget(request.params.id);
+        await audit(deps.db, request.auth, 'delete', 'model', request.params.id, { freedBytes });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/models/:id/shares',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['models'],
+          summary: 'Share a model with another tenant: it may read it, predict with it and use it as a base',
+          description: 'Only the tenant that owns the model (or an admin) shares it. Sharing again is a no-op that answers the existing share. Recorded in the audit log.',
+          params: IdParams,
+          body: Type.Object(
+            { tenantId: Type.String({ maxLength: 100, description: 'The tenant to share with (its id)' }) },
+            { additionalProperties: false, examples: [{ tenantId: '00000000-0000-0000-0000-000000000001' }] },
+          ),
+          response: { 201: ModelShare, 400: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const share = await shareModel(deps.db, request.auth, request.params.id, request.body.tenantId);
+        await audit(deps.db, request.auth, 'share', 'model', request.params.id, { tenantId: share.tenantId });
+        return reply.status(201).send(share);
+      },
+    );
+
+    app.get(
+      '/models/:id/shares',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['models'],
+          summary: 'The tenants a model is shared with (for the tenant that owns it)',
+          params: IdParams,
+          response: { 200: Type.Object({ items: Type.Array(ModelShare, { description: 'Oldest first' }) }), 404: ErrorBody },
+        },
+      },
+      async (request) => modelShares(deps.db, request.auth, request.params.id),
+    );
+
+    app.delete(
+      '/models/:id/shares/:tenantId',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['models'],
+          summary: 'Stop sharing a model with a tenant',
+          description: "That tenant gets 404 for the model from now on; its jobs already queued on it as a base still train. Unsharing what is not shared is a 204.",
+          params: Type.Object({
+            id: Type.String({ maxLength: 100, description: 'The model id' }),
+            tenantId: Type.String({ maxLength: 100, description: 'The tenant it was shared with' }),
+          }),
+          response: { 204: Type.Null({ description: 'No longer shared' }), 404: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        await unshareModel(deps.db, request.auth, request.params.id, request.params.tenantId);
+        await audit(deps.db, request.auth, 'unshare', 'model', request.params.id, { tenantId: request.params.tenantId });
+        return reply.status(204).send(null);
       },
     );
 

@@ -29,6 +29,24 @@ export const Tenant = Type.Object(
   { title: 'Tenant' },
 );
 
+const Nullable = <T extends ReturnType<typeof Type.Integer> | ReturnType<typeof Type.Number>>(schema: T, description: string) =>
+  Type.Optional(Type.Union([schema, Type.Null()], { description }));
+
+export const TenantUpdate = Type.Object(
+  {
+    quotas: Type.Object(
+      {
+        queuedJobs: Nullable(Type.Integer({ minimum: 0 }), 'Queued jobs at once (0: no limit); null: back to QUOTA_QUEUED_JOBS'),
+        runningJobs: Nullable(Type.Integer({ minimum: 0 }), 'Running jobs at once (0: no limit); null: back to QUOTA_RUNNING_JOBS'),
+        storageMb: Nullable(Type.Number({ minimum: 0 }), 'Stored MB (0: no limit); null: back to QUOTA_STORAGE_MB'),
+      },
+      { additionalProperties: false, description: 'The quotas to change; those not named keep their value' },
+    ),
+  },
+  { additionalProperties: false, examples: [{ quotas: { runningJobs: 2, storageMb: null } }] },
+);
+export type TenantUpdate = Static<typeof TenantUpdate>;
+
 export const RoleName = LiteralUnion(['admin', 'member', 'viewer'], {
   description: '`admin`: everything, all tenants; `member`: read and write within its tenant; `viewer`: read within its tenant',
 });

@@ -15,6 +15,9 @@ export const ErrorBody = Type.Object(
       ),
     ),
     requestId: Type.Optional(Type.String({ description: 'On 500 and 503: the id under which the server logged what went wrong' })),
+    quota: Type.Optional(Type.String({ description: 'On 403 `quota_exceeded`: the quota, `QUOTA_QUEUED_JOBS`, `QUOTA_RUNNING_JOBS` or `QUOTA_STORAGE_MB`' })),
+    limit: Type.Optional(Type.Number({ description: "On 403 `quota_exceeded`: the tenant's limit (jobs, or MB for storage)" })),
+    use: Type.Optional(Type.Number({ description: "On 403 `quota_exceeded`: the tenant's use now, in the same unit" })),
   },
   { title: 'ErrorBody', description: 'An error: a code, a message and the fields at fault' },
 );

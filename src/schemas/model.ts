@@ -33,9 +33,20 @@ export const ModelInfo = Type.Object(
     lineage: Type.Object({
       baseModelId: Type.Union([Type.String(), Type.Null()], { description: 'The model it was built on' }),
       reusedLayers: Type.Array(Type.String(), { description: 'Layers copied from the base model' }),
+      baseModelDeleted: Type.Boolean({ description: 'true when the base model has since been deleted (its id stays, as a tombstone, but it can no longer be read)' }),
     }, { description: 'What it was built from (transfer learning)' }),
+    tenantId: Type.String({ description: 'The tenant that owns it (another tenant sees it only when it is shared with it)' }),
   },
   { title: 'Model' },
+);
+
+export const ModelShare = Type.Object(
+  {
+    modelId: Type.String({ description: 'The shared model' }),
+    tenantId: Type.String({ description: 'The tenant it is shared with' }),
+    createdAt: Type.String({ format: 'date-time', description: 'When it was shared (ISO 8601)' }),
+  },
+  { title: 'ModelShare' },
 );
 
 export const ModelListQuery = Type.Object({

@@ -18,6 +18,7 @@ import type {
   ModelInfo,
   ModelListOptions,
   ModelPage,
+  ModelShare,
   PredictInputs,
   PredictOutput,
   RetryCreated,
@@ -26,6 +27,7 @@ import type {
   StudyCreated,
   StudyPage,
   StudyRequest,
+  Usage,
 } from './types.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -172,7 +174,17 @@ export class TrainingClient {
     return res;
   }
 
-  private async json<T>(method: string, path: string, init: Parameters<TrainingClient['send']>[2] = {}): Promise<T> {
+  /** A request whose answer has no body (204). */
+  protected async noContent(method: string, path: string, init: Parameters<TrainingClient['send']>[2] = {}): Promise<void> {
+    const link = linkSignal(init.signal);
+    try {
+      await (await this.send(method, path, { ...init, signal: link.signal })).arrayBuffer();
+    } finally {
+      link.dispose();
+    }
+  }
+
+  protected async json<T>(method: string, path: string, init: Parameters<TrainingClient['send']>[2] = {}): Promise<T> {
     const link = linkSignal(init.signal);
     try {
       const res = await this.send(method, path, { ...init, signal: link.signal });
@@ -192,7 +204,7 @@ export class TrainingClient {
     }
   }
 
-  private static id(id: string): string {
+  protected static id(id: string): string {
     if (typeof id !== 'string' || !id) throw new TypeError('an id is required');
     return encodeURIComponent(id);
   }
@@ -514,6 +526,41 @@ export class TrainingClient {
   /** `POST /models/:id/predict`: inputs shaped like the training features; the saved preprocessing is applied first. */
   predict(id: string, inputs: PredictInputs, opts: CallOptions = {}): Promise<PredictOutput> {
     return this.json('POST', `/models/${TrainingClient.id(id)}/predict`, { body: { inputs }, signal: opts.signal });
+  }
+
+  /** `DELETE /models/:id`: its weights go (a tombstone keeps lineage); 409 (ApiError) while a queued or running job builds on it. */
+  deleteModel(id: string, opts: CallOptions = {}): Promise<void> {
+    return this.noContent('DELETE', `/models/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** `POST /models/:id/shares`: another tenant may read the model, predict with it and use it as a base. */
+  shareModel(id: string, tenantId: string, opts: CallOptions = {}): Promise<ModelShare> {
+    return this.json('POST', `/models/${TrainingClient.id(id)}/shares`, { body: { tenantId }, signal: opts.signal });
+  }
+
+  /** `GET /models/:id/shares`: the tenants a model of yours is shared with. */
+  async listModelShares(id: string, opts: CallOptions = {}): Promise<ModelShare[]> {
+    return (await this.json<{ items: ModelShare[] }>('GET', `/models/${TrainingClient.id(id)}/shares`, opts)).items;
+  }
+
+  /** `DELETE /models/:id/shares/:tenantId`: that tenant no longer sees the model. */
+  unshareModel(id: string, tenantId: string, opts: CallOptions = {}): Promise<void> {
+    return this.noContent('DELETE', `/models/${TrainingClient.id(id)}/shares/${TrainingClient.id(tenantId)}`, opts);
+  }
+
+  /** `DELETE /jobs/:id`: an ended job with its metrics, diagnostics and checkpoint; 409 (ApiError) while it is queued or running. */
+  deleteJob(id: string, opts: CallOptions = {}): Promise<void> {
+    return this.noContent('DELETE', `/jobs/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** `DELETE /datasets/:id`; 409 (ApiError) while a queued or running job uses it. */
+  deleteDataset(id: string, opts: CallOptions = {}): Promise<void> {
+    return this.noContent('DELETE', `/datasets/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** `GET /usage`: your tenant's jobs and stored bytes against its quotas. */
+  usage(opts: CallOptions = {}): Promise<Usage> {
+    return this.json('GET', '/usage', opts);
   }
 
   /** `POST /models`: imports a TensorFlow.js layers model (e.g. one downloadModel returned) to use as a `base`. */

@@ -4,6 +4,7 @@
  * own TypeBox schemas.
  */
 export { TrainingClient, isFinalStatus } from './client.js';
+export { AdminClient } from './admin.js';
 export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './client.js';
 export { ApiError } from './errors.js';
 export { parseSse, type SseMessage } from './sse.js';

@@ -10,7 +10,9 @@ import type { DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
 import type { DatasetRef, JobSpec, OptimizerSpec } from '../schemas/job-spec.js';
 import type { DiagnosticsBody, EpochRow, Job as JobSchema, JobCreated as JobCreatedSchema, JobListQuery, JobStatus, MetricsBody, RetryBody, RetryCreated as RetryCreatedSchema, Warning } from '../schemas/job.js';
 import type { Study as StudySchema, StudyCreated as StudyCreatedSchema, StudyRequest as StudyRequestSchema, StudySummary as StudySummarySchema } from '../schemas/study.js';
-import type { ModelImportBody, ModelInfo as ModelInfoSchema, ModelListQuery, ModelSummary, PredictBody, PredictResult } from '../schemas/model.js';
+import type { ModelImportBody, ModelInfo as ModelInfoSchema, ModelListQuery, ModelShare as ModelShareSchema, ModelSummary, PredictBody, PredictResult } from '../schemas/model.js';
+import type { AuditEvent as AuditEventSchema, KeyCreate, KeyCreated as KeyCreatedSchema, KeyInfo as KeyInfoSchema, Quotas as QuotasSchema, Tenant as TenantSchema, TenantCreate } from '../schemas/admin.js';
+import type { UsageBody } from '../schemas/usage.js';
 
 export type { DatasetJsonBody, DatasetRef, DatasetSummary, ErrorBody, JobSpec, JobStatus, OptimizerSpec };
 
@@ -63,6 +65,19 @@ export type JobEvent =
   | { event: 'status'; id?: string; data: { status: JobStatus; error?: string | null } }
   | { event: 'epoch'; id?: string; data: EpochMetrics }
   | { event: 'progress'; id?: undefined; data: JobProgress };
+
+/** `POST /models/:id/shares`. */
+export type ModelShare = Static<typeof ModelShareSchema>;
+/** `GET /usage`. */
+export type Usage = Static<typeof UsageBody>;
+export type { KeyCreate, TenantCreate };
+/** A tenant's own quota overrides. */
+export type Quotas = Static<typeof QuotasSchema>;
+export type Tenant = Static<typeof TenantSchema>;
+/** `POST /admin/keys`: `key` is shown only here. */
+export type KeyCreated = Static<typeof KeyCreatedSchema>;
+export type KeyInfo = Static<typeof KeyInfoSchema>;
+export type AuditEvent = Static<typeof AuditEventSchema>;
 
 /** A model in TensorFlow.js layers format, with its weights in manifest order. */
 export interface DownloadedModel {

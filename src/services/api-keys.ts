@@ -23,6 +23,18 @@ export async function createTenant(db: Db, body: { name: string; quotas?: Tenant
   }
 }
 
+/** Changes a tenant's own quotas: a number sets one, null drops it (the service default applies again). */
+export async function updateTenantQuotas(db: Db, id: string, changes: { [K in keyof TenantQuotas]?: number | null }) {
+  const row = isUuid(id) ? await db.tenant.findUnique({ where: { id } }) : null;
+  if (!row) throw notFound('Tenant', id);
+  const quotas: Record<string, number> = { ...((row.quotas ?? {}) as Record<string, number>) };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) delete quotas[name];
+    else if (value !== undefined) quotas[name] = value;
+  }
+  return toTenant(await db.tenant.update({ where: { id }, data: { quotas } }));
+}
+
 export async function listTenants(db: Db) {
   return { items: (await db.tenant.findMany({ orderBy: { createdAt: 'asc' } })).map(toTenant) };
 }

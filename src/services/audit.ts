@@ -3,7 +3,7 @@ import type { Db } from '../storage/prisma.js';
 import { SpecError } from '../training/types.js';
 import { isUuid } from './datasets.js';
 
-export type AuditAction = 'create' | 'cancel' | 'delete' | 'share' | 'unshare' | 'revoke' | 'retry';
+export type AuditAction = 'create' | 'update' | 'cancel' | 'delete' | 'share' | 'unshare' | 'revoke' | 'retry';
 
 /**
  * Records who did what to which resource. Written after the action succeeded; a failure to

@@ -27,7 +27,7 @@ export function toDatasetSummary(row: DatasetRow): DatasetSummary {
 export async function saveDataset(
   db: Db,
   ds: Dataset,
-  meta: { name: string; labelNames?: string[] | null; maxSamples: number; tenantId: string },
+  meta: { name: string; labelNames?: string[] | null; maxSamples: number; tenantId: string; assertRoom?: (bytes: number) => Promise<void> },
 ): Promise<DatasetSummary> {
   if (ds.samples > meta.maxSamples) {
     throw tooLarge(`the dataset has ${ds.samples} samples; the limit is ${meta.maxSamples} (MAX_DATASET_SAMPLES)`, [
@@ -35,6 +35,9 @@ export async function saveDataset(
     ]);
   }
   const encoded = encodeDataset(ds);
+  const sizeBytes = encoded.features.byteLength + (encoded.labels?.byteLength ?? 0);
+  // The storage quota, with the exact bytes about to be stored.
+  await meta.assertRoom?.(sizeBytes);
   const row = await db.dataset.create({
     data: {
       tenantId: meta.tenantId,
@@ -45,7 +48,7 @@ export async function saveDataset(
       labelNames: meta.labelNames ?? undefined,
       features: new Uint8Array(encoded.features),
       labels: encoded.labels ? new Uint8Array(encoded.labels) : null,
-      sizeBytes: encoded.features.byteLength + (encoded.labels?.byteLength ?? 0),
+      sizeBytes,
     },
     select: { id: true, name: true, samples: true, featureShape: true, classes: true, labelNames: true, createdAt: true },
   });

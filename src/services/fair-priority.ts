@@ -1,4 +1,4 @@
-import type { Db } from '../storage/prisma.js';
+import type { DbClient as Db } from '../storage/prisma.js';
 
 /**
  * Fair scheduling on plain BullMQ priorities (no Pro groups): start-time fair queuing by rounds.

@@ -6,7 +6,7 @@ import { SpecError, type ModelSummary } from '../training/types.js';
 import type { Db } from '../storage/prisma.js';
 import type { Principal } from '../auth/principal.js';
 import { exceedsJsonLimits } from './json-size.js';
-import { getModel, storeModel } from './models.js';
+import { getModel, storeModel, storedModelBytes } from './models.js';
 
 /**
  * Bounds on an imported model.json (topology and manifest, not the weights): a converted Keras
@@ -18,6 +18,8 @@ export const MODEL_JSON_LIMITS = { maxDepth: 64, maxBytes: 4 * 1024 * 1024 };
 export interface ImportLimits {
   maxParams: number;
   maxLayers: number;
+  /** The storage quota, asked with the bytes the model will take before anything is loaded. */
+  assertRoom?: (bytes: number) => Promise<void>;
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
@@ -91,6 +93,7 @@ export async function importModel(
   const nonFinite = firstNonFiniteWeight(specs, weights);
   if (nonFinite) throw invalid(`weight ${nonFinite} holds NaN or Infinity; such a model predicts NaN and trains nothing`, [{ path: '/weights', message: `${nonFinite} is not finite` }]);
   const modelJson = { ...body.modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
+  await limits.assertRoom?.(storedModelBytes(modelJson, weights));
 
   const summary = await load(modelJson, weights);
   const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });

@@ -16,10 +16,13 @@ type ModelRow = {
   inputShape: unknown;
   baseModelId: string | null;
   reusedLayers: string[];
+  tenantId: string;
+  baseModel: { deletedAt: Date | null } | null;
 };
 
 const infoSelect = {
   id: true, jobId: true, name: true, version: true, createdAt: true, source: true, summary: true, inputShape: true, baseModelId: true, reusedLayers: true,
+  tenantId: true, baseModel: { select: { deletedAt: true } },
 } as const;
 
 /** The input shape (without the batch dimension) recorded in a layers-format model.json. */
@@ -46,7 +49,8 @@ export function toModelInfo(row: ModelRow) {
     source: row.source,
     summary: row.summary as ModelSummary,
     inputShape: row.inputShape as number[],
-    lineage: { baseModelId: row.baseModelId, reusedLayers: row.reusedLayers },
+    lineage: { baseModelId: row.baseModelId, reusedLayers: row.reusedLayers, baseModelDeleted: Boolean(row.baseModel?.deletedAt) },
+    tenantId: row.tenantId,
   };
 }
 
@@ -175,6 +179,11 @@ export async function storeModel(
 
 type StoredModel = Parameters<typeof storeModel>[1];
 
+/** What a model takes in storage (its weights and model.json), as the storage quota counts it. */
+export function storedModelBytes(modelJson: unknown, weights: { byteLength: number }): number {
+  return weights.byteLength + Buffer.byteLength(JSON.stringify(modelJson));
+}
+
 async function createModelRow(db: Pick<Db, 'model'>, data: StoredModel, version: number | null): Promise<string> {
   const row = await db.model.create({
     data: {
@@ -186,6 +195,7 @@ async function createModelRow(db: Pick<Db, 'model'>, data: StoredModel, version:
       modelJson: data.modelJson as object,
       inputShape: inputShapeOf(data.modelJson),
       weights: new Uint8Array(data.weights),
+      sizeBytes: storedModelBytes(data.modelJson, data.weights),
       preprocessing: (data.preprocessing as object) ?? undefined,
       baseModelId: data.baseModelId ?? null,
       reusedLayers: data.reusedLayers ?? [],

@@ -74,6 +74,15 @@ export class Predictor {
     entry.loaded.then(({ model }) => model.dispose()).catch(() => {});
   }
 
+  /** Drops one model from the cache (it was deleted); a prediction still using it finishes first. */
+  forget(id: string): void {
+    const entry = this.loaded.get(id);
+    if (!entry) return;
+    this.loaded.delete(id);
+    entry.evicted = true;
+    this.disposeIfUnused(entry);
+  }
+
   /** Drops every cached model; one still predicting is disposed when it is done. */
   dispose(): void {
     const entries = [...this.loaded.values()];

@@ -1,5 +1,6 @@
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Db } from '../storage/prisma.js';
+import { sweepEndedCheckpoints } from './retention.js';
 import { requeuePriority } from './fair-priority.js';
 
 /** A queued run younger than this may simply not have reached the queue yet. */
@@ -47,8 +48,11 @@ export async function markRunFailed(db: Db, runId: string, error: string): Promi
   await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date(), error } });
 }
 
-/** Runs {@link reconcileRuns} every `intervalMs`; errors (a dependency down) wait for the next round. */
-export function startReconciler(deps: { db: Db; queue: TrainQueue; log: (msg: string) => void }, intervalMs = 30_000): () => void {
+/**
+ * Runs {@link reconcileRuns} every `intervalMs`, and the RETENTION_DAYS sweep of ended jobs'
+ * checkpoints; errors (a dependency down) wait for the next round.
+ */
+export function startReconciler(deps: { db: Db; queue: TrainQueue; log: (msg: string) => void; retentionDays?: number }, intervalMs = 30_000): () => void {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
@@ -56,6 +60,8 @@ export function startReconciler(deps: { db: Db; queue: TrainQueue; log: (msg: st
     try {
       const ids = await reconcileRuns(deps);
       if (ids.length) deps.log(`reconciler re-enqueued ${ids.length} run(s) missing from the queue: ${ids.join(', ')}`);
+      const swept = await sweepEndedCheckpoints(deps.db, deps.retentionDays ?? 0);
+      if (swept) deps.log(`retention: deleted ${swept} checkpoint(s) of ended jobs (RETENTION_DAYS=${deps.retentionDays ?? 0})`);
     } catch {
       // The database or the queue is down; /health reports it, and the next round retries.
     } finally {

@@ -10,6 +10,8 @@ import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import { enqueueStudy, type StudyJobData, type StudyQueue } from '../jobs/study-queue.js';
 import { requeuePriority } from './fair-priority.js';
 import { createFairRun } from './jobs.js';
+import { HttpError } from '../errors.js';
+import { limitsFor, type QuotaConfig } from './quotas.js';
 import type { Db } from '../storage/prisma.js';
 import { cancelStudyRuns } from './studies.js';
 import type { PlannedTrial } from './study-plan.js';
@@ -19,8 +21,15 @@ export const STUDY_STEP_MS = 500;
 
 export type StepResult = 'continue' | 'ended';
 
+/** What a study step needs; with `quotas`, trials respect the tenant's queued-jobs and storage quotas. */
+export interface StudyDeps {
+  db: Db;
+  queue: TrainQueue;
+  quotas?: QuotaConfig;
+}
+
 /** One step of a study's controller. */
-export async function stepStudy(deps: { db: Db; queue: TrainQueue }, studyId: string): Promise<StepResult> {
+export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepResult> {
   const { db } = deps;
   const study = await db.study.findUnique({ where: { id: studyId }, select: { status: true, cancelRequested: true, maxConcurrent: true, trialCount: true, tenantId: true } });
   if (!study) return 'ended';
@@ -41,7 +50,10 @@ export async function stepStudy(deps: { db: Db; queue: TrainQueue }, studyId: st
   const free = study.maxConcurrent - open.length;
   if (free > 0 && launched.size < study.trialCount) {
     const plan = await planOf(db, studyId);
-    for (const trial of plan.filter((t) => !launched.has(t.index)).slice(0, free)) await launchTrial(deps, studyId, study.tenantId, trial);
+    for (const trial of plan.filter((t) => !launched.has(t.index)).slice(0, free)) {
+      // Over the tenant's queued-jobs or storage quota the trial waits for a later step.
+      if (!(await launchTrial(deps, studyId, study.tenantId, trial))) break;
+    }
     return 'continue';
   }
   if (launched.size < study.trialCount || open.length > 0) return 'continue';
@@ -61,7 +73,8 @@ async function planOf(db: Db, studyId: string): Promise<PlannedTrial[]> {
  * queues it as POST /jobs does: with the tenant's fair-scheduling priority, so a study takes its
  * turn with the tenant's other jobs instead of jumping every queue.
  */
-async function launchTrial(deps: { db: Db; queue: TrainQueue }, studyId: string, tenantId: string, trial: PlannedTrial): Promise<void> {
+async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, trial: PlannedTrial): Promise<boolean> {
+  const limits = deps.quotas ? await limitsFor(deps.db, deps.quotas, tenantId) : undefined;
   const run = await createFairRun(deps.db, tenantId, {
     name: trial.spec.name ?? null,
     spec: trial.spec as object,
@@ -69,18 +82,21 @@ async function launchTrial(deps: { db: Db; queue: TrainQueue }, studyId: string,
     studyId,
     trialIndex: trial.index,
     trialParameters: trial.parameters as object,
-  }).catch((err: { code?: string }) => {
+  }, { limits }).catch((err: { code?: string }) => {
     if (err.code === 'P2002') return null; // launched by an earlier step
+    if (err instanceof HttpError && err.code === 'quota_exceeded') return 'wait' as const;
     throw err;
   });
+  if (run === 'wait') return false;
   if (run) await enqueueRun(deps.queue, run.id, run.priority);
+  return true;
 }
 
 /**
  * The BullMQ processor: one step, then back to the queue delayed until the next one. An error
  * (the database down) fails this attempt; the job's retries take the step again.
  */
-export function studyProcessor(deps: { db: Db; queue: TrainQueue }) {
+export function studyProcessor(deps: StudyDeps) {
   return async (job: Job<StudyJobData>, token?: string): Promise<StepResult> => {
     const result = await stepStudy(deps, job.data.studyId);
     if (result === 'ended') return result;

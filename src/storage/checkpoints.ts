@@ -11,6 +11,8 @@ export async function saveCheckpoint(db: Db, runId: string, cp: Checkpoint): Pro
     modelData: new Uint8Array(cp.model.data),
     optimizerSpecs: cp.optimizer.specs as object[],
     optimizerData: new Uint8Array(cp.optimizer.data),
+    // Counted against the tenant's storage quota while the job runs.
+    sizeBytes: cp.model.data.byteLength + cp.optimizer.data.byteLength,
   };
   await db.checkpoint.upsert({ where: { runId }, create: { runId, ...data }, update: data });
 }

@@ -1,8 +1,10 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 import { isTransientDbError } from './db-errors.js';
 
 export type Db = PrismaClient;
+/** The client, or the client inside an interactive transaction. */
+export type DbClient = PrismaClient | Prisma.TransactionClient;
 
 /** Options of {@link createPrisma}. */
 export interface PrismaOptions {

@@ -97,7 +97,7 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('autoencoder pretraining over HTTP ($n
       diagnostics: { enabled: false },
     });
     const model = await get(`/models/${classifier.modelId}`);
-    expect(model.lineage).toEqual({ baseModelId: ae.modelId, reusedLayers: ['encoder'] });
+    expect(model.lineage).toEqual({ baseModelId: ae.modelId, reusedLayers: ['encoder'], baseModelDeleted: false });
     expect(model.summary.totalParams).toBe(784 * 32 + 32 + 32 * 10 + 10);
     const metrics = await get(`/jobs/${classifier.id}/metrics`);
     expect(metrics.epochs.map((e: { phase: string }) => e.phase)).toEqual(['train', 'train', 'train', 'fine_tune']);
@@ -134,7 +134,7 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('autoencoder pretraining over HTTP ($n
       diagnostics: { enabled: false },
     });
     const model = await get(`/models/${classifier.modelId}`);
-    expect(model.lineage).toEqual({ baseModelId: ae.modelId, reusedLayers: ['row_encoder'] });
+    expect(model.lineage).toEqual({ baseModelId: ae.modelId, reusedLayers: ['row_encoder'], baseModelDeleted: false });
     expect(model.summary.layers.map((l: { outputShape: unknown[] }) => l.outputShape)).toEqual([
       [null, 28, 12],
       [null, 336],

@@ -116,7 +116,7 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('transfer learning over HTTP ($name qu
     expect((await weightsOf(modelA)).equals(weightsA)).toBe(true);
 
     const b = await get(`/models/${job.modelId}`);
-    expect(b.lineage).toEqual({ baseModelId: modelA, reusedLayers: A_LAYERS.slice(0, -1) });
+    expect(b.lineage).toEqual({ baseModelId: modelA, reusedLayers: A_LAYERS.slice(0, -1), baseModelDeleted: false });
     expect(b.summary.layers.map((l: { name: string }) => l.name).slice(0, 4)).toEqual(A_LAYERS.slice(0, -1));
     expect(b.summary.layers).toHaveLength(5);
     // After fine-tuning everything is trainable again.
@@ -138,7 +138,7 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('transfer learning over HTTP ($name qu
   it('reuses a count of layers with freeze: a frozen BatchNormalization keeps its moving statistics', async () => {
     const frozen = await train(taskB({ modelId: modelA, layers: 3, freeze: true }));
     const model = await get(`/models/${frozen.modelId}`);
-    expect(model.lineage).toEqual({ baseModelId: modelA, reusedLayers: ['a_flatten', 'a_hidden1', 'a_bn'] });
+    expect(model.lineage).toEqual({ baseModelId: modelA, reusedLayers: ['a_flatten', 'a_hidden1', 'a_bn'], baseModelDeleted: false });
     expect(model.summary.layers.map((l: { trainable: boolean }) => l.trainable)).toEqual([false, false, false, true]);
     const [fromA, fromB] = await Promise.all([layerWeights(modelA, ['a_hidden1', 'a_bn']), layerWeights(frozen.modelId, ['a_hidden1', 'a_bn'])]);
     // gamma, beta, moving mean, moving variance: all four exactly as in A.
@@ -161,7 +161,7 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('transfer learning over HTTP ($name qu
     const { epochs } = await get(`/jobs/${job.id}/metrics`);
     expect(epochs.map((e: { phase: string }) => e.phase)).toEqual(['train', 'fine_tune']);
     const model = await get(`/models/${job.modelId}`);
-    expect(model.lineage).toEqual({ baseModelId: modelA, reusedLayers: names });
+    expect(model.lineage).toEqual({ baseModelId: modelA, reusedLayers: names, baseModelDeleted: false });
     expect(model.summary.layers.map((l: { trainable: boolean }) => l.trainable)).toEqual([false, false, false, true, true]);
     const [fromA, fromB] = await Promise.all([layerWeights(modelA, names.slice(1)), layerWeights(job.modelId, names.slice(1))]);
     // Still frozen: unchanged. Unfrozen for the fine-tuning epoch: trained.

@@ -163,11 +163,12 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_00
   }
 }
 
-/** Polls a job until it ends (or the time runs out). */
-export async function waitForJob(h: Harness, id: string, timeoutMs = 120_000): Promise<Record<string, any>> {
+/** Polls a job until it ends (or the time runs out); `headers` carry an API key once auth is on. */
+export async function waitForJob(h: Harness, id: string, timeoutMs = 120_000, headers: Record<string, string> = {}): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await h.app.inject({ method: 'GET', url: `/jobs/${id}` });
+    const res = await h.app.inject({ method: 'GET', url: `/jobs/${id}`, headers });
+    if (res.statusCode === 401 || res.statusCode === 403) throw new Error(`GET /jobs/${id}: ${res.statusCode}; pass an API key to waitForJob`);
     const job = res.json();
     if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
     if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);

@@ -140,6 +140,8 @@ describe('request-body examples', () => {
         findFirst: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
       },
       auditEvent: { create: async () => ({}) },
+      // The storage quota reads the tenant's own quotas (none: the defaults, no limit).
+      tenant: { findUnique: async () => ({ quotas: {} }) },
       // Versions of one name are taken under a lock in a transaction; one request needs neither.
       $executeRaw: async () => 0,
       $transaction: async (fn: (tx: unknown) => Promise<unknown>) => fn(db),

@@ -1364,7 +1364,8 @@ export const ModelScalarFieldEnum = {
   source: 'source',
   createdAt: 'createdAt',
   tenantId: 'tenantId',
-  deletedAt: 'deletedAt'
+  deletedAt: 'deletedAt',
+  sizeBytes: 'sizeBytes'
 } as const
 
 export type ModelScalarFieldEnum = (typeof ModelScalarFieldEnum)[keyof typeof ModelScalarFieldEnum]
@@ -1379,6 +1380,7 @@ export const CheckpointScalarFieldEnum = {
   modelData: 'modelData',
   optimizerSpecs: 'optimizerSpecs',
   optimizerData: 'optimizerData',
+  sizeBytes: 'sizeBytes',
   updatedAt: 'updatedAt'
 } as const
 

@@ -29,11 +29,13 @@ export type AggregateCheckpoint = {
 export type CheckpointAvgAggregateOutputType = {
   epoch: number | null
   phaseStart: number | null
+  sizeBytes: number | null
 }
 
 export type CheckpointSumAggregateOutputType = {
   epoch: number | null
   phaseStart: number | null
+  sizeBytes: number | null
 }
 
 export type CheckpointMinAggregateOutputType = {
@@ -43,6 +45,7 @@ export type CheckpointMinAggregateOutputType = {
   phaseStart: number | null
   modelData: runtime.Bytes | null
   optimizerData: runtime.Bytes | null
+  sizeBytes: number | null
   updatedAt: Date | null
 }
 
@@ -53,6 +56,7 @@ export type CheckpointMaxAggregateOutputType = {
   phaseStart: number | null
   modelData: runtime.Bytes | null
   optimizerData: runtime.Bytes | null
+  sizeBytes: number | null
   updatedAt: Date | null
 }
 
@@ -65,6 +69,7 @@ export type CheckpointCountAggregateOutputType = {
   modelData: number
   optimizerSpecs: number
   optimizerData: number
+  sizeBytes: number
   updatedAt: number
   _all: number
 }
@@ -73,11 +78,13 @@ export type CheckpointCountAggregateOutputType = {
 export type CheckpointAvgAggregateInputType = {
   epoch?: true
   phaseStart?: true
+  sizeBytes?: true
 }
 
 export type CheckpointSumAggregateInputType = {
   epoch?: true
   phaseStart?: true
+  sizeBytes?: true
 }
 
 export type CheckpointMinAggregateInputType = {
@@ -87,6 +94,7 @@ export type CheckpointMinAggregateInputType = {
   phaseStart?: true
   modelData?: true
   optimizerData?: true
+  sizeBytes?: true
   updatedAt?: true
 }
 
@@ -97,6 +105,7 @@ export type CheckpointMaxAggregateInputType = {
   phaseStart?: true
   modelData?: true
   optimizerData?: true
+  sizeBytes?: true
   updatedAt?: true
 }
 
@@ -109,6 +118,7 @@ export type CheckpointCountAggregateInputType = {
   modelData?: true
   optimizerSpecs?: true
   optimizerData?: true
+  sizeBytes?: true
   updatedAt?: true
   _all?: true
 }
@@ -208,6 +218,7 @@ export type CheckpointGroupByOutputType = {
   modelData: runtime.Bytes
   optimizerSpecs: runtime.JsonValue
   optimizerData: runtime.Bytes
+  sizeBytes: number
   updatedAt: Date
   _count: CheckpointCountAggregateOutputType | null
   _avg: CheckpointAvgAggregateOutputType | null
@@ -243,6 +254,7 @@ export type CheckpointWhereInput = {
   modelData?: Prisma.BytesFilter<"Checkpoint"> | runtime.Bytes
   optimizerSpecs?: Prisma.JsonFilter<"Checkpoint">
   optimizerData?: Prisma.BytesFilter<"Checkpoint"> | runtime.Bytes
+  sizeBytes?: Prisma.IntFilter<"Checkpoint"> | number
   updatedAt?: Prisma.DateTimeFilter<"Checkpoint"> | Date | string
   run?: Prisma.XOR<Prisma.RunScalarRelationFilter, Prisma.RunWhereInput>
 }
@@ -256,6 +268,7 @@ export type CheckpointOrderByWithRelationInput = {
   modelData?: Prisma.SortOrder
   optimizerSpecs?: Prisma.SortOrder
   optimizerData?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   run?: Prisma.RunOrderByWithRelationInput
 }
@@ -272,6 +285,7 @@ export type CheckpointWhereUniqueInput = Prisma.AtLeast<{
   modelData?: Prisma.BytesFilter<"Checkpoint"> | runtime.Bytes
   optimizerSpecs?: Prisma.JsonFilter<"Checkpoint">
   optimizerData?: Prisma.BytesFilter<"Checkpoint"> | runtime.Bytes
+  sizeBytes?: Prisma.IntFilter<"Checkpoint"> | number
   updatedAt?: Prisma.DateTimeFilter<"Checkpoint"> | Date | string
   run?: Prisma.XOR<Prisma.RunScalarRelationFilter, Prisma.RunWhereInput>
 }, "runId">
@@ -285,6 +299,7 @@ export type CheckpointOrderByWithAggregationInput = {
   modelData?: Prisma.SortOrder
   optimizerSpecs?: Prisma.SortOrder
   optimizerData?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.CheckpointCountOrderByAggregateInput
   _avg?: Prisma.CheckpointAvgOrderByAggregateInput
@@ -305,6 +320,7 @@ export type CheckpointScalarWhereWithAggregatesInput = {
   modelData?: Prisma.BytesWithAggregatesFilter<"Checkpoint"> | runtime.Bytes
   optimizerSpecs?: Prisma.JsonWithAggregatesFilter<"Checkpoint">
   optimizerData?: Prisma.BytesWithAggregatesFilter<"Checkpoint"> | runtime.Bytes
+  sizeBytes?: Prisma.IntWithAggregatesFilter<"Checkpoint"> | number
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Checkpoint"> | Date | string
 }
 
@@ -316,6 +332,7 @@ export type CheckpointCreateInput = {
   modelData: runtime.Bytes
   optimizerSpecs: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData: runtime.Bytes
+  sizeBytes?: number
   updatedAt?: Date | string
   run: Prisma.RunCreateNestedOneWithoutCheckpointInput
 }
@@ -329,6 +346,7 @@ export type CheckpointUncheckedCreateInput = {
   modelData: runtime.Bytes
   optimizerSpecs: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData: runtime.Bytes
+  sizeBytes?: number
   updatedAt?: Date | string
 }
 
@@ -340,6 +358,7 @@ export type CheckpointUpdateInput = {
   modelData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   optimizerSpecs?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   run?: Prisma.RunUpdateOneRequiredWithoutCheckpointNestedInput
 }
@@ -353,6 +372,7 @@ export type CheckpointUncheckedUpdateInput = {
   modelData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   optimizerSpecs?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -365,6 +385,7 @@ export type CheckpointCreateManyInput = {
   modelData: runtime.Bytes
   optimizerSpecs: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData: runtime.Bytes
+  sizeBytes?: number
   updatedAt?: Date | string
 }
 
@@ -376,6 +397,7 @@ export type CheckpointUpdateManyMutationInput = {
   modelData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   optimizerSpecs?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -388,6 +410,7 @@ export type CheckpointUncheckedUpdateManyInput = {
   modelData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   optimizerSpecs?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -405,12 +428,14 @@ export type CheckpointCountOrderByAggregateInput = {
   modelData?: Prisma.SortOrder
   optimizerSpecs?: Prisma.SortOrder
   optimizerData?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
 export type CheckpointAvgOrderByAggregateInput = {
   epoch?: Prisma.SortOrder
   phaseStart?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
 }
 
 export type CheckpointMaxOrderByAggregateInput = {
@@ -420,6 +445,7 @@ export type CheckpointMaxOrderByAggregateInput = {
   phaseStart?: Prisma.SortOrder
   modelData?: Prisma.SortOrder
   optimizerData?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
@@ -430,12 +456,14 @@ export type CheckpointMinOrderByAggregateInput = {
   phaseStart?: Prisma.SortOrder
   modelData?: Prisma.SortOrder
   optimizerData?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
 export type CheckpointSumOrderByAggregateInput = {
   epoch?: Prisma.SortOrder
   phaseStart?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
 }
 
 export type CheckpointCreateNestedOneWithoutRunInput = {
@@ -478,6 +506,7 @@ export type CheckpointCreateWithoutRunInput = {
   modelData: runtime.Bytes
   optimizerSpecs: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData: runtime.Bytes
+  sizeBytes?: number
   updatedAt?: Date | string
 }
 
@@ -489,6 +518,7 @@ export type CheckpointUncheckedCreateWithoutRunInput = {
   modelData: runtime.Bytes
   optimizerSpecs: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData: runtime.Bytes
+  sizeBytes?: number
   updatedAt?: Date | string
 }
 
@@ -516,6 +546,7 @@ export type CheckpointUpdateWithoutRunInput = {
   modelData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   optimizerSpecs?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -527,6 +558,7 @@ export type CheckpointUncheckedUpdateWithoutRunInput = {
   modelData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
   optimizerSpecs?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   optimizerData?: Prisma.BytesFieldUpdateOperationsInput | runtime.Bytes
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -541,6 +573,7 @@ export type CheckpointSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   modelData?: boolean
   optimizerSpecs?: boolean
   optimizerData?: boolean
+  sizeBytes?: boolean
   updatedAt?: boolean
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["checkpoint"]>
@@ -554,6 +587,7 @@ export type CheckpointSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   modelData?: boolean
   optimizerSpecs?: boolean
   optimizerData?: boolean
+  sizeBytes?: boolean
   updatedAt?: boolean
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["checkpoint"]>
@@ -567,6 +601,7 @@ export type CheckpointSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   modelData?: boolean
   optimizerSpecs?: boolean
   optimizerData?: boolean
+  sizeBytes?: boolean
   updatedAt?: boolean
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["checkpoint"]>
@@ -580,10 +615,11 @@ export type CheckpointSelectScalar = {
   modelData?: boolean
   optimizerSpecs?: boolean
   optimizerData?: boolean
+  sizeBytes?: boolean
   updatedAt?: boolean
 }
 
-export type CheckpointOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"runId" | "epoch" | "phase" | "phaseStart" | "modelSpecs" | "modelData" | "optimizerSpecs" | "optimizerData" | "updatedAt", ExtArgs["result"]["checkpoint"]>
+export type CheckpointOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"runId" | "epoch" | "phase" | "phaseStart" | "modelSpecs" | "modelData" | "optimizerSpecs" | "optimizerData" | "sizeBytes" | "updatedAt", ExtArgs["result"]["checkpoint"]>
 export type CheckpointInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
 }
@@ -608,6 +644,7 @@ export type $CheckpointPayload<ExtArgs extends runtime.Types.Extensions.Internal
     modelData: runtime.Bytes
     optimizerSpecs: runtime.JsonValue
     optimizerData: runtime.Bytes
+    sizeBytes: number
     updatedAt: Date
   }, ExtArgs["result"]["checkpoint"]>
   composites: {}
@@ -1041,6 +1078,7 @@ export interface CheckpointFieldRefs {
   readonly modelData: Prisma.FieldRef<"Checkpoint", 'Bytes'>
   readonly optimizerSpecs: Prisma.FieldRef<"Checkpoint", 'Json'>
   readonly optimizerData: Prisma.FieldRef<"Checkpoint", 'Bytes'>
+  readonly sizeBytes: Prisma.FieldRef<"Checkpoint", 'Int'>
   readonly updatedAt: Prisma.FieldRef<"Checkpoint", 'DateTime'>
 }
     

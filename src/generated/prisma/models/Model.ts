@@ -28,10 +28,12 @@ export type AggregateModel = {
 
 export type ModelAvgAggregateOutputType = {
   version: number | null
+  sizeBytes: number | null
 }
 
 export type ModelSumAggregateOutputType = {
   version: number | null
+  sizeBytes: number | null
 }
 
 export type ModelMinAggregateOutputType = {
@@ -45,6 +47,7 @@ export type ModelMinAggregateOutputType = {
   createdAt: Date | null
   tenantId: string | null
   deletedAt: Date | null
+  sizeBytes: number | null
 }
 
 export type ModelMaxAggregateOutputType = {
@@ -58,6 +61,7 @@ export type ModelMaxAggregateOutputType = {
   createdAt: Date | null
   tenantId: string | null
   deletedAt: Date | null
+  sizeBytes: number | null
 }
 
 export type ModelCountAggregateOutputType = {
@@ -76,16 +80,19 @@ export type ModelCountAggregateOutputType = {
   createdAt: number
   tenantId: number
   deletedAt: number
+  sizeBytes: number
   _all: number
 }
 
 
 export type ModelAvgAggregateInputType = {
   version?: true
+  sizeBytes?: true
 }
 
 export type ModelSumAggregateInputType = {
   version?: true
+  sizeBytes?: true
 }
 
 export type ModelMinAggregateInputType = {
@@ -99,6 +106,7 @@ export type ModelMinAggregateInputType = {
   createdAt?: true
   tenantId?: true
   deletedAt?: true
+  sizeBytes?: true
 }
 
 export type ModelMaxAggregateInputType = {
@@ -112,6 +120,7 @@ export type ModelMaxAggregateInputType = {
   createdAt?: true
   tenantId?: true
   deletedAt?: true
+  sizeBytes?: true
 }
 
 export type ModelCountAggregateInputType = {
@@ -130,6 +139,7 @@ export type ModelCountAggregateInputType = {
   createdAt?: true
   tenantId?: true
   deletedAt?: true
+  sizeBytes?: true
   _all?: true
 }
 
@@ -235,6 +245,7 @@ export type ModelGroupByOutputType = {
   createdAt: Date
   tenantId: string
   deletedAt: Date | null
+  sizeBytes: number
   _count: ModelCountAggregateOutputType | null
   _avg: ModelAvgAggregateOutputType | null
   _sum: ModelSumAggregateOutputType | null
@@ -276,6 +287,7 @@ export type ModelWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
   tenantId?: Prisma.UuidFilter<"Model"> | string
   deletedAt?: Prisma.DateTimeNullableFilter<"Model"> | Date | string | null
+  sizeBytes?: Prisma.IntFilter<"Model"> | number
   run?: Prisma.XOR<Prisma.RunNullableScalarRelationFilter, Prisma.RunWhereInput> | null
   baseModel?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   derived?: Prisma.ModelListRelationFilter
@@ -299,6 +311,7 @@ export type ModelOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
   run?: Prisma.RunOrderByWithRelationInput
   baseModel?: Prisma.ModelOrderByWithRelationInput
   derived?: Prisma.ModelOrderByRelationAggregateInput
@@ -326,6 +339,7 @@ export type ModelWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
   tenantId?: Prisma.UuidFilter<"Model"> | string
   deletedAt?: Prisma.DateTimeNullableFilter<"Model"> | Date | string | null
+  sizeBytes?: Prisma.IntFilter<"Model"> | number
   run?: Prisma.XOR<Prisma.RunNullableScalarRelationFilter, Prisma.RunWhereInput> | null
   baseModel?: Prisma.XOR<Prisma.ModelNullableScalarRelationFilter, Prisma.ModelWhereInput> | null
   derived?: Prisma.ModelListRelationFilter
@@ -349,6 +363,7 @@ export type ModelOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
   _count?: Prisma.ModelCountOrderByAggregateInput
   _avg?: Prisma.ModelAvgOrderByAggregateInput
   _max?: Prisma.ModelMaxOrderByAggregateInput
@@ -375,6 +390,7 @@ export type ModelScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Model"> | Date | string
   tenantId?: Prisma.UuidWithAggregatesFilter<"Model"> | string
   deletedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Model"> | Date | string | null
+  sizeBytes?: Prisma.IntWithAggregatesFilter<"Model"> | number
 }
 
 export type ModelCreateInput = {
@@ -390,6 +406,7 @@ export type ModelCreateInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
@@ -413,6 +430,7 @@ export type ModelUncheckedCreateInput = {
   createdAt?: Date | string
   tenantId?: string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
@@ -430,6 +448,7 @@ export type ModelUpdateInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
@@ -453,6 +472,7 @@ export type ModelUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
@@ -473,6 +493,7 @@ export type ModelCreateManyInput = {
   createdAt?: Date | string
   tenantId?: string
   deletedAt?: Date | string | null
+  sizeBytes?: number
 }
 
 export type ModelUpdateManyMutationInput = {
@@ -488,6 +509,7 @@ export type ModelUpdateManyMutationInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ModelUncheckedUpdateManyInput = {
@@ -506,6 +528,7 @@ export type ModelUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ModelNullableScalarRelationFilter = {
@@ -553,10 +576,12 @@ export type ModelCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
 }
 
 export type ModelAvgOrderByAggregateInput = {
   version?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
 }
 
 export type ModelMaxOrderByAggregateInput = {
@@ -570,6 +595,7 @@ export type ModelMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
 }
 
 export type ModelMinOrderByAggregateInput = {
@@ -583,10 +609,12 @@ export type ModelMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   tenantId?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
 }
 
 export type ModelSumOrderByAggregateInput = {
   version?: Prisma.SortOrder
+  sizeBytes?: Prisma.SortOrder
 }
 
 export type ModelScalarRelationFilter = {
@@ -762,6 +790,7 @@ export type ModelCreateWithoutRunInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
   tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
@@ -783,6 +812,7 @@ export type ModelUncheckedCreateWithoutRunInput = {
   createdAt?: Date | string
   tenantId?: string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
@@ -816,6 +846,7 @@ export type ModelUpdateWithoutRunInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
@@ -837,6 +868,7 @@ export type ModelUncheckedUpdateWithoutRunInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
@@ -854,6 +886,7 @@ export type ModelCreateWithoutDerivedInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
   tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
@@ -876,6 +909,7 @@ export type ModelUncheckedCreateWithoutDerivedInput = {
   createdAt?: Date | string
   tenantId?: string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
 
@@ -897,6 +931,7 @@ export type ModelCreateWithoutBaseModelInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
   tenant?: Prisma.TenantCreateNestedOneWithoutModelsInput
@@ -918,6 +953,7 @@ export type ModelUncheckedCreateWithoutBaseModelInput = {
   createdAt?: Date | string
   tenantId?: string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
@@ -956,6 +992,7 @@ export type ModelUpdateWithoutDerivedInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
@@ -978,6 +1015,7 @@ export type ModelUncheckedUpdateWithoutDerivedInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
 
@@ -1016,6 +1054,7 @@ export type ModelScalarWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Model"> | Date | string
   tenantId?: Prisma.UuidFilter<"Model"> | string
   deletedAt?: Prisma.DateTimeNullableFilter<"Model"> | Date | string | null
+  sizeBytes?: Prisma.IntFilter<"Model"> | number
 }
 
 export type ModelCreateWithoutTenantInput = {
@@ -1031,6 +1070,7 @@ export type ModelCreateWithoutTenantInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
@@ -1052,6 +1092,7 @@ export type ModelUncheckedCreateWithoutTenantInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutModelInput
 }
@@ -1095,6 +1136,7 @@ export type ModelCreateWithoutSharesInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   run?: Prisma.RunCreateNestedOneWithoutModelInput
   baseModel?: Prisma.ModelCreateNestedOneWithoutDerivedInput
   derived?: Prisma.ModelCreateNestedManyWithoutBaseModelInput
@@ -1117,6 +1159,7 @@ export type ModelUncheckedCreateWithoutSharesInput = {
   createdAt?: Date | string
   tenantId?: string
   deletedAt?: Date | string | null
+  sizeBytes?: number
   derived?: Prisma.ModelUncheckedCreateNestedManyWithoutBaseModelInput
 }
 
@@ -1149,6 +1192,7 @@ export type ModelUpdateWithoutSharesInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
@@ -1171,6 +1215,7 @@ export type ModelUncheckedUpdateWithoutSharesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
 }
 
@@ -1189,6 +1234,7 @@ export type ModelCreateManyBaseModelInput = {
   createdAt?: Date | string
   tenantId?: string
   deletedAt?: Date | string | null
+  sizeBytes?: number
 }
 
 export type ModelUpdateWithoutBaseModelInput = {
@@ -1204,6 +1250,7 @@ export type ModelUpdateWithoutBaseModelInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
   tenant?: Prisma.TenantUpdateOneRequiredWithoutModelsNestedInput
@@ -1225,6 +1272,7 @@ export type ModelUncheckedUpdateWithoutBaseModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
@@ -1244,6 +1292,7 @@ export type ModelUncheckedUpdateManyWithoutBaseModelInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type ModelCreateManyTenantInput = {
@@ -1261,6 +1310,7 @@ export type ModelCreateManyTenantInput = {
   source?: string
   createdAt?: Date | string
   deletedAt?: Date | string | null
+  sizeBytes?: number
 }
 
 export type ModelUpdateWithoutTenantInput = {
@@ -1276,6 +1326,7 @@ export type ModelUpdateWithoutTenantInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   run?: Prisma.RunUpdateOneWithoutModelNestedInput
   baseModel?: Prisma.ModelUpdateOneWithoutDerivedNestedInput
   derived?: Prisma.ModelUpdateManyWithoutBaseModelNestedInput
@@ -1297,6 +1348,7 @@ export type ModelUncheckedUpdateWithoutTenantInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
   derived?: Prisma.ModelUncheckedUpdateManyWithoutBaseModelNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutModelNestedInput
 }
@@ -1316,6 +1368,7 @@ export type ModelUncheckedUpdateManyWithoutTenantInput = {
   source?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sizeBytes?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 
@@ -1374,6 +1427,7 @@ export type ModelSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   createdAt?: boolean
   tenantId?: boolean
   deletedAt?: boolean
+  sizeBytes?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
   derived?: boolean | Prisma.Model$derivedArgs<ExtArgs>
@@ -1398,6 +1452,7 @@ export type ModelSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   createdAt?: boolean
   tenantId?: boolean
   deletedAt?: boolean
+  sizeBytes?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -1419,6 +1474,7 @@ export type ModelSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   createdAt?: boolean
   tenantId?: boolean
   deletedAt?: boolean
+  sizeBytes?: boolean
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -1440,9 +1496,10 @@ export type ModelSelectScalar = {
   createdAt?: boolean
   tenantId?: boolean
   deletedAt?: boolean
+  sizeBytes?: boolean
 }
 
-export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "inputShape" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt" | "tenantId" | "deletedAt", ExtArgs["result"]["model"]>
+export type ModelOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "jobId" | "name" | "version" | "summary" | "modelJson" | "inputShape" | "weights" | "preprocessing" | "baseModelId" | "reusedLayers" | "source" | "createdAt" | "tenantId" | "deletedAt" | "sizeBytes", ExtArgs["result"]["model"]>
 export type ModelInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.Model$runArgs<ExtArgs>
   baseModel?: boolean | Prisma.Model$baseModelArgs<ExtArgs>
@@ -1487,6 +1544,7 @@ export type $ModelPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     createdAt: Date
     tenantId: string
     deletedAt: Date | null
+    sizeBytes: number
   }, ExtArgs["result"]["model"]>
   composites: {}
 }
@@ -1930,6 +1988,7 @@ export interface ModelFieldRefs {
   readonly createdAt: Prisma.FieldRef<"Model", 'DateTime'>
   readonly tenantId: Prisma.FieldRef<"Model", 'String'>
   readonly deletedAt: Prisma.FieldRef<"Model", 'DateTime'>
+  readonly sizeBytes: Prisma.FieldRef<"Model", 'Int'>
 }
     
 
