@@ -11,6 +11,7 @@ import { assertMayStore, limitsFor } from '../services/quotas.js';
 import { modelShares, shareModel, unshareModel } from '../services/shares.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
 import { importModel } from '../services/import-model.js';
+import { streamWeights } from '../services/weights-stream.js';
 import type { ModelSummary } from '../training/types.js';
 
 /** Largest predict body (8 MiB): about 1,500 samples of 28x28 numbers as JSON. */
@@ -92,9 +93,11 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
       },
       async (request, reply) => {
         const { id, file } = request.params;
-        const artifact = await getArtifact(deps.db, id, request.auth);
+        await assertModelVisible(deps.db, request.auth, id);
         if (file !== 'weights.bin') throw notFound('Artifact file', file);
-        return reply.type('application/octet-stream').send(Buffer.from(artifact.weights));
+        // Streamed in slices: a 40 MB weights.bin is never held (or decoded) whole here.
+        const { length, stream } = await streamWeights(deps.db, deps.config.DATABASE_SCHEMA, id);
+        return reply.type('application/octet-stream').header('content-length', length).send(stream as unknown as Buffer);
       },
     );
 
