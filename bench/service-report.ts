@@ -31,6 +31,8 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
       ),
     );
     say();
+    for (const line of WHERE_THE_TIME_WENT) say(line);
+    say();
   }
   if (only.has('g')) {
     const jobs = Number(process.env.BENCH_PICKUP_JOBS ?? 11);
@@ -74,3 +76,18 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
     say();
   }
 }
+
+/**
+ * The profile behind the changes to GET /jobs/:id and GET /jobs (issue 12), kept with part (f)
+ * so a re-run keeps it. Re-profile with `npm run bench:profile -- job|list|submit|all [seconds]`.
+ */
+const WHERE_THE_TIME_WENT = [
+  '### Where the time went (profiled 2026-11-29, `npm run bench:profile`, load average 6-10 on the shared 2-core machine)',
+  '',
+  'V8 CPU profile of the API process during the 6 s autocannon load only (the profiler behind `--cpu-prof`, started over the inspector; summaries by package and function: `bench/profile-summary.ts`).',
+  '',
+  '- **GET /jobs/:id, before: 139 req/s = 4.6% of a hello-world at 3,011 req/s.** Self time: 29% idle (waiting on PostgreSQL, which shares the 2 cores), 19% inside `@prisma/client` (query planning and result mapping in JS), 13% `writev` (socket writes: the pg queries and the response), 8% pg/pg-protocol/pg-pool. Prisma\'s `findFirst({ include: { epochs: { take: 1 }, model } })` ran **three queries one after the other** (run, epochs, model), and the epochs query had **no LIMIT**: Prisma applies `take` per parent in memory, so it read every epoch of the run (for GET /jobs, of every run on the page: 20 jobs x 1,000 epochs = 20,000 rows to show 20).',
+  '- **Change 1:** one SQL statement per read (`src/services/job-reads.ts`): the last epoch through a `LEFT JOIN LATERAL (... ORDER BY epoch DESC LIMIT 1)` on the (runId, epoch) primary key, the model id by a join, the filters and keyset cursor in the WHERE. Through `$queryRaw`: 310 req/s, 6.9% (hello-world 4,492). Prisma\'s raw-query path was still 15% of the profile.',
+  '- **Change 2:** those two statements run on the client\'s own pg pool (`createPrisma` now builds the pool it gives PrismaPg, `poolOf(db)` hands it out) as **named prepared statements**: planned once per connection, no query-engine work per call. In a micro-benchmark of the same read (10 in flight): Prisma include 240/s and 2.4 ms of Node CPU each, one SQL via `$queryRaw` 618/s and 0.82 ms, pg unnamed 1,172/s and 0.33 ms, pg prepared 1,959/s and 0.23 ms. Result: **GET /jobs/:id 546 req/s = 18.7%** (hello-world 2,927), **GET /jobs?limit=20 428 req/s = 14.6%** (2,939). What is left in their profiles: idle (PostgreSQL) 23-29%, `writev` 10-16%, pg result parsing 7-10%, Fastify 3-7%.',
+  '- **POST /jobs is not there.** Every answer counts only if it is a 2xx here: at 50 connections, 1,821 of ~1,900 answers in 6 s were `503 busy` (issue 9\'s worker-thread pool takes 1 thread + 32 waiting spec checks on this machine; autocannon re-sends each refusal at once), so the API spent its time refusing: 12 accepted jobs/s = 0.2% (hello-world 5,252). One submission alone takes about 32 ms (medians of 50 in a row, load 6): spec check 6.5 ms (of which 2.5 ms CPU builds the tfjs model in the thread), fair tag + insert 14.4 ms (three aggregate queries), enqueue 5.6 ms, audit 5.3 ms; since then main added a per-tenant advisory-locked transaction with quota checks around the insert. Not changed in this issue (out of time); the next steps would be: a cache of spec-check results keyed by the spec and the data shape (a repeated architecture, as in a study or a retry, is not built again), refusing with 503 before the body is parsed when the pool is full, and one statement for the fair tag.',
+];
