@@ -51,6 +51,8 @@ export async function serviceEnv(backend: 'postgres' | 'redis'): Promise<Service
     REDIS_URL: redisUrl ?? '',
     DATASETS_DIR: process.env.DATASETS_DIR ?? path.join(ROOT, 'data/datasets'),
     LOG_LEVEL: 'warn',
+    // The benchmarks queue thousands of jobs as the default tenant: no queued-jobs quota.
+    QUOTA_QUEUED_JOBS: '0',
   };
   const db = createPrisma(databaseUrl, schema);
   return {
