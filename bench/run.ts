@@ -261,3 +261,6 @@ if (OUT) {
   await writeFile(OUT, keepSectionsNotRun(await readFile(OUT, 'utf8').catch(() => ''), out.join('\n') + '\n'));
   console.error(`written to ${OUT}`);
 }
+// Done: a connection some part left open (the pickup part's queue clients) must not keep the
+// process, and so a one-command re-run, from ending.
+process.exit(0);
