@@ -131,7 +131,9 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   });
   // After multipart, whose own hook fills the body of an upload in first.
   app.addHook('preValidation', async (request) => {
-    const where = findUnstorableString(request.body) ?? findUnstorableString(request.query, '/querystring');
+    // Fastify's parsed querystring is an object whose prototype is an empty null-prototype object,
+    // which the scan (it walks only plain parsed JSON) would skip: copy it into a plain one.
+    const where = findUnstorableString(request.body) ?? findUnstorableString({ ...(request.query as object) }, '/querystring');
     if (where) throw invalid('text with a NUL character or a broken surrogate pair cannot be stored', [{ path: where, message: 'contains a NUL character or an unpaired surrogate' }]);
   });
   await app.register(swagger);
