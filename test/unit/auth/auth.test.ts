@@ -19,6 +19,8 @@ function oneKeyDb(key: string) {
       update: async () => row,
     },
     run: { findMany: async () => [] },
+    // Job listings are one raw SQL read (src/services/job-reads.ts); an empty page here.
+    $queryRawUnsafe: async () => [],
   };
 }
 
