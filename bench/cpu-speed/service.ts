@@ -18,9 +18,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../src/storage/database.js';
 import { load1, table } from '../common.js';
 import { SPEED_BATCHES, SPEED_MODELS, SPEED_SAMPLES, speedJob } from './models.js';
 import { runTorchReference } from './torch.js';
@@ -44,17 +44,6 @@ function client(base: string) {
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `src/main.ts all` with `threads` XNNPACK threads and waits for /health. */

@@ -31,7 +31,6 @@ export interface StudyDeps {
 }
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
-const ENDED = ['succeeded', 'failed', 'cancelled'];
 
 /** Checks the study, stores it with its plan and puts its controller on the queue. Nothing is queued for a study that would not run. */
 export async function createStudy(deps: StudyDeps, who: Principal, body: StudyRequest): Promise<{ id: string; status: 'running'; trials: number }> {
@@ -169,4 +168,3 @@ export async function listStudies(db: Db, who: Principal, query: { limit?: numbe
   return toPage(rows, limit, summary);
 }
 
-export { ENDED as ENDED_RUN_STATUSES };

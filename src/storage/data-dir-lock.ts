@@ -5,7 +5,8 @@ import path from 'node:path';
 /** Thrown when another live process holds the lock; its message says what to do. */
 export class DataDirInUseError extends Error {}
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -47,7 +48,7 @@ export async function lockDataDir(dataDir: string): Promise<() => void> {
       .readFile(file, 'utf8')
       .then((text) => JSON.parse(text) as { pid?: number; since?: string })
       .catch(() => ({}) as { pid?: number; since?: string });
-    if (typeof owner.pid === 'number' && owner.pid !== process.pid && alive(owner.pid)) {
+    if (typeof owner.pid === 'number' && owner.pid !== process.pid && processAlive(owner.pid)) {
       throw new DataDirInUseError(
         `DATA_DIR ${dataDir} is in use by another instance (pid ${owner.pid}, since ${owner.since ?? '?'}): ` +
           'give this one its own DATA_DIR (and PORT), or set DATABASE_URL; to add an API or a worker to that instance on purpose, start it with `npm run start:api` or `npm run start:worker`',

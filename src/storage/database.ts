@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { processAlive } from './data-dir-lock.js';
 
 /** A PostgreSQL the service can use, and how to stop it when we started it ourselves. */
 export interface DatabaseHandle {
@@ -24,7 +25,7 @@ async function portInUse(port: number): Promise<boolean> {
 }
 
 /** A port nothing listens on now, chosen by the OS. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -33,15 +34,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -56,7 +48,7 @@ export async function runningPostgresPort(databaseDir: string): Promise<number |
   const lines = text.split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || !Number.isInteger(port) || !alive(pid)) return null;
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || !processAlive(pid)) return null;
   return (await portInUse(port)) ? port : null;
 }
 
