@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import client from 'prom-client';
+import { processAlive } from './storage/data-dir-lock.js';
 
 export const registry = new client.Registry();
 // Process CPU, memory, event-loop lag, GC: what every Node service dashboard starts from.
@@ -48,7 +49,7 @@ export function watchQueue(counts: () => Promise<Partial<Record<string, number>>
 
 const jobsTotal = new client.Counter({
   name: 'training_jobs_total',
-  help: 'Training jobs ended by this worker, by final status (succeeded, failed, cancelled)',
+  help: 'Training jobs ended, by final status (succeeded, failed, cancelled): by this worker, or failed by the API reconciler for a job the queue gave up on',
   labelNames: ['status'] as const,
   registers,
 });
@@ -83,6 +84,11 @@ const tensors = new client.Gauge({
   help: 'Live TensorFlow.js tensors in a training process after its last job (pid: that process)',
   labelNames: ['pid'] as const,
   registers,
+  // A training process that has ended (its worker closed, it crashed, BullMQ replaced it) must not
+  // stay on the dashboard with its last values: its series go at the next scrape.
+  collect() {
+    pruneTrainingProcesses();
+  },
 });
 const tensorBytes = new client.Gauge({
   name: 'tfjs_bytes',
@@ -113,7 +119,31 @@ export interface TrainingReport {
   cacheMisses?: number;
 }
 
+/** Per training process (pid) that has reported: its last cumulative dataset-cache counts. */
 const lastCacheCounts = new Map<number, { hits: number; misses: number }>();
+
+/** The pids of training processes whose series are exposed now. */
+export function trainingProcessPids(): number[] {
+  return [...lastCacheCounts.keys()];
+}
+
+/** Drops one training process's series (tfjs_tensors, tfjs_bytes, its resident memory) and its cache counts. */
+export function forgetTrainingProcess(pid: number): void {
+  const labels = { pid: String(pid) };
+  tensors.remove(labels);
+  tensorBytes.remove(labels);
+  trainingRss.remove(labels);
+  lastCacheCounts.delete(pid);
+}
+
+/**
+ * Forgets the training processes that are gone. They are children of this process (BullMQ forks
+ * them), so a pid that no longer exists here is an ended one; a later process that happens to get
+ * the same pid starts from fresh counts.
+ */
+export function pruneTrainingProcesses(isAlive: (pid: number) => boolean = processAlive): void {
+  for (const pid of trainingProcessPids()) if (!isAlive(pid)) forgetTrainingProcess(pid);
+}
 
 /** Records a job the worker finished, from its training process's report and the job's times. */
 export function recordJob(report: TrainingReport, times: { queuedAt?: number; startedAt?: number; endedAt?: number } = {}): void {
@@ -137,9 +167,13 @@ export function recordJob(report: TrainingReport, times: { queuedAt?: number; st
   }
 }
 
-/** A job whose training process died (or gave up) ends as failed without a report. */
-export function recordJobLost(status: 'failed'): void {
-  jobsTotal.inc({ status });
+/**
+ * A job that ends failed without a report: its training process died (or handed it back) until
+ * the queue gave up on it. Counted by whoever moved the run to `failed` (the worker, or the
+ * reconciler), once: only when that update changed the run.
+ */
+export function recordJobLost(): void {
+  jobsTotal.inc({ status: 'failed' });
 }
 
 export function recordPickup(seconds: number): void {

@@ -33,9 +33,9 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
     log?.warn({ jobId: job.id, attempt: job.attemptsMade, err: { message: err.message } }, 'training process stopped');
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
     if (!final) return;
-    recordJobLost('failed');
-    void markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${describeInternal(err)}`).catch((e: Error) =>
-      worker.emit('error', new Error(`could not mark run ${job.data.runId} failed: ${e.message}`)),
+    markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${describeInternal(err)}`).then(
+      (ended) => ended && recordJobLost(),
+      (e: Error) => worker.emit('error', new Error(`could not mark run ${job.data.runId} failed: ${e.message}`)),
     );
   });
   worker.on('active', (job) => {

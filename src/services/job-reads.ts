@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { poolOf, type Db } from '../storage/prisma.js';
+import { quoteIdent } from '../storage/sql.js';
 import { decodeCursor } from './pagination.js';
 
 /** A run as the job endpoints show it: the run's columns, its last epoch and its model's id. */
@@ -44,11 +45,9 @@ export interface JobRow {
   durationMs: number | null;
 }
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /** The run's columns, its model's id and its last epoch; timestamps as UTC instants. */
 function selectJobs(schema: string, withSpec: boolean): string {
-  const t = (name: string) => `${ident(schema)}.${ident(name)}`;
+  const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
   return `SELECT r.id, r.name, r.status::text AS status, r.backend, r.error, r.attempts, r."resumedFromEpoch", r."retryOf",
        r.evaluation, r.warnings, r."diagnosticWarnings",
        r."createdAt" AT TIME ZONE 'UTC' AS "createdAt", r."startedAt" AT TIME ZONE 'UTC' AS "startedAt", r."finishedAt" AT TIME ZONE 'UTC' AS "finishedAt",
@@ -117,7 +116,7 @@ export async function readJobPage(db: Db, schema: string, filter: JobFilter, tak
     return `$${values.length}${cast}`;
   };
   if (filter.tenantId !== undefined) where.push(`r."tenantId" = ${param(filter.tenantId, '::uuid')}`);
-  if (filter.status !== undefined) where.push(`r.status = ${param(filter.status, `::${ident(schema)}."RunStatus"`)}`);
+  if (filter.status !== undefined) where.push(`r.status = ${param(filter.status, `::${quoteIdent(schema)}."RunStatus"`)}`);
   if (filter.name !== undefined) where.push(`r.name ILIKE ${param(containsPattern(filter.name))}`);
   if (filter.studyId !== undefined) where.push(`r."studyId" = ${param(filter.studyId, '::uuid')}`);
   const at = decodeCursor(filter.cursor);

@@ -2,6 +2,7 @@ import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Db } from '../storage/prisma.js';
 import { sweepEndedCheckpoints } from './retention.js';
 import { requeuePriority } from './fair-priority.js';
+import { recordJobLost } from '../metrics.js';
 
 /** A queued run younger than this may simply not have reached the queue yet. */
 const QUEUED_GRACE_MS = 30_000;
@@ -32,7 +33,8 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
     const state = job ? await job.getState() : 'missing';
     if (state === 'failed') {
       // The queue gave up on it (attempts spent): the run ends failed rather than starting over.
-      await markRunFailed(deps.db, run.id, `the training process stopped ${job?.attemptsMade ?? '?'} times; last: ${job?.failedReason ?? 'unknown'}`);
+      // The worker that saw it fail may have died before ending the run (and counting it).
+      if (await markRunFailed(deps.db, run.id, `the training process stopped ${job?.attemptsMade ?? '?'} times; last: ${job?.failedReason ?? 'unknown'}`)) recordJobLost();
     } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
       // Lost by the queue, or finished there without its outcome reaching the database.
       if (job) await job.remove().catch(() => {});
@@ -43,9 +45,13 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
   return requeued;
 }
 
-/** Ends a run that no worker will finish as `failed`, unless it has ended meanwhile. */
-export async function markRunFailed(db: Db, runId: string, error: string): Promise<void> {
-  await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date(), error } });
+/**
+ * Ends a run that no worker will finish as `failed`, unless it has ended meanwhile. Returns
+ * whether it did (so the job is counted as lost exactly once, by whoever ended it).
+ */
+export async function markRunFailed(db: Db, runId: string, error: string): Promise<boolean> {
+  const { count } = await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date(), error } });
+  return count > 0;
 }
 
 /**

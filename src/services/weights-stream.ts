@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import type { Db } from '../storage/prisma.js';
+import { quoteIdent } from '../storage/sql.js';
 
 /** Bytes read from the database per query when serving weights.bin. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * A model's weight bytes as a stream read in 4 MiB slices (`substring` on the bytea), so serving
