@@ -5,7 +5,7 @@ import { DatasetCsvBody, DatasetJsonBody, DatasetSummary } from '../schemas/data
 import { Type } from 'typebox';
 import { audit } from '../services/audit.js';
 import { deleteDataset } from '../services/deletion.js';
-import { assertMayStore, limitsFor } from '../services/quotas.js';
+import { limitsFor } from '../services/quotas.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
 import { getDatasetSummary, saveDataset } from '../services/datasets.js';
 import type { AppDeps } from '../app.js';
@@ -79,7 +79,8 @@ export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlug
       async (request, reply) => {
         const maxSamples = deps.config.MAX_DATASET_SAMPLES;
         const { tenantId } = request.auth;
-        const assertRoom = async (bytes: number) => assertMayStore(deps.db, await limitsFor(deps.db, deps.config, tenantId), tenantId, bytes);
+        // The storage quota is checked with the insert, under the tenant's lock (saveDataset).
+        const limits = () => limitsFor(deps.db, deps.config, tenantId);
         if (request.isMultipart()) {
           const body = request.body as { file?: unknown; labelColumn?: unknown; name?: unknown };
           if (!Buffer.isBuffer(body.file)) throw invalid('a CSV upload needs a `file` field', [{ path: '/file', message: 'is required (a CSV file)' }]);
@@ -87,14 +88,14 @@ export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlug
           if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > MAX_NAME)) throw invalid(`/name: must be text of at most ${MAX_NAME} characters`, [{ path: '/name', message: `must be text of at most ${MAX_NAME} characters` }]);
           const { bytes, transfer } = transferable(body.file);
           const parsed = await deps.heavy.run('parseCsv', { bytes, labelColumn: body.labelColumn }, { transfer });
-          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples, tenantId: request.auth.tenantId, assertRoom });
+          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples, tenantId, limits: await limits() });
           await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
           return reply.status(201).send(summary);
         }
         if (!(request.body instanceof RawJson)) throw invalid('send the dataset as application/json or as a multipart CSV upload', [{ path: '', message: 'unsupported body' }]);
         const { bytes, transfer } = transferable(request.body.bytes);
         const { dataset, name } = await deps.heavy.run('parseJsonDataset', { bytes }, { transfer });
-        const summary = await saveDataset(deps.db, dataset, { name, maxSamples, tenantId: request.auth.tenantId, assertRoom });
+        const summary = await saveDataset(deps.db, dataset, { name, maxSamples, tenantId, limits: await limits() });
         await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
         return reply.status(201).send(summary);
       },

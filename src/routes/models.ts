@@ -7,7 +7,7 @@ import { ModelImportBody, ModelInfo, ModelListQuery, ModelShare, PredictBody, Pr
 import { assertModelVisible, getArtifact, getModel, listModels } from '../services/models.js';
 import { audit } from '../services/audit.js';
 import { deleteModel } from '../services/deletion.js';
-import { assertMayStore, limitsFor } from '../services/quotas.js';
+import { limitsFor } from '../services/quotas.js';
 import { modelShares, shareModel, unshareModel } from '../services/shares.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
 import { importModel } from '../services/import-model.js';
@@ -54,8 +54,9 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
       },
       async (request, reply) => {
         const { tenantId } = request.auth;
-        const assertRoom = async (bytes: number) => assertMayStore(deps.db, await limitsFor(deps.db, deps.config, tenantId), tenantId, bytes);
-        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS, assertRoom }, load);
+        // The storage quota is checked with the insert, under the tenant's lock (importModel).
+        const quota = await limitsFor(deps.db, deps.config, tenantId);
+        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS, quota }, load);
         await audit(deps.db, request.auth, 'create', 'model', model.id);
         return reply.status(201).send(model);
       },

@@ -3,10 +3,11 @@ import { checkInitializers } from '../training/initializer-check.js';
 import { checkPreprocessing } from '../training/preprocessing-check.js';
 import { sizeTopology } from '../training/topology-size.js';
 import { SpecError, type ModelSummary } from '../training/types.js';
-import type { Db } from '../storage/prisma.js';
+import type { Db, DbClient } from '../storage/prisma.js';
 import type { Principal } from '../auth/principal.js';
 import { exceedsJsonLimits } from './json-size.js';
 import { getModel, storeModel, storedModelBytes } from './models.js';
+import { assertMayStore, lockAndAssertMayStore, type QuotaLimits } from './quotas.js';
 
 /**
  * Bounds on an imported model.json (topology and manifest, not the weights): a converted Keras
@@ -18,8 +19,8 @@ export const MODEL_JSON_LIMITS = { maxDepth: 64, maxBytes: 4 * 1024 * 1024 };
 export interface ImportLimits {
   maxParams: number;
   maxLayers: number;
-  /** The storage quota, asked with the bytes the model will take before anything is loaded. */
-  assertRoom?: (bytes: number) => Promise<void>;
+  /** The tenant's limits: with them, the storage quota is checked with the bytes the model will take. */
+  quota?: QuotaLimits;
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
@@ -93,10 +94,15 @@ export async function importModel(
   const nonFinite = firstNonFiniteWeight(specs, weights);
   if (nonFinite) throw invalid(`weight ${nonFinite} holds NaN or Infinity; such a model predicts NaN and trains nothing`, [{ path: '/weights', message: `${nonFinite} is not finite` }]);
   const modelJson = { ...body.modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
-  await limits.assertRoom?.(storedModelBytes(modelJson, weights));
+  const bytes = storedModelBytes(modelJson, weights);
+  const quota = limits.quota;
+  // A first look without the lock, so a model that cannot fit is not loaded (tfjs builds every
+  // layer); the check that counts is made again with the insert, under the tenant's lock.
+  if (quota) await assertMayStore(db, quota, who.tenantId, bytes);
 
   const summary = await load(modelJson, weights);
-  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' });
+  const guard = quota ? (tx: DbClient) => lockAndAssertMayStore(tx, quota, who.tenantId, bytes) : undefined;
+  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' }, guard);
   return getModel(db, who, id);
 }
 

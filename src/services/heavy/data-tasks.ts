@@ -12,6 +12,7 @@ import type { Dataset } from '../../data/types.js';
 import { HttpError, invalid } from '../../errors.js';
 import { AJV_OPTIONS, describeAjvError, type AjvError } from '../../schemas/ajv.js';
 import { DatasetJsonBody } from '../../schemas/dataset.js';
+import { NUL_OR_LONE_SURROGATE, unstorableText } from '../../schemas/unstorable.js';
 import { capture, type TaskResult } from './result.js';
 
 export interface DataTasks {
@@ -23,9 +24,6 @@ export interface DataTasks {
 
 // The same schema, options and messages as the route's own validator (src/plugins/validation.ts).
 let validateJsonBody: ValidateFunction | null = null;
-
-// eslint-disable-next-line no-control-regex
-const NUL_OR_LONE_SURROGATE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** UTF-8 as the API decoded bodies before (invalid bytes become U+FFFD). */
 const decodeUtf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -51,7 +49,7 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
       throw invalid(`${details[0]?.path || '/'}: ${details[0]?.message ?? 'invalid'}`, details);
     }
     const { name, features, labels } = body as DatasetJsonBody;
-    if (NUL_OR_LONE_SURROGATE.test(name)) throw invalid('text with a NUL character or a broken surrogate pair cannot be stored', [{ path: '/name', message: 'contains a NUL character or an unpaired surrogate' }]);
+    if (NUL_OR_LONE_SURROGATE.test(name)) throw unstorableText('/name');
     return { name, dataset: datasetFromJson({ features, labels } as never) };
   },
   ping: () => 'pong',
