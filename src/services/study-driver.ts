@@ -9,7 +9,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import { enqueueStudy, type StudyJobData, type StudyQueue } from '../jobs/study-queue.js';
 import { requeuePriority } from './fair-priority.js';
-import { createFairRun } from './jobs.js';
+import { UNIQUE_VIOLATION, createFairRun } from './fair-run.js';
 import { HttpError } from '../errors.js';
 import { limitsFor, type QuotaConfig } from './quotas.js';
 import type { Db } from '../storage/prisma.js';
@@ -83,7 +83,7 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
     trialIndex: trial.index,
     trialParameters: trial.parameters as object,
   }, { limits }).catch((err: { code?: string }) => {
-    if (err.code === 'P2002') return null; // launched by an earlier step
+    if (err.code === UNIQUE_VIOLATION) return null; // launched by an earlier step
     if (err instanceof HttpError && err.code === 'quota_exceeded') return 'wait' as const;
     throw err;
   });
