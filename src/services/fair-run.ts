@@ -21,7 +21,7 @@ import { poolOf, schemaOf, type Db } from '../storage/prisma.js';
 import { quoteIdent, statementName } from '../storage/sql.js';
 import { DATASET_PATHS } from './deletion.js';
 import { nextFairTag } from './fair-priority.js';
-import { assertMayQueue, assertMayStore, type QuotaLimits } from './quotas.js';
+import { assertMayQueue, assertMayStore, limitsFrom, type QuotaConfig } from './quotas.js';
 
 /** The columns a new run is given (the rest take their defaults). */
 export interface NewRun {
@@ -40,7 +40,7 @@ export const UNIQUE_VIOLATION = '23505';
 /** A run waiting to be recorded, with how to answer its caller. */
 interface Pending {
   data: NewRun;
-  limits?: QuotaLimits;
+  quotas?: QuotaConfig;
   refs: References;
   audit?: Pick<Principal, 'keyId'>;
   resolve(run: { id: string; priority: number }): void;
@@ -59,8 +59,9 @@ const waiting = new WeakMap<Db, Map<string, Pending[]>>();
  * (POST /jobs, retries, study trials), so none can jump the queue with priority 0.
  *
  * One transaction at a time per tenant (an advisory lock, across every API process), so the fair
- * tag and the quota count see every earlier submission. With `limits`, the tenant's queued-jobs
- * and storage quotas are checked (403 quota_exceeded); with `spec`, the datasets and base model
+ * tag and the quota count see every earlier submission. With `quotas` (the service defaults),
+ * the tenant's queued-jobs and storage quotas are checked (403 quota_exceeded; its own overrides
+ * are read in the same statement as the rest); with `spec`, the datasets and base model
  * it names are held (their shared locks: a DELETE of one either finished before, and this is a
  * 404, or waits until this run is recorded and then sees it: 409); with `audit`, the audit row of
  * the creation is written in the same statement as the run.
@@ -75,17 +76,14 @@ export async function createFairRun(
   db: Db,
   tenantId: string,
   data: NewRun,
-  guard: { limits?: QuotaLimits; spec?: JobSpec; audit?: Pick<Principal, 'keyId'> } = {},
+  guard: { quotas?: QuotaConfig; spec?: JobSpec; audit?: Pick<Principal, 'keyId'> } = {},
 ): Promise<{ id: string; priority: number }> {
-  // A job adds no bytes yet: this refuses only a tenant already at or over its storage limit,
-  // which no submission changes, so it needs no lock.
-  if (guard.limits) await assertMayStore(db, guard.limits, tenantId, 0);
   const refs = guard.spec ? references(guard.spec) : { datasets: [], modelId: null };
   let byTenant = waiting.get(db);
   if (!byTenant) waiting.set(db, (byTenant = new Map()));
   const tenants = byTenant;
   return new Promise((resolve, reject) => {
-    const item: Pending = { data, limits: guard.limits, refs, audit: guard.audit, resolve, reject };
+    const item: Pending = { data, quotas: guard.quotas, refs, audit: guard.audit, resolve, reject };
     const queue = tenants.get(tenantId);
     if (queue) {
       queue.push(item);
@@ -122,8 +120,9 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
     await client.query('BEGIN');
     await client.query({ text: `SELECT ${locks.join(', ')}`, values: ids });
     const read = stateSql(schema);
-    const countQueued = batch.some((p) => (p.limits?.queuedJobs ?? 0) > 0);
-    const [state] = (await client.query<StateRow>({ name: statementName(read), text: read, values: [tenantId, datasetIds, modelIds, countQueued] })).rows;
+    const quotaDefaults = batch.flatMap((p) => (p.quotas ? [p.quotas.QUOTA_QUEUED_JOBS] : []));
+    const values = [tenantId, datasetIds, modelIds, quotaDefaults.some((n) => n > 0), quotaDefaults.length > 0];
+    const [state] = (await client.query<StateRow>({ name: statementName(read), text: read, values })).rows;
 
     const fair = { runningMaxTag: state.runningMaxTag, queuedMinTag: state.queuedMinTag, tenantQueuedMaxTag: state.tenantQueuedMaxTag };
     let queued = Number(state.queued ?? 0);
@@ -133,7 +132,12 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
       try {
         for (const ref of item.refs.datasets) if (!state.datasets.includes(ref.id)) throw deleted(ref.path, `dataset ${ref.id} was deleted`);
         if (item.refs.modelId && !state.models.includes(item.refs.modelId)) throw deleted('/base/modelId', `model ${item.refs.modelId} was deleted`);
-        if (item.limits) assertMayQueue(item.limits, queued);
+        if (item.quotas) {
+          const limits = limitsFrom(state.tenantQuotas, item.quotas);
+          assertMayQueue(limits, queued);
+          // A job adds no bytes yet: this refuses only a tenant already at or over its limit.
+          if (limits.storageMb > 0) await assertMayStore(db, limits, tenantId, 0);
+        }
       } catch (err) {
         item.reject(err);
         continue;
@@ -180,14 +184,15 @@ interface StateRow {
   queuedMinTag: number | null;
   tenantQueuedMaxTag: number | null;
   queued: string | null;
+  tenantQuotas: unknown;
   datasets: string[];
   models: string[];
 }
 
 /**
  * Everything the checks of a submission read, in one statement: the fair-tag state (FairState
- * in fair-priority.ts says what each is), the tenant's queued jobs when its quota is on
- * ($4), which of the datasets ($2) and base models ($3) exist.
+ * in fair-priority.ts says what each is), the tenant's own quotas, its queued jobs when a
+ * queued-jobs quota may apply ($4: a default above 0; $5: any quota checked, its own may be set), which of the datasets ($2) and base models ($3) exist.
  */
 function stateSql(schema: string): string {
   const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -195,7 +200,9 @@ function stateSql(schema: string): string {
   (SELECT max("fairTag") FROM ${t('Run')} WHERE status = 'running') AS "runningMaxTag",
   (SELECT min("fairTag") FROM ${t('Run')} WHERE status = 'queued') AS "queuedMinTag",
   (SELECT max("fairTag") FROM ${t('Run')} WHERE status = 'queued' AND "tenantId" = $1::uuid) AS "tenantQueuedMaxTag",
-  CASE WHEN $4::boolean THEN (SELECT count(*) FROM ${t('Run')} WHERE status = 'queued' AND "tenantId" = $1::uuid) END AS queued,
+  (SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) AS "tenantQuotas",
+  CASE WHEN $4::boolean OR ($5::boolean AND COALESCE(((SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) ->> 'queuedJobs')::numeric, 0) > 0)
+    THEN (SELECT count(*) FROM ${t('Run')} WHERE status = 'queued' AND "tenantId" = $1::uuid) END AS queued,
   ARRAY(SELECT id::text FROM ${t('Dataset')} WHERE id = ANY($2::uuid[])) AS datasets,
   ARRAY(SELECT id::text FROM ${t('Model')} WHERE id = ANY($3::uuid[]) AND "deletedAt" IS NULL) AS models`;
 }

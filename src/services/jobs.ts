@@ -7,7 +7,6 @@ import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
 import { checkInPool, checkJobSpec } from './check-job.js';
-import { limitsFor } from './quotas.js';
 import { createFairRun } from './fair-run.js';
 import type { HeavyPool } from './heavy-pool.js';
 import { isUuid } from './datasets.js';
@@ -36,12 +35,11 @@ export async function submitJob(
   if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
-  const limits = await limitsFor(deps.db, deps.config, who.tenantId);
   const run = await createFairRun(
     deps.db,
     who.tenantId,
     { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: opts.retryOf ?? null },
-    { limits, spec, ...(opts.audit ? { audit: who } : {}) },
+    { quotas: deps.config, spec, ...(opts.audit ? { audit: who } : {}) },
   );
   try {
     await withTimeout(enqueueRun(deps.queue, run.id, run.priority), ENQUEUE_TIMEOUT_MS, 'the queue');

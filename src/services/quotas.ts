@@ -15,7 +15,12 @@ export interface QuotaLimits {
 
 export async function limitsFor(db: DbClient, config: QuotaConfig, tenantId: string): Promise<QuotaLimits> {
   const tenant = await db.tenant.findUnique({ where: { id: tenantId }, select: { quotas: true } });
-  const own = (tenant?.quotas ?? {}) as TenantQuotas;
+  return limitsFrom(tenant?.quotas, config);
+}
+
+/** The limits from a tenant's stored `quotas` (its overrides) and the service defaults. */
+export function limitsFrom(quotas: unknown, config: QuotaConfig): QuotaLimits {
+  const own = (quotas ?? {}) as TenantQuotas;
   return {
     queuedJobs: own.queuedJobs ?? config.QUOTA_QUEUED_JOBS,
     runningJobs: own.runningJobs ?? config.QUOTA_RUNNING_JOBS,
