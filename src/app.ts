@@ -5,12 +5,12 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Config } from './config.js';
 import type { TrainQueue } from './jobs/queue.js';
 import type { StudyQueue } from './jobs/study-queue.js';
-import { invalid } from './errors.js';
 import { requestId } from './logging.js';
 import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
 import requestLog from './plugins/request-log.js';
-import { findUnstorableString, installValidators } from './plugins/validation.js';
+import { installValidators } from './plugins/validation.js';
+import { findUnstorableString, unstorableText } from './schemas/unstorable.js';
 import swagger from './plugins/swagger.js';
 import auth from './plugins/auth.js';
 import rateLimit from './plugins/rate-limit.js';
@@ -134,7 +134,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
     // Fastify's parsed querystring is an object whose prototype is an empty null-prototype object,
     // which the scan (it walks only plain parsed JSON) would skip: copy it into a plain one.
     const where = findUnstorableString(request.body) ?? findUnstorableString({ ...(request.query as object) }, '/querystring');
-    if (where) throw invalid('text with a NUL character or a broken surrogate pair cannot be stored', [{ path: where, message: 'contains a NUL character or an unpaired surrogate' }]);
+    if (where) throw unstorableText(where);
   });
   await app.register(swagger);
 

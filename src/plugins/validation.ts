@@ -1,7 +1,11 @@
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance } from 'fastify';
-import { AJV_OPTIONS as common } from '../schemas/ajv.js';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { HttpError } from '../errors.js';
+import { AJV_OPTIONS as common, describeAjvError, type AjvError } from '../schemas/ajv.js';
+
+// The scan for text PostgreSQL cannot store lives beside its regex (shared with the worker threads).
+export { findUnstorableString } from '../schemas/unstorable.js';
 
 /** The validator JSON bodies go through (first error); also for specs a service builds (a retried job's, study trials), so they pass the same checks. */
 export function bodyValidator(): Ajv {
@@ -14,9 +18,53 @@ export function bodyValidator(): Ajv {
  * converted to the types their schemas ask for.
  */
 export function installValidators(app: FastifyInstance): void {
+  app.setValidatorCompiler(validatorCompiler());
+}
+
+function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = { first: ajvWith({ coerceTypes: false }), all: ajvWith({ coerceTypes: false, allErrors: true }) };
   const lenient = { first: ajvWith({ coerceTypes: 'array' }), all: ajvWith({ coerceTypes: 'array', allErrors: true }) };
-  app.setValidatorCompiler(({ schema, httpPart }) => reportingAllErrors(httpPart === 'body' ? strict : lenient, schema));
+  return ({ schema, httpPart }) => reportingAllErrors(httpPart === 'body' ? strict : lenient, schema as object);
+}
+
+/**
+ * For routes whose JSON body a worker thread parses and checks (src/routes/raw-json.ts): the
+ * body passes as it came (raw bytes), every other part (params, querystring) is checked as usual.
+ */
+export function validatorSkippingBody(): FastifySchemaCompiler<unknown> {
+  const compile = validatorCompiler();
+  return (route) => (route.httpPart === 'body' ? () => true : compile(route));
+}
+
+/**
+ * A body check as a route's validator makes it (the same Ajv options, every field at fault for
+ * a modest body), throwing the same 400 the error handler gives for a route's body: for a body
+ * checked in a worker thread.
+ */
+export function compileBodyCheck(schema: object): (data: unknown) => void {
+  const validate = reportingAllErrors({ first: ajvWith({ coerceTypes: false }), all: ajvWith({ coerceTypes: false, allErrors: true }) }, schema);
+  return (data) => {
+    if (!validate(data)) throw invalidBody((validate.errors ?? []) as AjvError[], 'body');
+  };
+}
+
+/** The 400 for a request part that fails its schema: each field at fault once, the first named in the message. */
+export function invalidBody(errors: AjvError[], context: string): HttpError {
+  const details = uniqueDetails(errors.map((e) => describeAjvError(e, context)));
+  const first = details[0];
+  const more = details.length > 1 ? ` (and ${details.length - 1} more: see details)` : '';
+  return new HttpError(400, 'invalid_request', first ? `${first.path || '/'}: ${first.message}${more}` : 'the request does not match its schema', details);
+}
+
+/** The same field and message once, however many schema branches reported it. */
+function uniqueDetails(details: Array<{ path: string; message: string }>) {
+  const seen = new Set<string>();
+  return details.filter((d) => {
+    const key = `${d.path}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function ajvWith(options: Options): Ajv {
@@ -66,36 +114,4 @@ export function countValues(data: unknown, limit: number): number {
     for (const child of children) stack.push(child);
   }
   return count;
-}
-
-const MAX_SCAN_DEPTH = 64;
-// eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL cannot store
-const NUL_OR_LONE_SURROGATE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * The first string (key or value) PostgreSQL cannot store — a NUL character or half of a UTF-16
- * surrogate pair — as a JSON pointer, or null. Checked before anything is written, so such
- * input is a 400 naming the field instead of a database error.
- */
-export function findUnstorableString(value: unknown, path = '', depth = 0): string | null {
-  if (typeof value === 'string') return NUL_OR_LONE_SURROGATE.test(value) ? path || '/' : null;
-  // Nothing we store nests this deep; the schema refuses such a body on its own.
-  if (value === null || typeof value !== 'object' || depth > MAX_SCAN_DEPTH) return null;
-  // Only parsed JSON is scanned: a body kept raw for the worker-thread pool is checked there.
-  const proto = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableString(value[i], `${path}/${i}`, depth + 1);
-      if (found) return found;
-    }
-    return null;
-  }
-  for (const [key, child] of Object.entries(value)) {
-    const here = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (NUL_OR_LONE_SURROGATE.test(key)) return here;
-    const found = findUnstorableString(child, here, depth + 1);
-    if (found) return found;
-  }
-  return null;
 }

@@ -3,7 +3,8 @@ import { invalid, notFound, tooLarge } from '../errors.js';
 import type { DatasetRef } from '../schemas/job-spec.js';
 import type { DatasetSummary } from '../schemas/dataset.js';
 import { ownedBy, type Principal } from '../auth/principal.js';
-import type { Db } from '../storage/prisma.js';
+import type { Db, DbClient } from '../storage/prisma.js';
+import { lockAndAssertMayStore, type QuotaLimits } from './quotas.js';
 import type { SpecProblem } from '../training/types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,31 +28,50 @@ export function toDatasetSummary(row: DatasetRow): DatasetSummary {
 export async function saveDataset(
   db: Db,
   ds: Dataset,
-  meta: { name: string; labelNames?: string[] | null; maxSamples: number; tenantId: string; assertRoom?: (bytes: number) => Promise<void> },
+  meta: {
+    name: string;
+    labelNames?: string[] | null;
+    maxSamples: number;
+    tenantId: string;
+    /** The tenant's limits: with them, the storage quota is checked with the insert (see lockAndAssertMayStore). */
+    limits?: QuotaLimits;
+  },
 ): Promise<DatasetSummary> {
   if (ds.samples > meta.maxSamples) {
     throw tooLarge(`the dataset has ${ds.samples} samples; the limit is ${meta.maxSamples} (MAX_DATASET_SAMPLES)`, [
       { path: '/features', message: `at most ${meta.maxSamples} samples` },
     ]);
   }
+  // Encoded before any lock is taken: the tenant's lock is held only for the check and the insert.
   const encoded = encodeDataset(ds);
   const sizeBytes = encoded.features.byteLength + (encoded.labels?.byteLength ?? 0);
-  // The storage quota, with the exact bytes about to be stored.
-  await meta.assertRoom?.(sizeBytes);
-  const row = await db.dataset.create({
-    data: {
-      tenantId: meta.tenantId,
-      name: meta.name,
-      samples: ds.samples,
-      featureShape: ds.featureShape,
-      classes: ds.classes,
-      labelNames: meta.labelNames ?? undefined,
-      features: new Uint8Array(encoded.features),
-      labels: encoded.labels ? new Uint8Array(encoded.labels) : null,
-      sizeBytes,
-    },
-    select: { id: true, name: true, samples: true, featureShape: true, classes: true, labelNames: true, createdAt: true },
-  });
+  const insert = (client: DbClient) =>
+    client.dataset.create({
+      data: {
+        tenantId: meta.tenantId,
+        name: meta.name,
+        samples: ds.samples,
+        featureShape: ds.featureShape,
+        classes: ds.classes,
+        labelNames: meta.labelNames ?? undefined,
+        features: new Uint8Array(encoded.features),
+        labels: encoded.labels ? new Uint8Array(encoded.labels) : null,
+        sizeBytes,
+      },
+      select: { id: true, name: true, samples: true, featureShape: true, classes: true, labelNames: true, createdAt: true },
+    });
+  const limits = meta.limits;
+  const row =
+    limits && limits.storageMb > 0
+      ? // The storage quota, with the exact bytes about to be stored, checked and used in one step.
+        await db.$transaction(
+          async (tx) => {
+            await lockAndAssertMayStore(tx, limits, meta.tenantId, sizeBytes);
+            return insert(tx);
+          },
+          { maxWait: 10_000, timeout: 120_000 },
+        )
+      : await insert(db);
   return toDatasetSummary(row);
 }
 

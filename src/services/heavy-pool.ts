@@ -24,10 +24,12 @@ export interface HeavyPoolOptions {
   /** Longest one task may take before its thread is stopped and the request answered 503. */
   timeoutMs?: number;
   log?: (message: string) => void;
+  /** The thread entry module per kind (a file URL or path); default ./heavy/{data,model}-tasks. Tests point it elsewhere. */
+  modules?: Partial<Record<'data' | 'model', string>>;
 }
 
 /** Which thread kind runs a task: dataset parsing needs no tfjs, so its threads never load it. */
-const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', checkSpec: 'model', loadModel: 'model' };
+const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', parsePredictBody: 'data', parseModelImport: 'data', checkSpec: 'model', loadModel: 'model' };
 
 const DEFAULTS = { maxQueue: 32, timeoutMs: 120_000 };
 
@@ -46,10 +48,31 @@ function taskModule(name: string): { filename: string; execArgv: string[] } {
   return { filename, execArgv: viaTsx ? process.execArgv : ['--import', 'tsx'] };
 }
 
-/** Running in this thread: the fallback when threads are off or cannot start (blocks the loop). */
+/**
+ * Running in this thread: the fallback when threads are off or cannot start (blocks the loop).
+ * It counts against the same bound as the threads' tasks; the time limit cannot apply, since
+ * a task here runs to its end once started (nothing can stop synchronous work on the loop).
+ */
 async function runInline(kind: 'data' | 'model', msg: { task: string; input: unknown }): Promise<TaskResult<unknown>> {
   const mod = kind === 'data' ? await import('./heavy/data-tasks.js') : await import('./heavy/model-tasks.js');
-  return mod.default(msg as never);
+  return unmoved(await mod.default(msg as never));
+}
+
+/** A result a thread marked to be moved, not copied (Piscina.move), as the value it carries. */
+function unmoved<T>(value: T): T {
+  const moved = value as { [key: symbol]: unknown } | null;
+  return moved !== null && typeof moved === 'object' && Piscina.valueSymbol in moved ? (moved[Piscina.valueSymbol] as T) : value;
+}
+
+/**
+ * A thread that could not load its module, as opposed to a task that failed: the loader's
+ * codes, and piscina's message for a module without a handler. Nothing broader: a task's own
+ * TypeError ("x is not a function") is a bug to answer 500, not a reason to run inline.
+ */
+export function isStartFailure(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'ERR_UNKNOWN_FILE_EXTENSION') return true;
+  return /^(No handler function exported from |Cannot find module )/.test(e?.message ?? '');
 }
 
 /**
@@ -68,42 +91,51 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
   const log = opts.log ?? ((m: string) => console.warn(m));
   const pools: Partial<Record<'data' | 'model', Piscina>> = {};
   const broken = new Set<'data' | 'model'>();
-  /** Tasks running or waiting, per kind: past threads + maxQueue, a request is refused at once. */
+  /** Tasks running or waiting, per kind (threads or inline). */
   const inFlight = { data: 0, model: 0 };
   const make = (kind: 'data' | 'model') => {
     const { filename, execArgv } = taskModule(kind === 'data' ? 'data-tasks' : 'model-tasks');
     // Threads stay up (minThreads) once started: a model thread's start costs seconds (tfjs).
     // The queue bound is kept here (`inFlight`), not by piscina's maxQueue, which let more wait.
-    return new Piscina({ filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+    const pool = new Piscina({ filename: opts.modules?.[kind] ?? filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+    // A thread that fails with no task on it (one started ahead of need that cannot load its
+    // module) is an 'error' event; unheard, it would end the whole process.
+    pool.on('error', (err: unknown) => (isStartFailure(err) ? giveUpThreads(kind, err) : log(`heavy pool: a ${kind} thread failed: ${(err as Error)?.message}`)));
+    return pool;
   };
   const poolFor = (kind: 'data' | 'model') => (pools[kind] ??= make(kind));
+  /** Past this many tasks running or waiting (per kind), a request is refused at once; inline too. */
+  const bound = Math.max(1, threads) + maxQueue;
 
-  /** A thread that failed to load its module, as opposed to a task that failed. */
-  const isStartFailure = (err: unknown) => {
-    const e = err as { code?: string; message?: string };
-    return e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || /Cannot find module|Failed to load|is not a function/.test(e?.message ?? '');
+  /** Stops using a kind's threads for good (they cannot start), logged once. */
+  const giveUpThreads = (kind: 'data' | 'model', err: unknown) => {
+    if (broken.has(kind)) return;
+    broken.add(kind);
+    log(`heavy pool: ${kind} threads cannot start (${(err as Error).message}); running their tasks on the event loop`);
+    void pools[kind]?.destroy().catch(() => {});
+    delete pools[kind];
   };
 
   async function send(kind: 'data' | 'model', msg: { task: string; input: unknown }, timeoutMs: number, transfer?: ArrayBuffer[]): Promise<TaskResult<unknown>> {
-    if (threads === 0 || broken.has(kind)) return runInline(kind, msg);
-    if (inFlight[kind] >= threads + maxQueue) throw busy(`the server is busy with ${inFlight[kind]} large requests in progress; try again shortly`);
-    const pool = poolFor(kind);
+    if (inFlight[kind] >= bound) throw busy(`the server is busy with ${inFlight[kind]} large requests in progress; try again shortly`);
     inFlight[kind] += 1;
     try {
-      return await pool.run(msg, { signal: AbortSignal.timeout(timeoutMs), transferList: transfer as never });
-    } catch (err) {
-      const e = err as Error;
-      if (e.name === 'AbortError' || e.name === 'TimeoutError') {
-        throw busy(`the request took longer than ${Math.round(timeoutMs / 1000)} s to process and was stopped; send less at once`);
+      if (threads === 0 || broken.has(kind)) return await runInline(kind, msg);
+      try {
+        return await poolFor(kind).run(msg, { signal: AbortSignal.timeout(timeoutMs), transferList: transfer as never });
+      } catch (err) {
+        const e = err as Error;
+        if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+          throw busy(`the request took longer than ${Math.round(timeoutMs / 1000)} s to process and was stopped; send less at once`);
+        }
+        // Every task of a kind whose threads cannot start runs inline: the one that found out,
+        // and those that were waiting on the same threads (their pool was destroyed under them).
+        if (isStartFailure(err) || broken.has(kind)) {
+          giveUpThreads(kind, err);
+          return await runInline(kind, msg);
+        }
+        throw err;
       }
-      if (isStartFailure(err) && !broken.has(kind)) {
-        broken.add(kind);
-        log(`heavy pool: ${kind} threads cannot start (${e.message}); running their tasks on the event loop`);
-        void pool.destroy().catch(() => {});
-        delete pools[kind];
-        return runInline(kind, msg);
-      }
-      throw err;
     } finally {
       inFlight[kind] -= 1;
     }
@@ -124,8 +156,5 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
   };
 }
 
-const busy = (message: string) => {
-  const err = new HttpError(503, 'busy', message);
-  (err as HttpError & { retryAfterS?: number }).retryAfterS = 5;
-  return err;
-};
+/** The pool's 503; the error handler adds Retry-After to every 503. */
+const busy = (message: string) => new HttpError(503, 'busy', message);

@@ -54,9 +54,14 @@ function selectJobs(schema: string, withSpec: boolean): string {
        m.id AS "modelId", e.epoch, e.phase, e.loss, e.accuracy, e."valLoss", e."valAccuracy", e."durationMs"
 FROM ${t('Run')} r
 LEFT JOIN ${t('Model')} m ON m."jobId" = r.id
-LEFT JOIN LATERAL (
+${lastEpochJoin(schema)}`;
+}
+
+/** The last epoch of run `r` as `e` (null columns when it has none), read by the (runId, epoch) primary key. */
+function lastEpochJoin(schema: string): string {
+  return `LEFT JOIN LATERAL (
   SELECT epoch, phase, loss, accuracy, "valLoss", "valAccuracy", "durationMs"
-  FROM ${t('EpochMetric')} WHERE "runId" = r.id ORDER BY epoch DESC LIMIT 1
+  FROM ${quoteIdent(schema)}.${quoteIdent('EpochMetric')} WHERE "runId" = r.id ORDER BY epoch DESC LIMIT 1
 ) e ON true`;
 }
 
@@ -111,4 +116,34 @@ export async function readJobPage(db: Db, schema: string, filter: JobFilter, tak
   if (at) where.push(`(r."createdAt", r.id) < (${param(at.createdAt.toISOString(), '::timestamp')}, ${param(at.id, '::uuid')})`);
   const text = `${selectJobs(schema, false)}\n${where.length ? `WHERE ${where.join(' AND ')}\n` : ''}ORDER BY r."createdAt" DESC, r.id DESC LIMIT ${param(take, '::int')}`;
   return query<JobRow>(db, text, values);
+}
+
+/** A study's trial run as GET /studies/:id reads it: a few columns and its last epoch. */
+export interface TrialRunRow {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  trialIndex: number | null;
+  stoppedAtEpoch: number | null;
+  warnings: unknown;
+  diagnosticWarnings: unknown;
+  epoch: number | null;
+  phase: string | null;
+  loss: number | null;
+  accuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  durationMs: number | null;
+}
+
+/**
+ * Every trial run of a study with its last epoch, in one statement: through Prisma
+ * (`epochs: { take: 1 }`) every epoch of every trial was read to keep one each.
+ */
+export async function readStudyTrialRuns(db: Db, schema: string, studyId: string): Promise<TrialRunRow[]> {
+  const text = `SELECT r.id, r.status::text AS status, r."trialIndex", r."stoppedAtEpoch", r.warnings, r."diagnosticWarnings",
+       e.epoch, e.phase, e.loss, e.accuracy, e."valLoss", e."valAccuracy", e."durationMs"
+FROM ${quoteIdent(schema)}.${quoteIdent('Run')} r
+${lastEpochJoin(schema)}
+WHERE r."studyId" = $1::uuid`;
+  return query<TrialRunRow>(db, text, [studyId]);
 }

@@ -1,6 +1,6 @@
 import { seesAllTenants, type Principal } from '../auth/principal.js';
 import { notFound } from '../errors.js';
-import type { Db } from '../storage/prisma.js';
+import type { Db, DbClient } from '../storage/prisma.js';
 import type { ModelSummary } from '../training/types.js';
 import { isUuid } from './datasets.js';
 import { after, newestFirst, toPage } from './pagination.js';
@@ -156,13 +156,20 @@ export async function storeModel(
     reusedLayers?: string[];
     source: 'trained' | 'imported';
   },
+  /**
+   * Run first, in the transaction that inserts the model (an import's storage-quota check,
+   * lockAndAssertMayStore): what it checks holds when the row is written.
+   */
+  guard?: (tx: DbClient) => Promise<void>,
 ): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     try {
-      if (!data.name) return await createModelRow(db, data, null);
+      if (!data.name && !guard) return await createModelRow(db, data, null);
       const name = data.name;
       return await db.$transaction(
         async (tx) => {
+          await guard?.(tx);
+          if (!name) return createModelRow(tx, data, null);
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`model-name:${data.tenantId}:${name}`}))`;
           const version = ((await tx.model.aggregate({ where: { tenantId: data.tenantId, name }, _max: { version: true } }))._max.version ?? 0) + 1;
           return createModelRow(tx, data, version);

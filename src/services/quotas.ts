@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
+import { lockExclusive } from '../storage/locks.js';
 import type { DbClient } from '../storage/prisma.js';
 import type { TenantQuotas } from './api-keys.js';
 
@@ -29,20 +30,27 @@ export function limitsFrom(quotas: unknown, config: QuotaConfig): QuotaLimits {
 }
 
 /**
- * What a tenant holds now: its queued and running jobs and its stored bytes (uploaded datasets,
- * models that are not deleted, checkpoints of jobs that have not ended), from the stored
- * `sizeBytes` columns, never by reading the blobs.
+ * A tenant's stored bytes: uploaded datasets, models that are not deleted, checkpoints of its
+ * jobs, from the stored `sizeBytes` columns, never by reading the blobs.
  */
-export async function usageOf(db: DbClient, tenantId: string) {
-  const [queuedJobs, runningJobs, datasets, models, checkpoints] = await Promise.all([
-    db.run.count({ where: { tenantId, status: 'queued' } }),
-    db.run.count({ where: { tenantId, status: 'running' } }),
+export async function storageOf(db: DbClient, tenantId: string) {
+  const [datasets, models, checkpoints] = await Promise.all([
     db.dataset.aggregate({ where: { tenantId }, _sum: { sizeBytes: true } }),
     db.model.aggregate({ where: { tenantId, deletedAt: null }, _sum: { sizeBytes: true } }),
     db.checkpoint.aggregate({ where: { run: { tenantId } }, _sum: { sizeBytes: true } }),
   ]);
   const storage = { datasets: datasets._sum.sizeBytes ?? 0, models: models._sum.sizeBytes ?? 0, checkpoints: checkpoints._sum.sizeBytes ?? 0 };
-  return { queuedJobs, runningJobs, storageBytes: { ...storage, total: storage.datasets + storage.models + storage.checkpoints } };
+  return { ...storage, total: storage.datasets + storage.models + storage.checkpoints };
+}
+
+/** What a tenant holds now (GET /usage): its queued and running jobs and its stored bytes ({@link storageOf}). */
+export async function usageOf(db: DbClient, tenantId: string) {
+  const [queuedJobs, runningJobs, storageBytes] = await Promise.all([
+    db.run.count({ where: { tenantId, status: 'queued' } }),
+    db.run.count({ where: { tenantId, status: 'running' } }),
+    storageOf(db, tenantId),
+  ]);
+  return { queuedJobs, runningJobs, storageBytes };
 }
 
 const MB = 1024 * 1024;
@@ -78,10 +86,23 @@ export function assertMayQueue(limits: QuotaLimits, queued: number): void {
  */
 export async function assertMayStore(db: DbClient, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
   if (limits.storageMb <= 0) return;
-  const used = (await usageOf(db, tenantId)).storageBytes.total;
+  const used = (await storageOf(db, tenantId)).total;
   const limit = limits.storageMb * MB;
   if (used + addBytes > limit || (addBytes === 0 && used >= limit)) {
     const adds = addBytes ? ` and this would add ${inMb(addBytes)} MB` : ' (a job stores a model and checkpoints)';
     throw quotaExceeded('QUOTA_STORAGE_MB', 'storageMb', limits.storageMb, inMb(used), `stores ${inMb(used)} MB${adds}`);
   }
+}
+
+/**
+ * The storage-quota check for an upload, made inside the transaction that then stores the bytes:
+ * under the tenant's submit lock (as POST /jobs takes it), so concurrent uploads are checked one
+ * after the other, each seeing the bytes of those before it, and together cannot pass the quota.
+ * A tenant without a storage quota takes no lock. Parse and check the upload before: the lock is
+ * held until the transaction ends.
+ */
+export async function lockAndAssertMayStore(tx: DbClient, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
+  if (limits.storageMb <= 0) return;
+  await lockExclusive(tx, 'tenantSubmit', tenantId);
+  await assertMayStore(tx, limits, tenantId, addBytes);
 }

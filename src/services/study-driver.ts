@@ -26,7 +26,15 @@ export interface StudyDeps {
   db: Db;
   queue: TrainQueue;
   quotas?: QuotaConfig;
+  /**
+   * The trial runs this process has put on the training queue (see {@link queueUnqueued}).
+   * Without it, every step queues every queued trial again.
+   */
+  enqueued?: Set<string>;
 }
+
+/** Past this many remembered runs the memory starts over (it only saves queue calls; see queueUnqueued). */
+const MAX_REMEMBERED = 10_000;
 
 /** One step of a study's controller. */
 export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepResult> {
@@ -42,9 +50,7 @@ export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepR
 
   const runs = await db.run.findMany({ where: { studyId }, select: { id: true, status: true, trialIndex: true, fairTag: true } });
   const open = runs.filter((r) => r.status === 'queued' || r.status === 'running');
-  // A step that died between creating a run and queueing it left it unqueued: queue it again
-  // (same job id, so a run already queued is not queued twice).
-  for (const r of open) if (r.status === 'queued') await enqueueRun(deps.queue, r.id, requeuePriority(r.fairTag));
+  await queueUnqueued(deps, runs);
 
   const launched = new Set(runs.map((r) => r.trialIndex));
   const free = study.maxConcurrent - open.length;
@@ -61,6 +67,30 @@ export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepR
   const succeeded = runs.some((r) => r.status === 'succeeded');
   await db.study.updateMany({ where: { id: studyId, status: 'running' }, data: { status: succeeded ? 'succeeded' : 'failed', finishedAt: new Date() } });
   return 'ended';
+}
+
+/**
+ * A step that died between creating a trial's run and queueing it (a crash, the queue down) left
+ * it unqueued: this queues it (same job id, so a run already on the queue is not added twice).
+ * With `deps.enqueued`, only the queued runs this process has not queued itself are sent, once
+ * each, not every queued trial on every 500 ms step: after a restart (or on another process)
+ * the memory is empty, so the first step there sends each queued trial once, which covers a
+ * crash anywhere. A run the queue later loses is the reconciler's (reconcileRuns), as for any job.
+ */
+async function queueUnqueued(deps: StudyDeps, runs: Array<{ id: string; status: string; fairTag: number | null }>): Promise<void> {
+  const memory = deps.enqueued;
+  for (const r of runs) {
+    if (r.status !== 'queued') {
+      memory?.delete(r.id);
+      continue;
+    }
+    if (memory?.has(r.id)) continue;
+    await enqueueRun(deps.queue, r.id, requeuePriority(r.fairTag));
+    if (memory) {
+      if (memory.size >= MAX_REMEMBERED) memory.clear();
+      memory.add(r.id);
+    }
+  }
 }
 
 async function planOf(db: Db, studyId: string): Promise<PlannedTrial[]> {
@@ -87,7 +117,10 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
     throw err;
   });
   if (run === 'wait') return false;
-  if (run) await enqueueRun(deps.queue, run.id, run.priority);
+  if (run) {
+    await enqueueRun(deps.queue, run.id, run.priority);
+    deps.enqueued?.add(run.id);
+  }
   return true;
 }
 
@@ -96,8 +129,9 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
  * (the database down) fails this attempt; the job's retries take the step again.
  */
 export function studyProcessor(deps: StudyDeps) {
+  const withMemory = { ...deps, enqueued: deps.enqueued ?? new Set<string>() };
   return async (job: Job<StudyJobData>, token?: string): Promise<StepResult> => {
-    const result = await stepStudy(deps, job.data.studyId);
+    const result = await stepStudy(withMemory, job.data.studyId);
     if (result === 'ended') return result;
     await job.moveToDelayed(Date.now() + STUDY_STEP_MS, token);
     throw new DelayedError();

@@ -1,12 +1,13 @@
 /**
- * Matrix products with a transposed operand, made fast on the wasm backend.
+ * Matrix products on the wasm backend: transposed operands, and the operand XNNPACK packs.
  *
  * tfjs-backend-wasm hands a product to XNNPACK only when neither operand is transposed and both
  * hold a single matrix; otherwise it runs a naive triple loop about ten times slower (2 GFLOP/s
  * against 23 on 256x784 by 784x300 here). Training a Dense layer needs two transposed products per
  * step (dX = dY W^T and dW = X^T dY), so most of a step went there. Transposing the operand first
  * (a copy, a few percent of the product's time) and asking for the plain product takes the XNNPACK
- * path; where that copies less, the transposed product is computed instead and transposed back.
+ * path; where that copies and packs less (see PACK_COST), the transposed product is computed
+ * instead and transposed back, plain products included (the forward product at batch 32).
  * Batched products (several matrices) take the naive loop either way and are left alone.
  */
 import { batchOf, disposeIntermediate, runStock, type KernelArgs } from './kernel-args.js';
@@ -31,33 +32,51 @@ function dims(a: tf.TensorInfo, b: tf.TensorInfo, ta: boolean, tb: boolean): { m
 }
 
 /**
- * Whether to compute the transposed product instead: C = (op(b)^T op(a)^T)^T. XNNPACK repacks its
- * second operand ("weights", k x n) on every call with a new one, so the values copied are
- * (transposes made explicit) + (the second operand) [+ the result, transposed back]. For
- * dX = dY W^T at batch 32 that is 2 x 235k values directly, against 45k the other way round.
+ * What XNNPACK's packing of its second operand ("weights", k x n) costs per value, relative to one
+ * value of an explicit transpose. tfjs creates (and packs) a new operator for every new second
+ * operand, and training's weights are new tensors every step; the packing goes through a
+ * transposing, scalar path: 235k values (a 784x300 kernel) took 1.6 ms of a 2.8 ms product at
+ * batch 32, where transposing the same values took 0.3-0.5 ms (measured in CPU time, 2026-11-29).
+ */
+export const PACK_COST = 4;
+
+/**
+ * Whether to compute the transposed product instead: C = (op(b)^T op(a)^T)^T. The cost counted is
+ * the values copied by explicit transposes (the operands that are not already in the needed
+ * layout, and the result transposed back) plus the second operand's packing at PACK_COST each.
+ * For the forward product X W at batch 32 (m 32, k 784, n 300) that is 940k directly, against 370k
+ * the other way round (which packs X^T, 25k values); at batch 256 the direct way is cheaper.
  */
 export function transposedIsCheaper(m: number, k: number, n: number, ta: boolean, tb: boolean): boolean {
-  const direct = (ta ? m * k : 0) + (tb ? k * n : 0) + k * n;
-  const swapped = (ta ? 0 : m * k) + (tb ? 0 : k * n) + m * k + m * n;
+  const direct = (ta ? m * k : 0) + (tb ? k * n : 0) + PACK_COST * k * n;
+  const swapped = (ta ? 0 : m * k) + (tb ? 0 : k * n) + m * n + PACK_COST * m * k;
   return swapped < direct;
 }
 
+/** A `_FusedMatMul` that computes nothing but the product (no bias, linear, no PReLU weights). */
+function plainProduct(inputs: KernelArgs['inputs'], attrs: KernelArgs['attrs']): boolean {
+  const activation = attrs?.activation;
+  return !inputs.bias && !inputs.preluActivationWeights && (activation === undefined || activation === 'linear');
+}
+
 /**
- * Single-matrix products with a transposed operand become plain products (which XNNPACK runs),
- * with the transposes made explicit; batched products go to the stock kernel unchanged.
- * `swappable`: the kernel computes nothing but the product (BatchMatMul), so the transposed product
- * may be computed instead when that copies fewer values; a fused bias or activation would apply
- * along the wrong axis of the transposed result, so `_FusedMatMul` always takes the direct way.
+ * Single-matrix products take XNNPACK's path: the transposes made explicit, or the transposed
+ * product computed and transposed back where that copies and packs fewer values (plain products
+ * included); batched products go to the stock kernel unchanged. A fused bias or activation would
+ * apply along the wrong axis of the transposed result, so a `_FusedMatMul` with one takes the
+ * direct way.
  */
-function withExplicitTranspose(swappable: boolean): (stock: tf.KernelFunc) => tf.KernelFunc {
-  return (stock) => (args: KernelArgs) => {
+function withExplicitTranspose(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
     const { inputs, backend, attrs = {} } = args;
     const { a, b } = inputs;
     const ta = attrs.transposeA === true;
     const tb = attrs.transposeB === true;
-    if (!a || !b || (!ta && !tb) || batchOf(a.shape) !== 1 || batchOf(b.shape) !== 1) return stock(args);
-    const plain = { ...attrs, transposeA: false, transposeB: false };
+    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32' || batchOf(a.shape) !== 1 || batchOf(b.shape) !== 1) return stock(args);
     const { m, k, n } = dims(a, b, ta, tb);
+    const swap = plainProduct(inputs, attrs) && m * k * n > 0 && transposedIsCheaper(m, k, n, ta, tb);
+    if (!ta && !tb && !swap) return stock(args);
+    const plain = { ...attrs, transposeA: false, transposeB: false };
     const made: tf.TensorInfo[] = [];
     const explicit = (x: tf.TensorInfo) => {
       const t = transposeLastTwo(x, backend);
@@ -65,8 +84,8 @@ function withExplicitTranspose(swappable: boolean): (stock: tf.KernelFunc) => tf
       return t;
     };
     try {
-      if (swappable && transposedIsCheaper(m, k, n, ta, tb)) {
-        const cT = stock({ inputs: { a: tb ? b : explicit(b), b: ta ? a : explicit(a) }, backend, attrs: plain }) as tf.TensorInfo;
+      if (swap) {
+        const cT = stock({ inputs: { ...inputs, a: tb ? b : explicit(b), b: ta ? a : explicit(a) }, backend, attrs: plain }) as tf.TensorInfo;
         made.push(cT);
         return transposeLastTwo(cT, backend);
       }
@@ -78,6 +97,6 @@ function withExplicitTranspose(swappable: boolean): (stock: tf.KernelFunc) => tf
 }
 
 export const matMulReplacements: KernelReplacement[] = [
-  { kernelName: 'BatchMatMul', wrap: withExplicitTranspose(true) },
-  { kernelName: '_FusedMatMul', wrap: withExplicitTranspose(false) },
+  { kernelName: 'BatchMatMul', wrap: withExplicitTranspose },
+  { kernelName: '_FusedMatMul', wrap: withExplicitTranspose },
 ];

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/training/backend.js';
 import { buildModel } from '../../../../src/training/build-model.js';
 import { installWasmTrainingKernels, uninstallWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../../../src/training/wasm-kernels/index.js';
+import { transposedIsCheaper } from '../../../../src/training/wasm-kernels/mat-mul.js';
 import { expectClose, intIn, seeded, withAndWithout } from './compare.js';
 
 beforeAll(async () => {
@@ -51,6 +52,23 @@ describe('BatchMatMul and _FusedMatMul', () => {
   }
   cases.push({ a: [32, 784], b: [32, 300], ta: true, tb: false }, { a: [32, 300], b: [784, 300], ta: false, tb: true });
   cases.push({ a: [1, 7], b: [5, 7], ta: false, tb: true }, { a: [7, 1], b: [7, 5], ta: true, tb: false });
+  // Plain products the wrapper computes transposed (a Dense layer's forward product at batch 32),
+  // and the same with a batch dimension of one on either side.
+  cases.push({ a: [32, 784], b: [784, 300], ta: false, tb: false }, { a: [1, 8, 60], b: [60, 50], ta: false, tb: false }, { a: [8, 60], b: [1, 60, 50], ta: false, tb: false });
+
+  it('computes the transposed product where that copies and packs fewer values', () => {
+    expect(transposedIsCheaper(32, 784, 300, false, false)).toBe(true); // forward, batch 32
+    expect(transposedIsCheaper(256, 784, 300, false, false)).toBe(false); // forward, batch 256
+    expect(transposedIsCheaper(784, 32, 300, true, false)).toBe(false); // dW = X^T dY
+    expect(transposedIsCheaper(32, 300, 784, false, true)).toBe(true); // dX = dY W^T
+  });
+
+  it('fused matMul without bias or activation (a Dense layer with useBias false) matches the stock kernel', () => {
+    for (const [a, b] of [[[32, 784], [784, 300]], [[1, 8, 60], [1, 60, 50]]]) {
+      const { fast, stock } = withAndWithout(() => tf.tidy(() => tf.fused.matMul({ a: tf.randomNormal(a, 0, 1, 'float32', 12), b: tf.randomNormal(b, 0, 1, 'float32', 13) })));
+      expectClose(fast, stock);
+    }
+  });
 
   it.each(cases)('matMul %j matches the stock kernel', ({ a, b, ta, tb }) => {
     const { fast, stock } = withAndWithout(() => tf.tidy(() => tf.matMul(tf.randomNormal(a, 0, 1, 'float32', 1), tf.randomNormal(b, 0, 1, 'float32', 2), ta, tb)));
@@ -133,12 +151,21 @@ describe('Sum and Mean', () => {
     { shape: [4, 5, 6], axis: [0, 1, 2], keepDims: false },
     { shape: [7, 3], axis: -1, keepDims: false },
     { shape: [0, 3], axis: 0, keepDims: false },
+    { shape: [1, 1, 37, 30], axis: [0, 1, 2], keepDims: false },
+    { shape: [6, 5], axis: 0, keepDims: false },
   ];
   it.each(cases)('sum and mean of %j match the stock kernels', ({ shape, axis, keepDims }) => {
     for (const op of [tf.sum, tf.mean]) {
       const { fast, stock, shape: outShape } = withAndWithout(() => tf.tidy(() => op(tf.randomNormal(shape, 0, 1, 'float32', 9), axis, keepDims)));
       expect(outShape.length).toBe(keepDims ? shape.length : outShape.length);
       expectClose(fast, stock);
+    }
+  });
+
+  it('sums rows in the stock kernel\'s order, to the bit', () => {
+    for (const rows of [1, 3, 4, 7, 256]) {
+      const { fast, stock } = withAndWithout(() => tf.tidy(() => tf.sum(tf.randomNormal([rows, 50], 0, 1, 'float32', rows), 0)));
+      expect(Array.from(fast)).toEqual(Array.from(stock));
     }
   });
 });
