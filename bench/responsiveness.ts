@@ -5,7 +5,8 @@
  *
  * Environment: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
  * BENCH_SCHEMA (default bench_i9), REDIS_URL (optional), API_ROOT (the checkout whose API is
- * measured; default this one), BENCH_CASES (comma-separated case names; default all).
+ * measured; default this one), BENCH_CASES (comma-separated case names; default all),
+ * BENCH_CPU_PROF (a folder for the API process's CPU profile).
  * Targets: /health p99 < 100 ms, event-loop delay p99 < 50 ms.
  */
 import { fork } from 'node:child_process';
@@ -21,7 +22,8 @@ type Api = { base: string; send(msg: object): Promise<any>; stop(): Promise<void
 
 async function startApi(): Promise<Api> {
   const child = fork(path.join(here, 'loop-api.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=dir: the API process writes a V8 CPU profile there when it stops (where the loop's time went).
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, QUEUE_NAME: `${SCHEMA}-q`, LOG_LEVEL: 'silent', TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'cpu' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

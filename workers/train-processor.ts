@@ -12,13 +12,14 @@ import { createPrisma } from '../src/storage/prisma.js';
 import { initBackend } from '../src/training/backend.js';
 import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
 import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from '../src/worker/running-quota.js';
-import type { QuotaConfig } from '../src/services/quotas.js';
+import { limitsFor, type QuotaLimits } from '../src/services/quotas.js';
+import { cachedLimits } from '../src/worker/limits-cache.js';
 
 // The worker that forked this process is gone (killed, crashed): stop at once. The run stays
 // `running`; the queue hands it to another worker once this one's lock expires.
 process.on('disconnect', () => process.exit(0));
 
-let context: Promise<Omit<WorkerContext, 'reportProgress'> & { quotas: QuotaConfig }> | undefined;
+let context: Promise<Omit<WorkerContext, 'reportProgress'> & { limitsOf: (tenantId: string) => Promise<QuotaLimits> }> | undefined;
 
 /** One database client, dataset cache and tfjs backend per child process, kept across jobs. */
 function processContext() {
@@ -26,15 +27,17 @@ function processContext() {
     const config = loadConfig();
     if (!config.DATABASE_URL) throw new Error('the training process needs DATABASE_URL (set by the worker that forked it)');
     const backend = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
+    // Retrying: a database restart or a dropped connection pauses training instead of failing it.
+    const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 });
     return {
-      // Retrying: a database restart or a dropped connection pauses training instead of failing it.
-      db: createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 }),
+      db,
       cache: new DatasetCache(config.DATASET_CACHE_MB * 1024 * 1024),
       backend,
       datasetsDir: config.DATASETS_DIR,
       verifyChecksums: config.DATASETS_VERIFY,
       jobTimeoutMs: config.JOB_TIMEOUT_S * 1000,
-      quotas: config,
+      // Read again at most every few seconds per tenant, not on each 2 s retry of a waiting run.
+      limitsOf: cachedLimits((tenantId) => limitsFor(db, config, tenantId)),
     };
   })();
   return context;
@@ -48,7 +51,7 @@ export default async function trainProcessor(job: SandboxedJob<TrainJobData>, to
   const ctx = await processContext();
   // Over its tenant's running-jobs quota the run waits in the queue (delayed, keeping its
   // priority; no attempt is spent) rather than failing, and asks again shortly.
-  if (!(await claimRunningSlot(ctx.db, ctx.quotas, job.data.runId))) {
+  if (!(await claimRunningSlot(ctx.db, ctx.limitsOf, job.data.runId))) {
     await job.moveToDelayed(Date.now() + RUNNING_QUOTA_RETRY_MS, token);
     throw new DelayedError();
   }

@@ -4,6 +4,7 @@ import { HttpError } from '../errors.js';
 import { isTransientDbError } from '../storage/db-errors.js';
 import { SpecError } from '../training/types.js';
 import { describeAjvError, type AjvError } from '../schemas/ajv.js';
+import { invalidBody } from './validation.js';
 
 export { describeAjvError };
 
@@ -27,17 +28,6 @@ export function capDetails<T extends { path: string; message: string }>(details:
   return [...kept, { path: '', message: `... and ${all.length - kept.length} more` }];
 }
 
-/** The same field and message once, however many schema branches reported it. */
-function uniqueDetails(details: Array<{ path: string; message: string }>) {
-  const seen = new Set<string>();
-  return details.filter((d) => {
-    const key = `${d.path}\u0000${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 /** Fastify's codes for a JSON body that does not parse. */
 const INVALID_JSON_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
@@ -49,10 +39,8 @@ export default fp(
   async function errorHandler(app: FastifyInstance) {
     app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
       if (err.validation) {
-        const details = uniqueDetails(err.validation.map((e) => describeAjvError(e, err.validationContext ?? 'body')));
-        const first = details[0];
-        const more = details.length > 1 ? ` (and ${details.length - 1} more: see details)` : '';
-        return reply.status(400).send({ error: 'invalid_request', message: first ? `${first.path || '/'}: ${first.message}${more}` : err.message, details: capDetails(details) });
+        const invalid = invalidBody(err.validation, err.validationContext ?? 'body');
+        return reply.status(400).send({ error: 'invalid_request', message: invalid.details?.length ? invalid.message : err.message, details: capDetails(invalid.details) });
       }
       if (err instanceof HttpError) {
         // A 503 (busy, a dependency down) is worth retrying: say when.

@@ -1,7 +1,8 @@
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance } from 'fastify';
-import { AJV_OPTIONS as common } from '../schemas/ajv.js';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { HttpError } from '../errors.js';
+import { AJV_OPTIONS as common, describeAjvError, type AjvError } from '../schemas/ajv.js';
 
 // The scan for text PostgreSQL cannot store lives beside its regex (shared with the worker threads).
 export { findUnstorableString } from '../schemas/unstorable.js';
@@ -17,9 +18,53 @@ export function bodyValidator(): Ajv {
  * converted to the types their schemas ask for.
  */
 export function installValidators(app: FastifyInstance): void {
+  app.setValidatorCompiler(validatorCompiler());
+}
+
+function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = { first: ajvWith({ coerceTypes: false }), all: ajvWith({ coerceTypes: false, allErrors: true }) };
   const lenient = { first: ajvWith({ coerceTypes: 'array' }), all: ajvWith({ coerceTypes: 'array', allErrors: true }) };
-  app.setValidatorCompiler(({ schema, httpPart }) => reportingAllErrors(httpPart === 'body' ? strict : lenient, schema));
+  return ({ schema, httpPart }) => reportingAllErrors(httpPart === 'body' ? strict : lenient, schema as object);
+}
+
+/**
+ * For routes whose JSON body a worker thread parses and checks (src/routes/raw-json.ts): the
+ * body passes as it came (raw bytes), every other part (params, querystring) is checked as usual.
+ */
+export function validatorSkippingBody(): FastifySchemaCompiler<unknown> {
+  const compile = validatorCompiler();
+  return (route) => (route.httpPart === 'body' ? () => true : compile(route));
+}
+
+/**
+ * A body check as a route's validator makes it (the same Ajv options, every field at fault for
+ * a modest body), throwing the same 400 the error handler gives for a route's body: for a body
+ * checked in a worker thread.
+ */
+export function compileBodyCheck(schema: object): (data: unknown) => void {
+  const validate = reportingAllErrors({ first: ajvWith({ coerceTypes: false }), all: ajvWith({ coerceTypes: false, allErrors: true }) }, schema);
+  return (data) => {
+    if (!validate(data)) throw invalidBody((validate.errors ?? []) as AjvError[], 'body');
+  };
+}
+
+/** The 400 for a request part that fails its schema: each field at fault once, the first named in the message. */
+export function invalidBody(errors: AjvError[], context: string): HttpError {
+  const details = uniqueDetails(errors.map((e) => describeAjvError(e, context)));
+  const first = details[0];
+  const more = details.length > 1 ? ` (and ${details.length - 1} more: see details)` : '';
+  return new HttpError(400, 'invalid_request', first ? `${first.path || '/'}: ${first.message}${more}` : 'the request does not match its schema', details);
+}
+
+/** The same field and message once, however many schema branches reported it. */
+function uniqueDetails(details: Array<{ path: string; message: string }>) {
+  const seen = new Set<string>();
+  return details.filter((d) => {
+    const key = `${d.path}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function ajvWith(options: Options): Ajv {

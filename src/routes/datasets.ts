@@ -9,6 +9,8 @@ import { limitsFor } from '../services/quotas.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
 import { getDatasetSummary, saveDataset } from '../services/datasets.js';
 import type { AppDeps } from '../app.js';
+import type { FastifyRequest } from 'fastify';
+import { RawJson, readBody, transferable } from './raw-json.js';
 
 /**
  * The file name of each request's CSV upload, kept beside the request rather than in its body so
@@ -32,29 +34,12 @@ export function rememberUploadFileName(request: object, fileName: string | undef
   if (name) uploadFileNames.set(request, name);
 }
 
-/** A JSON dataset body as received: bytes, decoded, parsed and checked in a worker thread. */
-class RawJson {
-  constructor(readonly bytes: Buffer) {}
-}
-
-/**
- * The bytes as a Uint8Array whose memory can be moved to a worker thread without a copy: a
- * Buffer that owns its whole ArrayBuffer (large bodies do) goes as it is; a small one sliced
- * from Node's shared pool is copied first, since moving that pool would empty its neighbours.
- */
-function transferable(buffer: Buffer): { bytes: Uint8Array; transfer: ArrayBuffer[] } {
-  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength && buffer.buffer instanceof ArrayBuffer;
-  const bytes = whole ? new Uint8Array(buffer.buffer as ArrayBuffer) : new Uint8Array(buffer);
-  return { bytes, transfer: [bytes.buffer as ArrayBuffer] };
-}
-
 export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
   return async (app) => {
     // A 60 MB JSON dataset took 6 s of JSON.parse, schema walk and conversion on the event loop;
     // here the bytes are handed as they are to a worker thread, which decodes, parses, checks
-    // (with the route's schema) and converts them. (This parser is scoped to this plugin, i.e.
-    // to /datasets.)
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (_request: unknown, body: string | Buffer) => new RawJson(Buffer.isBuffer(body) ? body : Buffer.from(body)));
+    // (with the route's schema) and converts them. (Scoped to this plugin, i.e. to /datasets.)
+    app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => new RawJson(await readBody(request, payload, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)));
     app.post(
       '/datasets',
       {

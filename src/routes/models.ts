@@ -10,7 +10,8 @@ import { deleteModel } from '../services/deletion.js';
 import { limitsFor } from '../services/quotas.js';
 import { modelShares, shareModel, unshareModel } from '../services/shares.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
-import { importModel } from '../services/import-model.js';
+import { importPrepared } from '../services/import-model.js';
+import { rawJsonBytes, takeJsonRaw, transferable } from './raw-json.js';
 import { streamWeights } from '../services/weights-stream.js';
 import type { ModelSummary } from '../training/types.js';
 
@@ -20,7 +21,7 @@ export const PREDICT_LIMIT_BYTES = 8 * 1024 * 1024;
 export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
   // Loading an imported model (tfjs builds every layer) runs in the worker-thread pool.
   // The weights are copied once into memory the thread then owns (no second copy on the way).
-  const load = (modelJson: Record<string, unknown>, weights: Buffer): Promise<ModelSummary> => {
+  const load = (modelJson: Record<string, unknown>, weights: Uint8Array): Promise<ModelSummary> => {
     const bytes = new Uint8Array(weights);
     return deps.heavy.run('loadModel', { modelJson, weights: bytes }, { transfer: [bytes.buffer] });
   };
@@ -38,28 +39,6 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
       '/models/:id',
       { config: { access: 'read' }, schema: { tags: ['models'], summary: 'A model: summary with Keras parameter counts, and lineage', params: IdParams, response: { 200: ModelInfo, 404: ErrorBody } } },
       async (request) => getModel(deps.db, request.auth, request.params.id),
-    );
-
-    app.post(
-      '/models',
-      {
-        config: { access: 'write' },
-        schema: {
-          tags: ['models'],
-          summary: 'Import a TensorFlow.js layers model (model.json + weights) to use as a base',
-          description: '`weights` is the content of the weight files named by the manifest, concatenated in manifest order, base64-encoded.',
-          body: ModelImportBody,
-          response: { 201: ModelInfo, 400: ErrorBody, 403: ErrorBody, 413: ErrorBody },
-        },
-      },
-      async (request, reply) => {
-        const { tenantId } = request.auth;
-        // The storage quota is checked with the insert, under the tenant's lock (importModel).
-        const quota = await limitsFor(deps.db, deps.config, tenantId);
-        const model = await importModel(deps.db, request.auth, request.body, { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS, quota }, load);
-        await audit(deps.db, request.auth, 'create', 'model', model.id);
-        return reply.status(201).send(model);
-      },
     );
 
     app.get(
@@ -182,27 +161,62 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
       },
     );
 
-    app.post(
-      '/models/:id/predict',
-      {
-        config: { access: 'read' },
-        // Prediction runs on the event loop (its parse, checks and the model): the body cap bounds
-        // how long one request can hold it (a 47 MB predict held it 10-20 s).
-        bodyLimit: PREDICT_LIMIT_BYTES,
-        schema: {
-          tags: ['models'],
-          summary: 'Run the model on inputs shaped like its training features',
-          description: 'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests.',
-          params: IdParams,
-          body: PredictBody,
-          response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+
+    // The two routes with large JSON bodies take them raw (src/routes/raw-json.ts): a worker
+    // thread parses and checks them, as the schema below says, with the same 400s.
+    await app.register(async (raw: typeof app) => {
+      takeJsonRaw(raw);
+      raw.post(
+        '/models',
+        {
+          config: { access: 'write' },
+          schema: {
+            tags: ['models'],
+            summary: 'Import a TensorFlow.js layers model (model.json + weights) to use as a base',
+            description: '`weights` is the content of the weight files named by the manifest, concatenated in manifest order, base64-encoded.',
+            body: ModelImportBody,
+            response: { 201: ModelInfo, 400: ErrorBody, 403: ErrorBody, 413: ErrorBody },
+          },
         },
-      },
-      async (request) => {
-        // The predictor caches models by id: the caller's right to this one is checked first, every time.
-        await assertModelVisible(deps.db, request.auth, request.params.id);
-        return { outputs: await deps.predictor.predict(request.params.id, request.body.inputs) };
-      },
-    );
+        async (request, reply) => {
+          const { tenantId } = request.auth;
+          const limits = { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS };
+          // Parsed, checked and its weights decoded in a data thread (the body is raw here).
+          const { bytes, transfer } = transferable(rawJsonBytes(request.body));
+          const prepared = await deps.heavy.run('parseModelImport', { bytes, limits }, { transfer });
+          // The storage quota is checked with the insert, under the tenant's lock (importPrepared).
+          const quota = await limitsFor(deps.db, deps.config, tenantId);
+          const model = await importPrepared(deps.db, request.auth, prepared, { ...limits, quota }, load);
+          await audit(deps.db, request.auth, 'create', 'model', model.id);
+          return reply.status(201).send(model);
+        },
+      );
+
+      raw.post(
+        '/models/:id/predict',
+        {
+          config: { access: 'read' },
+          // The body is parsed, checked and packed into one Float32Array in a data thread; the model
+          // runs on the event loop, so the body cap bounds how long one request can hold it (a
+          // 47 MB predict held it 10-20 s).
+          bodyLimit: PREDICT_LIMIT_BYTES,
+          schema: {
+            tags: ['models'],
+            summary: 'Run the model on inputs shaped like its training features',
+            description: 'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests.',
+            params: IdParams,
+            body: PredictBody,
+            response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+          },
+        },
+        async (request) => {
+          // The predictor caches models by id: the caller's right to this one is checked before it runs, every time.
+          const { bytes, transfer } = transferable(rawJsonBytes(request.body));
+          const inputs = await deps.heavy.run('parsePredictBody', { bytes }, { transfer });
+          await assertModelVisible(deps.db, request.auth, request.params.id);
+          return { outputs: await deps.predictor.predict(request.params.id, inputs) };
+        },
+      );
+    });
   };
 }

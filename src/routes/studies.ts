@@ -76,7 +76,7 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           response: { 200: Study, 404: ErrorBody },
         },
       },
-      async (request) => getStudy(deps.db, request.auth, request.params.id),
+      async (request) => getStudy(deps.db, deps.config.DATABASE_SCHEMA, request.auth, request.params.id),
     );
 
     app.post(

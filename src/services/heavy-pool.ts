@@ -29,7 +29,7 @@ export interface HeavyPoolOptions {
 }
 
 /** Which thread kind runs a task: dataset parsing needs no tfjs, so its threads never load it. */
-const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', checkSpec: 'model', loadModel: 'model' };
+const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', parsePredictBody: 'data', parseModelImport: 'data', checkSpec: 'model', loadModel: 'model' };
 
 const DEFAULTS = { maxQueue: 32, timeoutMs: 120_000 };
 

@@ -1,19 +1,11 @@
-import { invalid, tooLarge } from '../errors.js';
-import { checkInitializers } from '../training/initializer-check.js';
-import { checkPreprocessing } from '../training/preprocessing-check.js';
-import { sizeTopology } from '../training/topology-size.js';
-import { SpecError, type ModelSummary } from '../training/types.js';
+import type { ModelSummary } from '../training/types.js';
 import type { Db, DbClient } from '../storage/prisma.js';
 import type { Principal } from '../auth/principal.js';
-import { exceedsJsonLimits } from './json-size.js';
 import { getModel, storeModel, storedModelBytes } from './models.js';
 import { assertMayStore, lockAndAssertMayStore, type QuotaLimits } from './quotas.js';
+import { prepareImport, type PreparedImport } from './import-prepare.js';
 
-/**
- * Bounds on an imported model.json (topology and manifest, not the weights): a converted Keras
- * model of tens of layers takes tens of kilobytes and nests about 12 levels deep.
- */
-export const MODEL_JSON_LIMITS = { maxDepth: 64, maxBytes: 4 * 1024 * 1024 };
+export { MODEL_JSON_LIMITS, prepareImport, type PreparedImport } from './import-prepare.js';
 
 /** What an import is checked against before anything is built. */
 export interface ImportLimits {
@@ -23,77 +15,21 @@ export interface ImportLimits {
   quota?: QuotaLimits;
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
-
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  dtype?: string;
-  quantization?: { dtype: string };
-}
-
-/** The weight specs of a weightsManifest, checked entry by entry (it comes from the client). */
-function manifestWeights(manifest: unknown): WeightSpec[] {
-  const bad = (path: string, message: string) => invalid('modelJson.weightsManifest is malformed', [{ path: `/modelJson/weightsManifest${path}`, message }]);
-  if (manifest === undefined) return [];
-  if (!Array.isArray(manifest)) throw bad('', 'must be an array of { paths, weights } groups');
-  return manifest.flatMap((group: unknown, g) => {
-    const weights = (group as { weights?: unknown } | null)?.weights;
-    if (!Array.isArray(weights)) throw bad(`/${g}/weights`, 'must be an array of { name, shape, dtype }');
-    return weights.map((w: unknown, i) => {
-      const spec = w as Partial<WeightSpec> | null;
-      if (typeof spec?.name !== 'string') throw bad(`/${g}/weights/${i}/name`, 'must be a string');
-      if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`/${g}/weights/${i}/shape`, 'must be an array of non-negative integers');
-      const dtype = spec.quantization?.dtype ?? spec.dtype ?? 'float32';
-      if (!(dtype in DTYPE_BYTES)) throw bad(`/${g}/weights/${i}/dtype`, `must be one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
-      return spec as WeightSpec;
-    });
-  });
-}
-
 /**
  * Imports a TensorFlow.js layers model trained elsewhere (e.g. a Keras model converted by
  * tensorflowjs_converter), so a job can use it as its `base`. The model must load: it is
- * deserialized once here, which also gives its summary.
+ * deserialized once here, which also gives its summary. `prepared` comes from prepareImport
+ * (run in a data thread by the route).
  */
-export async function importModel(
+export async function importPrepared(
   db: Db,
   who: Principal,
-  body: { modelJson: Record<string, unknown>; weights: string; name?: string },
+  prepared: PreparedImport,
   limits: ImportLimits,
   /** Where the model is loaded and checked: the API's worker-thread pool; default here. */
-  load: (modelJson: Record<string, unknown>, weights: Buffer) => Promise<ModelSummary> = async (json, bytes) => (await import('../training/import-check.js')).loadImportedModel(json, bytes),
+  load: (modelJson: Record<string, unknown>, weights: Uint8Array) => Promise<ModelSummary> = async (json, bytes) => (await import('../training/import-check.js')).loadImportedModel(json, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
 ) {
-  const over = exceedsJsonLimits(body.modelJson, MODEL_JSON_LIMITS, '/modelJson');
-  if (over) {
-    const problem = [{ path: over.path, message: over.message }];
-    throw over.message.startsWith('nests') ? invalid(`modelJson ${over.message}`, problem) : tooLarge(`modelJson ${over.message} (the weights travel in \`weights\`)`, problem);
-  }
-  const json = body.modelJson as { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: WeightSpec[] }>; format?: string };
-  if (!json.modelTopology || typeof json.modelTopology !== 'object') {
-    throw invalid('modelJson is not a TensorFlow.js layers model', [{ path: '/modelJson/modelTopology', message: 'is required (a layers-model topology)' }]);
-  }
-  if (json.format && json.format !== 'layers-model') {
-    throw invalid('only layers models can be imported', [{ path: '/modelJson/format', message: `is "${json.format}"; a graph model cannot be a base, convert with --output_format=tfjs_layers_model` }]);
-  }
-  const specs = manifestWeights(json.weightsManifest);
-  const manifestParams = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
-  checkSize(json.modelTopology, manifestParams, limits);
-  const badInitializer = checkInitializers(json.modelTopology, '/modelJson/modelTopology');
-  if (badInitializer) throw invalid(`${badInitializer.path}: ${badInitializer.message}`, [badInitializer]);
-  const preprocessing = (json as { userDefinedMetadata?: { preprocessing?: unknown } }).userDefinedMetadata?.preprocessing;
-  const badPreprocessing = checkPreprocessing(preprocessing, '/modelJson/userDefinedMetadata/preprocessing');
-  if (badPreprocessing.length > 0) throw invalid(`the model's preprocessing cannot be applied: ${badPreprocessing[0].path}: ${badPreprocessing[0].message}`, badPreprocessing);
-  const weights = Buffer.from(body.weights, 'base64');
-  const expected = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.quantization?.dtype ?? w.dtype ?? 'float32'] ?? 4), 0);
-  if (weights.byteLength !== expected) {
-    throw invalid('weights do not match the manifest', [
-      { path: '/weights', message: `has ${weights.byteLength} bytes; the weightsManifest describes ${expected}` },
-    ]);
-  }
-  const nonFinite = firstNonFiniteWeight(specs, weights);
-  if (nonFinite) throw invalid(`weight ${nonFinite} holds NaN or Infinity; such a model predicts NaN and trains nothing`, [{ path: '/weights', message: `${nonFinite} is not finite` }]);
-  const modelJson = { ...body.modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
+  const { modelJson, weights } = prepared;
   const bytes = storedModelBytes(modelJson, weights);
   const quota = limits.quota;
   // A first look without the lock, so a model that cannot fit is not loaded (tfjs builds every
@@ -102,48 +38,17 @@ export async function importModel(
 
   const summary = await load(modelJson, weights);
   const guard = quota ? (tx: DbClient) => lockAndAssertMayStore(tx, quota, who.tenantId, bytes) : undefined;
-  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: body.name, summary, modelJson, weights, source: 'imported' }, guard);
+  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: prepared.name, summary, modelJson, weights, source: 'imported' }, guard);
   return getModel(db, who, id);
 }
 
-/**
- * Sizes the topology from its text (parameters, layers) and refuses it before tfjs builds
- * anything: building allocates every weight, so a 242-byte topology could otherwise take
- * gigabytes and block the event loop for tens of seconds.
- */
-function checkSize(topology: unknown, manifestParams: number, limits: ImportLimits): void {
-  let size;
-  try {
-    size = sizeTopology(topology);
-  } catch (err) {
-    if (err instanceof SpecError) throw invalid(err.message, err.details);
-    throw err;
-  }
-  const path = '/modelJson/modelTopology';
-  if (size.layers > limits.maxLayers) throw invalid(`the model has ${size.layers} layers; the limit is ${limits.maxLayers} (MAX_LAYERS)`, [{ path, message: `at most ${limits.maxLayers} layers` }]);
-  if (size.params > limits.maxParams) {
-    const message = `the model has ${size.params.toLocaleString('en')} parameters; the limit is ${limits.maxParams.toLocaleString('en')} (MAX_PARAMS)`;
-    throw invalid(message, [{ path, message }]);
-  }
-  if (size.params > manifestParams) {
-    const message = `the topology needs ${size.params.toLocaleString('en')} weight values, the weightsManifest describes ${manifestParams.toLocaleString('en')}`;
-    throw invalid(`weights do not match the topology: ${message}`, [{ path: '/modelJson/weightsManifest', message }]);
-  }
+/** prepareImport, then importPrepared: an import on the calling thread. */
+export async function importModel(
+  db: Db,
+  who: Principal,
+  body: { modelJson: Record<string, unknown>; weights: string; name?: string },
+  limits: ImportLimits,
+  load?: (modelJson: Record<string, unknown>, weights: Uint8Array) => Promise<ModelSummary>,
+) {
+  return importPrepared(db, who, prepareImport(body, limits), limits, load);
 }
-
-/** The name of the first float32 weight holding NaN or Infinity, or null. */
-function firstNonFiniteWeight(specs: WeightSpec[], weights: Buffer): string | null {
-  let offset = 0;
-  for (const spec of specs) {
-    const dtype = spec.quantization?.dtype ?? spec.dtype ?? 'float32';
-    const bytes = spec.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[dtype] ?? 4);
-    if (dtype === 'float32' && !spec.quantization) {
-      const values = new Float32Array(weights.buffer.slice(weights.byteOffset + offset, weights.byteOffset + offset + bytes));
-      for (const v of values) if (!Number.isFinite(v)) return spec.name;
-    }
-    offset += bytes;
-  }
-  return null;
-}
-
-

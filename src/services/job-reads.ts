@@ -10,9 +10,8 @@
  * connection; no query-engine work per call), which the profile showed to be most of the rest.
  * The profile behind this is in bench/results.md, part (f).
  */
-import { createHash } from 'node:crypto';
 import { poolOf, type Db } from '../storage/prisma.js';
-import { quoteIdent } from '../storage/sql.js';
+import { quoteIdent, statementName } from '../storage/sql.js';
 import { decodeCursor } from './pagination.js';
 
 /** A run as the job endpoints show it: the run's columns, its last epoch and its model's id. */
@@ -55,22 +54,15 @@ function selectJobs(schema: string, withSpec: boolean): string {
        m.id AS "modelId", e.epoch, e.phase, e.loss, e.accuracy, e."valLoss", e."valAccuracy", e."durationMs"
 FROM ${t('Run')} r
 LEFT JOIN ${t('Model')} m ON m."jobId" = r.id
-LEFT JOIN LATERAL (
-  SELECT epoch, phase, loss, accuracy, "valLoss", "valAccuracy", "durationMs"
-  FROM ${t('EpochMetric')} WHERE "runId" = r.id ORDER BY epoch DESC LIMIT 1
-) e ON true`;
+${lastEpochJoin(schema)}`;
 }
 
-/** Prepared-statement names by SQL text: PostgreSQL plans each statement once per connection. */
-const statementNames = new Map<string, string>();
-
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `job-reads-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    statementNames.set(text, name);
-  }
-  return name;
+/** The last epoch of run `r` as `e` (null columns when it has none), read by the (runId, epoch) primary key. */
+function lastEpochJoin(schema: string): string {
+  return `LEFT JOIN LATERAL (
+  SELECT epoch, phase, loss, accuracy, "valLoss", "valAccuracy", "durationMs"
+  FROM ${quoteIdent(schema)}.${quoteIdent('EpochMetric')} WHERE "runId" = r.id ORDER BY epoch DESC LIMIT 1
+) e ON true`;
 }
 
 /**
@@ -124,4 +116,34 @@ export async function readJobPage(db: Db, schema: string, filter: JobFilter, tak
   if (at) where.push(`(r."createdAt", r.id) < (${param(at.createdAt.toISOString(), '::timestamp')}, ${param(at.id, '::uuid')})`);
   const text = `${selectJobs(schema, false)}\n${where.length ? `WHERE ${where.join(' AND ')}\n` : ''}ORDER BY r."createdAt" DESC, r.id DESC LIMIT ${param(take, '::int')}`;
   return query<JobRow>(db, text, values);
+}
+
+/** A study's trial run as GET /studies/:id reads it: a few columns and its last epoch. */
+export interface TrialRunRow {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  trialIndex: number | null;
+  stoppedAtEpoch: number | null;
+  warnings: unknown;
+  diagnosticWarnings: unknown;
+  epoch: number | null;
+  phase: string | null;
+  loss: number | null;
+  accuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  durationMs: number | null;
+}
+
+/**
+ * Every trial run of a study with its last epoch, in one statement: through Prisma
+ * (`epochs: { take: 1 }`) every epoch of every trial was read to keep one each.
+ */
+export async function readStudyTrialRuns(db: Db, schema: string, studyId: string): Promise<TrialRunRow[]> {
+  const text = `SELECT r.id, r.status::text AS status, r."trialIndex", r."stoppedAtEpoch", r.warnings, r."diagnosticWarnings",
+       e.epoch, e.phase, e.loss, e.accuracy, e."valLoss", e."valAccuracy", e."durationMs"
+FROM ${quoteIdent(schema)}.${quoteIdent('Run')} r
+${lastEpochJoin(schema)}
+WHERE r."studyId" = $1::uuid`;
+  return query<TrialRunRow>(db, text, [studyId]);
 }

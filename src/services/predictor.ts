@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Db } from '../storage/prisma.js';
+import type { PackedRows } from '../training/packed-rows.js';
 import type { Preprocessing } from '../training/types.js';
 import { getArtifact } from './models.js';
 
@@ -27,7 +28,7 @@ export class Predictor {
     private readonly maxModels = 8,
   ) {}
 
-  async predict(id: string, inputs: unknown[]): Promise<number[][]> {
+  async predict(id: string, inputs: unknown[] | PackedRows): Promise<number[][]> {
     const entry = this.acquire(id);
     try {
       const { model, preprocessing } = await entry.loaded;

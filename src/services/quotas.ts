@@ -16,7 +16,12 @@ export interface QuotaLimits {
 
 export async function limitsFor(db: DbClient, config: QuotaConfig, tenantId: string): Promise<QuotaLimits> {
   const tenant = await db.tenant.findUnique({ where: { id: tenantId }, select: { quotas: true } });
-  const own = (tenant?.quotas ?? {}) as TenantQuotas;
+  return limitsFrom(tenant?.quotas, config);
+}
+
+/** The limits from a tenant's stored `quotas` (its overrides) and the service defaults. */
+export function limitsFrom(quotas: unknown, config: QuotaConfig): QuotaLimits {
+  const own = (quotas ?? {}) as TenantQuotas;
   return {
     queuedJobs: own.queuedJobs ?? config.QUOTA_QUEUED_JOBS,
     runningJobs: own.runningJobs ?? config.QUOTA_RUNNING_JOBS,
@@ -25,20 +30,27 @@ export async function limitsFor(db: DbClient, config: QuotaConfig, tenantId: str
 }
 
 /**
- * What a tenant holds now: its queued and running jobs and its stored bytes (uploaded datasets,
- * models that are not deleted, checkpoints of jobs that have not ended), from the stored
- * `sizeBytes` columns, never by reading the blobs.
+ * A tenant's stored bytes: uploaded datasets, models that are not deleted, checkpoints of its
+ * jobs, from the stored `sizeBytes` columns, never by reading the blobs.
  */
-export async function usageOf(db: DbClient, tenantId: string) {
-  const [queuedJobs, runningJobs, datasets, models, checkpoints] = await Promise.all([
-    db.run.count({ where: { tenantId, status: 'queued' } }),
-    db.run.count({ where: { tenantId, status: 'running' } }),
+export async function storageOf(db: DbClient, tenantId: string) {
+  const [datasets, models, checkpoints] = await Promise.all([
     db.dataset.aggregate({ where: { tenantId }, _sum: { sizeBytes: true } }),
     db.model.aggregate({ where: { tenantId, deletedAt: null }, _sum: { sizeBytes: true } }),
     db.checkpoint.aggregate({ where: { run: { tenantId } }, _sum: { sizeBytes: true } }),
   ]);
   const storage = { datasets: datasets._sum.sizeBytes ?? 0, models: models._sum.sizeBytes ?? 0, checkpoints: checkpoints._sum.sizeBytes ?? 0 };
-  return { queuedJobs, runningJobs, storageBytes: { ...storage, total: storage.datasets + storage.models + storage.checkpoints } };
+  return { ...storage, total: storage.datasets + storage.models + storage.checkpoints };
+}
+
+/** What a tenant holds now (GET /usage): its queued and running jobs and its stored bytes ({@link storageOf}). */
+export async function usageOf(db: DbClient, tenantId: string) {
+  const [queuedJobs, runningJobs, storageBytes] = await Promise.all([
+    db.run.count({ where: { tenantId, status: 'queued' } }),
+    db.run.count({ where: { tenantId, status: 'running' } }),
+    storageOf(db, tenantId),
+  ]);
+  return { queuedJobs, runningJobs, storageBytes };
 }
 
 const MB = 1024 * 1024;
@@ -60,11 +72,12 @@ export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit:
   );
 }
 
-/** Refuses a new queued job over the tenant's queued-jobs quota (call it under the tenant's submit lock). */
-export async function assertMayQueue(db: DbClient, limits: QuotaLimits, tenantId: string): Promise<void> {
-  if (limits.queuedJobs <= 0) return;
-  const queued = await db.run.count({ where: { tenantId, status: 'queued' } });
-  if (queued >= limits.queuedJobs) throw quotaExceeded('QUOTA_QUEUED_JOBS', 'queuedJobs', limits.queuedJobs, queued, `has ${queued} queued jobs`);
+/**
+ * Refuses a new queued job over the tenant's queued-jobs quota, given its queued jobs now
+ * (counted under the tenant's submit lock: src/services/fair-run.ts).
+ */
+export function assertMayQueue(limits: QuotaLimits, queued: number): void {
+  if (limits.queuedJobs > 0 && queued >= limits.queuedJobs) throw quotaExceeded('QUOTA_QUEUED_JOBS', 'queuedJobs', limits.queuedJobs, queued, `has ${queued} queued jobs`);
 }
 
 /**
@@ -73,7 +86,7 @@ export async function assertMayQueue(db: DbClient, limits: QuotaLimits, tenantId
  */
 export async function assertMayStore(db: DbClient, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
   if (limits.storageMb <= 0) return;
-  const used = (await usageOf(db, tenantId)).storageBytes.total;
+  const used = (await storageOf(db, tenantId)).total;
   const limit = limits.storageMb * MB;
   if (used + addBytes > limit || (addBytes === 0 && used >= limit)) {
     const adds = addBytes ? ` and this would add ${inMb(addBytes)} MB` : ' (a job stores a model and checkpoints)';

@@ -20,6 +20,7 @@ import { checkStudy, type PlannedTrial } from './study-plan.js';
 import type { HeavyPool } from './heavy-pool.js';
 import { withTimeout } from './timeout.js';
 import { toEpochRow } from './jobs.js';
+import { readStudyTrialRuns, type TrialRunRow } from './job-reads.js';
 
 export interface StudyDeps {
   db: Db;
@@ -96,20 +97,18 @@ export function studyOwner(tenantId: string): Principal {
   return { tenantId, role: 'member', keyId: null };
 }
 
-export async function getStudy(db: Db, who: Principal, id: string): Promise<Study> {
+/** A study with its trials (each one's last epoch only, read by readStudyTrialRuns), ranking and effects. */
+export async function getStudy(db: Db, schema: string, who: Principal, id: string): Promise<Study> {
   if (!isUuid(id)) throw notFound('Study', id);
   const study = await db.study.findFirst({ where: { id, ...ownedBy(who) } });
   if (!study) throw notFound('Study', id);
-  const runs = await db.run.findMany({
-    where: { studyId: id },
-    select: { id: true, status: true, trialIndex: true, stoppedAtEpoch: true, warnings: true, diagnosticWarnings: true, epochs: { orderBy: { epoch: 'desc' }, take: 1 } },
-  });
+  const runs = await readStudyTrialRuns(db, schema, id);
   const byIndex = new Map(runs.map((r) => [r.trialIndex, r]));
   const metric = study.metric as StudyMetric;
   const plan = study.plan as unknown as PlannedTrial[];
   const trials = plan.map((t) => {
     const run = byIndex.get(t.index);
-    const last = run?.epochs[0];
+    const last = run && lastEpochOf(run);
     const status: Study['trials'][number]['status'] = !run ? (study.status === 'running' ? 'pending' : 'cancelled') : run.stoppedAtEpoch !== null ? 'stopped' : run.status;
     const kinds = run ? [...(run.warnings as unknown as TrainingWarning[]), ...(run.diagnosticWarnings as unknown as TrainingWarning[])].map((w) => w.kind) : [];
     return {
@@ -137,6 +136,12 @@ export async function getStudy(db: Db, who: Principal, id: string): Promise<Stud
     best,
     effects,
   } as Study;
+}
+
+/** The run's last epoch, if it has one (the LATERAL join's columns are null when it has none). */
+function lastEpochOf(run: TrialRunRow) {
+  const { epoch, phase, loss, accuracy, valLoss, valAccuracy, durationMs } = run;
+  return epoch === null || phase === null || loss === null || durationMs === null ? undefined : { epoch, phase, loss, accuracy, valLoss, valAccuracy, durationMs };
 }
 
 type StudyRow = NonNullable<Awaited<ReturnType<Db['study']['findUnique']>>>;

@@ -9,9 +9,9 @@ import { DelayedError, type Job } from 'bullmq';
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import { enqueueStudy, type StudyJobData, type StudyQueue } from '../jobs/study-queue.js';
 import { requeuePriority } from './fair-priority.js';
-import { createFairRun } from './jobs.js';
+import { UNIQUE_VIOLATION, createFairRun } from './fair-run.js';
 import { HttpError } from '../errors.js';
-import { limitsFor, type QuotaConfig } from './quotas.js';
+import type { QuotaConfig } from './quotas.js';
 import type { Db } from '../storage/prisma.js';
 import { cancelStudyRuns } from './studies.js';
 import type { PlannedTrial } from './study-plan.js';
@@ -26,7 +26,15 @@ export interface StudyDeps {
   db: Db;
   queue: TrainQueue;
   quotas?: QuotaConfig;
+  /**
+   * The trial runs this process has put on the training queue (see {@link queueUnqueued}).
+   * Without it, every step queues every queued trial again.
+   */
+  enqueued?: Set<string>;
 }
+
+/** Past this many remembered runs the memory starts over (it only saves queue calls; see queueUnqueued). */
+const MAX_REMEMBERED = 10_000;
 
 /** One step of a study's controller. */
 export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepResult> {
@@ -42,9 +50,7 @@ export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepR
 
   const runs = await db.run.findMany({ where: { studyId }, select: { id: true, status: true, trialIndex: true, fairTag: true } });
   const open = runs.filter((r) => r.status === 'queued' || r.status === 'running');
-  // A step that died between creating a run and queueing it left it unqueued: queue it again
-  // (same job id, so a run already queued is not queued twice).
-  for (const r of open) if (r.status === 'queued') await enqueueRun(deps.queue, r.id, requeuePriority(r.fairTag));
+  await queueUnqueued(deps, runs);
 
   const launched = new Set(runs.map((r) => r.trialIndex));
   const free = study.maxConcurrent - open.length;
@@ -63,6 +69,30 @@ export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepR
   return 'ended';
 }
 
+/**
+ * A step that died between creating a trial's run and queueing it (a crash, the queue down) left
+ * it unqueued: this queues it (same job id, so a run already on the queue is not added twice).
+ * With `deps.enqueued`, only the queued runs this process has not queued itself are sent, once
+ * each, not every queued trial on every 500 ms step: after a restart (or on another process)
+ * the memory is empty, so the first step there sends each queued trial once, which covers a
+ * crash anywhere. A run the queue later loses is the reconciler's (reconcileRuns), as for any job.
+ */
+async function queueUnqueued(deps: StudyDeps, runs: Array<{ id: string; status: string; fairTag: number | null }>): Promise<void> {
+  const memory = deps.enqueued;
+  for (const r of runs) {
+    if (r.status !== 'queued') {
+      memory?.delete(r.id);
+      continue;
+    }
+    if (memory?.has(r.id)) continue;
+    await enqueueRun(deps.queue, r.id, requeuePriority(r.fairTag));
+    if (memory) {
+      if (memory.size >= MAX_REMEMBERED) memory.clear();
+      memory.add(r.id);
+    }
+  }
+}
+
 async function planOf(db: Db, studyId: string): Promise<PlannedTrial[]> {
   const row = await db.study.findUnique({ where: { id: studyId }, select: { plan: true } });
   return (row?.plan ?? []) as unknown as PlannedTrial[];
@@ -74,7 +104,6 @@ async function planOf(db: Db, studyId: string): Promise<PlannedTrial[]> {
  * turn with the tenant's other jobs instead of jumping every queue.
  */
 async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, trial: PlannedTrial): Promise<boolean> {
-  const limits = deps.quotas ? await limitsFor(deps.db, deps.quotas, tenantId) : undefined;
   const run = await createFairRun(deps.db, tenantId, {
     name: trial.spec.name ?? null,
     spec: trial.spec as object,
@@ -82,13 +111,16 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
     studyId,
     trialIndex: trial.index,
     trialParameters: trial.parameters as object,
-  }, { limits }).catch((err: { code?: string }) => {
-    if (err.code === 'P2002') return null; // launched by an earlier step
+  }, { quotas: deps.quotas }).catch((err: { code?: string }) => {
+    if (err.code === UNIQUE_VIOLATION) return null; // launched by an earlier step
     if (err instanceof HttpError && err.code === 'quota_exceeded') return 'wait' as const;
     throw err;
   });
   if (run === 'wait') return false;
-  if (run) await enqueueRun(deps.queue, run.id, run.priority);
+  if (run) {
+    await enqueueRun(deps.queue, run.id, run.priority);
+    deps.enqueued?.add(run.id);
+  }
   return true;
 }
 
@@ -97,8 +129,9 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
  * (the database down) fails this attempt; the job's retries take the step again.
  */
 export function studyProcessor(deps: StudyDeps) {
+  const withMemory = { ...deps, enqueued: deps.enqueued ?? new Set<string>() };
   return async (job: Job<StudyJobData>, token?: string): Promise<StepResult> => {
-    const result = await stepStudy(deps, job.data.studyId);
+    const result = await stepStudy(withMemory, job.data.studyId);
     if (result === 'ended') return result;
     await job.moveToDelayed(Date.now() + STUDY_STEP_MS, token);
     throw new DelayedError();

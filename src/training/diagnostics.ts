@@ -46,6 +46,8 @@ interface Tracked {
   /** Index in the chain of the last layer whose output is this layer's activation of interest. */
   activationIndex: number;
   activation: string | null;
+  /** A normalization layer (BatchNormalization): it rescales what flows through it in training. */
+  normalizes: boolean;
 }
 
 type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -164,6 +166,7 @@ export class GradientProbe {
         activation: t.activation,
         saturatedFraction: Number.isNaN(sat) ? null : sat,
         isOutput: i === this.tracked.length - 1,
+        normalizes: t.normalizes,
       });
     });
     this.snapshot();
@@ -217,12 +220,16 @@ function trackLayers(chain: tf.layers.Layer[]): Tracked[] {
     let activation = activationOf(layer);
     while (last + 1 < chain.length && isElementwise(chain[last + 1])) {
       last += 1;
-      activation = activationOf(chain[last]) ?? activation;
+      // A later linear Activation (an identity placeholder) leaves relu(x) a relu's output.
+      const next = activationOf(chain[last]);
+      if (next !== null && (next !== 'linear' || activation === null)) activation = next;
     }
-    out.push({ layer, activationIndex: last, activation });
+    out.push({ layer, activationIndex: last, activation, normalizes: NORMALIZING.has(layer.getClassName()) });
   });
   return out;
 }
+
+const NORMALIZING = new Set(['BatchNormalization', 'LayerNormalization']);
 
 /** A weightless layer that keeps the shape: an activation, a dropout, a noise layer. */
 function isElementwise(layer: tf.layers.Layer): boolean {

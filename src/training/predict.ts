@@ -1,31 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { HttpError, invalid } from '../errors.js';
-import { FLOAT32_MAX } from '../data/float32.js';
-import { SpecError, type Preprocessing } from './types.js';
+import { flattenPacked, packRows, type PackedRows } from './packed-rows.js';
+import type { Preprocessing } from './types.js';
 
 /** Flattens nested rows into one Float32Array, checking each row against the expected sample shape. */
 export function flattenInputs(inputs: unknown[], sampleShape: number[], path = '/inputs'): Float32Array {
-  const size = sampleShape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(inputs.length * size);
-  const problems: { path: string; message: string }[] = [];
-  inputs.forEach((row, i) => {
-    const flat = (row as unknown[]).flat(sampleShape.length) as unknown[];
-    const shapeOk = sampleShape.length === 1 ? !(row as unknown[]).some(Array.isArray) : (row as unknown[]).length === sampleShape[0];
-    if (!shapeOk || flat.length !== size) {
-      problems.push({ path: `${path}/${i}`, message: `expected a sample of shape [${sampleShape}] (${size} numbers)` });
-      return;
-    }
-    for (let j = 0; j < size; j++) {
-      const v = flat[j];
-      if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
-        problems.push({ path: `${path}/${i}`, message: `every value must be a finite number within float32 range (|x| <= ${FLOAT32_MAX}); got ${JSON.stringify(v)}` });
-        return;
-      }
-      out[i * size + j] = v;
-    }
-  });
-  if (problems.length > 0) throw new SpecError(`inputs do not fit the model: ${problems[0].path}: ${problems[0].message}`, problems.slice(0, 10));
-  return out;
+  return flattenPacked(packRows(inputs), sampleShape, path);
 }
 
 const fmtShape = (shape: ReadonlyArray<number | null>) => `[${shape.map((d) => (d === null ? 'None' : d)).join(', ')}]`;
@@ -56,12 +36,13 @@ export function modelSampleShape(model: tf.LayersModel, preprocessing?: Preproce
 }
 
 /**
- * Runs a model on raw rows: applies the preprocessing saved at training time (standardization),
- * then predicts. Returns one output row per input row.
+ * Runs a model on rows (as parsed, or packed by a data thread): applies the preprocessing saved
+ * at training time (standardization), then predicts. Returns one output row per input row.
  * @throws HttpError (400) for a model that is not single-input, single-output, or whose input
  *   shape cannot be fixed; SpecError (400) for inputs that do not fit.
  */
-export function predictRows(model: tf.LayersModel, inputs: unknown[], preprocessing?: Preprocessing): number[][] {
+export function predictRows(model: tf.LayersModel, given: unknown[] | PackedRows, preprocessing?: Preprocessing): number[][] {
+  const inputs = Array.isArray(given) ? packRows(given) : given;
   const reason = unservableReason(model);
   if (reason) throw invalid(reason, [{ path: '', message: reason }]);
   const inputShape = modelSampleShape(model, preprocessing);
@@ -72,20 +53,20 @@ export function predictRows(model: tf.LayersModel, inputs: unknown[], preprocess
       { path: '/inputs', message: `the model's input ${fmtShape(inputShape)} does not hold samples of shape ${fmtShape(sampleShape)}` },
     ]);
   }
-  const flat = flattenInputs(inputs, sampleShape);
+  const flat = flattenPacked(inputs, sampleShape);
   if (preprocessing?.standardize) {
     const { mean, std } = preprocessing.standardize;
     const size = mean.length;
     for (let i = 0; i < flat.length; i++) flat[i] = (flat[i] - mean[i % size]) / std[i % size];
   }
   return tf.tidy(() => {
-    const x = tf.tensor(flat, [inputs.length, ...inputShape]);
+    const x = tf.tensor(flat, [inputs.count, ...inputShape]);
     const y = model.predict(x);
     if (Array.isArray(y)) {
       const message = `this model has ${y.length} outputs; /predict serves single-input, single-output models`;
       throw invalid(message, [{ path: '', message }]);
     }
-    const rows = (y as tf.Tensor).reshape([inputs.length, -1]).arraySync() as number[][];
+    const rows = (y as tf.Tensor).reshape([inputs.count, -1]).arraySync() as number[][];
     const bad = rows.findIndex((row) => row.some((v) => !Number.isFinite(v)));
     if (bad >= 0) {
       // JSON has no NaN or Infinity: a model with broken weights, or inputs it overflows on.

@@ -1,4 +1,5 @@
 import type { JobSpec } from '../schemas/job-spec.js';
+import { toEpochRow } from '../services/jobs.js';
 import { ashaDecision, ashaRungs, type AshaSettings, type Mode } from '../studies/asha.js';
 import { metricValue, type StudyMetric } from '../studies/metric.js';
 import type { Db } from '../storage/prisma.js';
@@ -35,7 +36,7 @@ export async function ashaTrialStop(db: Db, run: { id: string; studyId: string |
       if (stopped || !rungs.has(row.epoch)) return;
       const value = metricValue(row, metric) ?? Number.NaN;
       const earlier = await db.epochMetric.findMany({ where: { epoch: row.epoch, runId: { not: run.id }, run: { studyId: run.studyId } } });
-      const recorded = earlier.map((e) => metricValue({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy }, metric) ?? Number.NaN);
+      const recorded = earlier.map((e) => metricValue(toEpochRow(e), metric) ?? Number.NaN);
       if (!ashaDecision(value, recorded, study.mode as Mode, settings.reductionFactor).stop) return;
       stopped = true;
       await db.run.update({ where: { id: run.id }, data: { stoppedAtEpoch: row.epoch, cancelRequested: true } });

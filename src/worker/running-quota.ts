@@ -1,4 +1,4 @@
-import { limitsFor, type QuotaConfig } from '../services/quotas.js';
+import type { QuotaLimits } from '../services/quotas.js';
 import { lockExclusive } from '../storage/locks.js';
 import type { Db } from '../storage/prisma.js';
 
@@ -9,13 +9,14 @@ export const RUNNING_QUOTA_RETRY_MS = 2_000;
  * Whether this worker may start the run now under its tenant's running-jobs quota
  * (QUOTA_RUNNING_JOBS, or the tenant's own `quotas.runningJobs`). If so, the run is marked
  * running here, under a per-tenant lock, so two workers cannot both take the last slot. A run
- * that is already running (a resumed attempt), ended or gone is left to executeRun.
+ * that is already running (a resumed attempt), ended or gone is left to executeRun. `limitsOf`
+ * gives the tenant's limits (the worker's is cached for a few seconds: see limits-cache.ts).
  */
-export async function claimRunningSlot(db: Db, quotas: QuotaConfig, runId: string): Promise<boolean> {
+export async function claimRunningSlot(db: Db, limitsOf: (tenantId: string) => Promise<QuotaLimits>, runId: string): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const run = await tx.run.findUnique({ where: { id: runId }, select: { tenantId: true, status: true } });
     if (run?.status !== 'queued') return true;
-    const limits = await limitsFor(tx, quotas, run.tenantId);
+    const limits = await limitsOf(run.tenantId);
     if (limits.runningJobs <= 0) return true;
     await lockExclusive(tx, 'tenantRunning', run.tenantId);
     const running = await tx.run.count({ where: { tenantId: run.tenantId, status: 'running' } });

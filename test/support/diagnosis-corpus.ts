@@ -113,6 +113,12 @@ export const HEALTHY: Recipe[] = [
     },
   },
   {
+    name: 'glorot-relu-bn',
+    kind: null,
+    about: 'Four Dense 64 ReLU (Glorot) each followed by BatchNormalization, Adam: the normalization keeps the signal that Glorot alone would let fade',
+    spec: spec(Array.from({ length: 4 }, (_, i) => [dense(`r${i + 1}`, 64, { activation: 'relu' }), { type: 'BatchNormalization' } as LayerSpec]).flat()),
+  },
+  {
     name: 'autoencoder',
     kind: null,
     about: 'A 784-64-784 autoencoder (He/ReLU coder, sigmoid decoder), mse',
@@ -180,6 +186,18 @@ export const BROKEN: Recipe[] = [
     kind: 'poor_initialization',
     about: 'Six Dense 64 ReLU layers with the default Glorot init, SGD 0.01',
     spec: spec(Array.from({ length: 6 }, (_, i) => dense(`r${i + 1}`, 64, { activation: 'relu' })), sgd(0.01)),
+  },
+  {
+    name: 'chapter-sigmoid',
+    kind: 'vanishing_gradients',
+    about: 'The chapter-11 study\'s sigmoid network: four Dense 64 sigmoid (Glorot), SGD 0.01; it stays at chance',
+    spec: spec(Array.from({ length: 4 }, (_, i) => dense(`s${i + 1}`, 64, { activation: 'sigmoid' })), sgd(0.01)),
+  },
+  {
+    name: 'relu-glorot-placeholders',
+    kind: 'poor_initialization',
+    about: 'Four Dense 64 ReLU (Glorot), each followed by an identity Activation("linear") as a study\'s "no batch norm" slot, SGD 0.01',
+    spec: spec(Array.from({ length: 4 }, (_, i) => [dense(`p${i + 1}`, 64, { activation: 'relu' }), { type: 'Activation', activation: 'linear' } as LayerSpec]).flat(), sgd(0.01)),
   },
   {
     name: 'raw-pixels',

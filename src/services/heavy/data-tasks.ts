@@ -13,14 +13,30 @@ import { HttpError, invalid } from '../../errors.js';
 import { AJV_OPTIONS, describeAjvError, type AjvError } from '../../schemas/ajv.js';
 import { DatasetJsonBody } from '../../schemas/dataset.js';
 import { NUL_OR_LONE_SURROGATE, unstorableText } from '../../schemas/unstorable.js';
-import { capture, type TaskResult } from './result.js';
+import { ModelImportBody, PredictBody } from '../../schemas/model.js';
+import { compileBodyCheck } from '../../plugins/validation.js';
+import { packRows, packedBuffers, type PackedRows } from '../../training/packed-rows.js';
+import { prepareImport, type PreparedImport } from '../import-prepare.js';
+import { parseJsonBody } from './json-body.js';
+import { capture, Moved, type TaskResult } from './result.js';
 
 export interface DataTasks {
   parseCsv: { input: { bytes: Uint8Array; labelColumn?: string }; output: { dataset: Dataset; labelNames: string[] | null } };
   parseJsonDataset: { input: { bytes: Uint8Array }; output: { dataset: Dataset; name: string } };
+  /** A POST /models/:id/predict body: parsed, checked against PredictBody, its rows packed. */
+  parsePredictBody: { input: { bytes: Uint8Array }; output: PackedRows };
+  /** A POST /models body: parsed, checked against ModelImportBody and by prepareImport. */
+  parseModelImport: { input: { bytes: Uint8Array; limits: { maxParams: number; maxLayers: number } }; output: PreparedImport };
   /** Does nothing: started threads answer it once their modules are loaded (warm-up). */
   ping: { input: null; output: 'pong' };
 }
+
+// Compiled on first use in each thread.
+let checkPredictBody: ((data: unknown) => void) | null = null;
+let checkImportBody: ((data: unknown) => void) | null = null;
+
+/** Weights small enough to come from Node's shared buffer pool are copied: moving the pool would empty its neighbours. */
+const ownBytes = (bytes: Uint8Array) => (bytes.byteLength < 64 * 1024 ? new Uint8Array(bytes) : bytes);
 
 // The same schema, options and messages as the route's own validator (src/plugins/validation.ts).
 let validateJsonBody: ValidateFunction | null = null;
@@ -28,7 +44,7 @@ let validateJsonBody: ValidateFunction | null = null;
 /** UTF-8 as the API decoded bodies before (invalid bytes become U+FFFD). */
 const decodeUtf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 
-const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => DataTasks[K]['output'] } = {
+const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => DataTasks[K]['output'] | Moved<DataTasks[K]['output']> } = {
   parseCsv: ({ bytes, labelColumn }) => {
     const text = decodeUtf8(bytes);
     // Checked here rather than by the API's preValidation hook, which would scan it on the loop.
@@ -51,6 +67,19 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
     const { name, features, labels } = body as DatasetJsonBody;
     if (NUL_OR_LONE_SURROGATE.test(name)) throw unstorableText('/name');
     return { name, dataset: datasetFromJson({ features, labels } as never) };
+  },
+  parsePredictBody: ({ bytes }) => {
+    const body = parseJsonBody(bytes);
+    (checkPredictBody ??= compileBodyCheck(PredictBody))(body);
+    const packed = packRows((body as { inputs: unknown[] }).inputs);
+    return new Moved(packed, packedBuffers(packed));
+  },
+  parseModelImport: ({ bytes, limits }) => {
+    const body = parseJsonBody(bytes);
+    (checkImportBody ??= compileBodyCheck(ModelImportBody))(body);
+    const prepared = prepareImport(body as { modelJson: Record<string, unknown>; weights: string; name?: string }, limits);
+    const weights = ownBytes(prepared.weights);
+    return new Moved({ ...prepared, weights }, [weights.buffer as ArrayBuffer]);
   },
   ping: () => 'pong',
 };

@@ -20,6 +20,11 @@ export interface LayerDetail {
   /** sigmoid/tanh: share of activations within 5% of the limits; softmax: share of samples whose top probability is above 0.99. */
   saturatedFraction: number | null;
   isOutput: boolean;
+  /**
+   * A normalization layer (BatchNormalization). The probe runs the model in inference mode, where
+   * an untrained one passes its input through; in training it rescales every batch.
+   */
+  normalizes?: boolean;
 }
 
 /** What the rules look at after an epoch (or, with epoch 0, before the first one). */

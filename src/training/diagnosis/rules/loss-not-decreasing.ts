@@ -7,7 +7,18 @@ import { initializerFor, orNull, perLayer, setLayerOption } from '../fixes.js';
 import type { Rule } from '../types.js';
 import { num, trainedLayers } from './helpers.js';
 
-export const lossNotDecreasing: Rule<'patience' | 'minImprovement'> = {
+const SATURATING = new Set(['sigmoid', 'tanh', 'hard_sigmoid', 'hardSigmoid', 'softsign']);
+
+/**
+ * Every one of the last `epochs` losses within `margin` of what a model that learned nothing
+ * scores, on either side (far above it is divergence, which other rules name).
+ */
+function atChance(losses: number[], baseline: number | null, epochs: number, margin: number): boolean {
+  if (baseline === null || !(baseline > 0) || losses.length < epochs) return false;
+  return losses.slice(-epochs).every((l) => Math.abs(l / baseline - 1) <= margin);
+}
+
+export const lossNotDecreasing: Rule<'patience' | 'minImprovement' | 'chanceEpochs' | 'chanceMargin'> = {
   kind: 'loss_not_decreasing',
   when: 'epoch',
   thresholds: {
@@ -15,29 +26,52 @@ export const lossNotDecreasing: Rule<'patience' | 'minImprovement'> = {
     patience: { default: 3, minimum: 1, maximum: 1000, description: 'Epochs without improvement before raising (default 3)' },
     // 1% of the loss: smaller gains over several whole epochs are not worth the compute.
     minImprovement: { default: 0.01, minimum: 0, maximum: 1, description: 'An improvement smaller than this fraction of the best loss does not count (default 0.01)' },
+    // Sooner than a plateau: a loss still at chance level after two whole epochs is not learning (a healthy net leaves it within the first).
+    chanceEpochs: { default: 2, minimum: 1, maximum: 1000, description: 'Raise when the loss of this many epochs in a row is still at chance level (default 2)' },
+    chanceMargin: { default: 0.02, minimum: 0, maximum: 1, description: 'At chance level: within this fraction, either way, of the loss of a model that learned nothing, e.g. ln(10) for 10 classes (default 0.02)' },
   },
   check(obs, ctx, t) {
     const losses = obs.history.map((h) => h.loss);
     const patience = Math.round(t.patience);
-    if (losses.length <= patience) return [];
-    const bestBefore = Math.min(...losses.slice(0, -patience));
+    const chanceEpochs = Math.round(t.chanceEpochs);
+    const chance = atChance(losses, ctx.baselineLoss, chanceEpochs, t.chanceMargin);
+    const bestBefore = losses.length > patience ? Math.min(...losses.slice(0, -patience)) : NaN;
     const bestRecent = Math.min(...losses.slice(-patience));
-    if (bestRecent < bestBefore * (1 - t.minImprovement)) return [];
-    const zero = trainedLayers(obs).filter((l) => l.weightNorm === 0 && !l.detail.isOutput);
-    const fix = perLayer(ctx, zero.map((l) => l.name), (index, layer) =>
-      layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', initializerFor((layer.activation as string | undefined) ?? zero.find((z) => ctx.layerIndex[z.name] === index)?.detail.activation)) : [],
-    );
+    const plateau = bestRecent >= bestBefore * (1 - t.minImprovement);
+    if (!chance && !plateau) return [];
+    const hidden = trainedLayers(obs).filter((l) => !l.detail.isOutput);
+    const zero = hidden.filter((l) => l.weightNorm === 0);
+    const saturating = zero.length ? [] : hidden.filter((l) => SATURATING.has(String(l.detail.activation)));
+    const fix = zero.length
+      ? perLayer(ctx, zero.map((l) => l.name), (index, layer) =>
+          layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', initializerFor((layer.activation as string | undefined) ?? zero.find((z) => ctx.layerIndex[z.name] === index)?.detail.activation)) : [],
+        )
+      : perLayer(ctx, saturating.map((l) => l.name), (index, layer) =>
+          layer.type === 'Dense' && SATURATING.has(String(layer.activation)) ? [...setLayerOption(index, 'activation', 'relu'), ...setLayerOption(index, 'kernelInitializer', 'he_normal')] : [],
+        );
+    const what = chance
+      ? `After ${losses.length} epochs the loss (${num(losses[losses.length - 1])}) is still at chance level (${num(ctx.baselineLoss!)} is what a model that learned nothing scores).`
+      : `The loss has not improved by ${num(t.minImprovement * 100)}% in ${patience} epochs (best ${num(bestBefore)} before, ${num(bestRecent)} since).`;
+    const why = zero.length
+      ? ` The weights of ${zero.map((l) => l.name).join(', ')} are all zero, so every unit in them computes the same thing and gets the same (zero) gradient.`
+      : saturating.length
+        ? ` Its ${saturating.length} ${saturating[0].detail.activation} hidden layers pass back little gradient to the layers below them.`
+        : '';
     return [
       {
         layer: zero[0]?.name ?? null,
         severity: 'warning',
-        message:
-          `The loss has not improved by ${num(t.minImprovement * 100)}% in ${patience} epochs (best ${num(bestBefore)} before, ${num(bestRecent)} since).` +
-          (zero.length ? ` The weights of ${zero.map((l) => l.name).join(', ')} are all zero, so every unit in them computes the same thing and gets the same (zero) gradient.` : ''),
+        message: what + why,
         advice: zero.length
           ? 'Initialize the weights randomly (he_normal for ReLU layers, glorot_uniform for tanh/sigmoid) to break the symmetry.'
-          : 'Try another learning rate or optimizer, a better initialization, or stop early (fit.earlyStopping).',
-        evidence: { bestBefore: num(bestBefore), bestRecent: num(bestRecent), patience, zeroLayers: zero.map((l) => l.name).join(',') || null },
+          : saturating.length
+            ? 'Use a non-saturating activation (relu or elu) with He initialization (he_normal) in the hidden layers, add BatchNormalization, or train with an adaptive optimizer (adam).'
+            : 'Try another learning rate or optimizer, a better initialization, or stop early (fit.earlyStopping).',
+        evidence: {
+          lastLoss: num(losses[losses.length - 1]),
+          ...(chance ? { baselineLoss: num(ctx.baselineLoss!), chanceEpochs, chanceMargin: t.chanceMargin } : { bestBefore: num(bestBefore), bestRecent: num(bestRecent), patience }),
+          zeroLayers: zero.map((l) => l.name).join(',') || null,
+        },
         fix: orNull(fix),
       },
     ];

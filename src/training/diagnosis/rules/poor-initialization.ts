@@ -10,6 +10,20 @@ import { fmt, growthPerStep, hiddenLayers, num } from './helpers.js';
 
 const RELU_FAMILY = new Set(['relu', 'relu6', 'leaky_relu', 'leakyrelu', 'prelu', 'rrelu', 'elu']);
 
+/**
+ * The ReLU-family hidden layers in runs that no normalization layer interrupts. A
+ * BatchNormalization layer rescales each batch in training, so a shrinking std does not compound
+ * across it (the probe, in inference mode, would still see an untrained one pass the shrink on).
+ */
+function reluRuns<L extends { detail: { activation: string | null; normalizes?: boolean } }>(hidden: L[]): L[][] {
+  const runs: L[][] = [[]];
+  for (const l of hidden) {
+    if (l.detail.normalizes) runs.push([]);
+    else if (RELU_FAMILY.has(l.detail.activation ?? '')) runs[runs.length - 1].push(l);
+  }
+  return runs;
+}
+
 export const poorInitialization: Rule<'seluStdLow' | 'seluStdHigh' | 'seluMean' | 'shrink' | 'minDepth'> = {
   kind: 'poor_initialization',
   when: 'start',
@@ -43,20 +57,20 @@ export const poorInitialization: Rule<'seluStdLow' | 'seluStdHigh' | 'seluMean' 
         fix: orNull(fix),
       });
     }
-    const relu = hidden.filter((l) => RELU_FAMILY.has(l.detail.activation ?? ''));
-    if (relu.length >= t.minDepth) {
+    for (const relu of reluRuns(hidden)) {
+      if (relu.length < t.minDepth) continue;
       const shrink = growthPerStep(relu.map((l) => l.activationStd));
-      if (shrink < t.shrink) {
-        const fix = perLayer(ctx, relu.map((l) => l.name), (index, layer) => (layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', 'he_normal') : []));
-        out.push({
-          layer: relu[relu.length - 1].name,
-          severity: 'warning',
-          message: `The signal fades through the ReLU stack: on the first batch the activation std shrinks ${fmt(shrink)}x per layer, from ${fmt(relu[0].activationStd)} to ${fmt(relu[relu.length - 1].activationStd)}.`,
-          advice: 'Initialize ReLU-family layers with He initialization (he_normal): Glorot keeps the variance only for symmetric activations like tanh.',
-          evidence: { shrinkPerLayer: num(shrink), firstStd: num(relu[0].activationStd), lastStd: num(relu[relu.length - 1].activationStd), layers: relu.length, threshold: t.shrink },
-          fix: orNull(fix),
-        });
-      }
+      if (!(shrink < t.shrink)) continue;
+      const fix = perLayer(ctx, relu.map((l) => l.name), (index, layer) => (layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', 'he_normal') : []));
+      out.push({
+        layer: relu[relu.length - 1].name,
+        severity: 'warning',
+        message: `The signal fades through the ReLU stack: on the first batch the activation std shrinks ${fmt(shrink)}x per layer, from ${fmt(relu[0].activationStd)} to ${fmt(relu[relu.length - 1].activationStd)}.`,
+        advice: 'Initialize ReLU-family layers with He initialization (he_normal): Glorot keeps the variance only for symmetric activations like tanh.',
+        evidence: { shrinkPerLayer: num(shrink), firstStd: num(relu[0].activationStd), lastStd: num(relu[relu.length - 1].activationStd), layers: relu.length, threshold: t.shrink },
+        fix: orNull(fix),
+      });
+      break;
     }
     return out;
   },

@@ -138,4 +138,24 @@ describe('Diagnosis', () => {
     const kinds = diagnoseEpoch(d, details).map((w) => `${w.kind}:${w.layer}`);
     expect(kinds).toEqual(['exploding_gradients:a', 'saturation:a']);
   });
+  it('calls a loss still at chance level after two epochs not decreasing, naming the sigmoid layers', () => {
+    const layer = (name: string) => ({ name, gradNorm: 0.1, weightNorm: 1, updateRatio: 1e-3, activationMean: 0.5, activationStd: 0.1, deadFraction: 0 });
+    const detail = (name: string, activation: string, isOutput = false) => ({ name, trainable: true, activation, saturatedFraction: 0, isOutput });
+    const obs = (losses: number[]) => ({
+      epoch: losses.length,
+      layers: ['s1', 's2', 'out'].map(layer),
+      details: [detail('s1', 'sigmoid'), detail('s2', 'sigmoid'), detail('out', 'softmax', true)],
+      history: losses.map((loss, i) => ({ epoch: i + 1, loss }) as never),
+    });
+    const ctx = { ...CTX, baselineLoss: Math.log(10) };
+    const kinds = (losses: number[]) => new Diagnosis(ctx).afterEpoch(obs(losses)).filter((w) => w.kind === 'loss_not_decreasing');
+    // One epoch at chance is not yet a verdict; a loss that left chance level is learning.
+    expect(kinds([2.31])).toEqual([]);
+    expect(kinds([2.31, 2.1])).toEqual([]);
+    const [w] = kinds([2.31, 2.302]);
+    expect(w.message).toMatch(/still at chance level.*2 sigmoid hidden layers/);
+    expect(w.evidence).toMatchObject({ baselineLoss: 2.303, chanceEpochs: 2 });
+    // With no baseline (mae), only the plateau counts.
+    expect(new Diagnosis(CTX).afterEpoch(obs([2.31, 2.302])).filter((w) => w.kind === 'loss_not_decreasing')).toEqual([]);
+  });
 });
