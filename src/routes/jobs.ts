@@ -41,9 +41,8 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
         },
       },
       async (request, reply) => {
-        const created = await submitJob(deps, request.auth, request.body);
-        await audit(deps.db, request.auth, 'create', 'job', created.id);
-        return reply.status(201).send(created);
+        // The audit row is written with the run, in the same statement.
+        return reply.status(201).send(await submitJob(deps, request.auth, request.body, { audit: true }));
       },
     );
 

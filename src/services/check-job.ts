@@ -5,21 +5,52 @@ import type { Db } from '../storage/prisma.js';
 import { estimateJobMemory, optimizerSlots } from '../training/memory-estimate.js';
 import { sizeLayers } from '../training/param-estimate.js';
 import { sameShape } from '../training/shapes.js';
-import type { CheckContext } from '../training/check-spec.js';
+import type { CheckContext, ModelCheckSpec } from '../training/check-spec.js';
+import type { SeluCheckSpec } from '../training/selu-check.js';
 import type { SpecProblem, TrainingWarning } from '../training/types.js';
 import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
 import type { HeavyPool } from './heavy-pool.js';
 import { baseModelInfo } from './models.js';
+import { SpecCheckCache } from './spec-check-cache.js';
 
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 
+/** What the model check is given of a spec: the parts it reads, and so what its results are cached by. */
+export type ModelCheckInput = ModelCheckSpec & SeluCheckSpec;
+
+/** Those parts of `spec`, and nothing else (the pool's threads get only these). */
+export function modelCheckInput(spec: JobSpec): ModelCheckInput {
+  const { task, model, compile, base, fineTune } = spec;
+  return { task, model, compile, base, fineTune, dataset: { standardize: spec.dataset.standardize } };
+}
+
+type ModelCheckResult = { problems: SpecProblem[]; warnings: TrainingWarning[] };
+
 /** Builds the spec's model to check it (tfjs): in the API's worker-thread pool, or here by default. */
-export type ModelCheck = (spec: JobSpec, ctx: CheckContext) => Promise<{ problems: SpecProblem[]; warnings: TrainingWarning[] }>;
+export type ModelCheck = (spec: ModelCheckInput, ctx: CheckContext) => Promise<ModelCheckResult>;
+
+/** One check function per pool, so its cache lives as long as the pool. */
+const poolChecks = new WeakMap<HeavyPool, ModelCheck>();
 
 /** The check run in the API's worker-thread pool (when there is one), off the event loop. */
-export const checkInPool = (heavy: HeavyPool | undefined): ModelCheck | undefined => heavy && ((spec, ctx) => heavy.run('checkSpec', { spec, ctx }));
+export const checkInPool = (heavy: HeavyPool | undefined): ModelCheck | undefined => {
+  if (!heavy) return undefined;
+  let check = poolChecks.get(heavy);
+  if (!check) poolChecks.set(heavy, (check = (spec, ctx) => heavy.run('checkSpec', { spec, ctx })));
+  return check;
+};
 
-async function checkHere(spec: JobSpec, ctx: CheckContext) {
+/** Results per check function (the pool's, or {@link checkHere}): see spec-check-cache.ts. */
+const caches = new WeakMap<ModelCheck, SpecCheckCache<ModelCheckResult>>();
+
+/** `check`'s result for this input, from its cache when the same input was checked before. */
+export function cachedModelCheck(check: ModelCheck, spec: ModelCheckInput, ctx: CheckContext): Promise<ModelCheckResult> {
+  let cache = caches.get(check);
+  if (!cache) caches.set(check, (cache = new SpecCheckCache<ModelCheckResult>()));
+  return cache.get(SpecCheckCache.keyOf([spec, ctx]), () => check(spec, ctx));
+}
+
+async function checkHere(spec: ModelCheckInput, ctx: CheckContext) {
   const { checkModelSpec } = await import('../training/check-spec.js');
   const { checkSelfNormalization } = await import('../training/selu-check.js');
   const problems = checkModelSpec(spec, ctx);
@@ -75,7 +106,7 @@ export async function checkJobSpec(
   // Loading tfjs is costly; only a spec that passed everything above gets built. Only plain
   // values cross to the pool's threads (baseModelInfo's helpers are functions).
   const baseFacts = base && { inputShape: base.inputShape, outputShape: base.outputShape, layerNames: base.layerNames, layerCount: base.layerCount, layerOutputShapes: base.layerOutputShapes };
-  const built = await modelCheck(spec, { inputShape: shape.featureShape, classes: shape.classes, base: baseFacts });
+  const built = await cachedModelCheck(modelCheck, modelCheckInput(spec), { inputShape: shape.featureShape, classes: shape.classes, base: baseFacts });
   return { ...built, unknown };
 }
 

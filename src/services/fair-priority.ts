@@ -1,5 +1,3 @@
-import type { DbClient as Db } from '../storage/prisma.js';
-
 /**
  * Fair scheduling on plain BullMQ priorities (no Pro groups): start-time fair queuing by rounds.
  *
@@ -41,14 +39,4 @@ export function nextFairTag(s: FairState): { tag: number; priority: number } {
  */
 export function requeuePriority(fairTag: number | null): number | undefined {
   return fairTag ? 2 * fairTag : undefined;
-}
-
-/** Reads what {@link nextFairTag} needs from the runs table. */
-export async function fairState(db: Db, tenantId: string): Promise<FairState> {
-  const [running, queued, own] = await Promise.all([
-    db.run.aggregate({ where: { status: 'running' }, _max: { fairTag: true } }),
-    db.run.aggregate({ where: { status: 'queued' }, _min: { fairTag: true } }),
-    db.run.aggregate({ where: { status: 'queued', tenantId }, _max: { fairTag: true } }),
-  ]);
-  return { runningMaxTag: running._max.fairTag, queuedMinTag: queued._min.fairTag, tenantQueuedMaxTag: own._max.fairTag };
 }

@@ -10,9 +10,8 @@
  * connection; no query-engine work per call), which the profile showed to be most of the rest.
  * The profile behind this is in bench/results.md, part (f).
  */
-import { createHash } from 'node:crypto';
 import { poolOf, type Db } from '../storage/prisma.js';
-import { quoteIdent } from '../storage/sql.js';
+import { quoteIdent, statementName } from '../storage/sql.js';
 import { decodeCursor } from './pagination.js';
 
 /** A run as the job endpoints show it: the run's columns, its last epoch and its model's id. */
@@ -64,18 +63,6 @@ function lastEpochJoin(schema: string): string {
   SELECT epoch, phase, loss, accuracy, "valLoss", "valAccuracy", "durationMs"
   FROM ${quoteIdent(schema)}.${quoteIdent('EpochMetric')} WHERE "runId" = r.id ORDER BY epoch DESC LIMIT 1
 ) e ON true`;
-}
-
-/** Prepared-statement names by SQL text: PostgreSQL plans each statement once per connection. */
-const statementNames = new Map<string, string>();
-
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `job-reads-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    statementNames.set(text, name);
-  }
-  return name;
 }
 
 /**

@@ -4,15 +4,10 @@ import { HttpError, conflict, notFound, unavailable } from '../errors.js';
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import type { Job, JobStatus } from '../schemas/job.js';
 import type { JobSpec } from '../schemas/job-spec.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../storage/prisma.js';
 import { SpecError, type TrainingWarning } from '../training/types.js';
 import { checkInPool, checkJobSpec } from './check-job.js';
-import { fairState, nextFairTag } from './fair-priority.js';
-import { assertMayQueue, assertMayStore, limitsFor, type QuotaLimits } from './quotas.js';
-import { DATASET_PATHS } from './deletion.js';
-import { lockExclusive, lockShared } from '../storage/locks.js';
-import type { DbClient } from '../storage/prisma.js';
+import { createFairRun } from './fair-run.js';
 import type { HeavyPool } from './heavy-pool.js';
 import { isUuid } from './datasets.js';
 import { readJob, readJobPage, type JobRow } from './job-reads.js';
@@ -32,78 +27,29 @@ export async function submitJob(
   deps: { db: Db; queue: TrainQueue; config: Config; heavy?: HeavyPool },
   who: Principal,
   spec: JobSpec,
-  lineage: { retryOf?: string } = {},
+  /** `audit`: write the audit row of the creation with the run (POST /jobs). */
+  opts: { retryOf?: string; audit?: boolean } = {},
 ): Promise<{ id: string; status: 'queued' }> {
   const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.heavy));
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
   if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
-  const limits = await limitsFor(deps.db, deps.config, who.tenantId);
-  const run = await createFairRun(deps.db, who.tenantId, { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: lineage.retryOf ?? null }, { limits, spec });
+  const run = await createFairRun(
+    deps.db,
+    who.tenantId,
+    { name: spec.name ?? null, spec: spec as object, warnings: warnings as object[], retryOf: opts.retryOf ?? null },
+    { quotas: deps.config, spec, ...(opts.audit ? { audit: who } : {}) },
+  );
   try {
     await withTimeout(enqueueRun(deps.queue, run.id, run.priority), ENQUEUE_TIMEOUT_MS, 'the queue');
   } catch {
+    // Not created after all: neither the run nor its audit row stays.
     await deps.db.run.delete({ where: { id: run.id } }).catch(() => {});
+    if (opts.audit) await deps.db.auditEvent.deleteMany({ where: { resource: 'job', resourceId: run.id, action: 'create' } }).catch(() => {});
     throw unavailable('the job queue');
   }
   return { id: run.id, status: 'queued' };
-}
-
-/**
- * Records a queued run of the tenant with its fair-scheduling tag; returns its id and the BullMQ
- * priority to enqueue it at (see fair-priority.ts). Every way a run is queued goes through here
- * (POST /jobs, retries, study trials), so none can jump the queue with priority 0.
- *
- * One submission at a time per tenant (an advisory lock), so the fair tag and the quota counts
- * see every earlier one. With `limits`, the tenant's queued-jobs and storage quotas are checked
- * (403 quota_exceeded); with `spec`, the datasets and base model it names are held (see
- * {@link holdReferences}).
- */
-export async function createFairRun(
-  db: Db,
-  tenantId: string,
-  data: Omit<Prisma.RunUncheckedCreateInput, 'tenantId' | 'fairTag'>,
-  guard: { limits?: QuotaLimits; spec?: JobSpec } = {},
-): Promise<{ id: string; priority: number }> {
-  return db.$transaction(
-    async (tx) => {
-      await lockExclusive(tx, 'tenantSubmit', tenantId);
-      if (guard.spec) await holdReferences(tx, guard.spec);
-      if (guard.limits) {
-        await assertMayQueue(tx, guard.limits, tenantId);
-        await assertMayStore(tx, guard.limits, tenantId, 0);
-      }
-      const { tag, priority } = nextFairTag(await fairState(tx, tenantId));
-      const run = await tx.run.create({ data: { ...data, tenantId, fairTag: tag }, select: { id: true } });
-      return { id: run.id, priority };
-    },
-    { maxWait: 10_000, timeout: 30_000 },
-  );
-}
-
-/**
- * Takes the shared lock of every uploaded dataset and the base model the spec uses, and checks
- * they are still there: a DELETE of one of them (which takes its lock exclusively) either
- * finished before, and the job is a 404 here, or waits until this job is recorded and then
- * sees it (409). The spec check above ran without locks.
- */
-async function holdReferences(tx: DbClient, spec: JobSpec): Promise<void> {
-  const datasets = DATASET_PATHS.map((path) => ({ path: `/${path.join('/')}`, id: path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], spec) }))
-    .filter((ref): ref is { path: string; id: string } => typeof ref.id === 'string');
-  for (const ref of datasets) {
-    await lockShared(tx, 'resource', ref.id);
-    if (!(await tx.dataset.findUnique({ where: { id: ref.id }, select: { id: true } }))) {
-      throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${ref.path}: dataset ${ref.id} was deleted`, [{ path: ref.path, message: 'deleted' }]);
-    }
-  }
-  if (spec.base) {
-    const id = spec.base.modelId;
-    await lockShared(tx, 'resource', id);
-    if (!(await tx.model.findFirst({ where: { id, deletedAt: null }, select: { id: true } }))) {
-      throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: /base/modelId: model ${id} was deleted`, [{ path: '/base/modelId', message: 'deleted' }]);
-    }
-  }
 }
 
 /**

@@ -16,7 +16,12 @@ export interface QuotaLimits {
 
 export async function limitsFor(db: DbClient, config: QuotaConfig, tenantId: string): Promise<QuotaLimits> {
   const tenant = await db.tenant.findUnique({ where: { id: tenantId }, select: { quotas: true } });
-  const own = (tenant?.quotas ?? {}) as TenantQuotas;
+  return limitsFrom(tenant?.quotas, config);
+}
+
+/** The limits from a tenant's stored `quotas` (its overrides) and the service defaults. */
+export function limitsFrom(quotas: unknown, config: QuotaConfig): QuotaLimits {
+  const own = (quotas ?? {}) as TenantQuotas;
   return {
     queuedJobs: own.queuedJobs ?? config.QUOTA_QUEUED_JOBS,
     runningJobs: own.runningJobs ?? config.QUOTA_RUNNING_JOBS,
@@ -67,11 +72,12 @@ export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit:
   );
 }
 
-/** Refuses a new queued job over the tenant's queued-jobs quota (call it under the tenant's submit lock). */
-export async function assertMayQueue(db: DbClient, limits: QuotaLimits, tenantId: string): Promise<void> {
-  if (limits.queuedJobs <= 0) return;
-  const queued = await db.run.count({ where: { tenantId, status: 'queued' } });
-  if (queued >= limits.queuedJobs) throw quotaExceeded('QUOTA_QUEUED_JOBS', 'queuedJobs', limits.queuedJobs, queued, `has ${queued} queued jobs`);
+/**
+ * Refuses a new queued job over the tenant's queued-jobs quota, given its queued jobs now
+ * (counted under the tenant's submit lock: src/services/fair-run.ts).
+ */
+export function assertMayQueue(limits: QuotaLimits, queued: number): void {
+  if (limits.queuedJobs > 0 && queued >= limits.queuedJobs) throw quotaExceeded('QUOTA_QUEUED_JOBS', 'queuedJobs', limits.queuedJobs, queued, `has ${queued} queued jobs`);
 }
 
 /**

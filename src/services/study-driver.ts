@@ -9,9 +9,9 @@ import { DelayedError, type Job } from 'bullmq';
 import { enqueueRun, type TrainQueue } from '../jobs/queue.js';
 import { enqueueStudy, type StudyJobData, type StudyQueue } from '../jobs/study-queue.js';
 import { requeuePriority } from './fair-priority.js';
-import { createFairRun } from './jobs.js';
+import { UNIQUE_VIOLATION, createFairRun } from './fair-run.js';
 import { HttpError } from '../errors.js';
-import { limitsFor, type QuotaConfig } from './quotas.js';
+import type { QuotaConfig } from './quotas.js';
 import type { Db } from '../storage/prisma.js';
 import { cancelStudyRuns } from './studies.js';
 import type { PlannedTrial } from './study-plan.js';
@@ -104,7 +104,6 @@ async function planOf(db: Db, studyId: string): Promise<PlannedTrial[]> {
  * turn with the tenant's other jobs instead of jumping every queue.
  */
 async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, trial: PlannedTrial): Promise<boolean> {
-  const limits = deps.quotas ? await limitsFor(deps.db, deps.quotas, tenantId) : undefined;
   const run = await createFairRun(deps.db, tenantId, {
     name: trial.spec.name ?? null,
     spec: trial.spec as object,
@@ -112,8 +111,8 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
     studyId,
     trialIndex: trial.index,
     trialParameters: trial.parameters as object,
-  }, { limits }).catch((err: { code?: string }) => {
-    if (err.code === 'P2002') return null; // launched by an earlier step
+  }, { quotas: deps.quotas }).catch((err: { code?: string }) => {
+    if (err.code === UNIQUE_VIOLATION) return null; // launched by an earlier step
     if (err instanceof HttpError && err.code === 'quota_exceeded') return 'wait' as const;
     throw err;
   });

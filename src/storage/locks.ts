@@ -24,3 +24,11 @@ export async function lockExclusive(tx: DbClient, kind: keyof typeof KIND, id: s
 export async function lockShared(tx: DbClient, kind: keyof typeof KIND, id: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${KIND[kind]}::int, hashtext(${id}))`;
 }
+
+/**
+ * The SQL expression that waits for a lock, for statements that take several at once; `param` is
+ * the placeholder of the id (e.g. `$1`).
+ */
+export function lockExpression(kind: keyof typeof KIND, mode: 'exclusive' | 'shared', param: string): string {
+  return `${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(${KIND[kind]}::int, hashtext(${param}))`;
+}

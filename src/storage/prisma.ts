@@ -8,7 +8,7 @@ export type Db = PrismaClient;
 export type DbClient = PrismaClient | Prisma.TransactionClient;
 
 /** The pg pool under each client, for the few hot reads that skip Prisma (see poolOf). */
-const pools = new WeakMap<object, { pool?: pg.Pool }>();
+const pools = new WeakMap<object, { pool?: pg.Pool; schema: string }>();
 
 /**
  * The pg pool the client's queries go through, while it is connected (Prisma connects on its
@@ -19,6 +19,11 @@ const pools = new WeakMap<object, { pool?: pg.Pool }>();
 export function poolOf(db: Db): pg.Pool | undefined {
   const pool = pools.get(db)?.pool;
   return pool && !pool.ending && !pool.ended ? pool : undefined;
+}
+
+/** The PostgreSQL schema the client's tables are in (for hand-written SQL on {@link poolOf}'s pool). */
+export function schemaOf(db: Db): string | undefined {
+  return pools.get(db)?.schema;
 }
 
 /**
@@ -53,7 +58,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Prisma client on the given database and schema (tests use a schema each). */
 export function createPrisma(url: string, schema: string, opts: PrismaOptions = {}): Db {
-  const slot: { pool?: pg.Pool } = {};
+  const slot: { pool?: pg.Pool; schema: string } = { schema };
   const client = new PrismaClient({ adapter: sharedPoolAdapter({ connectionString: url, max: 10 }, schema, slot) });
   pools.set(client, slot);
   const retryForMs = opts.retryForMs ?? 0;

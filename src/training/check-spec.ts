@@ -19,6 +19,13 @@ export interface BaseModelInfo {
   layerOutputShapes?: Array<Array<number | null>>;
 }
 
+/**
+ * The parts of a job spec the model check reads, and only those: POST /jobs caches check results
+ * keyed on exactly this (src/services/spec-check-cache.ts), so a field outside it must not change
+ * the result. The type makes the compiler refuse a read of any other field here.
+ */
+export type ModelCheckSpec = Pick<JobSpec, 'task' | 'model' | 'compile' | 'base' | 'fineTune'>;
+
 /** The dataset and base facts a spec is checked against. */
 export interface CheckContext {
   /** One sample's shape, without the batch dimension. */
@@ -51,7 +58,7 @@ interface BuildResult {
  * Builds the new layers one by one on `inputShape` with the active backend, so each tfjs error is
  * pinned to its layer. The throwaway model is disposed.
  */
-function buildLayers(spec: JobSpec, inputShape: Array<number | null>, skip: Set<number>): BuildResult {
+function buildLayers(spec: ModelCheckSpec, inputShape: Array<number | null>, skip: Set<number>): BuildResult {
   const layers = spec.model.layers;
   const problems: SpecProblem[] = [];
   const classification = (spec.task ?? 'classification') === 'classification';
@@ -88,7 +95,7 @@ function buildLayers(spec: JobSpec, inputShape: Array<number | null>, skip: Set<
 }
 
 /** Problems with `base` and `fineTune`; returns the reused layer count and the shape the new layers receive. */
-function checkBase(spec: JobSpec, ctx: CheckContext, problems: SpecProblem[]): { reused: number; shape?: Array<number | null> } {
+function checkBase(spec: ModelCheckSpec, ctx: CheckContext, problems: SpecProblem[]): { reused: number; shape?: Array<number | null> } {
   const base = spec.base;
   if (!base || !ctx.base) return { reused: 0 };
   const info = ctx.base;
@@ -143,7 +150,7 @@ export function checkSchedule(schedule: NonNullable<JobSpec['compile']['optimize
 }
 
 /** Problems with the model's output against the task and loss. */
-function checkOutput(spec: JobSpec, ctx: CheckContext, output: Array<number | null>, problems: SpecProblem[]): void {
+function checkOutput(spec: ModelCheckSpec, ctx: CheckContext, output: Array<number | null>, problems: SpecProblem[]): void {
   const layers = spec.model.layers;
   const lastPath = layers.length > 0 ? `/model/layers/${layers.length - 1}` : '/base';
   const activation = layers.length > 0 ? finalActivation(layers[layers.length - 1]) : undefined;
@@ -192,7 +199,7 @@ function checkOutput(spec: JobSpec, ctx: CheckContext, output: Array<number | nu
  * the base model (`ctx.base`), each with a JSON pointer into the spec. Empty when the spec is fine.
  * Uses the active tfjs backend to build the layers; nothing is left allocated.
  */
-export function checkModelSpec(spec: JobSpec, ctx: CheckContext): SpecProblem[] {
+export function checkModelSpec(spec: ModelCheckSpec, ctx: CheckContext): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const layers = spec.model.layers;
 

@@ -14,12 +14,15 @@ const LECUN_NORMAL = new Set(['lecun_normal', 'leCunNormal', 'lecunNormal']);
 /** Layer types that keep a SELU network self-normalizing. */
 const SELU_FRIENDLY = new Set(['Dense', 'Flatten', 'AlphaDropout']);
 
+/** What the check reads of a spec (POST /jobs caches its result keyed on that: see check-spec.ts's ModelCheckSpec). */
+export type SeluCheckSpec = Pick<JobSpec, 'model' | 'base'> & { dataset: Pick<JobSpec['dataset'], 'standardize'> };
+
 /**
  * Warnings (kind `self_normalization`, epoch null) for a spec that uses `selu` in a way that
  * breaks self-normalization; empty when no layer uses selu. Layers are named by their `name`
  * or, when unnamed, by position and type (`#2 Dense`).
  */
-export function checkSelfNormalization(spec: JobSpec): TrainingWarning[] {
+export function checkSelfNormalization(spec: SeluCheckSpec): TrainingWarning[] {
   const layers = spec.model.layers;
   if (!layers.some(usesSelu)) return [];
   const out: TrainingWarning[] = [];

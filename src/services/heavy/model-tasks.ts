@@ -4,15 +4,15 @@
  * imported model. tfjs is loaded once per thread, at its start (the pool warms its threads).
  * Static imports only: under tsx, a worker thread's dynamic import() does not map .js to .ts.
  */
-import type { JobSpec } from '../../schemas/job-spec.js';
 import { checkModelSpec, type CheckContext } from '../../training/check-spec.js';
 import { loadImportedModel } from '../../training/import-check.js';
 import { checkSelfNormalization } from '../../training/selu-check.js';
+import type { ModelCheckInput } from '../check-job.js';
 import type { ModelSummary, SpecProblem, TrainingWarning } from '../../training/types.js';
 import { capture, type TaskResult } from './result.js';
 
 export interface ModelTasks {
-  checkSpec: { input: { spec: JobSpec; ctx: CheckContext }; output: { problems: SpecProblem[]; warnings: TrainingWarning[] } };
+  checkSpec: { input: { spec: ModelCheckInput; ctx: CheckContext }; output: { problems: SpecProblem[]; warnings: TrainingWarning[] } };
   loadModel: { input: { modelJson: Record<string, unknown>; weights: Uint8Array }; output: ModelSummary };
   /** Does nothing: started threads answer it once tfjs is loaded (warm-up). */
   ping: { input: null; output: 'pong' };

@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { smallFashionJob, startHarness, type Harness } from '../support/harness.js';
+
+describe('POST /jobs at once from one tenant (recorded in batches under the tenant lock)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { QUOTA_QUEUED_JOBS: '5' } });
+  });
+  afterAll(async () => h?.close());
+
+  it('holds the queued-jobs quota exactly, gives each run its own round, and audits each creation', async () => {
+    await h.queue.pause();
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ name: `at-once-${i}` }) })));
+    const codes = answers.map((a) => a.statusCode).sort();
+    expect(codes).toEqual([...Array(5).fill(201), ...Array(7).fill(403)]);
+    for (const a of answers.filter((x) => x.statusCode === 403)) expect(a.json()).toMatchObject({ error: 'quota_exceeded', quota: 'QUOTA_QUEUED_JOBS', limit: 5, use: 5 });
+
+    const ids = answers.filter((a) => a.statusCode === 201).map((a) => a.json().id as string);
+    const runs = await h.db.run.findMany({ where: { id: { in: ids } }, orderBy: { fairTag: 'asc' } });
+    expect(runs.map((r) => r.status)).toEqual(Array(5).fill('queued'));
+    // One tenant alone: its runs take rounds 1..5, one after another.
+    expect(runs.map((r) => r.fairTag)).toEqual([1, 2, 3, 4, 5]);
+    // Each is on the queue at its round's priority (the first joins: 2 * 1 - 1).
+    const priorities = await Promise.all(runs.map(async (r) => (await h.queue.getJob(r.id))?.opts.priority));
+    expect(priorities).toEqual([1, 4, 6, 8, 10]);
+    // createdAt is stored as UTC, as Prisma writes it.
+    for (const r of runs) expect(Math.abs(r.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+
+    const audit = await h.db.auditEvent.findMany({ where: { action: 'create', resource: 'job' } });
+    expect(audit.map((e) => e.resourceId).sort()).toEqual([...ids].sort());
+    expect(await h.db.run.count()).toBe(5);
+  });
+});

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { registry } from '../../src/metrics.js';
+
+const file = path.resolve(import.meta.dirname, '../../docs/grafana-dashboard.json');
+
+/** PromQL words that are not metric names: functions, aggregations, keywords. */
+const PROMQL = new Set(['sum', 'max', 'min', 'avg', 'count', 'rate', 'irate', 'increase', 'histogram_quantile', 'label_values', 'by', 'without', 'on', 'ignoring', 'and', 'or', 'unless', 'offset', 'bool']);
+
+/** The metric names a PromQL expression reads: what is left once strings, label matchers, groupings, ranges and numbers are taken out. */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    // Grafana's label_values(metric, label): its second argument is a label.
+    .replace(/label_values\(([^,]+),\s*\w+\)/g, '$1')
+    .replace(/"(?:[^"\\]|\\.)*"/g, '')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\$\w+/g, '');
+  return [...bare.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)].map((m) => m[0]).filter((w) => !PROMQL.has(w));
+}
+
+describe('docs/grafana-dashboard.json', () => {
+  const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
+  const exprs = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition] : []))];
+
+  it('parses, and every panel that is not a row has a query', () => {
+    for (const p of dashboard.panels.filter((x) => x.type !== 'row')) expect(p.targets?.length, p.title).toBeGreaterThan(0);
+  });
+
+  it('queries only metrics /metrics exposes (a histogram as its _bucket, _sum and _count series)', async () => {
+    const exposed = new Set<string>();
+    for (const m of await registry.getMetricsAsJSON()) {
+      exposed.add(m.name);
+      if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(m.name + suffix);
+    }
+    const used = new Set(exprs.flatMap(metricNames));
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
+    // Each of the service's own metrics is on the dashboard.
+    const own = (await registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => /^(http_|training_|tfjs_|dataset_|event_)/.test(n));
+    expect(own.filter((n) => ![...used].some((u) => u === n || u.startsWith(`${n}_`)))).toEqual([]);
+  });
+
+  it('the name check catches a name that does not exist', () => {
+    expect(metricNames('sum by (route) (rate(http_requests_total{job=~"$job"}[$__rate_interval])) * 60')).toEqual(['http_requests_total']);
+  });
+});
