@@ -4,7 +4,7 @@
  * tfjs-layers normalizes a training batch through `moments` and `batchNorm`, and the tape then
  * differentiates every piece: the batchNorm gradient with respect to x, mean, variance, gamma and
  * beta, then back through the variance's mean, square and subtraction and the mean's broadcast.
- * About thirty kernels per layer and step on the whole [batch, features] matrix, most of them
+ * Dozens of kernels per layer and step on the whole [batch, features] matrix, most of them
  * element-wise; on the wasm backend at batch 256 they took about a fifth of the BN + ELU network's
  * step. The closed form needs a handful: with x^ = (x - mean) / sqrt(var + eps),
  *   dbeta = sum(dy), dgamma = sum(dy x^), dx = gamma / sqrt(var + eps) / N * (N dy - dbeta - x^ dgamma)
