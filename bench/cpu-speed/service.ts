@@ -174,6 +174,8 @@ const lines = [
   ...('error' in torch ? ['', `PyTorch reference skipped: ${torch.error}.`] : []),
   '',
   table(['model', 'batch', 'PyTorch + OpenBLAS', ...columns.flatMap((c) => [`service job, ${c.label}`, 'ratio']), 'target ratio'], rows),
+  '',
+  'Where the time goes and what a missed target would take: bench/results.md, part (e), "What is left".',
 ];
 console.log(lines.join('\n'));
 const out = process.env.BENCH_SERVICE_OUT ?? 'bench/service-results.md';

@@ -35,6 +35,10 @@ export interface DataTasks {
 let checkPredictBody: ((data: unknown) => void) | null = null;
 let checkImportBody: ((data: unknown) => void) | null = null;
 
+/** A dataset's sample arrays, moved back rather than copied (a 60 MB JSON dataset's are 43 MB). */
+const datasetBuffers = (ds: Dataset): ArrayBuffer[] =>
+  [ds.features, ds.labels].filter((a): a is Float32Array | Int32Array => a !== null && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer);
+
 /** Weights small enough to come from Node's shared buffer pool are copied: moving the pool would empty its neighbours. */
 const ownBytes = (bytes: Uint8Array) => (bytes.byteLength < 64 * 1024 ? new Uint8Array(bytes) : bytes);
 
@@ -50,7 +54,7 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
     // Checked here rather than by the API's preValidation hook, which would scan it on the loop.
     if (text.includes('\u0000')) throw invalid('text with a NUL character cannot be stored', [{ path: '/file', message: 'contains a NUL character' }]);
     const parsed = parseCsvDataset(text, { labelColumn });
-    return { dataset: parsed.dataset, labelNames: parsed.labelNames };
+    return new Moved({ dataset: parsed.dataset, labelNames: parsed.labelNames }, datasetBuffers(parsed.dataset));
   },
   parseJsonDataset: ({ bytes }) => {
     let body: unknown;
@@ -66,7 +70,8 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
     }
     const { name, features, labels } = body as DatasetJsonBody;
     if (NUL_OR_LONE_SURROGATE.test(name)) throw unstorableText('/name');
-    return { name, dataset: datasetFromJson({ features, labels } as never) };
+    const dataset = datasetFromJson({ features, labels } as never);
+    return new Moved({ name, dataset }, datasetBuffers(dataset));
   },
   parsePredictBody: ({ bytes }) => {
     const body = parseJsonBody(bytes);

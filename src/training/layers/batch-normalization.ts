@@ -11,6 +11,7 @@
  * (artifacts, transfer bases) gets these semantics. Importing this module is what installs it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { normalizeBatchFused } from './batch-norm-training.js';
 
 type BatchNormalizationArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 type TfjsBatchNormalization = ReturnType<typeof tf.layers.batchNormalization>;
@@ -25,6 +26,17 @@ const TfjsBatchNormalizationClass = tf.layers.batchNormalization({}).constructor
  * the layer's tidy, so they are released with it.
  */
 const constantWeight = (dim: number, value: number) => ({ read: () => tf.fill([dim], value) });
+
+/** The tfjs layer's private fields the training path reads. */
+interface BatchNormalizationFields {
+  axis: number;
+  epsilon: number;
+  momentum: number;
+  gamma: { read(): tf.Tensor1D };
+  beta: { read(): tf.Tensor1D };
+  movingMean: { read(): tf.Tensor; write(value: tf.Tensor): void };
+  movingVariance: { read(): tf.Tensor; write(value: tf.Tensor): void };
+}
 
 /** BatchNormalization with Keras semantics for frozen layers; see the module comment. */
 export class BatchNormalization extends TfjsBatchNormalizationClass {
@@ -47,7 +59,27 @@ export class BatchNormalization extends TfjsBatchNormalizationClass {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     // A frozen layer behaves as at inference, whatever phase the model is in.
     const training = kwargs['training'] === true && this.trainable;
-    return super.call(inputs, { ...kwargs, training });
+    const input = Array.isArray(inputs) ? inputs[0] : inputs;
+    const self = this as unknown as BatchNormalizationFields;
+    const lastAxis = self.axis === -1 || self.axis === input.shape.length - 1;
+    if (!training || !lastAxis || input.shape.length < 2 || input.dtype !== 'float32') return super.call(inputs, { ...kwargs, training });
+    // Training over the last axis (Dense layers' outputs): the fused step, see batch-norm-training.ts.
+    return tf.tidy(() => {
+      const features = input.shape[input.shape.length - 1];
+      const { normed, mean, variance } = normalizeBatchFused(input.reshape([-1, features]), self.gamma.read(), self.beta.read(), self.epsilon);
+      // The moving averages exactly as tfjs updates them.
+      try {
+        for (const [variable, value] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+          tf.tidy(() => {
+            const orig = variable.read();
+            variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - self.momentum)));
+          });
+        }
+      } finally {
+        tf.dispose([mean, variance]);
+      }
+      return normed.reshape(input.shape);
+    });
   }
 }
 // The cast: tfjs's SerializableConstructor type does not see the static className through the factory-derived base.

@@ -57,6 +57,7 @@ function reduceLeading(mean: boolean): (stock: tf.KernelFunc) => tf.KernelFunc {
     const out = makeOutput(backend, attrs.keepDims === true ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
     sumRows(heapView(backend, x) as Float32Array, heapView(backend, out) as Float32Array, rows, width);
     const dst = heapView(backend, out) as Float32Array;
+    // The mean of no rows stays 0, as on the cpu backend.
     if (mean && rows > 0) for (let c = 0; c < width; c++) dst[c] /= rows;
     return out;
   };
