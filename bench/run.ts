@@ -235,7 +235,9 @@ function keepSectionsNotRun(previous: string, fresh: string): string {
   const kept = parts.filter((p) => !now.has(p)).map((p) => `(${p})`);
   const when = previous.match(/^Run (\S+ \S+ UTC)/m)?.[1] ?? 'an earlier run';
   const note = kept.length > 0 ? `Sections ${kept.join(', ')} are from the run of ${when}, kept as they were.\n\n` : '';
-  return head + note + parts.map((p) => now.get(p) ?? old.get(p)).join('') + tail + '\n';
+  // Hand-written sections after the total (e.g. issue 9's responsiveness results) stay too.
+  const after = previous.match(/^Total bench time.*\n([^]*)$/m)?.[1]?.trim() ?? '';
+  return head + note + parts.map((p) => now.get(p) ?? old.get(p)).join('') + tail + '\n' + (after ? `\n${after}\n` : '');
 }
 
 const started = new Date();

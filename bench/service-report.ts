@@ -1,6 +1,6 @@
 /** Parts (f)-(i) of `npm run bench`, as markdown: see bench/service.ts for what each measures. */
 import { load1, median, sec, table } from './common.js';
-import { apiRatios, jobOverhead, pickup, scaling } from './service.js';
+import { apiQueueBackend, apiRatios, jobOverhead, pickup, scaling } from './service.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -21,7 +21,7 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
     say(
       `autocannon, 50 connections, ${seconds} s per run, in its own process; each route measured right after a hello-world run served the same way ` +
         `(this process, 127.0.0.1, no request logging), ${rounds} rounds; ratio = route 2xx answers/s (a 503 "busy" is not throughput) / hello-world req/s of the same round, median over rounds. ` +
-        `Data: 60 ended jobs with 10 epochs each. Load average at the end: ${load1()}.`,
+        `Data: 60 ended jobs with 10 epochs each; the API's queue: ${apiQueueBackend()} (POST /jobs enqueues; each POST run adds its jobs to the table, so later rounds meet a larger one). Load average at the end: ${load1()}.`,
     );
     say();
     say(
@@ -58,13 +58,14 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
     say(
       `A 10-epoch job on ${samples.toLocaleString('en-US')} Fashion-MNIST samples (784-32-10, batch 64, diagnostics off) through a real worker, after a warm-up job; ` +
         `job wall time = the run's startedAt -> finishedAt (written by the training process: data from its cache, model build, the epochs with their metrics rows and checkpoints, the model saved), ` +
-        `training loop = the sum of its epochs' own time (\`durationMs\`, the \`model.fit\` epoch); overhead = (wall - loop) / wall. Load average at the end: ${load1()}.`,
+        `training loop = the sum of its epochs' own time (\`durationMs\`, the \`model.fit\` epoch); overhead = (wall - loop) / wall. Load average at the end: ${load1()}. ` +
+        'Re-run alone: `npm run bench:workers` (parts h and i; needs DATABASE_URL, and uses Redis when REDIS_URL is set).',
     );
     say();
     say(
       table(
         ['job wall (s)', 'training loop (s)', 'overhead (target <= 5%)', 'epochs (s)', 'queued -> started (ms)'],
-        [[sec(r.wallMs), sec(r.loopMs), `**${pct(r.overhead)}**`, r.epochs.map((ms) => sec(ms)).join(', '), r.queuedMs]],
+        [[sec(r.wallMs), sec(r.loopMs), `**${(r.overhead * 100).toFixed(2)}%**`, r.epochs.map((ms) => sec(ms)).join(', '), r.queuedMs]],
       ),
     );
     say();
@@ -74,7 +75,10 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
     const r = await scaling(jobs);
     say('## (i) 1 vs 2 worker processes');
     say();
-    say(`${jobs} small jobs (256 samples, 1 epoch) queued at once, after one warm-up job per worker; jobs per minute until the last ended. Load average at the end: ${load1()}.`);
+    say(
+      `${jobs} small jobs (256 samples, 1 epoch) submitted back to back, after one warm-up job per worker; worker processes as \`npm run start:worker\` starts them (WORKER_CONCURRENCY 1), ` +
+        `on ${process.env.REDIS_URL ? 'the Redis queue' : 'the PostgreSQL queue backend'}; jobs per minute from the first submission until the last job ended. Load average at the end: ${load1()}.`,
+    );
     say();
     say(table(['workers', 'jobs per minute'], r.rows.map((x) => [x.workers, x.jobsPerMinute.toFixed(1)])));
     say();
@@ -99,5 +103,5 @@ const WHERE_THE_TIME_WENT = [
   '- **Change 3: spec-check cache** (`src/services/spec-check-cache.ts`). The model check is given only the spec parts it reads (`model`, `task`, `compile`, `base`, `fineTune`, `dataset.standardize`: the types `ModelCheckSpec`/`SeluCheckSpec` make the compiler refuse any other read) and its result is kept by a SHA-256 of those parts and the dataset/base facts (LRU of 1,000; concurrent identical checks share one build; a failure such as 503 busy is not kept). A repeated architecture is not built again. Result: no 503s, but **22 jobs/s, 0.1%**, and the profile was 57-63% idle: every submission of the (one) tenant waits on the tenant\'s advisory lock, held by a Prisma interactive transaction across 5-6 round trips.',
   '- **Change 4: one short transaction on the pg pool** (`src/services/fair-run.ts`): BEGIN; the tenant lock (and the shared locks of referenced datasets/models) in one statement; one read of everything the checks need (fair-tag state, the tenant\'s own quotas, its queued count, which referenced datasets/models exist); one statement inserting the run with its audit row; COMMIT. New indexes `(status, fairTag)` and `(tenantId, status, fairTag)` make the fair-tag reads index probes instead of scans of every queued run. 66 jobs/s (0.4%). Measured alone, a logged commit costs **3.3 ms** here (`fdatasync`; a SELECT round trip 0.17 ms), and the tenant lock is held across it: one tenant\'s submissions could never pass ~250/s one transaction at a time.',
   '- **Change 5: group commit under the tenant lock.** Submissions of a tenant that arrive while its transaction runs wait for it and then go together in the next one (up to 64), each checked in order under the lock exactly as in a transaction of its own (404 for a deleted reference, 403 over the queued-jobs quota, its own fair tag seeing the ones before it), one multi-row insert of runs + audit rows, one commit. `createFairRun` alone at 10 in flight: 131/s before, **5,190/s** after. The tenant\'s quotas come from the same read (no Prisma query per submission).',
-  '- **Where the time goes now** (profile of POST /jobs after the changes, 281 jobs/s = 2.2% while profiled, load 8): 33% idle, 21% native (socket writes, crypto), 13% `@prisma/client` (the API key/tenant lookups of the request pipeline and BullMQ-unrelated reads), 3% Fastify, 3% the JSON-schema validation of the spec, 1% each pg, ioredis, fair-run, the spec-check cache. Enqueue on Redis costs 0.7 ms (on the PostgreSQL queue backend 6 ms, 223/s at 10 in flight: part (f) puts the API on Redis when `REDIS_URL` is set, as the compose stack does; `BENCH_API_QUEUE=postgres` measures the other).',
+  '- **Where the time goes now** (profile of POST /jobs after the changes: 488 jobs/s = 3.4% of a hello-world at 14,220 req/s, while profiled, load 13): 54% idle (PostgreSQL and Redis, which share the 2 cores, and the commit\'s WAL flush), 10% the profiler\'s own inspector dispatch, 5% node internals, 3% Fastify, 2.2% the JSON-schema validation of the spec (`validate10`) and 1.5% the unstorable-string scan, 1.4% JSON parsing, 1.5% the spec-check cache (hashing the checked parts), 1.3% fair-run, 1.4% ioredis; no Prisma left on this path. Enqueue on Redis costs 0.7 ms (on the PostgreSQL queue backend 6 ms, 223/s at 10 in flight: part (f) puts the API on Redis when `REDIS_URL` is set, as the compose stack does; `BENCH_API_QUEUE=postgres` measures the other).',
 ];
