@@ -3,8 +3,12 @@ import { invalid, notFound, tooLarge } from '../errors.js';
 import type { DatasetRef } from '../schemas/job-spec.js';
 import type { DatasetSummary } from '../schemas/dataset.js';
 import { ownedBy, type Principal } from '../auth/principal.js';
-import type { Db, DbClient } from '../storage/prisma.js';
-import { lockAndAssertMayStore, type QuotaLimits } from './quotas.js';
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../storage/prisma.js';
+import { inPgTransaction } from '../storage/pg-transaction.js';
+import { quoteIdent } from '../storage/sql.js';
+import { lockAndAssertMayStorePg } from './quota-pg.js';
+import type { QuotaLimits } from './quotas.js';
 import type { SpecProblem } from '../training/types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,7 +37,7 @@ export async function saveDataset(
     labelNames?: string[] | null;
     maxSamples: number;
     tenantId: string;
-    /** The tenant's limits: with them, the storage quota is checked with the insert (see lockAndAssertMayStore). */
+    /** The tenant's limits: with them, the storage quota is checked with the insert (see lockAndAssertMayStorePg). */
     limits?: QuotaLimits;
   },
 ): Promise<DatasetSummary> {
@@ -45,33 +49,30 @@ export async function saveDataset(
   // Encoded before any lock is taken: the tenant's lock is held only for the check and the insert.
   const encoded = encodeDataset(ds);
   const sizeBytes = encoded.features.byteLength + (encoded.labels?.byteLength ?? 0);
-  const insert = (client: DbClient) =>
-    client.dataset.create({
-      data: {
-        tenantId: meta.tenantId,
-        name: meta.name,
-        samples: ds.samples,
-        featureShape: ds.featureShape,
-        classes: ds.classes,
-        labelNames: meta.labelNames ?? undefined,
-        features: new Uint8Array(encoded.features),
-        labels: encoded.labels ? new Uint8Array(encoded.labels) : null,
-        sizeBytes,
-      },
-      select: { id: true, name: true, samples: true, featureShape: true, classes: true, labelNames: true, createdAt: true },
-    });
+  const row = {
+    id: randomUUID(),
+    name: meta.name,
+    samples: ds.samples,
+    featureShape: ds.featureShape,
+    classes: ds.classes,
+    labelNames: meta.labelNames ?? null,
+    createdAt: new Date(),
+  };
   const limits = meta.limits;
-  const row =
-    limits && limits.storageMb > 0
-      ? // The storage quota, with the exact bytes about to be stored, checked and used in one step.
-        await db.$transaction(
-          async (tx) => {
-            await lockAndAssertMayStore(tx, limits, meta.tenantId, sizeBytes);
-            return insert(tx);
-          },
-          { maxWait: 10_000, timeout: 120_000 },
-        )
-      : await insert(db);
+  // With pg, not Prisma: the bytes go as binary parameters, not through base64 on the event loop.
+  // The storage quota, with the exact bytes about to be stored, is checked and used in one step.
+  await inPgTransaction(db, async (client, schema) => {
+    if (limits) await lockAndAssertMayStorePg(client, schema, limits, meta.tenantId, sizeBytes);
+    await client.query(
+      `INSERT INTO ${quoteIdent(schema)}."Dataset" ("id", "tenantId", "name", "samples", "featureShape", "classes", "labelNames", "features", "labels", "sizeBytes", "createdAt")
+       VALUES ($1::uuid, $2::uuid, $3, $4::int, $5::int[], $6::int, $7::jsonb, $8::bytea, $9::bytea, $10::int, $11::timestamptz AT TIME ZONE 'UTC')`,
+      [
+        row.id, meta.tenantId, row.name, row.samples, row.featureShape, row.classes,
+        row.labelNames === null ? null : JSON.stringify(row.labelNames),
+        encoded.features, encoded.labels, sizeBytes, row.createdAt.toISOString(),
+      ],
+    );
+  });
   return toDatasetSummary(row);
 }
 

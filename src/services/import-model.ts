@@ -1,8 +1,8 @@
 import type { ModelSummary } from '../training/types.js';
-import type { Db, DbClient } from '../storage/prisma.js';
+import type { Db } from '../storage/prisma.js';
 import type { Principal } from '../auth/principal.js';
 import { getModel, storeModel, storedModelBytes } from './models.js';
-import { assertMayStore, lockAndAssertMayStore, type QuotaLimits } from './quotas.js';
+import { assertMayStore, type QuotaLimits } from './quotas.js';
 import { prepareImport, type PreparedImport } from './import-prepare.js';
 
 export { MODEL_JSON_LIMITS, prepareImport, type PreparedImport } from './import-prepare.js';
@@ -37,8 +37,7 @@ export async function importPrepared(
   if (quota) await assertMayStore(db, quota, who.tenantId, bytes);
 
   const summary = await load(modelJson, weights);
-  const guard = quota ? (tx: DbClient) => lockAndAssertMayStore(tx, quota, who.tenantId, bytes) : undefined;
-  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: prepared.name, summary, modelJson, weights, source: 'imported' }, guard);
+  const id = await storeModel(db, { tenantId: who.tenantId, jobId: null, name: prepared.name, summary, modelJson, weights, source: 'imported' }, quota);
   return getModel(db, who, id);
 }
 

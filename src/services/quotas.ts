@@ -1,6 +1,5 @@
 import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
-import { lockExclusive } from '../storage/locks.js';
 import type { DbClient } from '../storage/prisma.js';
 import type { TenantQuotas } from './api-keys.js';
 
@@ -86,23 +85,15 @@ export function assertMayQueue(limits: QuotaLimits, queued: number): void {
  */
 export async function assertMayStore(db: DbClient, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
   if (limits.storageMb <= 0) return;
-  const used = (await storageOf(db, tenantId)).total;
+  assertStorageFits(limits, (await storageOf(db, tenantId)).total, addBytes);
+}
+
+/** The decision of {@link assertMayStore}, given the tenant's stored bytes `used` ({@link storageOf}'s total). */
+export function assertStorageFits(limits: QuotaLimits, used: number, addBytes: number): void {
+  if (limits.storageMb <= 0) return;
   const limit = limits.storageMb * MB;
   if (used + addBytes > limit || (addBytes === 0 && used >= limit)) {
     const adds = addBytes ? ` and this would add ${inMb(addBytes)} MB` : ' (a job stores a model and checkpoints)';
     throw quotaExceeded('QUOTA_STORAGE_MB', 'storageMb', limits.storageMb, inMb(used), `stores ${inMb(used)} MB${adds}`);
   }
-}
-
-/**
- * The storage-quota check for an upload, made inside the transaction that then stores the bytes:
- * under the tenant's submit lock (as POST /jobs takes it), so concurrent uploads are checked one
- * after the other, each seeing the bytes of those before it, and together cannot pass the quota.
- * A tenant without a storage quota takes no lock. Parse and check the upload before: the lock is
- * held until the transaction ends.
- */
-export async function lockAndAssertMayStore(tx: DbClient, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
-  if (limits.storageMb <= 0) return;
-  await lockExclusive(tx, 'tenantSubmit', tenantId);
-  await assertMayStore(tx, limits, tenantId, addBytes);
 }

@@ -1,0 +1,30 @@
+import type pg from 'pg';
+import { lockExpression } from '../storage/locks.js';
+import { quoteIdent } from '../storage/sql.js';
+import { assertStorageFits, type QuotaLimits } from './quotas.js';
+
+/**
+ * The storage-quota check for an upload, made inside the pg transaction that then stores the
+ * bytes (src/storage/pg-transaction.ts): under the tenant's submit lock (lockExclusive's key, as
+ * POST /jobs takes it), so concurrent uploads are checked one after the other, each seeing the
+ * bytes of those before it, and together cannot pass the quota; the sums are storageOf's, the
+ * refusal assertMayStore's 403. A tenant without a storage quota takes no lock. Parse and check
+ * the upload before: the lock is held until the transaction ends.
+ */
+export async function lockAndAssertMayStorePg(client: pg.ClientBase, schema: string, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
+  if (limits.storageMb <= 0) return;
+  await client.query(`SELECT ${lockExpression('tenantSubmit', 'exclusive', '$1')}`, [tenantId]);
+  assertStorageFits(limits, await storedBytesPg(client, schema, tenantId), addBytes);
+}
+
+/** storageOf's total in one query: datasets, models not deleted, checkpoints of the tenant's runs. */
+export async function storedBytesPg(client: pg.ClientBase, schema: string, tenantId: string): Promise<number> {
+  const table = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  const { rows } = await client.query<{ total: string | null }>(
+    `SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM ${table('Dataset')} WHERE "tenantId" = $1::uuid)
+          + (SELECT COALESCE(SUM("sizeBytes"), 0) FROM ${table('Model')} WHERE "tenantId" = $1::uuid AND "deletedAt" IS NULL)
+          + (SELECT COALESCE(SUM(c."sizeBytes"), 0) FROM ${table('Checkpoint')} c JOIN ${table('Run')} r ON r."id" = c."runId" WHERE r."tenantId" = $1::uuid) AS total`,
+    [tenantId],
+  );
+  return Number(rows[0]?.total ?? 0);
+}
