@@ -164,12 +164,18 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
       });
       accepted.push({ item, run: { id, priority } });
     }
+    const inserted = new Set<string>();
     if (rows.length > 0) {
       const insert = insertSql(schema);
-      await client.query({ name: statementName(insert), text: insert, values: [JSON.stringify(rows), tenantId, new Date().toISOString()] });
+      const result = await client.query<{ id: string }>({ name: statementName(insert), text: insert, values: [JSON.stringify(rows), tenantId, new Date().toISOString()] });
+      for (const row of result.rows) inserted.add(row.id);
     }
     await client.query('COMMIT');
-    for (const a of accepted) a.item.resolve(a.run);
+    for (const a of accepted) {
+      if (inserted.has(a.run.id)) a.item.resolve(a.run);
+      // Its unique key was taken (a study trial launched twice): only this one fails, not the batch.
+      else a.item.reject(Object.assign(new Error('a run with the same unique key exists'), { code: UNIQUE_VIOLATION }));
+    }
   } catch (err) {
     // After a failed statement PostgreSQL ignores the rest until the transaction ends.
     await client.query('ROLLBACK').catch(() => {});
@@ -209,7 +215,8 @@ function stateSql(schema: string): string {
 
 /**
  * The batch's runs ($1: a JSON array, one object per run) and the audit rows of those that have
- * an auditId, in one statement.
+ * an auditId, in one statement; returns the ids of the runs inserted. A run whose unique key is
+ * taken (a study's trial index) is skipped rather than failing the batch with the others in it.
  */
 function insertSql(schema: string): string {
   const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -219,9 +226,13 @@ function insertSql(schema: string): string {
 ), runs AS (
   INSERT INTO ${t('Run')} (id, name, spec, warnings, "retryOf", "studyId", "trialIndex", "trialParameters", "tenantId", "fairTag", "createdAt")
   SELECT id, name, spec, warnings, "retryOf", "studyId", "trialIndex", "trialParameters", $2::uuid, "fairTag", $3::timestamptz AT TIME ZONE 'UTC' FROM r
+  ON CONFLICT DO NOTHING
+  RETURNING id
+), audit AS (
+  INSERT INTO ${t('AuditEvent')} (id, at, "keyId", "tenantId", action, resource, "resourceId")
+  SELECT r."auditId", $3::timestamptz AT TIME ZONE 'UTC', r."keyId", $2::uuid, 'create', 'job', r.id::text FROM r JOIN runs ON runs.id = r.id WHERE r."auditId" IS NOT NULL
 )
-INSERT INTO ${t('AuditEvent')} (id, at, "keyId", "tenantId", action, resource, "resourceId")
-SELECT "auditId", $3::timestamptz AT TIME ZONE 'UTC', "keyId", $2::uuid, 'create', 'job', id::text FROM r WHERE "auditId" IS NOT NULL`;
+SELECT id::text AS id FROM runs`;
 }
 
 interface References {
