@@ -2,6 +2,7 @@ import type { TrainQueue } from '../jobs/queue.js';
 import type { Db } from '../storage/prisma.js';
 import type { JobEventHub } from './event-hub.js';
 import { toEpochRow } from './jobs.js';
+import { sharedReads } from './shared-read.js';
 
 export interface JobEvent {
   /** Present on durable events (status, epoch): a client resumes after it with Last-Event-ID. */
@@ -11,6 +12,17 @@ export interface JobEvent {
 }
 
 const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
+
+type RunRead = Awaited<ReturnType<typeof readRun>>;
+const readRun = (db: Db, id: string, from: number) =>
+  db.run.findUnique({ where: { id }, select: { status: true, startedAt: true, error: true, epochs: { where: { epoch: { gte: from } }, orderBy: { epoch: 'asc' } } } });
+/** One set of shared reads per database client (tests run several in one process). */
+const sharedByDb = new WeakMap<Db, (key: string, read: () => Promise<RunRead>) => Promise<RunRead>>();
+const readsOf = (db: Db) => {
+  let reads = sharedByDb.get(db);
+  if (!reads) sharedByDb.set(db, (reads = sharedReads<RunRead>()));
+  return reads;
+};
 
 /** With live signals from the queue, PostgreSQL is still read this often, in case one is missed. */
 const SAFETY_POLL_MS = 2_000;
@@ -36,10 +48,10 @@ export async function* jobEvents(
   let lastProgressAt = 0;
   let progressEpoch: number | undefined;
   while (!opts.signal.aborted) {
-    const run = await deps.db.run.findUnique({
-      where: { id },
-      select: { status: true, startedAt: true, error: true, epochs: { where: { epoch: { gte: Math.max(1, next - 1) } }, orderBy: { epoch: 'asc' } } },
-    });
+    const from = Math.max(1, next - 1);
+    // Streams of the same job reading from the same epoch at the same time share one read (the
+    // rows are only read from, never changed, by each stream).
+    const run = await readsOf(deps.db)(`${id}:${from}`, () => readRun(deps.db, id, from));
     if (!run) return;
     if (next <= 0) {
       yield { id: 0, event: 'status', data: { status: 'queued' } };
