@@ -6,8 +6,8 @@
  * each a round trip and a pass through the query engine while the lock was held (the lock, three
  * fair-tag aggregates, the queued-jobs count, the insert), then the audit row in a statement of
  * its own (bench/results.md, part (f)). Here, on the client's own pg pool: BEGIN; the locks; one
- * read of everything the checks need (fair-tag state, queued count, which referenced datasets and
- * base models exist); one statement inserting the runs and their audit rows; COMMIT. Each
+ * read of everything the checks need (fair-tag state, the tenant's quotas, queued count and stored
+ * bytes, which referenced datasets and base models exist); one statement inserting the runs and their audit rows; COMMIT. Each
  * statement sees the rows committed before it started (READ COMMITTED), so the read after the
  * lock sees every earlier submission of the tenant.
  */
@@ -21,7 +21,7 @@ import { poolOf, schemaOf, type Db } from '../storage/prisma.js';
 import { quoteIdent, statementName } from '../storage/sql.js';
 import { DATASET_PATHS } from './deletion.js';
 import { nextFairTag } from './fair-priority.js';
-import { assertMayQueue, assertMayStore, limitsFrom, type QuotaConfig } from './quotas.js';
+import { assertMayQueue, assertRoom, limitsFrom, type QuotaConfig } from './quotas.js';
 
 /** The columns a new run is given (the rest take their defaults). */
 export interface NewRun {
@@ -120,8 +120,8 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
     await client.query('BEGIN');
     await client.query({ text: `SELECT ${locks.join(', ')}`, values: ids });
     const read = stateSql(schema);
-    const quotaDefaults = batch.flatMap((p) => (p.quotas ? [p.quotas.QUOTA_QUEUED_JOBS] : []));
-    const values = [tenantId, datasetIds, modelIds, quotaDefaults.some((n) => n > 0), quotaDefaults.length > 0];
+    const quotaDefaults = batch.flatMap((p) => (p.quotas ? [p.quotas] : []));
+    const values = [tenantId, datasetIds, modelIds, quotaDefaults.some((q) => q.QUOTA_QUEUED_JOBS > 0), quotaDefaults.length > 0, quotaDefaults.some((q) => q.QUOTA_STORAGE_MB > 0)];
     const [state] = (await client.query<StateRow>({ name: statementName(read), text: read, values })).rows;
 
     const fair = { runningMaxTag: state.runningMaxTag, queuedMinTag: state.queuedMinTag, tenantQueuedMaxTag: state.tenantQueuedMaxTag };
@@ -136,7 +136,7 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
           const limits = limitsFrom(state.tenantQuotas, item.quotas);
           assertMayQueue(limits, queued);
           // A job adds no bytes yet: this refuses only a tenant already at or over its limit.
-          if (limits.storageMb > 0) await assertMayStore(db, limits, tenantId, 0);
+          assertRoom(limits, Number(state.storedBytes ?? 0), 0);
         }
       } catch (err) {
         item.reject(err);
@@ -190,6 +190,7 @@ interface StateRow {
   queuedMinTag: number | null;
   tenantQueuedMaxTag: number | null;
   queued: string | null;
+  storedBytes: string | null;
   tenantQuotas: unknown;
   datasets: string[];
   models: string[];
@@ -198,7 +199,8 @@ interface StateRow {
 /**
  * Everything the checks of a submission read, in one statement: the fair-tag state (FairState
  * in fair-priority.ts says what each is), the tenant's own quotas, its queued jobs when a
- * queued-jobs quota may apply ($4: a default above 0; $5: any quota checked, its own may be set), which of the datasets ($2) and base models ($3) exist.
+ * queued-jobs quota may apply ($4: a default above 0; $5: any quota checked, its own may be set),
+ * its stored bytes when a storage quota may ($6, as storageOf in quotas.ts totals them), which of the datasets ($2) and base models ($3) exist.
  */
 function stateSql(schema: string): string {
   const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -209,6 +211,10 @@ function stateSql(schema: string): string {
   (SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) AS "tenantQuotas",
   CASE WHEN $4::boolean OR ($5::boolean AND COALESCE(((SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) ->> 'queuedJobs')::numeric, 0) > 0)
     THEN (SELECT count(*) FROM ${t('Run')} WHERE status = 'queued' AND "tenantId" = $1::uuid) END AS queued,
+  CASE WHEN $6::boolean OR ($5::boolean AND COALESCE(((SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) ->> 'storageMb')::numeric, 0) > 0)
+    THEN COALESCE((SELECT sum("sizeBytes") FROM ${t('Dataset')} WHERE "tenantId" = $1::uuid), 0)
+       + COALESCE((SELECT sum("sizeBytes") FROM ${t('Model')} WHERE "tenantId" = $1::uuid AND "deletedAt" IS NULL), 0)
+       + COALESCE((SELECT sum(c."sizeBytes") FROM ${t('Checkpoint')} c JOIN ${t('Run')} run ON run.id = c."runId" WHERE run."tenantId" = $1::uuid), 0) END AS "storedBytes",
   ARRAY(SELECT id::text FROM ${t('Dataset')} WHERE id = ANY($2::uuid[])) AS datasets,
   ARRAY(SELECT id::text FROM ${t('Model')} WHERE id = ANY($3::uuid[]) AND "deletedAt" IS NULL) AS models`;
 }

@@ -86,7 +86,12 @@ export function assertMayQueue(limits: QuotaLimits, queued: number): void {
  */
 export async function assertMayStore(db: DbClient, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
   if (limits.storageMb <= 0) return;
-  const used = (await storageOf(db, tenantId)).total;
+  assertRoom(limits, (await storageOf(db, tenantId)).total, addBytes);
+}
+
+/** {@link assertMayStore} given the tenant's stored bytes now (`used`, as storageOf totals them). */
+export function assertRoom(limits: QuotaLimits, used: number, addBytes: number): void {
+  if (limits.storageMb <= 0) return;
   const limit = limits.storageMb * MB;
   if (used + addBytes > limit || (addBytes === 0 && used >= limit)) {
     const adds = addBytes ? ` and this would add ${inMb(addBytes)} MB` : ' (a job stores a model and checkpoints)';

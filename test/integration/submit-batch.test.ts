@@ -50,4 +50,19 @@ describe('POST /jobs at once from one tenant (recorded in batches under the tena
     expect(await h.db.run.count({ where: { studyId: study.id } })).toBe(1);
     expect(await h.db.run.count({ where: { name: 'other' } })).toBe(1);
   });
+
+  it("a tenant at its storage quota (its own override) gets 403 for a job, read in the submission's one statement", async () => {
+    const tenantId = OPEN_PRINCIPAL.tenantId;
+    await h.db.dataset.create({ data: { name: 'big', samples: 1, featureShape: [4], classes: 0, features: new Uint8Array(16), sizeBytes: 2048, tenantId } });
+    await h.db.tenant.update({ where: { id: tenantId }, data: { quotas: { queuedJobs: 0, storageMb: 0.001 } } });
+    try {
+      const res = await h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ name: 'over-storage' }) });
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json()).toMatchObject({ error: 'quota_exceeded', quota: 'QUOTA_STORAGE_MB', limit: 0.001 });
+      await h.db.tenant.update({ where: { id: tenantId }, data: { quotas: { queuedJobs: 0, storageMb: 1 } } });
+      expect((await h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ name: 'fits' }) })).statusCode).toBe(201);
+    } finally {
+      await h.db.tenant.update({ where: { id: tenantId }, data: { quotas: {} } });
+    }
+  });
 });
