@@ -6,8 +6,8 @@
  * each a round trip and a pass through the query engine while the lock was held (the lock, three
  * fair-tag aggregates, the queued-jobs count, the insert), then the audit row in a statement of
  * its own (bench/results.md, part (f)). Here, on the client's own pg pool: BEGIN; the locks; one
- * read of everything the checks need (fair-tag state, queued count, which referenced datasets and
- * base models exist); one statement inserting the runs and their audit rows; COMMIT. Each
+ * read of everything the checks need (fair-tag state, the tenant's quotas, queued count and stored
+ * bytes, which referenced datasets and base models exist); one statement inserting the runs and their audit rows; COMMIT. Each
  * statement sees the rows committed before it started (READ COMMITTED), so the read after the
  * lock sees every earlier submission of the tenant.
  */
@@ -21,7 +21,7 @@ import { poolOf, schemaOf, type Db } from '../storage/prisma.js';
 import { quoteIdent, statementName } from '../storage/sql.js';
 import { DATASET_PATHS } from './deletion.js';
 import { nextFairTag } from './fair-priority.js';
-import { assertMayQueue, assertMayStore, limitsFrom, type QuotaConfig } from './quotas.js';
+import { assertMayQueue, assertRoom, limitsFrom, type QuotaConfig } from './quotas.js';
 
 /** The columns a new run is given (the rest take their defaults). */
 export interface NewRun {
@@ -120,8 +120,8 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
     await client.query('BEGIN');
     await client.query({ text: `SELECT ${locks.join(', ')}`, values: ids });
     const read = stateSql(schema);
-    const quotaDefaults = batch.flatMap((p) => (p.quotas ? [p.quotas.QUOTA_QUEUED_JOBS] : []));
-    const values = [tenantId, datasetIds, modelIds, quotaDefaults.some((n) => n > 0), quotaDefaults.length > 0];
+    const quotaDefaults = batch.flatMap((p) => (p.quotas ? [p.quotas] : []));
+    const values = [tenantId, datasetIds, modelIds, quotaDefaults.some((q) => q.QUOTA_QUEUED_JOBS > 0), quotaDefaults.length > 0, quotaDefaults.some((q) => q.QUOTA_STORAGE_MB > 0)];
     const [state] = (await client.query<StateRow>({ name: statementName(read), text: read, values })).rows;
 
     const fair = { runningMaxTag: state.runningMaxTag, queuedMinTag: state.queuedMinTag, tenantQueuedMaxTag: state.tenantQueuedMaxTag };
@@ -136,7 +136,7 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
           const limits = limitsFrom(state.tenantQuotas, item.quotas);
           assertMayQueue(limits, queued);
           // A job adds no bytes yet: this refuses only a tenant already at or over its limit.
-          if (limits.storageMb > 0) await assertMayStore(db, limits, tenantId, 0);
+          assertRoom(limits, Number(state.storedBytes ?? 0), 0);
         }
       } catch (err) {
         item.reject(err);
@@ -164,12 +164,18 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
       });
       accepted.push({ item, run: { id, priority } });
     }
+    const inserted = new Set<string>();
     if (rows.length > 0) {
       const insert = insertSql(schema);
-      await client.query({ name: statementName(insert), text: insert, values: [JSON.stringify(rows), tenantId, new Date().toISOString()] });
+      const result = await client.query<{ id: string }>({ name: statementName(insert), text: insert, values: [JSON.stringify(rows), tenantId, new Date().toISOString()] });
+      for (const row of result.rows) inserted.add(row.id);
     }
     await client.query('COMMIT');
-    for (const a of accepted) a.item.resolve(a.run);
+    for (const a of accepted) {
+      if (inserted.has(a.run.id)) a.item.resolve(a.run);
+      // Its unique key was taken (a study trial launched twice): only this one fails, not the batch.
+      else a.item.reject(Object.assign(new Error('a run with the same unique key exists'), { code: UNIQUE_VIOLATION }));
+    }
   } catch (err) {
     // After a failed statement PostgreSQL ignores the rest until the transaction ends.
     await client.query('ROLLBACK').catch(() => {});
@@ -184,6 +190,7 @@ interface StateRow {
   queuedMinTag: number | null;
   tenantQueuedMaxTag: number | null;
   queued: string | null;
+  storedBytes: string | null;
   tenantQuotas: unknown;
   datasets: string[];
   models: string[];
@@ -192,7 +199,8 @@ interface StateRow {
 /**
  * Everything the checks of a submission read, in one statement: the fair-tag state (FairState
  * in fair-priority.ts says what each is), the tenant's own quotas, its queued jobs when a
- * queued-jobs quota may apply ($4: a default above 0; $5: any quota checked, its own may be set), which of the datasets ($2) and base models ($3) exist.
+ * queued-jobs quota may apply ($4: a default above 0; $5: any quota checked, its own may be set),
+ * its stored bytes when a storage quota may ($6, as storageOf in quotas.ts totals them), which of the datasets ($2) and base models ($3) exist.
  */
 function stateSql(schema: string): string {
   const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -203,13 +211,18 @@ function stateSql(schema: string): string {
   (SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) AS "tenantQuotas",
   CASE WHEN $4::boolean OR ($5::boolean AND COALESCE(((SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) ->> 'queuedJobs')::numeric, 0) > 0)
     THEN (SELECT count(*) FROM ${t('Run')} WHERE status = 'queued' AND "tenantId" = $1::uuid) END AS queued,
+  CASE WHEN $6::boolean OR ($5::boolean AND COALESCE(((SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) ->> 'storageMb')::numeric, 0) > 0)
+    THEN COALESCE((SELECT sum("sizeBytes") FROM ${t('Dataset')} WHERE "tenantId" = $1::uuid), 0)
+       + COALESCE((SELECT sum("sizeBytes") FROM ${t('Model')} WHERE "tenantId" = $1::uuid AND "deletedAt" IS NULL), 0)
+       + COALESCE((SELECT sum(c."sizeBytes") FROM ${t('Checkpoint')} c JOIN ${t('Run')} run ON run.id = c."runId" WHERE run."tenantId" = $1::uuid), 0) END AS "storedBytes",
   ARRAY(SELECT id::text FROM ${t('Dataset')} WHERE id = ANY($2::uuid[])) AS datasets,
   ARRAY(SELECT id::text FROM ${t('Model')} WHERE id = ANY($3::uuid[]) AND "deletedAt" IS NULL) AS models`;
 }
 
 /**
  * The batch's runs ($1: a JSON array, one object per run) and the audit rows of those that have
- * an auditId, in one statement.
+ * an auditId, in one statement; returns the ids of the runs inserted. A run whose unique key is
+ * taken (a study's trial index) is skipped rather than failing the batch with the others in it.
  */
 function insertSql(schema: string): string {
   const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -219,9 +232,13 @@ function insertSql(schema: string): string {
 ), runs AS (
   INSERT INTO ${t('Run')} (id, name, spec, warnings, "retryOf", "studyId", "trialIndex", "trialParameters", "tenantId", "fairTag", "createdAt")
   SELECT id, name, spec, warnings, "retryOf", "studyId", "trialIndex", "trialParameters", $2::uuid, "fairTag", $3::timestamptz AT TIME ZONE 'UTC' FROM r
+  ON CONFLICT DO NOTHING
+  RETURNING id
+), audit AS (
+  INSERT INTO ${t('AuditEvent')} (id, at, "keyId", "tenantId", action, resource, "resourceId")
+  SELECT r."auditId", $3::timestamptz AT TIME ZONE 'UTC', r."keyId", $2::uuid, 'create', 'job', r.id::text FROM r JOIN runs ON runs.id = r.id WHERE r."auditId" IS NOT NULL
 )
-INSERT INTO ${t('AuditEvent')} (id, at, "keyId", "tenantId", action, resource, "resourceId")
-SELECT "auditId", $3::timestamptz AT TIME ZONE 'UTC', "keyId", $2::uuid, 'create', 'job', id::text FROM r WHERE "auditId" IS NOT NULL`;
+SELECT id::text AS id FROM runs`;
 }
 
 interface References {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { lockExpression } from '../storage/locks.js';
 import { quoteIdent } from '../storage/sql.js';
-import { assertStorageFits, type QuotaLimits } from './quotas.js';
+import { assertRoom, type QuotaLimits } from './quotas.js';
 
 /**
  * The storage-quota check for an upload, made inside the pg transaction that then stores the
@@ -14,7 +14,7 @@ import { assertStorageFits, type QuotaLimits } from './quotas.js';
 export async function lockAndAssertMayStorePg(client: pg.ClientBase, schema: string, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
   if (limits.storageMb <= 0) return;
   await client.query(`SELECT ${lockExpression('tenantSubmit', 'exclusive', '$1')}`, [tenantId]);
-  assertStorageFits(limits, await storedBytesPg(client, schema, tenantId), addBytes);
+  assertRoom(limits, await storedBytesPg(client, schema, tenantId), addBytes);
 }
 
 /** storageOf's total in one query: datasets, models not deleted, checkpoints of the tenant's runs. */

@@ -85,11 +85,11 @@ export function assertMayQueue(limits: QuotaLimits, queued: number): void {
  */
 export async function assertMayStore(db: DbClient, limits: QuotaLimits, tenantId: string, addBytes: number): Promise<void> {
   if (limits.storageMb <= 0) return;
-  assertStorageFits(limits, (await storageOf(db, tenantId)).total, addBytes);
+  assertRoom(limits, (await storageOf(db, tenantId)).total, addBytes);
 }
 
-/** The decision of {@link assertMayStore}, given the tenant's stored bytes `used` ({@link storageOf}'s total). */
-export function assertStorageFits(limits: QuotaLimits, used: number, addBytes: number): void {
+/** {@link assertMayStore} given the tenant's stored bytes now (`used`, as storageOf totals them). */
+export function assertRoom(limits: QuotaLimits, used: number, addBytes: number): void {
   if (limits.storageMb <= 0) return;
   const limit = limits.storageMb * MB;
   if (used + addBytes > limit || (addBytes === 0 && used >= limit)) {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPEN_PRINCIPAL } from '../../src/auth/principal.js';
+import { UNIQUE_VIOLATION, createFairRun } from '../../src/services/fair-run.js';
 import { smallFashionJob, startHarness, type Harness } from '../support/harness.js';
 
 describe('POST /jobs at once from one tenant (recorded in batches under the tenant lock)', () => {
@@ -29,5 +31,38 @@ describe('POST /jobs at once from one tenant (recorded in batches under the tena
     const audit = await h.db.auditEvent.findMany({ where: { action: 'create', resource: 'job' } });
     expect(audit.map((e) => e.resourceId).sort()).toEqual([...ids].sort());
     expect(await h.db.run.count()).toBe(5);
+  });
+
+  it('a study trial launched twice fails alone; a submission recorded in the same batch is not affected', async () => {
+    const tenantId = OPEN_PRINCIPAL.tenantId;
+    const study = await h.db.study.create({ data: { method: 'grid', metric: 'val_loss', mode: 'min', request: {}, plan: [], trialCount: 1, maxConcurrent: 1, tenantId } });
+    const trial = { name: 'trial', spec: smallFashionJob(), warnings: [], studyId: study.id, trialIndex: 0, trialParameters: {} };
+    await createFairRun(h.db, tenantId, trial);
+    // Three at once: one transaction is in progress when the other two arrive, so they share the next.
+    const [first, again, other] = await Promise.allSettled([
+      createFairRun(h.db, tenantId, { name: 'first', spec: smallFashionJob(), warnings: [] }),
+      createFairRun(h.db, tenantId, trial),
+      createFairRun(h.db, tenantId, { name: 'other', spec: smallFashionJob(), warnings: [] }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(again.status === 'rejected' && (again.reason as { code?: string }).code).toBe(UNIQUE_VIOLATION);
+    expect(other.status).toBe('fulfilled');
+    expect(await h.db.run.count({ where: { studyId: study.id } })).toBe(1);
+    expect(await h.db.run.count({ where: { name: 'other' } })).toBe(1);
+  });
+
+  it("a tenant at its storage quota (its own override) gets 403 for a job, read in the submission's one statement", async () => {
+    const tenantId = OPEN_PRINCIPAL.tenantId;
+    await h.db.dataset.create({ data: { name: 'big', samples: 1, featureShape: [4], classes: 0, features: new Uint8Array(16), sizeBytes: 2048, tenantId } });
+    await h.db.tenant.update({ where: { id: tenantId }, data: { quotas: { queuedJobs: 0, storageMb: 0.001 } } });
+    try {
+      const res = await h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ name: 'over-storage' }) });
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json()).toMatchObject({ error: 'quota_exceeded', quota: 'QUOTA_STORAGE_MB', limit: 0.001 });
+      await h.db.tenant.update({ where: { id: tenantId }, data: { quotas: { queuedJobs: 0, storageMb: 1 } } });
+      expect((await h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ name: 'fits' }) })).statusCode).toBe(201);
+    } finally {
+      await h.db.tenant.update({ where: { id: tenantId }, data: { quotas: {} } });
+    }
   });
 });
