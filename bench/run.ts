@@ -232,9 +232,14 @@ function keepSectionsNotRun(previous: string, fresh: string): string {
   const parts = [...new Set([...old.keys(), ...now.keys()])].sort();
   const head = fresh.slice(0, fresh.search(/^## \(/m) === -1 ? fresh.length : fresh.search(/^## \(/m));
   const tail = fresh.match(/^Total bench time.*$/m)?.[0] ?? '';
-  const kept = parts.filter((p) => !now.has(p)).map((p) => `(${p})`);
-  const when = previous.match(/^Run (\S+ \S+ UTC)/m)?.[1] ?? 'an earlier run';
-  const note = kept.length > 0 ? `Sections ${kept.join(', ')} are from the run of ${when}, kept as they were.\n\n` : '';
+  // When each kept section was run: the previous file's own note says which it kept and from
+  // when; the rest are from its run.
+  const lastRun = previous.match(/^Run (\S+ \S+ UTC)/m)?.[1] ?? 'an earlier run';
+  const keptBefore = [...previous.matchAll(/Sections ((?:\(\w\)(?:, )?)+) are from the run of (\S+ \S+ UTC), kept as they were\./g)];
+  const runOf = (p: string) => keptBefore.find((m) => m[1].includes(`(${p})`))?.[2] ?? lastRun;
+  const byRun = new Map<string, string[]>();
+  for (const p of parts.filter((x) => !now.has(x))) byRun.set(runOf(p), [...(byRun.get(runOf(p)) ?? []), `(${p})`]);
+  const note = byRun.size > 0 ? `${[...byRun].map(([when, ps]) => `Sections ${ps.join(', ')} are from the run of ${when}, kept as they were.`).join(' ')}\n\n` : '';
   // Hand-written sections after the total (e.g. issue 9's responsiveness results) stay too.
   const after = previous.match(/^Total bench time.*\n([^]*)$/m)?.[1]?.trim() ?? '';
   return head + note + parts.map((p) => now.get(p) ?? old.get(p)).join('') + tail + '\n' + (after ? `\n${after}\n` : '');

@@ -46,4 +46,19 @@ describe('docs/grafana-dashboard.json', () => {
   it('the name check catches a name that does not exist', () => {
     expect(metricNames('sum by (route) (rate(http_requests_total{job=~"$job"}[$__rate_interval])) * 60')).toEqual(['http_requests_total']);
   });
+
+  it('loads in the compose monitoring profile: its data source resolves, the files it names exist', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
+    // Provisioned dashboards get no import dialog: ${DS_PROMETHEUS} must be a variable of its own.
+    const variables = (dashboard.templating.list as Array<{ name?: string; type?: string; query?: string }>).filter((v) => v.name === 'DS_PROMETHEUS');
+    expect(variables).toEqual([expect.objectContaining({ type: 'datasource', query: 'prometheus' })]);
+    const compose = read('docker-compose.yml');
+    expect(compose).toContain('./docs/grafana-dashboard.json:/var/lib/grafana/dashboards/');
+    expect(read('deploy/monitoring/grafana/provisioning/dashboards/tfjs.yml')).toContain('path: /var/lib/grafana/dashboards');
+    // Prometheus scrapes the workers on the port the compose file gives them.
+    const port = /METRICS_PORT: "(\d+)"/.exec(compose)?.[1];
+    expect(port).toBeDefined();
+    expect(read('deploy/monitoring/prometheus.yml')).toContain(`names: ["worker"], type: A, port: ${port}`);
+  });
 });
