@@ -12,12 +12,12 @@
  * lock sees every earlier submission of the tenant.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Principal } from '../auth/principal.js';
 import { HttpError } from '../errors.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import { lockExpression } from '../storage/locks.js';
-import { poolOf, schemaOf, type Db } from '../storage/prisma.js';
+import { checkoutPg } from '../storage/pg-transaction.js';
+import type { Db } from '../storage/prisma.js';
 import { quoteIdent, statementName } from '../storage/sql.js';
 import { DATASET_PATHS } from './deletion.js';
 import { nextFairTag } from './fair-priority.js';
@@ -111,7 +111,8 @@ async function drain(db: Db, tenants: Map<string, Pending[]>, tenantId: string, 
 
 /** One transaction: the locks, one read, each run's checks and tag in order, one insert, COMMIT. */
 async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<void> {
-  const { client, schema } = await connect(db);
+  const { client, schema, done } = await checkoutPg(db);
+  let broken: Error | undefined;
   try {
     const datasetIds = [...new Set(batch.flatMap((p) => p.refs.datasets.map((r) => r.id)))];
     const modelIds = [...new Set(batch.flatMap((p) => (p.refs.modelId ? [p.refs.modelId] : [])))];
@@ -177,11 +178,12 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
       else a.item.reject(Object.assign(new Error('a run with the same unique key exists'), { code: UNIQUE_VIOLATION }));
     }
   } catch (err) {
-    // After a failed statement PostgreSQL ignores the rest until the transaction ends.
-    await client.query('ROLLBACK').catch(() => {});
+    // After a failed statement PostgreSQL ignores the rest until the transaction ends; a
+    // connection that cannot roll back is closed, not given back to the pool.
+    await client.query('ROLLBACK').catch((rollbackErr: Error) => void (broken = rollbackErr));
     throw err;
   } finally {
-    client.release();
+    done(broken);
   }
 }
 
@@ -256,14 +258,3 @@ function references(spec: JobSpec): References {
 const deleted = (path: string, message: string) =>
   new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${path}: ${message}`, [{ path, message: 'deleted' }]);
 
-/** A connection of the client's own pool (Prisma opens the pool on its first query), and the tables' schema. */
-async function connect(db: Db): Promise<{ client: pg.PoolClient; schema: string }> {
-  let pool = poolOf(db);
-  if (!pool) {
-    await db.$queryRaw`SELECT 1`;
-    pool = poolOf(db);
-  }
-  const schema = schemaOf(db);
-  if (!pool || schema === undefined) throw new Error('the database client has no pg pool (made without createPrisma)');
-  return { client: await pool.connect(), schema };
-}

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { poolOf, schemaOf, type Db } from './prisma.js';
+import { poolOf, retryOf, retryTransient, schemaOf, type Db } from './prisma.js';
 
 /**
  * Runs `work` in one transaction on one connection of the client's own pg pool (BEGIN ... COMMIT,
@@ -8,15 +8,42 @@ import { poolOf, schemaOf, type Db } from './prisma.js';
  * (0.4-1 s for a 40 MB upload: bench/results.md, Responsiveness). `schema` is the tables'.
  */
 export async function inPgTransaction<T>(db: Db, work: (client: pg.PoolClient, schema: string) => Promise<T>): Promise<T> {
+  // A worker's client retries while the database is unreachable (DB_RETRY_S), as its Prisma
+  // queries do: the transaction rolled back, so the whole of it runs again.
+  return retryTransient(() => once(db, work), retryOf(db));
+}
+
+/**
+ * A connection of the client's own pg pool (Prisma opens the pool on its first query) and the
+ * tables' schema. Give it back with `done`, with an error if it must not be reused: one whose
+ * connection dropped while checked out is closed then, never handed out again.
+ */
+export async function checkoutPg(db: Db): Promise<{ client: pg.PoolClient; schema: string; done(err?: Error): void }> {
   let pool = poolOf(db);
   if (!pool) {
-    // Prisma opens the pool on its first query.
     await db.$queryRaw`SELECT 1`;
     pool = poolOf(db);
   }
   const schema = schemaOf(db);
   if (!pool || schema === undefined) throw new Error('the database client has no pg pool (made without createPrisma)');
   const client = await pool.connect();
+  // A checked-out client whose connection drops emits 'error' (the pool listens only while it is
+  // idle); unheard, that ends the process. The query in flight fails with it anyway.
+  let broken: Error | undefined;
+  const onError = (err: Error) => void (broken = err);
+  client.on('error', onError);
+  return {
+    client,
+    schema,
+    done(err) {
+      client.off('error', onError);
+      client.release(err ?? broken);
+    },
+  };
+}
+
+async function once<T>(db: Db, work: (client: pg.PoolClient, schema: string) => Promise<T>): Promise<T> {
+  const { client, schema, done } = await checkoutPg(db);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -30,6 +57,6 @@ export async function inPgTransaction<T>(db: Db, work: (client: pg.PoolClient, s
     });
     throw err;
   } finally {
-    client.release(broken);
+    done(broken);
   }
 }

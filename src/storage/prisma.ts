@@ -8,7 +8,7 @@ export type Db = PrismaClient;
 export type DbClient = PrismaClient | Prisma.TransactionClient;
 
 /** The pg pool under each client, for the few hot reads that skip Prisma (see poolOf). */
-const pools = new WeakMap<object, { pool?: pg.Pool; schema: string }>();
+const pools = new WeakMap<object, { pool?: pg.Pool; schema: string; retry?: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> }>();
 
 /**
  * The pg pool the client's queries go through, while it is connected (Prisma connects on its
@@ -19,6 +19,29 @@ const pools = new WeakMap<object, { pool?: pg.Pool; schema: string }>();
 export function poolOf(db: Db): pg.Pool | undefined {
   const pool = pools.get(db)?.pool;
   return pool && !pool.ending && !pool.ended ? pool : undefined;
+}
+
+/** How the client retries an operation while the database is unreachable (createPrisma's options). */
+export function retryOf(db: Db): Pick<PrismaOptions, 'retryForMs' | 'onRetry'> {
+  return pools.get(db)?.retry ?? {};
+}
+
+/**
+ * Runs `operation`, again after a transient database error (unreachable, connection dropped),
+ * with backoff from 250 ms to at most 5 s apart, for up to `retryForMs`; 0 or less: once.
+ */
+export async function retryTransient<T>(operation: () => Promise<T>, { retryForMs = 0, onRetry }: Pick<PrismaOptions, 'retryForMs' | 'onRetry'>): Promise<T> {
+  const deadline = Date.now() + retryForMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      const delay = Math.min(5_000, 250 * 2 ** (attempt - 1));
+      if (retryForMs <= 0 || !isTransientDbError(err) || Date.now() + delay > deadline) throw err;
+      onRetry?.(err, attempt, delay);
+      await sleep(delay);
+    }
+  }
 }
 
 /** The PostgreSQL schema the client's tables are in (for hand-written SQL on {@link poolOf}'s pool). */
@@ -37,6 +60,10 @@ function sharedPoolAdapter(config: pg.PoolConfig, schema: string, slot: { pool?:
     adapterName: template.adapterName,
     async connect() {
       const pool = new pg.Pool(config);
+      // An idle connection the server drops (a restart, an outage) is an 'error' event on the
+      // pool; unheard, it would end the process. The pool discards that client by itself, and
+      // the next query reports the outage (503 in the API, retried in a worker).
+      pool.on('error', () => {});
       slot.pool = pool;
       return new PrismaPg(pool, { schema, disposeExternalPool: true }).connect();
     },
@@ -58,27 +85,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Prisma client on the given database and schema (tests use a schema each). */
 export function createPrisma(url: string, schema: string, opts: PrismaOptions = {}): Db {
-  const slot: { pool?: pg.Pool; schema: string } = { schema };
+  const slot: { pool?: pg.Pool; schema: string; retry: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> } = { schema, retry: { retryForMs: opts.retryForMs, onRetry: opts.onRetry } };
   const client = new PrismaClient({ adapter: sharedPoolAdapter({ connectionString: url, max: 10 }, schema, slot) });
   pools.set(client, slot);
   const retryForMs = opts.retryForMs ?? 0;
   if (retryForMs <= 0) return client;
   const extended = client.$extends({
     query: {
-      async $allOperations({ args, query }) {
-        const deadline = Date.now() + retryForMs;
-        for (let attempt = 1; ; attempt++) {
-          try {
-            return await query(args);
-          } catch (err) {
-            // Exponential backoff from 250 ms, at most 5 s apart, until the deadline.
-            const delay = Math.min(5_000, 250 * 2 ** (attempt - 1));
-            if (!isTransientDbError(err) || Date.now() + delay > deadline) throw err;
-            opts.onRetry?.(err, attempt, delay);
-            await sleep(delay);
-          }
-        }
-      },
+      $allOperations: ({ args, query }) => retryTransient(() => query(args), slot.retry),
     },
   }) as unknown as Db;
   pools.set(extended, slot);

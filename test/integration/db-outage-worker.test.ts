@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { createPrisma } from '../../src/storage/prisma.js';
+import { inPgTransaction } from '../../src/storage/pg-transaction.js';
 
 // The queue must stay up while PostgreSQL is away, so this runs on Redis.
 describe.skipIf(!process.env.REDIS_URL)('PostgreSQL outage while a job trains', () => {
@@ -39,4 +41,25 @@ describe.skipIf(!process.env.REDIS_URL)('PostgreSQL outage while a job trains', 
     const metrics = (await h.app.inject({ url: `/jobs/${id}/metrics` })).json();
     expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4]);
   }, 300_000);
+
+  it("a worker client's pg transaction (how a trained model is stored) waits out an outage; the API's fails at once", async () => {
+    const url = viaProxy(h.env.DATABASE_URL, proxy);
+    const worker = createPrisma(url, h.env.DATABASE_SCHEMA, { retryForMs: 30_000 });
+    const api = createPrisma(url, h.env.DATABASE_SCHEMA);
+    const answer = (db: typeof worker) => inPgTransaction(db, async (client) => (await client.query<{ n: number }>('SELECT 41 + 1 AS n')).rows[0].n);
+    try {
+      expect(await answer(worker)).toBe(42);
+      expect(await answer(api)).toBe(42);
+      proxy.cut();
+      await expect(answer(api)).rejects.toThrow();
+      const restore = setTimeout(() => proxy.restore(), 2_000);
+      const started = Date.now();
+      expect(await answer(worker)).toBe(42);
+      clearTimeout(restore);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    } finally {
+      proxy.restore();
+      await Promise.all([worker.$disconnect(), api.$disconnect()]);
+    }
+  }, 60_000);
 });
