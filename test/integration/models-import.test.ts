@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_BACKENDS, startHarness, waitForJob, type Harness } from '../support/harness.js';
+import { exampleModelImport, examplePredict } from '../../src/schemas/examples.js';
 
 /** 64 two-feature points, label 0 around (-1,-1) and 1 around (1,1). */
 function separable(n = 64) {
@@ -217,5 +218,27 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('model registry and import ($name queu
     expect(bad.json().details.map((d: { path: string }) => d.path)).toContain('/inputs/0');
     const unknown = await h.app.inject({ method: 'POST', url: `/models/${randomUUID()}/predict`, payload: { inputs: INPUTS } });
     expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe("the API docs' examples", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('the POST /models example is a layers model the import endpoint accepts, and the predict example fits it', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/models', payload: exampleModelImport });
+    expect(res.statusCode, res.body).toBe(201);
+    const model = res.json();
+    expect(model.source).toBe('imported');
+    expect(model.name).toBe(exampleModelImport.name);
+    expect(model.version).toBe(1);
+    expect(model.inputShape).toEqual([2]);
+    expect(model.summary.totalParams).toBe(6);
+    const predicted = await h.app.inject({ method: 'POST', url: `/models/${model.id}/predict`, payload: examplePredict });
+    expect(predicted.statusCode, predicted.body).toBe(200);
+    expect(predicted.json().outputs).toHaveLength(examplePredict.inputs.length);
   });
 });

@@ -1,11 +1,9 @@
 import { StudyRequest } from '../../src/schemas/study.js';
 import { exampleStudy } from '../../src/routes/studies.js';
-import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { inertDeps, openapiDocument } from '../../scripts/openapi-document.js';
-import { buildApp } from '../../src/app.js';
+import { openapiDocument } from '../../scripts/openapi-document.js';
 import { DatasetJsonBody } from '../../src/schemas/dataset.js';
 import { exampleDatasetJson, exampleJobSpec, exampleModelImport, examplePredict } from '../../src/schemas/examples.js';
 import { JobSpec } from '../../src/schemas/job-spec.js';
@@ -121,45 +119,5 @@ describe('request-body examples', () => {
     expect(exampleOf('/models/{id}/predict')).toEqual(examplePredict);
     expect(exampleOf('/models')).toEqual(exampleModelImport);
   });
-
-  it('the POST /models example is a layers model the import endpoint accepts', async () => {
-    // An in-memory stand-in for the `model` table: just what import + read-back touch.
-    const rows = new Map<string, Record<string, unknown>>();
-    const db = {
-      model: {
-        aggregate: async ({ where }: { where: { name: string } }) => {
-          const versions = [...rows.values()].filter((r) => r.name === where.name).map((r) => r.version as number);
-          return { _max: { version: versions.length ? Math.max(...versions) : null } };
-        },
-        create: async ({ data }: { data: Record<string, unknown> }) => {
-          const id = randomUUID();
-          rows.set(id, { id, createdAt: new Date(), ...data });
-          return { id };
-        },
-        findUnique: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
-        findFirst: async ({ where }: { where: { id: string } }) => rows.get(where.id) ?? null,
-      },
-      auditEvent: { create: async () => ({}) },
-      // The storage quota reads the tenant's own quotas (none: the defaults, no limit).
-      tenant: { findUnique: async () => ({ quotas: {} }) },
-      // Versions of one name are taken under a lock in a transaction; one request needs neither.
-      $executeRaw: async () => 0,
-      $transaction: async (fn: (tx: unknown) => Promise<unknown>) => fn(db),
-    };
-    const app = await buildApp(inertDeps({ db: db as never, authMode: 'off' }));
-    try {
-      const res = await app.inject({ method: 'POST', url: '/models', payload: exampleModelImport });
-      expect(res.statusCode, res.body).toBe(201);
-      const model = res.json();
-      expect(model.source).toBe('imported');
-      expect(model.name).toBe(exampleModelImport.name);
-      expect(model.version).toBe(1);
-      expect(model.inputShape).toEqual([2]);
-      expect(model.summary.totalParams).toBe(6);
-      // The predict example fits the imported model's input shape.
-      expect(examplePredict.inputs.every((row) => row.length === model.inputShape[0])).toBe(true);
-    } finally {
-      await app.close();
-    }
-  });
+  // That the POST /models example imports and the predict example fits it: test/integration/models-import.test.ts.
 });
