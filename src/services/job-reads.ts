@@ -14,8 +14,19 @@ import { poolOf, type Db } from '../storage/prisma.js';
 import { quoteIdent, statementName } from '../storage/sql.js';
 import { decodeCursor } from './pagination.js';
 
+/** The last epoch's columns a read joins in (all null before the first epoch ends). */
+interface LastEpochColumns {
+  epoch: number | null;
+  phase: string | null;
+  loss: number | null;
+  accuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  durationMs: number | null;
+}
+
 /** A run as the job endpoints show it: the run's columns, its last epoch and its model's id. */
-export interface JobRow {
+export interface JobRow extends LastEpochColumns {
   id: string;
   name: string | null;
   status: string;
@@ -35,13 +46,6 @@ export interface JobRow {
   trialParameters: unknown;
   spec?: unknown;
   modelId: string | null;
-  epoch: number | null;
-  phase: string | null;
-  loss: number | null;
-  accuracy: number | null;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  durationMs: number | null;
 }
 
 /** The run's columns, its model's id and its last epoch; timestamps as UTC instants. */
@@ -119,20 +123,13 @@ export async function readJobPage(db: Db, schema: string, filter: JobFilter, tak
 }
 
 /** A study's trial run as GET /studies/:id reads it: a few columns and its last epoch. */
-export interface TrialRunRow {
+export interface TrialRunRow extends LastEpochColumns {
   id: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   trialIndex: number | null;
   stoppedAtEpoch: number | null;
   warnings: unknown;
   diagnosticWarnings: unknown;
-  epoch: number | null;
-  phase: string | null;
-  loss: number | null;
-  accuracy: number | null;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  durationMs: number | null;
 }
 
 /**

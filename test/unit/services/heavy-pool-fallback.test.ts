@@ -3,25 +3,18 @@
  * "run inline instead", and the bounds the inline path keeps.
  */
 import Fastify from 'fastify';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { heavyPools } from '../../support/heavy-pools.js';
 import { HttpError } from '../../../src/errors.js';
 import errorHandler from '../../../src/plugins/error-handler.js';
-import { createHeavyPool, isStartFailure, type HeavyPool } from '../../../src/services/heavy-pool.js';
+import { isStartFailure } from '../../../src/services/heavy-pool.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const dataset = () => ({ bytes: bytes('{"name":"n","features":[[1,2]],"labels":[0]}') });
 const fixture = (name: string) => new URL(`../../fixtures/heavy/${name}`, import.meta.url).href;
 
 describe('heavy pool: start failures, task bugs and the inline path', () => {
-  const pools: HeavyPool[] = [];
-  const make = (opts: Parameters<typeof createHeavyPool>[0]) => {
-    const pool = createHeavyPool({ log: () => {}, ...opts });
-    pools.push(pool);
-    return pool;
-  };
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.close()));
-  });
+  const make = heavyPools();
 
   it('runs every in-flight task of a kind inline when its threads cannot start, and logs it once', { timeout: 120_000 }, async () => {
     const logged: string[] = [];

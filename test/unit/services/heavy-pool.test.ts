@@ -1,21 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { heavyPools } from '../../support/heavy-pools.js';
 import { HttpError } from '../../../src/errors.js';
-import { createHeavyPool, type HeavyPool } from '../../../src/services/heavy-pool.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 /** A CSV big enough that parsing it takes a while (about 200k rows). */
 const bigCsv = () => 'a,b,label\n' + Array.from({ length: 200_000 }, (_, i) => `${i},${i * 2},${i % 3}`).join('\n');
 
 describe('heavy pool (worker threads for request work)', () => {
-  const pools: HeavyPool[] = [];
-  const make = (opts: Parameters<typeof createHeavyPool>[0]) => {
-    const pool = createHeavyPool({ log: () => {}, ...opts });
-    pools.push(pool);
-    return pool;
-  };
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.close()));
-  });
+  const make = heavyPools();
 
   it('parses a CSV in a data thread and rebuilds the client error of a bad one (400 naming the cell)', { timeout: 120_000 }, async () => {
     const pool = make({ threads: 1 });

@@ -1,0 +1,15 @@
+import { afterAll } from 'vitest';
+import { createHeavyPool, type HeavyPool } from '../../src/services/heavy-pool.js';
+
+/** Makes heavy pools for one describe block (quiet logs unless given) and closes them after it. */
+export function heavyPools(): (opts: Parameters<typeof createHeavyPool>[0]) => HeavyPool {
+  const pools: HeavyPool[] = [];
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.close()));
+  });
+  return (opts) => {
+    const pool = createHeavyPool({ log: () => {}, ...opts });
+    pools.push(pool);
+    return pool;
+  };
+}
