@@ -2,12 +2,13 @@ import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The files that take longest (measured in a quiet CI run, 2026-11-29: 50-155 s each) go first,
+ * The files that take longest (measured in a quiet CI run, 2026-11-29: 50-100 s each) go first,
  * so that no long file starts last and leaves the other workers idle at the end. The rest keep
  * vitest's own order (its cached durations, else file size).
  */
 const LONGEST = [
-  'test/integration/resilience.test.ts',
+  'test/integration/resilience-postgres.test.ts',
+  'test/integration/resilience-redis.test.ts',
   'test/browser/dashboard.test.ts',
   'test/integration/lifecycle.test.ts',
   'test/integration/studies.test.ts',
