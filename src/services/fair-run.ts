@@ -21,6 +21,7 @@ import type { Db } from '../storage/prisma.js';
 import { quoteIdent, statementName } from '../storage/sql.js';
 import { DATASET_PATHS } from './deletion.js';
 import { nextFairTag } from './fair-priority.js';
+import { storedBytesSql } from './quota-pg.js';
 import { assertMayQueue, assertRoom, limitsFrom, type QuotaConfig } from './quotas.js';
 
 /** The columns a new run is given (the rest take their defaults). */
@@ -214,9 +215,7 @@ function stateSql(schema: string): string {
   CASE WHEN $4::boolean OR ($5::boolean AND COALESCE(((SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) ->> 'queuedJobs')::numeric, 0) > 0)
     THEN (SELECT count(*) FROM ${t('Run')} WHERE status = 'queued' AND "tenantId" = $1::uuid) END AS queued,
   CASE WHEN $6::boolean OR ($5::boolean AND COALESCE(((SELECT quotas FROM ${t('Tenant')} WHERE id = $1::uuid) ->> 'storageMb')::numeric, 0) > 0)
-    THEN COALESCE((SELECT sum("sizeBytes") FROM ${t('Dataset')} WHERE "tenantId" = $1::uuid), 0)
-       + COALESCE((SELECT sum("sizeBytes") FROM ${t('Model')} WHERE "tenantId" = $1::uuid AND "deletedAt" IS NULL), 0)
-       + COALESCE((SELECT sum(c."sizeBytes") FROM ${t('Checkpoint')} c JOIN ${t('Run')} run ON run.id = c."runId" WHERE run."tenantId" = $1::uuid), 0) END AS "storedBytes",
+    THEN ${storedBytesSql(schema, '$1')} END AS "storedBytes",
   ARRAY(SELECT id::text FROM ${t('Dataset')} WHERE id = ANY($2::uuid[])) AS datasets,
   ARRAY(SELECT id::text FROM ${t('Model')} WHERE id = ANY($3::uuid[]) AND "deletedAt" IS NULL) AS models`;
 }

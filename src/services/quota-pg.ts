@@ -17,14 +17,19 @@ export async function lockAndAssertMayStorePg(client: pg.ClientBase, schema: str
   assertRoom(limits, await storedBytesPg(client, schema, tenantId), addBytes);
 }
 
-/** storageOf's total in one query: datasets, models not deleted, checkpoints of the tenant's runs. */
-export async function storedBytesPg(client: pg.ClientBase, schema: string, tenantId: string): Promise<number> {
+/**
+ * SQL for a tenant's stored bytes, as storageOf totals them (datasets, models not deleted,
+ * checkpoints of its runs); `tenant` is the parameter holding its id, e.g. `$1`.
+ */
+export function storedBytesSql(schema: string, tenant: string): string {
   const table = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
-  const { rows } = await client.query<{ total: string | null }>(
-    `SELECT (SELECT COALESCE(SUM("sizeBytes"), 0) FROM ${table('Dataset')} WHERE "tenantId" = $1::uuid)
-          + (SELECT COALESCE(SUM("sizeBytes"), 0) FROM ${table('Model')} WHERE "tenantId" = $1::uuid AND "deletedAt" IS NULL)
-          + (SELECT COALESCE(SUM(c."sizeBytes"), 0) FROM ${table('Checkpoint')} c JOIN ${table('Run')} r ON r."id" = c."runId" WHERE r."tenantId" = $1::uuid) AS total`,
-    [tenantId],
-  );
+  return `(SELECT COALESCE(SUM("sizeBytes"), 0) FROM ${table('Dataset')} WHERE "tenantId" = ${tenant}::uuid)
+          + (SELECT COALESCE(SUM("sizeBytes"), 0) FROM ${table('Model')} WHERE "tenantId" = ${tenant}::uuid AND "deletedAt" IS NULL)
+          + (SELECT COALESCE(SUM(c."sizeBytes"), 0) FROM ${table('Checkpoint')} c JOIN ${table('Run')} r ON r."id" = c."runId" WHERE r."tenantId" = ${tenant}::uuid)`;
+}
+
+/** storageOf's total in one query. */
+export async function storedBytesPg(client: pg.ClientBase, schema: string, tenantId: string): Promise<number> {
+  const { rows } = await client.query<{ total: string | null }>(`SELECT ${storedBytesSql(schema, '$1')} AS total`, [tenantId]);
   return Number(rows[0]?.total ?? 0);
 }
