@@ -1,7 +1,8 @@
 /**
  * `npm run bench:responsiveness` (beside `npm run bench`, which measures training): how the API answers /health, and how much its event loop is delayed, while each large request
  * of issue 9 runs. The API runs in a child process (bench/loop-api.ts) on the real database;
- * this process sends the large request and probes /health every 20 ms meanwhile.
+ * this process sends the large request while a third (bench/health-prober.ts) probes /health
+ * every 20 ms.
  *
  * Environment: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres),
  * BENCH_SCHEMA (default bench_i9), REDIS_URL (optional), API_ROOT (the checkout whose API is
@@ -42,23 +43,20 @@ async function startApi(): Promise<Api> {
 const log = (m: string) => console.error(`  (${m})`);
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN; };
 
-/** Probes /health one request at a time, every 20 ms, until stopped; returns the latencies (a timeout counts 5000 ms). */
-function probeHealth(base: string) {
-  const latencies: number[] = [];
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const t = performance.now();
-      try {
-        await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer());
-        latencies.push(performance.now() - t);
-      } catch {
-        latencies.push(5_000);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  return async () => { running = false; await done; return latencies; };
+/**
+ * Probes /health from its own process (bench/health-prober.ts) until stopped; returns the
+ * latencies. Not from this one: this process's own work (encoding a 60 MB body, reading 500
+ * streams) would delay its probes and be counted against the API.
+ */
+async function probeHealth(base: string) {
+  const child = fork(path.join(here, 'health-prober.ts'), [base], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = (type: string) => new Promise<any>((resolve) => child.on('message', (m: any) => m.type === type && resolve(m)));
+  await next('ready');
+  return async (): Promise<number[]> => {
+    const answer = next('latencies');
+    child.send({ type: 'stop' });
+    return (await answer).latencies;
+  };
 }
 
 const post = (base: string, url: string, body: string, type = 'application/json') =>
@@ -152,7 +150,7 @@ async function main() {
       if (only && !only.some((o) => name.startsWith(o))) continue;
       const run = await setup(api);
       await api.send({ type: 'reset' });
-      const stop = probeHealth(api.base);
+      const stop = await probeHealth(api.base);
       const t = performance.now();
       const answer = await run();
       const wall = (performance.now() - t) / 1000;
