@@ -57,7 +57,7 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
     say();
     say(
       `A 10-epoch job on ${samples.toLocaleString('en-US')} Fashion-MNIST samples (784-32-10, batch 64, diagnostics off) through a real worker, after a warm-up job; ` +
-        `job wall time = the run's startedAt -> finishedAt (written by the training process: data from its cache, model build, the epochs with their metrics rows and checkpoints, the model saved), ` +
+        `job wall time = the run's startedAt -> finishedAt (written by the training process: data from its cache, model build, the epochs with their metrics rows and any checkpoint due (one per CHECKPOINT_EVERY_S, 30 s by default: none in a job this short), the model saved), ` +
         `training loop = the sum of its epochs' own time (\`durationMs\`, the \`model.fit\` epoch); overhead = (wall - loop) / wall. Load average at the end: ${load1()}. ` +
         'Re-run alone: `npm run bench:workers` (parts h and i; needs DATABASE_URL, and uses Redis when REDIS_URL is set).',
     );

@@ -39,6 +39,7 @@ export const EnvSchema = Type.Object({
   HEAVY_QUEUE: Type.Integer({ minimum: 0, default: 32, description: 'Large requests that may wait for a worker thread (per kind); more are a 503' }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   MAX_STUDY_TRIALS: Type.Integer({ minimum: 1, default: 500, description: 'Most trial jobs one study may plan (configurations x repeats)' }),
+  CHECKPOINT_EVERY_S: Type.Number({ minimum: 0, default: 30, description: 'Least time between two checkpoints of a running job (0: after every epoch)' }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
   AUTH: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
     default: 'auto',

@@ -36,6 +36,7 @@ function processContext() {
       datasetsDir: config.DATASETS_DIR,
       verifyChecksums: config.DATASETS_VERIFY,
       jobTimeoutMs: config.JOB_TIMEOUT_S * 1000,
+      checkpointEveryMs: config.CHECKPOINT_EVERY_S * 1000,
       // Read again at most every few seconds per tenant, not on each 2 s retry of a waiting run.
       limitsOf: cachedLimits((tenantId) => limitsFor(db, config, tenantId)),
     };

@@ -8,7 +8,7 @@ export { loadBuiltin, type LoadBuiltinOptions } from './builtin.js';
 export { parseIdxImages, parseIdxLabels, encodeIdxImages, encodeIdxLabels, isGzip, type IdxImages, type IdxLabels } from './idx.js';
 export { parseCsvDataset, type CsvOptions, type CsvDataset } from './csv.js';
 export { datasetFromJson, type JsonDatasetBody } from './json.js';
-export { applyView, type ViewOptions } from './view.js';
+export { applyView, viewCopies, type ViewOptions } from './view.js';
 export { mulberry32, randomPermutation, seededShuffle, seededPermutation, shuffleInPlace, type Rng } from './random.js';
 export { fitStandardizer, applyStandardizer, standardizeDataset, type StandardizerStats } from './standardize.js';
 export { splitValidation } from './split.js';

@@ -28,6 +28,11 @@ export function applyView(ds: Dataset, opts: ViewOptions, basePath = ''): Datase
   return out;
 }
 
+/** Whether {@link applyView} makes a copy of `ds` (otherwise it returns `ds` itself, or throws). */
+export function viewCopies(ds: Dataset, opts: ViewOptions): boolean {
+  return opts.classes !== undefined || (opts.limit !== undefined && !(opts.limit >= ds.samples));
+}
+
 function keepClasses(ds: Dataset, classes: readonly number[], basePath: string): Dataset {
   if (!ds.labels) specError(pointer(basePath, 'classes'), 'the dataset has no labels to select classes from');
   if (classes.length === 0) specError(pointer(basePath, 'classes'), 'list at least one class');

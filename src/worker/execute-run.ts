@@ -12,6 +12,7 @@ import type { BatchProgress, EpochMetrics, TrainingWarning } from '../training/t
 import { SpecError } from '../training/types.js';
 import { HandBackError, JobTimeoutError, createStopCheck } from './stop-check.js';
 import { ashaTrialStop } from './asha-stop.js';
+import { CheckpointSchedule } from './checkpoint-schedule.js';
 
 export { HandBackError } from './stop-check.js';
 
@@ -23,6 +24,8 @@ export interface WorkerContext {
   datasetsDir: string;
   verifyChecksums: boolean;
   jobTimeoutMs: number;
+  /** Least time between two checkpoints of a run (CHECKPOINT_EVERY_S); 0: one after every epoch. */
+  checkpointEveryMs: number;
   reportProgress(p: BatchProgress): void;
   /** Filled in as the run trains, for the worker's metrics; reset by the caller per job. */
   tally?: RunTally;
@@ -40,8 +43,8 @@ export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 /**
  * Runs one queued run from start to end: marks it running (resuming from its checkpoint when an
  * earlier attempt was interrupted), loads its data through the worker's cache and its base model,
- * trains, writing each epoch's metrics, diagnostics and checkpoint as the epoch ends, and stores
- * the model. The run ends in a final state whatever happens, except when this worker hands it
+ * trains, writing each epoch's metrics and diagnostics as the epoch ends (and a checkpoint when
+ * one is due: see CheckpointSchedule), and stores the model. The run ends in a final state whatever happens, except when this worker hands it
  * back (HandBackError): then it stays `running` for the next attempt.
  */
 export async function executeRun(ctx: WorkerContext, runId: string, signal?: AbortSignal): Promise<RunOutcome> {
@@ -66,7 +69,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     };
     const base = spec.base ? await getArtifact(db, spec.base.modelId) : undefined;
     const { runTrainingJob } = await import('../training/run-job.js');
-    const storage = storageHooks(db, runId, warnings, ctx.tally);
+    const storage = storageHooks(db, runId, warnings, new CheckpointSchedule(ctx.checkpointEveryMs), ctx.tally);
     const stopCheck = createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs });
     // A study trial under ASHA may be stopped at a rung as its epoch ends.
     const trialStop = await ashaTrialStop(db, run);
@@ -148,8 +151,11 @@ async function cancelIfAsked(db: Db, runId: string): Promise<RunOutcome | null> 
   return ended.count > 0 ? 'cancelled' : null;
 }
 
-/** Where each epoch's results go: metrics, diagnostics (with new warnings) and the checkpoint. */
-function storageHooks(db: Db, runId: string, warnings: TrainingWarning[], tally?: RunTally): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onWarnings' | 'onCheckpoint'> {
+/**
+ * Where each epoch's results go: metrics, diagnostics (with new warnings), and the checkpoint
+ * when `checkpoints` says one is due (it is captured only then).
+ */
+function storageHooks(db: Db, runId: string, warnings: TrainingWarning[], checkpoints: CheckpointSchedule, tally?: RunTally): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onWarnings' | 'onCheckpoint'> {
   const seen = new Set(warnings.map((w) => `${w.kind}|${w.layer}`));
   // Spec-level warnings were recorded when the job was accepted; a resumed run keeps the
   // warnings of its earlier attempts and adds only new ones.
@@ -182,7 +188,9 @@ function storageHooks(db: Db, runId: string, warnings: TrainingWarning[], tally?
       keep(fresh);
       await db.run.update({ where: { id: runId }, data: { diagnosticWarnings: warnings as object[] } });
     },
-    onCheckpoint: async (capture) => saveCheckpoint(db, runId, await capture()),
+    onCheckpoint: async (capture) => {
+      if (checkpoints.due()) await checkpoints.store(async () => saveCheckpoint(db, runId, await capture()));
+    },
   };
 }
 

@@ -23,6 +23,7 @@ describe('a run is finished by exactly one attempt, and a cancel always wins', (
     datasetsDir: FIXTURE_DATASETS,
     verifyChecksums: false,
     jobTimeoutMs: 60_000,
+    checkpointEveryMs: 0,
     reportProgress,
   });
 

@@ -54,6 +54,9 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     DATASETS_VERIFY: 'false',
     TFJS_BACKEND: 'auto',
     LOG_LEVEL: 'warn',
+    // A checkpoint after every epoch (the default is one per 30 s): the crash, hand-back and
+    // outage tests resume from one, and their jobs train for seconds.
+    CHECKPOINT_EVERY_S: '0',
     // Empty means unset: a REDIS_URL in the test runner's own environment must not leak into
     // a worker meant for the PostgreSQL queue.
     REDIS_URL: opts.redisUrl ?? '',
