@@ -34,6 +34,8 @@ const heavy = await load('src/services/heavy-pool.ts').then(
   },
   () => undefined,
 );
+// As src/main.ts does (a checkout from before the probe existed has /health query through `db`).
+const dbProbe = await load('src/storage/db-probe.ts').then(({ createDbProbe }) => createDbProbe(config.DATABASE_URL), () => undefined);
 const app = await buildApp({
   heavy,
   config,
@@ -41,6 +43,7 @@ const app = await buildApp({
   queue,
   queueBackend: config.REDIS_URL ? 'redis' : 'postgres',
   checkQueue: () => queue.getJobCounts('waiting'),
+  checkDb: dbProbe ? () => dbProbe.check() : undefined,
   backend: { name: backend },
   predictor: new Predictor(db),
 });
@@ -57,7 +60,7 @@ process.on('message', (msg: { type: string }) => {
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;
     process.send?.({ type: 'report', p99: ms(delay.percentile(99)), max: ms(delay.max), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) });
   } else if (msg.type === 'stop') {
-    void app.close().then(() => heavy?.close()).then(() => queue.close()).then(() => db.$disconnect()).then(() => process.exit(0));
+    void app.close().then(() => heavy?.close()).then(() => dbProbe?.close()).then(() => queue.close()).then(() => db.$disconnect()).then(() => process.exit(0));
   }
 });
 process.send?.({ type: 'ready', port: address.port });

@@ -39,6 +39,11 @@ export interface AppDeps {
   queueBackend: 'redis' | 'postgres';
   /** Resolves when the queue store answers (for /health). */
   checkQueue(): Promise<unknown>;
+  /**
+   * Resolves when the database answers (for /health), best on a connection of its own
+   * (src/storage/db-probe.ts); default: a query through `db`, which waits behind the pool's work.
+   */
+  checkDb?(): Promise<unknown>;
   backend: { name: string; detail?: string };
   predictor: Predictor;
   /** Live signals from the workers through the queue; without it, event streams poll. */

@@ -22,6 +22,7 @@ import { connectionErrors, onShutdown, type Closer } from './shutdown.js';
 import { DataDirInUseError, lockDataDir } from './storage/data-dir-lock.js';
 import { openDatabase } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
+import { createDbProbe } from './storage/db-probe.js';
 import { createPrisma } from './storage/prisma.js';
 import { startTrainer } from '../workers/trainer.js';
 import { decideAuthMode } from './auth/mode.js';
@@ -97,6 +98,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
   const heavy = createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: config.HEAVY_TIMEOUT_S * 1000, maxQueue: config.HEAVY_QUEUE, log: (msg) => log.warn(msg) });
   void heavy.warm();
   const events = new JobEventHub(createTrainQueueEvents(settings), errors.handler('queue events'));
+  const dbProbe = createDbProbe(databaseUrl);
   const app = await buildApp(
     {
       config,
@@ -105,6 +107,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
       studyQueue,
       queueBackend: queueBackendName(settings),
       checkQueue: () => queue.getJobCounts('waiting'),
+      checkDb: () => dbProbe.check(),
       backend: { name: backendName, detail: await describeBackend() },
       predictor,
       events,
@@ -129,6 +132,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
       await heavy.close();
       await queue.close();
       rateLimitRedis?.disconnect();
+      await dbProbe.close();
       await db.$disconnect();
     },
   };

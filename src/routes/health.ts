@@ -35,7 +35,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const [dbError, queueError] = await Promise.all([
-          probe(() => deps.db.$queryRaw`SELECT 1`, 'the database', request.log, request.id),
+          probe(() => (deps.checkDb ? deps.checkDb() : deps.db.$queryRaw`SELECT 1`), 'the database', request.log, request.id),
           probe(() => deps.checkQueue(), 'the queue', request.log, request.id),
         ]);
         const errors: Record<string, string> = {};

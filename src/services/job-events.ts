@@ -2,7 +2,7 @@ import type { TrainQueue } from '../jobs/queue.js';
 import type { Db } from '../storage/prisma.js';
 import type { JobEventHub } from './event-hub.js';
 import { toEpochRow } from './jobs.js';
-import { sharedReads } from './shared-read.js';
+import { sharedReadsPerClient } from './shared-read.js';
 
 export interface JobEvent {
   /** Present on durable events (status, epoch): a client resumes after it with Last-Event-ID. */
@@ -16,13 +16,7 @@ const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
 type RunRead = Awaited<ReturnType<typeof readRun>>;
 const readRun = (db: Db, id: string, from: number) =>
   db.run.findUnique({ where: { id }, select: { status: true, startedAt: true, error: true, epochs: { where: { epoch: { gte: from } }, orderBy: { epoch: 'asc' } } } });
-/** One set of shared reads per database client (tests run several in one process). */
-const sharedByDb = new WeakMap<Db, (key: string, read: () => Promise<RunRead>) => Promise<RunRead>>();
-const readsOf = (db: Db) => {
-  let reads = sharedByDb.get(db);
-  if (!reads) sharedByDb.set(db, (reads = sharedReads<RunRead>()));
-  return reads;
-};
+const readsOf = sharedReadsPerClient<RunRead>();
 
 /** With live signals from the queue, PostgreSQL is still read this often, in case one is missed. */
 const SAFETY_POLL_MS = 2_000;

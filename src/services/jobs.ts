@@ -13,6 +13,7 @@ import { isUuid } from './datasets.js';
 import { readJob, readJobPage, type JobRow } from './job-reads.js';
 import { toPage } from './pagination.js';
 import { withTimeout } from './timeout.js';
+import { sharedReadsPerClient } from './shared-read.js';
 
 /** How long POST /jobs waits for the queue before answering 503 (the queue being down). */
 const ENQUEUE_TIMEOUT_MS = 5_000;
@@ -138,8 +139,18 @@ export async function listJobs(
 }
 
 /** Throws 404 unless the job exists and the caller may see it. */
+/**
+ * Checks of the same job for the same tenant made at the same time share one read: 500 event
+ * streams of a job opened together queued 500 queries on the pool, and every other request
+ * (GET /health's too) waited behind them.
+ */
+const visibilityReads = sharedReadsPerClient<boolean>();
+
 export async function assertJobVisible(db: Db, who: Principal, id: string): Promise<void> {
-  if (!isUuid(id) || !(await db.run.findFirst({ where: { id, ...ownedBy(who) }, select: { id: true } }))) throw notFound('Job', id);
+  if (!isUuid(id)) throw notFound('Job', id);
+  const owner = ownedBy(who);
+  const visible = await visibilityReads(db)(`${id}|${owner.tenantId ?? '*'}`, async () => (await db.run.findFirst({ where: { id, ...owner }, select: { id: true } })) !== null);
+  if (!visible) throw notFound('Job', id);
 }
 
 export async function getMetrics(db: Db, who: Principal, id: string) {

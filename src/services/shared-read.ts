@@ -15,3 +15,16 @@ export function sharedReads<T>(): (key: string, read: () => Promise<T>) => Promi
     return started;
   };
 }
+
+/**
+ * {@link sharedReads} kept per database client (tests run several clients, one schema each, in
+ * one process, and a read of one must never answer a caller of another).
+ */
+export function sharedReadsPerClient<T>(): (client: object) => (key: string, read: () => Promise<T>) => Promise<T> {
+  const byClient = new WeakMap<object, (key: string, read: () => Promise<T>) => Promise<T>>();
+  return (client) => {
+    let reads = byClient.get(client);
+    if (!reads) byClient.set(client, (reads = sharedReads<T>()));
+    return reads;
+  };
+}

@@ -10,6 +10,7 @@ import { createTrainQueue, createTrainQueueEvents, type QueueSettings, type Trai
 import { createStudyQueue, type StudyQueue } from '../../src/jobs/study-queue.js';
 import { JobEventHub } from '../../src/services/event-hub.js';
 import { Predictor } from '../../src/services/predictor.js';
+import { createDbProbe } from '../../src/storage/db-probe.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { createPrisma, type Db } from '../../src/storage/prisma.js';
 
@@ -70,6 +71,9 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   const studyQueue = createStudyQueue(settings);
   const predictor = new Predictor(db);
   const events = new JobEventHub(createTrainQueueEvents(settings));
+  // As src/main.ts: /health asks the database on a connection of its own. Not on the returned
+  // harness, so a test that builds an app from `...h` around a dead database sees it down.
+  const dbProbe = createDbProbe(databaseUrl);
   const app = await buildApp({
     config,
     db,
@@ -77,6 +81,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     studyQueue,
     queueBackend: opts.redisUrl ? 'redis' : 'postgres',
     checkQueue: () => queue.getJobCounts('waiting'),
+    checkDb: () => dbProbe.check(),
     backend: { name: 'test' },
     predictor,
     events,
@@ -147,6 +152,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
       await queue.close();
       await studyQueue.obliterate({ force: true }).catch(() => {});
       await studyQueue.close();
+      await dbProbe.close();
       await db.$disconnect();
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();

@@ -1,0 +1,51 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { Predictor } from '../../src/services/predictor.js';
+import { createDbProbe } from '../../src/storage/db-probe.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/** GET /health asks the database on a connection of its own (src/storage/db-probe.ts). */
+describe('/health while the request pool is busy', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    await h.app.inject({ url: '/health' }); // connections opened, unmeasured
+  });
+  afterAll(async () => h?.close());
+
+  it('answers at once while every connection of the pool is held by slow queries', async () => {
+    // The pool has 10 connections: 12 two-second queries hold all of them, two waiting.
+    // (Promise.all starts them: a Prisma query runs only once something awaits it.)
+    const holding = Promise.all(Array.from({ length: 12 }, () => h.db.$queryRaw`SELECT pg_sleep(2)::text`));
+    await new Promise((r) => setTimeout(r, 200));
+    const started = performance.now();
+    const health = await h.app.inject({ url: '/health' });
+    const ms = performance.now() - started;
+    await holding;
+    expect(health.statusCode, health.body).toBe(200);
+    expect(health.json().db).toBe('ok');
+    // Through the pool it would wait for a connection: about 1.8 s here.
+    expect(ms).toBeLessThan(1_000);
+  }, 30_000);
+
+  it('reports the database down when its own connection cannot reach it', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = server.address() as net.AddressInfo;
+        server.close(() => resolve(p));
+      });
+    });
+    const deadProbe = createDbProbe(`postgresql://postgres@127.0.0.1:${port}/postgres`);
+    const app = await buildApp({ ...h, queueBackend: 'postgres', checkQueue: async () => undefined, checkDb: () => deadProbe.check(), backend: { name: 'cpu' }, predictor: new Predictor(h.db) });
+    try {
+      const health = await app.inject({ url: '/health' });
+      expect(health.statusCode).toBe(503);
+      expect(health.json()).toMatchObject({ db: 'down', queue: 'ok' });
+      expect(health.body).not.toMatch(/127\.0\.0\.1|ECONN/);
+    } finally {
+      await app.close();
+      await deadProbe.close();
+    }
+  });
+});
