@@ -6,6 +6,7 @@ import { ownedBy, type Principal } from '../auth/principal.js';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/prisma.js';
 import { inPgTransaction } from '../storage/pg-transaction.js';
+import { stageBytea } from '../storage/staged-bytes.js';
 import { quoteIdent } from '../storage/sql.js';
 import { lockAndAssertMayStorePg } from './quota-pg.js';
 import type { QuotaLimits } from './quotas.js';
@@ -59,17 +60,20 @@ export async function saveDataset(
     createdAt: new Date(),
   };
   const limits = meta.limits;
-  // With pg, not Prisma: the bytes go as binary parameters, not through base64 on the event loop.
+  // With pg, not Prisma: the bytes go as binary parameters, not through base64 on the event loop,
+  // and a large value in slices (stageBytea).
   // The storage quota, with the exact bytes about to be stored, is checked and used in one step.
   await inPgTransaction(db, async (client, schema) => {
     if (limits) await lockAndAssertMayStorePg(client, schema, limits, meta.tenantId, sizeBytes);
+    const features = await stageBytea(client, encoded.features);
+    const labels = await stageBytea(client, encoded.labels);
     await client.query(
       `INSERT INTO ${quoteIdent(schema)}."Dataset" ("id", "tenantId", "name", "samples", "featureShape", "classes", "labelNames", "features", "labels", "sizeBytes", "createdAt")
-       VALUES ($1::uuid, $2::uuid, $3, $4::int, $5::int[], $6::int, $7::jsonb, $8::bytea, $9::bytea, $10::int, $11::timestamptz AT TIME ZONE 'UTC')`,
+       VALUES ($1::uuid, $2::uuid, $3, $4::int, $5::int[], $6::int, $7::jsonb, ${features.sql(8)}, ${labels.sql(9)}, $10::int, $11::timestamptz AT TIME ZONE 'UTC')`,
       [
         row.id, meta.tenantId, row.name, row.samples, row.featureShape, row.classes,
         row.labelNames === null ? null : JSON.stringify(row.labelNames),
-        encoded.features, encoded.labels, sizeBytes, row.createdAt.toISOString(),
+        features.param, labels.param, sizeBytes, row.createdAt.toISOString(),
       ],
     );
   });

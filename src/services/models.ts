@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../storage/prisma.js';
 import { inPgTransaction } from '../storage/pg-transaction.js';
+import { stageBytea } from '../storage/staged-bytes.js';
 import { quoteIdent } from '../storage/sql.js';
 import { lockAndAssertMayStorePg } from './quota-pg.js';
 import type { QuotaLimits } from './quotas.js';
@@ -208,14 +209,14 @@ const jsonParam = (value: unknown) => (value === null || value === undefined ? n
 /** The row Prisma's model.create wrote: the same columns, a v4 uuid made here, createdAt now in UTC. */
 async function insertModelRow(client: pg.ClientBase, schema: string, data: StoredModel, version: number | null): Promise<string> {
   const id = randomUUID();
-  const weights = Buffer.from(data.weights.buffer, data.weights.byteOffset, data.weights.byteLength);
+  const weights = await stageBytea(client, data.weights);
   await client.query(
     `INSERT INTO ${quoteIdent(schema)}."Model" ("id", "tenantId", "jobId", "name", "version", "summary", "modelJson", "inputShape", "weights", "sizeBytes", "preprocessing", "baseModelId", "reusedLayers", "source", "createdAt")
-     VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::int, $6::jsonb, $7::jsonb, $8::jsonb, $9::bytea, $10::int, $11::jsonb, $12::uuid, $13::text[], $14, $15::timestamptz AT TIME ZONE 'UTC')`,
+     VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::int, $6::jsonb, $7::jsonb, $8::jsonb, ${weights.sql(9)}, $10::int, $11::jsonb, $12::uuid, $13::text[], $14, $15::timestamptz AT TIME ZONE 'UTC')`,
     [
       id, data.tenantId, data.jobId, data.name ?? null, version,
       jsonParam(data.summary), jsonParam(data.modelJson), jsonParam(inputShapeOf(data.modelJson)),
-      weights, storedModelBytes(data.modelJson, data.weights), jsonParam(data.preprocessing),
+      weights.param, storedModelBytes(data.modelJson, data.weights), jsonParam(data.preprocessing),
       data.baseModelId ?? null, data.reusedLayers ?? [], data.source, new Date().toISOString(),
     ],
   );
