@@ -29,7 +29,7 @@ export interface HeavyPoolOptions {
 }
 
 /** Which thread kind runs a task: dataset parsing needs no tfjs, so its threads never load it. */
-const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', parsePredictBody: 'data', parseModelImport: 'data', checkSpec: 'model', loadModel: 'model' };
+const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', parsePredictBody: 'data', parseModelImport: 'data', checkSpec: 'model', loadModel: 'model', predict: 'model' };
 
 const DEFAULTS = { maxQueue: 32, timeoutMs: 120_000 };
 
@@ -77,7 +77,8 @@ export function isStartFailure(err: unknown): boolean {
 
 /**
  * Two worker-thread pools (piscina) for the API, one per kind of work: `data` threads parse
- * dataset bodies (csv-parse and ajv only, quick to start), `model` threads build tfjs models.
+ * dataset bodies (csv-parse and ajv only, quick to start), `model` threads build tfjs models
+ * and predict with stored ones (keeping those they loaded).
  * Bounded: a task waits in a queue of at most `maxQueue`, then runs at most `timeoutMs`; past
  * either the request is a 503 (with Retry-After) and a runaway task's thread is terminated.
  * If a kind's threads cannot start at all (a broken install, a build without the task
@@ -91,13 +92,18 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
   const log = opts.log ?? ((m: string) => console.warn(m));
   const pools: Partial<Record<'data' | 'model', Piscina>> = {};
   const broken = new Set<'data' | 'model'>();
+  /** Kinds whose threads have answered a task: only these are sent memory to move (see send). */
+  const working = new Set<'data' | 'model'>();
   /** Tasks running or waiting, per kind (threads or inline). */
   const inFlight = { data: 0, model: 0 };
   const make = (kind: 'data' | 'model') => {
     const { filename, execArgv } = taskModule(kind === 'data' ? 'data-tasks' : 'model-tasks');
     // Threads stay up (minThreads) once started: a model thread's start costs seconds (tfjs).
     // The queue bound is kept here (`inFlight`), not by piscina's maxQueue, which let more wait.
-    const pool = new Piscina({ filename: opts.modules?.[kind] ?? filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+    // Model threads keep their event loop running between tasks (atomics 'async'; piscina's
+    // default pauses an idle thread): a deleted model's "forget" reaches their caches at once
+    // (src/services/heavy/predict-channel.ts), not only when the next task comes.
+    const pool = new Piscina({ filename: opts.modules?.[kind] ?? filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000, ...(kind === 'model' && { atomics: 'async' as const }) });
     // A thread that fails with no task on it (one started ahead of need that cannot load its
     // module) is an 'error' event; unheard, it would end the whole process.
     pool.on('error', (err: unknown) => (isStartFailure(err) ? giveUpThreads(kind, err) : log(`heavy pool: a ${kind} thread failed: ${(err as Error)?.message}`)));
@@ -122,7 +128,13 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
     try {
       if (threads === 0 || broken.has(kind)) return await runInline(kind, msg);
       try {
-        return await poolFor(kind).run(msg, { signal: AbortSignal.timeout(timeoutMs), transferList: transfer as never });
+        // Moved memory is gone from this thread once posted: a thread that then cannot load its
+        // module would leave the inline fallback empty buffers. So until a kind's threads have
+        // answered once (warm() pings them at start), its tasks' buffers are copied instead.
+        const transferList = working.has(kind) ? transfer : undefined;
+        const result = await poolFor(kind).run(msg, { signal: AbortSignal.timeout(timeoutMs), transferList: transferList as never });
+        working.add(kind);
+        return result;
       } catch (err) {
         const e = err as Error;
         if (e.name === 'AbortError' || e.name === 'TimeoutError') {

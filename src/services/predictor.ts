@@ -1,96 +1,57 @@
-import type * as tf from '@tensorflow/tfjs';
 import type { Db } from '../storage/prisma.js';
 import type { PackedRows } from '../training/packed-rows.js';
-import type { Preprocessing } from '../training/types.js';
+import type { HeavyPool } from './heavy-pool.js';
+import { tellModelCaches } from './heavy/predict-channel.js';
+import type { PredictArtifact } from './heavy/predict-task.js';
+import { packedBuffers } from '../training/packed-rows.js';
 import { getArtifact } from './models.js';
-
-type Loaded = { model: tf.LayersModel; preprocessing?: Preprocessing };
-
-/** A cached model and the predictions still using it. */
-interface Entry {
-  loaded: Promise<Loaded>;
-  /** Predictions holding this entry; it is disposed only once evicted and back to 0. */
-  users: number;
-  evicted: boolean;
-  disposed: boolean;
-}
+import { sharedReads } from './shared-read.js';
 
 /**
- * Loaded models for /predict, most recently used kept (models never change once stored,
- * so a cached one is never stale). tfjs is loaded on first use only. An evicted model is
- * disposed once the last prediction using it is done, never under a running one.
+ * /predict as the API sees it: the model runs in a model thread of the heavy pool, which keeps
+ * the models it has loaded (src/services/heavy/predict-task.ts); this side only fetches a
+ * stored model for a thread that does not have it yet, and tells the threads when one is
+ * deleted. The caller checks the client's right to the model first, every time.
  */
 export class Predictor {
-  private readonly loaded = new Map<string, Entry>();
+  /** Concurrent misses on one model read it from the database once. */
+  private readonly artifacts = sharedReads<PredictArtifact>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly maxModels = 8,
-  ) {}
+  constructor(private readonly db: Db) {}
 
-  async predict(id: string, inputs: unknown[] | PackedRows): Promise<number[][]> {
-    const entry = this.acquire(id);
-    try {
-      const { model, preprocessing } = await entry.loaded;
-      const { predictRows } = await import('../training/predict.js');
-      return predictRows(model, inputs, preprocessing);
-    } finally {
-      entry.users -= 1;
-      this.disposeIfUnused(entry);
+  /**
+   * The response body, `{"outputs":[[...],...]}` as UTF-8 JSON, for `rows` through model `id`,
+   * computed (and serialized) in one of `pool`'s model threads, or inline when it has none.
+   * Rejects as predictRows does (400 for rows that do not fit, 422 for outputs that are not
+   * finite), 404 for a model deleted meanwhile, 503 when the pool is full.
+   */
+  async predict(id: string, rows: PackedRows, pool: HeavyPool): Promise<Buffer> {
+    let answer = await pool.run('predict', { modelId: id, rows }, { transfer: packedBuffers(rows) });
+    if (!answer.loaded) {
+      // This thread has not loaded the model: send it, once, with the rows it gave back. The
+      // weights are shared memory, so any number of requests send them without a copy each.
+      const artifact = await this.artifacts(id, () => this.read(id));
+      answer = await pool.run('predict', { modelId: id, rows: answer.rows, artifact }, { transfer: packedBuffers(answer.rows) });
     }
+    if (!answer.loaded) throw new Error(`the model thread did not load model ${id} from the artifact it was sent`);
+    return Buffer.from(answer.json.buffer, answer.json.byteOffset, answer.json.byteLength);
   }
 
-  /** The entry for `id`, loaded or loading, counted as in use (synchronously, before any await). */
-  private acquire(id: string): Entry {
-    let entry = this.loaded.get(id);
-    if (entry) {
-      this.loaded.delete(id);
-      this.loaded.set(id, entry);
-      entry.users += 1;
-      return entry;
-    }
-    const loaded = (async () => {
-      const artifact = await getArtifact(this.db, id);
-      const { deserializeModel } = await import('../training/artifact.js');
-      return deserializeModel({ modelJson: artifact.modelJson, weights: artifact.weights });
-    })();
-    const created: Entry = { loaded, users: 1, evicted: false, disposed: false };
-    entry = created;
-    loaded.catch(() => {
-      if (this.loaded.get(id) === created) this.loaded.delete(id);
-    });
-    this.loaded.set(id, entry);
-    while (this.loaded.size > this.maxModels) {
-      const [oldest, old] = this.loaded.entries().next().value as [string, Entry];
-      this.loaded.delete(oldest);
-      old.evicted = true;
-      this.disposeIfUnused(old);
-    }
-    return entry;
+  /** The stored artifact, its weights copied into a SharedArrayBuffer. */
+  private async read(id: string): Promise<PredictArtifact> {
+    const { modelJson, weights } = await getArtifact(this.db, id);
+    const shared = new Uint8Array(new SharedArrayBuffer(weights.byteLength));
+    shared.set(weights);
+    return { modelJson, weights: shared };
   }
 
-  private disposeIfUnused(entry: Entry): void {
-    if (!entry.evicted || entry.users > 0 || entry.disposed) return;
-    entry.disposed = true;
-    entry.loaded.then(({ model }) => model.dispose()).catch(() => {});
-  }
-
-  /** Drops one model from the cache (it was deleted); a prediction still using it finishes first. */
+  /** Drops a deleted model from every thread's cache (a prediction still using it finishes first). */
   forget(id: string): void {
-    const entry = this.loaded.get(id);
-    if (!entry) return;
-    this.loaded.delete(id);
-    entry.evicted = true;
-    this.disposeIfUnused(entry);
+    tellModelCaches({ forget: id });
   }
 
-  /** Drops every cached model; one still predicting is disposed when it is done. */
+  /** Drops every cached model (the API is stopping); one still predicting is disposed when it is done. */
   dispose(): void {
-    const entries = [...this.loaded.values()];
-    this.loaded.clear();
-    for (const entry of entries) {
-      entry.evicted = true;
-      this.disposeIfUnused(entry);
-    }
+    tellModelCaches({ clear: true });
   }
 }

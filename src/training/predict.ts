@@ -35,14 +35,26 @@ export function modelSampleShape(model: tf.LayersModel, preprocessing?: Preproce
   ]);
 }
 
+/** A prediction's outputs: one row of `width` numbers per input row, in one Float32Array. */
+export interface PackedOutputs {
+  values: Float32Array;
+  count: number;
+  width: number;
+}
+
 /**
  * Runs a model on rows (as parsed, or packed by a data thread): applies the preprocessing saved
  * at training time (standardization), then predicts. Returns one output row per input row.
  * @throws HttpError (400) for a model that is not single-input, single-output, or whose input
- *   shape cannot be fixed; SpecError (400) for inputs that do not fit.
+ *   shape cannot be fixed; SpecError (400) for inputs that do not fit; HttpError (422) for an
+ *   output that is not finite.
  */
 export function predictRows(model: tf.LayersModel, given: unknown[] | PackedRows, preprocessing?: Preprocessing): number[][] {
-  const inputs = Array.isArray(given) ? packRows(given) : given;
+  return outputRows(predictPacked(model, Array.isArray(given) ? packRows(given) : given, preprocessing));
+}
+
+/** predictRows, its outputs kept packed (a model thread sends them back as JSON, ./predict-json.ts). */
+export function predictPacked(model: tf.LayersModel, inputs: PackedRows, preprocessing?: Preprocessing): PackedOutputs {
   const reason = unservableReason(model);
   if (reason) throw invalid(reason, [{ path: '', message: reason }]);
   const inputShape = modelSampleShape(model, preprocessing);
@@ -59,20 +71,30 @@ export function predictRows(model: tf.LayersModel, given: unknown[] | PackedRows
     const size = mean.length;
     for (let i = 0; i < flat.length; i++) flat[i] = (flat[i] - mean[i % size]) / std[i % size];
   }
-  return tf.tidy(() => {
+  const values = tf.tidy(() => {
     const x = tf.tensor(flat, [inputs.count, ...inputShape]);
     const y = model.predict(x);
     if (Array.isArray(y)) {
       const message = `this model has ${y.length} outputs; /predict serves single-input, single-output models`;
       throw invalid(message, [{ path: '', message }]);
     }
-    const rows = (y as tf.Tensor).reshape([inputs.count, -1]).arraySync() as number[][];
-    const bad = rows.findIndex((row) => row.some((v) => !Number.isFinite(v)));
-    if (bad >= 0) {
-      // JSON has no NaN or Infinity: a model with broken weights, or inputs it overflows on.
-      const message = `the model's output for input ${bad} is not a finite number (NaN or Infinity): its weights are not finite or the input overflows it`;
-      throw new HttpError(422, 'non_finite_output', message, [{ path: `/inputs/${bad}`, message }]);
-    }
-    return rows;
+    // A copy: the backend's own memory goes with the tensor at the end of tidy.
+    return new Float32Array((y as tf.Tensor).dataSync());
   });
+  const width = values.length / inputs.count;
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    // JSON has no NaN or Infinity: a model with broken weights, or inputs it overflows on.
+    const row = Math.floor(bad / width);
+    const message = `the model's output for input ${row} is not a finite number (NaN or Infinity): its weights are not finite or the input overflows it`;
+    throw new HttpError(422, 'non_finite_output', message, [{ path: `/inputs/${row}`, message }]);
+  }
+  return { values, count: inputs.count, width };
+}
+
+/** The outputs as one number[] per input row. */
+export function outputRows({ values, count, width }: PackedOutputs): number[][] {
+  const rows: number[][] = new Array(count);
+  for (let i = 0; i < count; i++) rows[i] = Array.from(values.subarray(i * width, (i + 1) * width));
+  return rows;
 }

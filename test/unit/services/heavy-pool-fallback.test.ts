@@ -29,6 +29,14 @@ describe('heavy pool: start failures, task bugs and the inline path', () => {
     expect(logged).toHaveLength(1);
   });
 
+  it('gives the inline fallback the whole body when the task was to move it to a thread that cannot start', { timeout: 120_000 }, async () => {
+    const pool = make({ threads: 1, modules: { data: fixture('does-not-exist.ts') } });
+    const body = bytes(JSON.stringify({ inputs: [[1, 2], [3, 4]] }));
+    const packed = await pool.run('parsePredictBody', { bytes: body }, { transfer: [body.buffer as ArrayBuffer] });
+    expect(packed.count).toBe(2);
+    expect(Array.from(packed.values)).toEqual([1, 2, 3, 4]);
+  });
+
   it('takes a module without a handler for threads that cannot start', { timeout: 120_000 }, async () => {
     const logged: string[] = [];
     const pool = make({ threads: 1, modules: { data: fixture('no-handler.ts') }, log: (m) => logged.push(m) });
