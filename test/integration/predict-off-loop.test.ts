@@ -53,6 +53,8 @@ describe('POST /models/:id/predict, large', () => {
     const body = JSON.stringify({ inputs: Array.from({ length: 1500 }, (_, r) => Array.from({ length: 784 }, (_, c) => ((r * 31 + c * 7) % 1000) / 1000)) });
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
+    // The histogram measures from its first tick on: a loop held before it records nothing.
+    await new Promise((r) => setTimeout(r, 50));
     // node:http, not fetch: this process is the client too, and fetch's streams cost its loop
     // hundreds of ms for 3.5 MB out and 7.5 MB back on a loaded machine.
     const res = await rawPost(`/models/${id}/predict`, Buffer.from(body));

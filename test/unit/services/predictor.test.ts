@@ -135,6 +135,8 @@ describe('Predictor and the event loop', () => {
   async function loopHeld<T>(work: () => Promise<T>): Promise<{ maxMs: number; result: T }> {
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
+    // The histogram measures from its first tick on: a loop held before it records nothing.
+    await new Promise((r) => setTimeout(r, 50));
     const result = await work();
     // A loop held to the end records its delay only when the next sample is taken.
     await new Promise((r) => setTimeout(r, 50));
