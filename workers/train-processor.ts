@@ -3,6 +3,8 @@
  * which blocks the event loop, never delays the worker's lock renewals. Thin by design:
  * it only wires the process-wide context and calls executeRun.
  */
+// First: in force before the slow imports below load (the worker also --imports it at fork).
+import { stopSignal } from './child-guard.js';
 import { DelayedError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import { DatasetCache } from '../src/data/index.js';
@@ -14,10 +16,6 @@ import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
 import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from '../src/worker/running-quota.js';
 import { limitsFor, type QuotaLimits } from '../src/services/quotas.js';
 import { cachedLimits } from '../src/worker/limits-cache.js';
-
-// The worker that forked this process is gone (killed, crashed): stop at once. The run stays
-// `running`; the queue hands it to another worker once this one's lock expires.
-process.on('disconnect', () => process.exit(0));
 
 let context: Promise<Omit<WorkerContext, 'reportProgress'> & { limitsOf: (tenantId: string) => Promise<QuotaLimits> }> | undefined;
 
@@ -57,7 +55,9 @@ export default async function trainProcessor(job: SandboxedJob<TrainJobData>, to
     throw new DelayedError();
   }
   const tally = { epochs: 0, epochMs: 0, samples: 0 };
-  const outcome = await executeRun({ ...ctx, tally, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, signal);
+  // Handed back when the worker cancels the job (it is shutting down) or this process is told to stop.
+  const handBack = signal ? AbortSignal.any([signal, stopSignal]) : stopSignal;
+  const outcome = await executeRun({ ...ctx, tally, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, handBack);
   // The worker turns this into its metrics; tests and operators also see from it that nothing
   // leaks from job to job in this process.
   const { memory } = await import('@tensorflow/tfjs');

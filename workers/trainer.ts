@@ -5,6 +5,7 @@ import type { Db } from '../src/storage/prisma.js';
 import { recordJob, recordJobLost, recordPickup, type TrainingReport } from '../src/metrics.js';
 import { markRunFailed } from '../src/services/reconciler.js';
 import { describeInternal } from '../src/worker/execute-run.js';
+import { TRAINER_PID_ENV } from './trainer-pid.js';
 
 /**
  * The BullMQ worker: takes training jobs from the queue and hands each to the sandboxed
@@ -13,11 +14,15 @@ import { describeInternal } from '../src/worker/execute-run.js';
  */
 export function startTrainer(config: Config, settings: QueueSettings, db: Db, log?: Logger): TrainWorker {
   // Compiled (dist/, `npm run start:prod`) this module is .js and so is the processor; under tsx, .ts.
-  const processorFile = new URL(`./train-processor${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const processorFile = new URL(`./train-processor${ext}`, import.meta.url);
+  // The training processes inherit this: their guard ends them once this process is not their parent.
+  process.env[TRAINER_PID_ENV] = String(process.pid);
   const worker = createTrainWorker(settings, processorFile, {
     concurrency: config.WORKER_CONCURRENCY,
     // Child processes (not worker threads): tfjs native bindings and wasm behave best per process.
     useWorkerThreads: false,
+    workerForkOptions: { execArgv: childExecArgv(new URL(`./child-guard${ext}`, import.meta.url)) },
     // The lock is renewed by this process, which stays idle while the child trains; a worker
     // that dies loses its lock within lockDuration and the job is handed to another worker.
     lockDuration: 15_000,
@@ -49,6 +54,16 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
     log?.info({ jobId: job.id, outcome: report?.outcome, epochs: report?.epochs, durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined }, 'job ended');
   });
   return worker;
+}
+
+/**
+ * This process's flags (the TypeScript loader under tsx) plus `--import` of the guard, so that it is
+ * in force from a training process's first moment, not only once BullMQ has loaded the processor
+ * (seconds later). These replace BullMQ's own execArgv, which differs from ours only in giving a
+ * child of a process run with --inspect a port of its own; debugger flags are left out instead.
+ */
+function childExecArgv(guard: URL): string[] {
+  return [...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), '--import', guard.href];
 }
 
 /**

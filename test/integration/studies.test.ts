@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/commands.js';
 import { TrainingClient, type Study } from '../../src/sdk/index.js';
 import { meanStd } from '../../src/studies/aggregate.js';
 import { QUEUE_BACKENDS, startHarness, waitUntil, type Harness } from '../support/harness.js';
+import { descendants } from '../support/processes.js';
 
 /** A very small Fashion-MNIST job on the fixtures: a second or so per trial. */
 const tinyBase = (over: Record<string, unknown> = {}) => ({
@@ -28,28 +28,6 @@ async function post(h: Harness, url: string, payload: object) {
 }
 
 const study = async (h: Harness, id: string) => (await h.app.inject({ url: `/studies/${id}` })).json();
-
-/**
- * Every process under `pid` (a worker's sandboxed training processes), read from /proc while it
- * lives: a SIGKILLed worker's children would outlive it and go on training.
- */
-function descendants(pid: number): number[] {
-  if (!existsSync('/proc')) return [];
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // It ended while we looked.
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (found.push(c), walk(c)));
-  walk(pid);
-  return found;
-}
 
 /** Kills a worker as a crashed machine would: it and its training processes at once, no goodbye. */
 function crash(worker: ChildProcess) {
