@@ -11,6 +11,7 @@ import { createPrisma, type Db } from '../../src/storage/prisma.js';
 import { serializeModel } from '../../src/training/artifact.js';
 import { smallFashionJob, startHarness, type Harness } from '../support/harness.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { denseImport } from '../support/dense-import.js';
 
 let h: Harness;
 let importPayload: { modelJson: Record<string, unknown>; weights: string };
@@ -255,16 +256,8 @@ describe('database outage (case 5)', () => {
 
 describe('big artifacts are streamed', () => {
   it('serves a weights.bin larger than one 4 MiB slice byte for byte, with its length', async () => {
-    const [inputs, units] = [1200, 1000];
-    const values = new Float32Array(inputs * units + units);
-    for (let i = 0; i < values.length; i++) values[i] = ((i * 7919) % 1000) / 1000 - 0.5;
-    const bytes = Buffer.from(values.buffer);
-    const modelJson = {
-      format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units, batch_input_shape: [null, inputs], kernel_initializer: { class_name: 'Zeros', config: {} } } }] } },
-      weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [inputs, units], dtype: 'float32' }, { name: 'd/bias', shape: [units], dtype: 'float32' }] }],
-    };
-    const created = await post('/models', { modelJson, weights: bytes.toString('base64') });
+    const { payload, bytes } = denseImport(1200, 1000);
+    const created = await post('/models', payload);
     expect(created.statusCode, created.body).toBe(201);
     const res = await fetch(`${h.baseUrl}/models/${created.json().id}/artifact/weights.bin`);
     expect(res.status).toBe(200);

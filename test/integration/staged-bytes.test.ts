@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLICE_BYTES, stageBytea } from '../../src/storage/staged-bytes.js';
+import { denseImport } from '../support/dense-import.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
@@ -60,16 +61,8 @@ describe('uploads near the body limit are stored byte for byte', () => {
   afterAll(async () => h?.close());
 
   it('a model import at MAX_PARAMS (10M parameters: 40 MB of weights, a 53 MB body): weights.bin is the same bytes', async () => {
-    const [inputs, units] = [3160, 3160]; // 9,988,760 parameters
-    const values = new Float32Array(inputs * units + units);
-    for (let i = 0; i < values.length; i++) values[i] = ((i * 7919) % 1000) / 1000 - 0.5;
-    const bytes = Buffer.from(values.buffer);
-    const modelJson = {
-      format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units, batch_input_shape: [null, inputs], kernel_initializer: { class_name: 'Zeros', config: {} } } }] } },
-      weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [inputs, units], dtype: 'float32' }, { name: 'd/bias', shape: [units], dtype: 'float32' }] }],
-    };
-    const body = JSON.stringify({ modelJson, weights: bytes.toString('base64') });
+    const { payload, bytes } = denseImport(3160, 3160); // 9,988,760 parameters
+    const body = JSON.stringify(payload);
     expect(body.length).toBeGreaterThan(50 * 2 ** 20);
     const created = await fetch(`${h.baseUrl}/models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(created.status, await created.clone().text()).toBe(201);
