@@ -36,11 +36,12 @@ export class DatasetCache {
   /**
    * The cached dataset for `key`, or the result of `load()`, which is then cached.
    * A load already running for `key` is shared; a failed load is not cached.
+   * @param counted false: not counted in `hits`/`misses` (a lookup that is part of another one).
    */
-  async get(key: string, load: () => Promise<Dataset>): Promise<Dataset> {
+  async get(key: string, load: () => Promise<Dataset>, counted = true): Promise<Dataset> {
     const hit = this.entries.get(key);
-    if (hit) this.hits++;
-    else this.misses++;
+    if (counted && hit) this.hits++;
+    else if (counted) this.misses++;
     if (hit) {
       // Re-inserting moves the key to the end of the Map's order: the most recently used.
       this.entries.delete(key);

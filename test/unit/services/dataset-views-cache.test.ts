@@ -17,6 +17,8 @@ describe('loadDatasetRef keeps views in the worker cache', () => {
     expect(again).toBe(first);
     expect(first.samples).toBe(50);
     expect(cache.size).toBe(2); // the whole split and the view
+    // One reference, one lookup in the counts (the worker's dataset_cache_lookups_total).
+    expect([cache.misses, cache.hits]).toEqual([1, 1]);
     const other = await loadDatasetRef(noDb, { builtin: 'fashion-mnist', limit: 50, seed: 4 }, source(cache));
     expect(other).not.toBe(first);
     expect(Array.from(other.labels!)).not.toEqual(Array.from(first.labels!));
