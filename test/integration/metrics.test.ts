@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
+import { smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -60,6 +60,10 @@ describe('Prometheus metrics: the API at GET /metrics, a worker alone on METRICS
     expect(sample(during, 'event_stream_connections')).toBe(1);
     abort.abort();
     for (const id of ids) expect((await waitForJob(h, id)).status).toBe('succeeded');
+    // The run's row says succeeded as the training process ends; the queue marks the job
+    // completed, and the worker counts it and logs its end, a moment after (longer on a busy machine).
+    const workerCounted = async () => sample(await (await fetch(workerMetrics)).text(), 'training_jobs_total{status="succeeded"}') === 2;
+    await waitUntil(async () => (await h.queue.getJobCounts('completed')).completed === 2 && (await workerCounted()) && workerLines.filter((l) => l.msg === 'job ended').length === 2, 30_000);
 
     const res = await fetch(`${h.baseUrl}/metrics`);
     expect(res.status).toBe(200);
