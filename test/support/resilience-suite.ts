@@ -24,8 +24,10 @@ export function resilienceSuite({ name, redisUrl }: { name: string; redisUrl?: s
     it('a worker killed with SIGKILL mid-training loses no job: another resumes it from its checkpoint, each epoch recorded once', async () => {
       await h.stopWorkers();
       const first = await h.startWorker();
-      const epochs = 6;
-      const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 16, seed: 3 } }));
+      // Short (4 epochs of 30 batches), so the two files cost CI less; an epoch is still seconds
+      // of work left after the first checkpoint, when the worker is stopped.
+      const epochs = 4;
+      const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 32, seed: 3 } }));
       // An epoch is done and its checkpoint stored (it is written just after the metrics row).
       await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: id } })) >= 1);
       first.kill('SIGKILL');
@@ -47,8 +49,10 @@ export function resilienceSuite({ name, redisUrl }: { name: string; redisUrl?: s
     it('SIGTERM hands the running job back at once: another worker resumes it without waiting for a lock to expire', async () => {
       await h.stopWorkers();
       const leaving = await h.startWorker();
-      const epochs = 6;
-      const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 16, seed: 4 } }));
+      // Short (4 epochs of 30 batches), so the two files cost CI less; an epoch is still seconds
+      // of work left after the first checkpoint, when the worker is stopped.
+      const epochs = 4;
+      const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 32, seed: 4 } }));
       // An epoch is done and its checkpoint stored (it is written just after the metrics row).
       await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: id } })) >= 1);
       const exited = new Promise((resolve) => leaving.once('exit', resolve));
