@@ -24,7 +24,7 @@ import { openDatabase } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
 import { createDbProbe } from './storage/db-probe.js';
 import { createPrisma } from './storage/prisma.js';
-import { startTrainer } from '../workers/trainer.js';
+import { closeTrainer, startTrainer } from '../workers/trainer.js';
 import { decideAuthMode } from './auth/mode.js';
 import { createKeyCommand } from './cli/create-key.js';
 import { anyKeyExists } from './services/api-keys.js';
@@ -158,11 +158,8 @@ async function startWorker(config: Config, settings: QueueSettings, databaseUrl:
     {
       name: 'the worker',
       async close() {
-        // Stop taking jobs and hand the running ones back (their training processes stop within
-        // a batch and leave the run `running`), so another worker takes them up now rather than
-        // after this one's lock expires.
-        worker.cancelAllJobs('worker shutting down');
-        await worker.close();
+        await closeTrainer(worker, log);
+        log.info('the worker handed its jobs back');
         await workerDb.$disconnect();
       },
     },

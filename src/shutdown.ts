@@ -1,4 +1,3 @@
-import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { withTimeout } from './services/timeout.js';
 
@@ -41,7 +40,7 @@ export function connectionErrors(log: Logger) {
     handler(source: string) {
       return (err: Error) => {
         if (isDatabaseGoingAway(err)) {
-          if (!saidGone) log.warn(stopping ? 'the database is closing' : `the database closed the connection (${source}); is it shutting down?`);
+          if (!saidGone) log.warn(stopping ? `the database is closing (${source})` : `the database closed the connection (${source}); is it shutting down?`);
           saidGone = true;
           return;
         }
@@ -51,38 +50,64 @@ export function connectionErrors(log: Logger) {
   };
 }
 
+/** Signals that ask the service to stop. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * On SIGINT/SIGTERM runs the steps in order, each bounded in time, and exits 0; a second signal
- * exits at once. An uncaught error stops the service the same way and exits 1, except a database
+ * A signal this soon after the first is the same request arriving twice, not an impatient user:
+ * a terminal's Ctrl-C reaches both npm and the service, and npm relays it to the service again.
+ */
+export const REPEAT_SIGNAL_GRACE_MS = 1_000;
+
+/**
+ * On SIGINT/SIGTERM/SIGHUP runs the steps in order, each bounded in time, and exits 0. A second
+ * signal forces an exit (1) only when it comes more than {@link REPEAT_SIGNAL_GRACE_MS} after the
+ * first. An uncaught error stops the service the same way and exits 1, except a database
  * connection ending: a client that some library holds without an error listener (pg emits
  * `error` on an idle client when PostgreSQL terminates it) is reported in one line, not a crash;
  * the pools it came from reconnect on their own, and during a stop it is expected.
  */
 export function onShutdown(log: Logger, steps: Closer[], errors: ReturnType<typeof connectionErrors>): void {
-  const runSteps = async () => {
-    for (const step of steps) {
-      await withTimeout(step.close(), STEP_TIMEOUT_MS, step.name).catch((e: Error) => log.warn(`while closing ${step.name}: ${e.message}`));
-    }
-    log.info('stopped');
+  const deadlineMs = steps.length * STEP_TIMEOUT_MS + 5_000;
+  let running: Promise<void> | undefined;
+  const stop = (why: string, code: number) => {
+    if (running) return running;
+    errors.stopping();
+    const deadline = setTimeout(() => {
+      log.error(`still stopping after ${deadlineMs} ms; exiting`);
+      process.exit(1);
+    }, deadlineMs);
+    deadline.unref();
+    running = (async () => {
+      log.info(`shutting down (${why})`);
+      for (const step of steps) {
+        await withTimeout(step.close(), STEP_TIMEOUT_MS, step.name).catch((e: Error) => log.warn(`while closing ${step.name}: ${e.message}`));
+      }
+      log.info('stopped');
+      process.exit(code);
+    })();
+    return running;
   };
-  const grace = closeWithGrace(
-    { delay: steps.length * STEP_TIMEOUT_MS + 5_000, logger: { error: (m: unknown) => log.error(m) }, skip: ['uncaughtException', 'unhandledRejection'] },
-    async ({ signal }) => {
-      errors.stopping();
-      log.info(`shutting down (${signal ?? 'stop'})`);
-      await runSteps();
-    },
-  );
+
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!firstSignalAt) {
+      firstSignalAt = performance.now();
+      void stop(signal, 0);
+      return;
+    }
+    if (performance.now() - firstSignalAt < REPEAT_SIGNAL_GRACE_MS) return;
+    log.error(`second ${signal} while stopping; exiting now`);
+    process.exit(1);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+
   const stray = errors.handler('a database connection');
   const onError = (err: unknown) => {
     if (isDatabaseGoingAway(err)) return stray(err as Error);
     if (errors.isStopping) return log.error({ err }, 'uncaught error while stopping');
-    errors.stopping();
-    grace.uninstall();
     log.error({ err }, 'stopping after an uncaught error');
-    const deadline = setTimeout(() => process.exit(1), steps.length * STEP_TIMEOUT_MS + 5_000);
-    deadline.unref();
-    void runSteps().finally(() => process.exit(1));
+    void stop('uncaught error', 1);
   };
   process.on('uncaughtException', onError);
   process.on('unhandledRejection', onError);

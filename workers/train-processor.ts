@@ -14,6 +14,7 @@ import { createPrisma } from '../src/storage/prisma.js';
 import { initBackend } from '../src/training/backend.js';
 import { executeRun, type WorkerContext } from '../src/worker/execute-run.js';
 import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from '../src/worker/running-quota.js';
+import { unlessHandedBack } from '../src/worker/stop-check.js';
 import { limitsFor, type QuotaLimits } from '../src/services/quotas.js';
 import { cachedLimits } from '../src/worker/limits-cache.js';
 
@@ -47,7 +48,10 @@ function processContext() {
 processContext().catch(() => {});
 
 export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
-  const ctx = await processContext();
+  // Handed back when the worker cancels the job (it is shutting down) or this process is told to stop.
+  const handBack = signal ? AbortSignal.any([signal, stopSignal]) : stopSignal;
+  // A process still loading its backend hands the job back at once rather than after the load.
+  const ctx = await unlessHandedBack(processContext(), handBack);
   // Over its tenant's running-jobs quota the run waits in the queue (delayed, keeping its
   // priority; no attempt is spent) rather than failing, and asks again shortly.
   if (!(await claimRunningSlot(ctx.db, ctx.limitsOf, job.data.runId))) {
@@ -55,8 +59,6 @@ export default async function trainProcessor(job: SandboxedJob<TrainJobData>, to
     throw new DelayedError();
   }
   const tally = { epochs: 0, epochMs: 0, samples: 0 };
-  // Handed back when the worker cancels the job (it is shutting down) or this process is told to stop.
-  const handBack = signal ? AbortSignal.any([signal, stopSignal]) : stopSignal;
   const outcome = await executeRun({ ...ctx, tally, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, handBack);
   // The worker turns this into its metrics; tests and operators also see from it that nothing
   // leaks from job to job in this process.

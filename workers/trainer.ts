@@ -1,3 +1,4 @@
+import { Child } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../src/jobs/queue.js';
@@ -18,6 +19,7 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
   const processorFile = new URL(`./train-processor${ext}`, import.meta.url);
   // The training processes inherit this: their guard ends them once this process is not their parent.
   process.env[TRAINER_PID_ENV] = String(process.pid);
+  trackTrainingProcesses();
   const worker = createTrainWorker(settings, processorFile, {
     concurrency: config.WORKER_CONCURRENCY,
     // Child processes (not worker threads): tfjs native bindings and wasm behave best per process.
@@ -54,6 +56,64 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
     log?.info({ jobId: job.id, outcome: report?.outcome, epochs: report?.epochs, durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined }, 'job ended');
   });
   return worker;
+}
+
+/** How long a stopping worker waits for its training processes to hand their jobs back. */
+export const HAND_BACK_GRACE_MS = 5_000;
+
+/**
+ * Every training process this worker has forked and that has not exited, from the moment of its
+ * fork. BullMQ's child pool lists a process only once it has loaded the processor, which takes
+ * seconds on a busy machine; a stop in that window must still find it. BullMQ does not document
+ * its Child class, so this wraps its `init` (once per process): without it, nothing is tracked.
+ */
+const trainingProcesses = new Set<Child>();
+function trackTrainingProcesses(): void {
+  const proto = Child.prototype as Child & { [TRACKED]?: true };
+  if (typeof proto.init !== 'function' || proto[TRACKED]) return;
+  const init = proto.init;
+  proto[TRACKED] = true;
+  proto.init = function (this: Child) {
+    trainingProcesses.add(this);
+    this.once('exit', () => trainingProcesses.delete(this));
+    return init.call(this);
+  };
+}
+const TRACKED = Symbol('tracked');
+
+/**
+ * Resolves true once `worker` holds no job, or false after `ms`. Reads the lock manager's count
+ * of the jobs it renews locks for (a protected member of BullMQ's Worker); without it, waits `ms`.
+ */
+async function idleWithin(worker: TrainWorker, ms: number): Promise<boolean> {
+  const locks = (worker as unknown as { lockManager?: { getActiveJobCount?(): number } }).lockManager;
+  const active = () => locks?.getActiveJobCount?.() ?? 1;
+  const deadline = Date.now() + ms;
+  while (active() > 0) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/**
+ * Stops taking jobs and hands the running ones back: their training processes stop within a
+ * batch and leave the run `running`, so another worker (or this one's next start) takes them up
+ * now rather than after this one's lock expires. A training process that has not answered within
+ * {@link HAND_BACK_GRACE_MS} (still loading its backend on a busy machine, or inside one long
+ * batch: its event loop does not turn) is killed and the worker closed without waiting for it:
+ * the queue hands its job out again once its lock expires, and the run resumes from its last
+ * checkpoint, as after a crash.
+ */
+export async function closeTrainer(worker: TrainWorker, log?: Logger): Promise<void> {
+  worker.cancelAllJobs('worker shutting down');
+  await worker.pause(true); // no new job from now on, without waiting for the running ones
+  const handedBack = await idleWithin(worker, HAND_BACK_GRACE_MS);
+  if (!handedBack) {
+    log?.warn(`a training process did not hand its job back within ${HAND_BACK_GRACE_MS} ms; stopping ${trainingProcesses.size} training process(es)`);
+    await Promise.all([...trainingProcesses].map((child) => child.kill('SIGKILL').catch(() => undefined)));
+  }
+  await worker.close(!handedBack);
 }
 
 /**

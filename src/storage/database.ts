@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { processAlive } from './data-dir-lock.js';
+import { startPostgres } from './postgres-process.js';
 
 /** A PostgreSQL the service can use, and how to stop it when we started it ourselves. */
 export interface DatabaseHandle {
@@ -114,8 +115,8 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     await fs.mkdir(opts.dataDir, { recursive: true });
     await pg.initialise();
   }
-  await pg.start();
+  const server = await startPostgres({ databaseDir, port, logFile: path.join(path.resolve(opts.dataDir), 'postgres.log') });
   const moved = port !== preferred ? ` (port ${preferred} is taken by something else)` : '';
   opts.log?.(`embedded PostgreSQL listening on 127.0.0.1:${port}${moved}, data in ${databaseDir}`);
-  return { url: urlFor(port), embedded: true, stop: () => pg.stop() };
+  return { url: urlFor(port), embedded: true, stop: () => server.stop() };
 }

@@ -10,7 +10,7 @@ import type { Checkpoint } from '../training/checkpoint.js';
 import type { JobHooks, RunJobResult } from '../training/run-job.js';
 import type { BatchProgress, EpochMetrics, TrainingWarning } from '../training/types.js';
 import { SpecError } from '../training/types.js';
-import { HandBackError, JobTimeoutError, createStopCheck } from './stop-check.js';
+import { HandBackError, JobTimeoutError, createStopCheck, throwIfHandedBack } from './stop-check.js';
 import { ashaTrialStop } from './asha-stop.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
 
@@ -52,6 +52,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
   const run = await db.run.findUnique({ where: { id: runId } });
   // Gone, cancelled while queued, or already finished by an earlier attempt: nothing to do.
   if (!run || (run.status !== 'queued' && run.status !== 'running')) return 'skipped';
+  throwIfHandedBack(signal);
   // An earlier attempt stored the model and died before marking the run: it is done.
   if (await db.model.findUnique({ where: { jobId: runId }, select: { id: true } })) return end(db, runId, 'succeeded');
   const attempt = await beginAttempt(ctx, run);
@@ -68,6 +69,8 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
       evaluate: spec.evaluate ? await loadDatasetRef(db, spec.evaluate.dataset, source, '/evaluate/dataset') : undefined,
     };
     const base = spec.base ? await getArtifact(db, spec.base.modelId) : undefined;
+    // Loading can take a while; a stop asked for meanwhile need not wait for the first batch.
+    throwIfHandedBack(signal);
     const { runTrainingJob } = await import('../training/run-job.js');
     const storage = storageHooks(db, runId, warnings, new CheckpointSchedule(ctx.checkpointEveryMs), ctx.tally);
     const stopCheck = createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs });

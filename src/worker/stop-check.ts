@@ -15,6 +15,29 @@ export class HandBackError extends Error {
   override name = 'HandBackError';
 }
 
+/** Throws HandBackError once `signal` is aborted: the worker is stopping, or this process was told to stop. */
+export function throwIfHandedBack(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new HandBackError(`handed back: ${String(signal.reason ?? 'worker stopping')}`);
+}
+
+/**
+ * `promise`, unless `signal` aborts first: then a HandBackError at once. For the waits before the
+ * training loop's per-batch check begins (the process still loading its backend), so a stopping
+ * worker is not held for as long as they take.
+ */
+export function unlessHandedBack<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  throwIfHandedBack(signal);
+  let onAbort: () => void = () => {};
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      onAbort = () => reject(new HandBackError(`handed back: ${String(signal.reason ?? 'worker stopping')}`));
+      signal.addEventListener('abort', onAbort, { once: true });
+    }),
+  ]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
 /**
  * The check a training loop makes after every batch. It answers "stop" for a user's cancel
  * (read from the run's row, so it works wherever the API that took the request runs), and
@@ -27,7 +50,7 @@ export function createStopCheck(opts: { db: Db; runId: string; attempt: number; 
   let cancelRequested = false;
   let lastPoll = 0;
   return async () => {
-    if (opts.signal?.aborted) throw new HandBackError(`handed back: ${String(opts.signal.reason ?? 'worker stopping')}`);
+    throwIfHandedBack(opts.signal);
     // Forked by a worker that has since died: stop, so the run is not trained twice once the
     // queue gives it to another worker.
     if (process.send && !process.connected) throw new HandBackError('handed back: the worker process is gone');

@@ -4,8 +4,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { processAlive } from '../../src/storage/data-dir-lock.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { FIXTURE_DATASETS, ROOT, smallFashionJob, waitUntil } from '../support/harness.js';
+
+const run = promisify(execFile);
 
 /**
  * `npm start` as a new user runs it: the embedded PostgreSQL (no DATABASE_URL), the PostgreSQL
@@ -27,9 +32,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function start(dataDir: string, opts: { waitReady?: boolean } = {}): Promise<Instance> {
+async function start(dataDir: string, opts: { waitReady?: boolean; viaNpm?: boolean } = {}): Promise<Instance> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), 'all'], {
+  const [command, args] = opts.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), 'all']];
+  const child = spawn(command, args, {
     cwd: ROOT,
     // Its own process group, so the test can signal the group as a terminal's Ctrl-C does.
     detached: true,
@@ -66,10 +72,37 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-/** What a clean stop must not print. */
+/** What a clean stop must not print: no database closing under the service, no step timing out, no forced exit. */
 function expectCleanOutput(output: string) {
-  expect(output).not.toMatch(/57P01|terminating connection|administrator command/);
+  expect(output).not.toMatch(/57P01|terminating connection|administrator command|database is closing|closed the connection/);
+  expect(output).not.toMatch(/did not answer within|exiting now|still stopping/);
   expect(output).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+  expect(output).toContain('"stopped"');
+}
+
+/** The pid of the service's node process (under npm, the process whose parent is npm). */
+async function servicePid(instance: Instance, viaNpm: boolean): Promise<number> {
+  if (!viaNpm) return instance.child.pid!;
+  const { stdout } = await run('pgrep', ['-P', String(instance.child.pid)]);
+  return Number(stdout.trim().split('\n')[0]);
+}
+
+/** The embedded PostgreSQL's pid, from its postmaster.pid. */
+async function postgresPid(dataDir: string): Promise<number> {
+  return Number((await readFile(path.join(dataDir, 'postgres/postmaster.pid'), 'utf8')).split('\n')[0]);
+}
+
+/** Every process the service started (the training processes, the embedded PostgreSQL) has ended. */
+async function expectNoOrphans(pids: number[]) {
+  await waitUntil(async () => pids.every((pid) => !processAlive(pid)), 10_000).catch(() => undefined);
+  expect(pids.filter((pid) => processAlive(pid))).toEqual([]);
+}
+
+/** The training processes forked below `pid` (the service), found by their parent. */
+async function descendants(pid: number): Promise<number[]> {
+  const { stdout } = await run('pgrep', ['-P', String(pid)]).catch(() => ({ stdout: '' }));
+  const children = stdout.trim().split('\n').filter(Boolean).map(Number);
+  return [...children, ...(await Promise.all(children.map(descendants))).flat()];
 }
 
 /** Submits a job and keeps its event stream open, as a client watching it would. */
@@ -104,6 +137,9 @@ describe('start and stop (embedded PostgreSQL, PostgreSQL queue)', () => {
       process.kill(-first.child.pid!, 'SIGKILL');
       await first.exited;
     }
+    // The embedded PostgreSQL runs in a process group of its own: a failed test leaves it behind.
+    const pg = await postgresPid(dataDir).catch(() => 0);
+    if (pg && processAlive(pg)) process.kill(pg, 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -123,14 +159,37 @@ describe('start and stop (embedded PostgreSQL, PostgreSQL queue)', () => {
     expectCleanOutput(first.output());
   }, 240_000);
 
-  it('Ctrl-C (SIGINT to the whole process group, the embedded PostgreSQL included) exits 0 without a stack trace', async () => {
-    first = await start(dataDir);
+  /**
+   * Each way a user stops it: the service hands its job back, closes the worker, then stops the
+   * embedded PostgreSQL it started, and exits 0 within a few seconds, leaving no process behind.
+   * Ctrl-C reaches npm, the service and the embedded PostgreSQL's old process group at once, and
+   * npm relays it to the service a second time.
+   */
+  it.each([
+    { how: 'Ctrl-C on `npm start` (SIGINT to the process group)', viaNpm: true, signal: 'SIGINT' as const, target: 'group' },
+    { how: 'SIGTERM to npm\'s pid', viaNpm: true, signal: 'SIGTERM' as const, target: 'npm' },
+  ])('$how: an orderly stop, exit 0, no orphan', async ({ viaNpm, signal, target }) => {
+    first = await start(dataDir, { viaNpm });
     const abort = await watchAJob(first);
-    process.kill(-first.child.pid!, 'SIGINT');
-    // The output rides along so that a failure shows what the process printed.
-    expect({ code: await first.exited, output: first.output() }).toMatchObject({ code: 0 });
+    const node = await servicePid(first, viaNpm);
+    const pg = await postgresPid(dataDir);
+    const training = await descendants(node);
+    expect(training.length).toBeGreaterThan(0);
+    const nodeExit = viaNpm ? waitUntil(async () => !processAlive(node), 60_000) : first.exited;
+    if (target === 'group') process.kill(-first.child.pid!, signal);
+    else process.kill(target === 'npm' ? first.child.pid! : node, signal);
+    const code = await first.exited;
+    await nodeExit;
     abort.abort();
+    // The output rides along so that a failure shows what the process printed.
+    if (target !== 'npm') expect({ code, output: first.output() }).toMatchObject({ code: 0 });
     expectCleanOutput(first.output());
+    const lines = first.output();
+    // The job was handed back before the database stopped, and the database stopped last.
+    expect(lines.indexOf('shutting down')).toBeGreaterThan(-1);
+    expect(lines.indexOf('the worker handed its jobs back')).toBeGreaterThan(lines.indexOf('shutting down'));
+    expect(lines.indexOf('"stopped"')).toBeGreaterThan(lines.indexOf('the worker handed its jobs back'));
+    await expectNoOrphans([node, pg, ...training]);
   }, 240_000);
 
   it('another DATA_DIR never joins a running embedded PostgreSQL that is not its own', async () => {
