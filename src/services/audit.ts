@@ -29,6 +29,10 @@ function decodeAuditCursor(cursor: string | undefined): { at: Date; id: string }
 /** The audit log, newest first, optionally for one tenant or action. */
 export async function listAudit(db: Db, query: { limit?: number; cursor?: string; tenantId?: string; action?: string }) {
   const limit = query.limit ?? 50;
+  // A tenant's id is a UUID; anything else (a tenant's name, say) would match nothing silently.
+  if (query.tenantId !== undefined && !isUuid(query.tenantId)) {
+    throw new SpecError('invalid tenantId', [{ path: '/querystring/tenantId', message: 'not a tenant id (a UUID, as GET /admin/tenants lists them)' }]);
+  }
   const at = decodeAuditCursor(query.cursor);
   const rows = await db.auditEvent.findMany({
     where: {

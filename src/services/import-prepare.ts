@@ -33,7 +33,7 @@ function manifestWeights(manifest: unknown): WeightSpec[] {
       if (typeof spec?.name !== 'string') throw bad(`/${g}/weights/${i}/name`, 'must be a string');
       if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`/${g}/weights/${i}/shape`, 'must be an array of non-negative integers');
       const dtype = spec.quantization?.dtype ?? spec.dtype ?? 'float32';
-      if (!(dtype in DTYPE_BYTES)) throw bad(`/${g}/weights/${i}/dtype`, `must be one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) throw bad(`/${g}/weights/${i}/dtype`, `must be one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
       return spec as WeightSpec;
     });
   });

@@ -10,7 +10,7 @@
  * `null` as a value removes the field (e.g. `"/compile/optimizer/clipNorm": [null, 1]`).
  */
 import type { SpecProblem } from '../training/types.js';
-import { formatPointer, parsePointer } from './pointer.js';
+import { formatPointer, JsonPointerError, parsePointer } from '../core/json-pointer.js';
 
 export type Distribution = { uniform: [number, number] } | { loguniform: [number, number] } | { int: [number, number] };
 
@@ -65,7 +65,8 @@ function pointerProblem(pointer: string, where: string): SpecProblem | null {
     parsePointer(pointer);
     return null;
   } catch (err) {
-    return { path: where, message: `not a JSON Pointer: ${(err as Error).message}` };
+    if (!(err instanceof JsonPointerError)) throw err;
+    return { path: where, message: err.reason === 'malformed' ? `not a JSON Pointer: ${err.message}` : err.message };
   }
 }
 

@@ -76,6 +76,14 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('diagnosis and retry ($name queue)', (
       expect((res.json() as ErrorBody).details.map((d) => d.path)).toContain(path);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A move into its own child once threw a TypeError inside the patch library: a 500.
+    const move = await retry(brokenId, { patch: [{ op: 'move', from: '/model', path: '/model/layers/0' }] });
+    expect(move.statusCode, move.body).toBe(400);
+    expect((move.json() as ErrorBody).details[0]).toEqual({ path: '/patch/0', message: expect.stringMatching(/cannot be moved into itself/) });
+    // 24 copies, each doubling the spec, once held the event loop for half a minute; refused at the one that crosses the limit.
+    const copies = await retry(brokenId, { patch: Array.from({ length: 24 }, (_, i) => ({ op: 'copy', from: '/fit', path: `/fit/k${i}` })) });
+    expect(copies.statusCode, copies.body).toBe(400);
+    expect((copies.json() as ErrorBody).details[0]).toEqual({ path: expect.stringMatching(/^\/patch\/\d+$/), message: expect.stringMatching(/^copy \/fit to \/fit\/k\d+: the patched document would be longer than the limit/) });
     expect((await retry('00000000-0000-4000-8000-000000000000', { applyFixes: true })).statusCode).toBe(404);
     expect((await retry('not-a-uuid', { applyFixes: true })).statusCode).toBe(404);
   });

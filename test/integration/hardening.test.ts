@@ -47,10 +47,16 @@ describe('bad input is refused before it is stored', () => {
     await expect400('GET', `/models?cursor=${cursor}`, undefined, '/querystring/cursor');
   });
 
+  it('a tenant id that is not a UUID in the audit filter is a 400 naming it, not a database error', async () => {
+    await expect400('GET', '/admin/audit?tenantId=nope', undefined, '/querystring/tenantId');
+  });
+
   it('a malformed weightsManifest on import is a 400 naming the entry', async () => {
     await expect400('POST', '/models', { modelJson: { modelTopology: {}, weightsManifest: 5 }, weights: '' }, '/modelJson/weightsManifest');
     await expect400('POST', '/models', { modelJson: { modelTopology: {}, weightsManifest: [null] }, weights: '' }, '/modelJson/weightsManifest/0/weights');
     await expect400('POST', '/models', { modelJson: { modelTopology: {}, weightsManifest: [{ paths: ['x'], weights: [{ name: 'a' }] }] }, weights: '' }, '/modelJson/weightsManifest/0/weights/0/shape');
+    // An inherited name is not a dtype.
+    await expect400('POST', '/models', { modelJson: { modelTopology: {}, weightsManifest: [{ paths: ['x'], weights: [{ name: 'a', shape: [1], dtype: 'toString' }] }] }, weights: '' }, '/modelJson/weightsManifest/0/weights/0/dtype');
   });
 });
 

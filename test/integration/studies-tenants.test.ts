@@ -12,6 +12,7 @@ let h: Harness;
 let a: TenantKeys;
 let b: TenantKeys;
 let studyId = '';
+let dataset = '';
 
 const as = (key: string, method: 'GET' | 'POST', url: string, payload?: object) => h.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   const admin = await bootstrapAdmin(h);
   a = await makeTenant(h, admin, 'alpha');
   b = await makeTenant(h, admin, 'beta');
-  const dataset = (await as(a.member, 'POST', '/datasets', tinyDatasetBody('alpha-data'))).json().id;
+  dataset = (await as(a.member, 'POST', '/datasets', tinyDatasetBody('alpha-data'))).json().id;
   // A job of A's queued first, so the trials' fair rounds come after it.
   expect((await as(a.member, 'POST', '/jobs', tinyJobSpec(dataset))).statusCode).toBe(201);
   const created = await as(a.member, 'POST', '/studies', { base: tinyJobSpec(dataset), parameters: { '/fit/seed': [1, 2, 3] }, method: 'grid', maxConcurrent: 2 });
@@ -79,5 +80,16 @@ describe('studies are scoped by tenant', () => {
     const study = (await as(a.viewer, 'GET', `/studies/${studyId}`)).json();
     expect(study.status).toBe('cancelled');
     expect(study.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+
+  it("a pointer into a prototype is a 400 naming the parameter, and every tenant's next request still answers", async () => {
+    for (const pointer of ['/__proto__/polluted', '/constructor/prototype/polluted', '/model/__proto__']) {
+      const res = await as(a.member, 'POST', '/studies', { base: tinyJobSpec(dataset), parameters: { [pointer]: ['yes'] }, method: 'grid' });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().details.map((d: { path: string }) => d.path)).toContain(`/parameters/${pointer.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((await as(b.member, 'GET', '/studies')).statusCode).toBe(200);
+    expect((await as(a.viewer, 'GET', `/studies/${studyId}`)).statusCode).toBe(200);
   });
 });

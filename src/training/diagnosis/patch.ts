@@ -1,12 +1,10 @@
 /**
- * Applying JSON Patches to job specs (fast-json-patch, RFC 6902), and gathering the fixes of a
- * job's warnings into one patch.
+ * Applying JSON Patches to job specs (RFC 6902, with the service's own prototype-safe and
+ * size-bounded implementation), and gathering the fixes of a job's warnings into one patch.
  */
-import fastJsonPatch from 'fast-json-patch';
+import { applyJsonPatch, JsonPatchError } from '../../core/json-patch.js';
 import type { JobSpec } from '../../schemas/job-spec.js';
 import type { SpecPatchOp, SpecProblem, TrainingWarning } from '../types.js';
-
-const { applyPatch, JsonPatchError } = fastJsonPatch;
 
 /** Why a patch could not be applied: the operation and its path, for a 400 that names them. */
 export class PatchError extends Error {
@@ -18,25 +16,15 @@ export class PatchError extends Error {
 
 /**
  * Returns a patched copy of `spec` (the original is not touched). Throws PatchError naming the
- * failing operation (`/patch/3`) when one cannot apply (a path that does not exist, a failed test).
+ * failing operation (`/patch/3`) when one cannot apply: a path that does not exist, a failed
+ * test, a forbidden key (`__proto__`, `constructor`, `prototype`), a move into its own child,
+ * or a spec grown past MAX_PATCHED_LENGTH.
  */
 export function applySpecPatch(spec: JobSpec, patch: SpecPatchOp[], where = '/patch'): unknown {
-  const copy = structuredClone(spec);
   try {
-    // validate: checks each operation's shape and path first; mutate the copy in place.
-    return applyPatch(copy, patch as fastJsonPatch.Operation[], true, true).newDocument;
+    return applyJsonPatch(spec, patch);
   } catch (err) {
-    if (err instanceof JsonPatchError) {
-      // err.index is not always the operation's (the validator reports some with index 0).
-      const found = patch.indexOf(err.operation as SpecPatchOp);
-      const index = found >= 0 ? found : (err.index ?? 0);
-      throw new PatchError({ path: `${where}/${index}`, message: `${patch[index]?.op ?? 'operation'} ${patch[index]?.path ?? ''}: ${err.name.toLowerCase().replace(/_/g, ' ')}` });
-    }
-    // fast-json-patch refuses __proto__ / constructor.prototype paths with a plain TypeError.
-    if (err instanceof TypeError && /__proto__|prototype/.test(err.message)) {
-      const index = Math.max(0, patch.findIndex((op) => /__proto__|prototype/.test(`${op.path} ${'from' in op ? op.from : ''}`)));
-      throw new PatchError({ path: `${where}/${index}`, message: `${patch[index]?.op} ${patch[index]?.path}: modifying __proto__ or prototype is not allowed` });
-    }
+    if (err instanceof JsonPatchError) throw new PatchError({ path: `${where}/${err.index}`, message: err.message });
     throw err;
   }
 }

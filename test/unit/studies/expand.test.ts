@@ -45,6 +45,21 @@ describe('JSON Pointer', () => {
     setAt(doc, '/fit/seed', null);
     expect('seed' in doc.fit).toBe(false);
   });
+
+  it('never walks into a prototype: __proto__, constructor and prototype are refused, inherited keys do not exist', () => {
+    const doc = base();
+    for (const pointer of ['/__proto__/polluted', '/constructor/prototype/polluted', '/model/__proto__', '/fit/constructor', '/model/layers/0/prototype']) {
+      expect(whyNotSettable(doc, pointer), pointer).toMatch(/cannot appear in a JSON Pointer/);
+      expect(() => setAt(doc, pointer, 'yes'), pointer).toThrow(/cannot appear/);
+    }
+    expect(whyNotSettable(doc, '/toString/x')).toMatch(/\/toString does not exist/);
+    expect(whyNotSettable(doc, '/model/layers/length')).toMatch(/does not exist/);
+    // An inherited name as the last key is a new field of the spec's own (the schema judges it).
+    setAt(doc, '/fit/toString', 1);
+    expect(Object.hasOwn(doc.fit, 'toString')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(typeof ({} as object).toString).toBe('function');
+  });
 });
 
 describe('planStudy', () => {
@@ -132,6 +147,9 @@ describe('planStudy', () => {
     expect(plan({ parameters: { t: { a: { '/nothing/here': 1 } } } }).problems[0].path).toBe('/parameters/t/a/~1nothing~1here');
     expect(plan({ parameters: { t: { a: { 'no-slash': 1 } } } }).problems[0].message).toMatch(/not a JSON Pointer/);
     expect(plan({ parameters: { '/a~9': [1] } }).problems[0].message).toMatch(/not a JSON Pointer/);
+    expect(plan({ parameters: { '/__proto__/polluted': ['yes'] } }).problems).toEqual([{ path: '/parameters/~1__proto__~1polluted', message: expect.stringMatching(/"__proto__" cannot appear/) }]);
+    expect(plan({ parameters: { t: { a: { '/constructor/prototype/polluted': 'yes' } } } }).problems[0].path).toBe('/parameters/t/a/~1constructor~1prototype~1polluted');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(plan({ parameters: { '/fit/epochs': [] } }).problems[0].path).toBe('/parameters/~1fit~1epochs');
     expect(plan({ parameters: { '/fit/epochs': { normal: [0, 1] } } }).problems[0].message).toMatch(/uniform/);
     expect(plan({ method: 'random', trials: 2, parameters: { '/fit/epochs': { int: [3, 1] } } }).problems[0]).toEqual({ path: '/parameters/~1fit~1epochs/int', message: 'min 3 is above max 1' });

@@ -26,7 +26,19 @@ describe('applySpecPatch', () => {
     expect(problem([{ op: 'add', path: '/fit/epochs', value: 1 }, { op: 'replace', path: '/model/layers/9/units', value: 3 }])?.path).toBe('/patch/1');
     expect(problem([{ op: 'test', path: '/fit/epochs', value: 99 }])?.path).toBe('/patch/0');
     expect(problem([{ op: 'add', path: '/__proto__/polluted', value: 1 }])?.path).toBe('/patch/0');
+    expect(problem([{ op: 'test', path: '/fit/epochs', value: 2 }, { op: 'add', path: '/constructor/prototype/polluted', value: 1 }])?.path).toBe('/patch/1');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a move into its own child as a PatchError, not a TypeError', () => {
+    expect(problem([{ op: 'move', from: '/model', path: '/model/layers/0' }])).toEqual({ path: '/patch/0', message: 'move /model to /model/layers/0: a value cannot be moved into itself or one of its children' });
+  });
+
+  it('refuses copies that double the spec at the one that crosses the limit, naming it', () => {
+    const patch = Array.from({ length: 24 }, (_, i) => ({ op: 'copy', from: '/fit', path: `/fit/k${i}` }));
+    const found = problem(patch);
+    expect(found?.path).toMatch(/^\/patch\/\d+$/);
+    expect(found?.message).toMatch(/^copy \/fit to \/fit\/k\d+: the patched document would be longer than the limit/);
   });
 });
 
