@@ -13,6 +13,7 @@ import { installValidators } from './plugins/validation.js';
 import { findUnstorableString, unstorableText } from './schemas/unstorable.js';
 import swagger from './plugins/swagger.js';
 import auth from './plugins/auth.js';
+import localOnly from './plugins/local-only.js';
 import rateLimit from './plugins/rate-limit.js';
 import type { Redis } from 'ioredis';
 import { decideAuthMode, type AuthMode } from './auth/mode.js';
@@ -122,6 +123,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   const { config } = deps;
   const authMode = deps.authMode ?? decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: false }).mode;
   await app.register(auth, { db: deps.db, mode: authMode, adminKey: config.ADMIN_API_KEY });
+  await app.register(localOnly, { host: config.HOST, publicHost: config.PUBLIC_HOST });
   // After auth (it counts per key) and before every route (it hooks each route as it is added).
   await app.register(rateLimit, { perMinute: config.RATE_LIMIT_PER_MINUTE, redis: deps.rateLimitRedis });
   await app.register(multipart, {

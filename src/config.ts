@@ -9,6 +9,12 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '127.0.0.1' }),
+  PUBLIC_HOST: Type.Optional(
+    Type.String({
+      maxLength: 260,
+      description: 'One more name (host or host:port) the keyless local mode answers to, besides loopback names; requests for any other Host are refused (DNS rebinding)',
+    }),
+  ),
   DATA_DIR: Type.String({ default: './data', description: 'Embedded database and caches' }),
   DATABASE_URL: Type.Optional(Type.String({ description: 'Unset: an embedded PostgreSQL under DATA_DIR' })),
   DATABASE_SCHEMA: Type.String({ default: 'public', description: 'PostgreSQL schema for the tables (tests use one each)' }),
