@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { withTimeout } from './services/timeout.js';
+import { isDbError, isDbUnavailable } from './storage/db-errors.js';
 
 /** One step of stopping the service, named for the log. */
 export interface Closer {
@@ -16,10 +17,14 @@ const STEP_TIMEOUT_MS = 10_000;
  */
 const DATABASE_GOING_AWAY = /57P01|terminating connection due to administrator command|Connection terminated|ECONNREFUSED|the database system is shutting down/i;
 
-/** Whether `err` is PostgreSQL going away (shutting down, or the connection to it ended). */
+/**
+ * Whether `err` is PostgreSQL going away (shutting down, the connection to it ended) or refusing
+ * new sessions for now (any connection failure db-errors.ts knows: 55000, 57P03, too many
+ * connections...): the pools reconnect by themselves once it is back.
+ */
 export function isDatabaseGoingAway(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
-  return DATABASE_GOING_AWAY.test(`${e?.code ?? ''} ${e?.message ?? ''}`);
+  return DATABASE_GOING_AWAY.test(`${e?.code ?? ''} ${e?.message ?? ''}`) || (isDbUnavailable(err) && isDbError(err));
 }
 
 /**

@@ -17,6 +17,9 @@ import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from '../src/worker/running-
 import { unlessHandedBack } from '../src/worker/stop-check.js';
 import { limitsFor, type QuotaLimits } from '../src/services/quotas.js';
 import { cachedLimits } from '../src/worker/limits-cache.js';
+import { isDatabaseOutage, outageDelayMs } from '../src/worker/db-outage.js';
+import { isDbError } from '../src/storage/db-errors.js';
+import { describeInternal } from '../src/services/run-error.js';
 
 let context: Promise<Omit<WorkerContext, 'reportProgress'> & { limitsOf: (tenantId: string) => Promise<QuotaLimits> }> | undefined;
 
@@ -48,6 +51,24 @@ function processContext() {
 processContext().catch(() => {});
 
 export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
+  try {
+    return await train(job, token, signal);
+  } catch (err) {
+    // The database stayed unavailable for all of DB_RETRY_S: the job waits in the queue (delayed,
+    // keeping its priority; no attempt is spent, so an outage fails no job) and whoever takes it
+    // next waits for the database again.
+    if (isDatabaseOutage(err)) {
+      await job.moveToDelayed(Date.now() + outageDelayMs(), token);
+      throw new DelayedError();
+    }
+    // What fails here becomes the queue job's reason, and the run's error once the queue gives
+    // up on it: the tenant sees it, so never the database layer's text.
+    if (isDbError(err)) throw new Error(describeInternal(err));
+    throw err;
+  }
+}
+
+async function train(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
   // Handed back when the worker cancels the job (it is shutting down) or this process is told to stop.
   const handBack = signal ? AbortSignal.any([signal, stopSignal]) : stopSignal;
   // A process still loading its backend hands the job back at once rather than after the load.

@@ -5,7 +5,7 @@ import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker
 import type { Db } from '../src/storage/prisma.js';
 import { recordJob, recordJobLost, recordPickup, type TrainingReport } from '../src/metrics.js';
 import { markRunFailed } from '../src/services/reconciler.js';
-import { describeInternal } from '../src/worker/execute-run.js';
+import { describeInternal } from '../src/services/run-error.js';
 import { TRAINER_PID_ENV } from './trainer-pid.js';
 
 /**

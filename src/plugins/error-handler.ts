@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../errors.js';
-import { isTransientDbError } from '../storage/db-errors.js';
+import { isDbConflict, isDbUnavailable } from '../storage/db-errors.js';
 import { SpecError } from '../training/types.js';
 import { describeAjvError, type AjvError } from '../schemas/ajv.js';
 import { invalidBody } from './validation.js';
@@ -28,6 +28,9 @@ export function capDetails<T extends { path: string; message: string }>(details:
   return [...kept, { path: '', message: `... and ${all.length - kept.length} more` }];
 }
 
+/** Seconds a client is told to wait (Retry-After) while the database is unavailable. */
+const DB_RETRY_AFTER_S = 5;
+
 /** Fastify's codes for a JSON body that does not parse. */
 const INVALID_JSON_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
@@ -53,13 +56,22 @@ export default fp(
       if (typeof err.code === 'string' && INVALID_JSON_CODES.has(err.code)) {
         return reply.status(400).send({ error: 'invalid_json', message: err.message, details: [{ path: '', message: err.message }] });
       }
-      if (isTransientDbError(err)) {
-        // The driver's text names hosts, databases and SQL: it goes to the log, the client gets the request id.
+      if (isDbUnavailable(err)) {
+        // Whatever the reason no connection could be had (down, restarting, refusing sessions, out
+        // of slots): the client did nothing wrong and may retry. The driver's text names hosts,
+        // databases and SQL: it goes to the log, the client gets the request id.
         request.log.warn({ err, reqId: request.id }, 'database unavailable');
         return reply
           .status(503)
-          .header('retry-after', '5')
+          .header('retry-after', String(DB_RETRY_AFTER_S))
           .send({ error: 'unavailable', message: `the database is unavailable; try again shortly (request id ${request.id})`, details: [], requestId: request.id });
+      }
+      if (isDbConflict(err)) {
+        request.log.warn({ err, reqId: request.id }, 'database conflict');
+        return reply
+          .status(503)
+          .header('retry-after', '1')
+          .send({ error: 'unavailable', message: `the request collided with another one; try again (request id ${request.id})`, details: [], requestId: request.id });
       }
       const status = err.statusCode ?? 500;
       if (status >= 500 && request.isMultipart() && MALFORMED_MULTIPART.test(err.message ?? '')) {

@@ -1,7 +1,9 @@
 import type { TrainQueue } from '../jobs/queue.js';
+import { isDbUnavailable } from '../storage/db-errors.js';
 import type { Db } from '../storage/prisma.js';
 import type { JobEventHub } from './event-hub.js';
 import { toEpochRow } from './jobs.js';
+import { safeRunError } from './run-error.js';
 import { sharedReadsPerClient } from './shared-read.js';
 
 export interface JobEvent {
@@ -17,6 +19,9 @@ type RunRead = Awaited<ReturnType<typeof readRun>>;
 const readRun = (db: Db, id: string, from: number) =>
   db.run.findUnique({ where: { id }, select: { status: true, startedAt: true, error: true, epochs: { where: { epoch: { gte: from } }, orderBy: { epoch: 'asc' } } } });
 const readsOf = sharedReadsPerClient<RunRead>();
+
+/** Longest wait between two reads while the database is unavailable under an open stream. */
+const OUTAGE_WAIT_CAP_MS = 5_000;
 
 /** With live signals from the queue, PostgreSQL is still read this often, in case one is missed. */
 const SAFETY_POLL_MS = 2_000;
@@ -41,11 +46,22 @@ export async function* jobEvents(
   let lastProgress = '';
   let lastProgressAt = 0;
   let progressEpoch: number | undefined;
+  let outageWaits = 0;
   while (!opts.signal.aborted) {
     const from = Math.max(1, next - 1);
     // Streams of the same job reading from the same epoch at the same time share one read (the
     // rows are only read from, never changed, by each stream).
-    const run = await readsOf(deps.db)(`${id}:${from}`, () => readRun(deps.db, id, from));
+    let run: RunRead;
+    try {
+      run = await readsOf(deps.db)(`${id}:${from}`, () => readRun(deps.db, id, from));
+      outageWaits = 0;
+    } catch (err) {
+      // The database went away under an open stream: keep it open (its heartbeat still flows)
+      // and read again with backoff, rather than end it; a new stream would only get a 503 now.
+      if (!isDbUnavailable(err)) throw err;
+      await sleep(Math.min(OUTAGE_WAIT_CAP_MS, pollMs * 2 ** outageWaits++), opts.signal);
+      continue;
+    }
     if (!run) return;
     if (next <= 0) {
       yield { id: 0, event: 'status', data: { status: 'queued' } };
@@ -63,7 +79,7 @@ export async function* jobEvents(
     if (ENDED.has(run.status)) {
       // A job cancelled while queued never ran: its final status follows `queued` directly.
       if (next === 1) next = 2;
-      yield { id: next, event: 'status', data: { status: run.status, error: run.error } };
+      yield { id: next, event: 'status', data: { status: run.status, error: safeRunError(run.error) } };
       return;
     }
     if (run.status === 'running') {

@@ -14,6 +14,7 @@ import { readJob, readJobPage, type JobRow } from './job-reads.js';
 import { toPage } from './pagination.js';
 import { withTimeout } from './timeout.js';
 import { sharedReadsPerClient } from './shared-read.js';
+import { safeRunError } from './run-error.js';
 
 /** How long POST /jobs waits for the queue before answering 503 (the queue being down). */
 const ENQUEUE_TIMEOUT_MS = 5_000;
@@ -98,7 +99,8 @@ function toJob(run: JobRow, progress: Job['progress'] = null): Job {
     createdAt: run.createdAt.toISOString(),
     startedAt: run.startedAt?.toISOString() ?? null,
     finishedAt: run.finishedAt?.toISOString() ?? null,
-    error: run.error,
+    // Rows written before errors were kept free of the database layer's text are cleaned here.
+    error: safeRunError(run.error),
     modelId: run.modelId,
     metrics: last,
     evaluation: (run.evaluation as Job['evaluation']) ?? null,

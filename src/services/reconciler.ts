@@ -3,6 +3,7 @@ import type { Db } from '../storage/prisma.js';
 import { sweepEndedCheckpoints } from './retention.js';
 import { requeuePriority } from './fair-priority.js';
 import { recordJobLost } from '../metrics.js';
+import { safeRunError } from './run-error.js';
 
 /** A queued run younger than this may simply not have reached the queue yet. */
 const QUEUED_GRACE_MS = 30_000;
@@ -34,7 +35,7 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
     if (state === 'failed') {
       // The queue gave up on it (attempts spent): the run ends failed rather than starting over.
       // The worker that saw it fail may have died before ending the run (and counting it).
-      if (await markRunFailed(deps.db, run.id, `the training process stopped ${job?.attemptsMade ?? '?'} times; last: ${job?.failedReason ?? 'unknown'}`)) recordJobLost();
+      if (await markRunFailed(deps.db, run.id, `the training process stopped ${job?.attemptsMade ?? '?'} times; last: ${safeRunError(job?.failedReason) ?? 'unknown'}`)) recordJobLost();
     } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
       // Lost by the queue, or finished there without its outcome reaching the database.
       if (job) await job.remove().catch(() => {});
@@ -50,7 +51,8 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
  * whether it did (so the job is counted as lost exactly once, by whoever ended it).
  */
 export async function markRunFailed(db: Db, runId: string, error: string): Promise<boolean> {
-  const { count } = await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date(), error } });
+  // Shown to the tenant: never the database layer's words, whatever reason a caller passes on.
+  const { count } = await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date(), error: safeRunError(error) } });
   return count > 0;
 }
 

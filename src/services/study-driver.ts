@@ -11,6 +11,7 @@ import { enqueueStudy, type StudyJobData, type StudyQueue } from '../jobs/study-
 import { requeuePriority } from './fair-priority.js';
 import { UNIQUE_VIOLATION, createFairRun } from './fair-run.js';
 import { HttpError } from '../errors.js';
+import { isDatabaseOutage, outageDelayMs } from '../worker/db-outage.js';
 import type { QuotaConfig } from './quotas.js';
 import type { Db } from '../storage/prisma.js';
 import { cancelStudyRuns } from './studies.js';
@@ -125,13 +126,22 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
 }
 
 /**
- * The BullMQ processor: one step, then back to the queue delayed until the next one. An error
- * (the database down) fails this attempt; the job's retries take the step again.
+ * The BullMQ processor: one step, then back to the queue delayed until the next one. The
+ * database still unavailable after the client waited for it: the step is taken again later,
+ * without spending an attempt; any other error fails this attempt, and the job's retries take
+ * the step again.
  */
 export function studyProcessor(deps: StudyDeps) {
   const withMemory = { ...deps, enqueued: deps.enqueued ?? new Set<string>() };
   return async (job: Job<StudyJobData>, token?: string): Promise<StepResult> => {
-    const result = await stepStudy(withMemory, job.data.studyId);
+    let result: StepResult;
+    try {
+      result = await stepStudy(withMemory, job.data.studyId);
+    } catch (err) {
+      if (!isDatabaseOutage(err)) throw err;
+      await job.moveToDelayed(Date.now() + outageDelayMs(), token);
+      throw new DelayedError();
+    }
     if (result === 'ended') return result;
     await job.moveToDelayed(Date.now() + STUDY_STEP_MS, token);
     throw new DelayedError();

@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
-import { isTransientDbError } from './db-errors.js';
+import { DatabaseUnavailableError, isDbUnavailable, isTransientDbError } from './db-errors.js';
 
 export type Db = PrismaClient;
 /** The client, or the client inside an interactive transaction. */
@@ -26,18 +26,38 @@ export function retryOf(db: Db): Pick<PrismaOptions, 'retryForMs' | 'onRetry'> {
   return pools.get(db)?.retry ?? {};
 }
 
+/** Backoff between two tries while the database is unavailable: doubling from this... */
+const RETRY_FIRST_MS = 250;
+/** ...up to this. */
+const RETRY_CAP_MS = 5_000;
+
 /**
- * Runs `operation`, again after a transient database error (unreachable, connection dropped),
- * with backoff from 250 ms to at most 5 s apart, for up to `retryForMs`; 0 or less: once.
+ * The wait before try `attempt + 1`: doubling, capped, and jittered (between half and all of it),
+ * so the processes of a fleet that lost the database together do not all knock again at once.
+ */
+export function retryDelayMs(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * Runs `operation`, again after a transient database error (unavailable, a dropped connection,
+ * a serialization conflict), with backoff (see retryDelayMs), for up to `retryForMs`; 0 or less:
+ * once. Still unavailable when the time is up: a DatabaseUnavailableError wrapping the last
+ * error, so that a worker can tell an outage it waited out from the failures of anything else
+ * that speaks TCP (a dataset download's ECONNREFUSED is not the database's).
  */
 export async function retryTransient<T>(operation: () => Promise<T>, { retryForMs = 0, onRetry }: Pick<PrismaOptions, 'retryForMs' | 'onRetry'>): Promise<T> {
-  const deadline = Date.now() + retryForMs;
+  const started = Date.now();
+  const deadline = started + retryForMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
     } catch (err) {
-      const delay = Math.min(5_000, 250 * 2 ** (attempt - 1));
-      if (retryForMs <= 0 || !isTransientDbError(err) || Date.now() + delay > deadline) throw err;
+      const left = deadline - Date.now();
+      if (retryForMs <= 0 || !isTransientDbError(err)) throw err;
+      if (left <= 0) throw isDbUnavailable(err) && !(err instanceof DatabaseUnavailableError) ? new DatabaseUnavailableError(Date.now() - started, err) : err;
+      const delay = Math.min(left, retryDelayMs(attempt));
       onRetry?.(err, attempt, delay);
       await sleep(delay);
     }
@@ -74,7 +94,8 @@ function sharedPoolAdapter(config: pg.PoolConfig, schema: string, slot: { pool?:
 export interface PrismaOptions {
   /**
    * Retry an operation that failed because the database was unreachable or dropped the
-   * connection, with backoff, for up to this long (workers: a run outlives a database restart).
+   * connection, with jittered backoff (at most 5 s apart), for up to this long (workers: a run
+   * outlives a database restart).
    * 0 (the API's choice): fail at once, so a client gets a quick 503.
    */
   retryForMs?: number;

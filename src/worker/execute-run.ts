@@ -4,7 +4,7 @@ import { loadDatasetRef } from '../services/datasets.js';
 import { toEpochRow } from '../services/jobs.js';
 import { getArtifact, storeModel } from '../services/models.js';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../storage/checkpoints.js';
-import { isDbError, isTransientDbError } from '../storage/db-errors.js';
+import { isTransientDbError } from '../storage/db-errors.js';
 import type { Db } from '../storage/prisma.js';
 import type { Checkpoint } from '../training/checkpoint.js';
 import type { JobHooks, RunJobResult } from '../training/run-job.js';
@@ -13,6 +13,8 @@ import { SpecError } from '../training/types.js';
 import { HandBackError, JobTimeoutError, createStopCheck, throwIfHandedBack } from './stop-check.js';
 import { ashaTrialStop } from './asha-stop.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
+import { isDatabaseOutage } from './db-outage.js';
+import { describeInternal, safeRunError } from '../services/run-error.js';
 
 export { HandBackError } from './stop-check.js';
 
@@ -101,9 +103,12 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     return finish(db, runId, number, 'succeeded', { evaluation: result.evaluation ?? undefined });
   } catch (err) {
     if (err instanceof HandBackError) throw err;
-    // Still unreachable after the client's retries: leave the run `running` for the queue's next
-    // attempt, which resumes from the last checkpoint once the database is back.
-    if (isTransientDbError(err)) throw new HandBackError(`handed back: the database is unreachable (${describeInternal(err)})`);
+    // Still unavailable after the client waited DB_RETRY_S: the run stays `running`, and the
+    // processor puts the job back in the queue without spending an attempt; the next take resumes
+    // from the last checkpoint once the database is back.
+    if (isDatabaseOutage(err)) throw err;
+    // A conflict that kept recurring: another attempt, from the last checkpoint.
+    if (isTransientDbError(err)) throw new HandBackError(`handed back: ${describeInternal(err)}`);
     return finish(db, runId, number, 'failed', { error: userFacing(err) ?? `internal error while training: ${describeInternal(err)}` });
   }
 }
@@ -237,7 +242,9 @@ async function finish(
   status: 'succeeded' | 'failed' | 'cancelled',
   extra: { error?: string; evaluation?: object } = {},
 ): Promise<RunOutcome> {
-  const ended = await db.run.updateMany({ where: { id: runId, status: 'running', attempts: attempt }, data: { status, finishedAt: new Date(), ...extra } });
+  // The error is shown to the tenant: never the database layer's words.
+  const data = { status, finishedAt: new Date(), ...extra, ...(extra.error !== undefined ? { error: safeRunError(extra.error) } : {}) };
+  const ended = await db.run.updateMany({ where: { id: runId, status: 'running', attempts: attempt }, data });
   if (ended.count === 0) return 'skipped';
   await deleteCheckpoint(db, runId);
   return status;
@@ -247,16 +254,6 @@ async function end(db: Db, runId: string, status: 'succeeded'): Promise<RunOutco
   await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status, finishedAt: new Date() } });
   await deleteCheckpoint(db, runId);
   return status;
-}
-
-/**
- * An internal error's text for the job's `error`: a database error's message names files, SQL
- * and hosts (Prisma prints the call site), so only its kind is kept.
- */
-export function describeInternal(err: unknown): string {
-  if (isTransientDbError(err)) return 'the database was unreachable';
-  if (isDbError(err)) return `a database operation failed${typeof (err as { code?: unknown }).code === 'string' ? ` (${(err as { code: string }).code})` : ''}`;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** An error the user can act on: the job fails with this message. */

@@ -1,6 +1,6 @@
 import type { QuotaLimits } from '../services/quotas.js';
 import { lockExclusive } from '../storage/locks.js';
-import type { Db } from '../storage/prisma.js';
+import { retryOf, retryTransient, type Db } from '../storage/prisma.js';
 
 /** How long a run over its tenant's running-jobs quota waits (delayed in the queue) before it asks again. */
 export const RUNNING_QUOTA_RETRY_MS = 2_000;
@@ -11,8 +11,14 @@ export const RUNNING_QUOTA_RETRY_MS = 2_000;
  * running here, under a per-tenant lock, so two workers cannot both take the last slot. A run
  * that is already running (a resumed attempt), ended or gone is left to executeRun. `limitsOf`
  * gives the tenant's limits (the worker's is cached for a few seconds: see limits-cache.ts).
+ * The whole transaction is tried again while the database is unavailable (the client's
+ * retryForMs): a transaction that cannot even begin fails outside the client's per-query retry.
  */
 export async function claimRunningSlot(db: Db, limitsOf: (tenantId: string) => Promise<QuotaLimits>, runId: string): Promise<boolean> {
+  return retryTransient(() => claimIn(db, limitsOf, runId), retryOf(db));
+}
+
+function claimIn(db: Db, limitsOf: (tenantId: string) => Promise<QuotaLimits>, runId: string): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const run = await tx.run.findUnique({ where: { id: runId }, select: { tenantId: true, status: true } });
     if (run?.status !== 'queued') return true;

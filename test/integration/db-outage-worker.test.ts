@@ -2,9 +2,15 @@
  * Issue 9, case 4: a database outage while a job trains. The training process retries its
  * writes with backoff; the job pauses through the outage and ends `succeeded` with every epoch
  * exactly once, instead of failing for good at attempt 1 with the driver's text.
+ * And a database that refuses new sessions (ALLOW_CONNECTIONS false, SQLSTATE 55000) for longer
+ * than the workers wait (DB_RETRY_S): the API answers 503, jobs go back to the queue without
+ * spending attempts, and no driver text reaches anyone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
+import { bearer } from '../support/tenants.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { createPrisma } from '../../src/storage/prisma.js';
 import { inPgTransaction } from '../../src/storage/pg-transaction.js';
@@ -62,4 +68,86 @@ describe.skipIf(!process.env.REDIS_URL)('PostgreSQL outage while a job trains', 
       await Promise.all([worker.$disconnect(), api.$disconnect()]);
     }
   }, 60_000);
+});
+
+describe.skipIf(!process.env.REDIS_URL)('PostgreSQL refusing new sessions for longer than DB_RETRY_S', () => {
+  // A database of this test's own: closing it to new sessions must not lock out the other files.
+  const dbName = `outage_${randomUUID().slice(0, 8)}`;
+  const adminKey = 'outage-test-admin-key-0123456789';
+  const asAdmin = { headers: bearer(adminKey) };
+  let admin: pg.Client;
+  let h: Harness;
+
+  const allowSessions = async (allow: boolean) => {
+    await admin.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS ${allow}`);
+    // What is open stays open otherwise: end it, as a restart would.
+    if (!allow) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+  };
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: inject('databaseUrl') });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${dbName}"`);
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${dbName}`;
+    // ADMIN_API_KEY is checked without the database, so the routes' own reads are reached too.
+    h = await startHarness({ redisUrl: process.env.REDIS_URL, databaseUrl: url.toString(), env: { DB_RETRY_S: '2', ADMIN_API_KEY: adminKey } });
+    await h.startWorker();
+  }, 90_000);
+  afterAll(async () => {
+    await allowSessions(true).catch(() => {});
+    await h?.close();
+    await admin?.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  it('answers 503 with Retry-After meanwhile; the running and the queued jobs all succeed after it, no attempt spent', async () => {
+    const storedKey = (await h.app.inject({ method: 'POST', url: '/admin/keys', ...asAdmin, payload: { tenantId: '00000000-0000-0000-0000-000000000001', role: 'member' } })).json().key as string;
+    const submit = async (fit: object) => (await h.app.inject({ method: 'POST', url: '/jobs', ...asAdmin, payload: smallFashionJob({ fit }) })).json().id as string;
+    // Short epochs: the running job writes one while the database is away, whatever the machine's speed.
+    const running = await submit({ epochs: 20, batchSize: 32, seed: 3 });
+    const queued = [await submit({ epochs: 1, batchSize: 32 }), await submit({ epochs: 1, batchSize: 32 })];
+    const deadline = Date.now() + 120_000;
+    while ((await h.db.epochMetric.count({ where: { runId: running } })) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+
+    await allowSessions(false);
+    const outageStarted = Date.now();
+    const bodies: string[] = [];
+    for (const [method, url, headers, payload] of [
+      ['GET', `/jobs/${running}`, asAdmin.headers, undefined],
+      ['POST', '/jobs', asAdmin.headers, smallFashionJob()],
+      ['GET', `/jobs/${running}/events`, asAdmin.headers, undefined],
+      // The stored key's check is the first read of this one.
+      ['GET', '/jobs', bearer(storedKey), undefined],
+    ] as const) {
+      const res = await h.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(503);
+      expect(res.headers['retry-after'], `${method} ${url}`).toBeDefined();
+      expect(res.json().error).toBe('unavailable');
+      bodies.push(res.body);
+    }
+    // Longer than DB_RETRY_S several times over: the training process gives the running job back,
+    // and the worker takes the queued ones, each of which waits DB_RETRY_S and goes back too.
+    await new Promise((r) => setTimeout(r, Math.max(0, 8_000 - (Date.now() - outageStarted))));
+    await allowSessions(true);
+
+    for (const id of [running, ...queued]) {
+      const job = await waitForJob(h, id, 120_000, asAdmin.headers);
+      bodies.push(JSON.stringify(job));
+      expect(job.status, `${id}: ${job.error}`).toBe('succeeded');
+      // One attempt, or two for the running job if it was given back and resumed from its checkpoint.
+      if (id === running) expect(job.attempts).toBeLessThanOrEqual(2);
+      else expect(job.attempts).toBe(1);
+      // The queue counts no failed attempt: only the one that succeeded (once the worker has
+      // told the queue, a moment after the run's row).
+      await waitUntil(async () => (await h.queue.getJob(id))?.finishedOn !== undefined, 10_000);
+      expect((await h.queue.getJob(id))?.attemptsMade).toBe(1);
+    }
+    const metrics = (await h.app.inject({ url: `/jobs/${running}/metrics`, ...asAdmin })).json();
+    expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const errors = (await h.db.run.findMany({ select: { error: true } })).map((r) => r.error);
+    for (const text of [...bodies, ...errors]) {
+      expect(text ?? '').not.toMatch(/Database error|55000|accepting connections/);
+    }
+  }, 240_000);
 });

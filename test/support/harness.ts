@@ -42,8 +42,10 @@ export interface Harness {
  * name, the API in-process (listening on a free port, so real HTTP clients work) and real
  * worker processes started on demand.
  */
-export async function startHarness(opts: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<Harness> {
-  const databaseUrl = inject('databaseUrl');
+export async function startHarness(opts: { redisUrl?: string; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<Harness> {
+  // A test that takes its database away (ALLOW_CONNECTIONS false) brings a database of its own:
+  // the shared one holds every other file's schema.
+  const databaseUrl = opts.databaseUrl ?? inject('databaseUrl');
   const id = randomUUID().slice(0, 8);
   const schema = `test_${id}`;
   const env: Record<string, string> = {
