@@ -27,6 +27,7 @@ import { modelRoutes } from './routes/models.js';
 import { studyRoutes } from './routes/studies.js';
 import type { JobEventHub } from './services/event-hub.js';
 import { createHeavyPool, type HeavyPool } from './services/heavy-pool.js';
+import { KeyWatch } from './services/key-watch.js';
 import type { Predictor } from './services/predictor.js';
 import type { Db } from './storage/prisma.js';
 
@@ -147,7 +148,10 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
 
   const heavy = deps.heavy ?? acquireSharedPool(config);
   if (!deps.heavy) app.addHook('onClose', async () => releaseSharedPool());
-  const withPool = { ...deps, heavy };
+  // Event streams outlive the check of their key at their start: this ends them once it is revoked.
+  const keyWatch = new KeyWatch(deps.db);
+  app.addHook('onClose', async () => keyWatch.close());
+  const withPool = { ...deps, heavy, keyWatch };
 
   await app.register(healthRoutes(deps));
   await app.register(metricsRoutes(deps));

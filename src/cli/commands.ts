@@ -114,17 +114,18 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const client = new AdminClient({ baseUrl, apiKey: apiKey || undefined });
     const signal = io.signal;
 
+    // Each branch awaits what it returns: a promise returned unawaited would reject past the catch below, unprinted.
     switch (command) {
       case 'submit': {
         const [file] = positionals(args, ['spec.json'], 'submit');
         const spec = (await readJson(file, 'spec')) as JobSpec;
         const { id, status } = await client.createJob(spec, { signal });
         out(`${id} ${status}`);
-        return values.watch ? watch(client, id, io) : 0;
+        return values.watch ? await watch(client, id, io) : 0;
       }
       case 'watch': {
         const [id] = positionals(args, ['jobId'], 'watch');
-        return watch(client, id, io);
+        return await watch(client, id, io);
       }
       case 'list': {
         positionals(args, [], 'list');
@@ -158,7 +159,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         if (applyFixes === undefined && patch === undefined && values.name === undefined) throw new UsageError('retry needs --apply-fixes, --fix, --patch or --name');
         const res = await client.retryJob(id, { applyFixes, patch: patch as never, name: values.name }, { signal });
         out(`${res.id} ${res.status} (retry of ${res.retryOf})`);
-        return values.watch ? watch(client, res.id, io) : 0;
+        return values.watch ? await watch(client, res.id, io) : 0;
       }
       case 'download': {
         const [id, dir] = positionals(args, ['modelId', 'dir'], 'download');
@@ -182,7 +183,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return 0;
       }
       case 'study':
-        return runStudyCommand(client, args, { watch: values.watch, preset: values.preset }, io);
+        return await runStudyCommand(client, args, { watch: values.watch, preset: values.preset }, io);
       default: {
         const code = await runAdminCommand(command, args, client, { name: values.name, tenant: values.tenant, signal }, out);
         if (code === null) throw new UsageError(`unknown command "${command}"`);

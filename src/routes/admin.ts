@@ -5,9 +5,10 @@ import { AuditEvent, AuditQuery, KeyCreate, KeyCreated, KeyInfo, Tenant, TenantC
 import { ErrorBody, IdParams, Page } from '../schemas/common.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey, updateTenantQuotas } from '../services/api-keys.js';
 import { audit, listAudit } from '../services/audit.js';
+import { KEY_RECHECK_MS, type KeyWatch } from '../services/key-watch.js';
 
 /** Tenants, keys and the audit log: admins only. */
-export function adminRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPluginAsyncTypebox {
   return async (app) => {
     const tags = ['admin'];
     app.post(
@@ -69,9 +70,19 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.delete(
       '/admin/keys/:id',
-      { config: { access: 'admin' }, schema: { tags, summary: 'Revoke a key at once', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody } } },
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags,
+          summary: 'Revoke a key at once',
+          description: `Its next request is a 401, and the event streams opened with it end with an \`error\` event (\`{ "error": "unauthorized" }\`): at once on this API instance, within ${KEY_RECHECK_MS / 1000} s on the others.`,
+          params: IdParams,
+          response: { 204: Type.Null(), 404: ErrorBody },
+        },
+      },
       async (request, reply) => {
         const { tenantId } = await revokeApiKey(deps.db, request.params.id);
+        deps.keyWatch.revoked(request.params.id);
         await audit(deps.db, request.auth, 'revoke', 'key', request.params.id, { tenantId });
         return reply.status(204).send(null);
       },

@@ -12,11 +12,12 @@ import { deleteJob } from '../services/deletion.js';
 import { exampleJobSpec } from '../schemas/examples.js';
 import { eventStreamClosed, eventStreamOpened } from '../metrics.js';
 import type { HeavyPool } from '../services/heavy-pool.js';
+import type { KeyEnded, KeyWatch } from '../services/key-watch.js';
 
 /** Largest job spec body (1 MiB). */
 export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
 
-export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+export function jobRoutes(deps: AppDeps & { heavy: HeavyPool; keyWatch: KeyWatch }): FastifyPluginAsyncTypebox {
   // Building a spec's model to check it allocates its weights: submitJob does it in deps.heavy.
   return async (app) => {
     // Open event streams never end on their own while a job runs: closing the server ends them,
@@ -148,7 +149,9 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
         schema: {
           tags: ['jobs'],
           summary: 'Live events (Server-Sent Events): status, epoch, progress',
-          description: 'Ends after the final status. Resumable: send `Last-Event-ID` to get only what came after it. A late client first gets what already happened.',
+          description:
+            'Ends after the final status. Resumable: send `Last-Event-ID` to get only what came after it. A late client first gets what already happened. ' +
+            'If the API key it was opened with is revoked or expires, it ends early with an `error` event whose data is an error body (`{ "error": "unauthorized", "message": "the API key was revoked", "details": [] }`): do not reconnect with that key.',
           params: IdParams,
           headers: Type.Object({
             'last-event-id': Type.Optional(Type.String({ maxLength: 20, description: 'Resume: the `id:` of the last event received; only later events are sent' })),
@@ -165,20 +168,30 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAs
         openStreams.add(abort);
         eventStreamOpened();
         request.raw.on('close', () => abort.abort());
+        // The key was checked as the stream opened; the stream must not outlive the key.
+        const keyEnd: { ended?: KeyEnded } = {};
+        const unwatch = deps.keyWatch.watch(request.auth.keyId, (ended) => {
+          keyEnd.ended = ended;
+          abort.abort();
+        });
         reply.hijack();
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
         reply.raw.write(': connected\n\n');
         const heartbeat = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
         try {
           for await (const ev of jobEvents(deps, id, { after: Number.isFinite(lastId) ? lastId : -1, signal: abort.signal })) {
+            if (keyEnd.ended) break;
             reply.raw.write(`${ev.id !== undefined ? `id: ${ev.id}\n` : ''}event: ${ev.event}\ndata: ${JSON.stringify(ev.data)}\n\n`);
           }
         } catch (err) {
           request.log.warn({ err }, 'event stream ended with an error');
         } finally {
+          unwatch();
           clearInterval(heartbeat);
           openStreams.delete(abort);
           eventStreamClosed();
+          // Why it ended before the final status, so a client gives up rather than reconnecting.
+          if (keyEnd.ended) reply.raw.write(`event: error\ndata: ${JSON.stringify(keyEnd.ended)}\n\n`);
           reply.raw.end();
         }
       },

@@ -86,11 +86,12 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['studies'],
           summary: 'Cancel every trial of a study that has not ended',
-          description: 'Queued trials end `cancelled` at once, running ones within a batch; trials not yet launched never start. A study that already ended is left as it is.',
+          description: 'Queued trials end `cancelled` at once, running ones within a batch; trials not yet launched never start. 409 for a study that already ended (it is left as it is), as for a job.',
           params: IdParams,
           response: {
             202: Type.Object({ id: Type.String({ description: 'Study id' }), status: StudyStatus, cancelledTrials: Type.Integer({ description: 'Trial jobs cancelled by this call' }) }),
             404: ErrorBody,
+            409: ErrorBody,
           },
         },
       },

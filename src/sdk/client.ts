@@ -264,7 +264,7 @@ export class TrainingClient {
     return this.json('GET', '/studies', { query: { limit: query.limit, cursor: query.cursor }, signal: opts.signal });
   }
 
-  /** `POST /studies/:id/cancel`: cancels every trial that has not ended. */
+  /** `POST /studies/:id/cancel`: cancels every trial that has not ended; 409 (ApiError `conflict`) for a study that already ended. */
   cancelStudy(id: string, opts: CallOptions = {}): Promise<{ id: string; status: Study['status']; cancelledTrials: number }> {
     return this.json('POST', `/studies/${TrainingClient.id(id)}/cancel`, opts);
   }
@@ -345,7 +345,9 @@ export class TrainingClient {
    * Server-Sent Events stream with fetch; a dropped connection is reopened with
    * `Last-Event-ID`, so no epoch is lost or repeated. Where the stream is not available (a
    * proxy that answers 404 or buffers it into something else) it polls GET /jobs/:id and
-   * /metrics instead and yields the same events. Abort with `signal`, or `break` out.
+   * /metrics instead and yields the same events. Abort with `signal`, or `break` out. A stream
+   * the server ends with an `error` event (its API key was revoked or expired) throws ApiError
+   * (401 `unauthorized`) and is not reopened.
    */
   async *watchJob(id: string, opts: WatchOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
     const { signal } = opts;
@@ -398,6 +400,7 @@ export class TrainingClient {
 
       try {
         for await (const message of parseSse(res.body)) {
+          if (message.event === 'error') throw ApiError.fromStreamEvent(message.data, `/jobs/${id}/events`);
           if (message.event !== 'status' && message.event !== 'epoch' && message.event !== 'progress') continue;
           let data: unknown;
           try {
@@ -414,6 +417,8 @@ export class TrainingClient {
         }
       } catch (err) {
         if (isAbort(err, signal)) throw signal?.reason ?? err;
+        // The server ended the stream for a reason that reconnecting would not change.
+        if (err instanceof ApiError) throw err;
         // The connection broke mid-stream: fall through and resume.
       } finally {
         link.dispose();

@@ -4,7 +4,7 @@
  */
 import { ownedBy, type Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
-import { notFound, unavailable } from '../errors.js';
+import { conflict, notFound, unavailable } from '../errors.js';
 import { enqueueStudy, type StudyQueue } from '../jobs/study-queue.js';
 import { cancelJob } from './jobs.js';
 import type { Study, StudyRequest } from '../schemas/study.js';
@@ -65,17 +65,22 @@ export async function createStudy(deps: StudyDeps, who: Principal, body: StudyRe
 /**
  * Marks the study cancelled and cancels every trial job that has not ended; trials not yet
  * launched never will be. A trial the controller is launching at this very moment is
- * cancelled by the controller's next step, which sees `cancelRequested`.
+ * cancelled by the controller's next step, which sees `cancelRequested`. A study that has
+ * already ended is a 409, as a job is: a cancel that changes nothing must not look accepted.
  */
 export async function cancelStudy(deps: { db: Db; queue: TrainQueue }, who: Principal, id: string): Promise<{ id: string; status: Study['status']; cancelledTrials: number }> {
   if (!isUuid(id)) throw notFound('Study', id);
   // Another tenant's study is a 404, as if it did not exist.
   const study = await deps.db.study.findFirst({ where: { id, ...ownedBy(who) }, select: { status: true } });
   if (!study) throw notFound('Study', id);
-  await deps.db.study.updateMany({ where: { id, status: 'running' }, data: { status: 'cancelled', cancelRequested: true, finishedAt: new Date() } });
+  // Only the call that moves it from `running` cancels it: one that lost a race with its end (or with another cancel) is told so.
+  const marked = await deps.db.study.updateMany({ where: { id, status: 'running' }, data: { status: 'cancelled', cancelRequested: true, finishedAt: new Date() } });
+  if (marked.count === 0) {
+    const ended = await deps.db.study.findUnique({ where: { id }, select: { status: true } });
+    throw conflict(`study ${id} has already ended (${ended?.status ?? study.status}); only a running study can be cancelled`);
+  }
   const cancelledTrials = await cancelStudyRuns(deps, id);
-  const now = await deps.db.study.findUnique({ where: { id }, select: { status: true } });
-  return { id, status: (now?.status ?? study.status) as Study['status'], cancelledTrials };
+  return { id, status: 'cancelled', cancelledTrials };
 }
 
 /**

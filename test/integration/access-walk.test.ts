@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../src/auth/principal.js';
+import { ApiError, TrainingClient, type JobEvent } from '../../src/sdk/index.js';
+import { parseSse, type SseMessage } from '../../src/sdk/sse.js';
+import { revokeApiKey } from '../../src/services/api-keys.js';
 import { exampleModelImport } from '../../src/schemas/examples.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, waitUntil, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';
 
 /**
@@ -205,4 +208,71 @@ describe('walking every route', () => {
     const actions = res.json().items.map((e: { action: string; resource: string; resourceId: string }) => `${e.action} ${e.resource} ${e.resourceId}`);
     expect(actions).toEqual(expect.arrayContaining([`create job ${owned.jobId}`, `create dataset ${owned.datasetId}`, `create model ${owned.modelId}`, `create study ${owned.studyId}`]));
   });
+});
+
+/** Reads the event stream of tenant A's job (queued for good: no worker here) with `key`, until it ends or `close()`. */
+function follow(key: string) {
+  const controller = new AbortController();
+  const events: SseMessage[] = [];
+  let ended = false;
+  const done = (async () => {
+    const res = await fetch(`${h.baseUrl}/jobs/${owned.jobId}/events`, { headers: bearer(key), signal: controller.signal });
+    expect(res.status).toBe(200);
+    for await (const message of parseSse(res.body!)) events.push(message);
+    ended = true;
+  })().catch((err) => {
+    if (!controller.signal.aborted) throw err;
+  });
+  return { events, done, isEnded: () => ended, close: () => controller.abort() };
+}
+
+/** `promise`, or a failure naming `what` after `ms`: a stream that never ends must not hang the test. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('an event stream does not outlive its key', () => {
+  it("revoking a key ends the streams opened with it, with the reason, on this instance and any other; the tenant's other keys' streams go on", async () => {
+    const newMemberKey = async () => {
+      const res = await h.app.inject({ method: 'POST', url: '/admin/keys', headers: bearer(adminKey), payload: { tenantId: a.tenantId, role: 'member' } });
+      expect(res.statusCode).toBe(201);
+      return res.json() as { id: string; key: string };
+    };
+    const here = await newMemberKey();
+    const elsewhere = await newMemberKey();
+    const revokedHere = follow(here.key);
+    const kept = follow(a.viewer);
+    // The SDK's reader on a key that another API instance revokes.
+    const sdkEvents: JobEvent[] = [];
+    const watched = (async () => {
+      for await (const event of new TrainingClient({ baseUrl: h.baseUrl, apiKey: elsewhere.key }).watchJob(owned.jobId, { reconnectDelayMs: 10 })) sdkEvents.push(event);
+    })();
+    watched.catch(() => {});
+    await waitUntil(async () => revokedHere.events.length > 0 && kept.events.length > 0 && sdkEvents.length > 0, 15_000);
+
+    expect((await h.app.inject({ method: 'DELETE', url: `/admin/keys/${here.id}`, headers: bearer(adminKey) })).statusCode).toBe(204);
+    // What DELETE /admin/keys/:id does on another API instance: only the row tells this one.
+    await revokeApiKey(h.db, elsewhere.id);
+
+    await within(revokedHere.done, 15_000, 'the stream of the key revoked through this instance did not end');
+    expect(revokedHere.isEnded()).toBe(true);
+    expect(revokedHere.events.at(-1)).toEqual({ event: 'error', data: JSON.stringify({ error: 'unauthorized', message: 'the API key was revoked', details: [] }) });
+    // Read without the final status: the SDK gives up with the reason instead of reconnecting.
+    const error = await within(watched.then(() => null, (err: unknown) => err), 15_000, 'the SDK stream of the key revoked elsewhere did not end');
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 401, code: 'unauthorized', message: 'the API key was revoked' });
+    expect(sdkEvents.map((e) => e.event)).toEqual(['status']);
+
+    // Both revocations were seen (the second through a check that read every watched key): the other key's stream is still open.
+    expect(kept.isEnded()).toBe(false);
+    expect(kept.events.map((e) => e.event)).toEqual(['status']);
+    kept.close();
+    await kept.done;
+  }, 60_000);
 });

@@ -82,6 +82,21 @@ describe('studies are scoped by tenant', () => {
     expect(study.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
   });
 
+  it('cancelling a study that has ended is a 409, as for a job, and changes nothing', async () => {
+    const again = await as(a.member, 'POST', `/studies/${studyId}/cancel`);
+    expect(again.statusCode, again.body).toBe(409);
+    expect(again.json()).toEqual({ error: 'conflict', message: `study ${studyId} has already ended (cancelled); only a running study can be cancelled`, details: [] });
+    // The same answer as a job's: the plain job of A, cancelled twice.
+    const job = await h.db.run.findFirstOrThrow({ where: { studyId: null, tenantId: a.tenantId } });
+    expect((await as(a.member, 'POST', `/jobs/${job.id}/cancel`)).statusCode).toBe(202);
+    const jobAgain = await as(a.member, 'POST', `/jobs/${job.id}/cancel`);
+    expect(jobAgain.statusCode).toBe(409);
+    expect(Object.keys(jobAgain.json()).sort()).toEqual(Object.keys(again.json()).sort());
+    expect(jobAgain.json()).toMatchObject({ error: 'conflict', details: [] });
+    const audited = await h.db.auditEvent.count({ where: { action: 'cancel', resource: 'study', resourceId: studyId } });
+    expect(audited, 'a refused cancel is not audited').toBe(1);
+  });
+
   it("a pointer into a prototype is a 400 naming the parameter, and every tenant's next request still answers", async () => {
     for (const pointer of ['/__proto__/polluted', '/constructor/prototype/polluted', '/model/__proto__']) {
       const res = await as(a.member, 'POST', '/studies', { base: tinyJobSpec(dataset), parameters: { [pointer]: ['yes'] }, method: 'grid' });

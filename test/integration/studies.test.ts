@@ -160,6 +160,13 @@ describe(`studies (${backend.name} queue)`, () => {
     expect(printed).toContain(`1   ${Object.values(best.parameters).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' + ')}`);
     expect(printed).toContain(`${best.mean.toFixed(4)} ± ${best.std.toFixed(4)}`);
     expect(printed).toMatch(/effect of \/model\/layers\/1\/activation: relu/);
+
+    // Cancelling it now changes nothing, and says so: 409, as for a job that has ended.
+    await expect(client.cancelStudy(created.id)).rejects.toMatchObject({ status: 409, code: 'conflict', message: `study ${created.id} has already ended (succeeded); only a running study can be cancelled` });
+    printed = '';
+    expect(await runCli(['study', 'cancel', created.id], io)).toBe(1);
+    expect(printed).toContain('(HTTP 409 conflict)');
+    expect((await study(h, created.id)).status).toBe('succeeded');
   }, 240_000);
 
   it('asha stops the worse half at its rung (epoch 2 of 3); they report the epoch they stopped at', async () => {
