@@ -35,7 +35,7 @@ export const EnvSchema = Type.Object({
   MAX_EPOCHS: Type.Integer({ minimum: 1, default: 1000 }),
   MAX_LAYERS: Type.Integer({ minimum: 1, default: 200 }),
   MAX_PARAMS: Type.Integer({ minimum: 1, default: 10_000_000, description: 'Most parameters a job or an imported model may have' }),
-  MAX_JOB_MEMORY_MB: Type.Integer({ minimum: 1, default: 4096, description: 'Most training memory a job may need (weights, gradients, optimizer state, one batch of activations, its data), checked at POST /jobs' }),
+  MAX_JOB_MEMORY_MB: Type.Integer({ minimum: 1, default: 4096, description: "Most training memory a job may need (weights, the optimizer's step, one batch's training step, its data, a checkpoint), checked at POST /jobs; on the wasm backend a job's tensors must also fit its 4 GiB" }),
   DB_RETRY_S: Type.Number({ minimum: 0, default: 120, description: 'How long a worker retries a database operation while the database is unreachable (backoff up to 5 s); then the job goes back to the queue, delayed, without spending an attempt' }),
   REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Longest a client may take to send one request (headers and body)' }),
   HEAVY_THREADS: Type.Optional(

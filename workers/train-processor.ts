@@ -81,6 +81,14 @@ async function train(job: SandboxedJob<TrainJobData>, token?: string, signal?: A
   }
   const tally = { epochs: 0, epochMs: 0, samples: 0 };
   const outcome = await executeRun({ ...ctx, tally, reportProgress: (p) => void job.updateProgress(p as never).catch(() => {}) }, job.data.runId, handBack);
+  // A wasm module that ran out of memory is dead for good: the run has ended (failed), and this
+  // process must not take another job, which would fail at its first tensor. Exiting makes the
+  // worker fork a fresh one; the queue's retry of this job finds the run ended and skips it.
+  const { backendUsable } = await import('../src/training/backend-health.js');
+  if (!backendUsable()) {
+    process.stderr.write(`the ${ctx.backend} backend no longer computes after run ${job.data.runId}; this training process exits\n`);
+    process.exit(70);
+  }
   // The worker turns this into its metrics; tests and operators also see from it that nothing
   // leaks from job to job in this process.
   const { memory } = await import('@tensorflow/tfjs');

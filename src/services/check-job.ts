@@ -2,8 +2,8 @@ import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import type { Db } from '../storage/prisma.js';
-import { estimateJobMemory, optimizerSlots } from '../training/memory-estimate.js';
 import { sizeLayers } from '../training/param-estimate.js';
+import { UNKNOWN_LAYER_VALUES } from '../training/step-memory.js';
 import { sameShape } from '../training/shapes.js';
 import type { CheckContext, ModelCheckSpec } from '../training/check-spec.js';
 import type { SeluCheckSpec } from '../training/selu-check.js';
@@ -12,6 +12,7 @@ import { describeDatasetRef, isUuid, type DatasetShape } from './datasets.js';
 import type { HeavyPool } from './heavy-pool.js';
 import { baseModelInfo } from './models.js';
 import { SpecCheckCache } from './spec-check-cache.js';
+import { checkMemory } from './check-memory.js';
 
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 
@@ -99,7 +100,10 @@ export async function checkJobSpec(
   if (params > config.MAX_PARAMS) {
     problems.push({ path: '/model/layers', message: `the model would have ${params.toLocaleString('en')} parameters; the limit is ${config.MAX_PARAMS.toLocaleString('en')} (MAX_PARAMS)` });
   } else {
-    problems.push(...checkMemory(config, spec, { params, activationsPerSample: stack.activationsPerSample + (base?.activationsAfterDrop(dropLast) ?? 0), shape }));
+    // A base model's layers are known by their output sizes only.
+    const stepValuesPerSample = stack.stepValuesPerSample + UNKNOWN_LAYER_VALUES * (base?.activationsAfterDrop(dropLast) ?? 0);
+    const featureValues = shape.featureShape.reduce((a, b) => a * b, 1);
+    problems.push(...checkMemory(config, spec, { params, stepValuesPerSample, samples: shape.samples, featureValues, classes: shape.classes, otherSamples: data.otherSamples }));
   }
   if (problems.length > 0) return { problems, warnings: [], unknown };
 
@@ -108,27 +112,6 @@ export async function checkJobSpec(
   const baseFacts = base && { inputShape: base.inputShape, outputShape: base.outputShape, layerNames: base.layerNames, layerCount: base.layerCount, layerOutputShapes: base.layerOutputShapes };
   const built = await cachedModelCheck(modelCheck, modelCheckInput(spec), { inputShape: shape.featureShape, classes: shape.classes, base: baseFacts });
   return { ...built, unknown };
-}
-
-const MB = 1024 * 1024;
-const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString('en')} MB`;
-
-/**
- * The job's training memory against MAX_JOB_MEMORY_MB, with the numbers behind it, so a job the
- * worker could not hold is refused here rather than failing (or taking the worker down) later.
- */
-function checkMemory(config: Config, spec: JobSpec, size: { params: number; activationsPerSample: number; shape: DatasetShape }): SpecProblem[] {
-  const optimizers = [spec.compile.optimizer, ...(spec.fineTune?.optimizer ? [spec.fineTune.optimizer] : [])];
-  const slots = Math.max(...optimizers.map(optimizerSlots));
-  const batchSize = Math.min(spec.fit.batchSize ?? 32, size.shape.samples);
-  const dataValues = size.shape.samples * size.shape.featureShape.reduce((a, b) => a * b, 1);
-  const memory = estimateJobMemory({ params: size.params, activationsPerSample: size.activationsPerSample, batchSize, slots, dataValues });
-  if (memory.total <= config.MAX_JOB_MEMORY_MB * MB) return [];
-  const message =
-    `training would need about ${mb(memory.total)}: ${size.params.toLocaleString('en')} parameters x (weight, gradient, checkpoint + ${slots} optimizer slots) x 4 bytes = ${mb(memory.weights)}, ` +
-    `${size.activationsPerSample.toLocaleString('en')} activations per sample x batch ${batchSize} x 2 x 4 bytes = ${mb(memory.activations)}, data ${mb(memory.data)}; ` +
-    `the limit is ${config.MAX_JOB_MEMORY_MB.toLocaleString('en')} MB (MAX_JOB_MEMORY_MB): use fewer or smaller layers, a smaller fit.batchSize or dataset.limit`;
-  return [{ path: '/model/layers', message }];
 }
 
 function checkLimits(config: Config, spec: JobSpec): SpecProblem[] {
@@ -142,7 +125,7 @@ function checkLimits(config: Config, spec: JobSpec): SpecProblem[] {
 }
 
 /** The training data's shape, and problems with it or with the validation/evaluation data. */
-async function checkData(db: Db, spec: JobSpec, who: Principal): Promise<{ shape?: DatasetShape; problems: SpecProblem[]; unknown: SpecProblem[] }> {
+async function checkData(db: Db, spec: JobSpec, who: Principal): Promise<{ shape?: DatasetShape; otherSamples: number; problems: SpecProblem[]; unknown: SpecProblem[] }> {
   const autoencoder = spec.task === 'autoencoder';
   const train = await describeDatasetRef(db, spec.dataset, '/dataset', who);
   const problems = [...train.problems];
@@ -159,7 +142,9 @@ async function checkData(db: Db, spec: JobSpec, who: Principal): Promise<{ shape
     others.push([path, other.shape]);
   }
   const shape = train.shape;
-  if (!shape) return { problems, unknown };
+  // The validation and evaluation data are held in the training process too.
+  const otherSamples = others.reduce((n, [, other]) => n + (other?.samples ?? 0), 0);
+  if (!shape) return { otherSamples, problems, unknown };
 
   if (!autoencoder && !shape.labeled) {
     problems.push({ path: '/dataset', message: 'the dataset has no labels; upload it with labels, or use `task: "autoencoder"`' });
@@ -177,5 +162,5 @@ async function checkData(db: Db, spec: JobSpec, who: Principal): Promise<{ shape
   if (spec.validation?.split !== undefined && Math.floor(shape.samples * (1 - spec.validation.split)) < 1) {
     problems.push({ path: '/validation/split', message: `leaves no training samples out of ${shape.samples}` });
   }
-  return { shape, problems, unknown };
+  return { shape, otherSamples, problems, unknown };
 }

@@ -1,10 +1,16 @@
 import type { LayerSpec } from '../schemas/job-spec.js';
+import { INPUT_VALUES, layerStepValues } from './step-memory.js';
 
 /** What a stack of layers will hold, counted from the spec alone. */
 export interface StackSize {
   params: number;
   /** Values the layers output for one sample, summed over the layers (what backprop keeps). */
   activationsPerSample: number;
+  /**
+   * Values one training step holds per sample (see step-memory.ts): the input batch, each layer's
+   * outputs, their gradients and the temporaries of both.
+   */
+  stepValuesPerSample: number;
 }
 
 /**
@@ -16,11 +22,14 @@ export function sizeLayers(layers: readonly LayerSpec[], inputShape: readonly nu
   let shape = [...inputShape];
   let params = 0;
   let activationsPerSample = 0;
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  let stepValuesPerSample = INPUT_VALUES * size(shape);
   for (const layer of layers) {
     const last = shape[shape.length - 1] ?? 1;
+    const inputValues = size(shape);
     switch (layer.type) {
       case 'Flatten':
-        shape = [shape.reduce((a, b) => a * b, 1)];
+        shape = [size(shape)];
         break;
       case 'Reshape':
         shape = [...layer.targetShape];
@@ -40,9 +49,10 @@ export function sizeLayers(layers: readonly LayerSpec[], inputShape: readonly nu
       default:
         break;
     }
-    activationsPerSample += shape.reduce((a, b) => a * b, 1);
+    activationsPerSample += size(shape);
+    stepValuesPerSample += layerStepValues(layer, inputValues, size(shape));
   }
-  return { params, activationsPerSample };
+  return { params, activationsPerSample, stepValuesPerSample };
 }
 
 /** The parameters a stack of layers will have (see {@link sizeLayers}). */

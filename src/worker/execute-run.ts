@@ -10,6 +10,7 @@ import type { Checkpoint } from '../training/checkpoint.js';
 import type { JobHooks, RunJobResult } from '../training/run-job.js';
 import type { BatchProgress, EpochMetrics, TrainingWarning } from '../training/types.js';
 import { SpecError } from '../training/types.js';
+import { WASM_ABORT_MESSAGE, isWasmAbort } from '../training/wasm-abort.js';
 import { HandBackError, JobTimeoutError, createStopCheck, throwIfHandedBack } from './stop-check.js';
 import { ashaTrialStop } from './asha-stop.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
@@ -260,6 +261,7 @@ async function end(db: Db, runId: string, status: 'succeeded'): Promise<RunOutco
 function userFacing(err: unknown): string | null {
   if (err instanceof SpecError) return err.details.length ? `${err.message} (${err.details.map((d) => `${d.path}: ${d.message}`).join('; ')})` : err.message;
   if (err instanceof JobTimeoutError) return err.message;
+  if (isWasmAbort(err)) return WASM_ABORT_MESSAGE;
   if (err instanceof Error && ['TrainingDivergedError', 'NonFiniteWeightsError', 'DiagnosisStopError'].includes(err.name)) return err.message;
   return null;
 }

@@ -17,7 +17,9 @@ let h: Harness;
 let importPayload: { modelJson: Record<string, unknown>; weights: string };
 
 beforeAll(async () => {
-  h = await startHarness({ env: { MAX_JOB_MEMORY_MB: '64', REQUEST_TIMEOUT_S: '1' } });
+  // A limit over the small jobs' estimate (the training process's own overhead included) and
+  // under the 4096-unit model's weights with adam's step.
+  h = await startHarness({ env: { MAX_JOB_MEMORY_MB: '200', REQUEST_TIMEOUT_S: '1' } });
   await tf.setBackend('cpu');
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
   const { modelJson, weights } = await serializeModel(model);

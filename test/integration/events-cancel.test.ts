@@ -77,6 +77,36 @@ describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ r
     expect(again.body.error).toBe('conflict');
   });
 
+  it('stops a running job at the end of the batch in progress, not of the epoch, when batches are slow', async () => {
+    // Few, slow batches: 30 of 40 samples through 3,000 and 2,000 units (about 2 GFLOP each). The
+    // stop check reads the cancel at most once a second, which such an epoch outlasts several times.
+    const spec = smallFashionJob({
+      dataset: { builtin: 'fashion-mnist', split: 'train' },
+      validation: undefined,
+      evaluate: undefined,
+      model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 3000, activation: 'relu' }, { type: 'Dense', units: 2000, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }] },
+      compile: { optimizer: { type: 'sgd', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy' },
+      fit: { epochs: 2, batchSize: 40, seed: 1 },
+      diagnostics: { enabled: false },
+    });
+    const { body } = await post(h, '/jobs', spec);
+    let seen: { epoch: number; batch: number; batches: number } | null = null;
+    await waitUntil(async () => {
+      seen = (await h.app.inject({ url: `/jobs/${body.id}` })).json().progress;
+      return seen !== null;
+    });
+    const atCancel = seen as unknown as { epoch: number; batch: number; batches: number };
+    expect(atCancel.epoch).toBe(1);
+    expect(atCancel.batches).toBe(30);
+    const cancel = await post(h, `/jobs/${body.id}/cancel`);
+    expect(cancel.status).toBe(202);
+
+    const job = await waitForJob(h, body.id, 60_000);
+    expect(job.status).toBe('cancelled');
+    // Epoch 1 was under way and never finished: the stop came at a batch's end.
+    expect(await h.db.epochMetric.count({ where: { runId: body.id } })).toBe(0);
+  });
+
   it('fails a job whose loss turns NaN, naming the epoch and batch and suggesting clipping', async () => {
     const n = 64;
     const dataset = await post(h, '/datasets', {
