@@ -161,7 +161,7 @@ describe('slow senders (case 8)', () => {
     let answer = '';
     socket.on('data', (d) => (answer += d));
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write('POST /datasets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":');
+    socket.write('POST /datasets HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":');
     const started = Date.now();
     await closed;
     // Node checks every second here (REQUEST_TIMEOUT_S=1); 408 Request Timeout, then the socket closes.
