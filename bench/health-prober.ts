@@ -5,10 +5,12 @@
  *
  * Forked with the API's base URL as argv[2]; after one unmeasured request, probes /health one
  * request at a time, every 20 ms, and on `{ type: 'stop' }` answers
- * `{ type: 'latencies', latencies }` (a timeout counts 5000 ms) and exits.
+ * `{ type: 'latencies', latencies, startedAt }` (a timeout counts 5000 ms; `startedAt`: when each
+ * probe was sent, in ms since the epoch, to match against other processes' clocks) and exits.
  */
 const base = process.argv[2];
 const latencies: number[] = [];
+const startedAt: number[] = [];
 let running = true;
 
 // One unmeasured request first: a fresh process's first fetch opens the connection and sets up
@@ -18,6 +20,7 @@ await fetch(`${base}/health`).then((r) => r.arrayBuffer()).catch(() => {});
 const done = (async () => {
   while (running) {
     const t = performance.now();
+    startedAt.push(performance.timeOrigin + t);
     try {
       await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer());
       latencies.push(performance.now() - t);
@@ -32,6 +35,6 @@ process.on('message', async (msg: { type: string }) => {
   if (msg.type !== 'stop') return;
   running = false;
   await done;
-  process.send?.({ type: 'latencies', latencies }, () => process.exit(0));
+  process.send?.({ type: 'latencies', latencies, startedAt }, () => process.exit(0));
 });
 process.send?.({ type: 'ready' });

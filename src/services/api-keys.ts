@@ -76,6 +76,10 @@ export async function revokeApiKey(db: Db, id: string): Promise<{ tenantId: stri
 }
 
 export async function listApiKeys(db: Db, query: { tenantId?: string }) {
+  // The column is a UUID: anything else made PostgreSQL refuse the query, a 500.
+  if (query.tenantId !== undefined && !isUuid(query.tenantId)) {
+    throw invalid(`invalid tenantId ${JSON.stringify(query.tenantId.slice(0, 100))}`, [{ path: '/querystring/tenantId', message: 'not a tenant id (a UUID, as GET /admin/tenants lists them)' }]);
+  }
   const rows = await db.apiKey.findMany({ where: query.tenantId ? { tenantId: query.tenantId } : {}, orderBy: { createdAt: 'asc' } });
   return {
     items: rows.map((r) => ({

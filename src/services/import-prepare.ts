@@ -64,7 +64,9 @@ export function prepareImport(body: { modelJson: Record<string, unknown>; weight
     throw invalid('modelJson is not a TensorFlow.js layers model', [{ path: '/modelJson/modelTopology', message: 'is required (a layers-model topology)' }]);
   }
   if (json.format && json.format !== 'layers-model') {
-    throw invalid('only layers models can be imported', [{ path: '/modelJson/format', message: `is "${json.format}"; a graph model cannot be a base, convert with --output_format=tfjs_layers_model` }]);
+    // Not always a string: an object whose `toString` is not a function made the message itself throw (a 500).
+    const message = typeof json.format === 'string' ? `is "${json.format.slice(0, 100)}"; a graph model cannot be a base, convert with --output_format=tfjs_layers_model` : 'must be "layers-model"';
+    throw invalid('only layers models can be imported', [{ path: '/modelJson/format', message }]);
   }
   const specs = manifestWeights(json.weightsManifest);
   const manifestParams = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);

@@ -7,7 +7,10 @@ import type { ModelSummary } from './types.js';
 function outputShapeOf(layer: tf.layers.Layer): Array<number | null> {
   const shape = layer.outputShape;
   // Single-output layers give one shape; multi-output ones a list of shapes: report the first.
-  return (Array.isArray(shape[0]) ? shape[0] : shape) as Array<number | null>;
+  const first = (Array.isArray(shape[0]) ? shape[0] : shape) as unknown[];
+  // tfjs passes on whatever an imported topology says; the summary is stored and served with
+  // its schema (integers or null), and one value of another kind would make it unservable.
+  return first.map((d) => (Number.isInteger(d) ? (d as number) : null));
 }
 
 function size(weight: tf.LayerVariable): number {
@@ -27,7 +30,8 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
       type: layer.getClassName(),
       outputShape: outputShapeOf(layer),
       params: layer.countParams(),
-      trainable: layer.trainable,
+      // An imported config may say `trainable: {}`; tfjs then treats the layer as trainable.
+      trainable: Boolean(layer.trainable),
     }));
   const totalParams = layers.reduce((sum, layer) => sum + layer.params, 0);
   // model.trainableWeights already leaves out frozen layers and non-trainable weights.

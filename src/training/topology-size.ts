@@ -160,8 +160,11 @@ function layerList(topology: Config): { layers: LayerEntry[]; path: string; func
 function inputShapeOf(config: Config, path: string): Shape | null {
   const batch = config.batch_input_shape ?? config.batchInputShape;
   if (batch === undefined) return null;
-  if (!Array.isArray(batch) || batch.length < 2 || batch.length > 6 || !batch.slice(1).every((d) => d === null || (Number.isInteger(d) && d > 0 && d <= 10_000_000))) {
-    throw new Refusal(`${path}/config/batch_input_shape`, 'must be [null, d1, ...] with 1 to 5 positive dimensions of at most 10,000,000');
+  const dimension = (d: unknown) => d === null || (Number.isInteger(d) && (d as number) > 0 && (d as number) <= 10_000_000);
+  // The batch dimension too: tfjs takes any value there and reports it as the layers' output
+  // shape, and a stored summary holding an object made every listing of models a 500.
+  if (!Array.isArray(batch) || batch.length < 2 || batch.length > 6 || !batch.every(dimension)) {
+    throw new Refusal(`${path}/config/batch_input_shape`, 'must be [null, d1, ...] with 1 to 5 positive dimensions of at most 10,000,000 (the batch size null or a positive integer)');
   }
   return batch.slice(1) as Shape;
 }

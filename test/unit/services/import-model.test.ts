@@ -126,6 +126,15 @@ describe('importModel', () => {
     expect(err.details?.[0].path).toMatch(/^\/modelJson\/modelTopology\/.*\/layers\/0\/config\/kernel_initializer\/config\/scale$/);
   });
 
+  it('refuses a format that is not "layers-model", whatever it is, naming it', async () => {
+    for (const format of ['graph-model', { toString: 'I>' }, [1], 5]) {
+      const payload = await body(twoLayers());
+      payload.modelJson.format = format;
+      const err = await refused(payload);
+      expect(err.details?.map((d) => d.path), JSON.stringify(format)).toEqual(['/modelJson/format']);
+    }
+  });
+
   it('refuses a 10,000-deep array inside modelJson with a 400, not a stack overflow (case 7)', async () => {
     const payload = await body(twoLayers());
     let deep: unknown = [];

@@ -84,5 +84,12 @@ describe('sizeTopology', () => {
       '/modelJson/modelTopology/config/layers/0/config/units',
     );
     expect(refusal({ class_name: 'Sequential', config: {} }).path).toBe('/modelJson/modelTopology/config/layers');
+    // The batch dimension is checked too: tfjs would carry an object there into the stored summary.
+    for (const batch of [{ a: 1 }, -1, 1.5, '1', true]) {
+      expect(refusal({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [batch, 3] } }] } }).path, JSON.stringify(batch)).toBe(
+        '/modelJson/modelTopology/config/layers/0/config/batch_input_shape',
+      );
+    }
+    expect(sizeTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [32, 3] } }] } }).params).toBe(8);
   });
 });
