@@ -163,7 +163,8 @@ export function jobRoutes(deps: AppDeps & { heavy: HeavyPool; keyWatch: KeyWatch
       async (request, reply) => {
         const { id } = request.params;
         await assertJobVisible(deps.db, request.auth, id);
-        const lastId = Number.parseInt(request.headers['last-event-id'] ?? '', 10);
+        // Event ids are epochs (int4): a larger one resumes after every event, not a database error.
+        const lastId = Math.min(Number.parseInt(request.headers['last-event-id'] ?? '', 10), 2 ** 31 - 1);
         const abort = new AbortController();
         openStreams.add(abort);
         eventStreamOpened();

@@ -52,6 +52,9 @@ describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ r
     const afterFirst = durable.find((e) => e.event === 'epoch' && e.data.epoch === 1)!;
     const resumed = (await readEvents(`${h.baseUrl}/jobs/${body.id}/events`, { 'last-event-id': afterFirst.id! })).filter((e) => e.event !== 'progress');
     expect(resumed.map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`))).toEqual(['epoch 2', 'epoch 3', 'succeeded']);
+    // An id past every event (beyond int4, once a database error after the 200) resumes after the end.
+    const beyond = (await readEvents(`${h.baseUrl}/jobs/${body.id}/events`, { 'last-event-id': '99999999999999999999' })).filter((e) => e.event !== 'progress');
+    expect(beyond.map((e) => e.event === 'status' && e.data.status)).toEqual(['succeeded']);
   });
 
   it('stops a running job within a batch, keeps its finished epochs, and refuses a second cancel', async () => {
