@@ -9,8 +9,7 @@
  *
  * Several cases are also tested in detail elsewhere (what the message says, what was stored);
  * they are here too so that this is the one list. Not here: a database outage (its own tests:
- * the request is not what matters), the memory estimate of a huge job (pending below), a
- * study cancelled after it ended, and a slow sender (it needs a real socket; abuse.test.ts).
+ * the request is not what matters), a study cancelled after it ended, and a slow sender (it needs a real socket; abuse.test.ts).
  */
 import { DEFAULT_TENANT_ID } from '../../src/auth/principal.js';
 import { fixtureImport, fixtureJobSpec, type AbuseFixtures } from './abuse-fixtures.js';
@@ -229,8 +228,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
         fit: { epochs: 1, batchSize: 65536 },
       }),
     },
-    expect: { status: 400 },
-    pending: 'the memory estimate that counts a batch of activations is being fixed separately (issue 21, finding 5)',
+    expect: { status: 400, path: '/fit/batchSize' },
   },
 
   // --- Issue 9: sized before work, float32, bad multipart, cursors ---
