@@ -45,7 +45,12 @@ export function connectionErrors(log: Logger) {
     handler(source: string) {
       return (err: Error) => {
         if (isDatabaseGoingAway(err)) {
-          if (!saidGone) log.warn(stopping ? `the database is closing (${source})` : `the database closed the connection (${source}); is it shutting down?`);
+          // During a stop the service closes the database itself, last: a pool's idle connection
+          // ending then is expected, not a warning.
+          if (!saidGone) {
+            if (stopping) log.debug(`the database is closing (${source})`);
+            else log.warn(`the database closed the connection (${source}); is it shutting down?`);
+          }
           saidGone = true;
           return;
         }

@@ -20,6 +20,8 @@ interface Instance {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
+  /** Resolves once its output pipes are closed: every process writing to them (node under npm too) is gone and all it wrote was read. */
+  closed: Promise<void>;
   baseUrl: string;
 }
 
@@ -55,7 +57,8 @@ async function start(dataDir: string, opts: { waitReady?: boolean; viaNpm?: bool
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const instance = { child, output: () => output, exited, baseUrl: `http://127.0.0.1:${port}` };
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const instance = { child, output: () => output, exited, closed, baseUrl: `http://127.0.0.1:${port}` };
   if (opts.waitReady !== false) {
     await waitUntil(async () => {
       if (child.exitCode !== null) throw new Error(`exited early:\n${output}`);
@@ -180,6 +183,8 @@ describe('start and stop (embedded PostgreSQL, PostgreSQL queue)', () => {
     else process.kill(target === 'npm' ? first.child.pid! : node, signal);
     const code = await first.exited;
     await nodeExit;
+    // Under npm, npm may exit first; the service's last lines arrive once the pipes close.
+    await first.closed;
     abort.abort();
     // The output rides along so that a failure shows what the process printed.
     if (target !== 'npm') expect({ code, output: first.output() }).toMatchObject({ code: 0 });
