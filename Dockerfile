@@ -31,7 +31,9 @@ COPY package.json package-lock.json ./
 COPY stubs ./stubs
 RUN npm ci --ignore-scripts
 COPY ui ui
+COPY src/core src/core
 COPY src/schemas src/schemas
+COPY src/sdk src/sdk
 RUN npm run build:ui
 # TypeScript compiled once here (tsc -> dist/), so containers start without compiling at run time.
 FROM ${NODE_IMAGE} AS build
@@ -42,7 +44,6 @@ COPY stubs ./stubs
 RUN npm ci --ignore-scripts --omit=optional
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY workers ./workers
 COPY prisma ./prisma
 RUN npm run build
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { applyView, loadBuiltin, type BuiltinName, type BuiltinSplit, type Dataset } from '../src/data/index.js';
 import type { DatasetRef, JobSpec } from '../src/schemas/job-spec.js';
-import { runTrainingJob, type RunJobResult } from '../src/training/run-job.js';
-import type { EpochDiagnostics, EpochMetrics, TrainingWarning } from '../src/training/types.js';
+import { runTrainingJob, type RunJobResult } from '../src/training/loop/run-training.js';
+import type { EpochDiagnostics, EpochMetrics, TrainingWarning } from '../src/core/run-types.js';
 
 /** Where the built-in datasets are read from (and downloaded to when missing). */
 export const DATASETS_DIR = path.resolve(process.env.DATASETS_DIR ?? './data/datasets');

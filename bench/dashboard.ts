@@ -13,7 +13,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify from 'fastify';
-import dashboard from '../src/plugins/dashboard.js';
+import dashboard from '../src/http/plugins/dashboard.js';
 import { launchChromium } from '../test/support/browser.js';
 
 const EPOCHS = 1000;

@@ -11,13 +11,13 @@ import path from 'node:path';
 const root = process.env.API_ROOT ?? path.resolve(import.meta.dirname, '..');
 const load = (p: string) => import(path.join(root, p));
 
-const { loadConfig } = await load('src/config.ts');
-const { buildApp } = await load('src/app.ts');
-const { createPrisma } = await load('src/storage/prisma.ts');
-const { migrate } = await load('src/storage/migrate.ts');
-const { createTrainQueue } = await load('src/jobs/queue.ts');
-const { Predictor } = await load('src/services/predictor.ts');
-const { initBackend } = await load('src/training/backend.ts');
+const { loadConfig } = await load('src/infra/config.ts');
+const { buildApp } = await load('src/http/app.ts');
+const { createPrisma } = await load('src/infra/db/prisma.ts');
+const { migrate } = await load('src/infra/db/migrate.ts');
+const { createTrainQueue } = await load('src/infra/queue/train-queue.ts');
+const { Predictor } = await load('src/features/models/predictor.ts');
+const { initBackend } = await load('src/training/backend/backend.ts');
 
 const config = loadConfig();
 await migrate({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
@@ -26,7 +26,7 @@ const settings = { name: config.QUEUE_NAME, redisUrl: config.REDIS_URL, database
 const queue = createTrainQueue(settings);
 const backend = await initBackend(config.TFJS_BACKEND);
 // A checkout with the worker-thread pool: started and warmed as src/main.ts does, before measuring.
-const heavy = await load('src/services/heavy-pool.ts').then(
+const heavy = await load('src/threads/pool.ts').then(
   async ({ createHeavyPool }) => {
     const pool = createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: (config.HEAVY_TIMEOUT_S ?? 120) * 1000, maxQueue: config.HEAVY_QUEUE });
     await pool.warm();
@@ -35,7 +35,7 @@ const heavy = await load('src/services/heavy-pool.ts').then(
   () => undefined,
 );
 // As src/main.ts does (a checkout from before the probe existed has /health query through `db`).
-const dbProbe = await load('src/storage/db-probe.ts').then(({ createDbProbe }) => createDbProbe(config.DATABASE_URL), () => undefined);
+const dbProbe = await load('src/infra/db/db-probe.ts').then(({ createDbProbe }) => createDbProbe(config.DATABASE_URL), () => undefined);
 const app = await buildApp({
   heavy,
   config,

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:memory`: what the training process really allocates, against the memory estimate
- * POST /jobs enforces (src/training/memory-estimate.ts).
+ * POST /jobs enforces (src/training/sizing/memory-estimate.ts).
  *
  * Each case (backend, network, batch size) trains in a fresh process (bench/memory/case.ts) on
  * 60,000 random 28x28 samples, as the worker's training process trains a job; its peak RSS above
@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import type { CaseArgs, CaseResult } from './memory/case.js';
 import { LAYER_STACKS, MEMORY_CASES, OPTIMIZERS, caseName, estimateFor, type MemoryCase } from './memory/cases.js';
 import { load1, machine, table } from './common.js';
-import { optimizerStepValues } from '../src/training/memory-estimate.js';
-import { sizeLayers } from '../src/training/param-estimate.js';
+import { optimizerStepValues } from '../src/training/sizing/memory-estimate.js';
+import { sizeLayers } from '../src/training/sizing/param-estimate.js';
 
 export interface RecordedCase extends MemoryCase {
   result: CaseResult;

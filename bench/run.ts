@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '../src/schemas/job-spec.js';
-import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend.js';
+import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend/backend.js';
 import { benchCpuSpeed } from './cpu-speed/index.js';
 import { serviceBenchmarks } from './service-report.js';
 import { DATASETS_DIR, load1, loadRef, machine, median, sec, table, timeJob, type TimedRun } from './common.js';
@@ -197,7 +197,7 @@ async function benchDoneJob(): Promise<void> {
 async function benchMemory(): Promise<void> {
   await useBackend('auto');
   const tf = await import('@tensorflow/tfjs');
-  const { runTrainingJob } = await import('../src/training/run-job.js');
+  const { runTrainingJob } = await import('../src/training/loop/run-training.js');
   const jobs = Number(process.env.BENCH_MEMORY_JOBS ?? 100);
   const data = { train: await loadRef({ builtin: 'fashion-mnist', split: 'train', limit: 256, seed: 1 }) };
   const spec: JobSpec = { ...overheadJob(1, 'default'), dataset: { builtin: 'fashion-mnist', limit: 256, seed: 1 }, validation: { split: 0.25 } };

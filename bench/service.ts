@@ -9,14 +9,14 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { buildApp } from '../src/app.js';
-import { OPEN_PRINCIPAL } from '../src/auth/principal.js';
-import { loadConfig } from '../src/config.js';
-import { createTrainQueue, type QueueSettings } from '../src/jobs/queue.js';
+import { buildApp } from '../src/http/app.js';
+import { OPEN_PRINCIPAL } from '../src/core/principal.js';
+import { loadConfig } from '../src/infra/config.js';
+import { createTrainQueue, type QueueSettings } from '../src/infra/queue/train-queue.js';
 import type { JobSpec } from '../src/schemas/job-spec.js';
-import { Predictor } from '../src/services/predictor.js';
-import { migrate } from '../src/storage/migrate.js';
-import { createPrisma, type Db } from '../src/storage/prisma.js';
+import { Predictor } from '../src/features/models/predictor.js';
+import { migrate } from '../src/infra/db/migrate.js';
+import { createPrisma, type Db } from '../src/infra/db/prisma.js';
 import { autocannon, helloWorld, urlOf } from './api-load.js';
 import { median } from './common.js';
 
@@ -199,7 +199,7 @@ export async function apiRatios(seconds: number, rounds: number) {
 
 /** Submits `spec` as POST /jobs does (checks, row, queue entry) and returns the run id. */
 async function submit(s: ServiceEnv, queue: ReturnType<typeof createTrainQueue>, spec: JobSpec): Promise<string> {
-  const { submitJob } = await import('../src/services/jobs.js');
+  const { submitJob } = await import('../src/features/jobs/jobs.js');
   return (await submitJob({ db: s.db, queue, config: loadConfig(s.env) }, OPEN_PRINCIPAL, spec)).id;
 }
 

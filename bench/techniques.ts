@@ -15,9 +15,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec, LayerSpec } from '../src/schemas/job-spec.js';
-import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend.js';
-import { TrainingDivergedError } from '../src/training/train.js';
-import type { EpochMetrics } from '../src/training/types.js';
+import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend/backend.js';
+import { TrainingDivergedError } from '../src/training/loop/train.js';
+import type { EpochMetrics } from '../src/core/run-types.js';
 import { load1, machine, sec, table, timeJob } from './common.js';
 
 const SAMPLES = Number(process.env.TECH_SAMPLES ?? 5000);

@@ -4,7 +4,7 @@
  * recipe, the final loss before and after its fix. Run: `npx tsx scripts/diagnosis-corpus.ts`.
  */
 import { writeFile } from 'node:fs/promises';
-import { initBackend } from '../src/training/backend.js';
+import { initBackend } from '../src/training/backend/backend.js';
 import { DIAGNOSIS_KINDS } from '../src/training/diagnosis/registry.js';
 import { BROKEN, HEALTHY, fixedSpec, loadFixture, runRecipe, type RecipeRun } from '../test/support/diagnosis-corpus.js';
 

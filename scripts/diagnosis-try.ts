@@ -1,4 +1,4 @@
-import { initBackend } from '../src/training/backend.js';
+import { initBackend } from '../src/training/backend/backend.js';
 import { BROKEN, HEALTHY, fixedSpec, loadFixture, runRecipe } from '../test/support/diagnosis-corpus.js';
 await initBackend('wasm');
 const f = await loadFixture();

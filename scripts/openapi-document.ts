@@ -1,5 +1,5 @@
-import { buildApp, type AppDeps } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { buildApp, type AppDeps } from '../src/http/app.js';
+import { loadConfig } from '../src/infra/config.js';
 
 /**
  * The OpenAPI document exactly as the running API serves it at /docs/json, built from the

@@ -7,27 +7,27 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { buildApp } from './app.js';
-import { LOG_LEVELS, loadConfig, type Config } from './config.js';
-import { createTrainQueue, createTrainQueueEvents, queueBackendName, type QueueSettings } from './jobs/queue.js';
-import { createStudyQueue, createStudyWorker } from './jobs/study-queue.js';
-import { createLogger } from './logging.js';
-import { startMetricsServer } from './metrics.js';
-import { startStudyReconciler, studyProcessor } from './services/study-driver.js';
-import { JobEventHub } from './services/event-hub.js';
-import { Predictor } from './services/predictor.js';
-import { createHeavyPool } from './services/heavy-pool.js';
-import { startReconciler } from './services/reconciler.js';
-import { connectionErrors, onShutdown, type Closer } from './shutdown.js';
-import { DataDirInUseError, lockDataDir } from './storage/data-dir-lock.js';
-import { openDatabase } from './storage/database.js';
-import { migrate } from './storage/migrate.js';
-import { createDbProbe } from './storage/db-probe.js';
-import { createPrisma } from './storage/prisma.js';
-import { closeTrainer, startTrainer } from '../workers/trainer.js';
-import { decideAuthMode } from './auth/mode.js';
+import { buildApp } from './http/app.js';
+import { LOG_LEVELS, loadConfig, type Config } from './infra/config.js';
+import { createTrainQueue, createTrainQueueEvents, queueBackendName, type QueueSettings } from './infra/queue/train-queue.js';
+import { createStudyQueue, createStudyWorker } from './infra/queue/study-queue.js';
+import { createLogger } from './infra/logging.js';
+import { startMetricsServer } from './infra/metrics.js';
+import { startStudyReconciler, studyProcessor } from './features/studies/study-driver.js';
+import { JobEventHub } from './features/jobs/queue-events.js';
+import { Predictor } from './features/models/predictor.js';
+import { createHeavyPool } from './threads/pool.js';
+import { startReconciler } from './features/jobs/reconciler.js';
+import { connectionErrors, onShutdown, type Closer } from './start/shutdown.js';
+import { DataDirInUseError, lockDataDir } from './infra/db/data-dir-lock.js';
+import { openDatabase } from './infra/db/database.js';
+import { migrate } from './infra/db/migrate.js';
+import { createDbProbe } from './infra/db/db-probe.js';
+import { createPrisma } from './infra/db/prisma.js';
+import { closeTrainer, startTrainer } from './worker/worker-process.js';
+import { decideAuthMode } from './http/auth/mode.js';
 import { createKeyCommand } from './cli/create-key.js';
-import { anyKeyExists } from './services/api-keys.js';
+import { anyKeyExists } from './features/tenants/api-keys.js';
 
 const ROLES = ['all', 'api', 'worker', 'create-key'] as const;
 type Role = (typeof ROLES)[number];
@@ -91,7 +91,7 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
   // Rate-limit counts shared by every API instance; an outage lets requests through (skipOnError).
   const rateLimitRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }) : undefined;
   rateLimitRedis?.on('error', () => {});
-  const { initBackend, describeBackend } = await import('./training/backend.js');
+  const { initBackend, describeBackend } = await import('./training/backend/backend.js');
   const backendName = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
   const predictor = new Predictor(db);
   // Started now, so the first large request does not wait seconds for a thread to load tfjs.

@@ -8,8 +8,8 @@
  * after. Environment: BENCH_SPEED_REPEATS (default 3), TORCH_BENCH (the reference script).
  */
 import os from 'node:os';
-import { describeBackend, initBackend } from '../../src/training/backend.js';
-import { installWasmTrainingKernels, uninstallWasmTrainingKernels } from '../../src/training/wasm-kernels/index.js';
+import { describeBackend, initBackend } from '../../src/training/backend/backend.js';
+import { installWasmTrainingKernels, uninstallWasmTrainingKernels } from '../../src/training/kernels/index.js';
 import { load1, median, table } from '../common.js';
 import { SPEED_BATCHES, SPEED_MODELS, SPEED_SAMPLES, type SpeedModel } from './models.js';
 import { jobSamplesPerSecond, profileEpoch, randomImages, type Profile } from './measure.js';
@@ -73,7 +73,7 @@ export async function benchCpuSpeed(say: Say): Promise<void> {
     `Each network trained as a job (\`runTrainingJob\`, SGD lr 0.01, no diagnostics) on ${SPEED_SAMPLES.toLocaleString('en-US')} random 28x28 samples; ` +
       `samples/s = samples / the second epoch's \`fit\` time (the first is a warm-up), backend ${backend}, one thread. ` +
       '"Before": tfjs-backend-wasm\'s stock kernels; "after": with the service\'s training kernels (src/training/wasm-kernels). ' +
-      'Both train through the service\'s layers, so both have its fused BatchNormalization training step (src/training/layers/batch-norm-training.ts). ' +
+      'Both train through the service\'s layers, so both have its fused BatchNormalization training step (src/training/model/layers/batch-norm-training.ts). ' +
       `PyTorch: ../shared/bench/torch_mlp.py with OpenBLAS, run in the same bench between the tfjs rows. ${REPEATS} rounds, medians; ` +
       `load average during the rounds ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${os.cpus().length} cores shared with other work.`,
   );

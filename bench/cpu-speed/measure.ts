@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../src/data/types.js';
-import { runTrainingJob } from '../../src/training/run-job.js';
-import type { EpochMetrics } from '../../src/training/types.js';
+import { runTrainingJob } from '../../src/training/loop/run-training.js';
+import type { EpochMetrics } from '../../src/core/run-types.js';
 import { SPEED_SAMPLES, speedJob, type SpeedModel } from './models.js';
 import { profileKernels, type KernelTime } from './profile.js';
 

@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/storage/database.js';
+import { freePort } from '../../src/infra/db/database.js';
 import { load1, table } from '../common.js';
 import { SPEED_BATCHES, SPEED_MODELS, SPEED_SAMPLES, speedJob } from './models.js';
 import { runTorchReference } from './torch.js';

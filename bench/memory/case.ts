@@ -10,8 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/training/backend.js';
-import { runTrainingJob } from '../../src/training/run-job.js';
+import { initBackend } from '../../src/training/backend/backend.js';
+import { runTrainingJob } from '../../src/training/loop/run-training.js';
 import { randomImages } from '../cpu-speed/measure.js';
 import { MEMORY_MODELS, memoryJob } from './models.js';
 

@@ -1,6 +1,6 @@
 /** The cases of the memory benchmark, and the estimates each is set against. */
-import { estimateJobMemory, jobMemoryInputs, optimizerSlots } from '../../src/training/memory-estimate.js';
-import { sizeLayers } from '../../src/training/param-estimate.js';
+import { estimateJobMemory, jobMemoryInputs, optimizerSlots } from '../../src/training/sizing/memory-estimate.js';
+import { sizeLayers } from '../../src/training/sizing/param-estimate.js';
 import type { LayerSpec, OptimizerSpec } from '../../src/schemas/job-spec.js';
 import type { CaseArgs } from './case.js';
 import { MEMORY_MODELS, memoryJob } from './models.js';
@@ -79,7 +79,7 @@ function oldEstimate(params: number, activationsPerSample: number, batchSize: nu
   return params * (3 + slots) * 4 + activationsPerSample * batchSize * 2 * 4 + dataValues * 4;
 }
 
-/** What POST /jobs estimates for a case, in bytes: as src/services/check-memory.ts computes it. */
+/** What POST /jobs estimates for a case, in bytes: as src/features/jobs/memory-check.ts computes it. */
 export function estimateFor(c: MemoryCase): { old: number; total: number; tensors: number } {
   const model = MEMORY_MODELS.find((m) => m.id === c.model)!;
   const spec = memoryJob(model, c.batchSize, c.validationSplit, c.epochs);

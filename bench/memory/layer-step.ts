@@ -3,17 +3,17 @@
  * (28x28, flattened), the given layers, a softmax Dense layer of 10, trained with sgd (whose step
  * holds little beyond the gradients) for one epoch of `samples` random samples in batches of
  * `batch`. Prints `RESULT <json>`: the peak RSS the epoch added, per sample of a batch, in float32
- * values. src/training/step-memory.ts takes its coefficients from these figures.
+ * values. src/training/sizing/step-memory.ts takes its coefficients from these figures.
  *
  * Arguments: the layers as JSON, the batch size, the samples (default one batch).
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec } from '../../src/schemas/job-spec.js';
-import { initBackend } from '../../src/training/backend.js';
-import { buildModel } from '../../src/training/build-model.js';
-import { tfjsLoss } from '../../src/training/losses.js';
-import { createOptimizer } from '../../src/training/optimizers.js';
+import { initBackend } from '../../src/training/backend/backend.js';
+import { buildModel } from '../../src/training/model/build-model.js';
+import { tfjsLoss } from '../../src/training/model/losses.js';
+import { createOptimizer } from '../../src/training/model/optimizers.js';
 
 const statusMb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
 

@@ -3,16 +3,16 @@
  * network (5.4M weights) trained for two steps at batch 32 with the given optimizer, under
  * `tf.profile`. Prints `RESULT <json>`: the engine's peak tensor bytes above the weights, per
  * weight, in float32 values (gradients, slots and the update's temporaries).
- * src/training/memory-estimate.ts's `optimizerStepValues` takes its figures from these.
+ * src/training/sizing/memory-estimate.ts's `optimizerStepValues` takes its figures from these.
  *
  * Argument: the optimizer spec as JSON.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../../src/schemas/job-spec.js';
-import { initBackend } from '../../src/training/backend.js';
-import { buildModel } from '../../src/training/build-model.js';
-import { tfjsLoss } from '../../src/training/losses.js';
-import { createOptimizer } from '../../src/training/optimizers.js';
+import { initBackend } from '../../src/training/backend/backend.js';
+import { buildModel } from '../../src/training/model/build-model.js';
+import { tfjsLoss } from '../../src/training/model/losses.js';
+import { createOptimizer } from '../../src/training/model/optimizers.js';
 import { MEMORY_MODELS } from './models.js';
 
 async function main(): Promise<void> {

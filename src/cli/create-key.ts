@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { ROLES, type Role } from '../auth/principal.js';
-import { loadConfig } from '../config.js';
-import { createApiKey, findTenant } from '../services/api-keys.js';
-import { audit } from '../services/audit.js';
-import { openDatabase } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
-import { createPrisma } from '../storage/prisma.js';
+import { ROLES, type Role } from '../core/principal.js';
+import { loadConfig } from '../infra/config.js';
+import { createApiKey, findTenant } from '../features/tenants/api-keys.js';
+import { audit } from '../features/tenants/audit.js';
+import { openDatabase } from '../infra/db/database.js';
+import { migrate } from '../infra/db/migrate.js';
+import { createPrisma } from '../infra/db/prisma.js';
 
 export const CREATE_KEY_USAGE = `Usage: npm run create-key -- [--tenant <name or id>] [--role admin|member|viewer] [--name <text>] [--create-tenant]
 

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { ProblemCollector, pointer, specError } from './problems.js';
+import { ProblemCollector, pointer, specError } from '../core/problems.js';
 import { FLOAT32_MAX } from './float32.js';
 import { MAX_CLASSES, type Dataset } from './types.js';
 

@@ -15,6 +15,6 @@ export { splitValidation } from './split.js';
 export { encodeDataset, decodeDataset, type EncodedDataset } from './codec.js';
 export { DatasetCache } from './cache.js';
 export { featureSize, datasetBytes, classCount, selectSamples, sliceSamples } from './dataset.js';
-export { ProblemCollector, pointer, escapePointer } from './problems.js';
+export { ProblemCollector, pointer, escapePointer } from '../core/problems.js';
 export { md5File, md5Bytes, verifyFileMd5, clearVerifiedFiles } from './checksum.js';
 export { downloadFile, type DownloadOptions } from './download.js';

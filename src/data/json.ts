@@ -1,4 +1,4 @@
-import { ProblemCollector, pointer, specError } from './problems.js';
+import { ProblemCollector, pointer, specError } from '../core/problems.js';
 import { featureSize } from './dataset.js';
 import { FLOAT32_MAX } from './float32.js';
 import { MAX_CLASSES, type Dataset } from './types.js';

@@ -1,5 +1,5 @@
 import { sliceSamples } from './dataset.js';
-import { specError } from './problems.js';
+import { specError } from '../core/problems.js';
 import type { Dataset } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { classCount, selectSamples } from './dataset.js';
-import { ProblemCollector, pointer, specError } from './problems.js';
+import { ProblemCollector, pointer, specError } from '../core/problems.js';
 import { seededPermutation } from './random.js';
 import type { Dataset } from './types.js';
 

@@ -1,5 +1,5 @@
 /** Which per-epoch metric a study ranks by, and which way is better. */
-import type { SpecProblem } from '../training/types.js';
+import type { SpecProblem } from '../core/run-types.js';
 import type { Mode } from './asha.js';
 
 export const STUDY_METRICS = ['val_loss', 'val_accuracy', 'loss', 'accuracy'] as const;

@@ -1,9 +1,9 @@
 import type { JobSpec } from '../schemas/job-spec.js';
-import { toEpochRow } from '../services/jobs.js';
+import { toEpochRow } from '../features/jobs/jobs.js';
 import { ashaDecision, ashaRungs, type AshaSettings, type Mode } from '../studies/asha.js';
 import { metricValue, type StudyMetric } from '../studies/metric.js';
-import type { Db } from '../storage/prisma.js';
-import type { EpochMetrics } from '../training/types.js';
+import type { Db } from '../infra/db/prisma.js';
+import type { EpochMetrics } from '../core/run-types.js';
 
 /** What the training loop asks of an ASHA trial: a decision after each epoch, and whether it was stopped. */
 export interface TrialStop {

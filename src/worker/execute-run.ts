@@ -1,21 +1,21 @@
 import type { DatasetCache } from '../data/index.js';
 import type { JobSpec } from '../schemas/job-spec.js';
-import { loadDatasetRef } from '../services/datasets.js';
-import { toEpochRow } from '../services/jobs.js';
-import { getArtifact, storeModel } from '../services/models.js';
-import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../storage/checkpoints.js';
-import { isTransientDbError } from '../storage/db-errors.js';
-import type { Db } from '../storage/prisma.js';
-import type { Checkpoint } from '../training/checkpoint.js';
-import type { JobHooks, RunJobResult } from '../training/run-job.js';
-import type { BatchProgress, EpochMetrics, TrainingWarning } from '../training/types.js';
-import { SpecError } from '../training/types.js';
-import { WASM_ABORT_MESSAGE, isWasmAbort } from '../training/wasm-abort.js';
+import { loadDatasetRef } from '../features/datasets/datasets.js';
+import { toEpochRow } from '../features/jobs/jobs.js';
+import { getArtifact, storeModel } from '../features/models/models.js';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../infra/db/checkpoints.js';
+import { isTransientDbError } from '../infra/db/db-errors.js';
+import type { Db } from '../infra/db/prisma.js';
+import type { Checkpoint } from '../training/loop/checkpoint.js';
+import type { JobHooks, RunJobResult } from '../training/loop/run-training.js';
+import type { BatchProgress, EpochMetrics, TrainingWarning } from '../core/run-types.js';
+import { SpecError } from '../core/run-types.js';
+import { WASM_ABORT_MESSAGE, isWasmAbort } from '../training/backend/wasm-abort.js';
 import { HandBackError, JobTimeoutError, createStopCheck, throwIfHandedBack } from './stop-check.js';
 import { ashaTrialStop } from './asha-stop.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
 import { isDatabaseOutage } from './db-outage.js';
-import { describeInternal, safeRunError } from '../services/run-error.js';
+import { describeInternal, safeRunError } from '../infra/db/run-error.js';
 
 export { HandBackError } from './stop-check.js';
 
@@ -74,7 +74,7 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
     const base = spec.base ? await getArtifact(db, spec.base.modelId) : undefined;
     // Loading can take a while; a stop asked for meanwhile need not wait for the first batch.
     throwIfHandedBack(signal);
-    const { runTrainingJob } = await import('../training/run-job.js');
+    const { runTrainingJob } = await import('../training/loop/run-training.js');
     const storage = storageHooks(db, runId, warnings, new CheckpointSchedule(ctx.checkpointEveryMs), ctx.tally);
     const stopCheck = createStopCheck({ db, runId, attempt: number, signal, timeoutMs: ctx.jobTimeoutMs });
     // A study trial under ASHA may be stopped at a rung as its epoch ends.

@@ -1,4 +1,4 @@
-import type { QuotaLimits } from '../services/quotas.js';
+import type { QuotaLimits } from '../features/tenants/quotas.js';
 
 /**
  * How long a worker process trusts a tenant's limits once read. A run over its running-jobs quota

@@ -1,6 +1,6 @@
-import type { QuotaLimits } from '../services/quotas.js';
-import { lockExclusive } from '../storage/locks.js';
-import { retryOf, retryTransient, type Db } from '../storage/prisma.js';
+import type { QuotaLimits } from '../features/tenants/quotas.js';
+import { lockExclusive } from '../infra/db/locks.js';
+import { retryOf, retryTransient, type Db } from '../infra/db/prisma.js';
 
 /** How long a run over its tenant's running-jobs quota waits (delayed in the queue) before it asks again. */
 export const RUNNING_QUOTA_RETRY_MS = 2_000;

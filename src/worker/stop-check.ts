@@ -1,4 +1,4 @@
-import type { Db } from '../storage/prisma.js';
+import type { Db } from '../infra/db/prisma.js';
 
 /** How often a running job touches its row: heartbeat out, cancel request in. */
 const POLL_MS = 1_000;

@@ -5,10 +5,10 @@
 import net from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { Predictor } from '../../src/services/predictor.js';
-import { createPrisma, type Db } from '../../src/storage/prisma.js';
-import { serializeModel } from '../../src/training/artifact.js';
+import { buildApp } from '../../src/http/app.js';
+import { Predictor } from '../../src/features/models/predictor.js';
+import { createPrisma, type Db } from '../../src/infra/db/prisma.js';
+import { serializeModel } from '../../src/training/model/artifact.js';
 import { smallFashionJob, startHarness, type Harness } from '../support/harness.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { denseImport } from '../support/dense-import.js';

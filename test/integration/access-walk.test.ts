@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Access } from '../../src/auth/principal.js';
+import type { Access } from '../../src/core/principal.js';
 import { ApiError, TrainingClient, type JobEvent } from '../../src/sdk/index.js';
 import { parseSse, type SseMessage } from '../../src/sdk/sse.js';
-import { revokeApiKey } from '../../src/services/api-keys.js';
+import { revokeApiKey } from '../../src/features/tenants/api-keys.js';
 import { exampleModelImport } from '../../src/schemas/examples.js';
 import { startHarness, waitUntil, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';

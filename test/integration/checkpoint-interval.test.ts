@@ -14,7 +14,7 @@ describe('a run stores checkpoints by time, not after every epoch', () => {
     await h.db.$executeRawUnsafe(`CREATE TABLE "${schema}".checkpoint_writes ("runId" uuid NOT NULL)`);
     await h.db.$executeRawUnsafe(`CREATE FUNCTION "${schema}".count_checkpoint_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "${schema}".checkpoint_writes VALUES (NEW."runId"); RETURN NEW; END $$`);
     await h.db.$executeRawUnsafe(`CREATE TRIGGER count_writes AFTER INSERT OR UPDATE ON "${schema}"."Checkpoint" FOR EACH ROW EXECUTE FUNCTION "${schema}".count_checkpoint_write()`);
-    const { initBackend } = await import('../../src/training/backend.js');
+    const { initBackend } = await import('../../src/training/backend/backend.js');
     await initBackend('auto');
   });
   afterAll(async () => h?.close());

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 import { bearer } from '../support/tenants.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { createPrisma } from '../../src/storage/prisma.js';
-import { inPgTransaction } from '../../src/storage/pg-transaction.js';
+import { createPrisma } from '../../src/infra/db/prisma.js';
+import { inPgTransaction } from '../../src/infra/db/pg-transaction.js';
 
 // The queue must stay up while PostgreSQL is away, so this runs on Redis.
 describe.skipIf(!process.env.REDIS_URL)('PostgreSQL outage while a job trains', () => {

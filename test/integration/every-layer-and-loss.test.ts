@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAYER_TYPES, LOSSES } from '../../src/schemas/job-spec.js';
 // Registers the service's custom layer classes with this process's tfjs, as a user's code must.
-import '../../src/training/artifact.js';
+import '../../src/training/model/artifact.js';
 import { smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
 
 /** One network holding every layer type (the SELU block keeps its LeCun-normal init). */

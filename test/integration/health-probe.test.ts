@@ -1,11 +1,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { Predictor } from '../../src/services/predictor.js';
-import { createDbProbe } from '../../src/storage/db-probe.js';
+import { buildApp } from '../../src/http/app.js';
+import { Predictor } from '../../src/features/models/predictor.js';
+import { createDbProbe } from '../../src/infra/db/db-probe.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
-/** GET /health asks the database on a connection of its own (src/storage/db-probe.ts). */
+/** GET /health asks the database on a connection of its own (src/infra/db/db-probe.ts). */
 describe('/health while the request pool is busy', () => {
   let h: Harness;
   beforeAll(async () => {

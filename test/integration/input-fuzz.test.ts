@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializeModel } from '../../src/training/artifact.js';
+import { serializeModel } from '../../src/training/model/artifact.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleModelImport } from '../../src/schemas/examples.js';
-import { sweepEndedCheckpoints } from '../../src/services/retention.js';
+import { sweepEndedCheckpoints } from '../../src/features/jobs/retention.js';
 import { startHarness, waitForJob, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';
 

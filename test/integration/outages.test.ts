@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { Predictor } from '../../src/services/predictor.js';
-import { createPrisma } from '../../src/storage/prisma.js';
+import { buildApp } from '../../src/http/app.js';
+import { Predictor } from '../../src/features/models/predictor.js';
+import { createPrisma } from '../../src/infra/db/prisma.js';
 import { smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
 
 async function freePort(): Promise<number> {

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEFAULT_TENANT_ID } from '../../src/auth/principal.js';
+import { DEFAULT_TENANT_ID } from '../../src/core/principal.js';
 import { encodeDataset } from '../../src/data/index.js';
-import { saveDataset } from '../../src/services/datasets.js';
-import { getArtifact, storeModel, storedModelBytes } from '../../src/services/models.js';
-import { storedBytesPg } from '../../src/services/quota-pg.js';
-import { storageOf } from '../../src/services/quotas.js';
-import { inPgTransaction } from '../../src/storage/pg-transaction.js';
+import { saveDataset } from '../../src/features/datasets/datasets.js';
+import { getArtifact, storeModel, storedModelBytes } from '../../src/features/models/models.js';
+import { storedBytesPg } from '../../src/features/datasets/storage-quota.js';
+import { storageOf } from '../../src/features/tenants/quotas.js';
+import { inPgTransaction } from '../../src/infra/db/pg-transaction.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /**
- * Datasets and models are written with pg, not Prisma (src/services/datasets.ts, models.ts): the
+ * Datasets and models are written with pg, not Prisma (src/features/datasets/datasets.ts, models.ts): the
  * rows must be what Prisma wrote (ids, createdAt in UTC, JSON, arrays, NULLs) and the bytes must
  * come back through Prisma byte for byte; the quota's pg sums must be storageOf's.
  */

@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { serializeModel } from '../../src/training/artifact.js';
+import { serializeModel } from '../../src/training/model/artifact.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { Predictor } from '../../src/services/predictor.js';
+import { buildApp } from '../../src/http/app.js';
+import { Predictor } from '../../src/features/models/predictor.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, type TenantKeys } from '../support/tenants.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainWorker, type TrainWorker } from '../../src/jobs/queue.js';
-import { scrape } from '../../src/metrics.js';
-import { reconcileRuns } from '../../src/services/reconciler.js';
+import { createTrainWorker, type TrainWorker } from '../../src/infra/queue/train-queue.js';
+import { scrape } from '../../src/infra/metrics.js';
+import { reconcileRuns } from '../../src/features/jobs/reconciler.js';
 import { smallFashionJob, startHarness, waitUntil, type Harness } from '../support/harness.js';
 
 async function failedCount(): Promise<number> {

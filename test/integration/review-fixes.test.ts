@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeModel } from '../../src/services/models.js';
-import { serializeModel } from '../../src/training/artifact.js';
-import { summarizeModel } from '../../src/training/summary.js';
+import { storeModel } from '../../src/features/models/models.js';
+import { serializeModel } from '../../src/training/model/artifact.js';
+import { summarizeModel } from '../../src/training/model/summary.js';
 import { QUEUE_BACKENDS, startHarness, type Harness } from '../support/harness.js';
-import { DEFAULT_TENANT_ID } from '../../src/auth/principal.js';
+import { DEFAULT_TENANT_ID } from '../../src/core/principal.js';
 
 type ErrorBody = { error: string; message: string; details: Array<{ path: string; message: string }> };
 

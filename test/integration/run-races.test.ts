@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCache } from '../../src/data/index.js';
-import { cancelJob } from '../../src/services/jobs.js';
-import type { Db } from '../../src/storage/prisma.js';
+import { cancelJob } from '../../src/features/jobs/jobs.js';
+import type { Db } from '../../src/infra/db/prisma.js';
 import { executeRun, HandBackError, type WorkerContext } from '../../src/worker/execute-run.js';
 import { smallFashionJob, startHarness, FIXTURE_DATASETS, type Harness } from '../support/harness.js';
-import { OPEN_PRINCIPAL } from '../../src/auth/principal.js';
+import { OPEN_PRINCIPAL } from '../../src/core/principal.js';
 
 /** Runs of the worker against races with the API and with other attempts, interleaved by hand. */
 describe('a run is finished by exactly one attempt, and a cancel always wins', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
-    const { initBackend } = await import('../../src/training/backend.js');
+    const { initBackend } = await import('../../src/training/backend/backend.js');
     await initBackend('auto');
   });
   afterAll(async () => h?.close());

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLICE_BYTES, stageBytea } from '../../src/storage/staged-bytes.js';
+import { SLICE_BYTES, stageBytea } from '../../src/infra/db/staged-bytes.js';
 import { denseImport } from '../support/dense-import.js';
 import { startHarness, type Harness } from '../support/harness.js';
 

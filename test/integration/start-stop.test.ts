@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { processAlive } from '../../src/storage/data-dir-lock.js';
-import { openDatabase } from '../../src/storage/database.js';
+import { processAlive } from '../../src/infra/db/data-dir-lock.js';
+import { openDatabase } from '../../src/infra/db/database.js';
 import { FIXTURE_DATASETS, ROOT, smallFashionJob, waitUntil } from '../support/harness.js';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { storedModelBytes } from '../../src/services/models.js';
+import { storedModelBytes } from '../../src/features/models/models.js';
 import { startHarness, waitUntil, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, type TenantKeys } from '../support/tenants.js';
 

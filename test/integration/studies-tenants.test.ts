@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stepStudy } from '../../src/services/study-driver.js';
+import { stepStudy } from '../../src/features/studies/study-driver.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TrainQueue } from '../../src/jobs/queue.js';
-import { stepStudy, type StudyDeps } from '../../src/services/study-driver.js';
+import type { TrainQueue } from '../../src/infra/queue/train-queue.js';
+import { stepStudy, type StudyDeps } from '../../src/features/studies/study-driver.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPEN_PRINCIPAL } from '../../src/auth/principal.js';
-import { UNIQUE_VIOLATION, createFairRun } from '../../src/services/fair-run.js';
+import { OPEN_PRINCIPAL } from '../../src/core/principal.js';
+import { UNIQUE_VIOLATION, createFairRun } from '../../src/features/jobs/record-run.js';
 import { smallFashionJob, startHarness, type Harness } from '../support/harness.js';
 
 describe('POST /jobs at once from one tenant (recorded in batches under the tenant lock)', () => {

@@ -11,7 +11,7 @@
  * they are here too so that this is the one list. Not here: a database outage (its own tests:
  * the request is not what matters), a study cancelled after it ended, and a slow sender (it needs a real socket; abuse.test.ts).
  */
-import { DEFAULT_TENANT_ID } from '../../src/auth/principal.js';
+import { DEFAULT_TENANT_ID } from '../../src/core/principal.js';
 import { fixtureImport, fixtureJobSpec, type AbuseFixtures } from './abuse-fixtures.js';
 import { smallFashionJob } from './harness.js';
 

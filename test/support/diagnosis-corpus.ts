@@ -9,8 +9,8 @@ import { applyView, loadBuiltin, splitValidation } from '../../src/data/index.js
 import type { Dataset } from '../../src/data/types.js';
 import type { JobSpec, LayerSpec } from '../../src/schemas/job-spec.js';
 import { applySpecPatch, fixesOf } from '../../src/training/diagnosis/patch.js';
-import { runTrainingJob } from '../../src/training/run-job.js';
-import type { ModelArtifact, TrainingWarning } from '../../src/training/types.js';
+import { runTrainingJob } from '../../src/training/loop/run-training.js';
+import type { ModelArtifact, TrainingWarning } from '../../src/core/run-types.js';
 
 export const FIXTURES = 'test/fixtures/datasets';
 

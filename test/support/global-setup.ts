@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import { openDatabase, type DatabaseHandle } from '../../src/infra/db/database.js';
 
 let database: DatabaseHandle | undefined;
 

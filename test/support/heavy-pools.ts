@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest';
-import { createHeavyPool, type HeavyPool } from '../../src/services/heavy-pool.js';
+import { createHeavyPool, type HeavyPool } from '../../src/threads/pool.js';
 
 /** Makes heavy pools for one describe block (quiet logs unless given) and closes them after it. */
 export function heavyPools(): (opts: Parameters<typeof createHeavyPool>[0]) => HeavyPool {

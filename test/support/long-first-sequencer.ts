@@ -27,7 +27,7 @@ const LONGEST = [
   'test/integration/datasets.test.ts',
   'test/integration/training-process-guard.test.ts',
   'test/integration/abuse.test.ts',
-  'test/unit/services/heavy-pool.test.ts',
+  'test/unit/threads/pool.test.ts',
   'test/integration/fair-scheduling.test.ts',
 ];
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileRuns } from '../../src/services/reconciler.js';
+import { reconcileRuns } from '../../src/features/jobs/reconciler.js';
 import { smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from './harness.js';
 
 async function submit(h: Harness, spec: unknown): Promise<string> {

@@ -10,7 +10,7 @@
  * 400-digit numbers, 10,000-deep nesting.
  */
 import fc from 'fast-check';
-import { DEFAULT_TENANT_ID } from '../../src/auth/principal.js';
+import { DEFAULT_TENANT_ID } from '../../src/core/principal.js';
 import type { WireAnswer, WireRequest } from './abuse-fixtures.js';
 
 export interface JsonSchema {

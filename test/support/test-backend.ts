@@ -3,7 +3,7 @@
  * default `cpu`, tfjs's reference implementation. Run them on another backend to check it trains
  * the same way, e.g. `TFJS_BACKEND=wasm npx vitest run test/unit/training`.
  */
-import { initBackend, type BackendPreference } from '../../src/training/backend.js';
+import { initBackend, type BackendPreference } from '../../src/training/backend/backend.js';
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 

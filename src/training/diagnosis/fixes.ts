@@ -3,7 +3,7 @@
  * can read the fix before applying it (POST /jobs/:id/retry).
  */
 import type { JobSpec, LayerSpec } from '../../schemas/job-spec.js';
-import { DEFAULT_LEARNING_RATES, type OptimizerType } from '../learning-rates.js';
+import { DEFAULT_LEARNING_RATES, type OptimizerType } from '../model/learning-rates.js';
 import type { DiagnosisContext, JsonPatch } from './types.js';
 
 /** The optimizer's learning rate, with the Keras default when the spec leaves it out. */

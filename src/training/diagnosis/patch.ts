@@ -4,7 +4,7 @@
  */
 import { applyJsonPatch, JsonPatchError } from '../../core/json-patch.js';
 import type { JobSpec } from '../../schemas/job-spec.js';
-import type { SpecPatchOp, SpecProblem, TrainingWarning } from '../types.js';
+import type { SpecPatchOp, SpecProblem, TrainingWarning } from '../../core/run-types.js';
 
 /** Why a patch could not be applied: the operation and its path, for a 400 that names them. */
 export class PatchError extends Error {

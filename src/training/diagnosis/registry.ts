@@ -2,7 +2,7 @@
  * The rule registry: which rules exist, how a spec's `diagnostics.rules` tunes them, and the
  * per-job log that turns findings into warnings with stable ids (one per kind and layer).
  */
-import type { TrainingWarning } from '../types.js';
+import type { TrainingWarning } from '../../core/run-types.js';
 import { classImbalance } from './rules/class-imbalance.js';
 import { deadUnits } from './rules/dead-units.js';
 import { diverged } from './rules/diverged.js';

@@ -3,7 +3,7 @@
  * them without loading TensorFlow.
  */
 import type { JobSpec } from '../../schemas/job-spec.js';
-import type { EpochMetrics, LayerDiagnostics, SpecPatchOp } from '../types.js';
+import type { EpochMetrics, LayerDiagnostics, SpecPatchOp } from '../../core/run-types.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QuotaLimits } from '../../../src/services/quotas.js';
+import type { QuotaLimits } from '../../../src/features/tenants/quotas.js';
 import { cachedLimits } from '../../../src/worker/limits-cache.js';
 
 /** A loader that counts its reads and answers what `limits` holds at the time (a clock the test moves). */

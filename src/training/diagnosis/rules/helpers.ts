@@ -1,5 +1,5 @@
 /** Small readers the rules share. */
-import type { LayerDiagnostics } from '../../types.js';
+import type { LayerDiagnostics } from '../../../core/run-types.js';
 import type { LayerDetail, Observation } from '../types.js';
 
 export interface LayerView extends LayerDiagnostics {

@@ -6,7 +6,7 @@
  * (scripts/diagnosis-corpus.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../../src/training/backend.js';
+import { initBackend } from '../../../../src/training/backend/backend.js';
 import { DIAGNOSIS_KINDS } from '../../../../src/training/diagnosis/registry.js';
 import { BROKEN, HEALTHY, fixedSpec, loadFixture, runRecipe, type Fixture } from '../../../support/diagnosis-corpus.js';
 

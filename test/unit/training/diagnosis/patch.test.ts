@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applySpecPatch, fixesOf, PatchError } from '../../../../src/training/diagnosis/patch.js';
 import type { JobSpec } from '../../../../src/schemas/job-spec.js';
-import type { TrainingWarning } from '../../../../src/training/types.js';
+import type { TrainingWarning } from '../../../../src/core/run-types.js';
 
 const spec = { dataset: { id: 'd' }, model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 3 }] }, compile: { optimizer: { type: 'sgd' }, loss: 'mse' }, fit: { epochs: 2 } } as unknown as JobSpec;
 const problem = (patch: unknown[]) => {

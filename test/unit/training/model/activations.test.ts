@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../../../../src/schemas/job-spec.js';
-import { toTfjsActivation } from '../../../../src/training/activations.js';
-import { serializeModel, deserializeModel } from '../../../../src/training/artifact.js';
+import { toTfjsActivation } from '../../../../src/training/model/activations.js';
+import { serializeModel, deserializeModel } from '../../../../src/training/model/artifact.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {

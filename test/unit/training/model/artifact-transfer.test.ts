@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LayerSpec } from '../../../../src/schemas/job-spec.js';
-import { deserializeModel, serializeModel } from '../../../../src/training/artifact.js';
-import { buildModel } from '../../../../src/training/build-model.js';
-import { prepareBaseLayers, selectBaseLayers, setFrozen } from '../../../../src/training/transfer.js';
+import { deserializeModel, serializeModel } from '../../../../src/training/model/artifact.js';
+import { buildModel } from '../../../../src/training/model/build-model.js';
+import { prepareBaseLayers, selectBaseLayers, setFrozen } from '../../../../src/training/model/transfer.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {

@@ -1,12 +1,12 @@
 /**
- * The BatchNormalization layer's fused training step (src/training/layers/batch-norm-training.ts)
+ * The BatchNormalization layer's fused training step (src/training/model/layers/batch-norm-training.ts)
  * against tfjs's own BatchNormalization on the same weights: the output, the gradients with
  * respect to the input, gamma and beta, and the moving mean and variance after the step, on
  * random shapes (rank 2 and 3, with and without center/scale); no tensor left behind.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormalization } from '../../../../src/training/layers/batch-normalization.js';
+import { batchNormalization } from '../../../../src/training/model/layers/batch-normalization.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LayerSpec } from '../../../../src/schemas/job-spec.js';
-import { buildModel, layerNames } from '../../../../src/training/build-model.js';
-import { summarizeModel } from '../../../../src/training/summary.js';
+import { buildModel, layerNames } from '../../../../src/training/model/build-model.js';
+import { summarizeModel } from '../../../../src/training/model/summary.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeInitializer, type InitializerSpec } from '../../../../src/training/initializers.js';
+import { makeInitializer, type InitializerSpec } from '../../../../src/training/model/initializers.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {

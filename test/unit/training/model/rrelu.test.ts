@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RReLU } from '../../../../src/training/layers/rrelu.js';
+import { RReLU } from '../../../../src/training/model/layers/rrelu.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {

@@ -15,9 +15,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltin } from '../../../../src/data/builtin.js';
 import type { Dataset } from '../../../../src/data/types.js';
 import type { JobSpec, LayerSpec } from '../../../../src/schemas/job-spec.js';
-import { initBackend } from '../../../../src/training/backend.js';
-import { runTrainingJob } from '../../../../src/training/run-job.js';
-import type { EpochDiagnostics, TrainingWarning } from '../../../../src/training/types.js';
+import { initBackend } from '../../../../src/training/backend/backend.js';
+import { runTrainingJob } from '../../../../src/training/loop/run-training.js';
+import type { EpochDiagnostics, TrainingWarning } from '../../../../src/core/run-types.js';
 
 const DEPTH = 20;
 const UNITS = 32;

@@ -1,0 +1,55 @@
+/**
+ * POST /jobs/:id/retry: a new job from an old job's spec, with the fixes of its warnings and/or a
+ * patch of the user's own applied, checked exactly as a POST /jobs spec is (schema, then
+ * check-job), and recording which job it retries.
+ */
+import type { ValidateFunction } from 'ajv';
+import { ownedBy, type Principal } from '../../core/principal.js';
+import type { Config } from '../../infra/config.js';
+import { invalid, notFound } from '../../core/errors.js';
+import type { TrainQueue } from '../../infra/queue/train-queue.js';
+import { bodyValidator } from '../../http/plugins/validation.js';
+import { describeAjvError } from '../../http/plugins/error-handler.js';
+import { JobSpec } from '../../schemas/job-spec.js';
+import type { Static } from 'typebox';
+import type { RetryBody } from '../../schemas/job.js';
+import type { Db } from '../../infra/db/prisma.js';
+import type { HeavyPool } from '../../threads/pool.js';
+import { applySpecPatch, fixesOf, PatchError } from '../../training/diagnosis/patch.js';
+import type { SpecPatchOp } from '../../core/run-types.js';
+import { isUuid } from '../datasets/datasets.js';
+import { storedWarnings, submitJob } from './jobs.js';
+
+let validateSpec: ValidateFunction | null = null;
+
+export async function retryJob(
+  deps: { db: Db; queue: TrainQueue; config: Config; heavy?: HeavyPool },
+  who: Principal,
+  id: string,
+  body: Static<typeof RetryBody>,
+): Promise<{ id: string; status: 'queued'; retryOf: string }> {
+  if (!isUuid(id)) throw notFound('Job', id);
+  // Another tenant's job is as unknown as a missing one.
+  const run = await deps.db.run.findFirst({ where: { id, ...ownedBy(who) }, select: { spec: true, warnings: true, diagnosticWarnings: true } });
+  if (!run) throw notFound('Job', id);
+  let spec = run.spec as JobSpec;
+  try {
+    if (body.applyFixes) {
+      const fixes = fixesOf(storedWarnings(run.warnings, run.diagnosticWarnings), body.applyFixes);
+      spec = applySpecPatch(spec, fixes, '/applyFixes') as JobSpec;
+    }
+    if (body.patch) spec = applySpecPatch(spec, body.patch as SpecPatchOp[], '/patch') as JobSpec;
+  } catch (err) {
+    if (err instanceof PatchError) throw invalid(`the patch does not apply: ${err.problem.path}: ${err.problem.message}`, [err.problem]);
+    throw err;
+  }
+  if (body.name !== undefined) spec = { ...spec, name: body.name };
+  // The same schema, defaults and messages as POST /jobs, so a patched spec is held to the same rules.
+  validateSpec ??= bodyValidator().compile(JobSpec);
+  if (!validateSpec(spec)) {
+    const details = (validateSpec.errors ?? []).map((e) => describeAjvError(e as Parameters<typeof describeAjvError>[0], 'body'));
+    throw invalid(`the patched spec is invalid: ${details[0]?.path || '/'}: ${details[0]?.message ?? 'invalid'}`, details);
+  }
+  const created = await submitJob(deps, who, spec, { retryOf: id });
+  return { ...created, retryOf: id };
+}

@@ -1,0 +1,359 @@
+/**
+ * Runs one training job end to end on in-memory datasets: preprocessing, model building
+ * (optionally on a base model), the `train` and `fine_tune` phases with diagnostics,
+ * evaluation and serialization. Pure with respect to the service: no queue, database or
+ * HTTP, only plain values and callbacks; every tensor it makes is disposed before it returns.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { JobSpec } from '../../schemas/job-spec.js';
+import type { Dataset } from '../../data/types.js';
+import { splitValidation } from '../../data/split.js';
+import { fitStandardizer, standardizeDataset } from '../../data/standardize.js';
+import { buildModel } from '../model/build-model.js';
+import { serializeModel, deserializeModel } from '../model/artifact.js';
+import { prepareBaseLayers, setFrozen } from '../model/transfer.js';
+import { summarizeModel } from '../model/summary.js';
+import { tfjsLoss, tfjsMetrics, type LossName } from '../model/losses.js';
+import { createOptimizer } from '../model/optimizers.js';
+import { evaluateModel, trainPhase, type TrainHooks } from './train.js';
+import { assertFiniteWeights } from './callbacks.js';
+import { DEFAULT_PROBE_SIZE, GradientProbe } from '../diagnosis/probe.js';
+import { Diagnosis, DiagnosisStopError } from '../diagnosis/registry.js';
+import { diagnosisContext } from '../diagnosis/context.js';
+import { nonFiniteLoss } from '../diagnosis/rules/diverged.js';
+import { TrainingDivergedError } from './callbacks.js';
+import { checkSelfNormalization } from '../checks/selu-check.js';
+import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  SpecError,
+  type BatchProgress,
+  type EpochDiagnostics,
+  type EpochMetrics,
+  type ModelArtifact,
+  type ModelSummary,
+  type Preprocessing,
+  type TrainingWarning,
+} from '../../core/run-types.js';
+
+/** Callbacks from a job to the worker. */
+export interface JobHooks {
+  onEpoch(row: EpochMetrics): Promise<void> | void;
+  onProgress?(p: BatchProgress): void;
+  /**
+   * Each epoch's diagnostics, with the warnings first raised in that epoch (each kind+layer is
+   * raised once per job; the spec-level `self_normalization` warnings come with the first call).
+   */
+  onDiagnostics?(d: EpochDiagnostics, warnings: TrainingWarning[]): Promise<void> | void;
+  /**
+   * Warnings raised outside an epoch's diagnostics: those the untrained model shows (epoch 0),
+   * and a `diverged` warning when the loss becomes NaN. Called before the job stops for them.
+   */
+  onWarnings?(warnings: TrainingWarning[]): Promise<void> | void;
+  /** Polled after every batch; keep it cheap. */
+  shouldStop?(): boolean | Promise<boolean>;
+  /**
+   * Called after each epoch with a way to capture a checkpoint (weights and optimizer state);
+   * the caller decides whether it is worth the cost, and where to keep it.
+   */
+  onCheckpoint?(capture: () => Promise<Checkpoint>, epoch: number): Promise<void> | void;
+}
+
+/** Arguments of {@link runTrainingJob}. */
+export interface RunJobArgs {
+  spec: JobSpec;
+  /** The resolved datasets: `validation` is `spec.validation.dataset` when the spec names one. */
+  data: { train: Dataset; validation?: Dataset; evaluate?: Dataset };
+  /** The stored model named by `spec.base.modelId`. */
+  base?: ModelArtifact;
+  hooks: JobHooks;
+  /** Resume after this checkpoint of an earlier, interrupted attempt of the same spec. */
+  resume?: Checkpoint;
+  /** With `resume`: the epochs the earlier attempts finished, so loss-history rules see them. */
+  history?: EpochMetrics[];
+}
+
+/** The outcome of a job that did not fail. */
+export interface RunJobResult {
+  status: 'succeeded' | 'cancelled';
+  /** The trained model (for a cancelled job, as it was when it stopped). */
+  artifact: ModelArtifact;
+  summary: ModelSummary;
+  evaluation: { loss: number; accuracy: number | null } | null;
+  warnings: TrainingWarning[];
+  /** Completed epochs over both phases. */
+  epochsRun: number;
+  /** Training samples per epoch (after the validation split). */
+  trainSamples: number;
+}
+
+/**
+ * Trains the job `spec` describes. Throws `TrainingDivergedError` when the loss becomes
+ * NaN/Infinity, `DiagnosisStopError` when a diagnosis rule with `action: "stop"` fires,
+ * `SpecError` for data the spec cannot use (e.g. labels beyond the output units).
+ * Cancellation (`hooks.shouldStop`) is not an error: the result has status `cancelled`.
+ */
+export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
+  const { spec, hooks } = args;
+  const prepared = prepareData(spec, args.data, baseStandardization(args.base));
+  const tensors: tf.Tensor[] = [];
+  const optimizers: tf.Optimizer[] = [];
+  let model: tf.LayersModel | null = null;
+  let probe: GradientProbe | null = null;
+  try {
+    const built = await build(spec, prepared.train.featureShape, args.base);
+    model = built.model;
+    const m = model;
+    const loss = tfjsLoss(spec.compile.loss as LossName);
+    const metrics = tfjsMetrics(spec.compile.metrics ?? []);
+    let optimizer!: tf.Optimizer;
+    const compile = (optimizerSpec: JobSpec['compile']['optimizer']) => {
+      optimizer = createOptimizer(optimizerSpec);
+      optimizers.push(optimizer);
+      m.compile({ optimizer, loss, metrics });
+    };
+    compile(spec.compile.optimizer);
+
+    const outputShape = outputShapeOf(m);
+    const toTensors = (ds: Dataset, path: string) => {
+      const x = tf.tensor(ds.features, [ds.samples, ...ds.featureShape]);
+      tensors.push(x);
+      const y = labelTensor(spec, ds, x, outputShape, path);
+      tensors.push(y);
+      return { x, y };
+    };
+    const train = toTensors(prepared.train, '/dataset');
+    const validation = prepared.validation ? toTensors(prepared.validation, '/validation') : undefined;
+
+    let pending = checkSelfNormalization(spec);
+    const warnings: TrainingWarning[] = [...pending];
+    const history: EpochMetrics[] = [...(args.history ?? [])];
+    const batchSize = spec.fit.batchSize ?? 32;
+    const steps = Math.ceil(prepared.train.samples / batchSize);
+    let diagnosis: Diagnosis | null = null;
+    /** Keeps new warnings, and ends the job when one of them comes from a stopping rule. */
+    const raised = (fresh: TrainingWarning[]) => {
+      warnings.push(...fresh);
+      const stop = diagnosis?.stopping(fresh);
+      return () => {
+        if (stop) throw new DiagnosisStopError(stop);
+      };
+    };
+    if (spec.diagnostics?.enabled !== false) {
+      probe = new GradientProbe(m, train.x, train.y, probeSizeFor(spec, prepared.train.samples));
+      const layerNames = m.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
+      diagnosis = new Diagnosis(diagnosisContext(spec, prepared.train, layerNames, outputShape.reduce((a, b) => a * b, 1)), spec.diagnostics?.rules);
+      // The untrained model on the first batch: initialization and input problems show here best.
+      // (It also takes the first weight snapshot.) A resumed run already judged its start.
+      const initial = args.resume ? (probe.snapshot(), null) : probe.measure(0, 0);
+      if (initial) {
+        const fresh = diagnosis.start({ epoch: 0, layers: initial.diagnostics.layers, details: initial.details, history: [] });
+        const stopIfAsked = raised(fresh);
+        if (fresh.length > 0) await hooks.onWarnings?.(fresh);
+        stopIfAsked();
+      }
+    }
+    const p = probe;
+    const phaseHooks: TrainHooks = {
+      onEpoch: (row) => {
+        history.push(row);
+        return hooks.onEpoch(row);
+      },
+      onProgress: hooks.onProgress ? (progress) => hooks.onProgress?.(progress) : undefined,
+      shouldStop: hooks.shouldStop ? () => hooks.shouldStop!() : undefined,
+      onEpochEnd: async (epoch) => {
+        const result = p?.measure(epoch, steps);
+        if (!result || !diagnosis) return;
+        const fresh = diagnosis.afterEpoch({ epoch, layers: result.diagnostics.layers, details: result.details, history });
+        const stopIfAsked = raised(fresh);
+        await hooks.onDiagnostics?.(result.diagnostics, [...pending, ...fresh]);
+        pending = [];
+        stopIfAsked();
+      },
+    };
+    // Checkpoints come after diagnostics, so a resumed run finds the epoch's diagnostics stored.
+    const withCheckpoints = (phase: 'train' | 'fine_tune', phaseStart: number): TrainHooks => ({
+      ...phaseHooks,
+      onEpochEnd: async (epoch) => {
+        await phaseHooks.onEpochEnd?.(epoch);
+        await hooks.onCheckpoint?.(() => captureCheckpoint(m, optimizer, { epoch, phase, phaseStart }), epoch);
+      },
+    });
+    const common = {
+      model: m,
+      x: train.x,
+      y: train.y,
+      validation,
+      batchSize,
+      shuffle: spec.fit.shuffle ?? true,
+      seed: spec.fit.seed,
+      hooks: phaseHooks,
+      earlyStopping: spec.fit.earlyStopping,
+      classWeight: spec.fit.classWeight === 'balanced' ? balancedClassWeights(prepared.train) : undefined,
+    };
+
+    // A resumed run skips what its checkpoint holds: the rest of the phase it stopped in, then
+    // the phases after it. (Its shuffling order differs from an uninterrupted run's.)
+    const resume = args.resume;
+    let epochsRun = 0;
+    let cancelled = false;
+    try {
+      if (!resume || resume.phase === 'train') {
+        const done = resume ? resume.epoch : 0;
+        if (resume) await restoreCheckpoint(m, optimizer, resume);
+        const first = await trainPhase({ ...common, hooks: withCheckpoints('train', 0), epochs: spec.fit.epochs - done, phase: 'train', epochOffset: done });
+        epochsRun = done + first.epochsRun;
+        cancelled = first.stopped === 'cancelled';
+      } else {
+        epochsRun = resume.phaseStart;
+      }
+      if (!cancelled && spec.fineTune) {
+        const unfreeze = spec.fineTune.unfreeze;
+        setFrozen(unfreeze ? built.reused.slice(-unfreeze) : built.reused, false);
+        // As Keras: a change of `trainable` reaches training only through a new compile.
+        compile(spec.fineTune.optimizer ?? spec.compile.optimizer);
+        const phaseStart = epochsRun;
+        const done = resume?.phase === 'fine_tune' ? resume.epoch - resume.phaseStart : 0;
+        if (resume?.phase === 'fine_tune') await restoreCheckpoint(m, optimizer, resume);
+        const second = await trainPhase({
+          ...common,
+          hooks: withCheckpoints('fine_tune', phaseStart),
+          epochs: spec.fineTune.epochs - done,
+          phase: 'fine_tune',
+          epochOffset: phaseStart + done,
+        });
+        epochsRun += done + second.epochsRun;
+        cancelled = second.stopped === 'cancelled';
+      }
+    } catch (err) {
+      if (err instanceof TrainingDivergedError && diagnosis) {
+        const fresh = diagnosis.record('diverged', err.epoch, nonFiniteLoss({ spec }, err));
+        warnings.push(...fresh);
+        if (fresh.length > 0) await hooks.onWarnings?.(fresh);
+      }
+      throw err;
+    }
+
+    let evaluation: RunJobResult['evaluation'] = null;
+    if (!cancelled && prepared.evaluate) {
+      const ev = toTensors(prepared.evaluate, '/evaluate/dataset');
+      evaluation = await evaluateModel(m, ev.x, ev.y);
+    }
+    if (!cancelled) assertFiniteWeights(m);
+    return {
+      status: cancelled ? 'cancelled' : 'succeeded',
+      artifact: await serializeModel(m, prepared.preprocessing),
+      summary: summarizeModel(m),
+      evaluation,
+      warnings,
+      epochsRun,
+      trainSamples: prepared.train.samples,
+    };
+  } finally {
+    probe?.dispose();
+    tf.dispose(tensors);
+    for (const o of optimizers) o.dispose();
+    model?.dispose();
+  }
+}
+
+/**
+ * The probe batch size: the spec's `probeSize`, else 256 capped at 5% of the training samples
+ * (at least 32). One probe pass costs about as much as probeSize/batchSize training steps, so
+ * an uncapped 256 would be ~13% of an epoch on a 2,000-sample dataset; capped it stays ~5%.
+ */
+export function probeSizeFor(spec: JobSpec, trainSamples: number): number {
+  return spec.diagnostics?.probeSize ?? Math.min(DEFAULT_PROBE_SIZE, Math.max(32, Math.floor(trainSamples * 0.05)));
+}
+
+/** The datasets after validation split and standardization, and the preprocessing to save. */
+function prepareData(spec: JobSpec, data: RunJobArgs['data'], inherited?: Preprocessing['standardize']) {
+  let train = data.train;
+  let validation = data.validation;
+  let evaluate = data.evaluate;
+  // Keras's validation_split: the last fraction of the samples, before any shuffling.
+  if (!validation && spec.validation?.split != null) ({ train, validation } = splitValidation(train, spec.validation.split));
+  const preprocessing: Preprocessing = { featureShape: [...train.featureShape] };
+  // Reused layers expect inputs scaled as their base model saw them, so a base's statistics win
+  // over new ones; else statistics from the training part only, so validation and evaluation
+  // stay unseen data.
+  const stats = inherited ?? (spec.dataset.standardize ? fitStandardizer(train) : undefined);
+  if (stats) {
+    train = standardizeDataset(train, stats);
+    if (validation) validation = standardizeDataset(validation, stats);
+    if (evaluate) evaluate = standardizeDataset(evaluate, stats);
+    preprocessing.standardize = stats;
+  }
+  return { train, validation, evaluate, preprocessing };
+}
+
+/** The standardization a base model was trained with, if any (saved in its model.json). */
+function baseStandardization(base: ModelArtifact | undefined): Preprocessing['standardize'] {
+  const meta = base?.modelJson.userDefinedMetadata as { preprocessing?: Preprocessing } | undefined;
+  return meta?.preprocessing?.standardize;
+}
+
+/** Builds the model, on the base's reused layers when the spec has `base`. */
+async function build(spec: JobSpec, inputShape: number[], base: ModelArtifact | undefined): Promise<{ model: tf.LayersModel; reused: tf.layers.Layer[] }> {
+  if (!spec.base) return { model: buildModel(spec.model.layers, { inputShape, seed: spec.fit.seed }), reused: [] };
+  if (!base) throw new SpecError(`Base model ${spec.base.modelId} was not provided`, [{ path: '/base/modelId', message: 'unknown model' }]);
+  const { model: baseModel } = await deserializeModel(base);
+  try {
+    const { layers } = await prepareBaseLayers(baseModel, spec.base);
+    try {
+      return { model: buildModel(spec.model.layers, { inputShape, seed: spec.fit.seed, base: layers }), reused: layers };
+    } catch (err) {
+      for (const layer of layers) layer.dispose();
+      throw err;
+    }
+  } finally {
+    // The reused layers are copies, so the loaded base can go.
+    baseModel.dispose();
+  }
+}
+
+function outputShapeOf(model: tf.LayersModel): number[] {
+  const shape = model.outputs[0].shape;
+  return shape.slice(1).map((d) => d ?? 1);
+}
+
+/**
+ * The targets for a dataset: the inputs for an autoencoder; for classification, float class
+ * indices [n, 1] (sparse categorical and binary crossentropy), or one-hot rows (categorical
+ * crossentropy, and mse/mae on a multi-unit output).
+ */
+function labelTensor(spec: JobSpec, ds: Dataset, x: tf.Tensor, outputShape: number[], path: string): tf.Tensor {
+  const outputSize = outputShape.reduce((a, b) => a * b, 1);
+  if (spec.task === 'autoencoder') {
+    if (outputSize !== x.size / Math.max(1, ds.samples)) {
+      throw new SpecError(`An autoencoder's output must have as many values as its input (${x.size / Math.max(1, ds.samples)}), not ${outputSize}`, [
+        { path: '/model/layers', message: 'output size differs from the input size' },
+      ]);
+    }
+    return tf.reshape(x, [ds.samples, ...outputShape]);
+  }
+  if (!ds.labels) throw new SpecError('The dataset has no labels', [{ path, message: 'a classification dataset needs labels' }]);
+  const labels = ds.labels;
+  const units = outputShape[outputShape.length - 1];
+  const loss = spec.compile.loss;
+  const oneHot = loss === 'categorical_crossentropy' || (loss !== 'sparse_categorical_crossentropy' && loss !== 'binary_crossentropy' && units > 1);
+  const limit = units === 1 ? 2 : units;
+  const tooBig = labels.find((l) => l >= limit || l < 0);
+  if (tooBig !== undefined) {
+    throw new SpecError(`Label ${tooBig} does not fit the output layer's ${units} unit(s)`, [
+      // A reduce, not Math.max(...labels): spreading ~200k labels overflows the call stack.
+      { path: '/model/layers', message: `the output layer needs ${labels.reduce((max, l) => (l > max ? l : max), 0) + 1} units for these labels` },
+    ]);
+  }
+  if (oneHot) return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), units), 'float32'));
+  return tf.tensor2d(Float32Array.from(labels), [ds.samples, 1]);
+}
+
+/** Keras/scikit-learn "balanced" class weights: n_samples / (n_classes * count), for the classes present. */
+export function balancedClassWeights(ds: Dataset): Record<number, number> | undefined {
+  if (!ds.labels) return undefined;
+  const counts = new Map<number, number>();
+  for (const label of ds.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  const weights: Record<number, number> = {};
+  for (const [label, count] of counts) weights[label] = ds.samples / (counts.size * count);
+  return weights;
+}

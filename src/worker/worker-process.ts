@@ -1,0 +1,142 @@
+import { Child } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../infra/config.js';
+import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../infra/queue/train-queue.js';
+import type { Db } from '../infra/db/prisma.js';
+import { recordJob, recordJobLost, recordPickup, type TrainingReport } from '../infra/metrics.js';
+import { markRunFailed } from '../features/jobs/reconciler.js';
+import { describeInternal } from '../infra/db/run-error.js';
+import { TRAINER_PID_ENV } from './worker-pid.js';
+
+/**
+ * The BullMQ worker: takes training jobs from the queue and hands each to the sandboxed
+ * processor in a child process. Scale out by starting more of these, anywhere that reaches
+ * the same database and queue.
+ */
+export function startTrainer(config: Config, settings: QueueSettings, db: Db, log?: Logger): TrainWorker {
+  // Compiled (dist/, `npm run start:prod`) this module is .js and so is the processor; under tsx, .ts.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const processorFile = new URL(`./training-process${ext}`, import.meta.url);
+  // The training processes inherit this: their guard ends them once this process is not their parent.
+  process.env[TRAINER_PID_ENV] = String(process.pid);
+  trackTrainingProcesses();
+  const worker = createTrainWorker(settings, processorFile, {
+    concurrency: config.WORKER_CONCURRENCY,
+    // Child processes (not worker threads): tfjs native bindings and wasm behave best per process.
+    useWorkerThreads: false,
+    workerForkOptions: { execArgv: childExecArgv(new URL(`./training-process-guard${ext}`, import.meta.url)) },
+    // The lock is renewed by this process, which stays idle while the child trains; a worker
+    // that dies loses its lock within lockDuration and the job is handed to another worker.
+    lockDuration: 15_000,
+    stalledInterval: 10_000,
+    maxStalledCount: TRAIN_ATTEMPTS,
+  });
+  prewarm(worker, processorFile.href);
+  // The processor ends every run it finishes in a final state itself. What lands here is a
+  // training process that died or handed its run back; once the queue gives up on the job
+  // (attempts spent, or stalled too often), the run must not stay `running`.
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    log?.warn({ jobId: job.id, attempt: job.attemptsMade, err: { message: err.message } }, 'training process stopped');
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
+    if (!final) return;
+    markRunFailed(db, job.data.runId, `the training process stopped ${job.attemptsMade} times; last: ${describeInternal(err)}`).then(
+      (ended) => ended && recordJobLost(),
+      (e: Error) => worker.emit('error', new Error(`could not mark run ${job.data.runId} failed: ${e.message}`)),
+    );
+  });
+  worker.on('active', (job) => {
+    // A retry's wait includes its backoff: only first attempts measure the queue's pickup.
+    const pickupMs = job.processedOn && job.timestamp ? job.processedOn - job.timestamp : undefined;
+    if (pickupMs !== undefined && job.attemptsMade === 0) recordPickup(pickupMs / 1000);
+    log?.info({ jobId: job.id, attempt: job.attemptsMade + 1, pickupMs }, 'job started');
+  });
+  worker.on('completed', (job, report: TrainingReport) => {
+    if (report) recordJob(report, { startedAt: job.processedOn, endedAt: job.finishedOn ?? Date.now() });
+    log?.info({ jobId: job.id, outcome: report?.outcome, epochs: report?.epochs, durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined }, 'job ended');
+  });
+  return worker;
+}
+
+/** How long a stopping worker waits for its training processes to hand their jobs back. */
+export const HAND_BACK_GRACE_MS = 5_000;
+
+/**
+ * Every training process this worker has forked and that has not exited, from the moment of its
+ * fork. BullMQ's child pool lists a process only once it has loaded the processor, which takes
+ * seconds on a busy machine; a stop in that window must still find it. BullMQ does not document
+ * its Child class, so this wraps its `init` (once per process): without it, nothing is tracked.
+ */
+const trainingProcesses = new Set<Child>();
+function trackTrainingProcesses(): void {
+  const proto = Child.prototype as Child & { [TRACKED]?: true };
+  if (typeof proto.init !== 'function' || proto[TRACKED]) return;
+  const init = proto.init;
+  proto[TRACKED] = true;
+  proto.init = function (this: Child) {
+    trainingProcesses.add(this);
+    this.once('exit', () => trainingProcesses.delete(this));
+    return init.call(this);
+  };
+}
+const TRACKED = Symbol('tracked');
+
+/**
+ * Resolves true once `worker` holds no job, or false after `ms`. Reads the lock manager's count
+ * of the jobs it renews locks for (a protected member of BullMQ's Worker); without it, waits `ms`.
+ */
+async function idleWithin(worker: TrainWorker, ms: number): Promise<boolean> {
+  const locks = (worker as unknown as { lockManager?: { getActiveJobCount?(): number } }).lockManager;
+  const active = () => locks?.getActiveJobCount?.() ?? 1;
+  const deadline = Date.now() + ms;
+  while (active() > 0) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/**
+ * Stops taking jobs and hands the running ones back: their training processes stop within a
+ * batch and leave the run `running`, so another worker (or this one's next start) takes them up
+ * now rather than after this one's lock expires. A training process that has not answered within
+ * {@link HAND_BACK_GRACE_MS} (still loading its backend on a busy machine, or inside one long
+ * batch: its event loop does not turn) is killed and the worker closed without waiting for it:
+ * the queue hands its job out again once its lock expires, and the run resumes from its last
+ * checkpoint, as after a crash.
+ */
+export async function closeTrainer(worker: TrainWorker, log?: Logger): Promise<void> {
+  worker.cancelAllJobs('worker shutting down');
+  await worker.pause(true); // no new job from now on, without waiting for the running ones
+  const handedBack = await idleWithin(worker, HAND_BACK_GRACE_MS);
+  if (!handedBack) {
+    log?.warn(`a training process did not hand its job back within ${HAND_BACK_GRACE_MS} ms; stopping ${trainingProcesses.size} training process(es)`);
+    await Promise.all([...trainingProcesses].map((child) => child.kill('SIGKILL').catch(() => undefined)));
+  }
+  await worker.close(!handedBack);
+}
+
+/**
+ * This process's flags (the TypeScript loader under tsx) plus `--import` of the guard, so that it is
+ * in force from a training process's first moment, not only once BullMQ has loaded the processor
+ * (seconds later). These replace BullMQ's own execArgv, which differs from ours only in giving a
+ * child of a process run with --inspect a port of its own; debugger flags are left out instead.
+ */
+function childExecArgv(guard: URL): string[] {
+  return [...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), '--import', guard.href];
+}
+
+/**
+ * Starts one training process now, so the first job does not wait for it: forking it and loading
+ * TypeScript, TensorFlow.js and its backend takes seconds (the processor module starts its
+ * backend as it loads). BullMQ keeps a released process for the next job. Uses the worker's
+ * child pool, which BullMQ does not document; without one (a future BullMQ) nothing happens.
+ */
+function prewarm(worker: TrainWorker, processorHref: string): void {
+  const pool = (worker as unknown as { childPool?: { retain(file: string): Promise<unknown>; release(child: unknown): void } }).childPool;
+  if (!pool?.retain || !pool.release) return;
+  pool.retain(processorHref).then(
+    (child) => pool.release(child),
+    () => {}, // the first job will try again, and report what fails
+  );
+}

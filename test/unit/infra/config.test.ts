@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { LOG_LEVELS, loadConfig } from '../../../src/infra/config.js';
+
+describe('loadConfig: LOG_LEVEL', () => {
+  it("accepts each of pino's levels, default info", () => {
+    expect(loadConfig({}).LOG_LEVEL).toBe('info');
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) expect(loadConfig({ LOG_LEVEL: level }).LOG_LEVEL).toBe(level);
+    expect([...LOG_LEVELS]).toEqual(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+  });
+
+  it('fails at start on any other value, naming the variable', () => {
+    for (const level of ['verbose', 'INFO', 'warning']) expect(() => loadConfig({ LOG_LEVEL: level })).toThrow(/LOG_LEVEL/);
+  });
+});
+
+describe('loadConfig: WASM_THREADS', () => {
+  it('defaults to 1 (the single-threaded wasm build) and takes 1 to 8', () => {
+    expect(loadConfig({}).WASM_THREADS).toBe(1);
+    for (const n of [1, 2, 8]) expect(loadConfig({ WASM_THREADS: String(n) }).WASM_THREADS).toBe(n);
+  });
+
+  it('fails at start on anything else, naming the variable', () => {
+    for (const bad of ['0', '9', 'two', '-1']) expect(() => loadConfig({ WASM_THREADS: bad })).toThrow(/WASM_THREADS/);
+  });
+});
