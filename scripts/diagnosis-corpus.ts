@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { initBackend } from '../src/training/backend/backend.js';
-import { DIAGNOSIS_KINDS } from '../src/training/diagnosis/registry.js';
+import { RULE_KINDS as DIAGNOSIS_KINDS } from '../src/core/diagnosis-catalog.js';
 import { BROKEN, HEALTHY, fixedSpec, loadFixture, runRecipe, type RecipeRun } from '../test/support/diagnosis-corpus.js';
 
 const backend = await initBackend((process.env.TFJS_BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm');

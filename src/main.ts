@@ -26,7 +26,7 @@ import { createDbProbe } from './infra/db/db-probe.js';
 import { createPrisma } from './infra/db/prisma.js';
 import { closeTrainer, startTrainer } from './worker/worker-process.js';
 import { decideAuthMode } from './http/auth/mode.js';
-import { createKeyCommand } from './cli/create-key.js';
+import { createKeyCommand } from './start/create-key.js';
 import { anyKeyExists } from './features/tenants/api-keys.js';
 
 const ROLES = ['all', 'api', 'worker', 'create-key'] as const;

@@ -4,8 +4,11 @@ import { parseArgs } from 'node:util';
 import { AdminClient, ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
 import { ProgressBar, epochLine, totalEpochs } from './format.js';
 import { positionals, readJson, UsageError } from './args.js';
+import type { Io } from './io.js';
 import { runStudyCommand } from './study.js';
 import { ADMIN_USAGE, runAdminCommand } from './admin.js';
+
+export type { Io };
 
 export const USAGE = `Usage: tfjs-train <command> [options]
 
@@ -32,13 +35,6 @@ Options:
 
 Exit codes: 0 ok; 1 the job failed or was cancelled, or the request failed; 2 usage error
 (bad arguments, an unreadable file, or input the service rejected with 400).`;
-
-export interface Io {
-  stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(s: string): unknown };
-  env: Record<string, string | undefined>;
-  signal?: AbortSignal;
-}
 
 /** Follows a job to its end; resolves with the exit code (0 succeeded, 1 failed or cancelled). */
 async function watch(client: TrainingClient, id: string, io: Io): Promise<number> {

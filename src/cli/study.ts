@@ -1,6 +1,6 @@
 import type { Study, StudyRequest, TrainingClient } from '../sdk/index.js';
 import { positionals, readJson, UsageError } from './args.js';
-import type { Io } from './commands.js';
+import type { Io } from './io.js';
 
 const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '-' : v.toFixed(digits));
 const shown = (parameters: Record<string, unknown>) => Object.values(parameters).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' + ');

@@ -1,3 +1,7 @@
+import type { WarningKind } from './diagnosis-catalog.js';
+
+export type { WarningKind };
+
 /**
  * Plain types shared by the training modules, the worker and the storage layer.
  * Nothing here imports tfjs, so the API can use these types without loading it.
@@ -35,21 +39,6 @@ export interface EpochDiagnostics {
   layers: LayerDiagnostics[];
 }
 
-export type WarningKind =
-  | 'vanishing_gradients'
-  | 'exploding_gradients'
-  | 'exploding_activations'
-  | 'dead_units'
-  | 'saturation'
-  | 'diverged'
-  | 'learning_rate_too_high'
-  | 'learning_rate_too_low'
-  | 'loss_not_decreasing'
-  | 'overfitting'
-  | 'poor_initialization'
-  | 'unscaled_inputs'
-  | 'class_imbalance'
-  | 'self_normalization';
 
 /** One RFC 6902 operation on the job spec. */
 export type SpecPatchOp =
@@ -66,7 +55,7 @@ export interface TrainingWarning {
   id: string;
   /** The epoch it was seen after; 0 before training (first batch); null for the spec alone. */
   epoch: number | null;
-  kind: WarningKind | string;
+  kind: WarningKind;
   layer: string | null;
   severity: 'info' | 'warning' | 'critical';
   message: string;

@@ -9,7 +9,7 @@ export { parseIdxImages, parseIdxLabels, encodeIdxImages, encodeIdxLabels, isGzi
 export { parseCsvDataset, type CsvOptions, type CsvDataset } from './csv.js';
 export { datasetFromJson, type JsonDatasetBody } from './json.js';
 export { applyView, viewCopies, type ViewOptions } from './view.js';
-export { mulberry32, randomPermutation, seededShuffle, seededPermutation, shuffleInPlace, type Rng } from './random.js';
+export { mulberry32, randomPermutation, seededShuffle, seededPermutation, shuffleInPlace, type Rng } from '../core/random.js';
 export { fitStandardizer, applyStandardizer, standardizeDataset, type StandardizerStats } from './standardize.js';
 export { splitValidation } from './split.js';
 export { encodeDataset, decodeDataset, type EncodedDataset } from './codec.js';

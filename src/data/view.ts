@@ -1,6 +1,6 @@
 import { classCount, selectSamples } from './dataset.js';
 import { ProblemCollector, pointer, specError } from '../core/problems.js';
-import { seededPermutation } from './random.js';
+import { seededPermutation } from '../core/random.js';
 import type { Dataset } from './types.js';
 
 /** The view options of a dataset reference (see `DatasetRef` in the job spec). */

@@ -1,8 +1,9 @@
 import { Type, type TSchema } from 'typebox';
-import { RULES } from '../training/diagnosis/registry.js';
+import { LiteralUnion } from './common.js';
+import { DIAGNOSIS_RULES, WARNING_KINDS, type RuleEntry, type RuleKind } from '../core/diagnosis-catalog.js';
 
 /** One rule's settings: its action, an off switch, and its own thresholds (from the rule module). */
-function ruleSettings(rule: (typeof RULES)[number]) {
+function ruleSettings(kind: RuleKind, rule: RuleEntry) {
   const thresholds: Record<string, TSchema> = {};
   for (const [name, def] of Object.entries(rule.thresholds)) {
     thresholds[name] = Type.Optional(Type.Number({ minimum: def.minimum, maximum: def.maximum, description: def.description }));
@@ -16,12 +17,12 @@ function ruleSettings(rule: (typeof RULES)[number]) {
         enabled: Type.Optional(Type.Boolean({ description: 'false turns the rule off (default true)' })),
         ...thresholds,
       },
-      { additionalProperties: false, description: `Settings of the \`${rule.kind}\` rule` },
+      { additionalProperties: false, description: `Settings of the \`${kind}\` rule` },
     ),
   );
 }
 
-export const DiagnosticRules = Type.Object(Object.fromEntries(RULES.map((r) => [r.kind, ruleSettings(r)])), {
+export const DiagnosticRules = Type.Object(Object.fromEntries(Object.entries(DIAGNOSIS_RULES).map(([kind, rule]) => [kind, ruleSettings(kind as RuleKind, rule)])), {
   additionalProperties: false,
   description: 'Per-kind rule settings: `action` (warn | stop), `enabled`, and the rule\'s thresholds',
 });
@@ -65,3 +66,6 @@ export const WarningFields = {
   evidence: Evidence,
   fix: Type.Union([JsonPatch, Type.Null()], { description: 'The remedy as an RFC 6902 JSON Patch on the job spec, or null' }),
 };
+
+/** A warning's kind, one of the catalog's. */
+export const WarningKindSchema = LiteralUnion([...WARNING_KINDS], { description: 'The kind of problem (the diagnosis catalog; more may be added in later versions)' });

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LiteralUnion } from './common.js';
-import { JsonPatch, WarningFields } from './diagnosis.js';
+import { JsonPatch, WarningFields, WarningKindSchema } from './diagnosis.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export const JobStatus = LiteralUnion(JOB_STATUSES, { description: 'queued -> running -> succeeded | failed | cancelled' });
@@ -26,11 +26,7 @@ export const Warning = Type.Object(
   {
     id: WarningFields.id,
     epoch: nullable(Type.Integer(), 'The epoch it was seen after; 0 for the first batch before training; null when not tied to one'),
-    kind: Type.String({
-      description:
-        'vanishing_gradients, exploding_gradients, exploding_activations, dead_units, saturation, diverged, learning_rate_too_high, learning_rate_too_low, ' +
-        'loss_not_decreasing, overfitting, poor_initialization, unscaled_inputs, class_imbalance, self_normalization (more may be added)',
-    }),
+    kind: WarningKindSchema,
     layer: nullable(Type.String(), 'The layer it concerns; null for the whole model'),
     severity: WarningFields.severity,
     message: Type.String({ description: 'What was seen' }),

@@ -2,8 +2,11 @@ import { Type, type Static } from 'typebox';
 import { JOB_STATUSES } from './job.js';
 import { JobSpec } from './job-spec.js';
 import { LiteralUnion } from './common.js';
-import { STUDY_METRICS } from '../studies/metric.js';
-import { PRESET_NAMES } from '../studies/presets.js';
+
+/** What a study ranks its trials by: a Keras history key. */
+export const STUDY_METRICS = ['val_loss', 'val_accuracy', 'loss', 'accuracy'] as const;
+/** The studies the service ships, by name. */
+export const PRESET_NAMES = ['chapter-11'] as const;
 
 const METHOD_DOC = { description: 'grid, random or asha' };
 const METRIC_DOC = { description: 'The per-epoch metric trials are ranked by' };

@@ -3,7 +3,7 @@
  * sampling), each repeated with its own seeds, each a complete job spec. Pure: the service
  * validates every spec as POST /jobs would before anything is queued.
  */
-import { mulberry32, randomInt, type Rng } from '../data/random.js';
+import { mulberry32, randomInt, type Rng } from '../core/random.js';
 import type { SpecProblem } from '../core/run-types.js';
 import { gridSize, parameterPath, parseParameters, type Distribution, type Domain } from './parameters.js';
 import { setAt, whyNotSettable } from './pointer.js';

@@ -1,8 +1,9 @@
 /** Which per-epoch metric a study ranks by, and which way is better. */
 import type { SpecProblem } from '../core/run-types.js';
+import { STUDY_METRICS } from '../schemas/study.js';
 import type { Mode } from './asha.js';
 
-export const STUDY_METRICS = ['val_loss', 'val_accuracy', 'loss', 'accuracy'] as const;
+export { STUDY_METRICS };
 export type StudyMetric = (typeof STUDY_METRICS)[number];
 
 interface SpecLike {

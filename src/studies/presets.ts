@@ -4,7 +4,9 @@
  * seeds each - sized to finish in minutes on a laptop CPU (a deep, narrow network on a
  * subset, plain SGD so that initialization and normalization matter as in the book).
  */
-export const PRESET_NAMES = ['chapter-11'] as const;
+import { PRESET_NAMES } from '../schemas/study.js';
+
+export { PRESET_NAMES };
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export interface PresetStudy {

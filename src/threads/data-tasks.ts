@@ -14,9 +14,9 @@ import { AJV_OPTIONS, describeAjvError, type AjvError } from '../schemas/ajv.js'
 import { DatasetJsonBody } from '../schemas/dataset.js';
 import { NUL_OR_LONE_SURROGATE, unstorableText } from '../schemas/unstorable.js';
 import { ModelImportBody, PredictBody } from '../schemas/model.js';
-import { compileBodyCheck } from '../http/plugins/validation.js';
+import { compileBodyCheck } from '../schemas/validate.js';
 import { packRows, packedBuffers, type PackedRows } from '../training/loop/packed-rows.js';
-import { prepareImport, type PreparedImport } from '../features/models/import-prepare.js';
+import { prepareImport, type PreparedImport } from '../training/checks/import-prepare.js';
 import { parseJsonBody } from './json-body.js';
 import { capture, Moved, type TaskResult } from './result.js';
 

@@ -8,7 +8,7 @@
 import { checkModelSpec, type CheckContext } from '../training/checks/check-spec.js';
 import { loadImportedModel } from '../training/checks/import-check.js';
 import { checkSelfNormalization } from '../training/checks/selu-check.js';
-import type { ModelCheckInput } from '../features/jobs/model-check.js';
+import type { ModelCheckInput } from '../training/checks/model-check-input.js';
 import type { ModelSummary, SpecProblem, TrainingWarning } from '../core/run-types.js';
 import { predictTask, type PredictInput, type PredictOutput } from './predict-task.js';
 import { capture, type Moved, type TaskResult } from './result.js';

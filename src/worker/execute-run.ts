@@ -3,7 +3,7 @@ import type { JobSpec } from '../schemas/job-spec.js';
 import { loadDatasetRef } from '../features/datasets/datasets.js';
 import { toEpochRow } from '../features/jobs/jobs.js';
 import { getArtifact, storeModel } from '../features/models/models.js';
-import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from '../infra/db/checkpoints.js';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 import { isTransientDbError } from '../infra/db/db-errors.js';
 import type { Db } from '../infra/db/prisma.js';
 import type { Checkpoint } from '../training/loop/checkpoint.js';
@@ -14,7 +14,7 @@ import { WASM_ABORT_MESSAGE, isWasmAbort } from '../training/backend/wasm-abort.
 import { HandBackError, JobTimeoutError, createStopCheck, throwIfHandedBack } from './stop-check.js';
 import { ashaTrialStop } from './asha-stop.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
-import { isDatabaseOutage } from './db-outage.js';
+import { isDatabaseOutage } from '../infra/db/db-outage.js';
 import { describeInternal, safeRunError } from '../infra/db/run-error.js';
 
 export { HandBackError } from './stop-check.js';

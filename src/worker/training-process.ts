@@ -17,7 +17,7 @@ import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from './running-quota.js';
 import { unlessHandedBack } from './stop-check.js';
 import { limitsFor, type QuotaLimits } from '../features/tenants/quotas.js';
 import { cachedLimits } from './limits-cache.js';
-import { isDatabaseOutage, outageDelayMs } from './db-outage.js';
+import { isDatabaseOutage, outageDelayMs } from '../infra/db/db-outage.js';
 import { isDbError } from '../infra/db/db-errors.js';
 import { describeInternal } from '../infra/db/run-error.js';
 

@@ -11,9 +11,9 @@ import { quoteIdent } from '../../infra/db/sql.js';
 import { lockAndAssertMayStorePg } from './storage-quota.js';
 import type { QuotaLimits } from '../tenants/quotas.js';
 import type { SpecProblem } from '../../core/run-types.js';
+import { isUuid } from '../../core/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (id: string) => UUID.test(id);
+
 
 type DatasetRow = { id: string; name: string; samples: number; featureShape: number[]; classes: number; labelNames: unknown; createdAt: Date };
 

@@ -4,7 +4,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { TrainQueue } from '../../infra/queue/train-queue.js';
 import { lockExclusive } from '../../infra/db/locks.js';
 import type { Db, DbClient } from '../../infra/db/prisma.js';
-import { isUuid } from './datasets.js';
+import { isUuid } from '../../core/ids.js';
 
 const ACTIVE = ['queued', 'running'] as const;
 

@@ -9,7 +9,7 @@ import { SpecError, type TrainingWarning } from '../../core/run-types.js';
 import { checkInPool, checkJobSpec } from './model-check.js';
 import { createFairRun } from './record-run.js';
 import type { HeavyPool } from '../../threads/pool.js';
-import { isUuid } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 import { readJob, readJobPage, type JobRow } from './job-reads.js';
 import { toPage } from '../../infra/db/pagination.js';
 import { withTimeout } from '../../infra/concurrency/timeout.js';

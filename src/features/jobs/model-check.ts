@@ -5,25 +5,20 @@ import type { Db } from '../../infra/db/prisma.js';
 import { sizeLayers } from '../../training/sizing/param-estimate.js';
 import { UNKNOWN_LAYER_VALUES } from '../../training/sizing/step-memory.js';
 import { sameShape } from '../../training/model/shapes.js';
-import type { CheckContext, ModelCheckSpec } from '../../training/checks/check-spec.js';
-import type { SeluCheckSpec } from '../../training/checks/selu-check.js';
+import type { CheckContext } from '../../training/checks/check-spec.js';
+import { modelCheckInput, type ModelCheckInput } from '../../training/checks/model-check-input.js';
 import type { SpecProblem, TrainingWarning } from '../../core/run-types.js';
-import { describeDatasetRef, isUuid, type DatasetShape } from '../datasets/datasets.js';
+import { describeDatasetRef, type DatasetShape } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 import type { HeavyPool } from '../../threads/pool.js';
 import { baseModelInfo } from '../models/models.js';
 import { SpecCheckCache } from './model-check-cache.js';
 import { checkMemory } from './memory-check.js';
 
+export { modelCheckInput, type ModelCheckInput };
+
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 
-/** What the model check is given of a spec: the parts it reads, and so what its results are cached by. */
-export type ModelCheckInput = ModelCheckSpec & SeluCheckSpec;
-
-/** Those parts of `spec`, and nothing else (the pool's threads get only these). */
-export function modelCheckInput(spec: JobSpec): ModelCheckInput {
-  const { task, model, compile, base, fineTune } = spec;
-  return { task, model, compile, base, fineTune, dataset: { standardize: spec.dataset.standardize } };
-}
 
 type ModelCheckResult = { problems: SpecProblem[]; warnings: TrainingWarning[] };
 

@@ -9,7 +9,7 @@ import { quoteIdent } from '../../infra/db/sql.js';
 import { lockAndAssertMayStorePg } from '../datasets/storage-quota.js';
 import type { QuotaLimits } from '../tenants/quotas.js';
 import type { ModelSummary } from '../../core/run-types.js';
-import { isUuid } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 import { after, newestFirst, toPage } from '../../infra/db/pagination.js';
 
 type ModelRow = {

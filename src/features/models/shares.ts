@@ -1,7 +1,7 @@
 import { ownedBy, type Principal } from '../../core/principal.js';
 import { invalid, notFound } from '../../core/errors.js';
 import type { Db } from '../../infra/db/prisma.js';
-import { isUuid } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 
 /** A model of the caller's tenant (any tenant's for an admin), not deleted; else 404. A tenant it is only shared with gets 404 too. */
 async function ownModel(db: Db, who: Principal, id: string): Promise<{ tenantId: string }> {

@@ -14,7 +14,7 @@ import { metricValue, type StudyMetric } from '../../studies/metric.js';
 import type { TrainQueue } from '../../infra/queue/train-queue.js';
 import type { Db } from '../../infra/db/prisma.js';
 import type { TrainingWarning } from '../../core/run-types.js';
-import { isUuid } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 import { after, newestFirst, toPage } from '../../infra/db/pagination.js';
 import { checkStudy, type PlannedTrial } from './study-plan.js';
 import type { HeavyPool } from '../../threads/pool.js';

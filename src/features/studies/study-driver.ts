@@ -11,7 +11,7 @@ import { enqueueStudy, type StudyJobData, type StudyQueue } from '../../infra/qu
 import { requeuePriority } from '../jobs/fair-priority.js';
 import { UNIQUE_VIOLATION, createFairRun } from '../jobs/record-run.js';
 import { HttpError } from '../../core/errors.js';
-import { isDatabaseOutage, outageDelayMs } from '../../worker/db-outage.js';
+import { isDatabaseOutage, outageDelayMs } from '../../infra/db/db-outage.js';
 import type { QuotaConfig } from '../tenants/quotas.js';
 import type { Db } from '../../infra/db/prisma.js';
 import { cancelStudyRuns } from './studies.js';

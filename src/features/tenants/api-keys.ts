@@ -2,7 +2,7 @@ import { generateKey, hashKey, keyMatchesHash, prefixOf, KEY_MARK, PREFIX_LENGTH
 import type { Principal, Role } from '../../core/principal.js';
 import { conflict, invalid, notFound } from '../../core/errors.js';
 import type { Db } from '../../infra/db/prisma.js';
-import { isUuid } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 
 export interface TenantQuotas {
   queuedJobs?: number;

@@ -1,7 +1,7 @@
 import type { Principal } from '../../core/principal.js';
 import type { Db } from '../../infra/db/prisma.js';
 import { SpecError } from '../../core/run-types.js';
-import { isUuid } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 
 export type AuditAction = 'create' | 'update' | 'cancel' | 'delete' | 'share' | 'unshare' | 'revoke' | 'retry';
 

@@ -1,5 +1,5 @@
 import type { Db } from '../../infra/db/prisma.js';
-import { isUuid } from '../datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 
 /** Why a stream was ended: sent as its last event, in the body a new request with the key would get (a 401's). */
 export interface KeyEnded {

@@ -4,7 +4,7 @@ import { HttpError } from '../../core/errors.js';
 import { isDbConflict, isDbUnavailable } from '../../infra/db/db-errors.js';
 import { SpecError } from '../../core/run-types.js';
 import { describeAjvError, type AjvError } from '../../schemas/ajv.js';
-import { invalidBody } from './validation.js';
+import { invalidBody } from '../../schemas/validate.js';
 
 export { describeAjvError };
 

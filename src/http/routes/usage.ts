@@ -5,7 +5,7 @@ import { seesAllTenants } from '../../core/principal.js';
 import { notFound } from '../../core/errors.js';
 import { ErrorBody } from '../../schemas/common.js';
 import { UsageBody } from '../../schemas/usage.js';
-import { isUuid } from '../../features/datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 import { limitsFor, usageOf } from '../../features/tenants/quotas.js';
 
 /** What the caller's tenant uses against its quotas (any tenant's for an admin, with `?tenantId=`). */

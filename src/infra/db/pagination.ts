@@ -1,5 +1,5 @@
 import { SpecError } from '../../core/run-types.js';
-import { isUuid } from '../../features/datasets/datasets.js';
+import { isUuid } from '../../core/ids.js';
 
 /**
  * Keyset pagination, newest first, on (createdAt, id): pages stay stable while rows arrive, and

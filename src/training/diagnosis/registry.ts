@@ -2,6 +2,7 @@
  * The rule registry: which rules exist, how a spec's `diagnostics.rules` tunes them, and the
  * per-job log that turns findings into warnings with stable ids (one per kind and layer).
  */
+import { DIAGNOSIS_RULES, type ThresholdDef, type WarningKind } from '../../core/diagnosis-catalog.js';
 import type { TrainingWarning } from '../../core/run-types.js';
 import { classImbalance } from './rules/class-imbalance.js';
 import { deadUnits } from './rules/dead-units.js';
@@ -17,8 +18,8 @@ import { unscaledInputs } from './rules/unscaled-inputs.js';
 import { vanishingGradients } from './rules/vanishing-gradients.js';
 import type { DiagnosisContext, Finding, Observation, Rule } from './types.js';
 
-/** Every rule, in the order their warnings are listed. */
-export const RULES: ReadonlyArray<Rule> = [
+/** Every rule, in the catalog's order (the order their warnings are listed). */
+const RULE_LIST: ReadonlyArray<Rule> = [
   unscaledInputs,
   classImbalance,
   poorInitialization,
@@ -33,8 +34,12 @@ export const RULES: ReadonlyArray<Rule> = [
   lossNotDecreasing,
   overfitting,
 ] as Rule[];
-
-export const DIAGNOSIS_KINDS = RULES.map((r) => r.kind);
+const byKind = new Map(RULE_LIST.map((r) => [r.kind, r]));
+export const RULES: ReadonlyArray<Rule> = Object.keys(DIAGNOSIS_RULES).map((kind) => {
+  const rule = byKind.get(kind as Rule['kind']);
+  if (!rule) throw new Error(`the diagnosis catalog names ${kind}, which has no rule`);
+  return rule;
+});
 
 /** A spec's settings for one rule: `action` and any of the rule's thresholds. */
 export interface RuleSettings {
@@ -45,7 +50,7 @@ export interface RuleSettings {
 export type RulesConfig = Partial<Record<string, RuleSettings>>;
 
 /** The stable id of a warning within its job: its kind and the layer it concerns. */
-export function warningId(kind: string, layer: string | null): string {
+export function warningId(kind: WarningKind, layer: string | null): string {
   return `${kind}:${layer ?? 'model'}`;
 }
 
@@ -80,7 +85,7 @@ export class Diagnosis {
   }
 
   /** Records a warning raised outside the rules (a NaN loss); returns it unless already seen. */
-  record(kind: string, epoch: number, finding: Finding): TrainingWarning[] {
+  record(kind: WarningKind, epoch: number, finding: Finding): TrainingWarning[] {
     return this.fresh(kind, epoch, [finding]);
   }
 
@@ -92,13 +97,14 @@ export class Diagnosis {
   private run(obs: Observation, when: 'start' | 'epoch'): TrainingWarning[] {
     const out: TrainingWarning[] = [];
     for (const rule of RULES) {
-      if ((rule.when !== when && rule.when !== 'both') || this.config[rule.kind]?.enabled === false) continue;
+      const { when: ruleWhen } = DIAGNOSIS_RULES[rule.kind];
+      if ((ruleWhen !== when && ruleWhen !== 'both') || this.config[rule.kind]?.enabled === false) continue;
       out.push(...this.fresh(rule.kind, obs.epoch, rule.check(obs, this.ctx, thresholdsFor(rule, this.config[rule.kind]))));
     }
     return out;
   }
 
-  private fresh(kind: string, epoch: number, findings: Finding[]): TrainingWarning[] {
+  private fresh(kind: WarningKind, epoch: number, findings: Finding[]): TrainingWarning[] {
     const out: TrainingWarning[] = [];
     for (const f of findings) {
       const id = warningId(kind, f.layer);
@@ -113,7 +119,7 @@ export class Diagnosis {
 /** A rule's thresholds: the spec's values over the defaults. */
 function thresholdsFor(rule: Rule, settings: RuleSettings | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, def] of Object.entries(rule.thresholds)) {
+  for (const [name, def] of Object.entries(DIAGNOSIS_RULES[rule.kind].thresholds as Record<string, ThresholdDef>)) {
     const v = settings?.[name];
     out[name] = typeof v === 'number' ? v : def.default;
   }

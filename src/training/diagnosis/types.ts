@@ -3,6 +3,7 @@
  * them without loading TensorFlow.
  */
 import type { JobSpec } from '../../schemas/job-spec.js';
+import type { RuleKind, ThresholdName } from '../../core/diagnosis-catalog.js';
 import type { EpochMetrics, LayerDiagnostics, SpecPatchOp } from '../../core/run-types.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -50,13 +51,6 @@ export interface DiagnosisContext {
   layerIndex: Record<string, number>;
 }
 
-/** A threshold a rule reads, overridable in `diagnostics.rules.<kind>`. */
-export interface ThresholdDef {
-  default: number;
-  minimum: number;
-  maximum: number;
-  description: string;
-}
 
 /** What a rule reports; the registry adds id, kind and epoch. */
 export interface Finding {
@@ -68,11 +62,8 @@ export interface Finding {
   fix: JsonPatch | null;
 }
 
-/** One kind of failure: when it is looked for, its thresholds, and the check. */
-export interface Rule<T extends string = string> {
-  kind: string;
-  /** `start`: once, on the first batch before training; `epoch`: after every epoch; `both`. */
-  when: 'start' | 'epoch' | 'both';
-  thresholds: Record<T, ThresholdDef>;
-  check(obs: Observation, ctx: DiagnosisContext, t: Record<T, number>): Finding[];
+/** One kind of failure and its check; when it looks and its thresholds are in the catalog. */
+export interface Rule<K extends RuleKind = RuleKind> {
+  kind: K;
+  check(obs: Observation, ctx: DiagnosisContext, t: Record<ThresholdName<K>, number>): Finding[];
 }

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchProgress, EpochMetrics } from '../../core/run-types.js';
 import { EarlyStopping, type EarlyStoppingSpec, throttle, toEpochMetrics, TrainingDivergedError } from './callbacks.js';
-import { mulberry32, randomPermutation } from '../../data/random.js';
+import { mulberry32, randomPermutation } from '../../core/random.js';
 
 export { TrainingDivergedError } from './callbacks.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyValidator } from '../../../src/http/plugins/validation.js';
+import { bodyValidator } from '../../../src/schemas/validate.js';
 import { JobSpec } from '../../../src/schemas/job-spec.js';
 import { planStudy } from '../../../src/studies/expand.js';
 import { chapter11 } from '../../../src/studies/presets.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../src/core/errors.js';
-import { findUnstorableString } from '../../../src/http/plugins/validation.js';
+import { findUnstorableString } from '../../../src/schemas/unstorable.js';
 import { createHeavyPool } from '../../../src/threads/pool.js';
 
 const CASES: Array<[string, string, boolean]> = [

@@ -5,13 +5,8 @@
 import type { Rule } from '../types.js';
 import { num } from './helpers.js';
 
-export const classImbalance: Rule<'ratio'> = {
+export const classImbalance: Rule<'class_imbalance'> = {
   kind: 'class_imbalance',
-  when: 'start',
-  thresholds: {
-    // 10:1, SageMaker's default for its class_imbalance rule; milder skews rarely hurt a classifier's loss.
-    ratio: { default: 10, minimum: 1, maximum: 1e9, description: 'Raise when the most common class has more than this many times the samples of the rarest (default 10)' },
-  },
   check(obs, ctx, t) {
     // With class weights the loss already counts every class alike: the remedy is in place.
     if (ctx.spec.fit.classWeight) return [];

@@ -6,13 +6,8 @@ import { orNull, perLayer, setLayerOption } from '../fixes.js';
 import type { JsonPatch, Rule } from '../types.js';
 import { hiddenLayers, num } from './helpers.js';
 
-export const deadUnits: Rule<'fraction'> = {
+export const deadUnits: Rule<'dead_units'> = {
   kind: 'dead_units',
-  when: 'epoch',
-  thresholds: {
-    // Half a layer dead halves its capacity; a healthy He/ReLU layer on Fashion-MNIST has 0-10% dead units.
-    fraction: { default: 0.5, minimum: 0, maximum: 1, description: 'Raise when more than this fraction of a layer\'s units are dead (default 0.5)' },
-  },
   check(obs, ctx, t) {
     return hiddenLayers(obs)
       .filter((l) => l.deadFraction > t.fraction)

@@ -26,15 +26,8 @@ export function nonFiniteLoss(ctx: Pick<DiagnosisContext, 'spec'>, at: { epoch: 
   };
 }
 
-export const diverged: Rule<'baselineFactor' | 'riseFactor'> = {
+export const diverged: Rule<'diverged'> = {
   kind: 'diverged',
-  when: 'epoch',
-  thresholds: {
-    // A classifier at 3x chance loss is confidently wrong (ln 10 = 2.3 -> 6.9); a healthy one is below chance after its first epoch.
-    baselineFactor: { default: 3, minimum: 1, maximum: 1e9, description: 'Raise when the loss is above this multiple of the constant-prediction loss (default 3)' },
-    // Noise moves an epoch's loss by percents; tenfold above the best epoch is no longer noise.
-    riseFactor: { default: 10, minimum: 1, maximum: 1e9, description: 'Raise when the loss rose to more than this multiple of its lowest value (default 10)' },
-  },
   check(obs, ctx, t) {
     const broken = trainedLayers(obs).find((l) => !Number.isFinite(l.gradNorm) || !Number.isFinite(l.weightNorm));
     if (broken) {

@@ -7,15 +7,8 @@ import { initializerFor, orNull, perLayer, setLayerOption } from '../fixes.js';
 import type { Rule } from '../types.js';
 import { fmt, growthPerStep, hiddenLayers, num } from './helpers.js';
 
-export const explodingActivations: Rule<'growth' | 'minLayers'> = {
+export const explodingActivations: Rule<'exploding_activations'> = {
   kind: 'exploding_activations',
-  when: 'start',
-  thresholds: {
-    // Doubling per layer is 2^10 = 1000x over ten layers; a variance-preserving init stays near 1x (He with ReLU: ~1.0-1.2x).
-    growth: { default: 2, minimum: 1, maximum: 1e6, description: 'Raise when the activation std multiplies by more than this per hidden layer, on average (default 2)' },
-    // Growth over one step is noise; three hidden layers make a trend.
-    minLayers: { default: 3, minimum: 2, maximum: 200, description: 'Hidden weighted layers needed to judge the trend (default 3)' },
-  },
   check(obs, ctx, t) {
     const hidden = hiddenLayers(obs).filter((l) => Number.isFinite(l.activationStd));
     if (hidden.length < t.minLayers) return [];

@@ -7,17 +7,8 @@ import { clipNorm, orNull } from '../fixes.js';
 import type { Rule } from '../types.js';
 import { fmt, num, trainedLayers } from './helpers.js';
 
-export const explodingGradients: Rule<'ratio' | 'norm'> = {
+export const explodingGradients: Rule<'exploding_gradients'> = {
   kind: 'exploding_gradients',
-  // At the start too: a net whose first steps blow up often ends with saturated units and zero
-  // gradients, which would hide the cause from the end-of-epoch probe.
-  when: 'both',
-  thresholds: {
-    // The mirror of vanishing_gradients' 1e-3: three orders of magnitude of growth from top to bottom.
-    ratio: { default: 1e3, minimum: 1, maximum: 1e12, description: 'Raise when the bottom/top gradient-norm ratio is above this (default 1e3)' },
-    // A probe gradient norm of 1e3 with a learning rate of 1e-2 moves a weight tensor by ~10 per step: far past any sane step.
-    norm: { default: 1e3, minimum: 1, maximum: 1e15, description: 'Raise when a layer\'s gradient norm is above this (default 1e3)' },
-  },
   check(obs, ctx, t) {
     const o = ctx.spec.compile.optimizer as { clipNorm?: number; clipValue?: number; globalClipNorm?: number };
     if (o.clipNorm != null || o.clipValue != null || o.globalClipNorm != null) return [];

@@ -29,15 +29,8 @@ function rises(losses: number[], window: number): number {
   return recent.slice(1).filter((l, i) => l > recent[i]).length;
 }
 
-export const learningRateTooHigh: Rule<'updateRatio' | 'oscillationRatio'> = {
+export const learningRateTooHigh: Rule<'learning_rate_too_high'> = {
   kind: 'learning_rate_too_high',
-  when: 'epoch',
-  thresholds: {
-    // 30x the healthy 1e-3: each step rewrites 3% of a weight tensor, beyond what a gradient step's linear approximation holds for.
-    updateRatio: { default: 3e-2, minimum: 0, maximum: 1e6, description: 'Raise when the median per-step update/weight ratio is above this (default 3e-2)' },
-    // With the loss going up and down, a ratio of 3x the healthy one is already enough to blame the rate.
-    oscillationRatio: { default: 3e-3, minimum: 0, maximum: 1e6, description: 'Raise when the loss rose in 2 of the last 3 epochs and the ratio is above this (default 3e-3)' },
-  },
   check(obs, ctx, t) {
     const ratio = medianRatio(obs);
     if (!Number.isFinite(ratio)) return [];
@@ -57,15 +50,8 @@ export const learningRateTooHigh: Rule<'updateRatio' | 'oscillationRatio'> = {
   },
 };
 
-export const learningRateTooLow: Rule<'updateRatio' | 'improvement'> = {
+export const learningRateTooLow: Rule<'learning_rate_too_low'> = {
   kind: 'learning_rate_too_low',
-  when: 'epoch',
-  thresholds: {
-    // 100x below the healthy 1e-3: at that pace an epoch of a few hundred steps moves the weights by under 1%.
-    updateRatio: { default: 1e-5, minimum: 0, maximum: 1, description: 'Raise when the median per-step update/weight ratio is below this (default 1e-5)...' },
-    // ...and the epoch improved the loss by less than this share (a slow but useful rate still shows progress).
-    improvement: { default: 0.01, minimum: 0, maximum: 1, description: '...and the last epoch lowered the loss by less than this fraction (default 0.01)' },
-  },
   check(obs, ctx, t) {
     const ratio = medianRatio(obs);
     const losses = obs.history.map((h) => h.loss);

@@ -18,18 +18,8 @@ function atChance(losses: number[], baseline: number | null, epochs: number, mar
   return losses.slice(-epochs).every((l) => Math.abs(l / baseline - 1) <= margin);
 }
 
-export const lossNotDecreasing: Rule<'patience' | 'minImprovement' | 'chanceEpochs' | 'chanceMargin'> = {
+export const lossNotDecreasing: Rule<'loss_not_decreasing'> = {
   kind: 'loss_not_decreasing',
-  when: 'epoch',
-  thresholds: {
-    // Three epochs: one flat epoch is common noise, three in a row is a plateau (Keras's ReduceLROnPlateau examples use 2-10).
-    patience: { default: 3, minimum: 1, maximum: 1000, description: 'Epochs without improvement before raising (default 3)' },
-    // 1% of the loss: smaller gains over several whole epochs are not worth the compute.
-    minImprovement: { default: 0.01, minimum: 0, maximum: 1, description: 'An improvement smaller than this fraction of the best loss does not count (default 0.01)' },
-    // Sooner than a plateau: a loss still at chance level after two whole epochs is not learning (a healthy net leaves it within the first).
-    chanceEpochs: { default: 2, minimum: 1, maximum: 1000, description: 'Raise when the loss of this many epochs in a row is still at chance level (default 2)' },
-    chanceMargin: { default: 0.02, minimum: 0, maximum: 1, description: 'At chance level: within this fraction, either way, of the loss of a model that learned nothing, e.g. ln(10) for 10 classes (default 0.02)' },
-  },
   check(obs, ctx, t) {
     const losses = obs.history.map((h) => h.loss);
     const patience = Math.round(t.patience);

@@ -5,15 +5,8 @@
 import type { Rule } from '../types.js';
 import { num } from './helpers.js';
 
-export const overfitting: Rule<'patience' | 'rise'> = {
+export const overfitting: Rule<'overfitting'> = {
   kind: 'overfitting',
-  when: 'epoch',
-  thresholds: {
-    // Two epochs past the best: one worse epoch is often noise on a small validation set.
-    patience: { default: 2, minimum: 1, maximum: 1000, description: 'Epochs since the best validation loss before raising (default 2)' },
-    // 10% above the best: validation noise on a few hundred samples is a few percent.
-    rise: { default: 0.1, minimum: 0, maximum: 100, description: 'Raise when the validation loss is this fraction above its best (default 0.1)' },
-  },
   check(obs, ctx, t) {
     const rows = obs.history.filter((h) => h.val_loss != null && Number.isFinite(h.val_loss));
     if (rows.length < 3) return [];

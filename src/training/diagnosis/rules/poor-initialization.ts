@@ -24,19 +24,8 @@ function reluRuns<L extends { detail: { activation: string | null; normalizes?: 
   return runs;
 }
 
-export const poorInitialization: Rule<'seluStdLow' | 'seluStdHigh' | 'seluMean' | 'shrink' | 'minDepth'> = {
+export const poorInitialization: Rule<'poor_initialization'> = {
   kind: 'poor_initialization',
-  when: 'start',
-  thresholds: {
-    // SELU's fixed point is (0, 1); outside [0.5, 2] the first layers are far enough off that the net may not converge to it.
-    seluStdLow: { default: 0.5, minimum: 0, maximum: 1, description: 'Raise when a selu layer\'s activation std is below this (default 0.5)' },
-    seluStdHigh: { default: 2, minimum: 1, maximum: 1e6, description: 'Raise when a selu layer\'s activation std is above this (default 2)' },
-    seluMean: { default: 0.5, minimum: 0, maximum: 1e6, description: 'Raise when a selu layer\'s activation mean is further than this from 0 (default 0.5)' },
-    // Glorot on ReLU layers shrinks the std by ~0.71 per layer; He keeps ~1.0. 0.8 splits the two.
-    shrink: { default: 0.8, minimum: 0, maximum: 1, description: 'Raise when a ReLU stack\'s activation std shrinks below this factor per layer, on average (default 0.8)' },
-    // Shrinking by 0.71 over three layers is only 2x; from four on it compounds past what training readily undoes.
-    minDepth: { default: 4, minimum: 2, maximum: 200, description: 'ReLU-family hidden layers needed before the shrink is judged (default 4)' },
-  },
   check(obs, ctx, t) {
     const out: Finding[] = [];
     const hidden = hiddenLayers(obs).filter((l) => Number.isFinite(l.activationStd));

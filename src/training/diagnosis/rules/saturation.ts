@@ -9,17 +9,8 @@ import { hiddenLayers, lastLoss, layersOf, num } from './helpers.js';
 
 const GLOROT = new Set(['glorot_uniform', 'glorot_normal', 'glorotUniform', 'glorotNormal']);
 
-export const saturation: Rule<'fraction' | 'outputFraction' | 'lossFactor'> = {
+export const saturation: Rule<'saturation'> = {
   kind: 'saturation',
-  when: 'epoch',
-  thresholds: {
-    // Half the activations in the flat tails: the layer passes back less than half the gradient it receives.
-    fraction: { default: 0.5, minimum: 0, maximum: 1, description: 'Raise when more than this share of a hidden sigmoid/tanh layer\'s outputs is within 5% of its limits (default 0.5)' },
-    // A trained classifier is confident on most samples, so only near-all pinned outputs count, and only with a bad loss.
-    outputFraction: { default: 0.9, minimum: 0, maximum: 1, description: 'Raise for the output layer when more than this share of samples get a top probability above 0.99 (default 0.9)...' },
-    // ...while the loss is this many times the loss of a constant prediction (confidently wrong, not confidently right).
-    lossFactor: { default: 1.5, minimum: 1, maximum: 1e6, description: '...and the loss is above this multiple of the constant-prediction loss (default 1.5)' },
-  },
   check(obs, ctx, t) {
     const out: Finding[] = [];
     for (const l of hiddenLayers(obs)) {

@@ -6,14 +6,8 @@ import { standardize } from '../fixes.js';
 import type { Rule } from '../types.js';
 import { fmt, num } from './helpers.js';
 
-export const unscaledInputs: Rule<'maxStd' | 'maxMean'> = {
+export const unscaledInputs: Rule<'unscaled_inputs'> = {
   kind: 'unscaled_inputs',
-  when: 'start',
-  thresholds: {
-    // Initializers assume inputs of about unit scale; 3x that is already a 3x larger first-layer std (raw pixels: std ~90).
-    maxStd: { default: 3, minimum: 0, maximum: 1e12, description: 'Raise when the features\' overall std is above this (default 3)' },
-    maxMean: { default: 3, minimum: 0, maximum: 1e12, description: 'Raise when the features\' overall mean is further than this from 0 (default 3)' },
-  },
   check(obs, ctx, t) {
     if (ctx.spec.dataset.standardize || ctx.spec.base) return [];
     const { mean, std, absMax } = ctx.input;

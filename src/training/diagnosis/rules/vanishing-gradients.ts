@@ -26,15 +26,8 @@ function saturatingDecay(obs: Observation): { decay: number; bottom: LayerView; 
   return { decay: growthPerStep(stack.map((l) => l.gradNorm).reverse()), bottom, top };
 }
 
-export const vanishingGradients: Rule<'ratio' | 'decay'> = {
+export const vanishingGradients: Rule<'vanishing_gradients'> = {
   kind: 'vanishing_gradients',
-  when: 'epoch',
-  thresholds: {
-    // Three orders of magnitude: Glorot & Bengio's deep sigmoid nets show 1e-3..1e-5 bottom/top; a healthy ReLU net stays within ~1e-1.
-    ratio: { default: 1e-3, minimum: 1e-12, maximum: 1, description: 'Raise when the bottom/top gradient-norm ratio is below this (default 1e-3)' },
-    // A sigmoid stack that learns keeps ~0.8-1x per layer; the chapter's 4-deep sigmoid net at SGD 0.01, stuck at chance, decays 0.4-0.55x.
-    decay: { default: 0.7, minimum: 0, maximum: 1, description: 'Raise when, down a stack of 3 or more sigmoid/tanh hidden layers, the gradient norm shrinks below this factor per layer (default 0.7)' },
-  },
   check(obs, ctx, t) {
     const trained = trainedLayers(obs).filter((l) => Number.isFinite(l.gradNorm));
     if (trained.length < 2) return [];

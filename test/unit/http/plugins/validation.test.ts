@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import errorHandler from '../../../../src/http/plugins/error-handler.js';
-import { countValues, installValidators } from '../../../../src/http/plugins/validation.js';
+import { installValidators } from '../../../../src/http/plugins/validation.js';
+import { countValues } from '../../../../src/schemas/validate.js';
 
 describe('one 400 names every field at fault', () => {
   let app: FastifyInstance;

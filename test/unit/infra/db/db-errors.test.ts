@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError, isDbConflict, isDbError, isDbUnavailable, isTransientDbError } from '../../../../src/infra/db/db-errors.js';
 import { retryDelayMs } from '../../../../src/infra/db/prisma.js';
 import { INTERNAL_DB_ERROR, describeInternal, safeRunError } from '../../../../src/infra/db/run-error.js';
-import { isDatabaseOutage, outageDelayMs } from '../../../../src/worker/db-outage.js';
+import { isDatabaseOutage, outageDelayMs } from '../../../../src/infra/db/db-outage.js';
 import { isDatabaseGoingAway } from '../../../../src/start/shutdown.js';
 
 /** What @prisma/adapter-pg 7 throws for a server error: Prisma's error around the adapter's, around the pg fields. */

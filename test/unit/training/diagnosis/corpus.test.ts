@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/training/backend/backend.js';
-import { DIAGNOSIS_KINDS } from '../../../../src/training/diagnosis/registry.js';
+import { RULE_KINDS as DIAGNOSIS_KINDS } from '../../../../src/core/diagnosis-catalog.js';
 import { BROKEN, HEALTHY, fixedSpec, loadFixture, runRecipe, type Fixture } from '../../../support/diagnosis-corpus.js';
 
 let fixture: Fixture;

@@ -43,7 +43,7 @@ describe('applySpecPatch', () => {
 });
 
 describe('fixesOf', () => {
-  const warning = (id: string, fix: TrainingWarning['fix']): TrainingWarning => ({ id, epoch: 1, kind: id.split(':')[0], layer: null, severity: 'warning', message: 'm', advice: 'a', evidence: {}, fix });
+  const warning = (id: string, fix: TrainingWarning['fix']): TrainingWarning => ({ id, epoch: 1, kind: id.split(':')[0] as TrainingWarning['kind'], layer: null, severity: 'warning', message: 'm', advice: 'a', evidence: {}, fix });
   const warnings = [
     warning('a:model', [{ op: 'add', path: '/model/layers/0/x', value: 1 }]),
     warning('b:model', [{ op: 'add', path: '/model/layers/3/x', value: 2 }, { op: 'add', path: '/model/layers/0/x', value: 9 }]),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EarlyStopping, throttle, toEpochMetrics } from '../../../../src/training/loop/callbacks.js';
-import { mulberry32, randomPermutation as permutation } from '../../../../src/data/random.js';
+import { mulberry32, randomPermutation as permutation } from '../../../../src/core/random.js';
 import { evaluateModel, trainPhase, TrainingDivergedError } from '../../../../src/training/loop/train.js';
 import type { EpochMetrics } from '../../../../src/core/run-types.js';
 import { useTestBackend } from '../../../support/test-backend.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, seededPermutation, seededShuffle } from '../../../src/data/random.js';
+import { mulberry32, seededPermutation, seededShuffle } from '../../../src/core/random.js';
 
 describe('seeded randomness', () => {
   it('mulberry32 is deterministic, in [0, 1), and seed-dependent', () => {

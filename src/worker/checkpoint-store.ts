@@ -1,5 +1,5 @@
-import type { Checkpoint } from '../../training/loop/checkpoint.js';
-import type { Db } from './prisma.js';
+import type { Checkpoint } from '../training/loop/checkpoint.js';
+import type { Db } from '../infra/db/prisma.js';
 
 /** Keeps the latest checkpoint of a run (one row per run, overwritten each epoch). */
 export async function saveCheckpoint(db: Db, runId: string, cp: Checkpoint): Promise<void> {

@@ -1,7 +1,7 @@
 import { invalid, tooLarge } from '../../core/errors.js';
-import { checkInitializers } from '../../training/checks/initializer-check.js';
-import { checkPreprocessing } from '../../training/checks/preprocessing-check.js';
-import { sizeTopology } from '../../training/sizing/topology-size.js';
+import { checkInitializers } from './initializer-check.js';
+import { checkPreprocessing } from './preprocessing-check.js';
+import { sizeTopology } from '../sizing/topology-size.js';
 import { SpecError } from '../../core/run-types.js';
 import { exceedsJsonLimits } from '../../core/json-size.js';
 

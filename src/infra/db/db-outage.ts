@@ -1,4 +1,4 @@
-import { isDbError, isDbUnavailable } from '../infra/db/db-errors.js';
+import { isDbError, isDbUnavailable } from './db-errors.js';
 
 /**
  * Whether `err` is the database being unavailable, as its client saw it after waiting for it
