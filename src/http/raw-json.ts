@@ -5,7 +5,7 @@
  * large copy at the end), and that buffer's memory is then moved to the thread without a copy.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError, invalid } from '../core/errors.js';
+import { ServiceError, invalid } from '../core/errors.js';
 import { validatorSkippingBody } from './plugins/validation.js';
 
 /** A JSON body as received, for a worker thread. */
@@ -53,7 +53,7 @@ export function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream
     };
     payload.on('data', (chunk: Buffer) => {
       if (received + chunk.length > limit || (hasLength && received + chunk.length > declared)) {
-        fail(received + chunk.length > limit ? tooBig() : new HttpError(400, 'invalid_request', 'the body is longer than its content-length'));
+        fail(received + chunk.length > limit ? tooBig() : new ServiceError('invalid_request', 'the body is longer than its content-length'));
         return;
       }
       if (received + chunk.length > buffer.length) {
@@ -65,7 +65,7 @@ export function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream
       received += chunk.length;
     });
     payload.on('end', () => {
-      if (hasLength && received !== declared) reject(new HttpError(400, 'invalid_request', 'the body is shorter than its content-length'));
+      if (hasLength && received !== declared) reject(new ServiceError('invalid_request', 'the body is shorter than its content-length'));
       // A buffer of exactly the body's size owns its ArrayBuffer whole, so it can be moved as it is.
       else resolve(received === buffer.length ? buffer : Buffer.from(buffer.subarray(0, received)));
     });

@@ -5,7 +5,7 @@
  */
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { HttpError } from '../core/errors.js';
+import { ServiceError } from '../core/errors.js';
 import { AJV_OPTIONS as common, describeAjvError, type AjvError } from './ajv.js';
 
 /** The validator JSON bodies go through (first error); also for specs a service builds (a retried job's, study trials), so they pass the same checks. */
@@ -26,11 +26,11 @@ export function compileBodyCheck(schema: object): (data: unknown) => void {
 }
 
 /** The 400 for a request part that fails its schema: each field at fault once, the first named in the message. */
-export function invalidBody(errors: AjvError[], context: string): HttpError {
+export function invalidBody(errors: AjvError[], context: string): ServiceError {
   const details = uniqueDetails(errors.map((e) => describeAjvError(e, context)));
   const first = details[0];
   const more = details.length > 1 ? ` (and ${details.length - 1} more: see details)` : '';
-  return new HttpError(400, 'invalid_request', first ? `${first.path || '/'}: ${first.message}${more}` : 'the request does not match its schema', details);
+  return new ServiceError('invalid_request', first ? `${first.path || '/'}: ${first.message}${more}` : 'the request does not match its schema', details);
 }
 
 /** The same field and message once, however many schema branches reported it. */

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { parseCsvDataset } from '../data/csv.js';
 import { datasetFromJson } from '../data/json.js';
 import type { Dataset } from '../data/types.js';
-import { HttpError, invalid } from '../core/errors.js';
+import { ServiceError, invalid } from '../core/errors.js';
 import { AJV_OPTIONS, describeAjvError, type AjvError } from '../schemas/ajv.js';
 import { DatasetJsonBody } from '../schemas/dataset.js';
 import { NUL_OR_LONE_SURROGATE, unstorableText } from '../schemas/unstorable.js';
@@ -61,7 +61,7 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
     try {
       body = JSON.parse(decodeUtf8(bytes));
     } catch (err) {
-      throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`, [{ path: '', message: 'not valid JSON' }]);
+      throw new ServiceError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`, [{ path: '', message: 'not valid JSON' }]);
     }
     validateJsonBody ??= addFormats.default(new Ajv({ ...AJV_OPTIONS, coerceTypes: false })).compile(DatasetJsonBody);
     if (!validateJsonBody(body)) {

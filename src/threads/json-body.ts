@@ -5,14 +5,14 @@
  * scan for text PostgreSQL cannot store that the API's preValidation hook makes.
  */
 import sjson from 'secure-json-parse';
-import { HttpError } from '../core/errors.js';
+import { ServiceError } from '../core/errors.js';
 import { findUnstorableString, unstorableText } from '../schemas/unstorable.js';
 
 // Fastify's messages (FST_ERR_CTP_EMPTY_JSON_BODY, FST_ERR_CTP_INVALID_JSON_BODY).
 const EMPTY = "Body cannot be empty when content-type is set to 'application/json'";
 const INVALID = "Body is not valid JSON but content-type is set to 'application/json'";
 
-const invalidJson = (message: string) => new HttpError(400, 'invalid_json', message, [{ path: '', message }]);
+const invalidJson = (message: string) => new ServiceError('invalid_json', message, [{ path: '', message }]);
 
 export function parseJsonBody(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw invalidJson(EMPTY);

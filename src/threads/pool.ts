@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { HttpError } from '../core/errors.js';
+import { ServiceError } from '../core/errors.js';
 import type { DataTasks } from './data-tasks.js';
 import type { ModelTasks } from './model-tasks.js';
 import { unwrap, type TaskResult } from './result.js';
@@ -169,4 +169,4 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
 }
 
 /** The pool's 503; the error handler adds Retry-After to every 503. */
-const busy = (message: string) => new HttpError(503, 'busy', message);
+const busy = (message: string) => new ServiceError('busy', message);

@@ -4,10 +4,10 @@
  * API's side. Imports nothing heavy (both kinds of thread load it).
  */
 import { Piscina } from 'piscina';
-import { HttpError } from '../core/errors.js';
+import { ServiceError, type ErrorCode } from '../core/errors.js';
 import { SpecError, type SpecProblem } from '../core/run-types.js';
 
-export type TaskError = { kind: 'spec' | 'http'; message: string; details: SpecProblem[]; statusCode?: number; code?: string };
+export type TaskError = { kind: 'spec'; message: string; details: SpecProblem[] } | { kind: 'service'; message: string; details: SpecProblem[]; code: ErrorCode };
 export type TaskResult<T> = { ok: true; value: T } | { ok: false; error: TaskError };
 
 /** A task's value whose ArrayBuffers go back to the API moved, not copied (a packed predict body, decoded weights). */
@@ -30,7 +30,7 @@ export async function capture<T>(work: () => Promise<T | Moved<T>> | T | Moved<T
     return value instanceof Moved ? moving({ ok: true, value: value.value as T }, value.buffers) : { ok: true, value };
   } catch (err) {
     if (err instanceof SpecError) return { ok: false, error: { kind: 'spec', message: err.message, details: err.details } };
-    if (err instanceof HttpError) return { ok: false, error: { kind: 'http', message: err.message, details: err.details ?? [], statusCode: err.statusCode, code: err.code } };
+    if (err instanceof ServiceError) return { ok: false, error: { kind: 'service', message: err.message, details: err.details ?? [], code: err.code } };
     throw err;
   }
 }
@@ -40,5 +40,5 @@ export function unwrap<T>(result: TaskResult<T>): T {
   if (result.ok) return result.value;
   const e = result.error;
   if (e.kind === 'spec') throw new SpecError(e.message, e.details);
-  throw new HttpError(e.statusCode ?? 400, e.code ?? 'invalid_request', e.message, e.details);
+  throw new ServiceError(e.code, e.message, e.details);
 }

@@ -1,6 +1,6 @@
 import { ownedBy, type Principal } from '../../core/principal.js';
 import type { Config } from '../../infra/config.js';
-import { HttpError, conflict, notFound, unavailable } from '../../core/errors.js';
+import { ServiceError, conflict, notFound, unavailable } from '../../core/errors.js';
 import { enqueueRun, type TrainQueue } from '../../infra/queue/train-queue.js';
 import type { Job, JobStatus } from '../../schemas/job.js';
 import type { JobSpec } from '../../schemas/job-spec.js';
@@ -34,7 +34,7 @@ export async function submitJob(
 ): Promise<{ id: string; status: 'queued' }> {
   const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.heavy));
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
-  if (unknown.length > 0) throw new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
+  if (unknown.length > 0) throw new ServiceError('not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
   const run = await createFairRun(

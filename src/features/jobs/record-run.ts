@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../core/principal.js';
-import { HttpError } from '../../core/errors.js';
+import { ServiceError } from '../../core/errors.js';
 import type { JobSpec } from '../../schemas/job-spec.js';
 import { lockExpression } from '../../infra/db/locks.js';
 import { checkoutPg } from '../../infra/db/pg-transaction.js';
@@ -255,5 +255,5 @@ function references(spec: JobSpec): References {
 }
 
 const deleted = (path: string, message: string) =>
-  new HttpError(404, 'not_found', `the job spec refers to something that does not exist: ${path}: ${message}`, [{ path, message: 'deleted' }]);
+  new ServiceError('not_found', `the job spec refers to something that does not exist: ${path}: ${message}`, [{ path, message: 'deleted' }]);
 

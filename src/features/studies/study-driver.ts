@@ -10,7 +10,7 @@ import { enqueueRun, type TrainQueue } from '../../infra/queue/train-queue.js';
 import { enqueueStudy, type StudyJobData, type StudyQueue } from '../../infra/queue/study-queue.js';
 import { requeuePriority } from '../jobs/fair-priority.js';
 import { UNIQUE_VIOLATION, createFairRun } from '../jobs/record-run.js';
-import { HttpError } from '../../core/errors.js';
+import { ServiceError } from '../../core/errors.js';
 import { isDatabaseOutage, outageDelayMs } from '../../infra/db/db-outage.js';
 import type { QuotaConfig } from '../tenants/quotas.js';
 import type { Db } from '../../infra/db/prisma.js';
@@ -114,7 +114,7 @@ async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, t
     trialParameters: trial.parameters as object,
   }, { quotas: deps.quotas }).catch((err: { code?: string }) => {
     if (err.code === UNIQUE_VIOLATION) return null; // launched by an earlier step
-    if (err instanceof HttpError && err.code === 'quota_exceeded') return 'wait' as const;
+    if (err instanceof ServiceError && err.code === 'quota_exceeded') return 'wait' as const;
     throw err;
   });
   if (run === 'wait') return false;

@@ -6,7 +6,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { Config } from '../../infra/config.js';
 import type { Principal } from '../../core/principal.js';
-import { HttpError, invalid } from '../../core/errors.js';
+import { ServiceError, invalid } from '../../core/errors.js';
 import { describeAjvError } from '../../schemas/ajv.js';
 import { bodyValidator } from '../../schemas/validate.js';
 import { JobSpec } from '../../schemas/job-spec.js';
@@ -76,7 +76,7 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
       // As for POST /jobs: a dataset or base model the caller may not use is a 404.
       if (unknown.length) {
         const details = onStudyFields(configuration, unknown);
-        throw new HttpError(404, 'not_found', `a trial spec refers to something that does not exist: ${details[0].path}: ${details[0].message}`, details);
+        throw new ServiceError('not_found', `a trial spec refers to something that does not exist: ${details[0].path}: ${details[0].message}`, details);
       }
       if (problems.length) throw trialProblem(configuration, problems);
       warningsByConfiguration.set(trial.configuration, warnings);

@@ -1,5 +1,5 @@
 import type { Config } from '../../infra/config.js';
-import { HttpError } from '../../core/errors.js';
+import { ServiceError } from '../../core/errors.js';
 import type { DbClient } from '../../infra/db/prisma.js';
 import type { TenantQuotas } from './api-keys.js';
 
@@ -61,11 +61,8 @@ type QuotaName = 'QUOTA_QUEUED_JOBS' | 'QUOTA_RUNNING_JOBS' | 'QUOTA_STORAGE_MB'
  * 403 `quota_exceeded` (API.md) naming the quota, its limit and the tenant's use, in the message
  * and as fields (`quota`, `limit`, `use`) a client can read without parsing text.
  */
-export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit: number, use: number, what: string): HttpError {
-  return new HttpError(
-    403,
-    'quota_exceeded',
-    `over the ${quota} quota: the tenant ${what}; its limit is ${limit} (the service default ${quota}, or the tenant's own quotas.${field})`,
+export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit: number, use: number, what: string): ServiceError {
+  return new ServiceError('quota_exceeded', `over the ${quota} quota: the tenant ${what}; its limit is ${limit} (the service default ${quota}, or the tenant's own quotas.${field})`,
     [{ path: `/quotas/${field}`, message: `in use: ${use}; limit: ${limit}` }],
     { quota, limit, use },
   );

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpError } from '../../core/errors.js';
+import { ServiceError } from '../../core/errors.js';
 import { isDbConflict, isDbUnavailable } from '../../infra/db/db-errors.js';
 import { SpecError } from '../../core/run-types.js';
 import { describeAjvError, type AjvError } from '../../schemas/ajv.js';
@@ -45,7 +45,7 @@ export default fp(
         const invalid = invalidBody(err.validation, err.validationContext ?? 'body');
         return reply.status(400).send({ error: 'invalid_request', message: invalid.details?.length ? invalid.message : err.message, details: capDetails(invalid.details) });
       }
-      if (err instanceof HttpError) {
+      if (err instanceof ServiceError) {
         // A 503 (busy, a dependency down) is worth retrying: say when.
         if (err.statusCode === 503) reply.header('retry-after', '5');
         return reply.status(err.statusCode).send({ ...err.extra, error: err.code, message: err.message, details: capDetails(err.details) });

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
-import { HttpError } from '../../core/errors.js';
+import { ServiceError } from '../../core/errors.js';
 
 export interface RateLimitOptions {
   /** Requests per minute per API key (0: no limit). */
@@ -31,7 +31,7 @@ export default fp(
       keyGenerator: (request) => `key:${request.auth?.keyId}`,
       allowList: (request) => request.routeOptions.config?.access === 'public' || !request.auth?.keyId,
       errorResponseBuilder: (_request, context) =>
-        new HttpError(429, 'rate_limited', `more than ${context.max} requests in ${context.after} with this API key (RATE_LIMIT_PER_MINUTE); retry after ${Math.ceil(context.ttl / 1000)} s`),
+        new ServiceError('rate_limited', `more than ${context.max} requests in ${context.after} with this API key (RATE_LIMIT_PER_MINUTE); retry after ${Math.ceil(context.ttl / 1000)} s`),
     });
   },
   { name: 'rate-limit', dependencies: ['auth'] },

@@ -3,7 +3,7 @@
  * parameters. Imported statically (tfjs included) by the API's worker threads, where it runs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { HttpError, invalid } from '../../core/errors.js';
+import { ServiceError, invalid } from '../../core/errors.js';
 // Registers the custom layers and activations a stored model may name.
 import '../model/artifact.js';
 import { summarizeModel } from '../model/summary.js';
@@ -14,7 +14,7 @@ export async function loadImportedModel(modelJson: Record<string, unknown>, weig
   try {
     return await loadForImport(modelJson, weights);
   } catch (err) {
-    if (err instanceof HttpError) throw err;
+    if (err instanceof ServiceError) throw err;
     const message = describeLoadError(err);
     throw invalid(`the model does not load: ${message}`, [{ path: '/modelJson', message }]);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { HttpError, invalid } from '../../core/errors.js';
+import { ServiceError, invalid } from '../../core/errors.js';
 import { flattenPacked, packRows, type PackedRows } from './packed-rows.js';
 import type { Preprocessing } from '../../core/run-types.js';
 
@@ -45,8 +45,8 @@ export interface PackedOutputs {
 /**
  * Runs a model on rows (as parsed, or packed by a data thread): applies the preprocessing saved
  * at training time (standardization), then predicts. Returns one output row per input row.
- * @throws HttpError (400) for a model that is not single-input, single-output, or whose input
- *   shape cannot be fixed; SpecError (400) for inputs that do not fit; HttpError (422) for an
+ * @throws ServiceError (400) for a model that is not single-input, single-output, or whose input
+ *   shape cannot be fixed; SpecError (400) for inputs that do not fit; ServiceError (422) for an
  *   output that is not finite.
  */
 export function predictRows(model: tf.LayersModel, given: unknown[] | PackedRows, preprocessing?: Preprocessing): number[][] {
@@ -87,7 +87,7 @@ export function predictPacked(model: tf.LayersModel, inputs: PackedRows, preproc
     // JSON has no NaN or Infinity: a model with broken weights, or inputs it overflows on.
     const row = Math.floor(bad / width);
     const message = `the model's output for input ${row} is not a finite number (NaN or Infinity): its weights are not finite or the input overflows it`;
-    throw new HttpError(422, 'non_finite_output', message, [{ path: `/inputs/${row}`, message }]);
+    throw new ServiceError('non_finite_output', message, [{ path: `/inputs/${row}`, message }]);
   }
   return { values, count: inputs.count, width };
 }

@@ -4,7 +4,7 @@
  * back, not copied.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../../../src/core/errors.js';
+import { ServiceError } from '../../../src/core/errors.js';
 import { createHeavyPool, type HeavyPool } from '../../../src/threads/pool.js';
 import { flattenPacked } from '../../../src/training/loop/packed-rows.js';
 import { SpecError } from '../../../src/core/run-types.js';
@@ -21,7 +21,7 @@ const dense = (weights: string) =>
     weights,
   });
 
-const reason = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as HttpError);
+const reason = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as ServiceError);
 
 describe.each([
   ['in a data thread', 1],
@@ -49,7 +49,7 @@ describe.each([
     expect(proto).toMatchObject({ statusCode: 400, code: 'invalid_json' });
     // Every field at fault, the first in the message, as the error handler words a route's.
     const schema = await reason(pool.run('parsePredictBody', { bytes: bytes('{"inputs":[["a"],[1]],"extra":1}') }));
-    expect(schema).toBeInstanceOf(HttpError);
+    expect(schema).toBeInstanceOf(ServiceError);
     expect(schema).toMatchObject({ statusCode: 400, code: 'invalid_request' });
     expect(schema!.message).toMatch(/^\/extra: .*\(and \d+ more: see details\)$/);
     expect(schema!.details?.map((d) => d.path)).toEqual(expect.arrayContaining(['/inputs/0/0', '/extra']));

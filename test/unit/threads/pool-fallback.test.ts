@@ -5,7 +5,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { heavyPools } from '../../support/heavy-pools.js';
-import { HttpError } from '../../../src/core/errors.js';
+import { ServiceError } from '../../../src/core/errors.js';
 import errorHandler from '../../../src/http/plugins/error-handler.js';
 import { isStartFailure } from '../../../src/threads/pool.js';
 
@@ -49,7 +49,7 @@ describe('heavy pool: start failures, task bugs and the inline path', () => {
     const pool = make({ threads: 1, modules: { data: fixture('task-bug.ts') }, log: (m) => logged.push(m) });
     const err = await pool.run('parseJsonDataset', dataset()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TypeError);
-    expect(err).not.toBeInstanceOf(HttpError);
+    expect(err).not.toBeInstanceOf(ServiceError);
     expect((err as Error).message).toMatch(/is not a function/);
     expect(logged).toEqual([]);
   });
@@ -68,8 +68,8 @@ describe('heavy pool: start failures, task bugs and the inline path', () => {
     // All three start in the same tick; the inline bound is max(1, threads) + maxQueue = 2.
     const results = await Promise.allSettled([pool.run('parseJsonDataset', dataset()), pool.run('parseJsonDataset', dataset()), pool.run('parseJsonDataset', dataset())]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
-    const refused = (results[2] as PromiseRejectedResult).reason as HttpError;
-    expect(refused).toBeInstanceOf(HttpError);
+    const refused = (results[2] as PromiseRejectedResult).reason as ServiceError;
+    expect(refused).toBeInstanceOf(ServiceError);
     expect(refused.statusCode).toBe(503);
     // The slots are given back: the next one runs.
     expect((await pool.run('parseJsonDataset', dataset())).name).toBe('n');

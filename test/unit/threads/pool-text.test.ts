@@ -3,7 +3,7 @@
  * parsed bodies and by the data threads that check the bodies handed to them raw: one definition.
  */
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../src/core/errors.js';
+import { ServiceError } from '../../../src/core/errors.js';
 import { findUnstorableString } from '../../../src/schemas/unstorable.js';
 import { createHeavyPool } from '../../../src/threads/pool.js';
 
@@ -29,8 +29,8 @@ describe('unstorable text: the API scan and the data threads agree', () => {
       (err: unknown) => err,
     );
     if (unstorable) {
-      expect(answer).toBeInstanceOf(HttpError);
-      expect((answer as HttpError).details).toEqual([{ path: '/name', message: 'contains a NUL character or an unpaired surrogate' }]);
+      expect(answer).toBeInstanceOf(ServiceError);
+      expect((answer as ServiceError).details).toEqual([{ path: '/name', message: 'contains a NUL character or an unpaired surrogate' }]);
     } else {
       expect(answer).toBe(name);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { heavyPools } from '../../support/heavy-pools.js';
-import { HttpError } from '../../../src/core/errors.js';
+import { ServiceError } from '../../../src/core/errors.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 /** A CSV big enough that parsing it takes a while (about 200k rows). */
@@ -18,17 +18,17 @@ describe('heavy pool (worker threads for request work)', () => {
     const bad = await pool.run('parseCsv', { bytes: bytes('a,label\n0x10,x\n'), labelColumn: 'label' }).catch((e: unknown) => e);
     expect(bad).toMatchObject({ details: expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('/rows/') })]) });
     const json = await pool.run('parseJsonDataset', { bytes: bytes('{"name":"n","features":[[1]],"extra":1}') }).catch((e: unknown) => e);
-    expect(json).toBeInstanceOf(HttpError);
-    expect((json as HttpError).statusCode).toBe(400);
-    expect((json as HttpError).details?.[0].path).toBe('/extra');
+    expect(json).toBeInstanceOf(ServiceError);
+    expect((json as ServiceError).statusCode).toBe(400);
+    expect((json as ServiceError).details?.[0].path).toBe('/extra');
   });
 
   it('answers 503 when a task runs past its time limit, and the pool keeps working', { timeout: 120_000 }, async () => {
     const pool = make({ threads: 1, timeoutMs: 50 });
     await pool.warm();
     const err = await pool.run('parseCsv', { bytes: bytes(bigCsv()), labelColumn: 'label' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HttpError);
-    expect((err as HttpError).statusCode).toBe(503);
+    expect(err).toBeInstanceOf(ServiceError);
+    expect((err as ServiceError).statusCode).toBe(503);
     const ok = await pool.run('parseCsv', { bytes: bytes('a,b\n1,2\n') }, { timeoutMs: 60_000 });
     expect(ok.dataset.featureShape).toEqual([2]);
   });
@@ -38,7 +38,7 @@ describe('heavy pool (worker threads for request work)', () => {
     await pool.warm();
     const csv = bigCsv();
     const results = await Promise.allSettled(Array.from({ length: 4 }, () => pool.run('parseCsv', { bytes: bytes(csv), labelColumn: 'label' })));
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as HttpError);
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as ServiceError);
     expect(refused.length).toBeGreaterThanOrEqual(1);
     for (const e of refused) expect(e.statusCode).toBe(503);
     expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);

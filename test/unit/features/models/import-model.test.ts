@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../../../../src/core/errors.js';
+import { ServiceError } from '../../../../src/core/errors.js';
 import { importModel } from '../../../../src/features/models/import-model.js';
 import type { Db } from '../../../../src/infra/db/prisma.js';
 import { serializeModel } from '../../../../src/training/model/artifact.js';
@@ -20,15 +20,15 @@ async function body(model: tf.LayersModel) {
 }
 
 /** Imports, expecting a 400; returns its error and checks that no tensor or variable is left. */
-async function refused(payload: { modelJson: Record<string, unknown>; weights: string }): Promise<HttpError> {
+async function refused(payload: { modelJson: Record<string, unknown>; weights: string }): Promise<ServiceError> {
   const tensors = tf.memory().numTensors;
   const variables = Object.keys(tf.engine().registeredVariables).length;
   const err = await importModel(db, OPEN_PRINCIPAL, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(HttpError);
-  expect((err as HttpError).statusCode).toBe(400);
+  expect(err).toBeInstanceOf(ServiceError);
+  expect((err as ServiceError).statusCode).toBe(400);
   expect(tf.memory().numTensors).toBe(tensors);
   expect(Object.keys(tf.engine().registeredVariables).length).toBe(variables);
-  return err as HttpError;
+  return err as ServiceError;
 }
 
 type TopologyLayers = Array<{ class_name: string; config: Record<string, unknown> }>;
@@ -148,7 +148,7 @@ describe('importModel', () => {
   it('refuses a 50 MB junk key in modelJson with a 413 (case 1)', async () => {
     const payload = await body(twoLayers());
     payload.modelJson.junk = 'x'.repeat(50 * 1024 * 1024);
-    const err = (await importModel(db, OPEN_PRINCIPAL, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e)) as HttpError;
+    const err = (await importModel(db, OPEN_PRINCIPAL, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e)) as ServiceError;
     expect(err.statusCode).toBe(413);
     expect(err.details?.[0].path).toBe('/modelJson');
   });

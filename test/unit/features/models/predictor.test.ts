@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { heavyPools } from '../../../support/heavy-pools.js';
-import { HttpError } from '../../../../src/core/errors.js';
+import { ServiceError } from '../../../../src/core/errors.js';
 import type { HeavyPool } from '../../../../src/threads/pool.js';
 import { Predictor } from '../../../../src/features/models/predictor.js';
 import type { Db } from '../../../../src/infra/db/prisma.js';
@@ -115,7 +115,7 @@ describe.each([
     expect(shape).toBeInstanceOf(SpecError);
     expect((shape as SpecError).details[0].path).toBe('/inputs/0');
     const overflow = await settled(predictor.predict(id, packRows([[1, 2], [3e38, 3e38]]), pool));
-    expect(overflow).toBeInstanceOf(HttpError);
+    expect(overflow).toBeInstanceOf(ServiceError);
     expect(overflow).toMatchObject({ statusCode: 422, code: 'non_finite_output', details: [{ path: '/inputs/1' }] });
     expect(await settled(predictor.predict(randomUUID(), packRows([[1, 2]]), pool))).toMatchObject({ statusCode: 404 });
     // The thread is still fine.

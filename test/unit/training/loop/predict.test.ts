@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../../../../src/core/errors.js';
+import { ServiceError } from '../../../../src/core/errors.js';
 import { predictRows } from '../../../../src/training/loop/predict.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
@@ -29,9 +29,9 @@ describe('predictRows', () => {
     const model = keep(tf.model({ inputs: input, outputs: [a, b] }));
     const before = tf.memory().numTensors;
     const err = thrown(() => predictRows(model, [[1, 2]]));
-    expect(err).toBeInstanceOf(HttpError);
-    expect((err as HttpError).statusCode).toBe(400);
-    expect((err as HttpError).message).toBe('this model has 2 outputs; /predict serves single-input, single-output models');
+    expect(err).toBeInstanceOf(ServiceError);
+    expect((err as ServiceError).statusCode).toBe(400);
+    expect((err as ServiceError).message).toBe('this model has 2 outputs; /predict serves single-input, single-output models');
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -41,9 +41,9 @@ describe('predictRows', () => {
     const merged = tf.layers.concatenate().apply([x1, x2]) as tf.SymbolicTensor;
     const model = keep(tf.model({ inputs: [x1, x2], outputs: tf.layers.dense({ units: 1 }).apply(merged) as tf.SymbolicTensor }));
     const err = thrown(() => predictRows(model, [[1, 2]]));
-    expect(err).toBeInstanceOf(HttpError);
-    expect((err as HttpError).statusCode).toBe(400);
-    expect((err as HttpError).message).toContain('this model has 2 inputs');
+    expect(err).toBeInstanceOf(ServiceError);
+    expect((err as ServiceError).statusCode).toBe(400);
+    expect((err as ServiceError).message).toContain('this model has 2 inputs');
   });
 
   /** Takes [steps, 3] samples of any length and averages over the steps. */
@@ -68,9 +68,9 @@ describe('predictRows', () => {
   it('refuses with a 400 an open input dimension that nothing can fill', () => {
     const model = openModel();
     const err = thrown(() => predictRows(model, [[[1, 2, 3]]]));
-    expect(err).toBeInstanceOf(HttpError);
-    expect((err as HttpError).statusCode).toBe(400);
-    expect((err as HttpError).message).toContain('[None, 3]');
+    expect(err).toBeInstanceOf(ServiceError);
+    expect((err as ServiceError).statusCode).toBe(400);
+    expect((err as ServiceError).message).toContain('[None, 3]');
   });
 
   it('still predicts a plain single-input, single-output model', () => {
