@@ -9,7 +9,7 @@
  *
  * Several cases are also tested in detail elsewhere (what the message says, what was stored);
  * they are here too so that this is the one list. Not here: a database outage (its own tests:
- * the request is not what matters), a study cancelled after it ended, and a slow sender (it needs a real socket; abuse.test.ts).
+ * the request is not what matters), a study cancelled after it ended, and a slow sender (it needs a real socket, so it is tested on its own).
  */
 import { DEFAULT_TENANT_ID } from '../../src/core/principal.js';
 import { fixtureImport, fixtureJobSpec, type AbuseFixtures } from './abuse-fixtures.js';

@@ -26,7 +26,7 @@ const LONGEST = [
   'test/integration/cli-admin.test.ts',
   'test/integration/datasets.test.ts',
   'test/integration/training-process-guard.test.ts',
-  'test/integration/abuse.test.ts',
+  'test/integration/hostile-input.test.ts',
   'test/unit/threads/pool.test.ts',
   'test/integration/fair-scheduling.test.ts',
 ];

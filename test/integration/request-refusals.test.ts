@@ -33,7 +33,7 @@ function twoOutputModel() {
   return tf.model({ inputs: input, outputs: [a, b] });
 }
 
-describe.each(QUEUE_BACKENDS.slice(0, 1))('review fixes ($name queue)', ({ redisUrl }) => {
+describe.each(QUEUE_BACKENDS.slice(0, 1))('requests refused with a 400 naming the field, never a 500 ($name queue)', ({ redisUrl }) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ redisUrl });

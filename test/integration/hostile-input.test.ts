@@ -30,7 +30,7 @@ afterAll(async () => h?.close());
 
 const post = (url: string, payload: unknown) => h.app.inject({ method: 'POST', url, payload: payload as object });
 
-describe('sized before work (cases 1, 2, 3)', () => {
+describe('sized before work', () => {
   it('refuses a 242-byte import asking for 400M parameters at once; /health answers meanwhile', async () => {
     const modelJson = {
       format: 'layers-model',
@@ -52,7 +52,7 @@ describe('sized before work (cases 1, 2, 3)', () => {
     expect(await h.db.model.count()).toBe(0);
   });
 
-  it('refuses a 10,000-deep array in modelJson with a 400 that names no JavaScript internals (case 7)', async () => {
+  it('refuses a 10,000-deep array in modelJson with a 400 that names no JavaScript internals', async () => {
     // Written out by hand: JSON.stringify itself overflows the stack on 10,000 levels.
     const body = JSON.stringify(importPayload).replace('"modelJson":{', `"modelJson":{"junk":${'['.repeat(10_000)}${']'.repeat(10_000)},`);
     const res = await h.app.inject({ method: 'POST', url: '/models', headers: { 'content-type': 'application/json' }, payload: body });
@@ -71,7 +71,7 @@ describe('sized before work (cases 1, 2, 3)', () => {
     expect(res.json().details[0].path).toMatch(/\/compile\/optimizer\/schedule\/(boundaries|values)/);
   });
 
-  it('refuses dataset.classes with 2M entries (413) and 20,000 entries (400 naming the field), never a 500 (case 7)', async () => {
+  it('refuses dataset.classes with 2M entries (413) and 20,000 entries (400 naming the field), never a 500', async () => {
     const huge = await post('/jobs', smallFashionJob({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 2_000_000 }, (_, i) => i) } }));
     expect(huge.statusCode).toBe(413);
     const many = await post('/jobs', smallFashionJob({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 20_000 }, (_, i) => i) } }));
@@ -92,7 +92,7 @@ describe('sized before work (cases 1, 2, 3)', () => {
   });
 });
 
-describe('numbers float32 cannot hold (case 6)', () => {
+describe('numbers float32 cannot hold', () => {
   it('refuses 1e39 in a JSON dataset and in a CSV upload; 0x10 is not a number', async () => {
     const json = await post('/datasets', { name: 'inf', features: [[1, 2], [1e39, 0]], labels: [0, 1] });
     expect(json.statusCode).toBe(400);
@@ -125,7 +125,7 @@ describe('numbers float32 cannot hold (case 6)', () => {
   });
 });
 
-describe('bad input that answered 500 (case 7)', () => {
+describe('bad input that answered 500', () => {
   it('multipart with no boundary or a truncated body is a 400', async () => {
     const none = await h.app.inject({ method: 'POST', url: '/datasets', headers: { 'content-type': 'multipart/form-data' }, payload: 'a,b\n1,2\n' });
     expect(none.statusCode).toBe(400);
@@ -154,7 +154,7 @@ describe('bad input that answered 500 (case 7)', () => {
   });
 });
 
-describe('slow senders (case 8)', () => {
+describe('slow senders', () => {
   it('a client that never finishes its body is cut off after REQUEST_TIMEOUT_S', async () => {
     const { port } = new URL(h.baseUrl);
     const socket = net.connect(Number(port), '127.0.0.1');
@@ -170,7 +170,7 @@ describe('slow senders (case 8)', () => {
   });
 });
 
-describe('listings read no large columns (case 1)', () => {
+describe('listings read no large columns', () => {
   it('GET /models and GET /jobs work for a role that may not read model.json, weights or specs', async () => {
     await post('/models', { ...importPayload, name: 'listed' });
     const role = `i9_list_${h.config.DATABASE_SCHEMA.slice(5)}`;
@@ -207,7 +207,7 @@ describe('listings read no large columns (case 1)', () => {
   });
 });
 
-describe('database outage (case 5)', () => {
+describe('database outage', () => {
   let proxy: TcpProxy;
   beforeAll(async () => {
     const target = new URL(h.env.DATABASE_URL);
