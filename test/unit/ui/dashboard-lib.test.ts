@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHeatmapGrid } from '../../../ui/src/lib/heatmap.js';
 import { isImage28, toModelInput, builtinClassNames } from '../../../ui/src/lib/image-input.js';
@@ -6,47 +5,10 @@ import { locatePointer, syntaxErrors } from '../../../ui/src/lib/json-position.j
 import { layoutLineage } from '../../../ui/src/lib/lineage.js';
 import { RECIPES } from '../../../ui/src/lib/recipes.js';
 import { diffSpecs, flatten } from '../../../ui/src/lib/spec-diff.js';
-import { createSseParser, type SseEvent } from '../../../ui/src/lib/sse.js';
 import { validateSpec } from '../../../ui/src/lib/validate-spec.js';
 import { smallFashionJob } from '../../support/harness.js';
 
 // The dashboard's pure parts, run here without a browser.
-
-describe('SSE parser', () => {
-  const stream = 'id: 0\nevent: status\ndata: {"status":"queued"}\n\n: keep-alive\n\nevent: progress\ndata: {"a":1}\r\n\r\nid: 2\r\nevent: epoch\r\ndata: line 1\r\ndata: line 2\r\n\r\n';
-  const expected: SseEvent[] = [
-    { id: '0', event: 'status', data: '{"status":"queued"}' },
-    { id: undefined, event: 'progress', data: '{"a":1}' },
-    { id: '2', event: 'epoch', data: 'line 1\nline 2' },
-  ];
-
-  it('parses events, skips comments, joins multi-line data, takes LF and CRLF', () => {
-    const seen: SseEvent[] = [];
-    createSseParser((e) => seen.push(e))(stream);
-    expect(seen).toEqual(expected);
-  });
-
-  it('gives the same events however the text is cut into chunks', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 12 }), (cuts) => {
-        const seen: SseEvent[] = [];
-        const feed = createSseParser((e) => seen.push(e));
-        const points = [0, ...[...cuts].sort((a, b) => a - b), stream.length];
-        for (let i = 1; i < points.length; i++) feed(stream.slice(points[i - 1], points[i]));
-        expect(seen).toEqual(expected);
-      }),
-    );
-  });
-
-  it('holds an event back until its blank line arrives', () => {
-    const seen: SseEvent[] = [];
-    const feed = createSseParser((e) => seen.push(e));
-    feed('event: epoch\ndata: 1\n');
-    expect(seen).toEqual([]);
-    feed('\n');
-    expect(seen).toHaveLength(1);
-  });
-});
 
 describe('heat-map grid', () => {
   const epochs = [

@@ -1,14 +1,5 @@
+import { ApiError } from '../../../src/sdk/index.js';
 import { askForKey, authHeaders, getApiKey } from './auth.js';
-
-/** An error answer of the API: its status and its `{ error, message, details }` body. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: { error?: string; message?: string; details?: Array<{ path: string; message: string }> },
-  ) {
-    super(body.message ?? body.error ?? `HTTP ${status}`);
-  }
-}
 
 /**
  * fetch with the session's API key. A 401 asks for a key and tries again with it, so every
@@ -22,18 +13,18 @@ export async function authFetch(path: string, init: RequestInit = {}): Promise<R
   }
 }
 
-/** A JSON request; throws {@link ApiError} on a non-2xx answer. */
+/** A JSON request; throws the SDK's {@link ApiError} on a non-2xx answer. */
 export async function api<T>(path: string, opts: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
-  const init: RequestInit = { method: opts.method ?? 'GET', signal: opts.signal };
+  const method = opts.method ?? 'GET';
+  const init: RequestInit = { method, signal: opts.signal };
   if (opts.body !== undefined) {
     init.body = JSON.stringify(opts.body);
     init.headers = { 'content-type': 'application/json' };
   }
   const res = await authFetch(path, init);
+  if (!res.ok) throw await ApiError.fromResponse(res, method, path);
   const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!res.ok) throw new ApiError(res.status, data ?? {});
-  return data as T;
+  return (text ? JSON.parse(text) : null) as T;
 }
 
 /** Whether an endpoint exists on this server (e.g. studies, added by a later version). */

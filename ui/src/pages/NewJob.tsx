@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ErrorNote } from '../components/Badges.js';
-import { api, ApiError } from '../lib/api.js';
+import { ApiError } from '../../../src/sdk/index.js';
+import { api } from '../lib/api.js';
 import { locatePointer, syntaxErrors, type TextRange } from '../lib/json-position.js';
 import { RECIPES, type Recipe } from '../lib/recipes.js';
 import { navigate } from '../lib/router.js';
@@ -73,8 +74,8 @@ export function NewJobPage({ from }: { from: string | null }) {
       const created = await api<{ id: string }>('/jobs', { method: 'POST', body: JSON.parse(text) });
       navigate(`/jobs/${created.id}`);
     } catch (err) {
-      if (err instanceof ApiError && err.body.details?.length) {
-        setServerProblems(err.body.details.map((d) => ({ ...d, range: locatePointer(text, d.path), source: 'server' })));
+      if (err instanceof ApiError && err.details.length) {
+        setServerProblems(err.details.map((d) => ({ ...d, range: locatePointer(text, d.path), source: 'server' })));
       }
       setError(err);
     } finally {
