@@ -1,4 +1,4 @@
-import type { SpecProblem } from './run-types.js';
+import type { SpecProblem } from './problems.js';
 
 /**
  * Every error code the API answers with, and its HTTP status. The code is the stable part of the

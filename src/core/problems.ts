@@ -1,4 +1,19 @@
-import { SpecError, type SpecProblem } from './run-types.js';
+/** What a problem in a spec looks like before it becomes a 400 answer. */
+export interface SpecProblem {
+  path: string; // JSON pointer, e.g. /model/layers/2/units
+  message: string;
+}
+
+/** Thrown by pure modules for input the user must change; the API maps it to 400. */
+export class SpecError extends Error {
+  constructor(
+    message: string,
+    readonly details: SpecProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
 
 /** Escapes one JSON pointer segment (RFC 6901: `~` -> `~0`, `/` -> `~1`). */
 export function escapePointer(segment: string | number): string {

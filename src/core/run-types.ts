@@ -87,20 +87,3 @@ export interface ModelArtifact {
   modelJson: Record<string, unknown>;
   weights: Uint8Array;
 }
-
-/** What a problem in a spec looks like before it becomes a 400 answer. */
-export interface SpecProblem {
-  path: string; // JSON pointer, e.g. /model/layers/2/units
-  message: string;
-}
-
-/** Thrown by pure modules for input the user must change; the API maps it to 400. */
-export class SpecError extends Error {
-  constructor(
-    message: string,
-    readonly details: SpecProblem[] = [],
-  ) {
-    super(message);
-    this.name = 'SpecError';
-  }
-}

@@ -4,7 +4,7 @@
  * validates every spec as POST /jobs would before anything is queued.
  */
 import { mulberry32, randomInt, type Rng } from '../core/random.js';
-import type { SpecProblem } from '../core/run-types.js';
+import type { SpecProblem } from '../core/problems.js';
 import { gridSize, parameterPath, parseParameters, type Distribution, type Domain } from './parameters.js';
 import { setAt, whyNotSettable } from './pointer.js';
 

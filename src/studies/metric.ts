@@ -1,5 +1,5 @@
 /** Which per-epoch metric a study ranks by, and which way is better. */
-import type { SpecProblem } from '../core/run-types.js';
+import type { SpecProblem } from '../core/problems.js';
 import { STUDY_METRICS } from '../schemas/study.js';
 import type { Mode } from './asha.js';
 

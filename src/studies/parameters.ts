@@ -9,7 +9,7 @@
  *
  * `null` as a value removes the field (e.g. `"/compile/optimizer/clipNorm": [null, 1]`).
  */
-import type { SpecProblem } from '../core/run-types.js';
+import type { SpecProblem } from '../core/problems.js';
 import { formatPointer, JsonPointerError, parsePointer } from '../core/json-pointer.js';
 
 export type Distribution = { uniform: [number, number] } | { loguniform: [number, number] } | { int: [number, number] };

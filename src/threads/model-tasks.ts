@@ -9,7 +9,8 @@ import { checkModelSpec, type CheckContext } from '../training/checks/check-spec
 import { loadImportedModel } from '../training/checks/import-check.js';
 import { checkSelfNormalization } from '../training/checks/selu-check.js';
 import type { ModelCheckInput } from '../training/checks/model-check-input.js';
-import type { ModelSummary, SpecProblem, TrainingWarning } from '../core/run-types.js';
+import type { ModelSummary, TrainingWarning } from '../core/run-types.js';
+import type { SpecProblem } from '../core/problems.js';
 import { predictTask, type PredictInput, type PredictOutput } from './predict-task.js';
 import { capture, type Moved, type TaskResult } from './result.js';
 

@@ -5,7 +5,7 @@
  */
 import { Piscina } from 'piscina';
 import { ServiceError, type ErrorCode } from '../core/errors.js';
-import { SpecError, type SpecProblem } from '../core/run-types.js';
+import { SpecError, type SpecProblem } from '../core/problems.js';
 
 export type TaskError = { kind: 'spec'; message: string; details: SpecProblem[] } | { kind: 'service'; message: string; details: SpecProblem[]; code: ErrorCode };
 export type TaskResult<T> = { ok: true; value: T } | { ok: false; error: TaskError };

@@ -9,7 +9,7 @@ import type { Db } from '../infra/db/prisma.js';
 import type { Checkpoint } from '../training/loop/checkpoint.js';
 import type { JobHooks, RunJobResult } from '../training/loop/run-training.js';
 import type { BatchProgress, EpochMetrics, TrainingWarning } from '../core/run-types.js';
-import { SpecError } from '../core/run-types.js';
+import { SpecError } from '../core/problems.js';
 import { WASM_ABORT_MESSAGE, isWasmAbort } from '../training/backend/wasm-abort.js';
 import { HandBackError, JobTimeoutError, createStopCheck, throwIfHandedBack } from './stop-check.js';
 import { ashaTrialStop } from './asha-stop.js';

@@ -10,7 +10,7 @@ import { stageBytea } from '../../infra/db/staged-bytes.js';
 import { quoteIdent } from '../../infra/db/sql.js';
 import { lockAndAssertMayStorePg } from './storage-quota.js';
 import type { QuotaLimits } from '../tenants/quotas.js';
-import type { SpecProblem } from '../../core/run-types.js';
+import type { SpecProblem } from '../../core/problems.js';
 import { isUuid } from '../../core/ids.js';
 
 

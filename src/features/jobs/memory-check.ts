@@ -6,7 +6,7 @@
 import type { Config } from '../../infra/config.js';
 import type { JobSpec } from '../../schemas/job-spec.js';
 import { ALLOCATOR_SLACK, WASM_HEAP_LIMIT, estimateJobMemory, jobMemoryInputs, largestBatchWithin, type JobMemory, type JobSize, type MemoryInputs } from '../../training/sizing/memory-estimate.js';
-import type { SpecProblem } from '../../core/run-types.js';
+import type { SpecProblem } from '../../core/problems.js';
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${Math.ceil(bytes / MB).toLocaleString('en')} MB`;

@@ -17,7 +17,8 @@ import { defaultMetric, defaultMode, metricProblem, type StudyMetric } from '../
 import { preset } from '../../studies/presets.js';
 import { valueLabel } from '../../studies/aggregate.js';
 import type { Db } from '../../infra/db/prisma.js';
-import { SpecError, type SpecProblem, type TrainingWarning } from '../../core/run-types.js';
+import { type TrainingWarning } from '../../core/run-types.js';
+import { SpecError, type SpecProblem } from '../../core/problems.js';
 import { checkInPool, checkJobSpec } from '../jobs/model-check.js';
 import type { HeavyPool } from '../../threads/pool.js';
 

@@ -1,6 +1,6 @@
 import type { Principal } from '../../core/principal.js';
 import type { Db } from '../../infra/db/prisma.js';
-import { SpecError } from '../../core/run-types.js';
+import { SpecError } from '../../core/problems.js';
 import { isUuid } from '../../core/ids.js';
 
 export type AuditAction = 'create' | 'update' | 'cancel' | 'delete' | 'share' | 'unshare' | 'revoke' | 'retry';

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ServiceError } from '../../core/errors.js';
 import { isDbConflict, isDbUnavailable } from '../../infra/db/db-errors.js';
-import { SpecError } from '../../core/run-types.js';
+import { SpecError } from '../../core/problems.js';
 import { describeAjvError, type AjvError } from '../../schemas/ajv.js';
 import { invalidBody } from '../../schemas/validate.js';
 

@@ -1,4 +1,4 @@
-import { SpecError } from '../../core/run-types.js';
+import { SpecError } from '../../core/problems.js';
 import { isUuid } from '../../core/ids.js';
 
 /**

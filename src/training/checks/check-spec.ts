@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { JobSpec } from '../../schemas/job-spec.js';
 import { createLayer, layerOptions } from '../model/build-model.js';
 import { selectBaseLayers } from '../model/transfer.js';
-import type { SpecProblem } from '../../core/run-types.js';
+import type { SpecProblem } from '../../core/problems.js';
 import { sameShape } from '../model/shapes.js';
 
 /** What check-spec needs to know about a base model (read from its stored summary). */

@@ -2,7 +2,7 @@ import { invalid, tooLarge } from '../../core/errors.js';
 import { checkInitializers } from './initializer-check.js';
 import { checkPreprocessing } from './preprocessing-check.js';
 import { sizeTopology } from '../sizing/topology-size.js';
-import { SpecError } from '../../core/run-types.js';
+import { SpecError } from '../../core/problems.js';
 import { exceedsJsonLimits } from '../../core/json-size.js';
 
 /**

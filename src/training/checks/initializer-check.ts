@@ -4,7 +4,7 @@
  * `scale: {}` makes VarianceScaling's truncated normal reject every sample forever (found by the
  * import fuzz test; the pool's time limit ended it after 120 s). Pure, no tfjs.
  */
-import type { SpecProblem } from '../../core/run-types.js';
+import type { SpecProblem } from '../../core/problems.js';
 
 /** Initializer parameters that tfjs reads as numbers. */
 const NUMERIC = ['scale', 'stddev', 'mean', 'minval', 'maxval', 'value', 'gain'];

@@ -1,5 +1,5 @@
 import { isFloat32Finite } from '../../data/float32.js';
-import type { SpecProblem } from '../../core/run-types.js';
+import type { SpecProblem } from '../../core/problems.js';
 
 const isFloat32 = (v: unknown): v is number => typeof v === 'number' && isFloat32Finite(v);
 

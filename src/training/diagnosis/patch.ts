@@ -4,7 +4,8 @@
  */
 import { applyJsonPatch, JsonPatchError } from '../../core/json-patch.js';
 import type { JobSpec } from '../../schemas/job-spec.js';
-import type { SpecPatchOp, SpecProblem, TrainingWarning } from '../../core/run-types.js';
+import type { SpecPatchOp, TrainingWarning } from '../../core/run-types.js';
+import type { SpecProblem } from '../../core/problems.js';
 
 /** Why a patch could not be applied: the operation and its path, for a 400 that names them. */
 export class PatchError extends Error {

@@ -6,7 +6,7 @@
  * million-element array on its event loop. No tfjs here: data threads load this module.
  */
 import { FLOAT32_MAX } from '../../data/float32.js';
-import { SpecError } from '../../core/run-types.js';
+import { SpecError } from '../../core/problems.js';
 
 export interface PackedRows {
   count: number;

@@ -24,16 +24,8 @@ import { nonFiniteLoss } from '../diagnosis/rules/diverged.js';
 import { TrainingDivergedError } from './callbacks.js';
 import { checkSelfNormalization } from '../checks/selu-check.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
-import {
-  SpecError,
-  type BatchProgress,
-  type EpochDiagnostics,
-  type EpochMetrics,
-  type ModelArtifact,
-  type ModelSummary,
-  type Preprocessing,
-  type TrainingWarning,
-} from '../../core/run-types.js';
+import { type BatchProgress, type EpochDiagnostics, type EpochMetrics, type ModelArtifact, type ModelSummary, type Preprocessing, type TrainingWarning } from '../../core/run-types.js';
+import { SpecError } from '../../core/problems.js';
 
 /** Callbacks from a job to the worker. */
 export interface JobHooks {

@@ -8,7 +8,7 @@ import { installGradientHook } from '../loop/clipping.js';
 import { scheduleHook } from './schedules.js';
 import { withAdamaxState } from '../loop/adamax-state.js';
 import { withKerasUpdateRules } from '../loop/optimizer-fixes.js';
-import { SpecError } from '../../core/run-types.js';
+import { SpecError } from '../../core/problems.js';
 import { DEFAULT_LEARNING_RATES, type OptimizerType } from './learning-rates.js';
 
 export { DEFAULT_LEARNING_RATES, type OptimizerType } from './learning-rates.js';

@@ -7,7 +7,7 @@
  * Exact for the layer classes listed in {@link SIZED_LAYER_CLASSES}; any other class is refused,
  * since a layer we cannot size could allocate without bound when built.
  */
-import { SpecError, type SpecProblem } from '../../core/run-types.js';
+import { SpecError, type SpecProblem } from '../../core/problems.js';
 
 type Shape = Array<number | null>;
 type Config = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { SpecError } from '../../../src/core/run-types.js';
+import { SpecError } from '../../../src/core/problems.js';
 import type { Dataset } from '../../../src/data/types.js';
 
 /** Runs `fn`, expects a SpecError, and returns it for assertions on its details. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsvDataset } from '../../../src/data/csv.js';
 import { datasetFromJson } from '../../../src/data/json.js';
-import { SpecError } from '../../../src/core/run-types.js';
+import { SpecError } from '../../../src/core/problems.js';
 
 function problemsOf(fn: () => unknown) {
   try {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ServiceError } from '../../../src/core/errors.js';
 import { createHeavyPool, type HeavyPool } from '../../../src/threads/pool.js';
 import { flattenPacked } from '../../../src/training/loop/packed-rows.js';
-import { SpecError } from '../../../src/core/run-types.js';
+import { SpecError } from '../../../src/core/problems.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const limits = { maxParams: 1_000_000, maxLayers: 100 };

@@ -15,7 +15,8 @@ import { Predictor } from '../../../../src/features/models/predictor.js';
 import type { Db } from '../../../../src/infra/db/prisma.js';
 import { serializeModel } from '../../../../src/training/model/artifact.js';
 import { packRows } from '../../../../src/training/loop/packed-rows.js';
-import { SpecError, type ModelArtifact } from '../../../../src/core/run-types.js';
+import { type ModelArtifact } from '../../../../src/core/run-types.js';
+import { SpecError } from '../../../../src/core/problems.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

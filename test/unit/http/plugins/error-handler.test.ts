@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invalid } from '../../../../src/core/errors.js';
 import errorHandler, { MAX_DETAILS, capDetails } from '../../../../src/http/plugins/error-handler.js';
-import { SpecError } from '../../../../src/core/run-types.js';
+import { SpecError } from '../../../../src/core/problems.js';
 
 const problems = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `/dataset/classes/${i}`, message: `class ${i} is not in the dataset` }));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../../../src/infra/db/pagination.js';
-import { SpecError } from '../../../../src/core/run-types.js';
+import { SpecError } from '../../../../src/core/problems.js';
 
 const cursorAt = (iso: string) => Buffer.from(JSON.stringify([iso, '7b0c5f0e-0000-4000-8000-000000000000'])).toString('base64url');
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../../../src/data/types.js';
 import type { JobSpec } from '../../../../src/schemas/job-spec.js';
 import { runTrainingJob } from '../../../../src/training/loop/run-training.js';
-import { SpecError } from '../../../../src/core/run-types.js';
+import { SpecError } from '../../../../src/core/problems.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {

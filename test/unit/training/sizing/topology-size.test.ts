@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeModel } from '../../../../src/training/model/artifact.js';
 import { sizeTopology } from '../../../../src/training/sizing/topology-size.js';
-import { SpecError } from '../../../../src/core/run-types.js';
+import { SpecError } from '../../../../src/core/problems.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 
 beforeAll(async () => {
