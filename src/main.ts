@@ -1,5 +1,5 @@
 /**
- * Entry point: `node dist/src/main.js [all|api|worker|create-key]` (or `tsx src/main.ts ...` in development).
+ * Entry point, given a role: `all|api|worker|create-key` (`npm start`, `npm run start:api`, `npm run start:worker`, compiled: `npm run start:prod`).
  * all        - API and one in-process worker (what `npm start` runs)
  * api        - the HTTP API alone
  * worker     - a training worker alone (start more to scale out)

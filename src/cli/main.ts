@@ -1,4 +1,4 @@
-/** The `tfjs-train` command line: `node --import tsx src/cli/main.ts <command>` (or `bin/tfjs-train.js`). */
+/** The `tfjs-train` command line (the package's `bin`): `tfjs-train <command>`. */
 import { runCli } from './commands.js';
 
 const controller = new AbortController();

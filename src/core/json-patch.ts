@@ -3,7 +3,7 @@
  * patches from anyone:
  *
  * - pointers name own properties only and never `__proto__`, `constructor` or `prototype`
- *   (see json-pointer.ts), and values may not hold those keys, so a patch cannot reach
+ *   (see `parsePointer`), and values may not hold those keys, so a patch cannot reach
  *   `Object.prototype` or plant a key that would later;
  * - the document a patch produces is bounded in size and depth, checked as each operation
  *   applies: each operation's value counts in full and a removal frees nothing, so the work is

@@ -17,7 +17,7 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * A typed array's bytes as little-endian 4-byte values: on a little-endian machine a view of the
- * same memory (no copy: a 60 MB upload's copy held the API's event loop 50-200 ms), else a
+ * same memory (no copy: copying a large upload was one more block of the API's event loop), else a
  * byte-swapped copy.
  */
 function toLittleEndian(values: Float32Array | Int32Array): Buffer {

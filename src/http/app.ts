@@ -43,14 +43,14 @@ export interface AppDeps {
   checkQueue(): Promise<unknown>;
   /**
    * Resolves when the database answers (for /health), best on a connection of its own
-   * (src/infra/db/db-probe.ts); default: a query through `db`, which waits behind the pool's work.
+   * (`createDbProbe`); default: a query through `db`, which waits behind the pool's work.
    */
   checkDb?(): Promise<unknown>;
   backend: { name: string; detail?: string };
   predictor: Predictor;
   /** Live signals from the workers through the queue; without it, event streams poll. */
   events?: JobEventHub;
-  /** Overrides the auth mode config gives (see src/http/auth/mode.ts). */
+  /** Overrides the auth mode config gives (see `decideAuthMode`). */
   authMode?: AuthMode;
   /** Where rate-limit counts live, shared by every API instance; unset: in this process. */
   rateLimitRedis?: Redis;
@@ -130,8 +130,9 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: bodyLimit, files: 1, fields: 10 },
-    // The CSV stays bytes here: a worker thread decodes and parses it (a 62 MB upload took 14 s of
-    // the event loop). Keep its file name for the dataset's default name.
+    // The CSV stays bytes here: a worker thread decodes and parses it (on the event loop, a large
+    // upload would stall every other request for seconds). Keep its file name for the dataset's
+    // default name.
     async onFile(part) {
       (part as unknown as { value: unknown }).value = await part.toBuffer();
       rememberUploadFileName(this, part.filename);

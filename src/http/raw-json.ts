@@ -1,8 +1,9 @@
 /**
- * JSON bodies kept as bytes for a worker thread to parse and check (src/threads/): a
- * 36 MB import or an 8 MB predict cost the event loop 0.4-0.8 s in Buffer.concat, JSON.parse and
- * the scans before any handler ran. Here each chunk is copied into one buffer as it arrives (no
- * large copy at the end), and that buffer's memory is then moved to the thread without a copy.
+ * JSON bodies kept as bytes for a worker thread to parse and check: on the event loop, the
+ * Buffer.concat, JSON.parse and scans of a large import or predict body held every other request
+ * back before any handler ran (`npm run bench:responsiveness`). Here each chunk is copied into one
+ * buffer as it arrives (no large copy at the end), and that buffer's memory is then moved to the
+ * thread without a copy.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ServiceError, invalid } from '../core/errors.js';

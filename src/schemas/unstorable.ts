@@ -3,7 +3,7 @@ import { invalid } from '../core/errors.js';
 /**
  * Text PostgreSQL cannot store: a NUL character, or half of a UTF-16 surrogate pair. One
  * definition for the API's preValidation scan and the worker threads that check bodies the API
- * hands them raw (src/threads/data-tasks.ts), so both refuse the same strings.
+ * hands them raw (the data threads), so both refuse the same strings.
  */
 // eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL cannot store
 export const NUL_OR_LONE_SURROGATE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -14,7 +14,7 @@ the embedded one under DATA_DIR) and prints it once. Use it for the first admin 
 admins make keys with POST /admin/keys. Defaults: --tenant default --role admin.
 --create-tenant creates the tenant when no tenant has that name.`;
 
-/** `tsx src/main.ts create-key ...`: the bootstrap of access control without any key yet. */
+/** `npm run create-key -- ...`: the bootstrap of access control without any key yet. */
 export async function createKeyCommand(argv: string[]): Promise<number> {
   let values;
   try {

@@ -19,7 +19,7 @@ const DATABASE_GOING_AWAY = /57P01|terminating connection due to administrator c
 
 /**
  * Whether `err` is PostgreSQL going away (shutting down, the connection to it ended) or refusing
- * new sessions for now (any connection failure db-errors.ts knows: 55000, 57P03, too many
+ * new sessions for now (any connection failure `isDbUnavailable` knows: 55000, 57P03, too many
  * connections...): the pools reconnect by themselves once it is back.
  */
 export function isDatabaseGoingAway(err: unknown): boolean {

@@ -1,9 +1,9 @@
 /**
  * What a study parameter's JSON Pointer names in the base spec, and setting it. Setting follows
- * JSON Patch `add`/`replace` (RFC 6902): the parent must exist, an object may gain its last key,
- * an array index must already exist; `null` removes the field, so "without clipping" is a value
- * like any other. Pointers are parsed and walked by src/core/json-pointer.ts: own properties
- * only, never `__proto__`, `constructor` or `prototype`.
+ * JSON Patch `add`/`replace` (RFC 6902): the parent must exist, an object may gain its last key, an
+ * array index must already exist; `null` removes the field, so "without clipping" is a value like
+ * any other. Pointers are parsed and walked by the core's `parsePointer` and `getAt`: own
+ * properties only, never `__proto__`, `constructor` or `prototype`.
  */
 import { childOf, formatPointer, getAt, hasChild, isJsonObject, JsonPointerError, parsePointer, type JsonObject } from '../core/json-pointer.js';
 

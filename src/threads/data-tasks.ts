@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry for dataset parsing (see ../heavy-pool.ts): big CSV and JSON dataset
+ * Worker-thread entry for dataset parsing (see `createHeavyPool`): big CSV and JSON dataset
  * bodies are decoded, checked and converted here, off the API's event loop. It imports only the
  * parsers and the body schema, never tfjs, so a thread starts in well under a second.
  * Static imports only: under tsx, a worker thread's dynamic import() does not map .js to .ts.
@@ -42,7 +42,7 @@ const datasetBuffers = (ds: Dataset): ArrayBuffer[] =>
 /** Weights small enough to come from Node's shared buffer pool are copied: moving the pool would empty its neighbours. */
 const ownBytes = (bytes: Uint8Array) => (bytes.byteLength < 64 * 1024 ? new Uint8Array(bytes) : bytes);
 
-// The same schema, options and messages as the route's own validator (src/http/plugins/validation.ts).
+// The same schema, options and messages as the route's own validator (`installValidators`).
 let validateJsonBody: ValidateFunction | null = null;
 
 /** UTF-8 as the API decoded bodies before (invalid bytes become U+FFFD). */

@@ -1,5 +1,5 @@
 /**
- * A raw JSON body parsed as Fastify's own JSON parser would (src/http/raw-json.ts keeps such
+ * A raw JSON body parsed as Fastify's own JSON parser would (`takeJsonRaw` keeps such
  * bodies raw for a worker thread): UTF-8, a leading BOM dropped, `__proto__` keys refused
  * (Fastify's onProtoPoisoning 'error'), and the same 400 `invalid_json` answers. Then the same
  * scan for text PostgreSQL cannot store that the API's preValidation hook makes.

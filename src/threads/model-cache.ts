@@ -1,5 +1,5 @@
 /**
- * Loaded models kept by one model thread for /predict (./predict-task.ts), most recently used
+ * Loaded models kept by one model thread for /predict (`predictTask`), most recently used
  * first. Models never change once stored, so a cached one is never stale; a deleted one is
  * dropped by `forget` (and the route has checked that the model exists before asking). No tfjs
  * here: the cache only calls the `dispose` it is given, so it is tested without a thread.

@@ -1,7 +1,7 @@
 /**
- * Worker-thread entry for the work that builds tfjs models (see ../heavy-pool.ts): checking a
+ * Worker-thread entry for the work that builds tfjs models (see `createHeavyPool`): checking a
  * job spec by building its model (which allocates and initializes every weight), loading an
- * imported model, and predicting with a stored one (./predict-task.ts). tfjs is loaded once per
+ * imported model, and predicting with a stored one (`predictTask`). tfjs is loaded once per
  * thread, at its start (the pool warms its threads).
  * Static imports only: under tsx, a worker thread's dynamic import() does not map .js to .ts.
  */

@@ -8,7 +8,7 @@ import { unwrap, type TaskResult } from './result.js';
 /** Every task the pool runs, by name; `ping` is internal (warm-up). */
 export type Tasks = Omit<DataTasks, 'ping'> & Omit<ModelTasks, 'ping'>;
 
-/** Runs the CPU-heavy request work of ./*-tasks.ts off the event loop. */
+/** Runs the CPU-heavy request work of the data and model threads' tasks off the event loop. */
 export interface HeavyPool {
   run<K extends keyof Tasks>(task: K, input: Tasks[K]['input'], opts?: { timeoutMs?: number; transfer?: ArrayBuffer[] }): Promise<Tasks[K]['output']>;
   /** Starts the threads and loads their modules now, so the first request does not wait for it. */
@@ -102,7 +102,7 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
     // The queue bound is kept here (`inFlight`), not by piscina's maxQueue, which let more wait.
     // Model threads keep their event loop running between tasks (atomics 'async'; piscina's
     // default pauses an idle thread): a deleted model's "forget" reaches their caches at once
-    // (src/threads/predict-channel.ts), not only when the next task comes.
+    // (`tellModelCaches`), not only when the next task comes.
     const pool = new Piscina({ filename: opts.modules?.[kind] ?? filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000, ...(kind === 'model' && { atomics: 'async' as const }) });
     // A thread that fails with no task on it (one started ahead of need that cannot load its
     // module) is an 'error' event; unheard, it would end the whole process.

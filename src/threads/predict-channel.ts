@@ -1,5 +1,5 @@
 /**
- * How the API tells every model thread's model cache (./predict-task.ts) that a model is gone:
+ * How the API tells every model thread's model cache (`predictTask`'s) that a model is gone:
  * piscina runs a task on whichever thread is free and cannot address them all, so this goes on
  * a BroadcastChannel, which reaches every thread of the process (and a cache on the API's own
  * thread when the tasks run inline). No tfjs here: the API's side imports it.

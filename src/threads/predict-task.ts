@@ -1,9 +1,10 @@
 /**
- * The `predict` task of a model thread (./model-tasks.ts): runs a stored model on packed rows
- * off the API's event loop (8 MB of inputs held the loop 0.3-0.5 s on the cpu backend), and
- * writes the response's JSON here too (a 784-wide autoencoder output of 1,700 rows took 1.1-1.4 s
- * to serialize on the loop). Each thread keeps the models it loaded; one it does not have is
- * answered "not loaded" (the rows go back, moved) and the API sends it the stored artifact.
+ * The `predict` task of a model thread (`ModelTasks`): runs a stored model on packed rows off the
+ * API's event loop (inline, the loop is held for the whole prediction; in a thread only for the
+ * hand-offs), and writes the response's JSON here too (serializing a wide output on the loop took
+ * longer than the prediction itself; `npm run bench:responsiveness`). Each thread keeps the models
+ * it loaded; one it does not have is answered "not loaded" (the rows go back, moved) and the API
+ * sends it the stored artifact.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { deserializeModel } from '../training/model/artifact.js';

@@ -5,10 +5,10 @@
  * for a model whose checkpoint takes seconds to write. `everyMs` 0 stores one after every epoch.
  *
  * Why not every epoch: each checkpoint is every weight and the optimizer's state written to
- * PostgreSQL (about 40 ms for a 25k-parameter model here, seconds for a large one), which on a
- * job of short epochs was the largest part of the worker's time outside the training loop.
- * What it costs: a crashed or handed-back run resumes from an older epoch, redoing at most
- * about `everyMs` plus one epoch of training.
+ * PostgreSQL (a sizeable share of a short epoch even for a small model, seconds for a large one;
+ * `npm run bench:workers`), which on a job of short epochs was the largest part of the worker's
+ * time outside the training loop. What it costs: a crashed or handed-back run resumes from an older
+ * epoch, redoing at most about `everyMs` plus one epoch of training.
  */
 export class CheckpointSchedule {
   /** Keep the time spent storing checkpoints under 1/RATIO of the time between them. */

@@ -2,7 +2,7 @@ import type { QuotaLimits } from '../features/tenants/quotas.js';
 
 /**
  * How long a worker process trusts a tenant's limits once read. A run over its running-jobs quota
- * asks again every 2 s (RUNNING_QUOTA_RETRY_MS); without this, each of a tenant's waiting runs
+ * asks again every RUNNING_QUOTA_RETRY_MS; without this, each of a tenant's waiting runs
  * read the tenant row on every ask. A PATCH of the tenant's quotas takes effect within this.
  */
 export const LIMITS_TTL_MS = 5_000;

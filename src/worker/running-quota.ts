@@ -10,7 +10,7 @@ export const RUNNING_QUOTA_RETRY_MS = 2_000;
  * (QUOTA_RUNNING_JOBS, or the tenant's own `quotas.runningJobs`). If so, the run is marked
  * running here, under a per-tenant lock, so two workers cannot both take the last slot. A run
  * that is already running (a resumed attempt), ended or gone is left to executeRun. `limitsOf`
- * gives the tenant's limits (the worker's is cached for a few seconds: see limits-cache.ts).
+ * gives the tenant's limits (the worker's is cached for a few seconds: see `cachedLimits`).
  * The whole transaction is tried again while the database is unavailable (the client's
  * retryForMs): a transaction that cannot even begin fails outside the client's per-query retry.
  */

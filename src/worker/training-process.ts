@@ -39,7 +39,7 @@ function processContext() {
       verifyChecksums: config.DATASETS_VERIFY,
       jobTimeoutMs: config.JOB_TIMEOUT_S * 1000,
       checkpointEveryMs: config.CHECKPOINT_EVERY_S * 1000,
-      // Read again at most every few seconds per tenant, not on each 2 s retry of a waiting run.
+      // Read again at most every LIMITS_TTL_MS per tenant, not on each retry of a waiting run.
       limitsOf: cachedLimits((tenantId) => limitsFor(db, config, tenantId)),
     };
   })();

@@ -184,10 +184,10 @@ export async function loadDatasetRef(
     });
   const view = { classes: ref.classes, limit: ref.limit, seed: ref.seed };
   if (view.classes === undefined && view.limit === undefined) return loadSource();
-  // A view copies its samples (about 0.1 s for 10,000 Fashion-MNIST images here, most of it the
-  // fresh memory's first touch), so it is cached too: job after job on the same view, as a
-  // study's trials are, skips it. One reference is one lookup in the cache's counts: the view's
-  // when it is there, else the source's. A view that fails (an unknown class) is not cached.
+  // A view copies its samples (for 10,000 Fashion-MNIST images a noticeable share of a short job,
+  // most of it the fresh memory's first touch), so it is cached too: job after job on the same
+  // view, as a study's trials are, skips it. One reference is one lookup in the cache's counts: the
+  // view's when it is there, else the source's. A view that fails (an unknown class) is not cached.
   const viewKey = `${sourceKey}|${JSON.stringify(view)}`;
   if (opts.cache.has(viewKey)) return opts.cache.get(viewKey, async () => applyView(await loadSource(), view, path));
   const source = await loadSource();

@@ -49,7 +49,7 @@ async function jobUsingDataset(db: DbClient, id: string): Promise<string | null>
 
 /**
  * Deletes an uploaded dataset and its samples; 409 while a queued or running job uses it.
- * Under the dataset's exclusive lock, which job submissions take shared (src/features/jobs/jobs.ts),
+ * Under the dataset's exclusive lock, which job submissions take shared (`createFairRun`),
  * so no job can be accepted on a dataset between this check and the delete.
  */
 export async function deleteDataset(db: Db, who: Principal, id: string): Promise<{ freedBytes: number }> {

@@ -5,7 +5,7 @@ import { assertRoom, type QuotaLimits } from '../tenants/quotas.js';
 
 /**
  * The storage-quota check for an upload, made inside the pg transaction that then stores the
- * bytes (src/infra/db/pg-transaction.ts): under the tenant's submit lock (lockExclusive's key, as
+ * bytes (`inPgTransaction`): under the tenant's submit lock (lockExclusive's key, as
  * POST /jobs takes it), so concurrent uploads are checked one after the other, each seeing the
  * bytes of those before it, and together cannot pass the quota; the sums are storageOf's, the
  * refusal assertMayStore's 403. A tenant without a storage quota takes no lock. Parse and check

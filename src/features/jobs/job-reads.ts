@@ -8,7 +8,7 @@
  * (runId, epoch) primary key, the model id comes from a join, and the page is one round trip.
  * They run on the client's own pg pool as named prepared statements (planned once per
  * connection; no query-engine work per call), which the profile showed to be most of the rest.
- * The profile behind this is in bench/results.md, part (f).
+ * The profile behind this: `npm run bench:profile -- job` (and `-- list`).
  */
 import { poolOf, type Db } from '../../infra/db/prisma.js';
 import { quoteIdent, statementName } from '../../infra/db/sql.js';

@@ -129,7 +129,7 @@ export async function getJob(deps: { db: Db; queue: TrainQueue; config: Pick<Con
   return toJob(run, progress);
 }
 
-/** Newest first, keyset-paginated (see pagination.ts), optionally by status, name or study. */
+/** Newest first, keyset-paginated (see `toPage`), optionally by status, name or study. */
 export async function listJobs(
   deps: { db: Db; config: Pick<Config, 'DATABASE_SCHEMA'> },
   who: Principal,

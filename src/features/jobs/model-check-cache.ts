@@ -1,11 +1,11 @@
 /**
  * Results of the model check of POST /jobs (building the spec's layers with tfjs in a worker
- * thread, about 2.5 ms of CPU and a place in the pool's bounded queue), remembered by what they
+ * thread: milliseconds of CPU and a place in the pool's bounded queue), remembered by what they
  * depend on: the spec parts the check reads (the `ModelCheckInput`, which is all the check is
  * given) and the dataset and base facts (`CheckContext`). A repeated architecture (a resubmitted
  * spec, a retry, a study's trials differing only in fit options) is not built again, and many
  * identical submissions at once share one build instead of each waiting for a thread, or being
- * refused 503 once the pool's queue is full (bench/results.md, part (f)).
+ * refused 503 once the pool's queue is full (`npm run bench:profile -- submit`).
  *
  * Only settled answers are kept: a check that throws (pool busy, timed out) is not, so it is
  * tried again next time. Bounded, least recently used out first.

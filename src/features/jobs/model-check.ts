@@ -37,7 +37,7 @@ export const checkInPool = (heavy: HeavyPool | undefined): ModelCheck | undefine
   return check;
 };
 
-/** Results per check function (the pool's, or {@link checkHere}): see spec-check-cache.ts. */
+/** Results per check function (the pool's, or {@link checkHere}): see {@link SpecCheckCache}. */
 const caches = new WeakMap<ModelCheck, SpecCheckCache<ModelCheckResult>>();
 
 /** `check`'s result for this input, from its cache when the same input was checked before. */

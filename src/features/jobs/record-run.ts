@@ -5,7 +5,7 @@
  * Through Prisma it was an interactive transaction of up to six statements, one after the other,
  * each a round trip and a pass through the query engine while the lock was held (the lock, three
  * fair-tag aggregates, the queued-jobs count, the insert), then the audit row in a statement of
- * its own (bench/results.md, part (f)). Here, on the client's own pg pool: BEGIN; the locks; one
+ * its own (`npm run bench:profile -- submit`). Here, on the client's own pg pool: BEGIN; the locks; one
  * read of everything the checks need (fair-tag state, the tenant's quotas, queued count and stored
  * bytes, which referenced datasets and base models exist); one statement inserting the runs and their audit rows; COMMIT. Each
  * statement sees the rows committed before it started (READ COMMITTED), so the read after the
@@ -56,7 +56,7 @@ const waiting = new WeakMap<Db, Map<string, Pending[]>>();
 
 /**
  * Records a queued run of the tenant with its fair-scheduling tag; returns its id and the BullMQ
- * priority to enqueue it at (see fair-priority.ts). Every way a run is queued goes through here
+ * priority to enqueue it at (see `nextFairTag`). Every way a run is queued goes through here
  * (POST /jobs, retries, study trials), so none can jump the queue with priority 0.
  *
  * One transaction at a time per tenant (an advisory lock, across every API process), so the fair
@@ -67,11 +67,11 @@ const waiting = new WeakMap<Db, Map<string, Pending[]>>();
  * 404, or waits until this run is recorded and then sees it: 409); with `audit`, the audit row of
  * the creation is written in the same statement as the run.
  *
- * Group commit: the submissions of a tenant that arrive while its transaction runs wait for it
- * and then go together in the next one, taken one after another under the lock exactly as they
- * would be in transactions of their own (each its quota check and its tag, seeing the ones
- * before it). The lock is held across the commit, whose WAL flush (about 3 ms here) would
- * otherwise bound a tenant to a few hundred submissions per second.
+ * Group commit: the submissions of a tenant that arrive while its transaction runs wait for it and
+ * then go together in the next one, taken one after another under the lock exactly as they would be
+ * in transactions of their own (each its quota check and its tag, seeing the ones before it). The
+ * lock is held across the commit, whose WAL flush (an fsync, many times a statement's round trip)
+ * would otherwise cap a tenant's submissions at one per flush.
  */
 export async function createFairRun(
   db: Db,
@@ -201,9 +201,9 @@ interface StateRow {
 
 /**
  * Everything the checks of a submission read, in one statement: the fair-tag state (FairState
- * in fair-priority.ts says what each is), the tenant's own quotas, its queued jobs when a
+ * says what each is), the tenant's own quotas, its queued jobs when a
  * queued-jobs quota may apply ($4: a default above 0; $5: any quota checked, its own may be set),
- * its stored bytes when a storage quota may ($6, as storageOf in quotas.ts totals them), which of the datasets ($2) and base models ($3) exist.
+ * its stored bytes when a storage quota may ($6, as storageOf totals them), which of the datasets ($2) and base models ($3) exist.
  */
 function stateSql(schema: string): string {
   const t = (name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;

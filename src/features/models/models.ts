@@ -149,7 +149,7 @@ export async function getArtifact(db: Db, id: string, who?: Principal) {
  * number of concurrent imports or jobs under one name get 1, 2, 3... and none hits the unique
  * key; the retry stays for a writer without the lock (an older release during a rollout).
  * Written with pg, not Prisma: the weights go as a binary parameter, not through base64 on the
- * event loop (bench/results.md, Responsiveness).
+ * event loop (`npm run bench:responsiveness`).
  */
 export async function storeModel(
   db: Db,

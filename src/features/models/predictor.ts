@@ -9,7 +9,7 @@ import { sharedReads } from '../../infra/concurrency/single-flight.js';
 
 /**
  * /predict as the API sees it: the model runs in a model thread of the heavy pool, which keeps
- * the models it has loaded (src/threads/predict-task.ts); this side only fetches a
+ * the models it has loaded (`predictTask`); this side only fetches a
  * stored model for a thread that does not have it yet, and tells the threads when one is
  * deleted. The caller checks the client's right to the model first, every time.
  */

@@ -1,6 +1,6 @@
 /**
- * Studies: accepted as a checked plan (see study-plan.ts), driven by a controller job on the
- * study queue (study-driver.ts), read out with their ranking, effects and warnings.
+ * Studies: accepted as a checked plan (see `checkStudy`), driven by a controller job on the
+ * study queue (`stepStudy`), read out with their ranking, effects and warnings.
  */
 import { ownedBy, type Principal } from '../../core/principal.js';
 import type { Config } from '../../infra/config.js';
@@ -38,7 +38,7 @@ export async function createStudy(deps: StudyDeps, who: Principal, body: StudyRe
   const checked = await checkStudy(deps.db, deps.config, who, body, deps.heavy);
   const study = await deps.db.study.create({
     data: {
-      // The owner; the controller gives every trial run this tenant (see study-driver.ts).
+      // The owner; the controller gives every trial run this tenant (see `stepStudy`).
       tenantId: who.tenantId,
       name: checked.name,
       method: checked.method,

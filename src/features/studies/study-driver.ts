@@ -74,7 +74,7 @@ export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepR
  * A step that died between creating a trial's run and queueing it (a crash, the queue down) left
  * it unqueued: this queues it (same job id, so a run already on the queue is not added twice).
  * With `deps.enqueued`, only the queued runs this process has not queued itself are sent, once
- * each, not every queued trial on every 500 ms step: after a restart (or on another process)
+ * each, not every queued trial on every step (STUDY_STEP_MS): after a restart (or on another process)
  * the memory is empty, so the first step there sends each queued trial once, which covers a
  * crash anywhere. A run the queue later loses is the reconciler's (reconcileRuns), as for any job.
  */

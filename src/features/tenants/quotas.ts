@@ -58,7 +58,7 @@ const inMb = (bytes: number) => Math.round((bytes / MB) * 100) / 100;
 type QuotaName = 'QUOTA_QUEUED_JOBS' | 'QUOTA_RUNNING_JOBS' | 'QUOTA_STORAGE_MB';
 
 /**
- * 403 `quota_exceeded` (API.md) naming the quota, its limit and the tenant's use, in the message
+ * 403 `quota_exceeded` naming the quota, its limit and the tenant's use, in the message
  * and as fields (`quota`, `limit`, `use`) a client can read without parsing text.
  */
 export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit: number, use: number, what: string): ServiceError {
@@ -70,7 +70,7 @@ export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit:
 
 /**
  * Refuses a new queued job over the tenant's queued-jobs quota, given its queued jobs now
- * (counted under the tenant's submit lock: src/features/jobs/record-run.ts).
+ * (counted under the tenant's submit lock by `createFairRun`).
  */
 export function assertMayQueue(limits: QuotaLimits, queued: number): void {
   if (limits.queuedJobs > 0 && queued >= limits.queuedJobs) throw quotaExceeded('QUOTA_QUEUED_JOBS', 'queuedJobs', limits.queuedJobs, queued, `has ${queued} queued jobs`);

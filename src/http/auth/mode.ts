@@ -26,7 +26,7 @@ export interface AuthDecision {
 }
 
 /**
- * Decides whether requests need a key (API.md, "Access control"): on when a key exists or
+ * Decides whether requests need a key (the security guide's "Access control"): on when a key exists or
  * ADMIN_API_KEY is set or HOST is not loopback; AUTH=on/off force it. Listening beyond loopback
  * with no key at all is refused unless AUTH=off says open on purpose.
  */

@@ -8,7 +8,7 @@ import type { Db } from '../../infra/db/prisma.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Who may call the route; every route must say (see src/core/principal.ts). */
+    /** Who may call the route; every route must say (see `ACCESS_LEVELS`). */
     access?: Access;
   }
   interface FastifyRequest {

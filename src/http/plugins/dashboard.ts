@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** Where `npm run build:ui` (run by `npm ci`) writes the dashboard. */
-// From src/http/plugins (tsx) or dist/src/http/plugins (npm run start:prod): ui/dist at the repository root.
+// Run from source (tsx) or compiled under dist/ (npm run start:prod): ui/dist at the repository
+// root either way.
 export const DASHBOARD_DIR = path.resolve(import.meta.dirname, import.meta.dirname.includes(`${path.sep}dist${path.sep}src${path.sep}`) ? '../../../../ui/dist' : '../../../ui/dist');
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Dashboard not built</title>

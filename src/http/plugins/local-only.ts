@@ -14,8 +14,8 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 
 /**
  * While requests need no API key (local mode, or AUTH=off), the caller is trusted for being on
- * this machine; a web page in the user's browser is on this machine too. Refuses what such a page
- * could send (see src/http/auth/local-origin.ts): a foreign `Host` (421) while listening on loopback,
+ * the service's own machine; a web page in the user's browser is there too. Refuses what such a page
+ * could send (see `whyRefused`): a foreign `Host` (421) while listening on loopback,
  * and state-changing requests from another site (403). With keys required nothing is checked
  * here: a page cannot attach a key the browser does not have.
  */

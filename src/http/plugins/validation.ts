@@ -17,7 +17,7 @@ function validatorCompiler(): FastifySchemaCompiler<unknown> {
 }
 
 /**
- * For routes whose JSON body a worker thread parses and checks (src/http/raw-json.ts): the
+ * For routes whose JSON body a worker thread parses and checks (`takeJsonRaw`): the
  * body passes as it came (raw bytes), every other part (params, querystring) is checked as usual.
  */
 export function validatorSkippingBody(): FastifySchemaCompiler<unknown> {

@@ -36,9 +36,10 @@ export function rememberUploadFileName(request: object, fileName: string | undef
 
 export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
   return async (app) => {
-    // A 60 MB JSON dataset took 6 s of JSON.parse, schema walk and conversion on the event loop;
-    // here the bytes are handed as they are to a worker thread, which decodes, parses, checks
-    // (with the route's schema) and converts them. (Scoped to this plugin, i.e. to /datasets.)
+    // JSON.parse, the schema walk and the conversion of a large JSON dataset would hold the event
+    // loop for seconds; here the bytes are handed as they are to a worker thread, which decodes,
+    // parses, checks (with the route's schema) and converts them. (Scoped to this plugin, i.e. to
+    // /datasets.)
     app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => new RawJson(await readBody(request, payload, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)));
     app.post(
       '/datasets',

@@ -162,7 +162,7 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
     );
 
 
-    // The two routes with large JSON bodies take them raw (src/http/raw-json.ts): a worker
+    // The two routes with large JSON bodies take them raw (`takeJsonRaw`): a worker
     // thread parses and checks them, as the schema below says, with the same 400s.
     await app.register(async (raw: typeof app) => {
       takeJsonRaw(raw);
@@ -198,7 +198,8 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
           config: { access: 'read' },
           // The body is parsed, checked and packed into one Float32Array in a data thread, and the
           // model runs (and its answer is serialized) in a model thread. The cap still bounds the
-          // memory and a thread's time per request (a 47 MB predict took 10-20 s).
+          // memory and a thread's time per request (a body several times the cap holds a thread for
+          // many seconds).
           bodyLimit: PREDICT_LIMIT_BYTES,
           schema: {
             tags: ['models'],
@@ -215,8 +216,8 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
           const { bytes, transfer } = transferable(rawJsonBytes(request.body));
           const inputs = await deps.heavy.run('parsePredictBody', { bytes }, { transfer });
           await assertModelVisible(deps.db, request.auth, request.params.id);
-          // The PredictResult body as JSON bytes, written in the thread (serializing a 784-wide
-          // output of 1,700 rows here held the loop over a second); a Buffer is sent as it is.
+          // The PredictResult body as JSON bytes, written in the thread (serializing a large output
+          // on the loop would hold it for as long as that takes); a Buffer is sent as it is.
           const body = await deps.predictor.predict(request.params.id, inputs, deps.heavy);
           return reply.type('application/json; charset=utf-8').send(body as unknown as Static<typeof PredictResult>);
         },

@@ -1,9 +1,9 @@
 /**
  * Reads of the same thing at the same time, made once: 500 event streams of one job, opened or
- * woken together, each read the job through Prisma (1.4 s of the event loop's time over 5 s in
- * bench:responsiveness); with this they wait on one read. Nothing is cached: once a read settles,
- * the next caller starts a fresh one. A caller that joins a read in flight gets what that read
- * found, which may predate its own call by at most one read's time.
+ * woken together, each read the job through Prisma (over a quarter of the event loop's time while
+ * they ran: `npm run bench:responsiveness`); with this they wait on one read. Nothing is cached:
+ * once a read settles, the next caller starts a fresh one. A caller that joins a read in flight
+ * gets what that read found, which may predate its own call by at most one read's time.
  */
 export function sharedReads<T>(): (key: string, read: () => Promise<T>) => Promise<T> {
   const inFlight = new Map<string, Promise<T>>();

@@ -10,8 +10,8 @@ export interface DbProbe {
 
 /**
  * A probe on a connection of its own, not the request pool's: with 500 event streams or a 40 MB
- * upload holding the pool's 10 connections, /health's query waited in line behind them (p99 of
- * about 0.3 s in bench:responsiveness), though the database itself answered at once. A pool
+ * upload holding the pool's 10 connections, /health's query waited in line behind them
+ * (`npm run bench:responsiveness`), though the database itself answered at once. A pool
  * of one reconnects by itself after an outage. Probes made at the same time share one query.
  */
 export function createDbProbe(url: string): DbProbe {

@@ -5,7 +5,7 @@ import { poolOf, retryOf, retryTransient, schemaOf, type Db } from './prisma.js'
  * Runs `work` in one transaction on one connection of the client's own pg pool (BEGIN ... COMMIT,
  * ROLLBACK when it throws). For writes of large byte columns: node-postgres sends a Buffer
  * parameter as binary, where Prisma would turn the bytes into base64 and back on the event loop
- * (0.4-1 s for a 40 MB upload: bench/results.md, Responsiveness). `schema` is the tables'.
+ * (one long block for a large upload: `npm run bench:responsiveness`). `schema` is the tables'.
  */
 export async function inPgTransaction<T>(db: Db, work: (client: pg.PoolClient, schema: string) => Promise<T>): Promise<T> {
   // A worker's client retries while the database is unreachable (DB_RETRY_S), as its Prisma

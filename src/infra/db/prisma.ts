@@ -14,7 +14,7 @@ const pools = new WeakMap<object, { pool?: pg.Pool; schema: string; retry?: Pick
  * The pg pool the client's queries go through, while it is connected (Prisma connects on its
  * first query); undefined before, after $disconnect, and for clients not made by createPrisma.
  * For hot paths that profit from named prepared statements and no query-engine work per call
- * (GET /jobs/:id and GET /jobs: bench/results.md, part (f)); everything else stays on Prisma.
+ * (GET /jobs/:id and GET /jobs, as `npm run bench:api` measures them); everything else stays on Prisma.
  */
 export function poolOf(db: Db): pg.Pool | undefined {
   const pool = pools.get(db)?.pool;

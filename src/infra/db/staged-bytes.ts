@@ -15,9 +15,9 @@ let nextSlot = 0;
 /**
  * A bytea value for a statement run next in this transaction, sent so that no single statement
  * makes the event loop copy it whole. node-postgres builds each statement's message in one
- * synchronous step, copying a 40 MB parameter twice (its buffer grows by doubling): about 90 ms
- * of the loop on a quiet machine here, 0.5 s under load, during which /health waited
- * (bench/results.md, "Responsiveness"). A value over {@link SLICE_BYTES} is sent first in slices
+ * synchronous step, copying a 40 MB parameter twice (its buffer grows by doubling): one block of
+ * the loop as long as those copies, during which /health waited (`npm run bench:responsiveness`).
+ * A value over {@link SLICE_BYTES} is sent first in slices
  * to a temporary table of this connection (not WAL-logged; its rows go at commit or rollback)
  * and put together by the server in the statement; a smaller one is a plain parameter.
  * `client` must be inside a transaction (BEGIN), as `inPgTransaction` gives it.

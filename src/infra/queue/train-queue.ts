@@ -26,7 +26,7 @@ export const TRAIN_ATTEMPTS = 5;
 
 /**
  * Puts a run on the queue; its BullMQ job id is the run id, so it is never queued twice.
- * `priority` comes from the fair scheduler (src/features/jobs/fair-priority.ts); lower goes first.
+ * `priority` comes from the fair scheduler (`nextFairTag`); lower goes first.
  */
 export function enqueueRun(queue: TrainQueue, runId: string, priority?: number) {
   return queue.add(

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Whether the active backend still computes. After the wasm module aborts (see wasm-abort.ts)
+ * Whether the active backend still computes. After the wasm module aborts (see `isWasmAbort`)
  * nothing in this process can train again, so the training process must not take another job.
  */
 export function backendUsable(): boolean {

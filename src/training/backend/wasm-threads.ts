@@ -4,15 +4,15 @@
  * tfjs-backend-wasm 4.x ships a threaded SIMD build but never uses it in Node, for three reasons,
  * each worked around here for the duration of `tf.setBackend('wasm')` only:
  * - its `WASM_HAS_MULTITHREAD_SUPPORT` flag answers `false` whenever `IS_NODE` (tfjs issue 3830):
- *   we set the flag;
+ *   the flag is set;
  * - emscripten starts its 8 pthread workers (PTHREAD_POOL_SIZE=8) from a `blob:` URL, which Node's
  *   `worker_threads.Worker` refuses, and sends them the main script as a `Blob`: the module takes
  *   its `Worker` class from `require('worker_threads')` when it is instantiated, so we hand it a
  *   subclass that runs the worker script as code (`eval: true`) and passes the main script's path;
  * - the C++ side caps the thread count at `emscripten_num_logical_cores() / 2` (it assumes two
- *   hyper-threads per core), and in Node that is `os.cpus().length / 2`: 1 on a 2-core machine,
- *   whatever `setThreadsCount` asked. We make `os.cpus()` report twice the threads asked for while
- *   the module initialises.
+ *   hyper-threads per core), and in Node that is `os.cpus().length / 2`: 1 where the machine has two
+ *   logical cores, whatever `setThreadsCount` asked. `os.cpus()` reports twice the threads asked for
+ *   while the module initialises.
  * The pool's workers are `unref`ed by emscripten, so they do not keep a process alive.
  */
 import { createRequire } from 'node:module';

@@ -21,7 +21,7 @@ export interface BaseModelInfo {
 
 /**
  * The parts of a job spec the model check reads, and only those: POST /jobs caches check results
- * keyed on exactly this (src/features/jobs/model-check-cache.ts), so a field outside it must not change
+ * keyed on exactly this (`SpecCheckCache`), so a field outside it must not change
  * the result. The type makes the compiler refuse a read of any other field here.
  */
 export type ModelCheckSpec = Pick<JobSpec, 'task' | 'model' | 'compile' | 'base' | 'fineTune'>;

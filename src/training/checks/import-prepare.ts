@@ -50,8 +50,8 @@ export interface PreparedImport {
  * Everything an import checks before the database and tfjs are involved: the model.json's size
  * and nesting, its topology (parameters and layers counted from the text), initializers,
  * preprocessing, and the weights (decoded from base64: as many bytes as the manifest says, all
- * finite). Pure, so a data thread runs it (src/threads/data-tasks.ts): on a 36 MB import
- * the base64 decode and the finite check alone held the event loop 0.3 s.
+ * finite). Pure, so a data thread runs it (its `parseModelImport` task): on the event loop, the
+ * base64 decode and the finite check of a large import's weights alone would block it noticeably.
  */
 export function prepareImport(body: { modelJson: Record<string, unknown>; weights: string; name?: string }, limits: { maxParams: number; maxLayers: number }): PreparedImport {
   const over = exceedsJsonLimits(body.modelJson, MODEL_JSON_LIMITS, '/modelJson');

@@ -2,7 +2,7 @@
  * Checks the initializers named in an imported topology before tfjs builds it. tfjs runs every
  * initializer at build time, even when weights are given, and a non-numeric parameter hangs it:
  * `scale: {}` makes VarianceScaling's truncated normal reject every sample forever (found by the
- * import fuzz test; the pool's time limit ended it after 120 s). Pure, no tfjs.
+ * import fuzz test; only the pool's time limit ended it). Pure, no tfjs.
  */
 import type { SpecProblem } from '../../core/problems.js';
 

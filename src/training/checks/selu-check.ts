@@ -14,7 +14,7 @@ const LECUN_NORMAL = new Set(['lecun_normal', 'leCunNormal', 'lecunNormal']);
 /** Layer types that keep a SELU network self-normalizing. */
 const SELU_FRIENDLY = new Set(['Dense', 'Flatten', 'AlphaDropout']);
 
-/** What the check reads of a spec (POST /jobs caches its result keyed on that: see check-spec.ts's ModelCheckSpec). */
+/** What the check reads of a spec (POST /jobs caches its result keyed on that: see ModelCheckSpec). */
 export type SeluCheckSpec = Pick<JobSpec, 'model' | 'base'> & { dataset: Pick<JobSpec['dataset'], 'standardize'> };
 
 /**

@@ -3,9 +3,9 @@
  *
  * Cost: one forward and one backward pass over the probe batch per epoch plus a copy of each
  * layer's main weight tensor; nothing runs per batch. A probe of 256 samples costs about as much
- * as 8 training steps of batch 32 (measured on the cpu backend, 784-300-100-10, 2,000 samples:
- * ~0.5-0.9 s against ~6-7 s per epoch); `runTrainingJob` caps the default probe at 5% of the
- * training samples, which brings that case to ~0.24 s (~4%).
+ * as 8 training steps of batch 32 (for 784-300-100-10 on 2,000 samples, over a tenth of an epoch);
+ * `runTrainingJob` caps the default probe at 5% of the training samples, which brings it to a few
+ * percent of the epoch (`npm run bench`, part (a)).
  *
  * Definitions, per layer that has weights (the "main weight" is its kernel, or its first
  * trainable weight when it has no kernel, e.g. BatchNormalization's gamma):

@@ -2,8 +2,8 @@
  * Matrix products on the wasm backend: transposed operands, and the operand XNNPACK packs.
  *
  * tfjs-backend-wasm hands a product to XNNPACK only when neither operand is transposed and both
- * hold a single matrix; otherwise it runs a naive triple loop about ten times slower (2 GFLOP/s
- * against 23 on 256x784 by 784x300 here). Training a Dense layer needs two transposed products per
+ * hold a single matrix; otherwise it runs a naive triple loop about ten times slower (on 256x784 by
+ * 784x300). Training a Dense layer needs two transposed products per
  * step (dX = dY W^T and dW = X^T dY), so most of a step went there. Transposing the operand first
  * (a copy, a few percent of the product's time) and asking for the plain product takes the XNNPACK
  * path; where that copies and packs less (see PACK_COST), the transposed product is computed
@@ -35,8 +35,8 @@ function dims(a: tf.TensorInfo, b: tf.TensorInfo, ta: boolean, tb: boolean): { m
  * What XNNPACK's packing of its second operand ("weights", k x n) costs per value, relative to one
  * value of an explicit transpose. tfjs creates (and packs) a new operator for every new second
  * operand, and training's weights are new tensors every step; the packing goes through a
- * transposing, scalar path: 235k values (a 784x300 kernel) took 1.6 ms of a 2.8 ms product at
- * batch 32, where transposing the same values took 0.3-0.5 ms (measured in CPU time, 2026-11-29).
+ * transposing, scalar path: for a 784x300 kernel at batch 32 it was over half the product's CPU
+ * time, three to five times an explicit transpose of the same values (`npm run bench`, part (e)).
  */
 export const PACK_COST = 4;
 

@@ -1,7 +1,7 @@
 /**
  * The pieces of the training loop that react to per-batch and per-epoch logs:
  * metric-name mapping, progress throttling, divergence errors and early stopping.
- * Kept apart from `train.ts` so each can be tested without running `model.fit`.
+ * Kept apart from the training loop itself so each can be tested without running `model.fit`.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Static } from 'typebox';

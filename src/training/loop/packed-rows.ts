@@ -1,7 +1,7 @@
 /**
  * Predict inputs packed for the trip from a worker thread to the API: every row's numbers in one
  * Float32Array (moved, not copied), with what the shape check needs per row. A data thread
- * parses and packs the body (src/threads/data-tasks.ts); the API, once it knows the
+ * parses and packs the body (its `parsePredictBody` task); the API, once it knows the
  * model's sample shape, checks the rows against it (`flattenPacked`) without walking a
  * million-element array on its event loop. No tfjs here: data threads load this module.
  */

@@ -53,7 +53,7 @@ export function predictRows(model: tf.LayersModel, given: unknown[] | PackedRows
   return outputRows(predictPacked(model, Array.isArray(given) ? packRows(given) : given, preprocessing));
 }
 
-/** predictRows, its outputs kept packed (a model thread sends them back as JSON, ./predict-json.ts). */
+/** predictRows, its outputs kept packed (a model thread's `predictTask` sends them back as JSON). */
 export function predictPacked(model: tf.LayersModel, inputs: PackedRows, preprocessing?: Preprocessing): PackedOutputs {
   const reason = unservableReason(model);
   if (reason) throw invalid(reason, [{ path: '', message: reason }]);

@@ -1,7 +1,7 @@
 /**
  * Keras 2.x/3 default learning rates. tfjs differs for some (e.g. `tf.train.adamax` defaults
  * to 0.002 and `sgd` has no default), so the Keras values are applied explicitly.
- * Apart from optimizers.ts so code without tfjs (the diagnosis fixes) can read them.
+ * Apart from `createOptimizer`'s module so code without tfjs (the diagnosis fixes) can read them.
  */
 export const DEFAULT_LEARNING_RATES: Record<OptimizerType, number> = {
   sgd: 0.01,

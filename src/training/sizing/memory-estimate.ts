@@ -22,15 +22,15 @@ const heapGrowth = (bytes: number) => Math.min(0.2 * bytes, 96 * MB);
 
 /**
  * What the training process holds for a job besides tensors and copies of the data and weights:
- * tfjs's bookkeeping, V8's heap growing under the job's garbage. Measured at about 64 MB on the
- * chapter's models (bench/results.md, "Training memory"); twice that is allowed.
+ * tfjs's bookkeeping, V8's heap growing under the job's garbage. About half of this on the chapter's
+ * models (`npm run bench:memory`); twice that is allowed.
  */
 const PROCESS_OVERHEAD = 128 * MB;
 
 /**
  * The allocator's overhead on a step's tensors: the wasm heap never shrinks, and an epoch's last,
- * smaller batch and the probe's batch reuse its freed blocks imperfectly (three batches measured
- * up to 10% above one).
+ * smaller batch and the probe's batch reuse its freed blocks imperfectly (three batches took up to
+ * 10% more than one).
  */
 export const ALLOCATOR_SLACK = 1.2;
 
@@ -59,8 +59,8 @@ export function optimizerSlots(optimizer: OptimizerSpec): number {
  * Values per weight an optimizer step holds at its peak besides the weight itself: the gradient,
  * the slots, and the update's temporaries. tfjs computes every variable's update inside one
  * `tidy`, so the temporaries of all of them (adam: about 14 per weight) are alive at once.
- * Measured on the wasm backend with a 5.4M-weight model (engine peak, rounded up); gradient
- * clipping adds a scaled copy of the gradients.
+ * The engine's peak on the wasm backend with a 5.4M-weight model, rounded up (`npm run bench:memory
+ * -- --layers`); gradient clipping adds a scaled copy of the gradients.
  */
 export function optimizerStepValues(optimizer: OptimizerSpec): number {
   const clipping = 'clipNorm' in optimizer || 'clipValue' in optimizer || 'globalClipNorm' in optimizer ? 1 : 0;
@@ -88,7 +88,7 @@ export function optimizerStepValues(optimizer: OptimizerSpec): number {
 /** What a job's training is sized from (counted from the spec and the datasets' shapes). */
 export interface MemoryInputs {
   params: number;
-  /** Values a training step holds per sample (param-estimate.ts `stepValuesPerSample`). */
+  /** Values a training step holds per sample (`stepValuesPerSample`). */
   stepValuesPerSample: number;
   /** Samples per batch (at most the training samples). */
   batchSize: number;
@@ -123,7 +123,7 @@ export interface JobSize {
   otherSamples: number;
 }
 
-/** Probe batch of the diagnostics when the spec gives none (diagnostics.ts DEFAULT_PROBE_SIZE; not imported, to keep tfjs out). */
+/** Probe batch of the diagnostics when the spec gives none (the probe's `DEFAULT_PROBE_SIZE`; not imported, to keep tfjs out). */
 const DEFAULT_PROBE_SAMPLES = 256;
 
 /** The estimate's inputs for a job: what the worker will train, counted from the spec and the data's shapes. */
@@ -132,7 +132,7 @@ export function jobMemoryInputs(spec: JobSpec, size: JobSize): MemoryInputs {
   const trainSamples = split === undefined ? size.samples : Math.max(1, Math.floor(size.samples * (1 - split)));
   const optimizers = [spec.compile.optimizer, ...(spec.fineTune?.optimizer ? [spec.fineTune.optimizer] : [])];
   const loss = spec.compile.loss;
-  // As run-job.ts's labelTensor: an autoencoder's targets are its inputs; other losses than the
+  // As the training loop's labelTensor: an autoencoder's targets are its inputs; other losses than the
   // sparse ones train on one-hot rows.
   const labelsPerSample = spec.task === 'autoencoder' ? size.featureValues : loss === 'sparse_categorical_crossentropy' || loss === 'binary_crossentropy' ? 1 : size.classes;
   return {
@@ -165,13 +165,13 @@ export interface JobMemory {
 }
 
 /**
- * Estimates a job's training memory from above; bench/memory-estimate.ts measures it against the
- * process's peak RSS and the wasm heap (bench/results.md, "Training memory"), where it stays
- * 10% or more above every case. The tensors: weights x (1 + optimizer step values + 1 diagnostics
- * copy), step values x (batch + probe batch) x the allocator's slack, the features and targets
- * twice (as given, and the training part shuffled each epoch), on wasm the heap's growth step.
- * Outside the tensors: the decoded dataset (twice when standardized), a checkpoint and the
- * serialized model (two copies each), and the process's own overhead.
+ * Estimates a job's training memory from above; `npm run bench:memory` compares it with the
+ * training process's peak RSS and the wasm heap, where it stays 10% or more above every case. The
+ * tensors: weights x (1 + optimizer step values + 1 diagnostics copy), step values x (batch + probe
+ * batch) x the allocator's slack, the features and targets twice (as given, and the training part
+ * shuffled each epoch), on wasm the heap's growth step. Outside the tensors: the decoded dataset
+ * (twice when standardized), a checkpoint and the serialized model (two copies each), and the
+ * process's own overhead.
  */
 export function estimateJobMemory(args: MemoryInputs): JobMemory {
   const perSample = args.featureValues + args.labelValues;

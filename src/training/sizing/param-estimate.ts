@@ -7,7 +7,7 @@ export interface StackSize {
   /** Values the layers output for one sample, summed over the layers (what backprop keeps). */
   activationsPerSample: number;
   /**
-   * Values one training step holds per sample (see step-memory.ts): the input batch, each layer's
+   * Values one training step holds per sample (see {@link layerStepValues}): the input batch, each layer's
    * outputs, their gradients and the temporaries of both.
    */
   stepValuesPerSample: number;

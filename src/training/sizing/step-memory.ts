@@ -4,9 +4,9 @@
  * copies the wasm kernels make (a transposed operand, XNNPACK's packed operand). tfjs frees none
  * of the backward pass's tensors until the whole gradient is computed, so they add up.
  *
- * The coefficients are measured, not derived: `npm run bench:memory -- --layers` (bench/memory-estimate.ts)
+ * The coefficients come from a benchmark, not a derivation: `npm run bench:memory -- --layers`
  * trains each layer type at batch 8192 on the wasm backend and reads the process's peak RSS; each
- * figure here is at or above what was measured. Summing layers over-counts a little (the
+ * figure here is at or above what it found. Summing layers over-counts a little (the
  * allocator reuses freed blocks within a step), which the estimate accepts.
  */
 import type { ActivationName, LayerSpec } from '../../schemas/job-spec.js';
@@ -19,8 +19,8 @@ export const INPUT_VALUES = 1;
 
 /**
  * Values per output value an activation function adds in training, fused into a Dense layer or as
- * a layer of its own: its derivative's temporaries (measured; gelu builds its derivative from
- * several elementwise ops).
+ * a layer of its own: its derivative's temporaries (from the same benchmark; gelu builds its
+ * derivative from several elementwise ops).
  */
 const ACTIVATION_VALUES: Record<ActivationName, number> = {
   linear: 0,

@@ -5,11 +5,12 @@
  * differentiates every piece: the batchNorm gradient with respect to x, mean, variance, gamma and
  * beta, then back through the variance's mean, square and subtraction and the mean's broadcast.
  * Dozens of kernels per layer and step on the whole [batch, features] matrix, most of them
- * element-wise; on the wasm backend at batch 256 they took about a fifth of the BN + ELU network's
+ * element-wise; on the wasm backend at batch 256 they were about a fifth of the BN + ELU network's
  * step. The closed form needs a handful: with x^ = (x - mean) / sqrt(var + eps),
  *   dbeta = sum(dy), dgamma = sum(dy x^), dx = gamma / sqrt(var + eps) / N * (N dy - dbeta - x^ dgamma)
  * (sums over the batch). It is written with ordinary tfjs ops, so it runs on every backend; one
- * forward and backward on [256, 784] took about half the CPU time of tfjs's on wasm (2026-11-29).
+ * forward and backward on [256, 784] costs about half the CPU time of tfjs's on wasm (`npm run bench`,
+ * part (e)).
  */
 import * as tf from '@tensorflow/tfjs';
 

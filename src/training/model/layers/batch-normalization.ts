@@ -63,7 +63,8 @@ export class BatchNormalization extends TfjsBatchNormalizationClass {
     const self = this as unknown as BatchNormalizationFields;
     const lastAxis = self.axis === -1 || self.axis === input.shape.length - 1;
     if (!training || !lastAxis || input.shape.length < 2 || input.dtype !== 'float32') return super.call(inputs, { ...kwargs, training });
-    // Training over the last axis (Dense layers' outputs): the fused step, see batch-norm-training.ts.
+    // Training over the last axis (Dense layers' outputs): the fused step with the closed-form
+    // gradient, normalizeBatchFused.
     return tf.tidy(() => {
       const features = input.shape[input.shape.length - 1];
       const { normed, mean, variance } = normalizeBatchFused(input.reshape([-1, features]), self.gamma.read(), self.beta.read(), self.epsilon);
