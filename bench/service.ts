@@ -14,8 +14,8 @@ import { OPEN_PRINCIPAL } from '../src/core/principal.js';
 import { loadConfig } from '../src/infra/config.js';
 import { createTrainQueue, type QueueSettings } from '../src/infra/queue/train-queue.js';
 import type { JobSpec } from '../src/schemas/job-spec.js';
-import { Predictor } from '../src/features/models/predictor.js';
 import { migrate } from '../src/infra/db/migrate.js';
+import { createApiDeps } from '../src/start/api-deps.js';
 import { createPrisma, type Db } from '../src/infra/db/prisma.js';
 import { autocannon, helloWorld, urlOf } from './api-load.js';
 import { median } from './common.js';
@@ -143,9 +143,9 @@ export function apiQueueBackend(): 'postgres' | 'redis' {
  */
 export async function benchApi(backend: 'postgres' | 'redis' = apiQueueBackend()) {
   const s = await serviceEnv(backend);
-  const config = loadConfig(s.env);
-  const queue = createTrainQueue(s.settings);
-  const app = await buildApp({ config, db: s.db, queue, queueBackend: backend, checkQueue: () => queue.getJobCounts('waiting'), backend: { name: 'bench' }, predictor: new Predictor(s.db) });
+  // On the seeding client's pool, with the worker-thread pool buildApp shares and tfjs not started.
+  const deps = await createApiDeps(loadConfig(s.env), { threads: false, overrides: { db: s.db, backend: { name: 'bench' } } });
+  const app = await buildApp(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const ids: string[] = [];
   for (let i = 0; i < 60; i++) {
@@ -163,8 +163,9 @@ export async function benchApi(backend: 'postgres' | 'redis' = apiQueueBackend()
     requests,
     async close() {
       await app.close();
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
+      await deps.queue.obliterate({ force: true }).catch(() => {});
+      await deps.studyQueue?.obliterate({ force: true }).catch(() => {});
+      await deps.close();
       await s.drop();
     },
   };

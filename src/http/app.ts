@@ -3,8 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../infra/config.js';
-import type { TrainQueue } from '../infra/queue/train-queue.js';
-import type { StudyQueue } from '../infra/queue/study-queue.js';
 import { requestId } from '../infra/logging.js';
 import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
@@ -15,8 +13,7 @@ import swagger from './plugins/swagger.js';
 import auth from './plugins/auth.js';
 import localOnly from './plugins/local-only.js';
 import rateLimit from './plugins/rate-limit.js';
-import type { Redis } from 'ioredis';
-import { decideAuthMode, type AuthMode } from './auth/mode.js';
+import { decideAuthMode } from './auth/mode.js';
 import { adminRoutes } from './routes/admin.js';
 import { usageRoutes } from './routes/usage.js';
 import { datasetRoutes, rememberUploadFileName } from './routes/datasets.js';
@@ -25,38 +22,9 @@ import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { studyRoutes } from './routes/studies.js';
-import type { JobEventHub } from '../features/jobs/queue-events.js';
 import { createHeavyPool, type HeavyPool } from '../threads/pool.js';
 import { KeyWatch } from '../features/tenants/key-watch.js';
-import type { Predictor } from '../features/models/predictor.js';
-import type { Db } from '../infra/db/prisma.js';
-
-/** What the API needs from the outside world; passed in, never reached through globals. */
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  queue: TrainQueue;
-  /** Where study controllers are queued; without it, POST /studies answers 503. */
-  studyQueue?: StudyQueue;
-  queueBackend: 'redis' | 'postgres';
-  /** Resolves when the queue store answers (for /health). */
-  checkQueue(): Promise<unknown>;
-  /**
-   * Resolves when the database answers (for /health), best on a connection of its own
-   * (`createDbProbe`); default: a query through `db`, which waits behind the pool's work.
-   */
-  checkDb?(): Promise<unknown>;
-  backend: { name: string; detail?: string };
-  predictor: Predictor;
-  /** Live signals from the workers through the queue; without it, event streams poll. */
-  events?: JobEventHub;
-  /** Overrides the auth mode config gives (see `decideAuthMode`). */
-  authMode?: AuthMode;
-  /** Where rate-limit counts live, shared by every API instance; unset: in this process. */
-  rateLimitRedis?: Redis;
-  /** Worker threads for heavy request work; default: a pool of the app's own, closed with it. */
-  heavy?: HeavyPool;
-}
+import type { AppDeps } from './deps.js';
 
 /**
  * A client gets `ms` to send its whole request body; then it gets a 408 and its connection is

@@ -60,6 +60,8 @@ export function connectionErrors(log: Logger) {
   };
 }
 
+export type ConnectionErrors = ReturnType<typeof connectionErrors>;
+
 /** Signals that ask the service to stop. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -77,7 +79,7 @@ export const REPEAT_SIGNAL_GRACE_MS = 1_000;
  * `error` on an idle client when PostgreSQL terminates it) is reported in one line, not a crash;
  * the pools it came from reconnect on their own, and during a stop it is expected.
  */
-export function onShutdown(log: Logger, steps: Closer[], errors: ReturnType<typeof connectionErrors>): void {
+export function onShutdown(log: Logger, steps: Closer[], errors: ConnectionErrors): void {
   const deadlineMs = steps.length * STEP_TIMEOUT_MS + 5_000;
   let running: Promise<void> | undefined;
   const stop = (why: string, code: number) => {

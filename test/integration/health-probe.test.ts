@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { Predictor } from '../../src/features/models/predictor.js';
 import { createDbProbe } from '../../src/infra/db/db-probe.js';
+import { createApiDeps } from '../../src/start/api-deps.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 /** GET /health asks the database on a connection of its own (src/infra/db/db-probe.ts). */
@@ -40,7 +40,8 @@ describe('/health while the request pool is busy', () => {
       });
     });
     const deadProbe = createDbProbe(`postgresql://postgres@127.0.0.1:${port}/postgres`);
-    const app = await buildApp({ ...h, queueBackend: 'postgres', checkQueue: async () => undefined, checkDb: () => deadProbe.check(), backend: { name: 'cpu' }, predictor: new Predictor(h.db) });
+    const deps = await createApiDeps(h.config, { threads: false, overrides: { checkDb: () => deadProbe.check(), backend: { name: 'cpu' } } });
+    const app = await buildApp(deps);
     try {
       const health = await app.inject({ url: '/health' });
       expect(health.statusCode).toBe(503);
@@ -48,6 +49,7 @@ describe('/health while the request pool is busy', () => {
       expect(health.body).not.toMatch(/127\.0\.0\.1|ECONN/);
     } finally {
       await app.close();
+      await deps.close();
       await deadProbe.close();
     }
   });

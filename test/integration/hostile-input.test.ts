@@ -6,8 +6,7 @@ import net from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { Predictor } from '../../src/features/models/predictor.js';
-import { createPrisma, type Db } from '../../src/infra/db/prisma.js';
+import { createApiDeps, type ApiDeps } from '../../src/start/api-deps.js';
 import { serializeModel } from '../../src/training/model/artifact.js';
 import { smallFashionJob, startHarness, type Harness } from '../support/harness.js';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -177,7 +176,7 @@ describe('listings read no large columns', () => {
     const schema = h.config.DATABASE_SCHEMA;
     const admin = h.db;
     await admin.$executeRawUnsafe(`CREATE ROLE ${role} LOGIN`);
-    let db: Db | undefined;
+    let deps: ApiDeps | undefined;
     try {
       await admin.$executeRawUnsafe(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
       await admin.$executeRawUnsafe(`GRANT SELECT ("id", "jobId", "name", "version", "createdAt", "source", "summary", "inputShape", "baseModelId", "reusedLayers", "tenantId", "deletedAt") ON "${schema}"."Model" TO ${role}`);
@@ -188,8 +187,8 @@ describe('listings read no large columns', () => {
       for (const table of ['ApiKey', 'Tenant', 'ModelShare']) await admin.$executeRawUnsafe(`GRANT SELECT ON "${schema}"."${table}" TO ${role}`);
       const url = new URL(h.env.DATABASE_URL);
       url.username = role;
-      db = createPrisma(url.toString(), schema);
-      const app = await buildApp({ ...h, db, queueBackend: 'postgres', checkQueue: async () => undefined, backend: { name: 'cpu' }, predictor: new Predictor(db) });
+      deps = await createApiDeps(h.config, { databaseUrl: url.toString(), threads: false, overrides: { backend: { name: 'cpu' } } });
+      const app = await buildApp(deps);
       try {
         const models = await app.inject({ url: '/models?limit=20' });
         expect(models.statusCode, models.body).toBe(200);
@@ -200,7 +199,7 @@ describe('listings read no large columns', () => {
         await app.close();
       }
     } finally {
-      await db?.$disconnect();
+      await deps?.close();
       await admin.$executeRawUnsafe(`DROP OWNED BY ${role}`);
       await admin.$executeRawUnsafe(`DROP ROLE ${role}`);
     }
@@ -216,8 +215,8 @@ describe('database outage', () => {
   afterAll(async () => proxy?.close());
 
   it('answers 503 with a request id on every database route, the event stream included, and shows no driver text', async () => {
-    const db = createPrisma(viaProxy(h.env.DATABASE_URL, proxy), h.config.DATABASE_SCHEMA);
-    const app = await buildApp({ ...h, db, queueBackend: 'postgres', checkQueue: async () => undefined, backend: { name: 'cpu' }, predictor: new Predictor(db) });
+    const deps = await createApiDeps(h.config, { databaseUrl: viaProxy(h.env.DATABASE_URL, proxy), threads: false, overrides: { backend: { name: 'cpu' } } });
+    const app = await buildApp(deps);
     try {
       const job = (await app.inject({ url: '/jobs' })).statusCode;
       expect(job).toBe(200);
@@ -251,7 +250,7 @@ describe('database outage', () => {
     } finally {
       proxy.restore();
       await app.close();
-      await db.$disconnect();
+      await deps.close();
     }
   });
 });

@@ -2,8 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { Predictor } from '../../src/features/models/predictor.js';
-import { createPrisma } from '../../src/infra/db/prisma.js';
+import { createApiDeps } from '../../src/start/api-deps.js';
 import { smallFashionJob, startHarness, waitForJob, type Harness } from '../support/harness.js';
 
 async function freePort(): Promise<number> {
@@ -23,8 +22,11 @@ describe('PostgreSQL down', () => {
   afterAll(async () => h?.close());
 
   it('answers 503 (never 500) and /health names the database', async () => {
-    const deadDb = createPrisma(`postgresql://postgres@127.0.0.1:${await freePort()}/postgres`, 'public');
-    const app = await buildApp({ ...h, db: deadDb, queueBackend: 'postgres', checkQueue: async () => undefined, backend: { name: 'cpu' }, predictor: new Predictor(deadDb) });
+    // The API alone on a database nobody listens at; its queue stays the harness's. No key can be
+    // looked up there: the open local mode, as a fresh database gives.
+    const deadUrl = `postgresql://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const deps = await createApiDeps(h.config, { databaseUrl: deadUrl, threads: false, overrides: { authMode: 'until-first-key', backend: { name: 'cpu' } } });
+    const app = await buildApp(deps);
     try {
       for (const [method, url, payload] of [
         ['GET', '/jobs', undefined],
@@ -37,11 +39,11 @@ describe('PostgreSQL down', () => {
         expect(res.json().error).toBe('unavailable');
       }
       const health = await app.inject({ url: '/health' });
-      expect(health.statusCode).toBe(503);
+      expect(health.statusCode, health.body).toBe(503);
       expect(health.json()).toMatchObject({ db: 'down', queue: 'ok' });
     } finally {
       await app.close();
-      await deadDb.$disconnect();
+      await deps.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
-import { Predictor } from '../../src/features/models/predictor.js';
+import { createApiDeps } from '../../src/start/api-deps.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, type TenantKeys } from '../support/tenants.js';
 
@@ -49,14 +49,8 @@ describe('rate limit per API key', () => {
 
   it.runIf(Boolean(process.env.REDIS_URL))('with Redis, two API instances share one count per key', async () => {
     const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
-    const predictors: Predictor[] = [];
-    const apps = await Promise.all(
-      [0, 1].map(() => {
-        const predictor = new Predictor(h.db);
-        predictors.push(predictor);
-        return buildApp({ ...h, queueBackend: 'postgres', checkQueue: async () => undefined, backend: { name: 'test' }, predictor, rateLimitRedis: redis });
-      }),
-    );
+    const instances = await Promise.all([0, 1].map(() => createApiDeps(h.config, { threads: false, overrides: { backend: { name: 'test' }, rateLimitRedis: redis } })));
+    const apps = await Promise.all(instances.map((deps) => buildApp(deps)));
     try {
       const key = (await h.app.inject({ method: 'POST', url: '/admin/keys', headers: bearer(admin), payload: { tenantId: a.tenantId, role: 'viewer' } })).json().key as string;
       const codes: number[] = [];
@@ -66,7 +60,7 @@ describe('rate limit per API key', () => {
       expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
     } finally {
       for (const app of apps) await app.close();
-      for (const p of predictors) p.dispose();
+      for (const deps of instances) await deps.close();
       redis.disconnect();
     }
   });

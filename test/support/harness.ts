@@ -6,13 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { loadConfig, type Config } from '../../src/infra/config.js';
-import { createTrainQueue, createTrainQueueEvents, type QueueSettings, type TrainQueue } from '../../src/infra/queue/train-queue.js';
-import { createStudyQueue, type StudyQueue } from '../../src/infra/queue/study-queue.js';
-import { JobEventHub } from '../../src/features/jobs/queue-events.js';
-import { Predictor } from '../../src/features/models/predictor.js';
-import { createDbProbe } from '../../src/infra/db/db-probe.js';
+import type { TrainQueue } from '../../src/infra/queue/train-queue.js';
+import type { StudyQueue } from '../../src/infra/queue/study-queue.js';
 import { migrate } from '../../src/infra/db/migrate.js';
-import { createPrisma, type Db } from '../../src/infra/db/prisma.js';
+import type { Db } from '../../src/infra/db/prisma.js';
+import { createApiDeps } from '../../src/start/api-deps.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const FIXTURE_DATASETS = path.join(ROOT, 'test/fixtures/datasets');
@@ -67,27 +65,13 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   };
   const config = loadConfig(env);
   await migrate({ url: databaseUrl, schema });
-  const db = createPrisma(databaseUrl, schema);
-  const settings: QueueSettings = { name: config.QUEUE_NAME, redisUrl: opts.redisUrl, databaseUrl, queueSchema: `${schema}_bullmq` };
-  const queue = createTrainQueue(settings);
-  const studyQueue = createStudyQueue(settings);
-  const predictor = new Predictor(db);
-  const events = new JobEventHub(createTrainQueueEvents(settings));
-  // As src/main.ts: /health asks the database on a connection of its own. Not on the returned
-  // harness, so a test that builds an app from `...h` around a dead database sees it down.
-  const dbProbe = createDbProbe(databaseUrl);
-  const app = await buildApp({
-    config,
-    db,
-    queue,
-    studyQueue,
-    queueBackend: opts.redisUrl ? 'redis' : 'postgres',
-    checkQueue: () => queue.getJobCounts('waiting'),
-    checkDb: () => dbProbe.check(),
-    backend: { name: 'test' },
-    predictor,
-    events,
-  });
+  // As the service builds its API, less what would outlive one test file or slow every file
+  // down: the pool of worker threads is the one buildApp shares between the apps of this
+  // process, tfjs is not started for the API, and rate-limit counts stay in the process.
+  const deps = await createApiDeps(config, { threads: false, sharedRateLimit: false, overrides: { backend: { name: 'test' } } });
+  const { db, queue } = deps;
+  const studyQueue = deps.studyQueue!;
+  const app = await buildApp(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -148,14 +132,9 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     async close() {
       await stopWorkers();
       await app.close();
-      await events.close();
-      predictor.dispose();
       await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
       await studyQueue.obliterate({ force: true }).catch(() => {});
-      await studyQueue.close();
-      await dbProbe.close();
-      await db.$disconnect();
+      await deps.close();
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -22,7 +22,10 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 const localOnly: FastifyPluginAsync<LocalOnlyOptions> = async (app, opts) => {
   const checkHost = isLoopback(opts.host);
   app.addHook('onRequest', async (request, reply) => {
-    if (await app.authState.required()) return;
+    // With the database down, whether a key exists cannot be asked: check as if none did, the
+    // stricter answer. Public routes (/health) then answer as themselves; the others meet the
+    // outage on their own (503).
+    if (await app.authState.required().catch(() => false)) return;
     const refusal = whyRefused(
       { method: request.method, host: header(request.headers.host), origin: header(request.headers.origin), secFetchSite: header(request.headers['sec-fetch-site']) },
       { checkHost, publicHost: opts.publicHost },

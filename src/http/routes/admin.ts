@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { AuditEvent, AuditQuery, KeyCreate, KeyCreated, KeyInfo, Tenant, TenantCreate, TenantUpdate } from '../../schemas/admin.js';
 import { ErrorBody, IdParams, Page } from '../../schemas/common.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey, updateTenantQuotas } from '../../features/tenants/api-keys.js';

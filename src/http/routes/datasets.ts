@@ -8,7 +8,7 @@ import { deleteDataset } from '../../features/datasets/deletion.js';
 import { limitsFor } from '../../features/tenants/quotas.js';
 import type { HeavyPool } from '../../threads/pool.js';
 import { getDatasetSummary, saveDataset } from '../../features/datasets/datasets.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { FastifyRequest } from 'fastify';
 import { RawJson, readBody, transferable } from '../raw-json.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { ErrorBody, IdParams, Page } from '../../schemas/common.js';
 import { DiagnosticsBody, Job, JobCreated, JobListQuery, JobStatus, MetricsBody, RetryBody, RetryCreated } from '../../schemas/job.js';
 import { retryJob } from '../../features/jobs/retry.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { QUEUE_STATES, scrape, watchQueue } from '../../infra/metrics.js';
 
 /** GET /metrics: this process's Prometheus metrics (the API's, and an in-process worker's). */

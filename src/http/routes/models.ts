@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { notFound } from '../../core/errors.js';
 import { ErrorBody, IdParams, Page } from '../../schemas/common.js';
 import { ModelImportBody, ModelInfo, ModelListQuery, ModelShare, PredictBody, PredictResult } from '../../schemas/model.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { ErrorBody, IdParams, Page } from '../../schemas/common.js';
 import { Study, StudyCreated, StudyListQuery, StudyRequest, StudyStatus, StudySummary } from '../../schemas/study.js';
 import { unavailable } from '../../core/errors.js';

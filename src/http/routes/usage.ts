@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { seesAllTenants } from '../../core/principal.js';
 import { notFound } from '../../core/errors.js';
 import { ErrorBody } from '../../schemas/common.js';

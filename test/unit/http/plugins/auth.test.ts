@@ -2,8 +2,9 @@ import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inertDeps } from '../../../../scripts/openapi-document.js';
 import { buildApp } from '../../../../src/http/app.js';
+import { loadConfig } from '../../../../src/infra/config.js';
+import { createApiDeps } from '../../../../src/start/api-deps.js';
 import { bearerToken, generateKey, hashKey, keyMatchesHash, prefixOf, PREFIX_LENGTH } from '../../../../src/features/tenants/key-hash.js';
 import { decideAuthMode, isLoopback } from '../../../../src/http/auth/mode.js';
 import { permits } from '../../../../src/core/principal.js';
@@ -93,7 +94,7 @@ describe('the auth plugin', () => {
     let logged = '';
     const stream = new Writable({ write: (chunk, _enc, done) => ((logged += chunk), done()) });
     const key = generateKey();
-    const app = await buildApp(inertDeps({ db: oneKeyDb(key) as never, authMode: 'on' }), {
+    const app = await buildApp(await createApiDeps(loadConfig({}), { open: false, overrides: { db: oneKeyDb(key) as never, authMode: 'on' } }), {
       logger: { level: 'info', stream, redact: REDACT_SECRETS, serializers: { req: (req) => ({ url: req.url, headers: req.headers }) } },
     });
     // Fastify's own "incoming request" line is off (one line per request, without headers, from
@@ -107,7 +108,8 @@ describe('the auth plugin', () => {
 
   it('fuzzed Authorization headers are all 401 (never a 500, never let in); the real key gets in', async () => {
     const key = generateKey();
-    const app = await buildApp(inertDeps({ db: oneKeyDb(key) as never, authMode: 'on', config: { ...inertDeps().config, ADMIN_API_KEY: 'the-admin-key-from-the-environment' } }));
+    const config = { ...loadConfig({}), ADMIN_API_KEY: 'the-admin-key-from-the-environment' };
+    const app = await buildApp(await createApiDeps(config, { open: false, overrides: { db: oneKeyDb(key) as never, authMode: 'on' } }));
     const get = (authorization: string) => app.inject({ method: 'GET', url: '/jobs', headers: { authorization } });
     expect((await get(`Bearer ${key}`)).statusCode).toBe(200);
     expect((await get('Bearer the-admin-key-from-the-environment')).statusCode).toBe(200);

@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import { buildApp } from '../http/app.js';
+import type { Config } from '../infra/config.js';
+import { startReconciler } from '../features/jobs/reconciler.js';
+import { startStudyReconciler } from '../features/studies/study-driver.js';
+import { createApiDeps } from './api-deps.js';
+import type { Closer, ConnectionErrors } from './shutdown.js';
+
+/** The HTTP API, listening on HOST:PORT, with the reconcilers of runs and studies beside it. */
+export async function startApi(config: Config, log: Logger, errors: ConnectionErrors): Promise<Closer> {
+  const deps = await createApiDeps(config, { log, onError: (source) => errors.handler(source) });
+  const app = await buildApp(deps, { loggerInstance: log }).catch(async (err: unknown) => {
+    await deps.close();
+    throw err;
+  });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    await app.close();
+    await deps.close();
+    throw err;
+  }
+  const { db, queue, studyQueue } = deps;
+  const stopReconciler = startReconciler({ db, queue, log: (msg) => log.info(msg), retentionDays: config.RETENTION_DAYS });
+  const stopStudyReconciler = studyQueue ? startStudyReconciler({ db, studyQueue, log: (msg) => log.info(msg) }) : () => {};
+  return {
+    name: 'the API',
+    async close() {
+      stopReconciler();
+      stopStudyReconciler();
+      await app.close();
+      await deps.close();
+    },
+  };
+}
