@@ -20,7 +20,7 @@ const { createApiDeps } = await load('src/start/api-deps.ts');
 const config = loadConfig();
 await migrate({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
 const deps = await createApiDeps(config);
-await deps.heavy.warm();
+await deps.threads.warm();
 const app = await buildApp(deps);
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address() as { port: number };

@@ -22,7 +22,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { studyRoutes } from './routes/studies.js';
-import { createHeavyPool, type HeavyPool } from '../threads/pool.js';
+import { createThreadPool, type ThreadPool } from '../threads/pool.js';
 import { KeyWatch } from '../features/tenants/key-watch.js';
 import type { AppDeps } from './deps.js';
 
@@ -54,9 +54,9 @@ function cutOffSlowSenders(app: FastifyInstance, ms: number): void {
  * (tests build many; a model thread costs seconds to start), closed a few seconds after its last
  * app, unless another takes it first.
  */
-let shared: { pool: HeavyPool; users: number; closing?: NodeJS.Timeout } | null = null;
-function acquireSharedPool(config: Config): HeavyPool {
-  shared ??= { pool: createHeavyPool({ threads: config.HEAVY_THREADS, timeoutMs: config.HEAVY_TIMEOUT_S * 1000, maxQueue: config.HEAVY_QUEUE }), users: 0 };
+let shared: { pool: ThreadPool; users: number; closing?: NodeJS.Timeout } | null = null;
+function acquireSharedPool(config: Config): ThreadPool {
+  shared ??= { pool: createThreadPool({ threads: config.HEAVY_THREADS, timeoutMs: config.HEAVY_TIMEOUT_S * 1000, maxQueue: config.HEAVY_QUEUE }), users: 0 };
   clearTimeout(shared.closing);
   shared.users += 1;
   return shared.pool;
@@ -115,12 +115,12 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   });
   await app.register(swagger);
 
-  const heavy = deps.heavy ?? acquireSharedPool(config);
-  if (!deps.heavy) app.addHook('onClose', async () => releaseSharedPool());
+  const threads = deps.threads ?? acquireSharedPool(config);
+  if (!deps.threads) app.addHook('onClose', async () => releaseSharedPool());
   // Event streams outlive the check of their key at their start: this ends them once it is revoked.
   const keyWatch = new KeyWatch(deps.db);
   app.addHook('onClose', async () => keyWatch.close());
-  const withPool = { ...deps, heavy, keyWatch };
+  const withPool = { ...deps, threads, keyWatch };
 
   await app.register(healthRoutes(deps));
   await app.register(metricsRoutes(deps));

@@ -5,7 +5,7 @@ import type { TrainQueue } from '../infra/queue/train-queue.js';
 import type { StudyQueue } from '../infra/queue/study-queue.js';
 import type { JobEventHub } from '../features/jobs/queue-events.js';
 import type { Predictor } from '../features/models/predictor.js';
-import type { HeavyPool } from '../threads/pool.js';
+import type { ThreadPool } from '../threads/pool.js';
 import type { AuthMode } from './auth/mode.js';
 
 /** What the API needs from the outside world; passed in, never reached through globals. */
@@ -32,5 +32,5 @@ export interface AppDeps {
   /** Where rate-limit counts live, shared by every API instance; unset: in this process. */
   rateLimitRedis?: Redis;
   /** Worker threads for heavy request work; default: a pool of the app's own, closed with it. */
-  heavy?: HeavyPool;
+  threads?: ThreadPool;
 }

@@ -10,7 +10,7 @@ import { createTrainQueue, createTrainQueueEvents, queueBackendName } from '../i
 import { JobEventHub } from '../features/jobs/queue-events.js';
 import { Predictor } from '../features/models/predictor.js';
 import { anyKeyExists } from '../features/tenants/api-keys.js';
-import { createHeavyPool } from '../threads/pool.js';
+import { createThreadPool } from '../threads/pool.js';
 import { queueSettings } from './queue-settings.js';
 import { StartRefused } from './start-refused.js';
 
@@ -96,9 +96,9 @@ export async function createApiDeps(config: Config, options: ApiDepsOptions = {}
     const backend = given.backend ?? (await startTfjs(config));
     const predictor = new Predictor(db);
     opened.push(() => predictor.dispose());
-    let heavy;
+    let threads;
     if (options.threads !== false) {
-      const pool = createHeavyPool({
+      const pool = createThreadPool({
         threads: config.HEAVY_THREADS,
         timeoutMs: config.HEAVY_TIMEOUT_S * 1000,
         maxQueue: config.HEAVY_QUEUE,
@@ -106,7 +106,7 @@ export async function createApiDeps(config: Config, options: ApiDepsOptions = {}
       });
       opened.push(() => pool.close());
       void pool.warm();
-      heavy = pool;
+      threads = pool;
     }
     const events = new JobEventHub(createTrainQueueEvents(settings), onError?.('queue events'));
     opened.push(() => events.close());
@@ -128,7 +128,7 @@ export async function createApiDeps(config: Config, options: ApiDepsOptions = {}
       backend,
       predictor,
       events,
-      heavy,
+      threads,
       authMode,
       rateLimitRedis,
       close,

@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry for dataset parsing (see `createHeavyPool`): big CSV and JSON dataset
+ * Worker-thread entry for dataset parsing (see `createThreadPool`): big CSV and JSON dataset
  * bodies are decoded, checked and converted here, off the API's event loop. It imports only the
  * parsers and the body schema, never tfjs, so a thread starts in well under a second.
  * Static imports only: under tsx, a worker thread's dynamic import() does not map .js to .ts.

@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry for the work that builds tfjs models (see `createHeavyPool`): checking a
+ * Worker-thread entry for the work that builds tfjs models (see `createThreadPool`): checking a
  * job spec by building its model (which allocates and initializes every weight), loading an
  * imported model, and predicting with a stored one (`predictTask`). tfjs is loaded once per
  * thread, at its start (the pool warms its threads).

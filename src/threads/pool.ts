@@ -9,14 +9,14 @@ import { unwrap, type TaskResult } from './result.js';
 export type Tasks = Omit<DataTasks, 'ping'> & Omit<ModelTasks, 'ping'>;
 
 /** Runs the CPU-heavy request work of the data and model threads' tasks off the event loop. */
-export interface HeavyPool {
+export interface ThreadPool {
   run<K extends keyof Tasks>(task: K, input: Tasks[K]['input'], opts?: { timeoutMs?: number; transfer?: ArrayBuffer[] }): Promise<Tasks[K]['output']>;
   /** Starts the threads and loads their modules now, so the first request does not wait for it. */
   warm(): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface HeavyPoolOptions {
+export interface ThreadPoolOptions {
   /** Threads per kind (data, model); 0 runs every task on the calling thread (blocking its loop). */
   threads?: number;
   /** Tasks that may wait for a thread, per kind; more are answered 503 at once. */
@@ -85,7 +85,7 @@ export function isStartFailure(err: unknown): boolean {
  * modules), its tasks run on the calling thread instead, logged once: slower for everyone, but
  * requests are still answered.
  */
-export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
+export function createThreadPool(opts: ThreadPoolOptions = {}): ThreadPool {
   const threads = opts.threads ?? defaultThreads();
   const maxQueue = opts.maxQueue ?? DEFAULTS.maxQueue;
   const defaultTimeout = opts.timeoutMs ?? DEFAULTS.timeoutMs;
@@ -106,7 +106,7 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
     const pool = new Piscina({ filename: opts.modules?.[kind] ?? filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000, ...(kind === 'model' && { atomics: 'async' as const }) });
     // A thread that fails with no task on it (one started ahead of need that cannot load its
     // module) is an 'error' event; unheard, it would end the whole process.
-    pool.on('error', (err: unknown) => (isStartFailure(err) ? giveUpThreads(kind, err) : log(`heavy pool: a ${kind} thread failed: ${(err as Error)?.message}`)));
+    pool.on('error', (err: unknown) => (isStartFailure(err) ? giveUpThreads(kind, err) : log(`thread pool: a ${kind} thread failed: ${(err as Error)?.message}`)));
     return pool;
   };
   const poolFor = (kind: 'data' | 'model') => (pools[kind] ??= make(kind));
@@ -117,7 +117,7 @@ export function createHeavyPool(opts: HeavyPoolOptions = {}): HeavyPool {
   const giveUpThreads = (kind: 'data' | 'model', err: unknown) => {
     if (broken.has(kind)) return;
     broken.add(kind);
-    log(`heavy pool: ${kind} threads cannot start (${(err as Error).message}); running their tasks on the event loop`);
+    log(`thread pool: ${kind} threads cannot start (${(err as Error).message}); running their tasks on the event loop`);
     void pools[kind]?.destroy().catch(() => {});
     delete pools[kind];
   };

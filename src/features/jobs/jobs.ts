@@ -9,7 +9,7 @@ import { type TrainingWarning } from '../../core/run-types.js';
 import { SpecError } from '../../core/problems.js';
 import { checkInPool, checkJobSpec } from './model-check.js';
 import { createFairRun } from './record-run.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import { isUuid } from '../../core/ids.js';
 import { readJob, readJobPage, type JobRow } from './job-reads.js';
 import { toPage } from '../../infra/db/pagination.js';
@@ -27,13 +27,13 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
  */
 export async function submitJob(
   /** With `heavy`, the spec's model is built in the API's worker-thread pool, not on the event loop. */
-  deps: { db: Db; queue: TrainQueue; config: Config; heavy?: HeavyPool },
+  deps: { db: Db; queue: TrainQueue; config: Config; threads?: ThreadPool },
   who: Principal,
   spec: JobSpec,
   /** `audit`: write the audit row of the creation with the run (POST /jobs). */
   opts: { retryOf?: string; audit?: boolean } = {},
 ): Promise<{ id: string; status: 'queued' }> {
-  const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.heavy));
+  const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.threads));
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
   if (unknown.length > 0) throw new ServiceError('not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);

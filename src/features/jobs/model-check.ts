@@ -11,7 +11,7 @@ import type { TrainingWarning } from '../../core/run-types.js';
 import type { SpecProblem } from '../../core/problems.js';
 import { describeDatasetRef, type DatasetShape } from '../datasets/datasets.js';
 import { isUuid } from '../../core/ids.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import { baseModelInfo } from '../models/models.js';
 import { SpecCheckCache } from './model-check-cache.js';
 import { checkMemory } from './memory-check.js';
@@ -27,13 +27,13 @@ type ModelCheckResult = { problems: SpecProblem[]; warnings: TrainingWarning[] }
 export type ModelCheck = (spec: ModelCheckInput, ctx: CheckContext) => Promise<ModelCheckResult>;
 
 /** One check function per pool, so its cache lives as long as the pool. */
-const poolChecks = new WeakMap<HeavyPool, ModelCheck>();
+const poolChecks = new WeakMap<ThreadPool, ModelCheck>();
 
 /** The check run in the API's worker-thread pool (when there is one), off the event loop. */
-export const checkInPool = (heavy: HeavyPool | undefined): ModelCheck | undefined => {
-  if (!heavy) return undefined;
-  let check = poolChecks.get(heavy);
-  if (!check) poolChecks.set(heavy, (check = (spec, ctx) => heavy.run('checkSpec', { spec, ctx })));
+export const checkInPool = (threads: ThreadPool | undefined): ModelCheck | undefined => {
+  if (!threads) return undefined;
+  let check = poolChecks.get(threads);
+  if (!check) poolChecks.set(threads, (check = (spec, ctx) => threads.run('checkSpec', { spec, ctx })));
   return check;
 };
 

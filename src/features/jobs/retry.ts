@@ -14,7 +14,7 @@ import { JobSpec } from '../../schemas/job-spec.js';
 import type { Static } from 'typebox';
 import type { RetryBody } from '../../schemas/job.js';
 import type { Db } from '../../infra/db/prisma.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import { applySpecPatch, fixesOf, PatchError } from '../../training/diagnosis/patch.js';
 import type { SpecPatchOp } from '../../core/run-types.js';
 import { isUuid } from '../../core/ids.js';
@@ -23,7 +23,7 @@ import { storedWarnings, submitJob } from './jobs.js';
 let validateSpec: ValidateFunction | null = null;
 
 export async function retryJob(
-  deps: { db: Db; queue: TrainQueue; config: Config; heavy?: HeavyPool },
+  deps: { db: Db; queue: TrainQueue; config: Config; threads?: ThreadPool },
   who: Principal,
   id: string,
   body: Static<typeof RetryBody>,

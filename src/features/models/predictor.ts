@@ -1,6 +1,6 @@
 import type { Db } from '../../infra/db/prisma.js';
 import type { PackedRows } from '../../training/loop/packed-rows.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import { tellModelCaches } from '../../threads/predict-channel.js';
 import type { PredictArtifact } from '../../threads/predict-task.js';
 import { packedBuffers } from '../../training/loop/packed-rows.js';
@@ -8,7 +8,7 @@ import { getArtifact } from './models.js';
 import { sharedReads } from '../../infra/concurrency/single-flight.js';
 
 /**
- * /predict as the API sees it: the model runs in a model thread of the heavy pool, which keeps
+ * /predict as the API sees it: the model runs in a model thread of the thread pool, which keeps
  * the models it has loaded (`predictTask`); this side only fetches a
  * stored model for a thread that does not have it yet, and tells the threads when one is
  * deleted. The caller checks the client's right to the model first, every time.
@@ -25,7 +25,7 @@ export class Predictor {
    * Rejects as predictRows does (400 for rows that do not fit, 422 for outputs that are not
    * finite), 404 for a model deleted meanwhile, 503 when the pool is full.
    */
-  async predict(id: string, rows: PackedRows, pool: HeavyPool): Promise<Buffer> {
+  async predict(id: string, rows: PackedRows, pool: ThreadPool): Promise<Buffer> {
     let answer = await pool.run('predict', { modelId: id, rows }, { transfer: packedBuffers(rows) });
     if (!answer.loaded) {
       // This thread has not loaded the model: send it, once, with the rows it gave back. The

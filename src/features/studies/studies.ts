@@ -17,7 +17,7 @@ import type { TrainingWarning } from '../../core/run-types.js';
 import { isUuid } from '../../core/ids.js';
 import { after, newestFirst, toPage } from '../../infra/db/pagination.js';
 import { checkStudy, type PlannedTrial } from './study-plan.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import { withTimeout } from '../../infra/concurrency/timeout.js';
 import { toEpochRow } from '../jobs/jobs.js';
 import { readStudyTrialRuns, type TrialRunRow } from '../jobs/job-reads.js';
@@ -28,14 +28,14 @@ export interface StudyDeps {
   queue: TrainQueue;
   studyQueue: StudyQueue;
   /** The API's worker-thread pool: trial specs are built there, off the event loop. */
-  heavy?: HeavyPool;
+  threads?: ThreadPool;
 }
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
 
 /** Checks the study, stores it with its plan and puts its controller on the queue. Nothing is queued for a study that would not run. */
 export async function createStudy(deps: StudyDeps, who: Principal, body: StudyRequest): Promise<{ id: string; status: 'running'; trials: number }> {
-  const checked = await checkStudy(deps.db, deps.config, who, body, deps.heavy);
+  const checked = await checkStudy(deps.db, deps.config, who, body, deps.threads);
   const study = await deps.db.study.create({
     data: {
       // The owner; the controller gives every trial run this tenant (see `stepStudy`).

@@ -20,7 +20,7 @@ import type { Db } from '../../infra/db/prisma.js';
 import { type TrainingWarning } from '../../core/run-types.js';
 import { SpecError, type SpecProblem } from '../../core/problems.js';
 import { checkInPool, checkJobSpec } from '../jobs/model-check.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 
 /** One trial as stored in the study's plan. */
 export interface PlannedTrial {
@@ -51,7 +51,7 @@ let jobSpecValidator: ValidateFunction | undefined;
 const validateJobSpec = () => (jobSpecValidator ??= bodyValidator().compile(JobSpec));
 
 /** Checks a study request and expands it; throws a 400 naming the field for anything that would not run. */
-export async function checkStudy(db: Db, config: Config, who: Principal, body: StudyRequest, heavy?: HeavyPool): Promise<CheckedStudy> {
+export async function checkStudy(db: Db, config: Config, who: Principal, body: StudyRequest, threads?: ThreadPool): Promise<CheckedStudy> {
   const request = resolvePreset(body);
   const { base, parameters, method } = request;
   const missing = (['base', 'parameters', 'method'] as const).filter((k) => request[k] === undefined);
@@ -73,7 +73,7 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
     const validate = validateJobSpec();
     if (!validate(spec)) throw trialProblem(configuration, (validate.errors ?? []).map((e) => describeAjvError(e as never, 'body')));
     if (!warningsByConfiguration.has(trial.configuration)) {
-      const { problems, warnings, unknown } = await checkJobSpec(db, config, spec as JobSpec, who, checkInPool(heavy));
+      const { problems, warnings, unknown } = await checkJobSpec(db, config, spec as JobSpec, who, checkInPool(threads));
       // As for POST /jobs: a dataset or base model the caller may not use is a 404.
       if (unknown.length) {
         const details = onStudyFields(configuration, unknown);

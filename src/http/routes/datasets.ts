@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { audit } from '../../features/tenants/audit.js';
 import { deleteDataset } from '../../features/datasets/deletion.js';
 import { limitsFor } from '../../features/tenants/quotas.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import { getDatasetSummary, saveDataset } from '../../features/datasets/datasets.js';
 import type { AppDeps } from '../deps.js';
 import type { FastifyRequest } from 'fastify';
@@ -34,7 +34,7 @@ export function rememberUploadFileName(request: object, fileName: string | undef
   if (name) uploadFileNames.set(request, name);
 }
 
-export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+export function datasetRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPluginAsyncTypebox {
   return async (app) => {
     // JSON.parse, the schema walk and the conversion of a large JSON dataset would hold the event
     // loop for seconds; here the bytes are handed as they are to a worker thread, which decodes,
@@ -73,14 +73,14 @@ export function datasetRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlug
           if (body.labelColumn !== undefined && typeof body.labelColumn !== 'string') throw invalid('/labelColumn: must be text', [{ path: '/labelColumn', message: 'must be text' }]);
           if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > MAX_NAME)) throw invalid(`/name: must be text of at most ${MAX_NAME} characters`, [{ path: '/name', message: `must be text of at most ${MAX_NAME} characters` }]);
           const { bytes, transfer } = transferable(body.file);
-          const parsed = await deps.heavy.run('parseCsv', { bytes, labelColumn: body.labelColumn }, { transfer });
+          const parsed = await deps.threads.run('parseCsv', { bytes, labelColumn: body.labelColumn }, { transfer });
           const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples, tenantId, limits: await limits() });
           await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
           return reply.status(201).send(summary);
         }
         if (!(request.body instanceof RawJson)) throw invalid('send the dataset as application/json or as a multipart CSV upload', [{ path: '', message: 'unsupported body' }]);
         const { bytes, transfer } = transferable(request.body.bytes);
-        const { dataset, name } = await deps.heavy.run('parseJsonDataset', { bytes }, { transfer });
+        const { dataset, name } = await deps.threads.run('parseJsonDataset', { bytes }, { transfer });
         const summary = await saveDataset(deps.db, dataset, { name, maxSamples, tenantId, limits: await limits() });
         await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
         return reply.status(201).send(summary);

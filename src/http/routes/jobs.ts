@@ -11,13 +11,13 @@ import { audit } from '../../features/tenants/audit.js';
 import { deleteJob } from '../../features/datasets/deletion.js';
 import { exampleJobSpec } from '../../schemas/examples.js';
 import { eventStreamClosed, eventStreamOpened } from '../../infra/metrics.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import type { KeyEnded, KeyWatch } from '../../features/tenants/key-watch.js';
 
 /** Largest job spec body (1 MiB). */
 export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
 
-export function jobRoutes(deps: AppDeps & { heavy: HeavyPool; keyWatch: KeyWatch }): FastifyPluginAsyncTypebox {
+export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWatch }): FastifyPluginAsyncTypebox {
   // Building a spec's model to check it allocates its weights: submitJob does it in deps.heavy.
   return async (app) => {
     // Open event streams never end on their own while a job runs: closing the server ends them,

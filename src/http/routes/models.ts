@@ -9,7 +9,7 @@ import { audit } from '../../features/tenants/audit.js';
 import { deleteModel } from '../../features/datasets/deletion.js';
 import { limitsFor } from '../../features/tenants/quotas.js';
 import { modelShares, shareModel, unshareModel } from '../../features/models/shares.js';
-import type { HeavyPool } from '../../threads/pool.js';
+import type { ThreadPool } from '../../threads/pool.js';
 import { importPrepared } from '../../features/models/import-model.js';
 import { rawJsonBytes, takeJsonRaw, transferable } from '../raw-json.js';
 import { streamWeights } from '../../features/models/weights-stream.js';
@@ -18,12 +18,12 @@ import type { ModelSummary } from '../../core/run-types.js';
 /** Largest predict body (8 MiB): about 1,500 samples of 28x28 numbers as JSON. */
 export const PREDICT_LIMIT_BYTES = 8 * 1024 * 1024;
 
-export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPluginAsyncTypebox {
+export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPluginAsyncTypebox {
   // Loading an imported model (tfjs builds every layer) runs in the worker-thread pool.
   // The weights are copied once into memory the thread then owns (no second copy on the way).
   const load = (modelJson: Record<string, unknown>, weights: Uint8Array): Promise<ModelSummary> => {
     const bytes = new Uint8Array(weights);
-    return deps.heavy.run('loadModel', { modelJson, weights: bytes }, { transfer: [bytes.buffer] });
+    return deps.threads.run('loadModel', { modelJson, weights: bytes }, { transfer: [bytes.buffer] });
   };
   return async (app) => {
     app.get(
@@ -183,7 +183,7 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
           const limits = { maxParams: deps.config.MAX_PARAMS, maxLayers: deps.config.MAX_LAYERS };
           // Parsed, checked and its weights decoded in a data thread (the body is raw here).
           const { bytes, transfer } = transferable(rawJsonBytes(request.body));
-          const prepared = await deps.heavy.run('parseModelImport', { bytes, limits }, { transfer });
+          const prepared = await deps.threads.run('parseModelImport', { bytes, limits }, { transfer });
           // The storage quota is checked with the insert, under the tenant's lock (importPrepared).
           const quota = await limitsFor(deps.db, deps.config, tenantId);
           const model = await importPrepared(deps.db, request.auth, prepared, { ...limits, quota }, load);
@@ -214,11 +214,11 @@ export function modelRoutes(deps: AppDeps & { heavy: HeavyPool }): FastifyPlugin
           // The model threads cache models by id: the caller's right to this one (and that it is
           // not deleted) is checked before it runs, every time.
           const { bytes, transfer } = transferable(rawJsonBytes(request.body));
-          const inputs = await deps.heavy.run('parsePredictBody', { bytes }, { transfer });
+          const inputs = await deps.threads.run('parsePredictBody', { bytes }, { transfer });
           await assertModelVisible(deps.db, request.auth, request.params.id);
           // The PredictResult body as JSON bytes, written in the thread (serializing a large output
           // on the loop would hold it for as long as that takes); a Buffer is sent as it is.
-          const body = await deps.predictor.predict(request.params.id, inputs, deps.heavy);
+          const body = await deps.predictor.predict(request.params.id, inputs, deps.threads);
           return reply.type('application/json; charset=utf-8').send(body as unknown as Static<typeof PredictResult>);
         },
       );

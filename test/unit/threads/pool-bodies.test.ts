@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ServiceError } from '../../../src/core/errors.js';
-import { createHeavyPool, type HeavyPool } from '../../../src/threads/pool.js';
+import { createThreadPool, type ThreadPool } from '../../../src/threads/pool.js';
 import { flattenPacked } from '../../../src/training/loop/packed-rows.js';
 import { SpecError } from '../../../src/core/problems.js';
 
@@ -27,11 +27,11 @@ describe.each([
   ['in a data thread', 1],
   ['inline (0 threads)', 0],
 ])('request bodies parsed %s', (_where, threads) => {
-  let pool: HeavyPool;
+  let pool: ThreadPool;
   afterAll(async () => pool?.close());
 
   it('packs predict rows into one Float32Array that arrives whole', { timeout: 120_000 }, async () => {
-    pool = createHeavyPool({ threads, log: () => {} });
+    pool = createThreadPool({ threads, log: () => {} });
     const rows = Array.from({ length: 3000 }, (_, i) => [i, i + 0.5]);
     const packed = await pool.run('parsePredictBody', { bytes: bytes(JSON.stringify({ inputs: rows })) });
     expect(packed.values).toBeInstanceOf(Float32Array);
@@ -40,7 +40,7 @@ describe.each([
   });
 
   it("answers predict bodies the route's parser and schema refused with the same 400s", { timeout: 120_000 }, async () => {
-    pool ??= createHeavyPool({ threads, log: () => {} });
+    pool ??= createThreadPool({ threads, log: () => {} });
     const notJson = await reason(pool.run('parsePredictBody', { bytes: bytes('{"inputs": [[1,') }));
     expect(notJson).toMatchObject({ statusCode: 400, code: 'invalid_json', details: [{ path: '' }] });
     const empty = await reason(pool.run('parsePredictBody', { bytes: bytes('') }));
@@ -58,7 +58,7 @@ describe.each([
   });
 
   it('names rows float32 cannot hold once the shape is known', { timeout: 120_000 }, async () => {
-    pool ??= createHeavyPool({ threads, log: () => {} });
+    pool ??= createThreadPool({ threads, log: () => {} });
     const packed = await pool.run('parsePredictBody', { bytes: bytes('{"inputs":[[1,2],[1e39,0],[3]]}') });
     let err: unknown;
     try {
@@ -72,7 +72,7 @@ describe.each([
   });
 
   it('checks an import and decodes its weights there', { timeout: 120_000 }, async () => {
-    pool ??= createHeavyPool({ threads, log: () => {} });
+    pool ??= createThreadPool({ threads, log: () => {} });
     const weights = Buffer.from(new Float32Array([0.5, -2]).buffer).toString('base64');
     const prepared = await pool.run('parseModelImport', { bytes: bytes(dense(weights)), limits });
     expect(Array.from(new Float32Array(prepared.weights.slice().buffer))).toEqual([0.5, -2]);

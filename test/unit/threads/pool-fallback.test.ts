@@ -1,20 +1,20 @@
 /**
- * The heavy pool when its threads cannot start, or start but a task fails: which errors mean
+ * The thread pool when its threads cannot start, or start but a task fails: which errors mean
  * "run inline instead", and the bounds the inline path keeps.
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { heavyPools } from '../../support/heavy-pools.js';
+import { threadPools } from '../../support/thread-pools.js';
 import { ServiceError } from '../../../src/core/errors.js';
 import errorHandler from '../../../src/http/plugins/error-handler.js';
 import { isStartFailure } from '../../../src/threads/pool.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const dataset = () => ({ bytes: bytes('{"name":"n","features":[[1,2]],"labels":[0]}') });
-const fixture = (name: string) => new URL(`../../fixtures/heavy/${name}`, import.meta.url).href;
+const fixture = (name: string) => new URL(`../../fixtures/threads/${name}`, import.meta.url).href;
 
-describe('heavy pool: start failures, task bugs and the inline path', () => {
-  const make = heavyPools();
+describe('thread pool: start failures, task bugs and the inline path', () => {
+  const make = threadPools();
 
   it('runs every in-flight task of a kind inline when its threads cannot start, and logs it once', { timeout: 120_000 }, async () => {
     const logged: string[] = [];

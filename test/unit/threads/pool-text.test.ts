@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceError } from '../../../src/core/errors.js';
 import { findUnstorableString } from '../../../src/schemas/unstorable.js';
-import { createHeavyPool } from '../../../src/threads/pool.js';
+import { createThreadPool } from '../../../src/threads/pool.js';
 
 const CASES: Array<[string, string, boolean]> = [
   ['plain', 'fashion', false],
@@ -18,7 +18,7 @@ const CASES: Array<[string, string, boolean]> = [
 ];
 
 describe('unstorable text: the API scan and the data threads agree', () => {
-  const pool = createHeavyPool({ threads: 0, log: () => {} });
+  const pool = createThreadPool({ threads: 0, log: () => {} });
 
   it.each(CASES)('%s', async (_what, name, unstorable) => {
     expect(findUnstorableString({ name })).toBe(unstorable ? '/name' : null);

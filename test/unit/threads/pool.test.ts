@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { heavyPools } from '../../support/heavy-pools.js';
+import { threadPools } from '../../support/thread-pools.js';
 import { ServiceError } from '../../../src/core/errors.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 /** A CSV big enough that parsing it takes a while (about 200k rows). */
 const bigCsv = () => 'a,b,label\n' + Array.from({ length: 200_000 }, (_, i) => `${i},${i * 2},${i % 3}`).join('\n');
 
-describe('heavy pool (worker threads for request work)', () => {
-  const make = heavyPools();
+describe('thread pool (worker threads for request work)', () => {
+  const make = threadPools();
 
   it('parses a CSV in a data thread and rebuilds the client error of a bad one (400 naming the cell)', { timeout: 120_000 }, async () => {
     const pool = make({ threads: 1 });

@@ -1,5 +1,5 @@
 /**
- * /predict through the heavy pool (src/features/models/predictor.ts, src/threads/predict-task.ts):
+ * /predict through the thread pool (src/features/models/predictor.ts, src/threads/predict-task.ts):
  * the model runs in a model thread that keeps it, the database is read only on a thread's miss,
  * deleted models are forgotten, errors come back as the client's 400/422, and the event loop
  * stays free while a thread predicts. The same answers inline (0 threads, or threads that cannot start).
@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { heavyPools } from '../../../support/heavy-pools.js';
+import { threadPools } from '../../../support/thread-pools.js';
 import { ServiceError } from '../../../../src/core/errors.js';
-import type { HeavyPool } from '../../../../src/threads/pool.js';
+import type { ThreadPool } from '../../../../src/threads/pool.js';
 import { Predictor } from '../../../../src/features/models/predictor.js';
 import type { Db } from '../../../../src/infra/db/prisma.js';
 import { serializeModel } from '../../../../src/training/model/artifact.js';
@@ -53,14 +53,14 @@ const outputs = async (p: Promise<Buffer>) => (JSON.parse((await p).toString('ut
 
 const settled = <T>(p: Promise<T>) => p.then(() => null, (e: unknown) => e);
 
-const fixture = (name: string) => new URL(`../../../fixtures/heavy/${name}`, import.meta.url).href;
+const fixture = (name: string) => new URL(`../../../fixtures/threads/${name}`, import.meta.url).href;
 
 describe.each([
   ['in a model thread', 1],
   ['inline (0 threads)', 0],
 ])('Predictor %s', (_where, threads) => {
-  const make = heavyPools();
-  let pool: HeavyPool;
+  const make = threadPools();
+  let pool: ThreadPool;
   beforeAll(() => {
     pool = make({ threads });
   });
@@ -125,7 +125,7 @@ describe.each([
 });
 
 describe('Predictor and the event loop', () => {
-  const make = heavyPools();
+  const make = threadPools();
 
   /** 784 -> 64 -> 784 (an autoencoder's shape): for 500 rows, 0.1 GFLOP and 390k output numbers (7.5 MB of JSON). */
   const wide = () =>
@@ -165,7 +165,7 @@ describe('Predictor and the event loop', () => {
 });
 
 describe('Predictor when model threads cannot start', () => {
-  const make = heavyPools();
+  const make = threadPools();
 
   it('predicts inline, logged once', { timeout: 120_000 }, async () => {
     const logged: string[] = [];
