@@ -13,12 +13,13 @@ import { exampleJobSpec } from '../../schemas/examples.js';
 import { eventStreamClosed, eventStreamOpened } from '../../infra/metrics.js';
 import type { ThreadPool } from '../../threads/pool.js';
 import type { KeyEnded, KeyWatch } from '../../features/tenants/key-watch.js';
+import { sendEventStream } from '../sse.js';
 
 /** Largest job spec body (1 MiB). */
 export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
 
 export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWatch }): FastifyPluginAsyncTypebox {
-  // Building a spec's model to check it allocates its weights: submitJob does it in deps.heavy.
+  // Building a spec's model to check it allocates its weights: submitJob does it in deps.threads.
   return async (app) => {
     // Open event streams never end on their own while a job runs: closing the server ends them,
     // or it would wait on them until its shutdown timeout and exit with an error.
@@ -175,25 +176,22 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
           keyEnd.ended = ended;
           abort.abort();
         });
-        reply.hijack();
-        reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-        reply.raw.write(': connected\n\n');
-        const heartbeat = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-        try {
+        const events = async function* () {
           for await (const ev of jobEvents(deps, id, { after: Number.isFinite(lastId) ? lastId : -1, signal: abort.signal })) {
-            if (keyEnd.ended) break;
-            reply.raw.write(`${ev.id !== undefined ? `id: ${ev.id}\n` : ''}event: ${ev.event}\ndata: ${JSON.stringify(ev.data)}\n\n`);
+            if (keyEnd.ended) return;
+            yield ev;
           }
-        } catch (err) {
-          request.log.warn({ err }, 'event stream ended with an error');
+        };
+        try {
+          await sendEventStream(reply, events(), {
+            onError: (err) => request.log.warn({ err }, 'event stream ended with an error'),
+            // Why it ended before the final status, so a client gives up rather than reconnecting.
+            lastEvent: () => (keyEnd.ended ? { event: 'error', data: keyEnd.ended } : undefined),
+          });
         } finally {
           unwatch();
-          clearInterval(heartbeat);
           openStreams.delete(abort);
           eventStreamClosed();
-          // Why it ended before the final status, so a client gives up rather than reconnecting.
-          if (keyEnd.ended) reply.raw.write(`event: error\ndata: ${JSON.stringify(keyEnd.ended)}\n\n`);
-          reply.raw.end();
         }
       },
     );
