@@ -1,10 +1,11 @@
-import { ApiError, isAbort } from './errors.js';
-import { parseSse } from './sse.js';
+import { ApiError } from './errors.js';
+import type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './options.js';
+import { linkSignal, sleep } from './signals.js';
+import { isFinalStatus, watchJobEvents } from './watch-job.js';
 import type {
   DatasetJsonBody,
   DatasetSummary,
   DownloadedModel,
-  EpochMetrics,
   Health,
   Job,
   JobCreated,
@@ -14,7 +15,6 @@ import type {
   JobMetrics,
   JobPage,
   JobSpec,
-  JobStatus,
   ModelInfo,
   ModelListOptions,
   ModelPage,
@@ -30,96 +30,8 @@ import type {
   Usage,
 } from './types.js';
 
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-
-export interface TrainingClientOptions {
-  /** Where the service listens, e.g. `http://127.0.0.1:3000`. */
-  baseUrl: string;
-  /** A fetch implementation (default: the global `fetch`). */
-  fetch?: FetchLike;
-  /** Headers sent with every request (e.g. for a proxy in front of the service). */
-  headers?: Record<string, string>;
-  /** An API key, sent as `Authorization: Bearer <key>` with every request (needed once the service has keys). */
-  apiKey?: string;
-}
-
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
-export interface WatchOptions extends CallOptions {
-  /** Resume after this event id (as `Last-Event-ID`). */
-  lastEventId?: string;
-  /** `sse` (live events only), `poll` (GET /jobs/:id + /metrics only), or `auto` (default: SSE, polling when the stream is not available). */
-  transport?: 'auto' | 'sse' | 'poll';
-  /** Polling interval of the fallback, in ms (default 1000). */
-  pollMs?: number;
-  /** How many times in a row a dropped stream is reopened before giving up (default 10). */
-  maxReconnects?: number;
-  /** Wait before reopening a dropped stream, in ms (default 500, doubling to 8 s). */
-  reconnectDelayMs?: number;
-}
-
-export interface WaitOptions extends WatchOptions {
-  /** Called once per finished epoch, in order. */
-  onEpoch?: (metrics: EpochMetrics) => void;
-  /** Called with every event (status, epoch, progress). */
-  onEvent?: (event: JobEvent) => void;
-}
-
-export interface CsvUploadOptions extends CallOptions {
-  /** Header of the label column; omit for an unlabeled dataset. */
-  labelColumn?: string;
-  /** The dataset's name (default: the file name). */
-  name?: string;
-}
-
-export interface ImportModelInput {
-  /** The model.json of a TensorFlow.js layers model. */
-  modelJson: Record<string, unknown>;
-  /** The weight files named by its manifest, concatenated in manifest order: bytes, or base64. */
-  weights: ArrayBuffer | ArrayBufferView | string;
-  /** Register it under this name, as its next version. */
-  name?: string;
-}
-
-const FINAL: ReadonlySet<JobStatus> = new Set<JobStatus>(['succeeded', 'failed', 'cancelled']);
-
-/** True when a job status is final. */
-export function isFinalStatus(status: JobStatus): boolean {
-  return FINAL.has(status);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/**
- * A signal of our own for one request, aborted when the caller's aborts. The caller's signal
- * then holds one listener per request in flight, removed when it is done, instead of one per
- * request ever made (undici keeps its listener until the request is garbage collected, which
- * trips Node's MaxListeners warning on a long poll).
- */
-function linkSignal(signal?: AbortSignal): { signal?: AbortSignal; dispose(): void } {
-  if (!signal) return { dispose() {} };
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return { signal: controller.signal, dispose: () => signal.removeEventListener('abort', onAbort) };
-}
+export { isFinalStatus };
+export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions };
 
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -349,128 +261,21 @@ export class TrainingClient {
    * the server ends with an `error` event (its API key was revoked or expired) throws ApiError
    * (401 `unauthorized`) and is not reopened.
    */
-  async *watchJob(id: string, opts: WatchOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
-    const { signal } = opts;
-    const transport = opts.transport ?? 'auto';
-    let lastId = opts.lastEventId;
-    if (transport === 'poll') {
-      yield* this.pollEvents(id, { signal, pollMs: opts.pollMs, after: lastId });
-      return;
-    }
-    const maxReconnects = opts.maxReconnects ?? 10;
-    const baseDelay = opts.reconnectDelayMs ?? 500;
-    let failures = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      let res: Response;
-      const link = linkSignal(signal);
-      try {
-        res = await this.fetchImpl(this.url(`/jobs/${TrainingClient.id(id)}/events`), {
-          headers: { ...this.headers, accept: 'text/event-stream', ...(lastId !== undefined ? { 'last-event-id': lastId } : {}) },
-          signal: link.signal,
-          cache: 'no-store',
-        });
-      } catch (err) {
-        link.dispose();
-        if (isAbort(err, signal)) throw signal?.reason ?? err;
-        if (++failures > maxReconnects) throw err;
-        await sleep(Math.min(baseDelay * 2 ** (failures - 1), 8000), signal);
-        continue;
-      }
-
-      const type = res.headers.get('content-type') ?? '';
-      if (!res.ok || !type.includes('text/event-stream') || !res.body) {
-        link.dispose();
-        const transient = res.status >= 500 && res.status !== 501;
-        if (transient && ++failures <= maxReconnects) {
-          await res.body?.cancel().catch(() => {});
-          await sleep(Math.min(baseDelay * 2 ** (failures - 1), 8000), signal);
-          continue;
-        }
-        if (transport === 'sse' || transient) {
-          if (!res.ok) throw await ApiError.fromResponse(res, 'GET', `/jobs/${id}/events`);
-          await res.body?.cancel().catch(() => {});
-          throw new Error(`GET /jobs/${id}/events answered ${type || 'no content type'}, not an event stream`);
-        }
-        await res.body?.cancel().catch(() => {});
-        // No event stream here: poll instead (getJob throws the 404 if the job itself is unknown).
-        yield* this.pollEvents(id, { signal, pollMs: opts.pollMs, after: lastId });
-        return;
-      }
-
-      try {
-        for await (const message of parseSse(res.body)) {
-          if (message.event === 'error') throw ApiError.fromStreamEvent(message.data, `/jobs/${id}/events`);
-          if (message.event !== 'status' && message.event !== 'epoch' && message.event !== 'progress') continue;
-          let data: unknown;
-          try {
-            data = JSON.parse(message.data);
-          } catch {
-            continue;
-          }
-          failures = 0;
-          if (message.id !== undefined) lastId = message.id;
-          const event = { event: message.event, data, ...(message.id !== undefined ? { id: message.id } : {}) } as JobEvent;
-          yield event;
-          if (event.event === 'status' && isFinalStatus(event.data.status)) return;
-          signal?.throwIfAborted();
-        }
-      } catch (err) {
-        if (isAbort(err, signal)) throw signal?.reason ?? err;
-        // The server ended the stream for a reason that reconnecting would not change.
-        if (err instanceof ApiError) throw err;
-        // The connection broke mid-stream: fall through and resume.
-      } finally {
-        link.dispose();
-      }
-      // The stream ended before the final status: reopen it after the last event we saw.
-      if (++failures > maxReconnects) throw new Error(`the event stream of job ${id} kept dropping (${maxReconnects} reconnects)`);
-      await sleep(Math.min(baseDelay * 2 ** (failures - 1), 8000), signal);
-    }
-  }
-
-  /**
-   * The polling fallback of watchJob: the same events, numbered as the server numbers them
-   * (0 `queued`, 1 `running`, 1 + k the k-th epoch, then the final status).
-   */
-  private async *pollEvents(id: string, opts: { signal?: AbortSignal; pollMs?: number; after?: string }): AsyncGenerator<JobEvent, void, undefined> {
-    const pollMs = opts.pollMs ?? 1000;
-    const after = Number.parseInt(opts.after ?? '', 10);
-    let next = Number.isFinite(after) ? after + 1 : 0;
-    let lastProgress = '';
-    for (;;) {
-      const job = await this.getJob(id, { signal: opts.signal });
-      const ended = isFinalStatus(job.status);
-      if (next <= 0) {
-        yield { id: '0', event: 'status', data: { status: 'queued' } };
-        next = 1;
-      }
-      if (next === 1 && (job.startedAt || job.status === 'running' || (ended && job.metrics))) {
-        yield { id: '1', event: 'status', data: { status: 'running' } };
-        next = 2;
-      }
-      if (next >= 2 && (ended || (job.metrics && job.metrics.epoch + 1 >= next))) {
-        const { epochs } = await this.getMetrics(id, { signal: opts.signal });
-        for (const row of epochs) {
-          if (row.epoch + 1 < next) continue;
-          yield { id: String(row.epoch + 1), event: 'epoch', data: row };
-          next = row.epoch + 2;
-        }
-      }
-      if (ended) {
-        if (next === 1) next = 2;
-        yield { id: String(next), event: 'status', data: { status: job.status, error: job.error } };
-        return;
-      }
-      if (job.status === 'running' && job.progress) {
-        const text = JSON.stringify(job.progress);
-        if (text !== lastProgress) {
-          lastProgress = text;
-          yield { event: 'progress', data: job.progress };
-        }
-      }
-      await sleep(pollMs, opts.signal);
-    }
+  watchJob(id: string, opts: WatchOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
+    return watchJobEvents(
+      {
+        openEvents: (jobId, lastEventId, signal) =>
+          this.fetchImpl(this.url(`/jobs/${TrainingClient.id(jobId)}/events`), {
+            headers: { ...this.headers, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
+            signal,
+            cache: 'no-store',
+          }),
+        getJob: (jobId, o) => this.getJob(jobId, o),
+        getMetrics: (jobId, o) => this.getMetrics(jobId, o),
+      },
+      id,
+      opts,
+    );
   }
 
   /**
