@@ -19,12 +19,13 @@ import { Predictor } from './features/models/predictor.js';
 import { createHeavyPool } from './threads/pool.js';
 import { startReconciler } from './features/jobs/reconciler.js';
 import { connectionErrors, onShutdown, type Closer } from './start/shutdown.js';
+import { warmWithin } from './start/warm-within.js';
 import { DataDirInUseError, lockDataDir } from './infra/db/data-dir-lock.js';
 import { openDatabase } from './infra/db/database.js';
 import { migrate } from './infra/db/migrate.js';
 import { createDbProbe } from './infra/db/db-probe.js';
 import { createPrisma } from './infra/db/prisma.js';
-import { closeTrainer, startTrainer } from './worker/worker-process.js';
+import { closeTrainer, startTrainer, stopWarming, trainerWarm } from './worker/worker-process.js';
 import { decideAuthMode } from './http/auth/mode.js';
 import { createKeyCommand } from './cli/create-key.js';
 import { anyKeyExists } from './features/tenants/api-keys.js';
@@ -60,23 +61,27 @@ async function main(role: Role, log: Logger): Promise<void> {
     queueSchema: config.DATABASE_SCHEMA === 'public' ? 'bullmq' : `${config.DATABASE_SCHEMA}_bullmq`,
   };
   const errors = connectionErrors(log);
-  const closers: Closer[] = [];
+  // The worker first: its training processes load (seconds) while the API starts, so a job sent
+  // as soon as /health answers does not wait for them.
+  const worker = role === 'all' || role === 'worker' ? await startWorker(config, settings, database.url, log, errors, role) : undefined;
+  const closers: Closer[] = worker ? [worker.stopWarming] : [];
   try {
-    if (role === 'all' || role === 'api') closers.push(await startApi(config, settings, database.url, log, errors));
+    if (role === 'all' || role === 'api') closers.push(await startApi(config, settings, database.url, log, errors, worker && (() => warmWithin(worker.warm, log))));
   } catch (err) {
-    // A refusal (auth) or a failed start: leave no embedded PostgreSQL or lock behind.
+    // A refusal (auth) or a failed start: leave no worker, embedded PostgreSQL or lock behind.
+    for (const step of worker?.closers ?? []) await step.close().catch(() => {});
     await database.stop();
     releaseDataDir();
     throw err;
   }
-  if (role === 'all' || role === 'worker') closers.push(...(await startWorker(config, settings, database.url, log, errors, role)));
+  closers.push(...(worker?.closers ?? []));
   closers.push({ name: 'the embedded PostgreSQL', close: () => database.stop() });
   closers.push({ name: 'the DATA_DIR lock', close: async () => releaseDataDir() });
   onShutdown(log, closers, errors);
   say(`ready in ${Math.round(performance.now() - startedAt)} ms (${role})`);
 }
 
-async function startApi(config: Config, settings: QueueSettings, databaseUrl: string, log: Logger, errors: Errors): Promise<Closer> {
+async function startApi(config: Config, settings: QueueSettings, databaseUrl: string, log: Logger, errors: Errors, beforeListen?: () => Promise<void>): Promise<Closer> {
   const db = createPrisma(databaseUrl, config.DATABASE_SCHEMA);
   const auth = decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: await anyKeyExists(db) });
   if (auth.refuse) {
@@ -117,6 +122,10 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
     },
     { loggerInstance: log },
   );
+  // Its plugins load first (seconds on a busy machine), so the wait for the training processes
+  // overlaps them rather than following them.
+  await app.ready();
+  await beforeListen?.();
   await app.listen({ port: config.PORT, host: config.HOST });
   const stopReconciler = startReconciler({ db, queue, log: (msg) => log.info(msg), retentionDays: config.RETENTION_DAYS });
   const stopStudyReconciler = startStudyReconciler({ db, studyQueue, log: (msg) => log.info(msg) });
@@ -138,7 +147,18 @@ async function startApi(config: Config, settings: QueueSettings, databaseUrl: st
   };
 }
 
-async function startWorker(config: Config, settings: QueueSettings, databaseUrl: string, log: Logger, errors: Errors, role: Role): Promise<Closer[]> {
+/**
+ * The training worker and the study worker. `warm` resolves once the first training processes have
+ * loaded; `stopWarming` is the first step of a stop (before the API's), `closers` come after the API's.
+ */
+async function startWorker(
+  config: Config,
+  settings: QueueSettings,
+  databaseUrl: string,
+  log: Logger,
+  errors: Errors,
+  role: Role,
+): Promise<{ warm: Promise<void>; stopWarming: Closer; closers: Closer[] }> {
   const workerDb = createPrisma(databaseUrl, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 });
   const worker = startTrainer(config, settings, workerDb, log);
   worker.on('error', errors.handler('worker'));
@@ -171,7 +191,7 @@ async function startWorker(config: Config, settings: QueueSettings, databaseUrl:
     closers.push({ name: 'the metrics server', close: () => new Promise((resolve) => server.close(() => resolve(undefined))) });
   }
   log.info(`worker taking jobs from "${settings.name}" on ${queueBackendName(settings)} (concurrency ${config.WORKER_CONCURRENCY})`);
-  return closers;
+  return { warm: trainerWarm(worker), stopWarming: { name: 'the idle training processes', close: () => stopWarming(worker) }, closers };
 }
 
 const role = (process.argv[2] ?? 'all') as Role;
