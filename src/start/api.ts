@@ -6,14 +6,20 @@ import { startStudyReconciler } from '../features/studies/study-driver.js';
 import { createApiDeps } from './api-deps.js';
 import type { Closer, ConnectionErrors } from './shutdown.js';
 
-/** The HTTP API, listening on HOST:PORT, with the reconcilers of runs and studies beside it. */
-export async function startApi(config: Config, log: Logger, errors: ConnectionErrors): Promise<Closer> {
+/**
+ * The HTTP API, listening on HOST:PORT, with the reconcilers of runs and studies beside it.
+ * `beforeListen` runs once the app is ready and before it listens (`all`: the training processes' warm-up).
+ */
+export async function startApi(config: Config, log: Logger, errors: ConnectionErrors, beforeListen?: () => Promise<void>): Promise<Closer> {
   const deps = await createApiDeps(config, { log, onError: (source) => errors.handler(source) });
   const app = await buildApp(deps, { loggerInstance: log }).catch(async (err: unknown) => {
     await deps.close();
     throw err;
   });
   try {
+    // Its plugins load first, so a wait for the training processes overlaps them rather than following them.
+    await app.ready();
+    await beforeListen?.();
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
     await app.close();

@@ -5,6 +5,7 @@ import { openDatabase } from '../infra/db/database.js';
 import { migrate } from '../infra/db/migrate.js';
 import { startApi } from './api.js';
 import { connectionErrors, onShutdown, type Closer } from './shutdown.js';
+import { warmWithin } from './warm-within.js';
 import { startWorker } from './worker.js';
 
 /** What one process runs: the API and an in-process worker (`all`), or one of them. */
@@ -30,16 +31,20 @@ export async function startService(role: ServiceRole, log: Logger): Promise<void
   if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
 
   const errors = connectionErrors(log);
-  const closers: Closer[] = [];
+  // The worker first: its training processes load while the API starts, so a job sent as soon as
+  // /health answers does not wait for them.
+  const worker = role === 'all' || role === 'worker' ? await startWorker(config, log, errors, { alone: role === 'worker' }) : undefined;
+  const closers: Closer[] = worker ? [worker.stopWarming] : [];
   try {
-    if (role === 'all' || role === 'api') closers.push(await startApi(config, log, errors));
+    if (role === 'all' || role === 'api') closers.push(await startApi(config, log, errors, worker && (() => warmWithin(worker.warm, log))));
   } catch (err) {
-    // A refusal (auth) or a failed start: leave no embedded PostgreSQL or lock behind.
+    // A refusal (auth) or a failed start: leave no worker, embedded PostgreSQL or lock behind.
+    for (const step of worker?.closers ?? []) await step.close().catch(() => {});
     await database.stop();
     releaseDataDir();
     throw err;
   }
-  if (role === 'all' || role === 'worker') closers.push(...(await startWorker(config, log, errors, { alone: role === 'worker' })));
+  closers.push(...(worker?.closers ?? []));
   closers.push({ name: 'the embedded PostgreSQL', close: () => database.stop() });
   closers.push({ name: 'the DATA_DIR lock', close: async () => releaseDataDir() });
   onShutdown(log, closers, errors);

@@ -5,15 +5,24 @@ import { startMetricsServer } from '../infra/metrics.js';
 import { createStudyWorker } from '../infra/queue/study-queue.js';
 import { createTrainQueue, queueBackendName } from '../infra/queue/train-queue.js';
 import { studyProcessor } from '../features/studies/study-driver.js';
-import { closeTrainer, startTrainer } from '../worker/worker-process.js';
+import { closeTrainer, startTrainer, stopWarming, trainerWarm } from '../worker/worker-process.js';
 import { queueSettings } from './queue-settings.js';
 import type { Closer, ConnectionErrors } from './shutdown.js';
+
+/** A started worker: `warm` resolves once its first training processes have loaded. */
+export interface StartedWorker {
+  warm: Promise<void>;
+  /** The first step of a stop, before the API's: idle training processes are killed, not replaced. */
+  stopWarming: Closer;
+  /** The steps after the API's. */
+  closers: Closer[];
+}
 
 /**
  * A training worker taking jobs from config's queue, and the study controllers beside it.
  * `alone`: no API in this process to serve its metrics, so it serves them on METRICS_PORT.
  */
-export async function startWorker(config: Config, log: Logger, errors: ConnectionErrors, opts: { alone: boolean }): Promise<Closer[]> {
+export async function startWorker(config: Config, log: Logger, errors: ConnectionErrors, opts: { alone: boolean }): Promise<StartedWorker> {
   const settings = queueSettings(config);
   const workerDb = createPrisma(settings.databaseUrl, config.DATABASE_SCHEMA, { retryForMs: config.DB_RETRY_S * 1000 });
   const worker = startTrainer(config, settings, workerDb, log);
@@ -46,5 +55,5 @@ export async function startWorker(config: Config, log: Logger, errors: Connectio
     closers.push({ name: 'the metrics server', close: () => new Promise((resolve) => server.close(() => resolve(undefined))) });
   }
   log.info(`worker taking jobs from "${settings.name}" on ${queueBackendName(settings)} (concurrency ${config.WORKER_CONCURRENCY})`);
-  return closers;
+  return { warm: trainerWarm(worker), stopWarming: { name: 'the idle training processes', close: () => stopWarming(worker) }, closers };
 }

@@ -21,6 +21,9 @@ import { isDatabaseOutage, outageDelayMs } from '../infra/db/db-outage.js';
 import { isDbError } from '../infra/db/db-errors.js';
 import { describeInternal } from '../infra/db/run-error.js';
 
+/** A run id no run has (the nil UUID). */
+const NO_RUN = '00000000-0000-0000-0000-000000000000';
+
 let context: Promise<Omit<WorkerContext, 'reportProgress'> & { limitsOf: (tenantId: string) => Promise<QuotaLimits> }> | undefined;
 
 /** One database client, dataset cache and tfjs backend per child process, kept across jobs. */
@@ -46,9 +49,16 @@ function processContext() {
   return context;
 }
 
-// Start loading the backend and connecting as soon as the process starts (the worker forks one
-// ahead of the first job): the first job then does not wait for it. A failure surfaces there.
-processContext().catch(() => {});
+// The backend is loaded as the process starts (the worker forks one ahead of the first job), and
+// BullMQ is told the processor is loaded only then: a process the worker holds ready can train
+// at once. A failure is not raised here (that would fail the load): the job meets it instead.
+await processContext().catch(() => {});
+// The first query pays for the connection and the query engine's start, and the first run for
+// loading the training loop: paid here, by a claim of no run (it finds none and changes nothing)
+// and an import. Not awaited: a database that is down leaves the jobs to their own waiting.
+void processContext().then(
+  (ctx) => Promise.all([claimRunningSlot(ctx.db, ctx.limitsOf, NO_RUN), import('../training/loop/run-training.js')]),
+).catch(() => {});
 
 export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
   try {
@@ -71,7 +81,8 @@ export default async function trainProcessor(job: SandboxedJob<TrainJobData>, to
 async function train(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
   // Handed back when the worker cancels the job (it is shutting down) or this process is told to stop.
   const handBack = signal ? AbortSignal.any([signal, stopSignal]) : stopSignal;
-  // A process still loading its backend hands the job back at once rather than after the load.
+  // The context loads before BullMQ hands this process a job (above); were it still loading, a
+  // stop would hand the job back at once rather than after the load.
   const ctx = await unlessHandedBack(processContext(), handBack);
   // Over its tenant's running-jobs quota the run waits in the queue (delayed, keeping its
   // priority; no attempt is spent) rather than failing, and asks again shortly.

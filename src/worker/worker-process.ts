@@ -1,4 +1,3 @@
-import { Child } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../infra/config.js';
 import { TRAIN_ATTEMPTS, createTrainWorker, type QueueSettings, type TrainWorker } from '../infra/queue/train-queue.js';
@@ -7,6 +6,7 @@ import { recordJob, recordJobLost, recordPickup, type TrainingReport } from '../
 import { markRunFailed } from '../features/jobs/reconciler.js';
 import { describeInternal } from '../infra/db/run-error.js';
 import { TRAINER_PID_ENV } from './worker-pid.js';
+import { activeJobCount, forkedChildren, keepWarm, type WarmChildren } from './bullmq-sandbox.js';
 
 /**
  * The BullMQ worker: takes training jobs from the queue and hands each to the sandboxed
@@ -19,7 +19,8 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
   const processorFile = new URL(`./training-process${ext}`, import.meta.url);
   // The training processes inherit this: their guard ends them once this process is not their parent.
   process.env[TRAINER_PID_ENV] = String(process.pid);
-  trackTrainingProcesses();
+  // Before the first fork: a stop must find every training process from its first moment.
+  forkedChildren();
   const worker = createTrainWorker(settings, processorFile, {
     concurrency: config.WORKER_CONCURRENCY,
     // Child processes (not worker threads): tfjs native bindings and wasm behave best per process.
@@ -31,7 +32,10 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
     stalledInterval: 10_000,
     maxStalledCount: TRAIN_ATTEMPTS,
   });
-  prewarm(worker, processorFile.href);
+  // Forking a training process and loading TypeScript, TensorFlow.js and its backend into it takes
+  // seconds: one per concurrency slot is started now and replaced when it exits, so a job does not
+  // wait for that in `queued`.
+  warmChildren.set(worker, keepWarm(worker, processorFile.href, config.WORKER_CONCURRENCY, (msg) => log?.warn(msg)));
   // The processor ends every run it finishes in a final state itself. What lands here is a
   // training process that died or handed its run back; once the queue gives up on the job
   // (attempts spent, or stalled too often), the run must not stay `running`.
@@ -61,33 +65,31 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
 /** How long a stopping worker waits for its training processes to hand their jobs back. */
 export const HAND_BACK_GRACE_MS = 5_000;
 
-/**
- * Every training process this worker has forked and that has not exited, from the moment of its
- * fork. BullMQ's child pool lists a process only once it has loaded the processor, which takes
- * seconds on a busy machine; a stop in that window must still find it. BullMQ does not document
- * its Child class, so this wraps its `init` (once per process): without it, nothing is tracked.
- */
-const trainingProcesses = new Set<Child>();
-function trackTrainingProcesses(): void {
-  const proto = Child.prototype as Child & { [TRACKED]?: true };
-  if (typeof proto.init !== 'function' || proto[TRACKED]) return;
-  const init = proto.init;
-  proto[TRACKED] = true;
-  proto.init = function (this: Child) {
-    trainingProcesses.add(this);
-    this.once('exit', () => trainingProcesses.delete(this));
-    return init.call(this);
-  };
-}
-const TRACKED = Symbol('tracked');
+const warmChildren = new WeakMap<TrainWorker, WarmChildren>();
 
 /**
- * Resolves true once `worker` holds no job, or false after `ms`. Reads the lock manager's count
- * of the jobs it renews locks for (a protected member of BullMQ's Worker); without it, waits `ms`.
+ * Resolves once `worker`'s first training processes have loaded (or failed to), so that a job
+ * taken from then on starts at once.
+ */
+export function trainerWarm(worker: TrainWorker): Promise<void> {
+  return warmChildren.get(worker)?.ready() ?? Promise.resolve();
+}
+
+/**
+ * Stops starting training processes ahead of jobs and kills the idle ones (they hold no job).
+ * The first step of a stop: a Ctrl-C reaches the training processes too, and the idle ones that
+ * exit then must not be replaced.
+ */
+export function stopWarming(worker: TrainWorker): Promise<void> {
+  return warmChildren.get(worker)?.stop() ?? Promise.resolve();
+}
+
+/**
+ * Resolves true once `worker` holds no job, or false after `ms`. Reads BullMQ's count of the jobs
+ * the worker renews locks for; without it, waits `ms`.
  */
 async function idleWithin(worker: TrainWorker, ms: number): Promise<boolean> {
-  const locks = (worker as unknown as { lockManager?: { getActiveJobCount?(): number } }).lockManager;
-  const active = () => locks?.getActiveJobCount?.() ?? 1;
+  const active = () => activeJobCount(worker) ?? 1;
   const deadline = Date.now() + ms;
   while (active() > 0) {
     if (Date.now() >= deadline) return false;
@@ -108,10 +110,12 @@ async function idleWithin(worker: TrainWorker, ms: number): Promise<boolean> {
 export async function closeTrainer(worker: TrainWorker, log?: Logger): Promise<void> {
   worker.cancelAllJobs('worker shutting down');
   await worker.pause(true); // no new job from now on, without waiting for the running ones
+  await stopWarming(worker);
   const handedBack = await idleWithin(worker, HAND_BACK_GRACE_MS);
   if (!handedBack) {
-    log?.warn(`a training process did not hand its job back within ${HAND_BACK_GRACE_MS} ms; stopping ${trainingProcesses.size} training process(es)`);
-    await Promise.all([...trainingProcesses].map((child) => child.kill('SIGKILL').catch(() => undefined)));
+    const children = [...forkedChildren()];
+    log?.warn(`a training process did not hand its job back within ${HAND_BACK_GRACE_MS} ms; stopping ${children.length} training process(es)`);
+    await Promise.all(children.map((child) => child.kill('SIGKILL').catch(() => undefined)));
   }
   await worker.close(!handedBack);
 }
@@ -124,19 +128,4 @@ export async function closeTrainer(worker: TrainWorker, log?: Logger): Promise<v
  */
 function childExecArgv(guard: URL): string[] {
   return [...process.execArgv.filter((arg) => !arg.startsWith('--inspect')), '--import', guard.href];
-}
-
-/**
- * Starts one training process now, so the first job does not wait for it: forking it and loading
- * TypeScript, TensorFlow.js and its backend takes seconds (the processor module starts its
- * backend as it loads). BullMQ keeps a released process for the next job. Uses the worker's
- * child pool, which BullMQ does not document; without one (a future BullMQ) nothing happens.
- */
-function prewarm(worker: TrainWorker, processorHref: string): void {
-  const pool = (worker as unknown as { childPool?: { retain(file: string): Promise<unknown>; release(child: unknown): void } }).childPool;
-  if (!pool?.retain || !pool.release) return;
-  pool.retain(processorHref).then(
-    (child) => pool.release(child),
-    () => {}, // the first job will try again, and report what fails
-  );
 }
