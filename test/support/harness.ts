@@ -32,6 +32,8 @@ export interface Harness {
   config: Config;
   env: Record<string, string>;
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  /** What a worker this harness started has printed so far (its log lines, at info). */
+  workerOutput(worker: ChildProcess): string;
   /** Stops every worker this harness started (SIGTERM, then SIGKILL after 10 s). */
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -92,6 +94,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const workers: ChildProcess[] = [];
+  const outputs = new WeakMap<ChildProcess, () => string>();
   const stopWorkers = async () => {
     await Promise.all(
       workers.splice(0).map(
@@ -125,6 +128,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
       let output = '';
       child.stdout?.on('data', (d) => (output += d));
       child.stderr?.on('data', (d) => (output += d));
+      outputs.set(child, () => output);
       child.on('exit', (code, signal) => {
         if (code && code !== 0 && !signal) console.error(`worker exited with ${code}:\n${output.slice(-3000)}`);
       });
@@ -144,6 +148,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
       });
       return child;
     },
+    workerOutput: (worker) => outputs.get(worker)?.() ?? '',
     stopWorkers,
     async close() {
       await stopWorkers();
