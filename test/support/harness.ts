@@ -78,18 +78,23 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   // As src/main.ts: /health asks the database on a connection of its own. Not on the returned
   // harness, so a test that builds an app from `...h` around a dead database sees it down.
   const dbProbe = createDbProbe(databaseUrl);
-  const app = await buildApp({
-    config,
-    db,
-    queue,
-    studyQueue,
-    queueBackend: opts.redisUrl ? 'redis' : 'postgres',
-    checkQueue: () => queue.getJobCounts('waiting'),
-    checkDb: () => dbProbe.check(),
-    backend: { name: 'test' },
-    predictor,
-    events,
-  });
+  const app = await buildApp(
+    {
+      config,
+      db,
+      queue,
+      studyQueue,
+      queueBackend: opts.redisUrl ? 'redis' : 'postgres',
+      checkQueue: () => queue.getJobCounts('waiting'),
+      checkDb: () => dbProbe.check(),
+      backend: { name: 'test' },
+      predictor,
+      events,
+    },
+    // Closing ends every connection: a browser's spare connection that never sent a request would
+    // otherwise hold close() until the server's own 60 s timeout for headers.
+    { forceCloseConnections: true },
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
