@@ -46,6 +46,11 @@ export const EnvSchema = Type.Object({
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   MAX_STUDY_TRIALS: Type.Integer({ minimum: 1, default: 500, description: 'Most trial jobs one study may plan (configurations x repeats)' }),
   CHECKPOINT_EVERY_S: Type.Number({ minimum: 0, default: 30, description: 'Least time between two checkpoints of a running job (0: after every epoch)' }),
+  WORKER_LOCK_S: Type.Number({
+    minimum: 1,
+    default: 15,
+    description: "How long a worker's hold on a running job lasts unless renewed (every half of it): a worker that dies without handing its job back (kill -9) gives it up to another worker within this, plus two thirds of it for the next check",
+  }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
   AUTH: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
     default: 'auto',

@@ -27,9 +27,10 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
     useWorkerThreads: false,
     workerForkOptions: { execArgv: childExecArgv(new URL(`./training-process-guard${ext}`, import.meta.url)) },
     // The lock is renewed by this process, which stays idle while the child trains; a worker
-    // that dies loses its lock within lockDuration and the job is handed to another worker.
-    lockDuration: 15_000,
-    stalledInterval: 10_000,
+    // that dies loses its lock within lockDuration and the job is handed to another worker at
+    // the next stalled-job check.
+    lockDuration: config.WORKER_LOCK_S * 1000,
+    stalledInterval: Math.round((config.WORKER_LOCK_S * 1000 * 2) / 3),
     maxStalledCount: TRAIN_ATTEMPTS,
   });
   // Forking a training process and loading TypeScript, TensorFlow.js and its backend into it takes

@@ -74,6 +74,9 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     spec.model.layers[1].units = -3;
     spec.model.layers[2].units = 16;
     spec.fit.epochs = 6;
+    // Small batches (135 an epoch): each epoch lasts long enough for the page to draw it before the
+    // next arrives, which batches of 32 did not on a quiet machine.
+    spec.fit.batchSize = 4;
     await page.fill('#spec-editor', JSON.stringify(spec, null, 2));
     const problem = page.locator('.problems li[data-path="/model/layers/1/units"]');
     await problem.waitFor();
@@ -164,8 +167,10 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(await page.locator('table.summary tbody tr').count()).toBeGreaterThanOrEqual(3);
     await page.click(`svg.lineage [data-lineage-node="${models.recipe}"]`);
     await page.waitForURL(new RegExp(`#/models/${models.recipe}$`));
-    // The previous model's graph has both nodes too: wait for the one drawn for the base.
+    // The derived model's lineage holds both nodes too, until the base's page replaces it: wait for
+    // the base to be the current node, then for its derived model beside it.
     await page.locator(`svg.lineage [data-lineage-node="${models.recipe}"][aria-current="page"]`).waitFor();
+    await page.locator(`svg.lineage [data-lineage-node="${models.transfer}"]`).waitFor();
     expect(await page.locator(`svg.lineage [data-lineage-node="${models.transfer}"]`).getAttribute('aria-current')).toBeNull();
   });
 

@@ -27,8 +27,12 @@ async function post(h: Harness, url: string, body?: unknown) {
   return { status: res.statusCode, body: res.json() };
 }
 
+// Cancelling a running job and failing one whose loss turns NaN happen in the training process,
+// whichever queue brought the job: checked on one backend, Redis when the suite has it. Progress,
+// status and epoch events come through the queue: checked on each.
+const TRAINING_CHECKS_BACKEND = QUEUE_BACKENDS[QUEUE_BACKENDS.length - 1].name;
 
-describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ redisUrl }) => {
+describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ name, redisUrl }) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ redisUrl });
@@ -36,26 +40,34 @@ describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ r
   });
   afterAll(async () => h?.close());
 
-  it('streams status and epoch events in order, and resumes after Last-Event-ID', async () => {
-    const { body } = await post(h, '/jobs', smallFashionJob({ fit: { epochs: 3, batchSize: 64, seed: 1 } }));
+  it('pushes batch progress, then status and epoch events in order, and resumes after Last-Event-ID', async () => {
+    // 960 samples in batches of 8: 120 batches an epoch, several seconds of training.
+    const { body } = await post(h, '/jobs', smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 2, batchSize: 8, seed: 2 } }));
     const events = await readEvents(`${h.baseUrl}/jobs/${body.id}/events`);
     const durable = events.filter((e) => e.event !== 'progress');
-    expect(durable.map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`))).toEqual([
-      'queued', 'running', 'epoch 1', 'epoch 2', 'epoch 3', 'succeeded',
-    ]);
+    expect(durable.map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`))).toEqual(['queued', 'running', 'epoch 1', 'epoch 2', 'succeeded']);
     const ids = durable.map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
-    for (const p of events.filter((e) => e.event === 'progress')) expect(p.data.batch).toBeLessThanOrEqual(p.data.batches);
+    const progress = events.filter((e) => e.event === 'progress');
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (const p of progress) {
+      expect(p.data.batches).toBe(120);
+      expect(p.data.batch).toBeGreaterThanOrEqual(1);
+      expect(p.data.batch).toBeLessThanOrEqual(120);
+    }
+    expect(await h.db.epochMetric.count({ where: { runId: body.id } })).toBe(2);
 
     // A client that saw epoch 1 gets only what came after it.
     const afterFirst = durable.find((e) => e.event === 'epoch' && e.data.epoch === 1)!;
     const resumed = (await readEvents(`${h.baseUrl}/jobs/${body.id}/events`, { 'last-event-id': afterFirst.id! })).filter((e) => e.event !== 'progress');
-    expect(resumed.map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`))).toEqual(['epoch 2', 'epoch 3', 'succeeded']);
+    expect(resumed.map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`))).toEqual(['epoch 2', 'succeeded']);
     // An id past every event (beyond int4, once a database error after the 200) resumes after the end.
     const beyond = (await readEvents(`${h.baseUrl}/jobs/${body.id}/events`, { 'last-event-id': '99999999999999999999' })).filter((e) => e.event !== 'progress');
     expect(beyond.map((e) => e.event === 'status' && e.data.status)).toEqual(['succeeded']);
   });
+
+  if (name !== TRAINING_CHECKS_BACKEND) return;
 
   it('stops a running job within a batch, keeps its finished epochs, and refuses a second cancel', async () => {
     const spec = smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 200, batchSize: 8, seed: 1 } });

@@ -36,8 +36,12 @@ async function storedBytes(tenantId: string) {
 
 /** The tiny dataset's stored size: 32 samples x 4 float32 features + 32 int32 labels. */
 const TINY_BYTES = 32 * 4 * 4 + 32 * 4;
-/** A job long enough to be seen queued or running (960 batches). */
-const slow = { fit: { epochs: 30, batchSize: 1, seed: 1 } };
+/**
+ * A job long enough to be seen queued or running by a request sent just after it (256 batches of
+ * one sample: a second or more of training), and to overlap another if a quota let them.
+ */
+const SLOW_EPOCHS = 8;
+const slow = { fit: { epochs: SLOW_EPOCHS, batchSize: 1, seed: 1 } };
 const JOB_WAIT_MS = 240_000;
 const waitFor = (id: string, timeoutMs = JOB_WAIT_MS) => waitForJob(h, id, timeoutMs, bearer(admin));
 
@@ -181,7 +185,7 @@ describe('deleting', () => {
     expect((await as(a.viewer).del(`/jobs/${id}`)).statusCode).toBe(403);
     const job = await waitFor(id);
     expect(job.status, job.error).toBe('succeeded');
-    expect(await h.db.epochMetric.count({ where: { runId: id } })).toBe(30);
+    expect(await h.db.epochMetric.count({ where: { runId: id } })).toBe(SLOW_EPOCHS);
     expect(await h.db.epochDiagnostic.count({ where: { runId: id } })).toBeGreaterThan(0);
     expect((await as(a.member).del(`/jobs/${id}`)).statusCode).toBe(204);
     expect((await as(a.member).get(`/jobs/${id}`)).statusCode).toBe(404);

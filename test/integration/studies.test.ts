@@ -58,7 +58,8 @@ describe(`studies (${backend.name} queue)`, () => {
   // for one worker start (the replacement), not three.
   let worker: ChildProcess;
   beforeAll(async () => {
-    h = await startHarness({ redisUrl: backend.redisUrl, env: { MAX_STUDY_TRIALS: '12' } });
+    // A 4 s lock (15 s by default): the kill test's crashed trial is free again within seconds.
+    h = await startHarness({ redisUrl: backend.redisUrl, env: { MAX_STUDY_TRIALS: '12', WORKER_LOCK_S: '4' } });
     worker = await h.startWorker();
   }, 150_000);
   afterAll(async () => h?.close());

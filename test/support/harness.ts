@@ -30,6 +30,8 @@ export interface Harness {
   config: Config;
   env: Record<string, string>;
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  /** What a worker this harness started has printed so far (its log lines, at info). */
+  workerOutput(worker: ChildProcess): string;
   /** Stops every worker this harness started (SIGTERM, then SIGKILL after 10 s). */
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -71,11 +73,14 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
   const deps = await createApiDeps(config, { threads: false, sharedRateLimit: false, overrides: { backend: { name: 'test' } } });
   const { db, queue } = deps;
   const studyQueue = deps.studyQueue!;
-  const app = await buildApp(deps);
+  // Closing ends every connection: a browser's spare connection that never sent a request would
+  // otherwise hold close() until the server's own timeout for headers.
+  const app = await buildApp(deps, { forceCloseConnections: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const workers: ChildProcess[] = [];
+  const outputs = new WeakMap<ChildProcess, () => string>();
   const stopWorkers = async () => {
     await Promise.all(
       workers.splice(0).map(
@@ -109,6 +114,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
       let output = '';
       child.stdout?.on('data', (d) => (output += d));
       child.stderr?.on('data', (d) => (output += d));
+      outputs.set(child, () => output);
       child.on('exit', (code, signal) => {
         if (code && code !== 0 && !signal) console.error(`worker exited with ${code}:\n${output.slice(-3000)}`);
       });
@@ -128,6 +134,7 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
       });
       return child;
     },
+    workerOutput: (worker) => outputs.get(worker)?.() ?? '',
     stopWorkers,
     async close() {
       await stopWorkers();

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileRuns } from '../../src/features/jobs/reconciler.js';
 import { smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from './harness.js';
@@ -8,31 +9,42 @@ async function submit(h: Harness, spec: unknown): Promise<string> {
   return res.json().id;
 }
 
+/** Which of `workers` took job `id`: the one whose log says it started it. */
+async function takerOf(h: Harness, workers: ChildProcess[], id: string): Promise<ChildProcess> {
+  const took = (w: ChildProcess) => h.workerOutput(w).split('\n').some((line) => line.includes('"msg":"job started"') && line.includes(`"jobId":"${id}"`));
+  await waitUntil(async () => workers.some(took));
+  return workers.find(took)!;
+}
+
 /**
  * Crash and lost-entry recovery on one queue backend. Each backend's run is its own test file
- * (resilience-postgres, resilience-redis): most of the time is spent waiting for a dead
- * worker's lock to expire, so the two overlap when the suite runs files side by side.
+ * (resilience-postgres, resilience-redis), so the two overlap when the suite runs files side by side.
+ * Two workers run from the start: the one that takes a job is stopped, and the other, already up,
+ * resumes it. Their lock lasts 4 s (WORKER_LOCK_S, 15 s by default), so a killed worker's job is
+ * free again within seconds; a renewal every 2 s still has seconds to spare on a busy machine.
  */
 export function resilienceSuite({ name, redisUrl }: { name: string; redisUrl?: string }): void {
   describe(`jobs survive crashes and lost queue entries (${name} queue)`, () => {
     let h: Harness;
+    // The workers alive now; a test that stops one takes it out.
+    let workers: ChildProcess[] = [];
     beforeAll(async () => {
-      h = await startHarness({ redisUrl });
+      h = await startHarness({ redisUrl, env: { WORKER_LOCK_S: '4' } });
+      workers = await Promise.all([h.startWorker(), h.startWorker()]);
     });
     afterAll(async () => h?.close());
 
     it('a worker killed with SIGKILL mid-training loses no job: another resumes it from its checkpoint, each epoch recorded once', async () => {
-      await h.stopWorkers();
-      const first = await h.startWorker();
       // Short (4 epochs of 30 batches), so the two files cost CI less; an epoch is still seconds
       // of work left after the first checkpoint, when the worker is stopped.
       const epochs = 4;
       const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 32, seed: 3 } }));
+      const first = await takerOf(h, workers, id);
       // An epoch is done and its checkpoint stored (it is written just after the metrics row).
       await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: id } })) >= 1);
       first.kill('SIGKILL');
       const killedAt = Date.now();
-      await h.startWorker();
+      workers = workers.filter((w) => w !== first);
 
       const job = await waitForJob(h, id, 150_000);
       const recoveredMs = Date.now() - killedAt;
@@ -48,21 +60,21 @@ export function resilienceSuite({ name, redisUrl }: { name: string; redisUrl?: s
     }, 200_000);
 
     it('SIGTERM hands the running job back at once: another worker resumes it without waiting for a lock to expire', async () => {
-      await h.stopWorkers();
-      const leaving = await h.startWorker();
+      workers.push(await h.startWorker());
       // Short (4 epochs of 30 batches), so the two files cost CI less; an epoch is still seconds
       // of work left after the first checkpoint, when the worker is stopped.
       const epochs = 4;
       const id = await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs, batchSize: 32, seed: 4 } }));
+      const leaving = await takerOf(h, workers, id);
       // An epoch is done and its checkpoint stored (it is written just after the metrics row).
       await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: id } })) >= 1);
       const exited = new Promise((resolve) => leaving.once('exit', resolve));
       const stoppedAt = Date.now();
       leaving.kill('SIGTERM');
       await exited;
+      workers = workers.filter((w) => w !== leaving);
       // The run is still someone's to finish, not failed or lost.
       expect((await h.db.run.findUnique({ where: { id } }))?.status).toBe('running');
-      await h.startWorker();
       const job = await waitForJob(h, id, 120_000);
       expect(job.status).toBe('succeeded');
       expect(job.resumedFromEpoch).toBeGreaterThanOrEqual(1);
@@ -90,6 +102,7 @@ export function resilienceSuite({ name, redisUrl }: { name: string; redisUrl?: s
     });
 
     it('20 jobs in a row through one worker leave its tensor count at the baseline', async () => {
+      expect(workers).toHaveLength(1);
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) {
         ids.push(await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', limit: 64, seed: i }, validation: { split: 0.25 }, evaluate: undefined, fit: { epochs: 1, batchSize: 32, seed: i } })));
