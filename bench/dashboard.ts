@@ -22,7 +22,15 @@ const JOB = '00000000-0000-4000-8000-000000000001';
 const OUT = process.env.BENCH_OUT ?? path.join(import.meta.dirname, 'dashboard-results.md');
 
 const spec = { name: 'big', fit: { epochs: 800 }, fineTune: { epochs: 200 }, model: { layers: [] } };
-const row = (e: number) => ({ epoch: e, phase: e > 800 ? 'fine_tune' : 'train', loss: 2 / Math.sqrt(e), accuracy: 1 - 0.9 / Math.sqrt(e), val_loss: 2.1 / Math.sqrt(e), val_accuracy: 1 - 1 / Math.sqrt(e), durationMs: 100 });
+const row = (e: number) => ({
+  epoch: e,
+  phase: e > 800 ? 'fine_tune' : 'train',
+  loss: 2 / Math.sqrt(e),
+  accuracy: 1 - 0.9 / Math.sqrt(e),
+  val_loss: 2.1 / Math.sqrt(e),
+  val_accuracy: 1 - 1 / Math.sqrt(e),
+  durationMs: 100,
+});
 const epochs = Array.from({ length: EPOCHS }, (_, i) => row(i + 1));
 const events = [
   'id: 0\nevent: status\ndata: {"status":"queued"}\n\n',
@@ -33,11 +41,36 @@ const events = [
 const diagnostics = {
   epochs: epochs.map((r) => ({
     epoch: r.epoch,
-    layers: Array.from({ length: LAYERS }, (_, l) => ({ name: `dense_${l}`, gradNorm: 10 ** (-6 + (5 * l) / LAYERS) * (1 + Math.sin(r.epoch / 50) / 3), weightNorm: 1, updateRatio: 1e-3, activationMean: 0, activationStd: 1, deadFraction: (l % 7) / 7 })),
+    layers: Array.from({ length: LAYERS }, (_, l) => ({
+      name: `dense_${l}`,
+      gradNorm: 10 ** (-6 + (5 * l) / LAYERS) * (1 + Math.sin(r.epoch / 50) / 3),
+      weightNorm: 1,
+      updateRatio: 1e-3,
+      activationMean: 0,
+      activationStd: 1,
+      deadFraction: (l % 7) / 7,
+    })),
   })),
   warnings: [],
 };
-const job = { id: JOB, name: 'big', status: 'succeeded', backend: 'synthetic', createdAt: new Date().toISOString(), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), error: null, modelId: null, metrics: epochs[EPOCHS - 1], evaluation: null, warnings: [], attempts: 1, resumedFromEpoch: null, progress: null, spec };
+const job = {
+  id: JOB,
+  name: 'big',
+  status: 'succeeded',
+  backend: 'synthetic',
+  createdAt: new Date().toISOString(),
+  startedAt: new Date().toISOString(),
+  finishedAt: new Date().toISOString(),
+  error: null,
+  modelId: null,
+  metrics: epochs[EPOCHS - 1],
+  evaluation: null,
+  warnings: [],
+  attempts: 1,
+  resumedFromEpoch: null,
+  progress: null,
+  spec,
+};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -60,7 +93,10 @@ try {
       if (!seen.curves && document.querySelector('figure.chart[data-points="1000"]')) seen.curves = performance.now();
       if (!seen.heatmap && document.querySelector('.heatmap[data-epochs="1000"][data-layers="100"]')) seen.heatmap = performance.now();
     }).observe(document, { subtree: true, attributes: true, childList: true });
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => ((window as any).__longest = Math.max((window as any).__longest, e.duration)))).observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => ((window as any).__longest = Math.max((window as any).__longest, e.duration)))).observe({
+      type: 'longtask',
+      buffered: true,
+    });
   });
 
   await page.goto(`${base}/#/jobs/${JOB}`);
@@ -91,7 +127,7 @@ try {
   const lines = [
     '# Dashboard benchmark',
     '',
-    `Job page with ${EPOCHS} epochs (train + validation loss and accuracy, fine-tune phase shaded) and a ${LAYERS}-layer heat-map (${EPOCHS * LAYERS} cells), in ${(await browser.version())} headless, software rendering, on ${process.env.BENCH_MACHINE ?? 'this machine'}. \`npm run bench:dashboard\`.`,
+    `Job page with ${EPOCHS} epochs (train + validation loss and accuracy, fine-tune phase shaded) and a ${LAYERS}-layer heat-map (${EPOCHS * LAYERS} cells), in ${await browser.version()} headless, software rendering, on ${process.env.BENCH_MACHINE ?? 'this machine'}. \`npm run bench:dashboard\`.`,
     '',
     '| what | time |',
     '| --- | --- |',

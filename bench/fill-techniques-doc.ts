@@ -35,7 +35,11 @@ const get = (id: string): Row => {
 const f = (v: number | null) => (v == null ? '-' : v.toFixed(3));
 const warnings = (r: Row) => (r.warnings.length ? r.warnings.map((w) => `\`${w}\``).join(', ') : 'none');
 const outcome = (r: Row) =>
-  r.outcome === 'succeeded' ? `it trains (val_accuracy ${f(r.valAccuracy)}), warnings: ${warnings(r)}` : r.outcome.startsWith('failed') ? `the job fails: ${r.outcome.slice(8)}` : r.outcome;
+  r.outcome === 'succeeded'
+    ? `it trains (val_accuracy ${f(r.valAccuracy)}), warnings: ${warnings(r)}`
+    : r.outcome.startsWith('failed')
+      ? `the job fails: ${r.outcome.slice(8)}`
+      : r.outcome;
 
 let text = await readFile(template, 'utf8');
 text = text
@@ -63,9 +67,9 @@ text = text
       ...[...rows.values()]
         .sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group))
         .map(
-        (r) =>
-          `| ${r.group} | ${r.label} | ${f(r.valAccuracy)} | ${f(r.bestValAccuracy)} | ${f(r.accuracy)} | ${r.epochs} | ${[r.outcome === 'succeeded' ? '' : r.outcome, ...r.warnings].filter(Boolean).join('; ') || '-'} |`,
-      ),
+          (r) =>
+            `| ${r.group} | ${r.label} | ${f(r.valAccuracy)} | ${f(r.bestValAccuracy)} | ${f(r.accuracy)} | ${r.epochs} | ${[r.outcome === 'succeeded' ? '' : r.outcome, ...r.warnings].filter(Boolean).join('; ') || '-'} |`,
+        ),
     ].join('\n'),
   );
 await writeFile(doc, text);

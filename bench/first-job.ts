@@ -33,7 +33,12 @@ const SECTION = '## First job after start';
 const JOB = {
   name: 'first-job-bench',
   dataset: { builtin: 'fashion-mnist', split: 'train', limit: 64, seed: 1 },
-  model: { layers: [{ type: 'Flatten', inputShape: [28, 28] }, { type: 'Dense', units: 10, activation: 'softmax' }] },
+  model: {
+    layers: [
+      { type: 'Flatten', inputShape: [28, 28] },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  },
   compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
   fit: { epochs: 1, batchSize: 32, seed: 1 },
   diagnostics: { enabled: false },
@@ -115,7 +120,10 @@ async function once(): Promise<StartResult> {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`the service exited while starting:\n${output}`);
       if (Date.now() > deadline) throw new Error(`no /health 200 within 180 s:\n${output}`);
-      const ok = await fetch(`${base}/health`).then((r) => (r.arrayBuffer(), r.status === 200), () => false);
+      const ok = await fetch(`${base}/health`).then(
+        (r) => (r.arrayBuffer(), r.status === 200),
+        () => false,
+      );
       if (ok) break;
       await sleep(20);
     }
@@ -153,7 +161,10 @@ function load(): string {
   try {
     return /load average:\s*(.*)$/.exec(execFileSync('uptime', { encoding: 'utf8' }).trim())?.[1] ?? 'unknown';
   } catch {
-    return os.loadavg().map((l) => l.toFixed(2)).join(', ');
+    return os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
   }
 }
 
@@ -205,4 +216,6 @@ const concurrency = process.env.WORKER_CONCURRENCY ? `, WORKER_CONCURRENCY ${pro
 record(
   `| ${label}${concurrency} | ${db} | ${os.cpus().length} | ${loadBefore} | ${loadAfter} | ${STARTS} | ${Math.round(med)} | ${Math.round(max)} | ${running.map((ms) => Math.round(ms)).join(', ')} | ${Math.round(median(results.map((r) => r.healthMs)))} | ${Math.round(median(results.map((r) => r.apiWaitedMs)))} | ${results.map((r) => r.processesAtHealth).join(', ')} |`,
 );
-console.log(`\n/health 200 -> running: median ${Math.round(med)} ms, max ${Math.round(max)} ms over ${STARTS} starts (target <= ${TARGET_MS} ms: ${max <= TARGET_MS ? 'met' : 'NOT met'}); load ${loadBefore} -> ${loadAfter}`);
+console.log(
+  `\n/health 200 -> running: median ${Math.round(med)} ms, max ${Math.round(max)} ms over ${STARTS} starts (target <= ${TARGET_MS} ms: ${max <= TARGET_MS ? 'met' : 'NOT met'}); load ${loadBefore} -> ${loadAfter}`,
+);

@@ -64,7 +64,15 @@ function sender(port: number, agent: http.Agent) {
       const body = request.payload === undefined ? undefined : Buffer.from(request.payload);
       let responded = false;
       const req = http.request(
-        { host: '127.0.0.1', port, method: request.method, path: request.url, agent, timeout: 60_000, headers: { ...request.headers, ...(body ? { 'content-length': String(body.length) } : {}) } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: request.method,
+          path: request.url,
+          agent,
+          timeout: 60_000,
+          headers: { ...request.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+        },
         (res) => {
           responded = true;
           if (stream && res.headers['content-type']?.startsWith('text/event-stream')) {
@@ -160,7 +168,11 @@ interface Sent {
 
 /** For each of the slowest probes over 100 ms: the requests in flight while it waited. */
 function slowProbes(probes: { latencies: number[]; startedAt: number[] }, requests: Sent[], count = 8): string[] {
-  const slow = probes.latencies.map((ms, i) => ({ ms, start: probes.startedAt[i] })).filter((p) => p.ms >= 100).sort((a, b) => b.ms - a.ms).slice(0, count);
+  const slow = probes.latencies
+    .map((ms, i) => ({ ms, start: probes.startedAt[i] }))
+    .filter((p) => p.ms >= 100)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count);
   return slow.map((p) => {
     const during = requests.filter((r) => r.start < p.start + p.ms && r.end > p.start);
     return `${p.ms.toFixed(0)} ms: ${during.map((r) => `${r.route} -> ${r.status} (${(r.end - r.start).toFixed(0)} ms, ${r.bytes} B)`).join('; ') || 'no fuzz request in flight'}`;
@@ -176,7 +188,10 @@ async function loopLag(send: ReturnType<typeof sender>): Promise<string> {
 
 async function main() {
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
-  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   await freshSchema();
   const port = await freePort();
   const logFile = path.join(os.tmpdir(), `bench-fuzz-${port}.log`);
@@ -210,7 +225,16 @@ async function main() {
           if (Date.now() >= deadline) break;
           const start = now();
           const answer = await send(request, route.streams);
-          requests.push({ route: `${route.method} ${route.path}`, status: answer.statusCode, start, end: now(), bytes: request.payload?.length ?? 0, ...(answer.statusCode === 0 ? { why: `${answer.body} (${route.method} ${route.path}${(request.payload?.length ?? 0) > 2 ** 20 ? ', a body over 1 MiB' : ''})` } : {}) });
+          requests.push({
+            route: `${route.method} ${route.path}`,
+            status: answer.statusCode,
+            start,
+            end: now(),
+            bytes: request.payload?.length ?? 0,
+            ...(answer.statusCode === 0
+              ? { why: `${answer.body} (${route.method} ${route.path}${(request.payload?.length ?? 0) > 2 ** 20 ? ', a body over 1 MiB' : ''})` }
+              : {}),
+          });
           sent++;
           byStatus.set(answer.statusCode, (byStatus.get(answer.statusCode) ?? 0) + 1);
           const cls = answer.statusCode === 0 ? 'no answer' : `${String(answer.statusCode)[0]}xx`;
@@ -234,20 +258,30 @@ async function main() {
   for (const r of requests) if (r.status === 0) noAnswerWhy.set(r.why ?? '?', (noAnswerWhy.get(r.why ?? '?') ?? 0) + 1);
   const uncaught = count(/uncaught error/);
   // /health as the service timed it: what the prober saw beyond this is waiting for a CPU.
-  const served = log.split('\n').filter((l) => l.includes('"url":"/health"')).map((l) => Number(/"durationMs":([0-9.]+)/.exec(l)?.[1] ?? NaN)).filter((ms) => !Number.isNaN(ms));
+  const served = log
+    .split('\n')
+    .filter((l) => l.includes('"url":"/health"'))
+    .map((l) => Number(/"durationMs":([0-9.]+)/.exec(l)?.[1] ?? NaN))
+    .filter((ms) => !Number.isNaN(ms));
   const logged500 = count(/"msg":"unhandled error"/);
   const answers500 = byStatus.get(500) ?? 0;
   const { latencies } = probes;
   const p99 = pct(latencies, 99);
   const lines = [
-    `machine: ${machine}; load average before ${loadBefore}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `machine: ${machine}; load average before ${loadBefore}, after ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     `service: src/main.ts ${ROLE}, keyless local mode, ${process.env.REDIS_URL ? 'Redis' : 'PostgreSQL'} queue; ${DURATION_S} s, ${CONCURRENCY} requests in flight, seed ${SEED}, huge strings ${HUGE_BYTES} bytes`,
     '',
     '| requests sent | 2xx | 3xx | 4xx | 5xx | no answer | answers of 500 | 500s logged | uncaught errors logged | /health probes | /health p50 ms | /health p99 ms | /health max ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     `| ${sent} | ${byClass.get('2xx') ?? 0} | ${byClass.get('3xx') ?? 0} | ${byClass.get('4xx') ?? 0} | ${byClass.get('5xx') ?? 0} | ${noAnswer} | ${answers500} | ${logged500} | ${uncaught} | ${latencies.length} | ${pct(latencies, 50).toFixed(0)} | ${p99.toFixed(0)} | ${Math.max(...latencies).toFixed(0)} |`,
     '',
-    `statuses: ${[...byStatus].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s} x${n}`).join(', ')}`,
+    `statuses: ${[...byStatus]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s} x${n}`)
+      .join(', ')}`,
     ...(noAnswerWhy.size ? [`no answer: ${[...noAnswerWhy].map(([why, n]) => `${why} x${n}`).join('; ')}`] : []),
     `the service's event-loop delay while fuzzed (its /metrics): ${lag}; /health as the service timed it (${served.length} answers): p50 ${pct(served, 50).toFixed(0)} ms, p99 ${pct(served, 99).toFixed(0)} ms, max ${Math.max(...served).toFixed(0)} ms`,
     `service exit code: ${service.child.exitCode ?? service.child.signalCode}`,

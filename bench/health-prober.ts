@@ -15,7 +15,9 @@ let running = true;
 
 // One unmeasured request first: a fresh process's first fetch opens the connection and sets up
 // the HTTP client (about 50 ms here), which would be the p99 of every short case.
-await fetch(`${base}/health`).then((r) => r.arrayBuffer()).catch(() => {});
+await fetch(`${base}/health`)
+  .then((r) => r.arrayBuffer())
+  .catch(() => {});
 
 const done = (async () => {
   while (running) {

@@ -39,13 +39,32 @@ async function measureCoefficients(): Promise<void> {
   console.log(`Machine: ${machine()}; load average at start ${load1()}`);
   const layerRows: Array<Array<string | number>> = [];
   for (const stack of LAYER_STACKS) {
-    const { valuesPerSample } = await runChild<{ valuesPerSample: number }>(LAYER_FILE, [JSON.stringify(stack.layers), String(stack.batch), String(stack.samples ?? stack.batch)]);
+    const { valuesPerSample } = await runChild<{ valuesPerSample: number }>(LAYER_FILE, [
+      JSON.stringify(stack.layers),
+      String(stack.batch),
+      String(stack.samples ?? stack.batch),
+    ]);
     const layers = [{ type: 'Flatten' as const }, ...stack.layers, { type: 'Dense' as const, units: 10, activation: 'softmax' as const }];
     const estimated = sizeLayers(layers, [28, 28]).stepValuesPerSample;
-    layerRows.push([stack.label, Math.round(valuesPerSample).toLocaleString('en-US'), estimated.toLocaleString('en-US'), (estimated / valuesPerSample).toFixed(2)]);
+    layerRows.push([
+      stack.label,
+      Math.round(valuesPerSample).toLocaleString('en-US'),
+      estimated.toLocaleString('en-US'),
+      (estimated / valuesPerSample).toFixed(2),
+    ]);
     console.error(`${stack.label}: ${Math.round(valuesPerSample)} (load ${load1()})`);
   }
-  console.log(table(['layers between the 784 inputs and a softmax Dense 10', 'measured values per sample (peak RSS)', 'step values per sample (estimate, before the allocator slack)', 'estimate / measured'], layerRows));
+  console.log(
+    table(
+      [
+        'layers between the 784 inputs and a softmax Dense 10',
+        'measured values per sample (peak RSS)',
+        'step values per sample (estimate, before the allocator slack)',
+        'estimate / measured',
+      ],
+      layerRows,
+    ),
+  );
   console.log();
   const optimizerRows: Array<Array<string | number>> = [];
   for (const optimizer of OPTIMIZERS) {
@@ -100,7 +119,22 @@ function printTable(recorded: RecordedCase[]): void {
   });
   console.log(
     table(
-      ['model', 'batch', 'val split', 'epochs', 'backend', 'outcome', 'peak RSS - RSS before (MB)', 'wasm heap (MB)', 'old estimate (MB)', 'estimate (MB)', 'estimate / RSS', 'heap estimate (MB)', 'heap estimate / heap', 's'],
+      [
+        'model',
+        'batch',
+        'val split',
+        'epochs',
+        'backend',
+        'outcome',
+        'peak RSS - RSS before (MB)',
+        'wasm heap (MB)',
+        'old estimate (MB)',
+        'estimate (MB)',
+        'estimate / RSS',
+        'heap estimate (MB)',
+        'heap estimate / heap',
+        's',
+      ],
       rows,
     ),
   );

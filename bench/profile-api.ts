@@ -45,7 +45,9 @@ try {
     const file = path.join(here, 'profiles', `${key}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(profile));
-    console.log(`\n## ${target.name}: ${Math.round(r.requestsPerSec)} 2xx/s (${Math.round(r.answersPerSec)} answers/s), hello-world ${Math.round(base.requestsPerSec)} req/s: ${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}% (target ${target.target * 100}%), p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, load ${load1()}`);
+    console.log(
+      `\n## ${target.name}: ${Math.round(r.requestsPerSec)} 2xx/s (${Math.round(r.answersPerSec)} answers/s), hello-world ${Math.round(base.requestsPerSec)} req/s: ${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}% (target ${target.target * 100}%), p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, load ${load1()}`,
+    );
     console.log(`profile: ${path.relative(process.cwd(), file)} (profiled while loaded, so the rate above is a little lower than unprofiled)\n`);
     console.log(summarizeProfile(profile));
   }

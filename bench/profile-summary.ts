@@ -28,7 +28,11 @@ export function packageOf(url: string, functionName: string): string {
     const rest = url.slice(src + 1);
     return rest.startsWith('src/generated/prisma') ? 'src/generated/prisma' : rest.replace(/^file:\/\//, '');
   }
-  return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  return url
+    .replace(/^file:\/\//, '')
+    .split('/')
+    .slice(-2)
+    .join('/');
 }
 
 function frameKey(frame: CpuProfile['nodes'][number]['callFrame']): string {
@@ -79,7 +83,11 @@ export function profileSummary(profile: CpuProfile): ProfileSummary {
 export function summarizeProfile(profile: CpuProfile, n = 20): string {
   const s = profileSummary(profile);
   const pct = (ms: number) => `${((100 * ms) / s.totalMs).toFixed(1)}%`.padStart(6);
-  const rows = (list: Array<[string, number]>) => list.slice(0, n).map(([k, ms]) => `${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${k}`).join('\n');
+  const rows = (list: Array<[string, number]>) =>
+    list
+      .slice(0, n)
+      .map(([k, ms]) => `${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${k}`)
+      .join('\n');
   return [
     `profile: ${s.totalMs.toFixed(0)} ms of samples`,
     '',

@@ -25,23 +25,46 @@ async function startApi(): Promise<Api> {
   const child = fork(path.join(here, 'loop-api.ts'), [], {
     // BENCH_CPU_PROF=dir: the API process writes a V8 CPU profile there when it stops (where the loop's time went).
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
-    env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, QUEUE_NAME: `${SCHEMA}-q`, LOG_LEVEL: 'silent', TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'cpu' },
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      DATABASE_SCHEMA: SCHEMA,
+      QUEUE_NAME: `${SCHEMA}-q`,
+      LOG_LEVEL: 'silent',
+      TFJS_BACKEND: process.env.TFJS_BACKEND ?? 'cpu',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const next = (type: string) => new Promise<any>((resolve) => {
-    const on = (m: any) => { if (m.type === type) { child.off('message', on); resolve(m); } };
-    child.on('message', on);
-  });
+  const next = (type: string) =>
+    new Promise<any>((resolve) => {
+      const on = (m: any) => {
+        if (m.type === type) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+    });
   const ready = await next('ready');
   return {
     base: `http://127.0.0.1:${ready.port}`,
-    async send(msg: { type: string }) { const answer = next(msg.type); child.send(msg); return answer; },
-    async stop() { child.send({ type: 'stop' }); await new Promise((r) => child.once('exit', r)); },
+    async send(msg: { type: string }) {
+      const answer = next(msg.type);
+      child.send(msg);
+      return answer;
+    },
+    async stop() {
+      child.send({ type: 'stop' });
+      await new Promise((r) => child.once('exit', r));
+    },
   };
 }
 
 const log = (m: string) => console.error(`  (${m})`);
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
 
 /**
  * Probes /health from its own process (bench/health-prober.ts) until stopped; returns the
@@ -65,10 +88,35 @@ const post = (base: string, url: string, body: string, type = 'application/json'
     .catch((e: Error) => ({ status: 0, text: e.message }));
 
 function denseImport(inputs: number, units: number, withWeights: boolean) {
-  const layers = [{ class_name: 'Dense', config: { name: 'd', units, activation: 'linear', use_bias: true, batch_input_shape: [null, inputs], kernel_initializer: { class_name: 'Zeros', config: {} }, bias_initializer: { class_name: 'Zeros', config: {} } } }];
-  const specs = withWeights ? [{ name: 'd/kernel', shape: [inputs, units], dtype: 'float32' }, { name: 'd/bias', shape: [units], dtype: 'float32' }] : [];
+  const layers = [
+    {
+      class_name: 'Dense',
+      config: {
+        name: 'd',
+        units,
+        activation: 'linear',
+        use_bias: true,
+        batch_input_shape: [null, inputs],
+        kernel_initializer: { class_name: 'Zeros', config: {} },
+        bias_initializer: { class_name: 'Zeros', config: {} },
+      },
+    },
+  ];
+  const specs = withWeights
+    ? [
+        { name: 'd/kernel', shape: [inputs, units], dtype: 'float32' },
+        { name: 'd/bias', shape: [units], dtype: 'float32' },
+      ]
+    : [];
   const weights = withWeights ? Buffer.alloc((inputs * units + units) * 4).toString('base64') : '';
-  return JSON.stringify({ modelJson: { format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: 's', layers } }, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }, weights });
+  return JSON.stringify({
+    modelJson: {
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 's', layers } },
+      weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    },
+    weights,
+  });
 }
 
 function csvText(rows: number, cols: number): string {
@@ -88,17 +136,33 @@ const rows = (n: number, width: number) => Array.from({ length: n }, (_, r) => A
 /** Each case: sets up (unmeasured), then the measured request(s); returns their statuses. */
 const CASES: Record<string, (api: Api) => Promise<() => Promise<string>>> = {
   'import Dense 20000x20000, empty weights (242 B)': async (api) => async () => (await post(api.base, '/models', denseImport(20000, 20000, false))).status + '',
-  'import Dense 3000x3000 with its 36 MB of weights': async (api) => { const body = denseImport(3000, 3000, true); return async () => (await post(api.base, '/models', body)).status + ''; },
+  'import Dense 3000x3000 with its 36 MB of weights': async (api) => {
+    const body = denseImport(3000, 3000, true);
+    return async () => (await post(api.base, '/models', body)).status + '';
+  },
   'import with a 50 MB junk key, then 10 x GET /models': async (api) => {
-    const body = JSON.stringify({ ...JSON.parse(denseImport(2, 2, true)), name: undefined }).replace('"modelJson":{', `"modelJson":{"junk":"${'x'.repeat(50 * 2 ** 20)}",`);
+    const body = JSON.stringify({ ...JSON.parse(denseImport(2, 2, true)), name: undefined }).replace(
+      '"modelJson":{',
+      `"modelJson":{"junk":"${'x'.repeat(50 * 2 ** 20)}",`,
+    );
     return async () => {
       const imported = (await post(api.base, '/models', body)).status;
-      const lists = await Promise.all(Array.from({ length: 10 }, () => fetch(`${api.base}/models?limit=20`).then((r) => r.status).catch(() => 0)));
+      const lists = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          fetch(`${api.base}/models?limit=20`)
+            .then((r) => r.status)
+            .catch(() => 0),
+        ),
+      );
       return `${imported}; lists ${[...new Set(lists)].join('/')}`;
     };
   },
   // Sized to land just under the default 64 MB body limit (the first runs' bodies were over it: 413).
-  'CSV upload, 62 MB': async (api) => { const { body, type } = multipart(csvText(14_000, 780)); log(`CSV body ${(body.length / 2 ** 20).toFixed(1)} MB`); return async () => (await post(api.base, '/datasets', body, type)).status + ''; },
+  'CSV upload, 62 MB': async (api) => {
+    const { body, type } = multipart(csvText(14_000, 780));
+    log(`CSV body ${(body.length / 2 ** 20).toFixed(1)} MB`);
+    return async () => (await post(api.base, '/datasets', body, type)).status + '';
+  },
   'JSON dataset, 60 MB': async (api) => {
     const body = JSON.stringify({ name: 'big', features: rows(13_600, 784), labels: Array.from({ length: 13_600 }, (_, i) => i % 10) });
     log(`JSON body ${(body.length / 2 ** 20).toFixed(1)} MB`);
@@ -125,7 +189,12 @@ const CASES: Record<string, (api: Api) => Promise<() => Promise<string>>> = {
     return async () => (await Promise.all(Array.from({ length: 5 }, () => post(api.base, '/jobs', spec)))).map((r) => r.status).join(',');
   },
   '500 event-stream connections for 5 s': async (api) => {
-    const spec = JSON.stringify({ dataset: { builtin: 'fashion-mnist', limit: 100 }, model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }] }, compile: { optimizer: { type: 'sgd' }, loss: 'sparse_categorical_crossentropy' }, fit: { epochs: 1 } });
+    const spec = JSON.stringify({
+      dataset: { builtin: 'fashion-mnist', limit: 100 },
+      model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }] },
+      compile: { optimizer: { type: 'sgd' }, loss: 'sparse_categorical_crossentropy' },
+      fit: { epochs: 1 },
+    });
     const id = JSON.parse((await post(api.base, '/jobs', spec)).text).id;
     return async () => {
       const agent = new http.Agent({ maxSockets: 1000 });
@@ -143,8 +212,16 @@ async function main() {
   const api = await startApi();
   // Warm-up, unmeasured: the first database query of a fresh process loads Prisma's query
   // compiler and opens its pool, which held the loop for up to a second in whichever case ran first.
-  for (let i = 0; i < 3; i++) await Promise.all([fetch(`${api.base}/models?limit=1`), fetch(`${api.base}/jobs?limit=1`), fetch(`${api.base}/health`)].map((p) => p.then((r) => r.arrayBuffer()).catch(() => {})));
-  const lines = ['| request | answer | wall s | /health p99 ms | /health max ms | loop delay p99 ms | loop delay max ms | API RSS after MB |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  for (let i = 0; i < 3; i++)
+    await Promise.all(
+      [fetch(`${api.base}/models?limit=1`), fetch(`${api.base}/jobs?limit=1`), fetch(`${api.base}/health`)].map((p) =>
+        p.then((r) => r.arrayBuffer()).catch(() => {}),
+      ),
+    );
+  const lines = [
+    '| request | answer | wall s | /health p99 ms | /health max ms | loop delay p99 ms | loop delay max ms | API RSS after MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   try {
     for (const [name, setup] of Object.entries(CASES)) {
       if (only && !only.some((o) => name.startsWith(o))) continue;

@@ -116,9 +116,9 @@ async function benchOverhead(): Promise<void> {
   say(
     `Job: 784-300-100-10 relu he_normal, adam, Fashion-MNIST 2,000 training samples (no validation), batch 32, 3 epochs, ` +
       `backend ${backend}; ${REPEATS} runs of each, alternating which goes first, after one warm-up run; medians. ` +
-      'Training time = from the `runTrainingJob` call until the last epoch\'s hooks returned: model building, 3 epochs of `fit`, ' +
+      "Training time = from the `runTrainingJob` call until the last epoch's hooks returned: model building, 3 epochs of `fit`, " +
       'and with diagnostics the probe set-up and the 3 per-epoch probe passes (the final serialization, the same for both, is left out). ' +
-      'CPU time is this process\'s user + system time over the same span: the wasm backend computes on the main thread, so it is ' +
+      "CPU time is this process's user + system time over the same span: the wasm backend computes on the main thread, so it is " +
       'less disturbed than wall time by other work on the shared machine.',
   );
   say();
@@ -127,7 +127,14 @@ async function benchOverhead(): Promise<void> {
       ['diagnostics', 'training wall time, median (s)', 'runs (s)', 'CPU time, median (s)', 'probe passes, median (s)', 'final train accuracy'],
       [
         ['`{ enabled: false }`', sec(a.wall), off.map((r) => sec(r.trainMs)).join(', '), sec(a.cpu), '-', off[0].epochs.at(-1)?.accuracy?.toFixed(3) ?? '-'],
-        ['default (probe of 100 samples)', sec(b.wall), on.map((r) => sec(r.trainMs)).join(', '), sec(b.cpu), sec(b.probe), on[0].epochs.at(-1)?.accuracy?.toFixed(3) ?? '-'],
+        [
+          'default (probe of 100 samples)',
+          sec(b.wall),
+          on.map((r) => sec(r.trainMs)).join(', '),
+          sec(b.cpu),
+          sec(b.probe),
+          on[0].epochs.at(-1)?.accuracy?.toFixed(3) ?? '-',
+        ],
       ],
     ),
   );
@@ -138,7 +145,7 @@ async function benchOverhead(): Promise<void> {
       `Wall-time overhead per pair: ${off.map((r, i) => pct(on[i].trainMs, r.trainMs)).join(', ')}; ` +
       `load average during (a) ${loads.map((l) => l.toFixed(1)).join(', ')}. ` +
       'On a 3-second job on a shared machine the per-pair spread is several points either way, so the end-to-end medians move ' +
-      'from run to run; the probe passes\' share of `fit`, measured within each run, is the steadier figure.',
+      "from run to run; the probe passes' share of `fit`, measured within each run, is the steadier figure.",
   );
   say();
 }
@@ -146,7 +153,7 @@ async function benchOverhead(): Promise<void> {
 async function benchThroughput(): Promise<void> {
   say('## (b) Training throughput per backend');
   say();
-  say('Same model and data as (a), diagnostics off, batch 32; samples/s = 2,000 / the epoch\'s `fit` time (median over the epochs after a warm-up run).');
+  say("Same model and data as (a), diagnostics off, batch 32; samples/s = 2,000 / the epoch's `fit` time (median over the epochs after a warm-up run).");
   say();
   const rows: Array<Array<string | number>> = [];
   const plan: Array<[BackendPreference, number]> = [
@@ -239,7 +246,8 @@ function keepSectionsNotRun(previous: string, fresh: string): string {
   const runOf = (p: string) => keptBefore.find((m) => m[1].includes(`(${p})`))?.[2] ?? lastRun;
   const byRun = new Map<string, string[]>();
   for (const p of parts.filter((x) => !now.has(x))) byRun.set(runOf(p), [...(byRun.get(runOf(p)) ?? []), `(${p})`]);
-  const note = byRun.size > 0 ? `${[...byRun].map(([when, ps]) => `Sections ${ps.join(', ')} are from the run of ${when}, kept as they were.`).join(' ')}\n\n` : '';
+  const note =
+    byRun.size > 0 ? `${[...byRun].map(([when, ps]) => `Sections ${ps.join(', ')} are from the run of ${when}, kept as they were.`).join(' ')}\n\n` : '';
   // Hand-written sections after the total (e.g. issue 9's responsiveness results) stay too.
   const after = previous.match(/^Total bench time.*\n([^]*)$/m)?.[1]?.trim() ?? '';
   return head + note + parts.map((p) => now.get(p) ?? old.get(p)).join('') + tail + '\n' + (after ? `\n${after}\n` : '');
@@ -253,7 +261,9 @@ await loadRef({ builtin: 'fashion-mnist', split: 'test' });
 const loadMs = performance.now() - loadStart;
 say('# Benchmarks');
 say();
-say(`Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench\` on ${machine()}; load average at start ${load1()} (the machine is shared, so timings carry noise).`);
+say(
+  `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench\` on ${machine()}; load average at start ${load1()} (the machine is shared, so timings carry noise).`,
+);
 say(`Data: ${DATASETS_DIR === path.resolve('./data/datasets') ? '`./data/datasets`' : '`DATASETS_DIR`'} (the original Fashion-MNIST files).`);
 say();
 if (ONLY.has('a')) await benchOverhead();

@@ -27,7 +27,16 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
     say(
       table(
         ['route', 'target', 'ratio (median)', 'ratios per round', 'route 2xx/s', 'hello-world req/s', 'p99 (ms)', 'non-2xx'],
-        rows.map((r) => [r.name, `>= ${pct(r.target)}`, `**${pct(r.ratio)}**`, r.ratios.map(pct).join(', '), r.rps.map(Math.round).join(', '), r.helloRps.map(Math.round).join(', '), r.p99.join(', '), r.non2xx]),
+        rows.map((r) => [
+          r.name,
+          `>= ${pct(r.target)}`,
+          `**${pct(r.ratio)}**`,
+          r.ratios.map(pct).join(', '),
+          r.rps.map(Math.round).join(', '),
+          r.helloRps.map(Math.round).join(', '),
+          r.p99.join(', '),
+          r.non2xx,
+        ]),
       ),
     );
     say();
@@ -40,7 +49,9 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
     if (process.env.REDIS_URL) rows.unshift(await pickup('redis', jobs));
     say('## (g) Queue pickup: created -> started, idle worker');
     say();
-    say(`One worker process (\`start:worker\`), ${jobs} small jobs submitted one at a time, each once the previous ended; pickup = run.createdAt -> run.startedAt (written by the training process). Load average at the end: ${load1()}.`);
+    say(
+      `One worker process (\`start:worker\`), ${jobs} small jobs submitted one at a time, each once the previous ended; pickup = run.createdAt -> run.startedAt (written by the training process). Load average at the end: ${load1()}.`,
+    );
     say();
     say(
       table(
@@ -80,9 +91,16 @@ export async function serviceBenchmarks(only: Set<string>, say: (line?: string) 
         `on ${process.env.REDIS_URL ? 'the Redis queue' : 'the PostgreSQL queue backend'}; jobs per minute from the first submission until the last job ended. Load average at the end: ${load1()}.`,
     );
     say();
-    say(table(['workers', 'jobs per minute'], r.rows.map((x) => [x.workers, x.jobsPerMinute.toFixed(1)])));
+    say(
+      table(
+        ['workers', 'jobs per minute'],
+        r.rows.map((x) => [x.workers, x.jobsPerMinute.toFixed(1)]),
+      ),
+    );
     say();
-    say(`Scaling factor (2 workers / 1): **${r.factor.toFixed(2)}**${median([r.factor]) < 1.2 ? ' (this machine has 2 cores shared with the database and other work)' : ''}.`);
+    say(
+      `Scaling factor (2 workers / 1): **${r.factor.toFixed(2)}**${median([r.factor]) < 1.2 ? ' (this machine has 2 cores shared with the database and other work)' : ''}.`,
+    );
     say();
   }
 }
@@ -96,12 +114,12 @@ const WHERE_THE_TIME_WENT = [
   '',
   'V8 CPU profile of the API process during the 6 s autocannon load only (the profiler behind `--cpu-prof`, started over the inspector; summaries by package and function: `bench/profile-summary.ts`).',
   '',
-  '- **GET /jobs/:id, before: 139 req/s = 4.6% of a hello-world at 3,011 req/s.** Self time: 29% idle (waiting on PostgreSQL, which shares the 2 cores), 19% inside `@prisma/client` (query planning and result mapping in JS), 13% `writev` (socket writes: the pg queries and the response), 8% pg/pg-protocol/pg-pool. Prisma\'s `findFirst({ include: { epochs: { take: 1 }, model } })` ran **three queries one after the other** (run, epochs, model), and the epochs query had **no LIMIT**: Prisma applies `take` per parent in memory, so it read every epoch of the run (for GET /jobs, of every run on the page: 20 jobs x 1,000 epochs = 20,000 rows to show 20).',
-  '- **Change 1:** one SQL statement per read (`src/features/jobs/job-reads.ts`): the last epoch through a `LEFT JOIN LATERAL (... ORDER BY epoch DESC LIMIT 1)` on the (runId, epoch) primary key, the model id by a join, the filters and keyset cursor in the WHERE. Through `$queryRaw`: 310 req/s, 6.9% (hello-world 4,492). Prisma\'s raw-query path was still 15% of the profile.',
-  '- **Change 2:** those two statements run on the client\'s own pg pool (`createPrisma` now builds the pool it gives PrismaPg, `poolOf(db)` hands it out) as **named prepared statements**: planned once per connection, no query-engine work per call. In a micro-benchmark of the same read (10 in flight): Prisma include 240/s and 2.4 ms of Node CPU each, one SQL via `$queryRaw` 618/s and 0.82 ms, pg unnamed 1,172/s and 0.33 ms, pg prepared 1,959/s and 0.23 ms. Result: **GET /jobs/:id 546 req/s = 18.7%** (hello-world 2,927), **GET /jobs?limit=20 428 req/s = 14.6%** (2,939). What is left in their profiles: idle (PostgreSQL) 23-29%, `writev` 10-16%, pg result parsing 7-10%, Fastify 3-7%.',
-  '- **POST /jobs, before: 0.7% of a hello-world.** At 50 connections, 1,821 of ~1,900 answers in 6 s were `503 busy` (the worker-thread pool that builds each spec\'s model takes 1 thread + 32 waiting checks on this machine; autocannon re-sends each refusal at once): 12 accepted jobs/s = 0.2% (hello-world 5,252). One submission alone took about 32 ms (medians of 50 in a row, load 6): spec check 6.5 ms (2.5 ms of CPU building the tfjs model in the thread), fair tag + insert 14.4 ms (three aggregate queries), enqueue 5.6 ms, audit 5.3 ms; around the insert, a per-tenant advisory-locked Prisma transaction with the quota checks.',
-  '- **Change 3: spec-check cache** (`src/features/jobs/model-check-cache.ts`). The model check is given only the spec parts it reads (`model`, `task`, `compile`, `base`, `fineTune`, `dataset.standardize`: the types `ModelCheckSpec`/`SeluCheckSpec` make the compiler refuse any other read) and its result is kept by a SHA-256 of those parts and the dataset/base facts (LRU of 1,000; concurrent identical checks share one build; a failure such as 503 busy is not kept). A repeated architecture is not built again. Result: no 503s, but **22 jobs/s, 0.1%**, and the profile was 57-63% idle: every submission of the (one) tenant waits on the tenant\'s advisory lock, held by a Prisma interactive transaction across 5-6 round trips.',
-  '- **Change 4: one short transaction on the pg pool** (`src/features/jobs/record-run.ts`): BEGIN; the tenant lock (and the shared locks of referenced datasets/models) in one statement; one read of everything the checks need (fair-tag state, the tenant\'s own quotas, its queued count, which referenced datasets/models exist); one statement inserting the run with its audit row; COMMIT. New indexes `(status, fairTag)` and `(tenantId, status, fairTag)` make the fair-tag reads index probes instead of scans of every queued run. 66 jobs/s (0.4%). Measured alone, a logged commit costs **3.3 ms** here (`fdatasync`; a SELECT round trip 0.17 ms), and the tenant lock is held across it: one tenant\'s submissions could never pass ~250/s one transaction at a time.',
-  '- **Change 5: group commit under the tenant lock.** Submissions of a tenant that arrive while its transaction runs wait for it and then go together in the next one (up to 64), each checked in order under the lock exactly as in a transaction of its own (404 for a deleted reference, 403 over the queued-jobs quota, its own fair tag seeing the ones before it), one multi-row insert of runs + audit rows, one commit. `createFairRun` alone at 10 in flight: 131/s before, **5,190/s** after. The tenant\'s quotas come from the same read (no Prisma query per submission).',
-  '- **Where the time goes now** (profile of POST /jobs after the changes: 488 jobs/s = 3.4% of a hello-world at 14,220 req/s, while profiled, load 13): 54% idle (PostgreSQL and Redis, which share the 2 cores, and the commit\'s WAL flush), 10% the profiler\'s own inspector dispatch, 5% node internals, 3% Fastify, 2.2% the JSON-schema validation of the spec (`validate10`) and 1.5% the unstorable-string scan, 1.4% JSON parsing, 1.5% the spec-check cache (hashing the checked parts), 1.3% fair-run, 1.4% ioredis; no Prisma left on this path. Enqueue on Redis costs 0.7 ms (on the PostgreSQL queue backend 6 ms, 223/s at 10 in flight: part (f) puts the API on Redis when `REDIS_URL` is set, as the compose stack does; `BENCH_API_QUEUE=postgres` measures the other).',
+  "- **GET /jobs/:id, before: 139 req/s = 4.6% of a hello-world at 3,011 req/s.** Self time: 29% idle (waiting on PostgreSQL, which shares the 2 cores), 19% inside `@prisma/client` (query planning and result mapping in JS), 13% `writev` (socket writes: the pg queries and the response), 8% pg/pg-protocol/pg-pool. Prisma's `findFirst({ include: { epochs: { take: 1 }, model } })` ran **three queries one after the other** (run, epochs, model), and the epochs query had **no LIMIT**: Prisma applies `take` per parent in memory, so it read every epoch of the run (for GET /jobs, of every run on the page: 20 jobs x 1,000 epochs = 20,000 rows to show 20).",
+  "- **Change 1:** one SQL statement per read (`src/features/jobs/job-reads.ts`): the last epoch through a `LEFT JOIN LATERAL (... ORDER BY epoch DESC LIMIT 1)` on the (runId, epoch) primary key, the model id by a join, the filters and keyset cursor in the WHERE. Through `$queryRaw`: 310 req/s, 6.9% (hello-world 4,492). Prisma's raw-query path was still 15% of the profile.",
+  "- **Change 2:** those two statements run on the client's own pg pool (`createPrisma` now builds the pool it gives PrismaPg, `poolOf(db)` hands it out) as **named prepared statements**: planned once per connection, no query-engine work per call. In a micro-benchmark of the same read (10 in flight): Prisma include 240/s and 2.4 ms of Node CPU each, one SQL via `$queryRaw` 618/s and 0.82 ms, pg unnamed 1,172/s and 0.33 ms, pg prepared 1,959/s and 0.23 ms. Result: **GET /jobs/:id 546 req/s = 18.7%** (hello-world 2,927), **GET /jobs?limit=20 428 req/s = 14.6%** (2,939). What is left in their profiles: idle (PostgreSQL) 23-29%, `writev` 10-16%, pg result parsing 7-10%, Fastify 3-7%.",
+  "- **POST /jobs, before: 0.7% of a hello-world.** At 50 connections, 1,821 of ~1,900 answers in 6 s were `503 busy` (the worker-thread pool that builds each spec's model takes 1 thread + 32 waiting checks on this machine; autocannon re-sends each refusal at once): 12 accepted jobs/s = 0.2% (hello-world 5,252). One submission alone took about 32 ms (medians of 50 in a row, load 6): spec check 6.5 ms (2.5 ms of CPU building the tfjs model in the thread), fair tag + insert 14.4 ms (three aggregate queries), enqueue 5.6 ms, audit 5.3 ms; around the insert, a per-tenant advisory-locked Prisma transaction with the quota checks.",
+  "- **Change 3: spec-check cache** (`src/features/jobs/model-check-cache.ts`). The model check is given only the spec parts it reads (`model`, `task`, `compile`, `base`, `fineTune`, `dataset.standardize`: the types `ModelCheckSpec`/`SeluCheckSpec` make the compiler refuse any other read) and its result is kept by a SHA-256 of those parts and the dataset/base facts (LRU of 1,000; concurrent identical checks share one build; a failure such as 503 busy is not kept). A repeated architecture is not built again. Result: no 503s, but **22 jobs/s, 0.1%**, and the profile was 57-63% idle: every submission of the (one) tenant waits on the tenant's advisory lock, held by a Prisma interactive transaction across 5-6 round trips.",
+  "- **Change 4: one short transaction on the pg pool** (`src/features/jobs/record-run.ts`): BEGIN; the tenant lock (and the shared locks of referenced datasets/models) in one statement; one read of everything the checks need (fair-tag state, the tenant's own quotas, its queued count, which referenced datasets/models exist); one statement inserting the run with its audit row; COMMIT. New indexes `(status, fairTag)` and `(tenantId, status, fairTag)` make the fair-tag reads index probes instead of scans of every queued run. 66 jobs/s (0.4%). Measured alone, a logged commit costs **3.3 ms** here (`fdatasync`; a SELECT round trip 0.17 ms), and the tenant lock is held across it: one tenant's submissions could never pass ~250/s one transaction at a time.",
+  "- **Change 5: group commit under the tenant lock.** Submissions of a tenant that arrive while its transaction runs wait for it and then go together in the next one (up to 64), each checked in order under the lock exactly as in a transaction of its own (404 for a deleted reference, 403 over the queued-jobs quota, its own fair tag seeing the ones before it), one multi-row insert of runs + audit rows, one commit. `createFairRun` alone at 10 in flight: 131/s before, **5,190/s** after. The tenant's quotas come from the same read (no Prisma query per submission).",
+  "- **Where the time goes now** (profile of POST /jobs after the changes: 488 jobs/s = 3.4% of a hello-world at 14,220 req/s, while profiled, load 13): 54% idle (PostgreSQL and Redis, which share the 2 cores, and the commit's WAL flush), 10% the profiler's own inspector dispatch, 5% node internals, 3% Fastify, 2.2% the JSON-schema validation of the spec (`validate10`) and 1.5% the unstorable-string scan, 1.4% JSON parsing, 1.5% the spec-check cache (hashing the checked parts), 1.3% fair-run, 1.4% ioredis; no Prisma left on this path. Enqueue on Redis costs 0.7 ms (on the PostgreSQL queue backend 6 ms, 223/s at 10 in flight: part (f) puts the API on Redis when `REDIS_URL` is set, as the compose stack does; `BENCH_API_QUEUE=postgres` measures the other).",
 ];

@@ -149,8 +149,19 @@ export async function benchApi(backend: 'postgres' | 'redis' = apiQueueBackend()
   await app.listen({ port: 0, host: '127.0.0.1' });
   const ids: string[] = [];
   for (let i = 0; i < 60; i++) {
-    const run = await s.db.run.create({ data: { name: `job ${i}`, spec: SMALL_JOB as object, status: 'succeeded', startedAt: new Date(), finishedAt: new Date(), backend: 'wasm' } });
-    await s.db.epochMetric.createMany({ data: Array.from({ length: 10 }, (_, e) => ({ runId: run.id, epoch: e + 1, phase: 'train', loss: 1 / (e + 1), accuracy: 0.5 + e / 40, durationMs: 1000 })) });
+    const run = await s.db.run.create({
+      data: { name: `job ${i}`, spec: SMALL_JOB as object, status: 'succeeded', startedAt: new Date(), finishedAt: new Date(), backend: 'wasm' },
+    });
+    await s.db.epochMetric.createMany({
+      data: Array.from({ length: 10 }, (_, e) => ({
+        runId: run.id,
+        epoch: e + 1,
+        phase: 'train',
+        loss: 1 / (e + 1),
+        accuracy: 0.5 + e / 40,
+        durationMs: 1000,
+      })),
+    });
     ids.push(run.id);
   }
   const requests: Record<ApiTargetKey, { url: string; body?: unknown }> = {
@@ -175,7 +186,9 @@ export async function benchApi(backend: 'postgres' | 'redis' = apiQueueBackend()
 export async function apiRatios(seconds: number, rounds: number) {
   const api = await benchApi();
   const hello = await helloWorld();
-  const rows: Array<{ name: string; target: number; ratios: number[]; rps: number[]; helloRps: number[]; p99: number[]; non2xx: number }> = API_TARGETS.map((t) => ({ name: t.name, target: t.target, ratios: [], rps: [], helloRps: [], p99: [], non2xx: 0 }));
+  const rows: Array<{ name: string; target: number; ratios: number[]; rps: number[]; helloRps: number[]; p99: number[]; non2xx: number }> = API_TARGETS.map(
+    (t) => ({ name: t.name, target: t.target, ratios: [], rps: [], helloRps: [], p99: [], non2xx: 0 }),
+  );
   try {
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < API_TARGETS.length; i++) {
@@ -188,7 +201,9 @@ export async function apiRatios(seconds: number, rounds: number) {
         rows[i].helloRps.push(base.requestsPerSec);
         rows[i].p99.push(r.p99Ms);
         rows[i].non2xx += r.non2xx;
-        console.error(`  (f) ${API_TARGETS[i].name}: ${Math.round(r.requestsPerSec)} req/s vs hello-world ${Math.round(base.requestsPerSec)} (${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}%)`);
+        console.error(
+          `  (f) ${API_TARGETS[i].name}: ${Math.round(r.requestsPerSec)} req/s vs hello-world ${Math.round(base.requestsPerSec)} (${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}%)`,
+        );
       }
     }
   } finally {
@@ -256,14 +271,24 @@ export async function jobOverhead(samples: number, epochs: number) {
   const queue = createTrainQueue(s.settings);
   const worker = await startWorkerProcess(s.env);
   try {
-    const spec: JobSpec = { ...SMALL_JOB, dataset: { builtin: 'fashion-mnist', split: 'train', limit: samples, seed: 2 }, fit: { epochs, batchSize: 64, seed: 2 } };
+    const spec: JobSpec = {
+      ...SMALL_JOB,
+      dataset: { builtin: 'fashion-mnist', split: 'train', limit: samples, seed: 2 },
+      fit: { epochs, batchSize: 64, seed: 2 },
+    };
     // A first job warms the process (data decoded and cached, kernels compiled), as on a busy worker.
     await waitEnded(s.db, [await submit(s, queue, { ...spec, fit: { ...spec.fit, epochs: 1 } })], 600_000);
     const [run] = await waitEnded(s.db, [await submit(s, queue, spec)], 1_800_000);
     const wallMs = run.finishedAt!.getTime() - run.startedAt!.getTime();
     const loopMs = run.epochs.reduce((sum, e) => sum + e.durationMs, 0);
     // The issue's measure: (job wall time - training loop) as a share of the job wall time.
-    return { wallMs, loopMs, queuedMs: run.startedAt!.getTime() - run.createdAt.getTime(), overhead: (wallMs - loopMs) / wallMs, epochs: run.epochs.map((e) => e.durationMs) };
+    return {
+      wallMs,
+      loopMs,
+      queuedMs: run.startedAt!.getTime() - run.createdAt.getTime(),
+      overhead: (wallMs - loopMs) / wallMs,
+      epochs: run.epochs.map((e) => e.durationMs),
+    };
   } finally {
     await stopProcess(worker);
     await queue.obliterate({ force: true }).catch(() => {});
@@ -281,7 +306,11 @@ export async function scaling(jobs: number) {
     const workers = await Promise.all(Array.from({ length: n }, () => startWorkerProcess(s.env)));
     try {
       // Let the prewarmed training processes finish starting before the clock runs.
-      await waitEnded(s.db, await Promise.all(Array.from({ length: n }, (_, i) => submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: 100 + i } }))), 600_000);
+      await waitEnded(
+        s.db,
+        await Promise.all(Array.from({ length: n }, (_, i) => submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: 100 + i } }))),
+        600_000,
+      );
       const started = Date.now();
       const ids = [];
       for (let i = 0; i < jobs; i++) ids.push(await submit(s, queue, { ...SMALL_JOB, fit: { ...SMALL_JOB.fit, seed: i } }));

@@ -36,14 +36,7 @@ const STEPS = Math.ceil(SAMPLES / 32);
 
 /** Flatten, Dense 300, Dense 100 (each with `hidden`'s options), softmax 10. */
 function mlp(hidden: Partial<Record<string, unknown>>, after: LayerSpec[] = []): LayerSpec[] {
-  return [
-    FLATTEN,
-    { type: 'Dense', units: 300, ...hidden } as LayerSpec,
-    ...after,
-    { type: 'Dense', units: 100, ...hidden } as LayerSpec,
-    ...after,
-    SOFTMAX,
-  ];
+  return [FLATTEN, { type: 'Dense', units: 300, ...hidden } as LayerSpec, ...after, { type: 'Dense', units: 100, ...hidden } as LayerSpec, ...after, SOFTMAX];
 }
 
 function deep(activation: 'sigmoid' | 'selu', kernelInitializer: 'glorot_uniform' | 'lecun_normal'): LayerSpec[] {
@@ -74,7 +67,12 @@ const RECIPES: Recipe[] = [
     layers: mlp({ activation: 'relu', kernelInitializer: { type: 'VarianceScaling', scale: 2, mode: 'fan_avg', distribution: 'uniform' } }),
   },
   // Activations (he_normal, SGD momentum 0.9)
-  { id: 'act-leaky', group: 'activations', label: 'LeakyReLU(alpha 0.2) layer', layers: mlp({ kernelInitializer: 'he_normal' }, [{ type: 'LeakyReLU', alpha: 0.2 }]) },
+  {
+    id: 'act-leaky',
+    group: 'activations',
+    label: 'LeakyReLU(alpha 0.2) layer',
+    layers: mlp({ kernelInitializer: 'he_normal' }, [{ type: 'LeakyReLU', alpha: 0.2 }]),
+  },
   { id: 'act-prelu', group: 'activations', label: 'PReLU layer', layers: mlp({ kernelInitializer: 'he_normal' }, [{ type: 'PReLU' }]) },
   { id: 'act-rrelu', group: 'activations', label: 'RReLU(1/8, 1/3) layer', layers: mlp({ kernelInitializer: 'he_normal' }, [{ type: 'RReLU' }]) },
   { id: 'act-elu', group: 'activations', label: 'elu', layers: mlp({ activation: 'elu', kernelInitializer: 'he_normal' }) },
@@ -164,7 +162,13 @@ const RECIPES: Recipe[] = [
   // Diagnostics on deep nets (20 hidden layers of 32 units)
   { id: 'diag-sigmoid', group: 'diagnostics', label: '20 x Dense(32, sigmoid), glorot_uniform', layers: deep('sigmoid', 'glorot_uniform') },
   { id: 'diag-selu', group: 'diagnostics', label: '20 x Dense(32, selu), lecun_normal, standardize', layers: deep('selu', 'lecun_normal'), standardize: true },
-  { id: 'diag-lr', group: 'diagnostics', label: 'relu he_normal, sgd lr 0.5 momentum 0.9 (too high)', layers: mlp(HE_RELU), optimizer: { type: 'sgd', learningRate: 0.5, momentum: 0.9 } },
+  {
+    id: 'diag-lr',
+    group: 'diagnostics',
+    label: 'relu he_normal, sgd lr 0.5 momentum 0.9 (too high)',
+    layers: mlp(HE_RELU),
+    optimizer: { type: 'sgd', learningRate: 0.5, momentum: 0.9 },
+  },
   {
     id: 'diag-lr-clip',
     group: 'diagnostics',
@@ -210,7 +214,9 @@ function earlyOutcome(epochs: EpochMetrics[], spec: JobSpec): string {
   const sign = monitor.endsWith('accuracy') ? -1 : 1;
   let best = epochs[0];
   for (const e of epochs) if (sign * ((e[monitor] as number) - (best[monitor] as number)) < 0) best = e;
-  const restored = es?.restoreBestWeights ? `, weights of epoch ${best.epoch} restored (${monitor} ${(best[monitor] as number).toFixed(3)}, val_accuracy ${fmt(best.val_accuracy)})` : '';
+  const restored = es?.restoreBestWeights
+    ? `, weights of epoch ${best.epoch} restored (${monitor} ${(best[monitor] as number).toFixed(3)}, val_accuracy ${fmt(best.val_accuracy)})`
+    : '';
   return `early-stopped after ${epochs.length} epochs${restored}`;
 }
 
@@ -291,11 +297,16 @@ async function main(): Promise<void> {
       });
     }
     const row = fresh.at(-1)!;
-    console.error(`  ${r.id}: val_accuracy ${fmt(row.valAccuracy)} in ${sec(row.seconds * 1000)} s (load ${load1()}) ${row.outcome} ${row.warnings.join('; ')}`);
+    console.error(
+      `  ${r.id}: val_accuracy ${fmt(row.valAccuracy)} in ${sec(row.seconds * 1000)} s (load ${load1()}) ${row.outcome} ${row.warnings.join('; ')}`,
+    );
     // Saved after every recipe, so a run cut short keeps what it measured.
     const merged = [...saved.filter((s) => !fresh.some((f) => f.id === s.id)), ...fresh];
     await writeFile(JSON_OUT, JSON.stringify(merged, null, 2) + '\n');
-    await writeFile(MD_OUT, `# Technique results\n\nWritten by \`bench/techniques.ts\`; the numbers quoted in docs/techniques.md.\n\n${render(merged, backend)}\n`);
+    await writeFile(
+      MD_OUT,
+      `# Technique results\n\nWritten by \`bench/techniques.ts\`; the numbers quoted in docs/techniques.md.\n\n${render(merged, backend)}\n`,
+    );
   }
   console.log(render(fresh, backend));
 }

@@ -35,5 +35,7 @@ await printSummary(job.modelId!);
 const diag = await client.getDiagnostics(job.id);
 const last = diag.epochs.at(-1);
 for (const l of last?.layers ?? []) {
-  console.log(`  epoch ${last!.epoch} ${l.name.padEnd(28)} gradNorm ${l.gradNorm.toExponential(2)} updateRatio ${l.updateRatio.toExponential(2)} dead ${(l.deadFraction * 100).toFixed(1)}%`);
+  console.log(
+    `  epoch ${last!.epoch} ${l.name.padEnd(28)} gradNorm ${l.gradNorm.toExponential(2)} updateRatio ${l.updateRatio.toExponential(2)} dead ${(l.deadFraction * 100).toFixed(1)}%`,
+  );
 }

@@ -24,7 +24,9 @@ export async function train(label: string, spec: JobSpec): Promise<Job> {
 export async function printSummary(modelId: string): Promise<void> {
   const model = await client.getModel(modelId);
   for (const l of model.summary.layers) {
-    console.log(`  ${l.name.padEnd(28)} ${l.type.padEnd(20)} ${JSON.stringify(l.outputShape).padEnd(14)} ${String(l.params).padStart(8)}${l.trainable ? '' : '  (frozen)'}`);
+    console.log(
+      `  ${l.name.padEnd(28)} ${l.type.padEnd(20)} ${JSON.stringify(l.outputShape).padEnd(14)} ${String(l.params).padStart(8)}${l.trainable ? '' : '  (frozen)'}`,
+    );
   }
   const s = model.summary;
   console.log(`  total params ${s.totalParams}, trainable ${s.trainableParams}, non-trainable ${s.nonTrainableParams}`);

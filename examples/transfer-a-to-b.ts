@@ -57,4 +57,6 @@ const errOnA = 1 - (bOnA.evaluation?.accuracy ?? 0);
 console.log(`\ntest (sandal vs shirt, ${B_CLASSES.length} classes of the test split):`);
 console.log(`  B from scratch: accuracy ${(1 - errScratch).toFixed(4)} (error ${(errScratch * 100).toFixed(2)}%)`);
 console.log(`  B on A:         accuracy ${(1 - errOnA).toFixed(4)} (error ${(errOnA * 100).toFixed(2)}%)`);
-console.log(`  error rate ${errOnA < errScratch ? `divided by ${(errScratch / Math.max(errOnA, 1e-9)).toFixed(2)}` : `not lower (${(errOnA / Math.max(errScratch, 1e-9)).toFixed(2)}x)`} with transfer`);
+console.log(
+  `  error rate ${errOnA < errScratch ? `divided by ${(errScratch / Math.max(errOnA, 1e-9)).toFixed(2)}` : `not lower (${(errOnA / Math.max(errScratch, 1e-9)).toFixed(2)}x)`} with transfer`,
+);

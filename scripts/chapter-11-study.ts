@@ -32,7 +32,9 @@ async function main() {
   for await (const s of client.watchStudy(id, { pollMs: 2000 })) {
     study = s;
     const c = s.counts;
-    console.log(`${((Date.now() - Date.parse(s.createdAt)) / 1000).toFixed(0)} s: ${s.status}, succeeded ${c.succeeded ?? 0}, failed ${c.failed ?? 0}, running ${c.running ?? 0}, queued ${c.queued ?? 0}, pending ${c.pending ?? 0}`);
+    console.log(
+      `${((Date.now() - Date.parse(s.createdAt)) / 1000).toFixed(0)} s: ${s.status}, succeeded ${c.succeeded ?? 0}, failed ${c.failed ?? 0}, running ${c.running ?? 0}, queued ${c.queued ?? 0}, pending ${c.pending ?? 0}`,
+    );
   }
   if (!study?.finishedAt) throw new Error('the study did not end');
   // From the service's own timestamps: accepted -> last trial ended.
@@ -46,12 +48,16 @@ async function main() {
 
 function render(study: Study, run: { seconds: number; busy: number; backend: string; concurrency: string }): string {
   const p = chapter11();
-  const base = p.base as { dataset: { limit: number }; fit: { epochs: number; batchSize: number }; compile: { optimizer: { type: string; learningRate: number } } };
+  const base = p.base as {
+    dataset: { limit: number };
+    fit: { epochs: number; batchSize: number };
+    compile: { optimizer: { type: string; learningRate: number } };
+  };
   const lines = [
     '# Studies: the chapter-11 preset, measured',
     '',
     'Made by `scripts/chapter-11-study.ts`, which sends `POST /studies {"preset":"chapter-11"}` to a',
-    'running service, follows it with the SDK\'s `watchStudy`, and writes the answer of',
+    "running service, follows it with the SDK's `watchStudy`, and writes the answer of",
     '`GET /studies/:id` below. Do not edit by hand; run the script again.',
     '',
     `The study: activation x kernel initializer x batch normalization, ${p.repeats} repeats each (fit.seed and`,
@@ -70,9 +76,14 @@ function render(study: Study, run: { seconds: number; busy: number; backend: str
   ];
   study.ranking.forEach((r, i) => {
     const ran = r.n + r.stopped + r.failed;
-    const warnings = Object.entries(r.warnings).map(([k, c]) => `${k} ${c}/${ran}`).join(', ') || '-';
+    const warnings =
+      Object.entries(r.warnings)
+        .map(([k, c]) => `${k} ${c}/${ran}`)
+        .join(', ') || '-';
     const value = r.mean === null ? '-' : `${pct(r.mean)} ± ${(100 * (r.std ?? 0)).toFixed(1)}`;
-    lines.push(`| ${i + 1} | ${label(r.parameters.activation)} | ${label(r.parameters.initializer)} | ${label(r.parameters.batchNormalization)} | ${value} | ${r.n} | ${warnings} |`);
+    lines.push(
+      `| ${i + 1} | ${label(r.parameters.activation)} | ${label(r.parameters.initializer)} | ${label(r.parameters.batchNormalization)} | ${value} | ${r.n} | ${warnings} |`,
+    );
   });
   lines.push('', '## Effect of each parameter (mean over every run with that value)', '');
   for (const [parameter, effects] of Object.entries(study.effects)) {
@@ -81,7 +92,11 @@ function render(study: Study, run: { seconds: number; busy: number; backend: str
   const summary = study.ranking.flatMap((r) => r.warningSummary);
   lines.push('', '## Diagnosis warnings per configuration', '');
   lines.push(...(summary.length ? summary.map((s) => `- ${s}`) : ['- none']));
-  lines.push('', `Best: ${study.best ? `${Object.values(study.best.parameters).map(label).join(' + ')}, ${pct(study.best.mean)} ± ${(100 * (study.best.std ?? 0)).toFixed(1)}` : 'none'}.`, '');
+  lines.push(
+    '',
+    `Best: ${study.best ? `${Object.values(study.best.parameters).map(label).join(' + ')}, ${pct(study.best.mean)} ± ${(100 * (study.best.std ?? 0)).toFixed(1)}` : 'none'}.`,
+    '',
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -16,6 +16,8 @@ for (const r of [...BROKEN, ...HEALTHY]) {
       after = ` | fixed: ${a.finalLoss.toFixed(4)} kinds=${a.kinds.join(',')} fix=${JSON.stringify(own.map((w) => w.fix))}`;
     }
   }
-  console.log(`${r.name} [${r.kind}] ${((performance.now() - t0) / 1000).toFixed(1)}s loss=${before.finalLoss.toFixed(4)} kinds=${before.kinds.join(',')} ${before.error ?? ''}${after}`);
+  console.log(
+    `${r.name} [${r.kind}] ${((performance.now() - t0) / 1000).toFixed(1)}s loss=${before.finalLoss.toFixed(4)} kinds=${before.kinds.join(',')} ${before.error ?? ''}${after}`,
+  );
   if (process.env.V) for (const w of before.warnings) console.log('   ', w.id, w.epoch, w.message, JSON.stringify(w.evidence));
 }

@@ -14,7 +14,10 @@ import { launchChromium } from '../test/support/browser.js';
 const args = process.argv.slice(2);
 const base = (args.find((a) => !a.startsWith('--')) ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const OUT = path.resolve(import.meta.dirname, '../docs/screenshots');
-const headers: Record<string, string> = { 'content-type': 'application/json', ...(process.env.API_KEY ? { authorization: `Bearer ${process.env.API_KEY}` } : {}) };
+const headers: Record<string, string> = {
+  'content-type': 'application/json',
+  ...(process.env.API_KEY ? { authorization: `Bearer ${process.env.API_KEY}` } : {}),
+};
 
 async function api<T = any>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(base + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -44,7 +44,11 @@
 import fs from 'node:fs/promises';
 
 const BASE_URL = (process.env.TRAINING_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const LEGACY_SEEDS = process.env.SEEDS ? list(process.env.SEEDS).map(Number) : undefined;
 const A_LIMIT = Number(process.env.A_LIMIT ?? 10_000);
@@ -57,7 +61,10 @@ const STANDARDIZE = process.env.STANDARDIZE === '1' || process.env.STANDARDIZE =
 const B_LIMIT = Number(process.env.B_LIMIT ?? 200);
 const B_SEEDS = list(process.env.B_SEEDS ?? (LEGACY_SEEDS ?? [42]).join(',')).map(Number);
 const B_CONFIGS = list(
-  process.env.B_CONFIGS ?? list(process.env.B_LRS ?? process.env.B_LR ?? '0.001').map((lr) => `sgd:${lr}:32`).join(','),
+  process.env.B_CONFIGS ??
+    list(process.env.B_LRS ?? process.env.B_LR ?? '0.001')
+      .map((lr) => `sgd:${lr}:32`)
+      .join(','),
 ).map(parseBConfig);
 const LABEL = process.env.LABEL ?? '';
 
@@ -156,7 +163,11 @@ function taskA(): Json {
     validation: { split: 0.1 },
     evaluate: { dataset: { builtin: 'fashion-mnist', split: 'test', classes: A_CLASSES } },
     model: {
-      layers: [{ type: 'Flatten', name: 'flatten', inputShape: [28, 28] }, ...hiddenLayers(A_ARCH, true), { type: 'Dense', name: 'output_a', units: 8, activation: 'softmax' }],
+      layers: [
+        { type: 'Flatten', name: 'flatten', inputShape: [28, 28] },
+        ...hiddenLayers(A_ARCH, true),
+        { type: 'Dense', name: 'output_a', units: 8, activation: 'softmax' },
+      ],
     },
     compile: { optimizer: parseOptimizer(type, Number(lr)), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
     fit: { epochs: A_EPOCHS, batchSize: A_BATCH, seed: A_SEED },
@@ -211,7 +222,10 @@ async function getTaskA(): Promise<ASetup> {
   if (hit) {
     try {
       await api('GET', `/models/${hit.modelId}`);
-      console.log(`  A (reused from ${cacheFile})`.padEnd(36) + ` job ${hit.jobId}  ${hit.seconds.toFixed(1)} s  test accuracy ${hit.testAccuracy.toFixed(4)}  (model ${hit.modelId})`);
+      console.log(
+        `  A (reused from ${cacheFile})`.padEnd(36) +
+          ` job ${hit.jobId}  ${hit.seconds.toFixed(1)} s  test accuracy ${hit.testAccuracy.toFixed(4)}  (model ${hit.modelId})`,
+      );
       return { ...hit, reused: true };
     } catch {
       console.log(`  cached A model ${hit.modelId} is gone; retraining`);
@@ -235,7 +249,18 @@ async function getTaskA(): Promise<ASetup> {
 
 interface RunResult {
   label: string;
-  a: { arch: string; limit: number; epochs: number; seed: number; optimizer: string; standardize: boolean; modelId: string; valAccuracy: number; testAccuracy: number; seconds: number };
+  a: {
+    arch: string;
+    limit: number;
+    epochs: number;
+    seed: number;
+    optimizer: string;
+    standardize: boolean;
+    modelId: string;
+    valAccuracy: number;
+    testAccuracy: number;
+    seconds: number;
+  };
   b: BConfig & { seed: number; sampleSeed: number };
   bScratchAccuracy: number;
   bOnAAccuracy: number;
@@ -270,7 +295,18 @@ async function main(): Promise<void> {
       const bOnAAccuracy = onA.job.evaluation.accuracy as number;
       results.push({
         label: LABEL,
-        a: { arch: A_ARCH, limit: A_LIMIT, epochs: A_EPOCHS, seed: A_SEED, optimizer: A_OPT, standardize: STANDARDIZE, modelId: a.modelId, valAccuracy: a.valAccuracy, testAccuracy: a.testAccuracy, seconds: a.seconds },
+        a: {
+          arch: A_ARCH,
+          limit: A_LIMIT,
+          epochs: A_EPOCHS,
+          seed: A_SEED,
+          optimizer: A_OPT,
+          standardize: STANDARDIZE,
+          modelId: a.modelId,
+          valAccuracy: a.valAccuracy,
+          testAccuracy: a.testAccuracy,
+          seconds: a.seconds,
+        },
         b: { ...config, seed, sampleSeed: seed + 1 },
         bScratchAccuracy,
         bOnAAccuracy,
@@ -283,8 +319,12 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(`\nA: ${A_ARCH}, ${A_LIMIT} samples x ${A_EPOCHS} epochs, ${A_OPT}; val acc ${pct(a.valAccuracy)}, test acc ${pct(a.testAccuracy)}, ${a.seconds.toFixed(0)} s${a.reused ? ' (reused)' : ''}`);
-  console.log('\n| B optimizer (lr / fine-tune lr) | batch | seed | B scratch acc (errors) | B on A acc (errors) | error ratio | B on A train acc after frozen / final | wall time (scratch + on A) |');
+  console.log(
+    `\nA: ${A_ARCH}, ${A_LIMIT} samples x ${A_EPOCHS} epochs, ${A_OPT}; val acc ${pct(a.valAccuracy)}, test acc ${pct(a.testAccuracy)}, ${a.seconds.toFixed(0)} s${a.reused ? ' (reused)' : ''}`,
+  );
+  console.log(
+    '\n| B optimizer (lr / fine-tune lr) | batch | seed | B scratch acc (errors) | B on A acc (errors) | error ratio | B on A train acc after frozen / final | wall time (scratch + on A) |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const errors = (acc: number) => Math.round((1 - acc) * 2000);
   for (const config of B_CONFIGS) {

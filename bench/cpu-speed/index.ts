@@ -73,7 +73,7 @@ export async function benchCpuSpeed(say: Say): Promise<void> {
     `Each network trained as a job (\`runTrainingJob\`, SGD lr 0.01, no diagnostics) on ${SPEED_SAMPLES.toLocaleString('en-US')} random 28x28 samples; ` +
       `samples/s = samples / the second epoch's \`fit\` time (the first is a warm-up), backend ${backend}, one thread. ` +
       '"Before": tfjs-backend-wasm\'s stock kernels; "after": with the service\'s training kernels (src/training/wasm-kernels). ' +
-      'Both train through the service\'s layers, so both have its fused BatchNormalization training step (src/training/model/layers/batch-norm-training.ts). ' +
+      "Both train through the service's layers, so both have its fused BatchNormalization training step (src/training/model/layers/batch-norm-training.ts). " +
       `PyTorch: ../shared/bench/torch_mlp.py with OpenBLAS, run in the same bench between the tfjs rows. ${REPEATS} rounds, medians; ` +
       `load average during the rounds ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${os.cpus().length} cores shared with other work.`,
   );
@@ -85,13 +85,28 @@ export async function benchCpuSpeed(say: Say): Promise<void> {
     const b = median(before.get(key) ?? []);
     const a = median(after.get(key) ?? []);
     const target = batch <= 32 ? 0.5 : 0.25;
-    return [model.label, batch, fmt(t), fmt(b), ratio(b, t), fmt(a), ratio(a, t), `${(a / b).toFixed(1)}x`, t === undefined ? '-' : a / t >= target ? `>= ${target}: met` : `>= ${target}: not met`];
+    return [
+      model.label,
+      batch,
+      fmt(t),
+      fmt(b),
+      ratio(b, t),
+      fmt(a),
+      ratio(a, t),
+      `${(a / b).toFixed(1)}x`,
+      t === undefined ? '-' : a / t >= target ? `>= ${target}: met` : `>= ${target}: not met`,
+    ];
   });
   say(table(['model', 'batch', 'PyTorch + OpenBLAS', 'tfjs wasm before', 'ratio before', 'tfjs wasm after', 'ratio after', 'speed-up', 'target'], rows));
   say();
   say(
-    'Per round (samples/s, before / after' + (torchRuns.length ? ' / PyTorch' : '') + '): ' +
-      ROWS.map(({ key }) => `${key}: ${(before.get(key) ?? []).map(fmt).join(', ')} / ${(after.get(key) ?? []).map(fmt).join(', ')}${torchRuns.length ? ` / ${torchRuns.map((t) => fmt(t.get(key))).join(', ')}` : ''}`).join('; ') +
+    'Per round (samples/s, before / after' +
+      (torchRuns.length ? ' / PyTorch' : '') +
+      '): ' +
+      ROWS.map(
+        ({ key }) =>
+          `${key}: ${(before.get(key) ?? []).map(fmt).join(', ')} / ${(after.get(key) ?? []).map(fmt).join(', ')}${torchRuns.length ? ` / ${torchRuns.map((t) => fmt(t.get(key))).join(', ')}` : ''}`,
+      ).join('; ') +
       '.',
   );
   say();
@@ -102,8 +117,8 @@ async function profileRows(say: Say, data: ReturnType<typeof randomImages>): Pro
   say('### Profile: top kernels by time, before and after');
   say();
   say(
-    'One epoch after a warm-up, every kernel call timed (share of the epoch\'s `fit` wall time, calls in parentheses). ' +
-      '"Outside kernels" is the rest: tfjs\'s engine (tape, tensor bookkeeping, tidy), the layers\' training loop and the optimizer\'s JavaScript.',
+    "One epoch after a warm-up, every kernel call timed (share of the epoch's `fit` wall time, calls in parentheses). " +
+      "\"Outside kernels\" is the rest: tfjs's engine (tape, tensor bookkeeping, tidy), the layers' training loop and the optimizer's JavaScript.",
   );
   say();
   const rows: string[][] = [];

@@ -76,7 +76,10 @@ async function startService(threads: number): Promise<Service> {
       child.kill('SIGKILL');
       throw new Error(`the service did not answer /health within 180 s:\n${stderr}`);
     }
-    const health = await fetch(`${base}/health`).then((r) => (r.ok ? (r.json() as Promise<{ backendDetail?: string }>) : null), () => null);
+    const health = await fetch(`${base}/health`).then(
+      (r) => (r.ok ? (r.json() as Promise<{ backendDetail?: string }>) : null),
+      () => null,
+    );
     if (health) {
       // The API process starts its backend the way the training processes do: `wasm (simd, 2 threads)`.
       detail = health.backendDetail ?? 'unknown';
@@ -114,11 +117,12 @@ const fmt = (n: number | undefined) => (n === undefined ? '-' : Math.round(n).to
 
 /** One column: every row as a job of this service. */
 async function measureService(service: Service): Promise<{ sps: Map<string, number>; backend: string }> {
-
   const sps = new Map<string, number>();
   let backend = 'unknown';
   for (const { model, batch, key } of ROWS) {
-    const job = { ...speedJob(model, batch, 2), dataset: { builtin: 'fashion-mnist', split: 'train', limit: SPEED_SAMPLES, seed: 1 } } as ReturnType<typeof speedJob>;
+    const job = { ...speedJob(model, batch, 2), dataset: { builtin: 'fashion-mnist', split: 'train', limit: SPEED_SAMPLES, seed: 1 } } as ReturnType<
+      typeof speedJob
+    >;
     const measured = await epochSamplesPerSecond(service.base, job);
     backend = measured.backend;
     sps.set(key, measured.sps);
@@ -138,7 +142,8 @@ if (process.env.BENCH_SERVICE_URL) {
   columns.push({ label: base, ...(await measureService({ base, label: base, detail: 'unknown', stop: async () => {} })) });
 } else {
   const threadCounts = (process.env.BENCH_WASM_THREADS ?? '1,2').split(',').map((s) => Number(s.trim()));
-  if (threadCounts.some((t) => !Number.isInteger(t) || t < 1 || t > 8)) throw new Error('BENCH_WASM_THREADS: a comma-separated list of integers from 1 to 8, e.g. 1,2');
+  if (threadCounts.some((t) => !Number.isInteger(t) || t < 1 || t > 8))
+    throw new Error('BENCH_WASM_THREADS: a comma-separated list of integers from 1 to 8, e.g. 1,2');
   for (const threads of threadCounts) {
     log(`starting the service with WASM_THREADS=${threads}`);
     const service = await startService(threads);

@@ -29,7 +29,9 @@ export function runTorchReference(): { figures: TorchFigures } | { error: string
   });
   if (run.error) return { error: `${python} could not be run (${run.error.message})` };
   if (run.status !== 0) {
-    const why = /No module named 'torch'/.test(run.stderr) ? 'PyTorch is not installed (apt-get install -y python3-torch libopenblas0-pthread)' : run.stderr.trim().split('\n').at(-1);
+    const why = /No module named 'torch'/.test(run.stderr)
+      ? 'PyTorch is not installed (apt-get install -y python3-torch libopenblas0-pthread)'
+      : run.stderr.trim().split('\n').at(-1);
     return { error: `the PyTorch reference failed: ${why}` };
   }
   const figures: TorchFigures = new Map();

@@ -24,7 +24,13 @@ const BATCHES = [32, 256, 4096, 16_384, 65_536];
  */
 export const MEMORY_CASES: MemoryCase[] = [
   ...['dense_relu', 'bn_elu'].flatMap((model) => BATCHES.map((batchSize): MemoryCase => ({ backend: 'wasm', model, batchSize, samples: SAMPLES }))),
-  ...BATCHES.map((batchSize): MemoryCase => ({ backend: 'wasm', model: 'wide', batchSize, samples: SAMPLES, ...(batchSize < 16_384 ? { maxBatches: 3 } : {}) })),
+  ...BATCHES.map((batchSize): MemoryCase => ({
+    backend: 'wasm',
+    model: 'wide',
+    batchSize,
+    samples: SAMPLES,
+    ...(batchSize < 16_384 ? { maxBatches: 3 } : {}),
+  })),
   { backend: 'wasm', model: 'dense_relu', batchSize: 4096, samples: SAMPLES, validationSplit: 0.1 },
   { backend: 'wasm', model: 'bn_elu', batchSize: 65_536, samples: SAMPLES, validationSplit: 0.1 },
   { backend: 'wasm', model: 'wide', batchSize: 16_384, samples: SAMPLES, validationSplit: 0.1 },
@@ -41,20 +47,59 @@ export const MEMORY_CASES: MemoryCase[] = [
 /** Layer stacks whose training step the estimate's per-layer coefficients are read from (`--layers`). */
 export const LAYER_STACKS: Array<{ label: string; layers: LayerSpec[]; batch: number; samples?: number }> = [
   { label: '(none)', layers: [], batch: 8192 },
-  ...(['linear', 'relu', 'elu', 'tanh', 'sigmoid', 'softplus', 'softmax', 'leaky_relu', 'relu6', 'hard_sigmoid', 'selu', 'swish', 'mish', 'softsign', 'gelu'] as const).map((activation) => ({
+  ...(
+    [
+      'linear',
+      'relu',
+      'elu',
+      'tanh',
+      'sigmoid',
+      'softplus',
+      'softmax',
+      'leaky_relu',
+      'relu6',
+      'hard_sigmoid',
+      'selu',
+      'swish',
+      'mish',
+      'softsign',
+      'gelu',
+    ] as const
+  ).map((activation) => ({
     label: `Dense 1000 ${activation}`,
     layers: [{ type: 'Dense' as const, units: 1000, activation }],
     batch: 8192,
   })),
   ...(['relu', 'tanh', 'selu', 'gelu'] as const).map((activation) => ({
     label: `Dense 1000, Activation ${activation}`,
-    layers: [{ type: 'Dense' as const, units: 1000 }, { type: 'Activation' as const, activation }],
+    layers: [
+      { type: 'Dense' as const, units: 1000 },
+      { type: 'Activation' as const, activation },
+    ],
     batch: 8192,
   })),
   { label: 'BatchNormalization', layers: [{ type: 'BatchNormalization' }], batch: 8192 },
-  { label: 'Dense 1000 relu, Dropout 0.5', layers: [{ type: 'Dense', units: 1000, activation: 'relu' }, { type: 'Dropout', rate: 0.5 }], batch: 8192 },
-  ...(['LeakyReLU', 'PReLU', 'ELU', 'RReLU'] as const).map((type) => ({ label: `Dense 1000, ${type}`, layers: [{ type: 'Dense' as const, units: 1000 }, { type }] as LayerSpec[], batch: 8192 })),
-  { label: 'Dense 1000, AlphaDropout 0.1', layers: [{ type: 'Dense', units: 1000 }, { type: 'AlphaDropout', rate: 0.1 }], batch: 8192 },
+  {
+    label: 'Dense 1000 relu, Dropout 0.5',
+    layers: [
+      { type: 'Dense', units: 1000, activation: 'relu' },
+      { type: 'Dropout', rate: 0.5 },
+    ],
+    batch: 8192,
+  },
+  ...(['LeakyReLU', 'PReLU', 'ELU', 'RReLU'] as const).map((type) => ({
+    label: `Dense 1000, ${type}`,
+    layers: [{ type: 'Dense' as const, units: 1000 }, { type }] as LayerSpec[],
+    batch: 8192,
+  })),
+  {
+    label: 'Dense 1000, AlphaDropout 0.1',
+    layers: [
+      { type: 'Dense', units: 1000 },
+      { type: 'AlphaDropout', rate: 0.1 },
+    ],
+    batch: 8192,
+  },
   { label: 'Dense 3000 relu, Dense 1000 relu', layers: WIDE_HIDDEN, batch: 8192 },
   { label: 'Dense 3000 relu, Dense 1000 relu (3 batches)', layers: WIDE_HIDDEN, batch: 8192, samples: 3 * 8192 },
 ];
@@ -72,7 +117,8 @@ export const OPTIMIZERS: OptimizerSpec[] = [
   { type: 'adam', globalClipNorm: 1 },
 ];
 
-export const caseName = (c: MemoryCase) => `${c.backend}/${c.model}/${c.batchSize}${c.validationSplit ? `/val${c.validationSplit}` : ''}${c.epochs ? `/epochs${c.epochs}` : ''}`;
+export const caseName = (c: MemoryCase) =>
+  `${c.backend}/${c.model}/${c.batchSize}${c.validationSplit ? `/val${c.validationSplit}` : ''}${c.epochs ? `/epochs${c.epochs}` : ''}`;
 
 /** The estimate POST /jobs made before this benchmark: weights x (3 + slots), layer outputs x batch x 2, the data once. */
 function oldEstimate(params: number, activationsPerSample: number, batchSize: number, slots: number, dataValues: number): number {
@@ -84,7 +130,18 @@ export function estimateFor(c: MemoryCase): { old: number; total: number; tensor
   const model = MEMORY_MODELS.find((m) => m.id === c.model)!;
   const spec = memoryJob(model, c.batchSize, c.validationSplit, c.epochs);
   const stack = sizeLayers(spec.model.layers, [28, 28]);
-  const inputs = jobMemoryInputs(spec, { params: stack.params, stepValuesPerSample: stack.stepValuesPerSample, samples: c.samples, featureValues: 784, classes: 10, otherSamples: 0 });
+  const inputs = jobMemoryInputs(spec, {
+    params: stack.params,
+    stepValuesPerSample: stack.stepValuesPerSample,
+    samples: c.samples,
+    featureValues: 784,
+    classes: 10,
+    otherSamples: 0,
+  });
   const memory = estimateJobMemory(inputs);
-  return { old: oldEstimate(stack.params, stack.activationsPerSample, inputs.batchSize, optimizerSlots(spec.compile.optimizer), inputs.samples * inputs.featureValues), total: memory.total, tensors: memory.tensors };
+  return {
+    old: oldEstimate(stack.params, stack.activationsPerSample, inputs.batchSize, optimizerSlots(spec.compile.optimizer), inputs.samples * inputs.featureValues),
+    total: memory.total,
+    tensors: memory.tensors,
+  };
 }

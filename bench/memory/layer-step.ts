@@ -23,10 +23,16 @@ async function main(): Promise<void> {
   const batch = Number(batchArg);
   const samples = Number(samplesArg ?? batch);
   await initBackend('wasm');
-  const model = buildModel([{ type: 'Flatten', inputShape: [28, 28] }, ...layers, { type: 'Dense', units: 10, activation: 'softmax' }], { inputShape: [28, 28], seed: 1 });
+  const model = buildModel([{ type: 'Flatten', inputShape: [28, 28] }, ...layers, { type: 'Dense', units: 10, activation: 'softmax' }], {
+    inputShape: [28, 28],
+    seed: 1,
+  });
   model.compile({ optimizer: createOptimizer({ type: 'sgd' }), loss: tfjsLoss('sparse_categorical_crossentropy'), metrics: ['accuracy'] });
   const x = tf.randomUniform([samples, 28, 28]);
-  const y = tf.tensor2d(Float32Array.from({ length: samples }, (_, i) => i % 10), [samples, 1]);
+  const y = tf.tensor2d(
+    Float32Array.from({ length: samples }, (_, i) => i % 10),
+    [samples, 1],
+  );
   const before = statusMb('VmRSS');
   await model.fit(x, y, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0 });
   const valuesPerSample = ((statusMb('VmHWM') - before) * 2 ** 20) / 4 / batch;

@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   const model = buildModel(wide.layers, { inputShape: [28, 28], seed: 1 });
   model.compile({ optimizer: createOptimizer(optimizer), loss: tfjsLoss('sparse_categorical_crossentropy'), metrics: ['accuracy'] });
   const x = tf.randomUniform([32, 28, 28]);
-  const y = tf.tensor2d(Float32Array.from({ length: 32 }, (_, i) => i % 10), [32, 1]);
+  const y = tf.tensor2d(
+    Float32Array.from({ length: 32 }, (_, i) => i % 10),
+    [32, 1],
+  );
   const before = tf.memory().numBytes;
   const info = await tf.profile(async () => {
     await model.fit(x, y, { batchSize: 32, epochs: 2, shuffle: false, verbose: 0 });

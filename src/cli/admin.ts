@@ -24,7 +24,8 @@ function parseQuotas(pairs: string[]): Record<string, number | null> {
     const [name, value] = pair.split('=');
     if (!(QUOTA_NAMES as readonly string[]).includes(name)) throw new CliUsageError(`unknown quota "${name}"; use ${QUOTA_NAMES.join(', ')}`);
     const n = Number(value);
-    if (value !== 'null' && !(value !== '' && Number.isFinite(n) && n >= 0)) throw new CliUsageError(`${name} takes a number >= 0 or null, not "${value ?? ''}"`);
+    if (value !== 'null' && !(value !== '' && Number.isFinite(n) && n >= 0))
+      throw new CliUsageError(`${name} takes a number >= 0 or null, not "${value ?? ''}"`);
     quotas[name] = value === 'null' ? null : n;
   }
   return quotas;

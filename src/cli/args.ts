@@ -18,6 +18,9 @@ export async function readJson(file: string, what: string): Promise<unknown> {
 }
 
 export function positionals(args: string[], names: string[], command: string): string[] {
-  if (args.length !== names.length) throw new UsageError(`${command} takes ${names.map((n) => `<${n}>`).join(' ')}${args.length > names.length ? `; unexpected ${args.slice(names.length).join(' ')}` : ''}`);
+  if (args.length !== names.length)
+    throw new UsageError(
+      `${command} takes ${names.map((n) => `<${n}>`).join(' ')}${args.length > names.length ? `; unexpected ${args.slice(names.length).join(' ')}` : ''}`,
+    );
   return args;
 }

@@ -57,7 +57,8 @@ async function watch(client: TrainingClient, id: string, io: Io): Promise<number
   bar.clear();
   const final = await client.getJob(id, { signal: io.signal });
   for (const w of final.warnings) out(`warning: ${w.kind}${w.layer ? ` (${w.layer})` : ''}${w.epoch ? ` at epoch ${w.epoch}` : ''}: ${w.message}`);
-  if (final.evaluation) out(`evaluation: loss ${final.evaluation.loss.toFixed(4)}${final.evaluation.accuracy !== null ? ` accuracy ${final.evaluation.accuracy.toFixed(4)}` : ''}`);
+  if (final.evaluation)
+    out(`evaluation: loss ${final.evaluation.loss.toFixed(4)}${final.evaluation.accuracy !== null ? ` accuracy ${final.evaluation.accuracy.toFixed(4)}` : ''}`);
   if (final.status === 'succeeded') {
     out(`succeeded: model ${final.modelId}`);
     return 0;
@@ -152,7 +153,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         const patch = values.patch === undefined ? undefined : await readJson(values.patch, 'patch');
         if (patch !== undefined && !Array.isArray(patch)) throw new UsageError(`${values.patch} must hold a JSON Patch: an array of operations`);
         const applyFixes = values['apply-fixes'] ? true : fixes.length > 0 ? fixes : undefined;
-        if (applyFixes === undefined && patch === undefined && values.name === undefined) throw new UsageError('retry needs --apply-fixes, --fix, --patch or --name');
+        if (applyFixes === undefined && patch === undefined && values.name === undefined)
+          throw new UsageError('retry needs --apply-fixes, --fix, --patch or --name');
         const res = await client.retryJob(id, { applyFixes, patch: patch as never, name: values.name }, { signal });
         out(`${res.id} ${res.status} (retry of ${res.retryOf})`);
         return values.watch ? await watch(client, res.id, io) : 0;

@@ -42,7 +42,9 @@ export class ProgressBar {
     const width = Math.max(10, Math.min(40, (this.out.columns || 80) - label.length - count.length - 3));
     const frac = p.batches > 0 ? Math.min(1, p.batch / p.batches) : 0;
     const filled = Math.round(frac * width);
-    this.out.write(`\r${label}[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? (filled === width ? '=' : '>') : ''}${' '.repeat(width - filled)}]${count}\x1b[K`);
+    this.out.write(
+      `\r${label}[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? (filled === width ? '=' : '>') : ''}${' '.repeat(width - filled)}]${count}\x1b[K`,
+    );
     this.shown = true;
   }
 

@@ -3,7 +3,10 @@ import { positionals, readJson, UsageError } from './args.js';
 import type { Io } from './io.js';
 
 const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '-' : v.toFixed(digits));
-const shown = (parameters: Record<string, unknown>) => Object.values(parameters).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' + ');
+const shown = (parameters: Record<string, unknown>) =>
+  Object.values(parameters)
+    .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+    .join(' + ');
 
 /** `study submit|watch|show|cancel`; resolves with the exit code. */
 export async function runStudyCommand(client: TrainingClient, args: string[], flags: { watch?: boolean; preset?: string }, io: Io): Promise<number> {
@@ -74,11 +77,15 @@ export function printStudy(study: Study, out: (s: string) => void): void {
   out(`${'#'.padEnd(3)} ${'configuration'.padEnd(44)} ${`${study.metric} mean ± std`.padEnd(26)} n  stopped failed`);
   study.ranking.forEach((r, i) => {
     const value = r.mean === null ? '-' : `${num(r.mean)} ± ${num(r.std)}`;
-    out(`${String(i + 1).padEnd(3)} ${shown(r.parameters).slice(0, 44).padEnd(44)} ${value.padEnd(26)} ${String(r.n).padEnd(2)} ${String(r.stopped).padEnd(7)} ${r.failed}`);
+    out(
+      `${String(i + 1).padEnd(3)} ${shown(r.parameters).slice(0, 44).padEnd(44)} ${value.padEnd(26)} ${String(r.n).padEnd(2)} ${String(r.stopped).padEnd(7)} ${r.failed}`,
+    );
   });
   if (study.best) out(`\nbest: ${shown(study.best.parameters)}  ${study.metric} ${num(study.best.mean)} ± ${num(study.best.std)} (n=${study.best.n})`);
   for (const [parameter, effects] of Object.entries(study.effects)) {
-    out(`effect of ${parameter}: ${effects.map((e) => `${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)} ${num(e.mean)} (n=${e.n})`).join(', ')}`);
+    out(
+      `effect of ${parameter}: ${effects.map((e) => `${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)} ${num(e.mean)} (n=${e.n})`).join(', ')}`,
+    );
   }
   const warnings = study.ranking.flatMap((r) => r.warningSummary);
   if (warnings.length) {

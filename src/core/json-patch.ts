@@ -18,9 +18,7 @@ import { ARRAY_INDEX, childOf, formatPointer, hasChild, isJsonObject, JsonPointe
 import { cloneJson, isRefusal, jsonEqual } from './json-value.js';
 
 export type JsonPatchOperation =
-  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
-  | { op: 'remove'; path: string }
-  | { op: 'move' | 'copy'; from: string; path: string };
+  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string } | { op: 'move' | 'copy'; from: string; path: string };
 
 /**
  * The longest document a patch may produce, in characters of JSON text (JSON.stringify's
@@ -59,7 +57,11 @@ class Refused extends Error {}
  * Returns `doc` with `patch` applied (RFC 6902: operations in order, all or nothing). Throws
  * JsonPatchError for the first operation that cannot apply. `doc` must be plain JSON.
  */
-export function applyJsonPatch(doc: unknown, patch: readonly JsonPatchOperation[], limits: JsonPatchLimits = { maxLength: MAX_PATCHED_LENGTH, maxDepth: MAX_PATCHED_DEPTH }): unknown {
+export function applyJsonPatch(
+  doc: unknown,
+  patch: readonly JsonPatchOperation[],
+  limits: JsonPatchLimits = { maxLength: MAX_PATCHED_LENGTH, maxDepth: MAX_PATCHED_DEPTH },
+): unknown {
   if (!Array.isArray(patch)) throw new JsonPatchError(0, 'a JSON Patch is an array of operations');
   const start = cloneJson(doc, Infinity, Infinity, true);
   if (isRefusal(start)) throw new TypeError(`the document is not plain JSON: it ${start.message}`);
@@ -187,7 +189,10 @@ function add(state: State, path: readonly string[], value: unknown, replacing = 
   const key = path[path.length - 1];
   if (Array.isArray(parent)) {
     if (key === '-' && !replacing) parent.push(value);
-    else if (!ARRAY_INDEX.test(key) || Number(key) > parent.length - (replacing ? 1 : 0)) throw new Refused(`${formatPointer(path)} is not an index of the array at ${formatPointer(path.slice(0, -1)) || 'the root'} (it has ${parent.length} elements)`);
+    else if (!ARRAY_INDEX.test(key) || Number(key) > parent.length - (replacing ? 1 : 0))
+      throw new Refused(
+        `${formatPointer(path)} is not an index of the array at ${formatPointer(path.slice(0, -1)) || 'the root'} (it has ${parent.length} elements)`,
+      );
     else if (replacing) parent[Number(key)] = value;
     else parent.splice(Number(key), 0, value);
   } else {

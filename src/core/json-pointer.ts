@@ -37,7 +37,11 @@ export function parsePointer(pointer: string): string[] {
     .map((token) => {
       if (/~[^01]|~$/.test(token)) throw new JsonPointerError(`"~" must be followed by 0 or 1 (in "${token}")`);
       const key = token.replace(/~1/g, '/').replace(/~0/g, '~');
-      if (FORBIDDEN_KEYS.has(key)) throw new JsonPointerError(`"${key}" cannot appear in a JSON Pointer here (${[...FORBIDDEN_KEYS].map((k) => `"${k}"`).join(', ')} are refused)`, 'forbidden');
+      if (FORBIDDEN_KEYS.has(key))
+        throw new JsonPointerError(
+          `"${key}" cannot appear in a JSON Pointer here (${[...FORBIDDEN_KEYS].map((k) => `"${k}"`).join(', ')} are refused)`,
+          'forbidden',
+        );
       return key;
     });
 }

@@ -31,7 +31,11 @@ export function exceedsJsonLimits(value: unknown, limits: JsonLimits, base = '')
         for (const key of keys) {
           bytes += key.length + 4;
           if (bytes > limits.maxBytes) return tooBig(base);
-          stack.push({ value: (v as Record<string, unknown>)[key], path: `${item.path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth: item.depth + 1 });
+          stack.push({
+            value: (v as Record<string, unknown>)[key],
+            path: `${item.path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+            depth: item.depth + 1,
+          });
         }
       }
     }

@@ -39,12 +39,9 @@ export interface EpochDiagnostics {
   layers: LayerDiagnostics[];
 }
 
-
 /** One RFC 6902 operation on the job spec. */
 export type SpecPatchOp =
-  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
-  | { op: 'remove'; path: string }
-  | { op: 'move' | 'copy'; from: string; path: string };
+  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string } | { op: 'move' | 'copy'; from: string; path: string };
 
 /**
  * A diagnostic warning: what was seen (message, evidence), where (epoch, layer), how bad

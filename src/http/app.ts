@@ -39,8 +39,14 @@ function cutOffSlowSenders(app: FastifyInstance, ms: number): void {
     const timer = setTimeout(() => {
       if (request.raw.complete || request.raw.socket.destroyed) return;
       request.log.warn({ reqId: request.id }, `request body not received within ${ms} ms; closing the connection`);
-      const body = JSON.stringify({ error: 'request_timeout', message: `the request body did not arrive within ${ms / 1000} s (REQUEST_TIMEOUT_S)`, details: [] });
-      request.raw.socket.end(`HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        error: 'request_timeout',
+        message: `the request body did not arrive within ${ms / 1000} s (REQUEST_TIMEOUT_S)`,
+        details: [],
+      });
+      request.raw.socket.end(
+        `HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       request.raw.socket.destroySoon();
     }, ms);
     timer.unref();
@@ -90,7 +96,8 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(requestLog);
   // First: its onRoute check must see every route, and its onRequest hook runs before the body is read.
   const { config } = deps;
-  const authMode = deps.authMode ?? decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: false }).mode;
+  const authMode =
+    deps.authMode ?? decideAuthMode({ setting: config.AUTH, host: config.HOST, adminKeySet: Boolean(config.ADMIN_API_KEY), keysExist: false }).mode;
   await app.register(auth, { db: deps.db, mode: authMode, adminKey: config.ADMIN_API_KEY });
   await app.register(localOnly, { host: config.HOST, publicHost: config.PUBLIC_HOST });
   // After auth (it counts per key) and before every route (it hooks each route as it is added).

@@ -12,7 +12,8 @@ export const EnvSchema = Type.Object({
   PUBLIC_HOST: Type.Optional(
     Type.String({
       maxLength: 260,
-      description: 'One more name (host or host:port) the keyless local mode answers to, besides loopback names; requests for any other Host are refused (DNS rebinding)',
+      description:
+        'One more name (host or host:port) the keyless local mode answers to, besides loopback names; requests for any other Host are refused (DNS rebinding)',
     }),
   ),
   DATA_DIR: Type.String({ default: './data', description: 'Embedded database and caches' }),
@@ -25,7 +26,8 @@ export const EnvSchema = Type.Object({
     minimum: 1,
     maximum: 8,
     default: 1,
-    description: 'XNNPACK threads per training process on the wasm backend; above 1 it starts the threaded build (pays at batch 256 and larger layers; see README)',
+    description:
+      'XNNPACK threads per training process on the wasm backend; above 1 it starts the threaded build (pays at batch 256 and larger layers; see README)',
   }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   DATASETS_DIR: Type.Optional(Type.String({ description: 'Built-in datasets; default DATA_DIR/datasets' })),
@@ -35,13 +37,31 @@ export const EnvSchema = Type.Object({
   MAX_EPOCHS: Type.Integer({ minimum: 1, default: 1000 }),
   MAX_LAYERS: Type.Integer({ minimum: 1, default: 200 }),
   MAX_PARAMS: Type.Integer({ minimum: 1, default: 10_000_000, description: 'Most parameters a job or an imported model may have' }),
-  MAX_JOB_MEMORY_MB: Type.Integer({ minimum: 1, default: 4096, description: "Most training memory a job may need (weights, the optimizer's step, one batch's training step, its data, a checkpoint), checked at POST /jobs; on the wasm backend a job's tensors must also fit its 4 GiB" }),
-  DB_RETRY_S: Type.Number({ minimum: 0, default: 120, description: 'How long a worker retries a database operation while the database is unreachable (backoff up to 5 s); then the job goes back to the queue, delayed, without spending an attempt' }),
+  MAX_JOB_MEMORY_MB: Type.Integer({
+    minimum: 1,
+    default: 4096,
+    description:
+      "Most training memory a job may need (weights, the optimizer's step, one batch's training step, its data, a checkpoint), checked at POST /jobs; on the wasm backend a job's tensors must also fit its 4 GiB",
+  }),
+  DB_RETRY_S: Type.Number({
+    minimum: 0,
+    default: 120,
+    description:
+      'How long a worker retries a database operation while the database is unreachable (backoff up to 5 s); then the job goes back to the queue, delayed, without spending an attempt',
+  }),
   REQUEST_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'Longest a client may take to send one request (headers and body)' }),
   HEAVY_THREADS: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 64, description: 'API worker threads per kind (dataset parsing, model building); default: cores - 1, 1 to 4; 0 runs that work on the event loop' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      description: 'API worker threads per kind (dataset parsing, model building); default: cores - 1, 1 to 4; 0 runs that work on the event loop',
+    }),
   ),
-  HEAVY_TIMEOUT_S: Type.Number({ exclusiveMinimum: 0, default: 120, description: 'Longest one parse, spec check or import may run in a worker thread before the request is a 503' }),
+  HEAVY_TIMEOUT_S: Type.Number({
+    exclusiveMinimum: 0,
+    default: 120,
+    description: 'Longest one parse, spec check or import may run in a worker thread before the request is a 503',
+  }),
   HEAVY_QUEUE: Type.Integer({ minimum: 0, default: 32, description: 'Large requests that may wait for a worker thread (per kind); more are a 503' }),
   MAX_DATASET_SAMPLES: Type.Integer({ minimum: 1, default: 1_000_000 }),
   MAX_STUDY_TRIALS: Type.Integer({ minimum: 1, default: 500, description: 'Most trial jobs one study may plan (configurations x repeats)' }),
@@ -49,7 +69,8 @@ export const EnvSchema = Type.Object({
   WORKER_LOCK_S: Type.Number({
     minimum: 1,
     default: 15,
-    description: "How long a worker's hold on a running job lasts unless renewed (every half of it): a worker that dies without handing its job back (kill -9) gives it up to another worker within this, plus two thirds of it for the next check",
+    description:
+      "How long a worker's hold on a running job lasts unless renewed (every half of it): a worker that dies without handing its job back (kill -9) gives it up to another worker within this, plus two thirds of it for the next check",
   }),
   JOB_TIMEOUT_S: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'Longest a job may train' }),
   AUTH: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
@@ -57,12 +78,27 @@ export const EnvSchema = Type.Object({
     description: 'auto: API keys needed once a key exists, ADMIN_API_KEY is set or HOST is not loopback; on/off force it',
   }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'An admin key of the tenant `default` (at least 16 characters); never stored' })),
-  QUOTA_QUEUED_JOBS: Type.Integer({ minimum: 0, default: 100, description: "Queued jobs per tenant at once (0: no limit); a tenant's own quotas.queuedJobs overrides it" }),
+  QUOTA_QUEUED_JOBS: Type.Integer({
+    minimum: 0,
+    default: 100,
+    description: "Queued jobs per tenant at once (0: no limit); a tenant's own quotas.queuedJobs overrides it",
+  }),
   QUOTA_RUNNING_JOBS: Type.Integer({ minimum: 0, default: 0, description: 'Running jobs per tenant at once; more wait in the queue (0: no limit)' }),
   QUOTA_STORAGE_MB: Type.Number({ minimum: 0, default: 0, description: 'Stored datasets, models and checkpoints per tenant, in MB (0: no limit)' }),
-  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 600, description: 'Requests per minute per API key (0: no limit); open local mode is not limited' }),
-  RETENTION_DAYS: Type.Number({ minimum: 0, default: 0, description: "Days a checkpoint left by an ended job is kept before the API's sweep deletes it (a job that ends normally deletes its own at once); 0: at the next sweep" }),
-  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'A worker started alone serves GET /metrics on this port (unset: not served)' })),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 0,
+    default: 600,
+    description: 'Requests per minute per API key (0: no limit); open local mode is not limited',
+  }),
+  RETENTION_DAYS: Type.Number({
+    minimum: 0,
+    default: 0,
+    description:
+      "Days a checkpoint left by an ended job is kept before the API's sweep deletes it (a job that ends normally deletes its own at once); 0: at the next sweep",
+  }),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 65535, description: 'A worker started alone serves GET /metrics on this port (unset: not served)' }),
+  ),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });
 

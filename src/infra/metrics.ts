@@ -67,7 +67,11 @@ const pickupDelay = new client.Histogram({
   registers,
 });
 const epochsTotal = new client.Counter({ name: 'training_epochs_total', help: 'Epochs trained (rate() gives epochs per second)', registers });
-const samplesTotal = new client.Counter({ name: 'training_samples_total', help: 'Samples trained, over all epochs (rate() gives samples per second)', registers });
+const samplesTotal = new client.Counter({
+  name: 'training_samples_total',
+  help: 'Samples trained, over all epochs (rate() gives samples per second)',
+  registers,
+});
 const samplesPerSecond = new client.Gauge({
   name: 'training_samples_per_second',
   help: 'Throughput of the last job this worker ran: samples trained / time inside its epochs',

@@ -4,8 +4,12 @@ import { LiteralUnion } from './common.js';
 export const Quotas = Type.Object(
   {
     queuedJobs: Type.Optional(Type.Integer({ minimum: 0, description: 'Queued jobs at once (0: no limit); default QUOTA_QUEUED_JOBS' })),
-    runningJobs: Type.Optional(Type.Integer({ minimum: 0, description: 'Running jobs at once; more wait in the queue (0: no limit); default QUOTA_RUNNING_JOBS' })),
-    storageMb: Type.Optional(Type.Number({ minimum: 0, description: 'Stored datasets, models and checkpoints, in MB (0: no limit); default QUOTA_STORAGE_MB' })),
+    runningJobs: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Running jobs at once; more wait in the queue (0: no limit); default QUOTA_RUNNING_JOBS' }),
+    ),
+    storageMb: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Stored datasets, models and checkpoints, in MB (0: no limit); default QUOTA_STORAGE_MB' }),
+    ),
   },
   { additionalProperties: false, title: 'Quotas', description: "A tenant's own limits; an absent one takes the service default" },
 );
@@ -95,7 +99,9 @@ export const AuditEvent = Type.Object(
     action: Type.String({ description: '`create`, `cancel`, `delete`, `share`, `unshare`, `revoke`, ...' }),
     resource: Type.String({ description: '`job`, `dataset`, `model`, `key`, `tenant`, `share`' }),
     resourceId: Type.Union([Type.String(), Type.Null()], { description: 'The id of what was acted on' }),
-    detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'More about it: the role of a new key, the tenant of a share, ...' }),
+    detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+      description: 'More about it: the role of a new key, the tenant of a share, ...',
+    }),
   },
   { title: 'AuditEvent' },
 );

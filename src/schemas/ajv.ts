@@ -55,4 +55,3 @@ export function describeAjvError(error: AjvError, part: string): { path: string;
   }
   return { path: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
 }
-

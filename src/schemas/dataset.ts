@@ -8,7 +8,9 @@ export const DatasetJsonBody = Type.Object(
       minItems: 1,
       description: 'One row per sample: number[] (vectors) or number[][] (e.g. images)',
     }),
-    labels: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { description: 'One class index per sample; omit for an unlabeled dataset (autoencoders)' })),
+    labels: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 0 }), { description: 'One class index per sample; omit for an unlabeled dataset (autoencoders)' }),
+    ),
   },
   { additionalProperties: false, title: 'DatasetJsonBody', examples: [exampleDatasetJson] },
 );

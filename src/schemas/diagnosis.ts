@@ -12,7 +12,9 @@ function ruleSettings(kind: RuleKind, rule: RuleEntry) {
     Type.Object(
       {
         action: Type.Optional(
-          Type.Union([Type.Literal('warn'), Type.Literal('stop')], { description: '`warn` (default) records the warning; `stop` also ends the job `failed` with its message' }),
+          Type.Union([Type.Literal('warn'), Type.Literal('stop')], {
+            description: '`warn` (default) records the warning; `stop` also ends the job `failed` with its message',
+          }),
         ),
         enabled: Type.Optional(Type.Boolean({ description: 'false turns the rule off (default true)' })),
         ...thresholds,
@@ -22,10 +24,13 @@ function ruleSettings(kind: RuleKind, rule: RuleEntry) {
   );
 }
 
-export const DiagnosticRules = Type.Object(Object.fromEntries(Object.entries(DIAGNOSIS_RULES).map(([kind, rule]) => [kind, ruleSettings(kind as RuleKind, rule)])), {
-  additionalProperties: false,
-  description: 'Per-kind rule settings: `action` (warn | stop), `enabled`, and the rule\'s thresholds',
-});
+export const DiagnosticRules = Type.Object(
+  Object.fromEntries(Object.entries(DIAGNOSIS_RULES).map(([kind, rule]) => [kind, ruleSettings(kind as RuleKind, rule)])),
+  {
+    additionalProperties: false,
+    description: "Per-kind rule settings: `action` (warn | stop), `enabled`, and the rule's thresholds",
+  },
+);
 
 const Evidence = Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]), {
   description: 'The measured numbers behind the warning (and the thresholds they crossed)',
@@ -42,7 +47,10 @@ export const JsonPatchOperation = Type.Union(
       { additionalProperties: false },
     ),
     Type.Object(
-      { op: Type.Literal('remove', { description: 'RFC 6902 operation' }), path: Type.String({ maxLength: 500, description: 'JSON Pointer into the job spec' }) },
+      {
+        op: Type.Literal('remove', { description: 'RFC 6902 operation' }),
+        path: Type.String({ maxLength: 500, description: 'JSON Pointer into the job spec' }),
+      },
       { additionalProperties: false },
     ),
     Type.Object(
@@ -62,10 +70,12 @@ export const JsonPatch = Type.Array(JsonPatchOperation, { maxItems: 1000, descri
 export const WarningFields = {
   id: Type.String({ description: 'Stable within the job: `<kind>:<layer or "model">`; name it in POST /jobs/{id}/retry `applyFixes`' }),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')], { description: 'How much it hurts training' }),
-  advice: Type.String({ description: 'What to do, in the chapter\'s terms' }),
+  advice: Type.String({ description: "What to do, in the chapter's terms" }),
   evidence: Evidence,
   fix: Type.Union([JsonPatch, Type.Null()], { description: 'The remedy as an RFC 6902 JSON Patch on the job spec, or null' }),
 };
 
 /** A warning's kind, one of the catalog's. */
-export const WarningKindSchema = LiteralUnion([...WARNING_KINDS], { description: 'The kind of problem (the diagnosis catalog; more may be added in later versions)' });
+export const WarningKindSchema = LiteralUnion([...WARNING_KINDS], {
+  description: 'The kind of problem (the diagnosis catalog; more may be added in later versions)',
+});

@@ -23,7 +23,16 @@ export const exampleJobSpec = {
 };
 
 /** POST /datasets (JSON): XOR, four 2-feature samples with class labels 0/1. */
-export const exampleDatasetJson = { name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], labels: [0, 1, 1, 0] };
+export const exampleDatasetJson = {
+  name: 'xor',
+  features: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  labels: [0, 1, 1, 0],
+};
 
 /**
  * POST /models/:id/predict: one sample of 2 features. It fits a model trained on the XOR

@@ -5,20 +5,42 @@ import { DiagnosticRules } from './diagnosis.js';
 // ---------------------------------------------------------------- building blocks
 
 export const KERAS_INITIALIZERS = [
-  'glorot_uniform', 'glorot_normal', 'he_normal', 'he_uniform', 'lecun_normal', 'lecun_uniform',
-  'zeros', 'ones', 'random_normal', 'random_uniform', 'truncated_normal', 'orthogonal', 'identity',
+  'glorot_uniform',
+  'glorot_normal',
+  'he_normal',
+  'he_uniform',
+  'lecun_normal',
+  'lecun_uniform',
+  'zeros',
+  'ones',
+  'random_normal',
+  'random_uniform',
+  'truncated_normal',
+  'orthogonal',
+  'identity',
 ] as const;
 /** tfjs spells the same initializers in camelCase; both are accepted. */
 export const TFJS_INITIALIZERS = [
-  'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'leCunNormal', 'leCunUniform', 'lecunNormal', 'lecunUniform',
-  'randomNormal', 'randomUniform', 'truncatedNormal',
+  'glorotUniform',
+  'glorotNormal',
+  'heNormal',
+  'heUniform',
+  'leCunNormal',
+  'leCunUniform',
+  'lecunNormal',
+  'lecunUniform',
+  'randomNormal',
+  'randomUniform',
+  'truncatedNormal',
 ] as const;
 
 export const VarianceScalingInitializer = Type.Object(
   {
     type: Type.Literal('VarianceScaling', { description: 'Initializer class: `VarianceScaling`' }),
     scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Multiplies the variance (default 1)' })),
-    mode: Type.Optional(Type.Union([Type.Literal('fan_in'), Type.Literal('fan_out'), Type.Literal('fan_avg')], { description: 'Which fan divides the scale (default fan_in)' })),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('fan_in'), Type.Literal('fan_out'), Type.Literal('fan_avg')], { description: 'Which fan divides the scale (default fan_in)' }),
+    ),
     distribution: Type.Optional(
       Type.Union([Type.Literal('normal'), Type.Literal('truncated_normal'), Type.Literal('uniform')], {
         description: '`normal` is a truncated normal, as in Keras (default truncated_normal)',
@@ -69,8 +91,21 @@ const initializer = (description: string) => Type.With(Initializer, { descriptio
 export type Initializer = Static<typeof Initializer>;
 
 export const ACTIVATIONS = [
-  'relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'tanh', 'sigmoid', 'hard_sigmoid', 'softmax', 'softplus', 'softsign',
-  'swish', 'gelu', 'mish', 'linear',
+  'relu',
+  'relu6',
+  'leaky_relu',
+  'elu',
+  'selu',
+  'tanh',
+  'sigmoid',
+  'hard_sigmoid',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+  'gelu',
+  'mish',
+  'linear',
 ] as const;
 export const Activation = LiteralUnion(ACTIVATIONS, { description: 'Activation function name (Keras spelling)' });
 const activation = (description: string) => Type.With(Activation, { description });
@@ -80,12 +115,14 @@ const Shape = Type.Array(Type.Integer({ minimum: 1, maximum: 1_000_000 }), {
   minItems: 1,
   maxItems: 4,
   description:
-    'Keras `input_shape`: one sample\'s shape without the batch dimension (1 to 4 dims), e.g. [28, 28]. Optional: the first layer gets the dataset\'s (or base model\'s) shape; when given it must match',
+    "Keras `input_shape`: one sample's shape without the batch dimension (1 to 4 dims), e.g. [28, 28]. Optional: the first layer gets the dataset's (or base model's) shape; when given it must match",
 });
 
 /** Options every layer takes. */
 const common = {
-  name: Type.Optional(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$', maxLength: 64, description: 'Layer name (unique in the model); generated when absent' })),
+  name: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$', maxLength: 64, description: 'Layer name (unique in the model); generated when absent' }),
+  ),
   inputShape: Type.Optional(Shape),
   trainable: Type.Optional(Type.Boolean({ description: 'false freezes the layer' })),
 };
@@ -93,14 +130,23 @@ const units = Type.Integer({ minimum: 1, maximum: 65_536, description: 'Number o
 const rate = Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Fraction of inputs to drop' });
 const seed = Type.Integer({ minimum: 0, description: 'Random seed' });
 const layer = <T extends string, P extends Record<string, import('typebox').TSchema>>(type: T, props: P, description: string) =>
-  Type.Object({ type: Type.Literal(type, { description: `Layer class: \`${type}\` (Keras \`keras.layers.${type}\`)` }), ...common, ...props }, { additionalProperties: false, description });
+  Type.Object(
+    { type: Type.Literal(type, { description: `Layer class: \`${type}\` (Keras \`keras.layers.${type}\`)` }), ...common, ...props },
+    { additionalProperties: false, description },
+  );
 
 export const LayerSpec = TaggedUnion(
   [
     layer('Flatten', {}, 'Flattens its input to one dimension'),
     layer(
       'Reshape',
-      { targetShape: Type.Array(Type.Integer({ minimum: 1, maximum: 1_000_000 }), { minItems: 1, maxItems: 4, description: 'Output shape without the batch dimension, e.g. [28, 28]' }) },
+      {
+        targetShape: Type.Array(Type.Integer({ minimum: 1, maximum: 1_000_000 }), {
+          minItems: 1,
+          maxItems: 4,
+          description: 'Output shape without the batch dimension, e.g. [28, 28]',
+        }),
+      },
       'Reshapes its input (same number of values), e.g. a 784-unit decoder output back to 28x28',
     ),
     layer(
@@ -108,8 +154,12 @@ export const LayerSpec = TaggedUnion(
       {
         units,
         activation: Type.Optional(activation('Keras `activation`: applied to the output; default linear (none)')),
-        useBias: Type.Optional(Type.Boolean({ description: 'Keras `use_bias`: add a bias vector, default true; false when a BatchNormalization layer follows' })),
-        kernelInitializer: Type.Optional(initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform (he_normal suits ReLU/ELU, lecun_normal SELU)')),
+        useBias: Type.Optional(
+          Type.Boolean({ description: 'Keras `use_bias`: add a bias vector, default true; false when a BatchNormalization layer follows' }),
+        ),
+        kernelInitializer: Type.Optional(
+          initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform (he_normal suits ReLU/ELU, lecun_normal SELU)'),
+        ),
         biasInitializer: Type.Optional(initializer('Keras `bias_initializer`: initial bias, default zeros')),
       },
       'Fully connected layer',
@@ -150,13 +200,29 @@ export const LayerSpec = TaggedUnion(
   { description: 'A layer; `type` is the Keras class name, options are its camelCase options' },
 );
 export type LayerSpec = Static<typeof LayerSpec>;
-export const LAYER_TYPES = ['Flatten', 'Reshape', 'Dense', 'BatchNormalization', 'Activation', 'Dropout', 'AlphaDropout', 'LeakyReLU', 'PReLU', 'ELU', 'RReLU'] as const;
+export const LAYER_TYPES = [
+  'Flatten',
+  'Reshape',
+  'Dense',
+  'BatchNormalization',
+  'Activation',
+  'Dropout',
+  'AlphaDropout',
+  'LeakyReLU',
+  'PReLU',
+  'ELU',
+  'RReLU',
+] as const;
 
 // ---------------------------------------------------------------- optimizers
 
 const clipping = {
   learningRate: Type.Optional(
-    Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'Keras `learning_rate`: step size, > 0 and at most 10; default as in Keras: 0.01 for sgd, 0.001 for the others' }),
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 10,
+      description: 'Keras `learning_rate`: step size, > 0 and at most 10; default as in Keras: 0.01 for sgd, 0.001 for the others',
+    }),
   ),
   clipValue: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Clip each gradient component to [-clipValue, clipValue]' })),
   clipNorm: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Rescale each gradient tensor whose L2 norm exceeds this (tf.keras `clipnorm`)' })),
@@ -176,7 +242,11 @@ const clipping = {
         Type.Object(
           {
             type: Type.Literal('piecewise_constant', { description: 'Schedule: `piecewise_constant` (Keras `PiecewiseConstantDecay`)' }),
-            boundaries: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 1000, description: 'Steps (batches) at which the rate changes, increasing; at most 1000' }),
+            boundaries: Type.Array(Type.Integer({ minimum: 0 }), {
+              minItems: 1,
+              maxItems: 1000,
+              description: 'Steps (batches) at which the rate changes, increasing; at most 1000',
+            }),
             values: Type.Array(Type.Number({ exclusiveMinimum: 0 }), {
               minItems: 2,
               maxItems: 1001,
@@ -191,12 +261,24 @@ const clipping = {
   ),
 };
 const epsilon = Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Keras `epsilon`: small constant for numerical stability, > 0, default 1e-7' }));
-const beta1 = Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Keras `beta_1`: decay rate of the gradient average (first moment), 0 <= x < 1, default 0.9' }));
-const beta2 = Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Keras `beta_2`: decay rate of the squared-gradient average (second moment), 0 <= x < 1, default 0.999' }));
+const beta1 = Type.Optional(
+  Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Keras `beta_1`: decay rate of the gradient average (first moment), 0 <= x < 1, default 0.9' }),
+);
+const beta2 = Type.Optional(
+  Type.Number({
+    minimum: 0,
+    exclusiveMaximum: 1,
+    description: 'Keras `beta_2`: decay rate of the squared-gradient average (second moment), 0 <= x < 1, default 0.999',
+  }),
+);
 const OPTIMIZER_CLASSES: Record<string, string> = { sgd: 'SGD', adam: 'Adam', adamax: 'Adamax', rmsprop: 'RMSprop', adagrad: 'Adagrad', adadelta: 'Adadelta' };
 const optimizer = <T extends string, P extends Record<string, import('typebox').TSchema>>(type: T, props: P) =>
   Type.Object(
-    { type: Type.Literal(type, { description: `Optimizer: \`${type}\` (Keras \`keras.optimizers.${OPTIMIZER_CLASSES[type] ?? type}\`)` }), ...clipping, ...props },
+    {
+      type: Type.Literal(type, { description: `Optimizer: \`${type}\` (Keras \`keras.optimizers.${OPTIMIZER_CLASSES[type] ?? type}\`)` }),
+      ...clipping,
+      ...props,
+    },
     { additionalProperties: false },
   );
 
@@ -215,7 +297,9 @@ export const OptimizerSpec = TaggedUnion(
       centered: Type.Optional(Type.Boolean({ description: 'Keras `centered`: normalize by the estimated gradient variance, default false' })),
     }),
     optimizer('adagrad', {
-      initialAccumulatorValue: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Keras `initial_accumulator_value`: starting value of the per-weight sums, > 0, default 0.1' })),
+      initialAccumulatorValue: Type.Optional(
+        Type.Number({ exclusiveMinimum: 0, description: 'Keras `initial_accumulator_value`: starting value of the per-weight sums, > 0, default 0.1' }),
+      ),
     }),
     optimizer('adadelta', {
       rho: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Keras `rho`: decay rate of the averages, 0..1, default 0.95' })),
@@ -226,7 +310,15 @@ export const OptimizerSpec = TaggedUnion(
 );
 export type OptimizerSpec = Static<typeof OptimizerSpec>;
 
-export const LOSSES = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'binary_crossentropy', 'mse', 'mean_squared_error', 'mae', 'mean_absolute_error'] as const;
+export const LOSSES = [
+  'sparse_categorical_crossentropy',
+  'categorical_crossentropy',
+  'binary_crossentropy',
+  'mse',
+  'mean_squared_error',
+  'mae',
+  'mean_absolute_error',
+] as const;
 export const METRICS = ['accuracy'] as const;
 
 // ---------------------------------------------------------------- data references
@@ -259,7 +351,9 @@ export type DatasetRef = Static<typeof DatasetRef>;
 export const FitSpec = Type.Object(
   {
     epochs: Type.Integer({ minimum: 1, description: 'Keras `epochs`: passes over the training data, at least 1' }),
-    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Keras `batch_size`: samples per gradient step, 1..65536, default 32' })),
+    batchSize: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Keras `batch_size`: samples per gradient step, 1..65536, default 32' }),
+    ),
     shuffle: Type.Optional(Type.Boolean({ default: true, description: 'Keras `shuffle`: shuffle the training samples before each epoch, default true' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for shuffling and weight initialization' })),
     classWeight: Type.Optional(
@@ -276,9 +370,13 @@ export const FitSpec = Type.Object(
               description: 'Keras `monitor`: the quantity to watch, default val_loss (the val_ ones need `validation`)',
             }),
           ),
-          patience: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Keras `patience`: epochs without improvement before stopping, default 0' })),
+          patience: Type.Optional(
+            Type.Integer({ minimum: 0, default: 0, description: 'Keras `patience`: epochs without improvement before stopping, default 0' }),
+          ),
           minDelta: Type.Optional(Type.Number({ minimum: 0, description: 'Keras `min_delta`: smallest change that counts as an improvement, default 0' })),
-          restoreBestWeights: Type.Optional(Type.Boolean({ description: 'Keras `restore_best_weights`: end with the weights of the best epoch, default false' })),
+          restoreBestWeights: Type.Optional(
+            Type.Boolean({ description: 'Keras `restore_best_weights`: end with the weights of the best epoch, default false' }),
+          ),
         },
         { additionalProperties: false, description: 'Stop when `monitor` stops improving (Keras `EarlyStopping` callback)' },
       ),
@@ -296,23 +394,35 @@ export const JobSpec = Type.Object(
         description: '`autoencoder` trains the model to reconstruct its inputs; labels are ignored',
       }),
     ),
-    modelName: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100, description: 'Register the trained model under this name, as its next version' })),
+    modelName: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100, description: 'Register the trained model under this name, as its next version' }),
+    ),
     dataset: DatasetRef,
     validation: Type.Optional(
       Type.Object(
         {
           split: Type.Optional(
-            Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Keras `validation_split`: hold out this fraction of the training data (the last samples, as Keras), 0 < x < 1' }),
+            Type.Number({
+              exclusiveMinimum: 0,
+              exclusiveMaximum: 1,
+              description: 'Keras `validation_split`: hold out this fraction of the training data (the last samples, as Keras), 0 < x < 1',
+            }),
           ),
           dataset: Type.Optional(Type.With(DatasetRef, { description: 'Keras `validation_data`: a separate dataset to validate on' })),
         },
-        { additionalProperties: false, description: 'Validation data, reported each epoch as `val_loss`/`val_accuracy`: a `split` of the training data or a `dataset`' },
+        {
+          additionalProperties: false,
+          description: 'Validation data, reported each epoch as `val_loss`/`val_accuracy`: a `split` of the training data or a `dataset`',
+        },
       ),
     ),
     evaluate: Type.Optional(
       Type.Object(
         { dataset: Type.With(DatasetRef, { description: 'The dataset to evaluate on, e.g. a built-in `test` split' }) },
-        { additionalProperties: false, description: 'After training, evaluate on a held-out dataset (Keras `model.evaluate`); the result is the job\'s `evaluation`' },
+        {
+          additionalProperties: false,
+          description: "After training, evaluate on a held-out dataset (Keras `model.evaluate`); the result is the job's `evaluation`",
+        },
       ),
     ),
     base: Type.Optional(
@@ -338,7 +448,9 @@ export const JobSpec = Type.Object(
       {
         optimizer: OptimizerSpec,
         loss: LiteralUnion(LOSSES, { description: 'Keras loss name' }),
-        metrics: Type.Optional(Type.Array(LiteralUnion(METRICS), { uniqueItems: true, description: 'Keras `metrics`: reported besides the loss; `accuracy` is the one offered' })),
+        metrics: Type.Optional(
+          Type.Array(LiteralUnion(METRICS), { uniqueItems: true, description: 'Keras `metrics`: reported besides the loss; `accuracy` is the one offered' }),
+        ),
       },
       { additionalProperties: false, description: 'Keras `model.compile` options: optimizer, loss, metrics' },
     ),
@@ -347,7 +459,9 @@ export const JobSpec = Type.Object(
       Type.Object(
         {
           epochs: Type.Integer({ minimum: 1, description: 'Epochs after unfreezing' }),
-          optimizer: Type.Optional(Type.With(OptimizerSpec, { description: 'Optimizer for this phase, usually with a lower learning rate; default: `compile.optimizer`' })),
+          optimizer: Type.Optional(
+            Type.With(OptimizerSpec, { description: 'Optimizer for this phase, usually with a lower learning rate; default: `compile.optimizer`' }),
+          ),
           unfreeze: Type.Optional(Type.Integer({ minimum: 1, description: 'Unfreeze only this many top reused layers; default all' })),
         },
         { additionalProperties: false, description: 'A second phase after `fit` (needs `base`): unfreeze the reused layers and train on' },
@@ -357,7 +471,9 @@ export const JobSpec = Type.Object(
       Type.Object(
         {
           enabled: Type.Optional(Type.Boolean({ default: true, description: 'Collect diagnostics, default true; false makes training a little faster' })),
-          probeSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 1024, default: 256, description: 'Samples in the fixed probe batch, 8..1024, default 256' })),
+          probeSize: Type.Optional(
+            Type.Integer({ minimum: 8, maximum: 1024, default: 256, description: 'Samples in the fixed probe batch, 8..1024, default 256' }),
+          ),
           rules: Type.Optional(DiagnosticRules),
         },
         { additionalProperties: false, description: 'Per-epoch gradient and activation health, read at GET /jobs/:id/diagnostics' },

@@ -19,7 +19,7 @@ export const EpochRow = Type.Object(
     val_accuracy: nullable(Type.Number(), 'Validation accuracy, 0..1; null without `validation` or the `accuracy` metric'),
     durationMs: Type.Integer({ description: 'Wall time of the epoch, milliseconds' }),
   },
-  { title: 'EpochMetrics', description: 'One epoch\'s metrics, with the Keras history keys' },
+  { title: 'EpochMetrics', description: "One epoch's metrics, with the Keras history keys" },
 );
 
 export const Warning = Type.Object(
@@ -40,7 +40,7 @@ export const Warning = Type.Object(
 export const Job = Type.Object(
   {
     id: Type.String({ description: 'Job id (UUID)' }),
-    name: nullable(Type.String(), 'The spec\'s `name`; null when it had none'),
+    name: nullable(Type.String(), "The spec's `name`; null when it had none"),
     status: JobStatus,
     backend: nullable(Type.String(), 'The TensorFlow.js backend that ran it (tensorflow, wasm, cpu); null until a worker starts it'),
     createdAt: Type.String({ format: 'date-time', description: 'When it was submitted (ISO 8601)' }),
@@ -72,7 +72,7 @@ export const Job = Type.Object(
     trial: Type.Optional(
       nullable(
         Type.Object({
-          index: Type.Integer({ description: 'Its place in the study\'s plan' }),
+          index: Type.Integer({ description: "Its place in the study's plan" }),
           parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'Parameter -> the value it took' }),
         }),
         'For a study trial: its place in the plan and its parameters',
@@ -107,8 +107,8 @@ export const LayerDiagnostics = Type.Object({
   gradNorm: Type.Number({ description: 'L2 norm of the loss gradient w.r.t. the kernel, on the probe batch' }),
   weightNorm: Type.Number({ description: 'L2 norm of the kernel' }),
   updateRatio: Type.Number({ description: 'Mean per-step ||update|| / ||weights|| over the epoch (healthy: about 1e-3)' }),
-  activationMean: Type.Number({ description: 'Mean of the layer\'s outputs on the probe batch' }),
-  activationStd: Type.Number({ description: 'Standard deviation of the layer\'s outputs on the probe batch (SELU nets want about 1)' }),
+  activationMean: Type.Number({ description: "Mean of the layer's outputs on the probe batch" }),
+  activationStd: Type.Number({ description: "Standard deviation of the layer's outputs on the probe batch (SELU nets want about 1)" }),
   deadFraction: Type.Number({ description: 'Fraction of units that output zero on the whole probe batch' }),
 });
 
@@ -134,14 +134,14 @@ export const RetryBody = Type.Object(
       }),
     ),
     patch: Type.Optional(Type.With(JsonPatch, { description: 'An RFC 6902 JSON Patch of your own on the spec, applied after the fixes' })),
-    name: Type.Optional(Type.String({ maxLength: 200, description: 'The new job\'s name; default: the old one\'s' })),
+    name: Type.Optional(Type.String({ maxLength: 200, description: "The new job's name; default: the old one's" })),
   },
-  { additionalProperties: false, title: 'RetryRequest', description: 'How to change the old job\'s spec before training it again' },
+  { additionalProperties: false, title: 'RetryRequest', description: "How to change the old job's spec before training it again" },
 );
 
 export const RetryCreated = Type.Object(
   {
-    id: Type.String({ description: 'The new job\'s id' }),
+    id: Type.String({ description: "The new job's id" }),
     status: Type.Literal('queued', { description: 'Always `queued`' }),
     retryOf: Type.String({ description: 'The job it retries' }),
   },

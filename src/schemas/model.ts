@@ -24,17 +24,26 @@ export const ModelInfo = Type.Object(
   {
     id: Type.String({ description: 'Model id (UUID): use it in /models/{id}/predict or as `base.modelId` of a job' }),
     jobId: Type.Union([Type.String(), Type.Null()], { description: 'The job that trained it; null for an imported model' }),
-    name: Type.Union([Type.String(), Type.Null()], { description: 'Registered name (`modelName` of the job, or `name` of the import); null when unregistered' }),
+    name: Type.Union([Type.String(), Type.Null()], {
+      description: 'Registered name (`modelName` of the job, or `name` of the import); null when unregistered',
+    }),
     version: Type.Union([Type.Integer(), Type.Null()], { description: 'Version under `name`: 1, 2, ...; null when unregistered' }),
     createdAt: Type.String({ format: 'date-time', description: 'When it was stored (ISO 8601)' }),
     source: Type.String({ description: '`trained` or `imported`' }),
     summary: ModelSummary,
-    inputShape: Type.Array(Type.Union([Type.Integer(), Type.Null()]), { description: 'Shape of one input sample, without the batch dimension: what /predict expects per row' }),
-    lineage: Type.Object({
-      baseModelId: Type.Union([Type.String(), Type.Null()], { description: 'The model it was built on' }),
-      reusedLayers: Type.Array(Type.String(), { description: 'Layers copied from the base model' }),
-      baseModelDeleted: Type.Boolean({ description: 'true when the base model has since been deleted (its id stays, as a tombstone, but it can no longer be read)' }),
-    }, { description: 'What it was built from (transfer learning)' }),
+    inputShape: Type.Array(Type.Union([Type.Integer(), Type.Null()]), {
+      description: 'Shape of one input sample, without the batch dimension: what /predict expects per row',
+    }),
+    lineage: Type.Object(
+      {
+        baseModelId: Type.Union([Type.String(), Type.Null()], { description: 'The model it was built on' }),
+        reusedLayers: Type.Array(Type.String(), { description: 'Layers copied from the base model' }),
+        baseModelDeleted: Type.Boolean({
+          description: 'true when the base model has since been deleted (its id stays, as a tombstone, but it can no longer be read)',
+        }),
+      },
+      { description: 'What it was built from (transfer learning)' },
+    ),
     tenantId: Type.String({ description: 'The tenant that owns it (another tenant sees it only when it is shared with it)' }),
   },
   { title: 'Model' },
@@ -61,7 +70,7 @@ export const PredictBody = Type.Object(
       minItems: 1,
       maxItems: 10_000,
       description:
-        'One row per sample (1 to 10000), each shaped like the model\'s `inputShape` (GET /models/{id}): e.g. [x1, x2] for a 2-feature model (the example fits a model trained on the XOR dataset example or the imported example model), a 28x28 number[][] for a fashion-mnist model',
+        "One row per sample (1 to 10000), each shaped like the model's `inputShape` (GET /models/{id}): e.g. [x1, x2] for a 2-feature model (the example fits a model trained on the XOR dataset example or the imported example model), a 28x28 number[][] for a fashion-mnist model",
     }),
   },
   { additionalProperties: false, title: 'PredictRequest', examples: [examplePredict] },
@@ -80,7 +89,9 @@ export const ModelImportBody = Type.Object(
   {
     modelJson: Type.Record(Type.String(), Type.Unknown(), { description: 'The model.json of a TensorFlow.js layers model' }),
     weights: Type.String({ description: 'The weight files named by its weightsManifest, concatenated in manifest order, base64' }),
-    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100, description: 'Register it under this name, as the next version' })),
+    name: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100, description: 'Register it under this name, as the next version' }),
+    ),
   },
   { additionalProperties: false, title: 'ModelImport', examples: [exampleModelImport] },
 );

@@ -19,7 +19,11 @@ export const StudyStatus = LiteralUnion(STUDY_STATUSES, { description: 'running 
 
 export const StudyRequest = Type.Object(
   {
-    preset: Type.Optional(LiteralUnion(PRESET_NAMES, { description: 'A ready-made study; with it, give no `base`/`parameters`/`method` (name, repeats and maxConcurrent may still be set)' })),
+    preset: Type.Optional(
+      LiteralUnion(PRESET_NAMES, {
+        description: 'A ready-made study; with it, give no `base`/`parameters`/`method` (name, repeats and maxConcurrent may still be set)',
+      }),
+    ),
     name: Type.Optional(Type.String({ maxLength: 200, description: 'A label for the study; trial jobs are named after it' })),
     base: Type.Optional(Type.With(JobSpec, { description: 'The job spec every trial starts from' })),
     parameters: Type.Optional(
@@ -28,18 +32,28 @@ export const StudyRequest = Type.Object(
           'What to vary. `"<JSON Pointer into the spec>": [values]` (null removes the field) or `{ uniform | loguniform | int: [min, max] }`; a key that is not a pointer is a named parameter: `"technique": { "<value name>": { "<pointer>": value, ... } }` sets several fields at once. Applied in the order written.',
       }),
     ),
-    method: Type.Optional(LiteralUnion(['grid', 'random', 'asha'], { description: '`grid`: every combination; `random`: `trials` seeded draws; `asha`: grid or draws, with the worse trials stopped early at rungs' })),
+    method: Type.Optional(
+      LiteralUnion(['grid', 'random', 'asha'], {
+        description: '`grid`: every combination; `random`: `trials` seeded draws; `asha`: grid or draws, with the worse trials stopped early at rungs',
+      }),
+    ),
     trials: Type.Optional(Type.Integer({ minimum: 1, description: 'Configurations to draw (random; asha with distributions)' })),
-    repeats: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Runs of each configuration with seeds fit.seed + r and dataset.seed + r, default 1' })),
+    repeats: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'Runs of each configuration with seeds fit.seed + r and dataset.seed + r, default 1' }),
+    ),
     seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed of the random sampler, default 0' })),
-    metric: Type.Optional(LiteralUnion(STUDY_METRICS, { description: 'Ranked by its value at each trial\'s last epoch; default val_loss with validation, else loss' })),
+    metric: Type.Optional(
+      LiteralUnion(STUDY_METRICS, { description: "Ranked by its value at each trial's last epoch; default val_loss with validation, else loss" }),
+    ),
     mode: Type.Optional(LiteralUnion(['min', 'max'], { description: 'Better is lower (min) or higher (max); default max for accuracies, min for losses' })),
     maxConcurrent: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Trial jobs queued or running at once, default 4' })),
     asha: Type.Optional(
       Type.Object(
         {
           gracePeriod: Type.Optional(Type.Integer({ minimum: 1, description: 'First rung (epochs), default 1' })),
-          reductionFactor: Type.Optional(Type.Integer({ minimum: 2, maximum: 16, description: 'eta: the best 1/eta of the trials at a rung go on, default 2' })),
+          reductionFactor: Type.Optional(
+            Type.Integer({ minimum: 2, maximum: 16, description: 'eta: the best 1/eta of the trials at a rung go on, default 2' }),
+          ),
         },
         { additionalProperties: false, description: 'ASHA settings: rungs at gracePeriod * eta^k epochs' },
       ),
@@ -66,7 +80,9 @@ export const Trial = Type.Object(
     jobId: nullable(Type.String(), 'Its job (GET /jobs/{id}); null while pending, or when the study ended before it started'),
     parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'Parameter -> the value it took (a named parameter shows the name)' }),
     repeat: Type.Integer({ description: '0-based repeat; its seeds are the base seeds + repeat' }),
-    status: LiteralUnion(TRIAL_STATUSES, { description: 'pending (not queued yet), the job\'s status, or stopped (ASHA stopped it at a rung; its job ends cancelled)' }),
+    status: LiteralUnion(TRIAL_STATUSES, {
+      description: "pending (not queued yet), the job's status, or stopped (ASHA stopped it at a rung; its job ends cancelled)",
+    }),
     value: nullable(Type.Number(), 'The metric at its last finished epoch'),
     epochs: Type.Integer({ description: 'Epochs finished' }),
     stoppedAtEpoch: nullable(Type.Integer(), 'For a stopped trial: the rung epoch it stopped at'),
@@ -90,15 +106,15 @@ export const RankingEntry = Type.Object(
 
 /** What a study is, as both the listing and the full answer show it. */
 const studyHeader = {
-    id: Type.String({ description: 'Study id (UUID)' }),
-    name: nullable(Type.String(), 'The study\'s name'),
-    status: StudyStatus,
-    method: LiteralUnion(['grid', 'random', 'asha'], METHOD_DOC),
-    metric: LiteralUnion(STUDY_METRICS, METRIC_DOC),
-    mode: LiteralUnion(['min', 'max'], MODE_DOC),
-    preset: nullable(Type.String(), 'The preset it came from'),
-    createdAt: Type.String({ format: 'date-time', description: 'When it was accepted (ISO 8601)' }),
-    finishedAt: nullable(Type.String({ format: 'date-time' }), 'When its last trial ended'),
+  id: Type.String({ description: 'Study id (UUID)' }),
+  name: nullable(Type.String(), "The study's name"),
+  status: StudyStatus,
+  method: LiteralUnion(['grid', 'random', 'asha'], METHOD_DOC),
+  metric: LiteralUnion(STUDY_METRICS, METRIC_DOC),
+  mode: LiteralUnion(['min', 'max'], MODE_DOC),
+  preset: nullable(Type.String(), 'The preset it came from'),
+  createdAt: Type.String({ format: 'date-time', description: 'When it was accepted (ISO 8601)' }),
+  finishedAt: nullable(Type.String({ format: 'date-time' }), 'When its last trial ended'),
 };
 
 export const Study = Type.Object(

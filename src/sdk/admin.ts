@@ -43,7 +43,10 @@ export class AdminClient extends TrainingClient {
   }
 
   /** One page of `GET /admin/audit`, newest first; pass `nextCursor` back as `cursor`. */
-  auditPage(query: { cursor?: string | null; limit?: number; tenantId?: string; action?: string } = {}, opts: CallOptions = {}): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
+  auditPage(
+    query: { cursor?: string | null; limit?: number; tenantId?: string; action?: string } = {},
+    opts: CallOptions = {},
+  ): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
     return this.json('GET', '/admin/audit', { query, signal: opts.signal });
   }
 }

@@ -73,7 +73,11 @@ export class TrainingClient {
   }
 
   /** Sends a request; a non-2xx answer becomes an ApiError. */
-  private async send(method: string, path: string, init: { body?: unknown; query?: Record<string, string | number | undefined | null>; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    init: { body?: unknown; query?: Record<string, string | number | undefined | null>; signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.headers, ...init.headers };
     let body: BodyInit | undefined;
     if (init.body instanceof FormData) body = init.body;
@@ -211,7 +215,10 @@ export class TrainingClient {
 
   /** One page of `GET /jobs` (newest first); pass the previous page's `nextCursor` as `cursor`. */
   listJobsPage(query: JobListOptions & { cursor?: string | null } = {}, opts: CallOptions = {}): Promise<JobPage> {
-    return this.json('GET', '/jobs', { query: { status: query.status, studyId: query.studyId, limit: query.limit, cursor: query.cursor }, signal: opts.signal });
+    return this.json('GET', '/jobs', {
+      query: { status: query.status, studyId: query.studyId, limit: query.limit, cursor: query.cursor },
+      signal: opts.signal,
+    });
   }
 
   /**
@@ -380,6 +387,9 @@ export class TrainingClient {
       typeof weights === 'string'
         ? weights
         : toBase64(weights instanceof ArrayBuffer ? new Uint8Array(weights) : new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
-    return this.json('POST', '/models', { body: { modelJson: model.modelJson, weights: base64, ...(model.name !== undefined ? { name: model.name } : {}) }, signal: opts.signal });
+    return this.json('POST', '/models', {
+      body: { modelJson: model.modelJson, weights: base64, ...(model.name !== undefined ? { name: model.name } : {}) },
+      signal: opts.signal,
+    });
   }
 }

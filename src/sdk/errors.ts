@@ -54,7 +54,9 @@ function fromBody(text: string, status: number, fallbackCode: string, fallbackMe
   const code = typeof b.error === 'string' ? b.error : fallbackCode;
   const message = typeof b.message === 'string' ? b.message : fallbackMessage;
   const details = Array.isArray(b.details)
-    ? b.details.filter((d): d is ErrorDetail => !!d && typeof d === 'object' && typeof d.path === 'string').map((d) => ({ path: d.path, message: String(d.message ?? '') }))
+    ? b.details
+        .filter((d): d is ErrorDetail => !!d && typeof d === 'object' && typeof d.path === 'string')
+        .map((d) => ({ path: d.path, message: String(d.message ?? '') }))
     : [];
   return new ApiError(status, code, message, details, body);
 }

@@ -8,10 +8,42 @@ import type { ErrorBody, Page } from '../schemas/common.js';
 import type { HealthBody } from '../schemas/health.js';
 import type { DatasetJsonBody, DatasetSummary } from '../schemas/dataset.js';
 import type { DatasetRef, JobSpec, OptimizerSpec } from '../schemas/job-spec.js';
-import type { DiagnosticsBody, EpochRow, Job as JobSchema, JobCreated as JobCreatedSchema, JobListQuery, JobStatus, MetricsBody, RetryBody, RetryCreated as RetryCreatedSchema, Warning } from '../schemas/job.js';
-import type { Study as StudySchema, StudyCreated as StudyCreatedSchema, StudyRequest as StudyRequestSchema, StudySummary as StudySummarySchema } from '../schemas/study.js';
-import type { ModelImportBody, ModelInfo as ModelInfoSchema, ModelListQuery, ModelShare as ModelShareSchema, ModelSummary, PredictBody, PredictResult } from '../schemas/model.js';
-import type { AuditEvent as AuditEventSchema, KeyCreate, KeyCreated as KeyCreatedSchema, KeyInfo as KeyInfoSchema, Quotas as QuotasSchema, Tenant as TenantSchema, TenantCreate } from '../schemas/admin.js';
+import type {
+  DiagnosticsBody,
+  EpochRow,
+  Job as JobSchema,
+  JobCreated as JobCreatedSchema,
+  JobListQuery,
+  JobStatus,
+  MetricsBody,
+  RetryBody,
+  RetryCreated as RetryCreatedSchema,
+  Warning,
+} from '../schemas/job.js';
+import type {
+  Study as StudySchema,
+  StudyCreated as StudyCreatedSchema,
+  StudyRequest as StudyRequestSchema,
+  StudySummary as StudySummarySchema,
+} from '../schemas/study.js';
+import type {
+  ModelImportBody,
+  ModelInfo as ModelInfoSchema,
+  ModelListQuery,
+  ModelShare as ModelShareSchema,
+  ModelSummary,
+  PredictBody,
+  PredictResult,
+} from '../schemas/model.js';
+import type {
+  AuditEvent as AuditEventSchema,
+  KeyCreate,
+  KeyCreated as KeyCreatedSchema,
+  KeyInfo as KeyInfoSchema,
+  Quotas as QuotasSchema,
+  Tenant as TenantSchema,
+  TenantCreate,
+} from '../schemas/admin.js';
 import type { UsageBody } from '../schemas/usage.js';
 
 export type { DatasetJsonBody, DatasetRef, DatasetSummary, ErrorBody, JobSpec, JobStatus, OptimizerSpec };

@@ -100,7 +100,11 @@ export async function* watchJobEvents(source: JobEventSource, id: string, opts: 
  * The polling fallback of watchJob: the same events, numbered as the server numbers them
  * (0 `queued`, 1 `running`, 1 + k the k-th epoch, then the final status).
  */
-async function* pollJobEvents(source: JobEventSource, id: string, opts: { signal?: AbortSignal; pollMs?: number; after?: string }): AsyncGenerator<JobEvent, void, undefined> {
+async function* pollJobEvents(
+  source: JobEventSource,
+  id: string,
+  opts: { signal?: AbortSignal; pollMs?: number; after?: string },
+): AsyncGenerator<JobEvent, void, undefined> {
   const pollMs = opts.pollMs ?? 1000;
   const after = Number.parseInt(opts.after ?? '', 10);
   let next = Number.isFinite(after) ? after + 1 : 0;

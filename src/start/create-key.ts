@@ -20,7 +20,13 @@ export async function createKeyCommand(argv: string[]): Promise<number> {
   try {
     values = parseArgs({
       args: argv,
-      options: { tenant: { type: 'string', default: 'default' }, role: { type: 'string', default: 'admin' }, name: { type: 'string' }, 'create-tenant': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        tenant: { type: 'string', default: 'default' },
+        role: { type: 'string', default: 'admin' },
+        name: { type: 'string' },
+        'create-tenant': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }).values;
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n\n${CREATE_KEY_USAGE}`);
@@ -46,7 +52,11 @@ export async function createKeyCommand(argv: string[]): Promise<number> {
       return 1;
     }
     const key = await createApiKey(db, { tenantId: tenant.id, role: values.role as Role, name: values.name ?? 'created with create-key' });
-    await audit(db, { tenantId: tenant.id, role: 'admin', keyId: 'cli:create-key' }, 'create', 'key', key.id, { tenantId: tenant.id, role: key.role, prefix: key.prefix });
+    await audit(db, { tenantId: tenant.id, role: 'admin', keyId: 'cli:create-key' }, 'create', 'key', key.id, {
+      tenantId: tenant.id,
+      role: key.role,
+      prefix: key.prefix,
+    });
     console.error(`created ${key.role} key ${key.id} (prefix ${key.prefix}) for tenant ${tenant.name} (${tenant.id}); it is shown only now:`);
     console.log(key.key);
     return 0;

@@ -15,7 +15,8 @@ const STEP_TIMEOUT_MS = 10_000;
  * PostgreSQL's answers when it is shutting down or gone. A terminal's Ctrl-C reaches the embedded
  * PostgreSQL (same process group) as it reaches us, so during a stop these are expected.
  */
-const DATABASE_GOING_AWAY = /57P01|terminating connection due to administrator command|Connection terminated|ECONNREFUSED|the database system is shutting down/i;
+const DATABASE_GOING_AWAY =
+  /57P01|terminating connection due to administrator command|Connection terminated|ECONNREFUSED|the database system is shutting down/i;
 
 /**
  * Whether `err` is PostgreSQL going away (shutting down, the connection to it ended) or refusing

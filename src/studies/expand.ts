@@ -60,9 +60,17 @@ export function planStudy(req: StudyPlanRequest): { plan: StudyPlan; problems: [
 
   let configurations: Configuration[];
   if (sampled) {
-    if (req.trials === undefined) return { problems: [{ path: '/trials', message: `method "${req.method}" with distributions samples \`trials\` configurations; give trials` }] };
+    if (req.trials === undefined)
+      return { problems: [{ path: '/trials', message: `method "${req.method}" with distributions samples \`trials\` configurations; give trials` }] };
     if (req.trials * repeats > req.maxTrials) {
-      return { problems: [{ path: '/trials', message: `${req.trials} configurations x ${repeats} repeats = ${req.trials * repeats} trial jobs; the limit is ${req.maxTrials} (MAX_STUDY_TRIALS)` }] };
+      return {
+        problems: [
+          {
+            path: '/trials',
+            message: `${req.trials} configurations x ${repeats} repeats = ${req.trials * repeats} trial jobs; the limit is ${req.maxTrials} (MAX_STUDY_TRIALS)`,
+          },
+        ],
+      };
     }
     const rng = mulberry32(req.seed ?? 0);
     configurations = Array.from({ length: req.trials }, () => sample(domains, rng));
@@ -70,13 +78,28 @@ export function planStudy(req: StudyPlanRequest): { plan: StudyPlan; problems: [
     const sizes = domains.map((d) => gridSize(d));
     const distribution = domains.find((d) => gridSize(d) === null);
     if (distribution) {
-      return { problems: [{ path: parameterPath(distribution.key), message: 'a distribution is sampled, not put on a grid; use method "random" (or "asha") with `trials`, or give a list of values' }] };
+      return {
+        problems: [
+          {
+            path: parameterPath(distribution.key),
+            message: 'a distribution is sampled, not put on a grid; use method "random" (or "asha") with `trials`, or give a list of values',
+          },
+        ],
+      };
     }
-    if (req.trials !== undefined) return { problems: [{ path: '/trials', message: 'a grid runs every combination; `trials` is for method "random" or "asha"' }] };
+    if (req.trials !== undefined)
+      return { problems: [{ path: '/trials', message: 'a grid runs every combination; `trials` is for method "random" or "asha"' }] };
     const count = (sizes as number[]).reduce((a, b) => a * b, 1);
     if (count * repeats > req.maxTrials) {
       const shape = (sizes as number[]).join(' x ');
-      return { problems: [{ path: '/parameters', message: `the grid has ${shape} = ${count} configurations x ${repeats} repeats = ${count * repeats} trial jobs; the limit is ${req.maxTrials} (MAX_STUDY_TRIALS)` }] };
+      return {
+        problems: [
+          {
+            path: '/parameters',
+            message: `the grid has ${shape} = ${count} configurations x ${repeats} repeats = ${count * repeats} trial jobs; the limit is ${req.maxTrials} (MAX_STUDY_TRIALS)`,
+          },
+        ],
+      };
     }
     configurations = grid(domains);
   }
@@ -105,7 +128,9 @@ function grid(domains: Domain[]): Configuration[] {
   let configurations: Configuration[] = [{ parameters: {}, assignments: [] }];
   for (const domain of domains) {
     const options = choicesOf(domain);
-    configurations = configurations.flatMap((c) => options.map((o) => ({ parameters: { ...c.parameters, [domain.key]: o.shown }, assignments: [...c.assignments, ...o.assignments] })));
+    configurations = configurations.flatMap((c) =>
+      options.map((o) => ({ parameters: { ...c.parameters, [domain.key]: o.shown }, assignments: [...c.assignments, ...o.assignments] })),
+    );
   }
   return configurations;
 }
@@ -113,7 +138,8 @@ function grid(domains: Domain[]): Configuration[] {
 type Choice = { shown: unknown; assignments: Configuration['assignments'] };
 
 function choicesOf(domain: Domain): Choice[] {
-  if (domain.kind === 'list') return domain.values.map((value) => ({ shown: value, assignments: [{ at: parameterPath(domain.key), pointer: domain.key, value }] }));
+  if (domain.kind === 'list')
+    return domain.values.map((value) => ({ shown: value, assignments: [{ at: parameterPath(domain.key), pointer: domain.key, value }] }));
   if (domain.kind === 'named') {
     return domain.choices.map((c) => ({
       shown: c.name,

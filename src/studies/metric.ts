@@ -23,7 +23,8 @@ export function defaultMode(metric: StudyMetric): Mode {
 
 /** Why the base cannot report `metric`, or null. */
 export function metricProblem(base: SpecLike, metric: StudyMetric): SpecProblem | null {
-  if (metric.startsWith('val_') && !base.validation) return { path: '/metric', message: `${metric} needs validation data; add \`validation\` to the base spec or rank by ${metric.slice(4)}` };
+  if (metric.startsWith('val_') && !base.validation)
+    return { path: '/metric', message: `${metric} needs validation data; add \`validation\` to the base spec or rank by ${metric.slice(4)}` };
   if (metric.endsWith('accuracy') && !base.compile?.metrics?.includes('accuracy')) {
     return { path: '/metric', message: `${metric} needs "accuracy" in the base spec's compile.metrics` };
   }
@@ -31,6 +32,9 @@ export function metricProblem(base: SpecLike, metric: StudyMetric): SpecProblem 
 }
 
 /** The metric's value in one epoch row (Keras history keys), or null. */
-export function metricValue(row: { loss: number; accuracy: number | null; val_loss: number | null; val_accuracy: number | null }, metric: StudyMetric): number | null {
+export function metricValue(
+  row: { loss: number; accuracy: number | null; val_loss: number | null; val_accuracy: number | null },
+  metric: StudyMetric,
+): number | null {
   return row[metric];
 }

@@ -103,7 +103,9 @@ function parseNamed(key: string, spec: unknown, where: string): { domain: Domain
       continue;
     }
     for (const pointer of Object.keys(fields)) {
-      const bad = !pointer.startsWith('/') ? { path: parameterPath(key, name, pointer), message: 'not a JSON Pointer (they start with "/")' } : pointerProblem(pointer, parameterPath(key, name, pointer));
+      const bad = !pointer.startsWith('/')
+        ? { path: parameterPath(key, name, pointer), message: 'not a JSON Pointer (they start with "/")' }
+        : pointerProblem(pointer, parameterPath(key, name, pointer));
       if (bad) problems.push(bad);
     }
     choices.push({ name, set: Object.entries(fields) });

@@ -37,7 +37,9 @@ let checkImportBody: ((data: unknown) => void) | null = null;
 
 /** A dataset's sample arrays, moved back rather than copied (a 60 MB JSON dataset's are 43 MB). */
 const datasetBuffers = (ds: Dataset): ArrayBuffer[] =>
-  [ds.features, ds.labels].filter((a): a is Float32Array | Int32Array => a !== null && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer);
+  [ds.features, ds.labels]
+    .filter((a): a is Float32Array | Int32Array => a !== null && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength)
+    .map((a) => a.buffer as ArrayBuffer);
 
 /** Weights small enough to come from Node's shared buffer pool are copied: moving the pool would empty its neighbours. */
 const ownBytes = (bytes: Uint8Array) => (bytes.byteLength < 64 * 1024 ? new Uint8Array(bytes) : bytes);

@@ -23,7 +23,9 @@ export interface ModelTasks {
   ping: { input: null; output: 'pong' };
 }
 
-const handlers: { [K in keyof ModelTasks]: (input: ModelTasks[K]['input']) => Promise<ModelTasks[K]['output'] | Moved<ModelTasks[K]['output']>> | ModelTasks[K]['output'] } = {
+const handlers: {
+  [K in keyof ModelTasks]: (input: ModelTasks[K]['input']) => Promise<ModelTasks[K]['output'] | Moved<ModelTasks[K]['output']>> | ModelTasks[K]['output'];
+} = {
   checkSpec: ({ spec, ctx }) => {
     const problems = checkModelSpec(spec, ctx);
     return { problems, warnings: problems.length === 0 ? checkSelfNormalization(spec) : [] };

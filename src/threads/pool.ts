@@ -29,7 +29,15 @@ export interface ThreadPoolOptions {
 }
 
 /** Which thread kind runs a task: dataset parsing needs no tfjs, so its threads never load it. */
-const KIND: Record<keyof Tasks, 'data' | 'model'> = { parseCsv: 'data', parseJsonDataset: 'data', parsePredictBody: 'data', parseModelImport: 'data', checkSpec: 'model', loadModel: 'model', predict: 'model' };
+const KIND: Record<keyof Tasks, 'data' | 'model'> = {
+  parseCsv: 'data',
+  parseJsonDataset: 'data',
+  parsePredictBody: 'data',
+  parseModelImport: 'data',
+  checkSpec: 'model',
+  loadModel: 'model',
+  predict: 'model',
+};
 
 const DEFAULTS = { maxQueue: 32, timeoutMs: 120_000 };
 
@@ -103,10 +111,19 @@ export function createThreadPool(opts: ThreadPoolOptions = {}): ThreadPool {
     // Model threads keep their event loop running between tasks (atomics 'async'; piscina's
     // default pauses an idle thread): a deleted model's "forget" reaches their caches at once
     // (`tellModelCaches`), not only when the next task comes.
-    const pool = new Piscina({ filename: opts.modules?.[kind] ?? filename, execArgv, minThreads: 1, maxThreads: threads, idleTimeout: 60_000, ...(kind === 'model' && { atomics: 'async' as const }) });
+    const pool = new Piscina({
+      filename: opts.modules?.[kind] ?? filename,
+      execArgv,
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+      ...(kind === 'model' && { atomics: 'async' as const }),
+    });
     // A thread that fails with no task on it (one started ahead of need that cannot load its
     // module) is an 'error' event; unheard, it would end the whole process.
-    pool.on('error', (err: unknown) => (isStartFailure(err) ? giveUpThreads(kind, err) : log(`thread pool: a ${kind} thread failed: ${(err as Error)?.message}`)));
+    pool.on('error', (err: unknown) =>
+      isStartFailure(err) ? giveUpThreads(kind, err) : log(`thread pool: a ${kind} thread failed: ${(err as Error)?.message}`),
+    );
     return pool;
   };
   const poolFor = (kind: 'data' | 'model') => (pools[kind] ??= make(kind));
@@ -122,7 +139,12 @@ export function createThreadPool(opts: ThreadPoolOptions = {}): ThreadPool {
     delete pools[kind];
   };
 
-  async function send(kind: 'data' | 'model', msg: { task: string; input: unknown }, timeoutMs: number, transfer?: ArrayBuffer[]): Promise<TaskResult<unknown>> {
+  async function send(
+    kind: 'data' | 'model',
+    msg: { task: string; input: unknown },
+    timeoutMs: number,
+    transfer?: ArrayBuffer[],
+  ): Promise<TaskResult<unknown>> {
     if (inFlight[kind] >= bound) throw busy(`the server is busy with ${inFlight[kind]} large requests in progress; try again shortly`);
     inFlight[kind] += 1;
     try {

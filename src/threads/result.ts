@@ -7,7 +7,8 @@ import { Piscina } from 'piscina';
 import { ServiceError, type ErrorCode } from '../core/errors.js';
 import { SpecError, type SpecProblem } from '../core/problems.js';
 
-export type TaskError = { kind: 'spec'; message: string; details: SpecProblem[] } | { kind: 'service'; message: string; details: SpecProblem[]; code: ErrorCode };
+export type TaskError =
+  { kind: 'spec'; message: string; details: SpecProblem[] } | { kind: 'service'; message: string; details: SpecProblem[]; code: ErrorCode };
 export type TaskResult<T> = { ok: true; value: T } | { ok: false; error: TaskError };
 
 /** A task's value whose ArrayBuffers go back to the API moved, not copied (a packed predict body, decoded weights). */

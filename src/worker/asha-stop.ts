@@ -19,7 +19,10 @@ export interface TrialStop {
  * `stoppedAtEpoch` and asks for its own cancel: its job ends `cancelled` with its epochs kept
  * and no model stored. Returns null for any other run.
  */
-export async function ashaTrialStop(db: Db, run: { id: string; studyId: string | null; spec: unknown; stoppedAtEpoch: number | null }): Promise<TrialStop | null> {
+export async function ashaTrialStop(
+  db: Db,
+  run: { id: string; studyId: string | null; spec: unknown; stoppedAtEpoch: number | null },
+): Promise<TrialStop | null> {
   if (!run.studyId) return null;
   const study = await db.study.findUnique({ where: { id: run.studyId }, select: { method: true, metric: true, mode: true, asha: true } });
   if (!study || study.method !== 'asha' || !study.asha) return null;

@@ -128,7 +128,9 @@ export function keepWarm(worker: TrainWorker, file: string, size: number, log?: 
     const seen = child as Child | undefined;
     if (!seen) return { loaded };
     const died = new Promise<never>((_, reject) =>
-      seen.once('exit', (code: number | null, signal: string | null) => reject(new Error(`the training process exited while loading (code ${code}, signal ${signal})`))),
+      seen.once('exit', (code: number | null, signal: string | null) =>
+        reject(new Error(`the training process exited while loading (code ${code}, signal ${signal})`)),
+      ),
     );
     return { child: seen, loaded: Promise.race([loaded, died]) };
   }

@@ -156,7 +156,10 @@ async function beginAttempt(
 
 /** Ends a run that was cancelled before this attempt could take it. */
 async function cancelIfAsked(db: Db, runId: string): Promise<RunOutcome | null> {
-  const ended = await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] }, cancelRequested: true }, data: { status: 'cancelled', finishedAt: new Date() } });
+  const ended = await db.run.updateMany({
+    where: { id: runId, status: { in: ['queued', 'running'] }, cancelRequested: true },
+    data: { status: 'cancelled', finishedAt: new Date() },
+  });
   return ended.count > 0 ? 'cancelled' : null;
 }
 
@@ -164,7 +167,13 @@ async function cancelIfAsked(db: Db, runId: string): Promise<RunOutcome | null> 
  * Where each epoch's results go: metrics, diagnostics (with new warnings), and the checkpoint
  * when `checkpoints` says one is due (it is captured only then).
  */
-function storageHooks(db: Db, runId: string, warnings: TrainingWarning[], checkpoints: CheckpointSchedule, tally?: RunTally): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onWarnings' | 'onCheckpoint'> {
+function storageHooks(
+  db: Db,
+  runId: string,
+  warnings: TrainingWarning[],
+  checkpoints: CheckpointSchedule,
+  tally?: RunTally,
+): Pick<JobHooks, 'onEpoch' | 'onDiagnostics' | 'onWarnings' | 'onCheckpoint'> {
   const seen = new Set(warnings.map((w) => `${w.kind}|${w.layer}`));
   // Spec-level warnings were recorded when the job was accepted; a resumed run keeps the
   // warnings of its earlier attempts and adds only new ones.

@@ -14,7 +14,11 @@ const PRUNE_ABOVE = 256;
  * `read` behind a short per-tenant cache: one read per tenant per `ttlMs`, shared by the calls
  * that arrive while it is in flight. A failed read is not kept.
  */
-export function cachedLimits(read: (tenantId: string) => Promise<QuotaLimits>, ttlMs = LIMITS_TTL_MS, now: () => number = Date.now): (tenantId: string) => Promise<QuotaLimits> {
+export function cachedLimits(
+  read: (tenantId: string) => Promise<QuotaLimits>,
+  ttlMs = LIMITS_TTL_MS,
+  now: () => number = Date.now,
+): (tenantId: string) => Promise<QuotaLimits> {
   const cache = new Map<string, { at: number; limits: Promise<QuotaLimits> }>();
   return (tenantId) => {
     const at = now();

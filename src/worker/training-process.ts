@@ -56,9 +56,9 @@ await processContext().catch(() => {});
 // The first query pays for the connection and the query engine's start, and the first run for
 // loading the training loop: paid here, by a claim of no run (it finds none and changes nothing)
 // and an import. Not awaited: a database that is down leaves the jobs to their own waiting.
-void processContext().then(
-  (ctx) => Promise.all([claimRunningSlot(ctx.db, ctx.limitsOf, NO_RUN), import('../training/loop/run-training.js')]),
-).catch(() => {});
+void processContext()
+  .then((ctx) => Promise.all([claimRunningSlot(ctx.db, ctx.limitsOf, NO_RUN), import('../training/loop/run-training.js')]))
+  .catch(() => {});
 
 export default async function trainProcessor(job: SandboxedJob<TrainJobData>, token?: string, signal?: AbortSignal): Promise<TrainingReport> {
   try {

@@ -36,7 +36,10 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
   // Forking a training process and loading TypeScript, TensorFlow.js and its backend into it takes
   // seconds: one per concurrency slot is started now and replaced when it exits, so a job does not
   // wait for that in `queued`.
-  warmChildren.set(worker, keepWarm(worker, processorFile.href, config.WORKER_CONCURRENCY, (msg) => log?.warn(msg)));
+  warmChildren.set(
+    worker,
+    keepWarm(worker, processorFile.href, config.WORKER_CONCURRENCY, (msg) => log?.warn(msg)),
+  );
   // The processor ends every run it finishes in a final state itself. What lands here is a
   // training process that died or handed its run back; once the queue gives up on the job
   // (attempts spent, or stalled too often), the run must not stay `running`.
@@ -58,7 +61,15 @@ export function startTrainer(config: Config, settings: QueueSettings, db: Db, lo
   });
   worker.on('completed', (job, report: TrainingReport) => {
     if (report) recordJob(report, { startedAt: job.processedOn, endedAt: job.finishedOn ?? Date.now() });
-    log?.info({ jobId: job.id, outcome: report?.outcome, epochs: report?.epochs, durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined }, 'job ended');
+    log?.info(
+      {
+        jobId: job.id,
+        outcome: report?.outcome,
+        epochs: report?.epochs,
+        durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined,
+      },
+      'job ended',
+    );
   });
   return worker;
 }

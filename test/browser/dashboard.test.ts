@@ -189,14 +189,24 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     const rows = page.locator('.probabilities li');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(10);
-    const probabilities = (await rows.evaluateAll((li) => li.map((l) => Number(l.getAttribute('data-probability')))));
+    const probabilities = await rows.evaluateAll((li) => li.map((l) => Number(l.getAttribute('data-probability'))));
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
     expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
   });
 
-  it('lists a study with its planned trial count and shows its ranking and every trial\'s curve', async () => {
-    const base = smallFashionJob({ name: 'ui-study', dataset: { builtin: 'fashion-mnist', split: 'train', limit: 160, seed: 1 }, evaluate: undefined, fit: { epochs: 2, batchSize: 32, seed: 1 } });
-    const created = await api('POST', '/studies', { name: 'ui-study', base, parameters: { '/model/layers/1/activation': ['relu', 'sigmoid'] }, method: 'grid' });
+  it("lists a study with its planned trial count and shows its ranking and every trial's curve", async () => {
+    const base = smallFashionJob({
+      name: 'ui-study',
+      dataset: { builtin: 'fashion-mnist', split: 'train', limit: 160, seed: 1 },
+      evaluate: undefined,
+      fit: { epochs: 2, batchSize: 32, seed: 1 },
+    });
+    const created = await api('POST', '/studies', {
+      name: 'ui-study',
+      base,
+      parameters: { '/model/layers/1/activation': ['relu', 'sigmoid'] },
+      method: 'grid',
+    });
     expect(created.trials).toBe(2);
     await waitUntil(async () => (await api('GET', `/studies/${created.id}`)).status !== 'running', 120_000);
 
@@ -224,7 +234,14 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     const tenantId = tenants.items.find((t: { name: string }) => t.name === 'default').id;
     const { key } = await api('POST', '/admin/keys', { tenantId, role: 'member', name: 'dashboard-test' });
     const withKey = { authorization: `Bearer ${key}` };
-    const created = (await h.app.inject({ method: 'POST', url: '/jobs', headers: withKey, payload: smallFashionJob({ name: 'with-key', fit: { epochs: 2, batchSize: 32, seed: 1 } }) })).json();
+    const created = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/jobs',
+        headers: withKey,
+        payload: smallFashionJob({ name: 'with-key', fit: { epochs: 2, batchSize: 32, seed: 1 } }),
+      })
+    ).json();
     expect(created.status).toBe('queued');
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

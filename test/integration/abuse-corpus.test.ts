@@ -44,7 +44,10 @@ beforeAll(async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ANSWER_TIMEOUT_MS} ms`)), ANSWER_TIMEOUT_MS)));
     try {
-      const res = await Promise.race([h.app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers, payload: request.payload }), timeout]);
+      const res = await Promise.race([
+        h.app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers, payload: request.payload }),
+        timeout,
+      ]);
       return { statusCode: res.statusCode, body: res.body };
     } finally {
       clearTimeout(timer);
@@ -88,7 +91,12 @@ function prepared(c: CorpusCase): { method: string; url: string; headers: Record
   const filledUrl = fill(url) as string;
   if (body === undefined) return { method, url: filledUrl, headers };
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { method, url: filledUrl, headers: { ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers }, payload: Buffer.from(text) };
+  return {
+    method,
+    url: filledUrl,
+    headers: { ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers },
+    payload: Buffer.from(text),
+  };
 }
 
 /** The longest the event loop was held while `work` ran, in ms (10 ms resolution). */
@@ -137,28 +145,35 @@ describe('abuse corpus', () => {
 });
 
 describe('route fuzz', () => {
-  it(`every route's body, query and path: never a 5xx but 503, never an uncaught error, /health answers (seed ${FUZZ_SEED}, ${FUZZ_RUNS} per route)`, { timeout: 300_000 }, async () => {
-    const routes = fuzzRoutes(h.app.swagger() as unknown as OpenApiDocument);
-    expect(routes.length).toBeGreaterThan(30);
-    const opts = { knownIds: Object.values(fixtures), hugeBytes: 1024 * 1024 + 1, streamKnownIds: false };
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    for (const [i, route] of routes.entries()) {
-      const seed = FUZZ_SEED + i;
-      for (const request of sampleRequests(route, opts, FUZZ_RUNS, seed)) {
-        const res = await send(request).catch((err: Error) => ({ statusCode: 0, body: err.message }));
-        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-        const wrong = res.statusCode === 0 ? res.body : wrongAnswer(res);
-        if (wrong) failures.push(`${route.method} ${route.path} (FUZZ_SEED=${FUZZ_SEED}, route seed ${seed}): ${wrong}\n  ${describeRequest(request)}\n  -> ${res.body.slice(0, 300)}`);
+  it(
+    `every route's body, query and path: never a 5xx but 503, never an uncaught error, /health answers (seed ${FUZZ_SEED}, ${FUZZ_RUNS} per route)`,
+    { timeout: 300_000 },
+    async () => {
+      const routes = fuzzRoutes(h.app.swagger() as unknown as OpenApiDocument);
+      expect(routes.length).toBeGreaterThan(30);
+      const opts = { knownIds: Object.values(fixtures), hugeBytes: 1024 * 1024 + 1, streamKnownIds: false };
+      const failures: string[] = [];
+      const statuses = new Map<number, number>();
+      for (const [i, route] of routes.entries()) {
+        const seed = FUZZ_SEED + i;
+        for (const request of sampleRequests(route, opts, FUZZ_RUNS, seed)) {
+          const res = await send(request).catch((err: Error) => ({ statusCode: 0, body: err.message }));
+          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+          const wrong = res.statusCode === 0 ? res.body : wrongAnswer(res);
+          if (wrong)
+            failures.push(
+              `${route.method} ${route.path} (FUZZ_SEED=${FUZZ_SEED}, route seed ${seed}): ${wrong}\n  ${describeRequest(request)}\n  -> ${res.body.slice(0, 300)}`,
+            );
+        }
+        const health = await send({ method: 'GET', url: '/health' });
+        if (health.statusCode !== 200) failures.push(`GET /health after ${route.method} ${route.path}: ${health.statusCode} ${health.body.slice(0, 200)}`);
       }
-      const health = await send({ method: 'GET', url: '/health' });
-      if (health.statusCode !== 200) failures.push(`GET /health after ${route.method} ${route.path}: ${health.statusCode} ${health.body.slice(0, 200)}`);
-    }
-    expect(failures, failures.join('\n\n')).toEqual([]);
-    expect(uncaught, uncaught.join('\n\n')).toEqual([]);
-    // The generator must get past validation too, not only be refused by it.
-    expect([...statuses.keys()].some((s) => s >= 200 && s < 300)).toBe(true);
-  });
+      expect(failures, failures.join('\n\n')).toEqual([]);
+      expect(uncaught, uncaught.join('\n\n')).toEqual([]);
+      // The generator must get past validation too, not only be refused by it.
+      expect([...statuses.keys()].some((s) => s >= 200 && s < 300)).toBe(true);
+    },
+  );
 });
 
 describe('afterwards', () => {

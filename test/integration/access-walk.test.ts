@@ -202,11 +202,18 @@ describe('walking every route', () => {
     expect((await call('GET', '/jobs', adminKey)).body).toContain(owned.jobId);
   });
 
-  it("the audit log records who created what, and only admins read it", async () => {
+  it('the audit log records who created what, and only admins read it', async () => {
     const res = await h.app.inject({ method: 'GET', url: `/admin/audit?tenantId=${a.tenantId}`, headers: bearer(adminKey) });
     expect(res.statusCode).toBe(200);
     const actions = res.json().items.map((e: { action: string; resource: string; resourceId: string }) => `${e.action} ${e.resource} ${e.resourceId}`);
-    expect(actions).toEqual(expect.arrayContaining([`create job ${owned.jobId}`, `create dataset ${owned.datasetId}`, `create model ${owned.modelId}`, `create study ${owned.studyId}`]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        `create job ${owned.jobId}`,
+        `create dataset ${owned.datasetId}`,
+        `create model ${owned.modelId}`,
+        `create study ${owned.studyId}`,
+      ]),
+    );
   });
 });
 
@@ -251,7 +258,8 @@ describe('an event stream does not outlive its key', () => {
     // The SDK's reader on a key that another API instance revokes.
     const sdkEvents: JobEvent[] = [];
     const watched = (async () => {
-      for await (const event of new TrainingClient({ baseUrl: h.baseUrl, apiKey: elsewhere.key }).watchJob(owned.jobId, { reconnectDelayMs: 10 })) sdkEvents.push(event);
+      for await (const event of new TrainingClient({ baseUrl: h.baseUrl, apiKey: elsewhere.key }).watchJob(owned.jobId, { reconnectDelayMs: 10 }))
+        sdkEvents.push(event);
     })();
     watched.catch(() => {});
     await waitUntil(async () => revokedHere.events.length > 0 && kept.events.length > 0 && sdkEvents.length > 0, 15_000);
@@ -262,9 +270,19 @@ describe('an event stream does not outlive its key', () => {
 
     await within(revokedHere.done, 15_000, 'the stream of the key revoked through this instance did not end');
     expect(revokedHere.isEnded()).toBe(true);
-    expect(revokedHere.events.at(-1)).toEqual({ event: 'error', data: JSON.stringify({ error: 'unauthorized', message: 'the API key was revoked', details: [] }) });
+    expect(revokedHere.events.at(-1)).toEqual({
+      event: 'error',
+      data: JSON.stringify({ error: 'unauthorized', message: 'the API key was revoked', details: [] }),
+    });
     // Read without the final status: the SDK gives up with the reason instead of reconnecting.
-    const error = await within(watched.then(() => null, (err: unknown) => err), 15_000, 'the SDK stream of the key revoked elsewhere did not end');
+    const error = await within(
+      watched.then(
+        () => null,
+        (err: unknown) => err,
+      ),
+      15_000,
+      'the SDK stream of the key revoked elsewhere did not end',
+    );
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 401, code: 'unauthorized', message: 'the API key was revoked' });
     expect(sdkEvents.map((e) => e.event)).toEqual(['status']);

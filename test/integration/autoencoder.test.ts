@@ -10,7 +10,9 @@ import { FIXTURE_DATASETS, QUEUE_BACKENDS, startHarness, waitForJob, type Harnes
 /** Samples [from, to) of a dataset as flat rows of 784 values, rounded to keep the body small. */
 function flatRows(ds: Dataset, from: number, to: number): number[][] {
   const size = ds.featureShape.reduce((a, b) => a * b, 1);
-  return Array.from({ length: to - from }, (_, i) => Array.from(ds.features.subarray((from + i) * size, (from + i + 1) * size), (v) => Math.round(v * 1000) / 1000));
+  return Array.from({ length: to - from }, (_, i) =>
+    Array.from(ds.features.subarray((from + i) * size, (from + i + 1) * size), (v) => Math.round(v * 1000) / 1000),
+  );
 }
 
 const AE_COMPILE = { optimizer: { type: 'adam', learningRate: 0.005 }, loss: 'mse' };
@@ -85,7 +87,11 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('autoencoder pretraining over HTTP ($n
     expect(registered.items.map((m: { id: string; version: number }) => [m.id, m.version])).toEqual([[ae.modelId, 1]]);
 
     // A few labeled samples: a classifier on the pretrained encoder.
-    const labeled = await post('/datasets', { name: 'fashion-labeled', features: flatRows(fashion, 400, 600), labels: Array.from(fashion.labels!.subarray(400, 600)) });
+    const labeled = await post('/datasets', {
+      name: 'fashion-labeled',
+      features: flatRows(fashion, 400, 600),
+      labels: Array.from(fashion.labels!.subarray(400, 600)),
+    });
     expect(labeled.status).toBe(201);
     const classifier = await train({
       dataset: { id: labeled.body.id },
@@ -164,7 +170,12 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('autoencoder pretraining over HTTP ($n
     const wrongLoss = await post('/jobs', {
       task: 'autoencoder',
       dataset: { builtin: 'fashion-mnist', split: 'train', limit: 100 },
-      model: { layers: [{ type: 'Dense', units: 8, inputShape: [28, 28] }, { type: 'Dense', units: 28, activation: 'sigmoid' }] },
+      model: {
+        layers: [
+          { type: 'Dense', units: 8, inputShape: [28, 28] },
+          { type: 'Dense', units: 28, activation: 'sigmoid' },
+        ],
+      },
       compile: { optimizer: { type: 'sgd' }, loss: 'sparse_categorical_crossentropy' },
       fit: { epochs: 1 },
     });

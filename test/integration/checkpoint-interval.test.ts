@@ -12,8 +12,12 @@ describe('a run stores checkpoints by time, not after every epoch', () => {
     schema = h.env.DATABASE_SCHEMA;
     // Every insert or update of a checkpoint row leaves a line here (a run has one row, overwritten).
     await h.db.$executeRawUnsafe(`CREATE TABLE "${schema}".checkpoint_writes ("runId" uuid NOT NULL)`);
-    await h.db.$executeRawUnsafe(`CREATE FUNCTION "${schema}".count_checkpoint_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "${schema}".checkpoint_writes VALUES (NEW."runId"); RETURN NEW; END $$`);
-    await h.db.$executeRawUnsafe(`CREATE TRIGGER count_writes AFTER INSERT OR UPDATE ON "${schema}"."Checkpoint" FOR EACH ROW EXECUTE FUNCTION "${schema}".count_checkpoint_write()`);
+    await h.db.$executeRawUnsafe(
+      `CREATE FUNCTION "${schema}".count_checkpoint_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "${schema}".checkpoint_writes VALUES (NEW."runId"); RETURN NEW; END $$`,
+    );
+    await h.db.$executeRawUnsafe(
+      `CREATE TRIGGER count_writes AFTER INSERT OR UPDATE ON "${schema}"."Checkpoint" FOR EACH ROW EXECUTE FUNCTION "${schema}".count_checkpoint_write()`,
+    );
     const { initBackend } = await import('../../src/training/backend/backend.js');
     await initBackend('auto');
   });
@@ -25,7 +29,16 @@ describe('a run stores checkpoints by time, not after every epoch', () => {
     const id = res.json().id as string;
     await h.queue.remove(id); // this test plays the worker itself
     // Counted by the database (a trigger), so every path that writes a checkpoint is seen.
-    const ctx = { db: h.db, cache: new DatasetCache(64 * 2 ** 20), backend: 'test', datasetsDir: FIXTURE_DATASETS, verifyChecksums: false, jobTimeoutMs: 60_000, checkpointEveryMs, reportProgress: () => {} };
+    const ctx = {
+      db: h.db,
+      cache: new DatasetCache(64 * 2 ** 20),
+      backend: 'test',
+      datasetsDir: FIXTURE_DATASETS,
+      verifyChecksums: false,
+      jobTimeoutMs: 60_000,
+      checkpointEveryMs,
+      reportProgress: () => {},
+    };
     expect(await executeRun(ctx, id)).toBe('succeeded');
     expect(await h.db.epochMetric.count({ where: { runId: id } })).toBe(3);
     const [{ n }] = await h.db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${schema}".checkpoint_writes WHERE "runId" = $1::uuid`, id);

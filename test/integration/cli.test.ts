@@ -122,7 +122,10 @@ describe(`tfjs-train CLI against the real service (${queueName} queue)`, () => {
 
   it('cancel stops a running job, and watch then exits 1', async () => {
     const spec = path.join(dir, 'long.json');
-    await writeFile(spec, JSON.stringify(smallFashionJob({ name: 'cli-long', dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 200, batchSize: 8, seed: 1 } })));
+    await writeFile(
+      spec,
+      JSON.stringify(smallFashionJob({ name: 'cli-long', dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 200, batchSize: 8, seed: 1 } })),
+    );
     const submitted = await cli(['submit', spec, '--url', h.baseUrl]);
     expect(submitted.code).toBe(0);
     const id = submitted.stdout.split(' ')[0];

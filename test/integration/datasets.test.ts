@@ -48,7 +48,16 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('datasets ($name queue)', ({ redisUrl 
   const postJson = (payload: unknown) => h.app.inject({ method: 'POST', url: '/datasets', payload: payload as object });
 
   it('uploads JSON vectors and reads back the same summary', async () => {
-    const res = await postJson({ name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], labels: [0, 1, 1, 0] });
+    const res = await postJson({
+      name: 'xor',
+      features: [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+      labels: [0, 1, 1, 0],
+    });
     expect(res.statusCode).toBe(201);
     const summary = res.json();
     expect(summary).toMatchObject({ name: 'xor', samples: 4, featureShape: [2], classes: 2 });
@@ -72,7 +81,13 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('datasets ($name queue)', ({ redisUrl 
   });
 
   it('an unlabeled JSON dataset has 0 classes', async () => {
-    const res = await postJson({ name: 'unlabeled', features: [[1, 2, 3], [4, 5, 6]] });
+    const res = await postJson({
+      name: 'unlabeled',
+      features: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ name: 'unlabeled', samples: 2, featureShape: [3], classes: 0 });
   });
@@ -110,7 +125,16 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('datasets ($name queue)', ({ redisUrl 
   });
 
   it('a 2-D sample of the wrong inner shape names the row inside the sample', async () => {
-    const res = await postJson({ name: 'ragged2d', features: [[[1, 2], [3, 4]], [[1, 2], [3]]] });
+    const res = await postJson({
+      name: 'ragged2d',
+      features: [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [[1, 2], [3]],
+      ],
+    });
     expectError(400, res.statusCode, res.json(), '/features/1/1');
   });
 
@@ -237,7 +261,17 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('datasets ($name queue)', ({ redisUrl 
       expect(job.metrics.epoch).toBe(8);
       expect(job.metrics.accuracy).toBeGreaterThan(0.9);
 
-      const predicted = await h.app.inject({ method: 'POST', url: `/models/${job.modelId}/predict`, payload: { inputs: [[-1, -1], [1, 1], [-0.9, -1.1]] } });
+      const predicted = await h.app.inject({
+        method: 'POST',
+        url: `/models/${job.modelId}/predict`,
+        payload: {
+          inputs: [
+            [-1, -1],
+            [1, 1],
+            [-0.9, -1.1],
+          ],
+        },
+      });
       expect(predicted.statusCode).toBe(200);
       const { outputs } = predicted.json();
       expect(outputs).toHaveLength(3);

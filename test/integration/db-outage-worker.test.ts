@@ -102,8 +102,11 @@ describe.skipIf(!process.env.REDIS_URL)('PostgreSQL refusing new sessions for lo
   });
 
   it('answers 503 with Retry-After meanwhile; the running and the queued jobs all succeed after it, no attempt spent', async () => {
-    const storedKey = (await h.app.inject({ method: 'POST', url: '/admin/keys', ...asAdmin, payload: { tenantId: '00000000-0000-0000-0000-000000000001', role: 'member' } })).json().key as string;
-    const submit = async (fit: object) => (await h.app.inject({ method: 'POST', url: '/jobs', ...asAdmin, payload: smallFashionJob({ fit }) })).json().id as string;
+    const storedKey = (
+      await h.app.inject({ method: 'POST', url: '/admin/keys', ...asAdmin, payload: { tenantId: '00000000-0000-0000-0000-000000000001', role: 'member' } })
+    ).json().key as string;
+    const submit = async (fit: object) =>
+      (await h.app.inject({ method: 'POST', url: '/jobs', ...asAdmin, payload: smallFashionJob({ fit }) })).json().id as string;
     // Short epochs: the running job writes one while the database is away, whatever the machine's speed.
     const running = await submit({ epochs: 20, batchSize: 32, seed: 3 });
     const queued = [await submit({ epochs: 1, batchSize: 32 }), await submit({ epochs: 1, batchSize: 32 })];

@@ -83,13 +83,20 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('diagnosis and retry ($name queue)', (
     // 24 copies, each doubling the spec, once held the event loop for half a minute; refused at the one that crosses the limit.
     const copies = await retry(brokenId, { patch: Array.from({ length: 24 }, (_, i) => ({ op: 'copy', from: '/fit', path: `/fit/k${i}` })) });
     expect(copies.statusCode, copies.body).toBe(400);
-    expect((copies.json() as ErrorBody).details[0]).toEqual({ path: expect.stringMatching(/^\/patch\/\d+$/), message: expect.stringMatching(/^copy \/fit to \/fit\/k\d+: the patched document would be longer than the limit/) });
+    expect((copies.json() as ErrorBody).details[0]).toEqual({
+      path: expect.stringMatching(/^\/patch\/\d+$/),
+      message: expect.stringMatching(/^copy \/fit to \/fit\/k\d+: the patched document would be longer than the limit/),
+    });
     expect((await retry('00000000-0000-4000-8000-000000000000', { applyFixes: true })).statusCode).toBe(404);
     expect((await retry('not-a-uuid', { applyFixes: true })).statusCode).toBe(404);
   });
 
   it('a rule with action "stop" ends the job failed with its message', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/jobs', payload: lr10({ diagnostics: { rules: { diverged: { action: 'stop', baselineFactor: 2 } } } }) });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/jobs',
+      payload: lr10({ diagnostics: { rules: { diverged: { action: 'stop', baselineFactor: 2 } } } }),
+    });
     expect(res.statusCode, res.body).toBe(201);
     const job = await waitForJob(h, res.json().id);
     expect(job.status).toBe('failed');
@@ -101,7 +108,14 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('diagnosis and retry ($name queue)', (
   }, 180_000);
 
   it('an adamax job trains through the per-epoch checkpoints', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ compile: { optimizer: { type: 'adamax', learningRate: 0.002 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }, fit: { epochs: 2, batchSize: 32, seed: 7 } }) });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/jobs',
+      payload: smallFashionJob({
+        compile: { optimizer: { type: 'adamax', learningRate: 0.002 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+        fit: { epochs: 2, batchSize: 32, seed: 7 },
+      }),
+    });
     expect(res.statusCode, res.body).toBe(201);
     const job = await waitForJob(h, res.json().id);
     expect(job.error).toBeNull();

@@ -17,7 +17,12 @@ async function readEvents(url: string, headers: Record<string, string> = {}): Pr
     .split('\n\n')
     .filter((block) => block.includes('event:'))
     .map((block) => {
-      const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .filter((l) => !l.startsWith(':'))
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       return { id: fields.id, event: fields.event, data: JSON.parse(fields.data) };
     });
 }
@@ -42,10 +47,20 @@ describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ n
 
   it('pushes batch progress, then status and epoch events in order, and resumes after Last-Event-ID', async () => {
     // 960 samples in batches of 8: 120 batches an epoch, several seconds of training.
-    const { body } = await post(h, '/jobs', smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 2, batchSize: 8, seed: 2 } }));
+    const { body } = await post(
+      h,
+      '/jobs',
+      smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 2, batchSize: 8, seed: 2 } }),
+    );
     const events = await readEvents(`${h.baseUrl}/jobs/${body.id}/events`);
     const durable = events.filter((e) => e.event !== 'progress');
-    expect(durable.map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`))).toEqual(['queued', 'running', 'epoch 1', 'epoch 2', 'succeeded']);
+    expect(durable.map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`))).toEqual([
+      'queued',
+      'running',
+      'epoch 1',
+      'epoch 2',
+      'succeeded',
+    ]);
     const ids = durable.map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
@@ -99,7 +114,14 @@ describe.each(QUEUE_BACKENDS)('live events and cancellation ($name queue)', ({ n
       dataset: { builtin: 'fashion-mnist', split: 'train' },
       validation: undefined,
       evaluate: undefined,
-      model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 3000, activation: 'relu' }, { type: 'Dense', units: 2000, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }] },
+      model: {
+        layers: [
+          { type: 'Flatten' },
+          { type: 'Dense', units: 3000, activation: 'relu' },
+          { type: 'Dense', units: 2000, activation: 'relu' },
+          { type: 'Dense', units: 10, activation: 'softmax' },
+        ],
+      },
       compile: { optimizer: { type: 'sgd', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy' },
       fit: { epochs: 2, batchSize: 40, seed: 1 },
       diagnostics: { enabled: false },

@@ -42,12 +42,23 @@ function lossJob(loss: (typeof LOSSES)[number], twoClassDataset: string) {
   if (loss === 'binary_crossentropy') {
     return {
       dataset: { id: twoClassDataset },
-      model: { layers: [{ type: 'Dense', inputShape: [4], units: 8, activation: 'relu' }, { type: 'Dense', units: 1, activation: 'sigmoid' }] },
+      model: {
+        layers: [
+          { type: 'Dense', inputShape: [4], units: 8, activation: 'relu' },
+          { type: 'Dense', units: 1, activation: 'sigmoid' },
+        ],
+      },
       compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss, metrics: ['accuracy'] },
       fit,
     };
   }
-  return smallFashionJob({ name: `loss-${loss}`, dataset: { builtin: 'fashion-mnist', split: 'train', limit: 200, seed: 1 }, evaluate: undefined, compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss, metrics: ['accuracy'] }, fit });
+  return smallFashionJob({
+    name: `loss-${loss}`,
+    dataset: { builtin: 'fashion-mnist', split: 'train', limit: 200, seed: 1 },
+    evaluate: undefined,
+    compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss, metrics: ['accuracy'] },
+    fit,
+  });
 }
 
 async function postJson(h: Harness, url: string, body: unknown) {
@@ -90,7 +101,17 @@ describe('every layer type and every loss, HTTP to predict', () => {
   it.each(['wasm', 'cpu'])('trains, stores and serves a network of every layer on the %s backend', async (backend) => {
     const worker = await h.startWorker({ TFJS_BACKEND: backend });
     try {
-      const created = await postJson(h, '/jobs', smallFashionJob({ name: `every-layer-${backend}`, dataset: { builtin: 'fashion-mnist', split: 'train', limit: 200, seed: 1 }, model: { layers: everyLayer }, evaluate: undefined, fit: { epochs: 1, batchSize: 32, seed: 9 } }));
+      const created = await postJson(
+        h,
+        '/jobs',
+        smallFashionJob({
+          name: `every-layer-${backend}`,
+          dataset: { builtin: 'fashion-mnist', split: 'train', limit: 200, seed: 1 },
+          model: { layers: everyLayer },
+          evaluate: undefined,
+          fit: { epochs: 1, batchSize: 32, seed: 9 },
+        }),
+      );
       expect(created.status, JSON.stringify(created.body)).toBe(201);
       const job = await waitForJob(h, created.body.id, 180_000);
       expect(job.error).toBeNull();

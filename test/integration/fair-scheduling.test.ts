@@ -21,7 +21,8 @@ describe('fair scheduling (postgres queue)', () => {
     const admin = await bootstrapAdmin(h);
     a = await makeTenant(h, admin, 'alpha');
     b = await makeTenant(h, admin, 'beta');
-    for (const t of [a, b]) datasets[t.tenantId] = (await h.app.inject({ method: 'POST', url: '/datasets', headers: bearer(t.member), payload: tinyDatasetBody('tiny') })).json().id;
+    for (const t of [a, b])
+      datasets[t.tenantId] = (await h.app.inject({ method: 'POST', url: '/datasets', headers: bearer(t.member), payload: tinyDatasetBody('tiny') })).json().id;
   }, 120_000);
 
   afterAll(async () => {
@@ -37,7 +38,9 @@ describe('fair scheduling (postgres queue)', () => {
     const bJob = await submit(b, 'b-0');
     await waitUntil(async () => (await run(bJob)).startedAt !== null, 120_000);
     const bStarted = (await run(bJob)).startedAt!;
-    const aBefore = (await h.db.run.findMany({ where: { id: { in: aJobs } }, select: { startedAt: true } })).filter((r) => r.startedAt && r.startedAt < bStarted);
+    const aBefore = (await h.db.run.findMany({ where: { id: { in: aJobs } }, select: { startedAt: true } })).filter(
+      (r) => r.startedAt && r.startedAt < bStarted,
+    );
     expect(aBefore.length).toBeLessThanOrEqual(1);
     for (const id of aJobs) await h.app.inject({ method: 'POST', url: `/jobs/${id}/cancel`, headers: bearer(a.member) });
   }, 300_000);

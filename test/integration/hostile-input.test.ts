@@ -20,7 +20,9 @@ beforeAll(async () => {
   // under the 4096-unit model's weights with adam's step.
   h = await startHarness({ env: { MAX_JOB_MEMORY_MB: '200', REQUEST_TIMEOUT_S: '1' } });
   await tf.setBackend('cpu');
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 3, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+  });
   const { modelJson, weights } = await serializeModel(model);
   model.dispose();
   importPayload = { modelJson, weights: Buffer.from(weights).toString('base64') };
@@ -33,7 +35,10 @@ describe('sized before work', () => {
   it('refuses a 242-byte import asking for 400M parameters at once; /health answers meanwhile', async () => {
     const modelJson = {
       format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] },
+      },
       weightsManifest: [],
     };
     const [res, health] = await Promise.all([post('/models', { modelJson, weights: '' }), h.app.inject({ url: '/health' })]);
@@ -65,7 +70,15 @@ describe('sized before work', () => {
     const huge = await post('/jobs', smallFashionJob({ compile: { optimizer: { type: 'sgd', schedule }, loss: 'sparse_categorical_crossentropy' } }));
     expect(huge.statusCode).toBe(413);
     const some = boundaries.slice(0, 2000);
-    const res = await post('/jobs', smallFashionJob({ compile: { optimizer: { type: 'sgd', schedule: { type: 'piecewise_constant', boundaries: some, values: [...some, 0].map(() => 0.01) } }, loss: 'sparse_categorical_crossentropy' } }));
+    const res = await post(
+      '/jobs',
+      smallFashionJob({
+        compile: {
+          optimizer: { type: 'sgd', schedule: { type: 'piecewise_constant', boundaries: some, values: [...some, 0].map(() => 0.01) } },
+          loss: 'sparse_categorical_crossentropy',
+        },
+      }),
+    );
     expect(res.statusCode).toBe(400);
     expect(res.json().details[0].path).toMatch(/\/compile\/optimizer\/schedule\/(boundaries|values)/);
   });
@@ -78,7 +91,7 @@ describe('sized before work', () => {
     expect(many.json().details[0].path).toBe('/dataset/classes');
   });
 
-  it("refuses a job whose training memory is over MAX_JOB_MEMORY_MB, with the numbers behind it", async () => {
+  it('refuses a job whose training memory is over MAX_JOB_MEMORY_MB, with the numbers behind it', async () => {
     const spec = smallFashionJob({
       model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 4096, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }] },
     });
@@ -93,7 +106,14 @@ describe('sized before work', () => {
 
 describe('numbers float32 cannot hold', () => {
   it('refuses 1e39 in a JSON dataset and in a CSV upload; 0x10 is not a number', async () => {
-    const json = await post('/datasets', { name: 'inf', features: [[1, 2], [1e39, 0]], labels: [0, 1] });
+    const json = await post('/datasets', {
+      name: 'inf',
+      features: [
+        [1, 2],
+        [1e39, 0],
+      ],
+      labels: [0, 1],
+    });
     expect(json.statusCode).toBe(400);
     expect(json.json().details[0].path).toBe('/features/1/0');
     for (const cell of ['1e39', '0x10', '0b11']) {
@@ -106,13 +126,21 @@ describe('numbers float32 cannot hold', () => {
 
   it('refuses predict inputs beyond float32 with a 400 naming the row; imported preprocessing with std 0 or NaN weights with a 400', async () => {
     const model = (await post('/models', importPayload)).json();
-    const res = await post(`/models/${model.id}/predict`, { inputs: [[1, 2], [3.5e38, 0]] });
+    const res = await post(`/models/${model.id}/predict`, {
+      inputs: [
+        [1, 2],
+        [3.5e38, 0],
+      ],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().details[0].path).toBe('/inputs/1');
     const ok = await post(`/models/${model.id}/predict`, { inputs: [[1, 2]] });
     expect(ok.statusCode).toBe(200);
 
-    const std0 = await post('/models', { ...importPayload, modelJson: { ...importPayload.modelJson, userDefinedMetadata: { preprocessing: { featureShape: [2], standardize: { mean: [0, 0], std: [0, 0] } } } } });
+    const std0 = await post('/models', {
+      ...importPayload,
+      modelJson: { ...importPayload.modelJson, userDefinedMetadata: { preprocessing: { featureShape: [2], standardize: { mean: [0, 0], std: [0, 0] } } } },
+    });
     expect(std0.statusCode).toBe(400);
     expect(std0.json().details[0].path).toBe('/modelJson/userDefinedMetadata/preprocessing/standardize/std/0');
 
@@ -179,8 +207,33 @@ describe('listings read no large columns', () => {
     let deps: ApiDeps | undefined;
     try {
       await admin.$executeRawUnsafe(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
-      await admin.$executeRawUnsafe(`GRANT SELECT ("id", "jobId", "name", "version", "createdAt", "source", "summary", "inputShape", "baseModelId", "reusedLayers", "tenantId", "deletedAt") ON "${schema}"."Model" TO ${role}`);
-      const runColumns = ['id', 'name', 'status', 'backend', 'error', 'attempts', 'resumedFromEpoch', 'cancelRequested', 'heartbeatAt', 'evaluation', 'warnings', 'diagnosticWarnings', 'createdAt', 'startedAt', 'finishedAt', 'tenantId', 'fairTag', 'retryOf', 'studyId', 'trialIndex', 'trialParameters', 'stoppedAtEpoch'];
+      await admin.$executeRawUnsafe(
+        `GRANT SELECT ("id", "jobId", "name", "version", "createdAt", "source", "summary", "inputShape", "baseModelId", "reusedLayers", "tenantId", "deletedAt") ON "${schema}"."Model" TO ${role}`,
+      );
+      const runColumns = [
+        'id',
+        'name',
+        'status',
+        'backend',
+        'error',
+        'attempts',
+        'resumedFromEpoch',
+        'cancelRequested',
+        'heartbeatAt',
+        'evaluation',
+        'warnings',
+        'diagnosticWarnings',
+        'createdAt',
+        'startedAt',
+        'finishedAt',
+        'tenantId',
+        'fairTag',
+        'retryOf',
+        'studyId',
+        'trialIndex',
+        'trialParameters',
+        'stoppedAtEpoch',
+      ];
       await admin.$executeRawUnsafe(`GRANT SELECT (${runColumns.map((c) => `"${c}"`).join(', ')}) ON "${schema}"."Run" TO ${role}`);
       await admin.$executeRawUnsafe(`GRANT SELECT ON "${schema}"."EpochMetric" TO ${role}`);
       // Access control reads these small tables on every request (is auth on? which models are shared?).

@@ -19,7 +19,9 @@ let weights: string;
 beforeAll(async () => {
   h = await startHarness();
   await tf.setBackend('cpu');
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 3, inputShape: [2], activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+  });
   const artifact = await serializeModel(model);
   model.dispose();
   modelJson = artifact.modelJson as { [key: string]: Json };
@@ -57,7 +59,10 @@ function locations(value: Json, prefix: Array<string | number> = []): Array<Arra
 
 const anyValue: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  fc.constantFrom<Json>(null, true, 0, -1, 1.5, 1e308, -1e308, 2 ** 31, '', 'float32', 'Dense', [], {}, [null, 2], [-1], [1e9, 1e9], { class_name: 'Dense', config: {} }),
+  fc.constantFrom<Json>(null, true, 0, -1, 1.5, 1e308, -1e308, 2 ** 31, '', 'float32', 'Dense', [], {}, [null, 2], [-1], [1e9, 1e9], {
+    class_name: 'Dense',
+    config: {},
+  }),
   fc.integer(),
   fc.string({ maxLength: 20 }),
 );
@@ -98,12 +103,17 @@ describe('POST /models (import) under fuzzing', () => {
 
   it('arbitrary modelJson, weights and name values are a 4xx naming the field', { timeout: 300_000 }, async () => {
     await fc.assert(
-      fc.asyncProperty(anyValue, fc.oneof(fc.constant(weights), fc.string({ maxLength: 40 }), fc.base64String({ maxLength: 64 })), fc.option(fc.string({ maxLength: 30 }), { nil: undefined }), async (json, w, name) => {
-        const payload = { modelJson: json, weights: w, ...(name === undefined ? {} : { name }) };
-        const sent = JSON.stringify(payload);
-        const res = await post(payload);
-        expectNamedClientError(res, ['/modelJson', '/weights', '/name'], sent);
-      }),
+      fc.asyncProperty(
+        anyValue,
+        fc.oneof(fc.constant(weights), fc.string({ maxLength: 40 }), fc.base64String({ maxLength: 64 })),
+        fc.option(fc.string({ maxLength: 30 }), { nil: undefined }),
+        async (json, w, name) => {
+          const payload = { modelJson: json, weights: w, ...(name === undefined ? {} : { name }) };
+          const sent = JSON.stringify(payload);
+          const res = await post(payload);
+          expectNamedClientError(res, ['/modelJson', '/weights', '/name'], sent);
+        },
+      ),
       { numRuns: 100, seed: 11 },
     );
   });
@@ -112,7 +122,10 @@ describe('POST /models (import) under fuzzing', () => {
 describe('POST /datasets (multipart CSV) under fuzzing', () => {
   const send = (payload: string, contentType: string) => h.app.inject({ method: 'POST', url: '/datasets', headers: { 'content-type': contentType }, payload });
 
-  const csvCell = fc.oneof(fc.constantFrom('1', '0.5', '-2', '1e3', '', 'x', '0x10', 'NaN', 'Infinity', '1e39', '"a,b"', '"', ' 1 ', '１'), fc.string({ maxLength: 6 }));
+  const csvCell = fc.oneof(
+    fc.constantFrom('1', '0.5', '-2', '1e3', '', 'x', '0x10', 'NaN', 'Infinity', '1e39', '"a,b"', '"', ' 1 ', '１'),
+    fc.string({ maxLength: 6 }),
+  );
   const csv = fc.oneof(
     fc.array(fc.array(csvCell, { minLength: 1, maxLength: 4 }), { minLength: 0, maxLength: 6 }).map((rows) => rows.map((r) => r.join(',')).join('\n')),
     fc.string({ maxLength: 80 }),
@@ -143,7 +156,8 @@ describe('POST /datasets (multipart CSV) under fuzzing', () => {
           const type = framing === 'no-boundary' ? 'multipart/form-data' : `multipart/form-data; boundary=${framing === 'wrong-boundary' ? 'other' : b}`;
           const res = await send(body, type);
           statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
-          if (res.statusCode !== 201) expectNamedClientError(res, ['/file', '/labelColumn', '/name', '/rows', '/columns', '/header', '/labels', '/features'], `${framing}: ${body}`);
+          if (res.statusCode !== 201)
+            expectNamedClientError(res, ['/file', '/labelColumn', '/name', '/rows', '/columns', '/header', '/labels', '/features'], `${framing}: ${body}`);
         },
       ),
       { numRuns: 150, seed: 13 },
@@ -157,9 +171,16 @@ describe('cursors under fuzzing', () => {
     fc.string({ maxLength: 40 }),
     fc.base64String({ maxLength: 60 }),
     (fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>).map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
-    fc.tuple(fc.oneof(fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'Invalid' : d.toISOString())), fc.string({ maxLength: 30 }), fc.integer()), fc.oneof(fc.uuid(), fc.string({ maxLength: 10 }))).map((t) =>
-      Buffer.from(JSON.stringify(t)).toString('base64url'),
-    ),
+    fc
+      .tuple(
+        fc.oneof(
+          fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'Invalid' : d.toISOString())),
+          fc.string({ maxLength: 30 }),
+          fc.integer(),
+        ),
+        fc.oneof(fc.uuid(), fc.string({ maxLength: 10 })),
+      )
+      .map((t) => Buffer.from(JSON.stringify(t)).toString('base64url')),
   );
 
   it('GET /jobs, /models and /studies with any cursor answer 200 or a 400 naming /querystring/cursor', { timeout: 300_000 }, async () => {

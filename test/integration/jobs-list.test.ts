@@ -100,7 +100,14 @@ describe.each(QUEUE_BACKENDS)('listing and cancelling jobs ($name queue)', ({ re
   });
 
   it('a bad cursor, limit or status is a 400 with the error shape', async () => {
-    for (const query of ['?cursor=not-a-cursor', `?cursor=${Buffer.from('{"a":1}').toString('base64url')}`, '?limit=0', '?limit=101', '?limit=abc', '?status=done']) {
+    for (const query of [
+      '?cursor=not-a-cursor',
+      `?cursor=${Buffer.from('{"a":1}').toString('base64url')}`,
+      '?limit=0',
+      '?limit=101',
+      '?limit=abc',
+      '?status=done',
+    ]) {
       const res = await h.app.inject({ method: 'GET', url: `/jobs${query}` });
       expect(res.statusCode, query).toBe(400);
       const body = res.json();

@@ -17,8 +17,17 @@ describe('keyless local mode: a web page cannot drive the service', () => {
   afterAll(async () => h?.close());
 
   it('a foreign Host (DNS rebinding) is a 421 on every route, and no admin key is created', async () => {
-    for (const [method, url] of [['POST', '/admin/keys'], ['GET', '/jobs'], ['GET', '/health']] as const) {
-      const res = await h.app.inject({ method, url, headers: { host: 'evil.example:3000' }, ...(method === 'POST' ? { payload: { tenantId: 'default', role: 'admin' } } : {}) });
+    for (const [method, url] of [
+      ['POST', '/admin/keys'],
+      ['GET', '/jobs'],
+      ['GET', '/health'],
+    ] as const) {
+      const res = await h.app.inject({
+        method,
+        url,
+        headers: { host: 'evil.example:3000' },
+        ...(method === 'POST' ? { payload: { tenantId: 'default', role: 'admin' } } : {}),
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(421);
       expect(res.json().details[0].path).toBe('/headers/host');
     }
@@ -50,7 +59,11 @@ describe('keyless local mode: a web page cannot drive the service', () => {
     // Reading is not refused (the browser keeps another site's page from seeing the answer).
     expect((await h.app.inject({ url: `/jobs/${job.id}`, headers: evil })).statusCode).toBe(200);
     // The dashboard's own page, and a local development server, may.
-    const own = await h.app.inject({ method: 'POST', url: `/jobs/${job.id}/cancel`, headers: { origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000', 'sec-fetch-site': 'same-origin' } });
+    const own = await h.app.inject({
+      method: 'POST',
+      url: `/jobs/${job.id}/cancel`,
+      headers: { origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000', 'sec-fetch-site': 'same-origin' },
+    });
     expect([202, 409]).toContain(own.statusCode);
   });
 });

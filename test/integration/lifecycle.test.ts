@@ -18,10 +18,16 @@ let c: TenantKeys;
 
 const as = (key: string) => ({
   get: (url: string) => h.app.inject({ method: 'GET', url, headers: bearer(key) }),
-  post: (url: string, payload?: unknown) => h.app.inject({ method: 'POST', url, headers: bearer(key), ...(payload !== undefined ? { payload: payload as object } : {}) }),
+  post: (url: string, payload?: unknown) =>
+    h.app.inject({ method: 'POST', url, headers: bearer(key), ...(payload !== undefined ? { payload: payload as object } : {}) }),
   del: (url: string) => h.app.inject({ method: 'DELETE', url, headers: bearer(key) }),
 });
-type Usage = { queuedJobs: number; runningJobs: number; storageBytes: { datasets: number; models: number; checkpoints: number; total: number }; quotas: { queuedJobs: number; runningJobs: number; storageMb: number } };
+type Usage = {
+  queuedJobs: number;
+  runningJobs: number;
+  storageBytes: { datasets: number; models: number; checkpoints: number; total: number };
+  quotas: { queuedJobs: number; runningJobs: number; storageMb: number };
+};
 const usage = async (key: string) => (await as(key).get('/usage')).json() as Usage;
 
 /** What PostgreSQL really holds for a tenant, read from the blobs themselves (not the sizeBytes columns). */
@@ -86,44 +92,56 @@ describe('quotas', () => {
   });
 
   it('an admin changes a quota with PATCH /admin/tenants/:id; null goes back to the default', async () => {
-    const patched = await h.app.inject({ method: 'PATCH', url: `/admin/tenants/${b.tenantId}`, headers: bearer(admin), payload: { quotas: { queuedJobs: 3 } } });
+    const patched = await h.app.inject({
+      method: 'PATCH',
+      url: `/admin/tenants/${b.tenantId}`,
+      headers: bearer(admin),
+      payload: { quotas: { queuedJobs: 3 } },
+    });
     expect(patched.statusCode, patched.body).toBe(200);
     expect(patched.json().quotas).toEqual({ queuedJobs: 3, storageMb: 0.01 });
     expect((await usage(b.member)).quotas).toMatchObject({ queuedJobs: 3, storageMb: 0.01 });
     const back = await h.app.inject({ method: 'PATCH', url: `/admin/tenants/${b.tenantId}`, headers: bearer(admin), payload: { quotas: { queuedJobs: 2 } } });
     expect(back.json().quotas.queuedJobs).toBe(2);
-    expect((await h.app.inject({ method: 'PATCH', url: `/admin/tenants/${b.tenantId}`, headers: bearer(b.member), payload: { quotas: { queuedJobs: 9 } } })).statusCode).toBe(403);
+    expect(
+      (await h.app.inject({ method: 'PATCH', url: `/admin/tenants/${b.tenantId}`, headers: bearer(b.member), payload: { quotas: { queuedJobs: 9 } } }))
+        .statusCode,
+    ).toBe(403);
     const bad = await h.app.inject({ method: 'PATCH', url: `/admin/tenants/${b.tenantId}`, headers: bearer(admin), payload: { quotas: { queuedJobs: -1 } } });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('/quotas/queuedJobs');
   });
 
-  it('running jobs over the quota wait in the queue (a real worker of concurrency 2), and run one after the other', async () => {
-    await h.startWorker({ WORKER_CONCURRENCY: '2' });
-    const data = (await as(c.member).post('/datasets', tinyDatasetBody('c'))).json().id;
-    const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push((await as(c.member).post('/jobs', tinyJobSpec(data, slow))).json().id);
-    let maxRunning = 0;
-    let done = false;
-    const watch = (async () => {
-      while (!done) {
-        maxRunning = Math.max(maxRunning, await h.db.run.count({ where: { tenantId: c.tenantId, status: 'running' } }));
-        await new Promise((r) => setTimeout(r, 100));
+  it(
+    'running jobs over the quota wait in the queue (a real worker of concurrency 2), and run one after the other',
+    async () => {
+      await h.startWorker({ WORKER_CONCURRENCY: '2' });
+      const data = (await as(c.member).post('/datasets', tinyDatasetBody('c'))).json().id;
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) ids.push((await as(c.member).post('/jobs', tinyJobSpec(data, slow))).json().id);
+      let maxRunning = 0;
+      let done = false;
+      const watch = (async () => {
+        while (!done) {
+          maxRunning = Math.max(maxRunning, await h.db.run.count({ where: { tenantId: c.tenantId, status: 'running' } }));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const jobs = [await waitFor(ids[0]), await waitFor(ids[1])];
+      done = true;
+      await watch;
+      for (const job of jobs) {
+        expect(job.status, job.error).toBe('succeeded');
+        // It waited without spending an attempt.
+        expect(job.attempts).toBe(1);
       }
-    })();
-    const jobs = [await waitFor(ids[0]), await waitFor(ids[1])];
-    done = true;
-    await watch;
-    for (const job of jobs) {
-      expect(job.status, job.error).toBe('succeeded');
-      // It waited without spending an attempt.
-      expect(job.attempts).toBe(1);
-    }
-    expect(maxRunning).toBe(1);
-    const [first, second] = [...jobs].sort((x, y) => Date.parse(x.startedAt) - Date.parse(y.startedAt));
-    expect(Date.parse(second.startedAt)).toBeGreaterThanOrEqual(Date.parse(first.finishedAt));
-    expect((await usage(c.member)).quotas.runningJobs).toBe(1);
-  }, 2 * JOB_WAIT_MS + 60_000);
+      expect(maxRunning).toBe(1);
+      const [first, second] = [...jobs].sort((x, y) => Date.parse(x.startedAt) - Date.parse(y.startedAt));
+      expect(Date.parse(second.startedAt)).toBeGreaterThanOrEqual(Date.parse(first.finishedAt));
+      expect((await usage(c.member)).quotas.runningJobs).toBe(1);
+    },
+    2 * JOB_WAIT_MS + 60_000,
+  );
 });
 
 describe('sharing a model', () => {
@@ -154,116 +172,159 @@ describe('sharing a model', () => {
     expect((await as(a.member).del(`/models/${model}/shares/${b.tenantId}`)).statusCode).toBe(204);
     expect((await as(b.viewer).get(`/models/${model}`)).statusCode).toBe(404);
     expect((await as(b.viewer).get('/models')).body).not.toContain(model);
-    const audit = (await as(admin).get(`/admin/audit?tenantId=${a.tenantId}`)).json().items.map((e: { action: string; resourceId: string }) => `${e.action} ${e.resourceId}`);
+    const audit = (await as(admin).get(`/admin/audit?tenantId=${a.tenantId}`))
+      .json()
+      .items.map((e: { action: string; resourceId: string }) => `${e.action} ${e.resourceId}`);
     expect(audit).toEqual(expect.arrayContaining([`share ${model}`, `unshare ${model}`]));
   });
 
-  it("a shared base trains the other tenant's model, whose lineage names it", async () => {
-    const data = (await as(a.member).post('/datasets', tinyDatasetBody('alpha'))).json().id;
-    const base = (await waitFor((await as(a.member).post('/jobs', tinyJobSpec(data))).json().id)).modelId as string;
-    const own = (await as(c.member).post('/datasets', tinyDatasetBody('gamma'))).json().id;
-    const spec = tinyJobSpec(own, { base: { modelId: base, dropLast: 1 }, model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] } });
-    expect((await as(c.member).post('/jobs', spec)).statusCode).toBe(404);
-    expect((await as(a.member).post(`/models/${base}/shares`, { tenantId: c.tenantId })).statusCode).toBe(201);
-    const derived = await as(c.member).post('/jobs', spec);
-    expect(derived.statusCode, derived.body).toBe(201);
-    const done = await waitFor(derived.json().id);
-    expect(done.status, done.error).toBe('succeeded');
-    const model = (await as(c.member).get(`/models/${done.modelId}`)).json();
-    expect(model.lineage).toMatchObject({ baseModelId: base, baseModelDeleted: false });
-    expect(model.tenantId).toBe(c.tenantId);
-  }, JOB_WAIT_MS * 2);
+  it(
+    "a shared base trains the other tenant's model, whose lineage names it",
+    async () => {
+      const data = (await as(a.member).post('/datasets', tinyDatasetBody('alpha'))).json().id;
+      const base = (await waitFor((await as(a.member).post('/jobs', tinyJobSpec(data))).json().id)).modelId as string;
+      const own = (await as(c.member).post('/datasets', tinyDatasetBody('gamma'))).json().id;
+      const spec = tinyJobSpec(own, { base: { modelId: base, dropLast: 1 }, model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] } });
+      expect((await as(c.member).post('/jobs', spec)).statusCode).toBe(404);
+      expect((await as(a.member).post(`/models/${base}/shares`, { tenantId: c.tenantId })).statusCode).toBe(201);
+      const derived = await as(c.member).post('/jobs', spec);
+      expect(derived.statusCode, derived.body).toBe(201);
+      const done = await waitFor(derived.json().id);
+      expect(done.status, done.error).toBe('succeeded');
+      const model = (await as(c.member).get(`/models/${done.modelId}`)).json();
+      expect(model.lineage).toMatchObject({ baseModelId: base, baseModelDeleted: false });
+      expect(model.tenantId).toBe(c.tenantId);
+    },
+    JOB_WAIT_MS * 2,
+  );
 });
 
 describe('deleting', () => {
-  it('a job: 409 while queued or running, then its metrics and diagnostics go; its model stays', async () => {
-    const data = (await as(a.member).post('/datasets', tinyDatasetBody('del-job'))).json().id;
-    const id = (await as(a.member).post('/jobs', tinyJobSpec(data, { ...slow, diagnostics: { enabled: true } }))).json().id;
-    const early = await as(a.member).del(`/jobs/${id}`);
-    expect(early.statusCode).toBe(409);
-    expect(early.json().message).toContain('cancel it first');
-    expect((await as(a.viewer).del(`/jobs/${id}`)).statusCode).toBe(403);
-    const job = await waitFor(id);
-    expect(job.status, job.error).toBe('succeeded');
-    expect(await h.db.epochMetric.count({ where: { runId: id } })).toBe(SLOW_EPOCHS);
-    expect(await h.db.epochDiagnostic.count({ where: { runId: id } })).toBeGreaterThan(0);
-    expect((await as(a.member).del(`/jobs/${id}`)).statusCode).toBe(204);
-    expect((await as(a.member).get(`/jobs/${id}`)).statusCode).toBe(404);
-    expect((await as(a.member).get(`/jobs/${id}/metrics`)).statusCode).toBe(404);
-    expect(await h.db.run.count({ where: { id } })).toBe(0);
-    expect(await h.db.epochMetric.count({ where: { runId: id } })).toBe(0);
-    expect(await h.db.epochDiagnostic.count({ where: { runId: id } })).toBe(0);
-    expect(await h.db.checkpoint.count({ where: { runId: id } })).toBe(0);
-    const model = await as(a.member).get(`/models/${job.modelId}`);
-    expect(model.statusCode).toBe(200);
-    expect(model.json().jobId).toBeNull();
-    expect((await as(a.member).del(`/jobs/${id}`)).statusCode).toBe(404);
-    const audit = (await as(admin).get(`/admin/audit?action=delete`)).json().items.map((e: { resource: string; resourceId: string }) => `${e.resource} ${e.resourceId}`);
-    expect(audit).toContain(`job ${id}`);
-  }, JOB_WAIT_MS + 30_000);
+  it(
+    'a job: 409 while queued or running, then its metrics and diagnostics go; its model stays',
+    async () => {
+      const data = (await as(a.member).post('/datasets', tinyDatasetBody('del-job'))).json().id;
+      const id = (await as(a.member).post('/jobs', tinyJobSpec(data, { ...slow, diagnostics: { enabled: true } }))).json().id;
+      const early = await as(a.member).del(`/jobs/${id}`);
+      expect(early.statusCode).toBe(409);
+      expect(early.json().message).toContain('cancel it first');
+      expect((await as(a.viewer).del(`/jobs/${id}`)).statusCode).toBe(403);
+      const job = await waitFor(id);
+      expect(job.status, job.error).toBe('succeeded');
+      expect(await h.db.epochMetric.count({ where: { runId: id } })).toBe(SLOW_EPOCHS);
+      expect(await h.db.epochDiagnostic.count({ where: { runId: id } })).toBeGreaterThan(0);
+      expect((await as(a.member).del(`/jobs/${id}`)).statusCode).toBe(204);
+      expect((await as(a.member).get(`/jobs/${id}`)).statusCode).toBe(404);
+      expect((await as(a.member).get(`/jobs/${id}/metrics`)).statusCode).toBe(404);
+      expect(await h.db.run.count({ where: { id } })).toBe(0);
+      expect(await h.db.epochMetric.count({ where: { runId: id } })).toBe(0);
+      expect(await h.db.epochDiagnostic.count({ where: { runId: id } })).toBe(0);
+      expect(await h.db.checkpoint.count({ where: { runId: id } })).toBe(0);
+      const model = await as(a.member).get(`/models/${job.modelId}`);
+      expect(model.statusCode).toBe(200);
+      expect(model.json().jobId).toBeNull();
+      expect((await as(a.member).del(`/jobs/${id}`)).statusCode).toBe(404);
+      const audit = (await as(admin).get(`/admin/audit?action=delete`))
+        .json()
+        .items.map((e: { resource: string; resourceId: string }) => `${e.resource} ${e.resourceId}`);
+      expect(audit).toContain(`job ${id}`);
+    },
+    JOB_WAIT_MS + 30_000,
+  );
 
-  it('a dataset: 409 while a queued or running job evaluates on it; then its bytes are gone and usage goes down', async () => {
-    const data = (await as(a.member).post('/datasets', tinyDatasetBody('del-data'))).json().id;
-    const other = (await as(a.member).post('/datasets', tinyDatasetBody('del-data-2'))).json().id;
-    const before = await usage(a.member);
-    const bytesBefore = await storedBytes(a.tenantId);
-    const id = (await as(a.member).post('/jobs', tinyJobSpec(other, { evaluate: { dataset: { id: data } }, ...slow }))).json().id;
-    const busy = await as(a.member).del(`/datasets/${data}`);
-    expect(busy.statusCode).toBe(409);
-    expect(busy.json().message).toContain(id);
-    expect((await as(b.member).del(`/datasets/${data}`)).statusCode).toBe(404);
-    expect((await waitFor(id)).status).toBe('succeeded');
-    const freed = await as(a.member).del(`/datasets/${data}`);
-    expect(freed.statusCode, freed.body).toBe(204);
-    expect((await as(a.member).get(`/datasets/${data}`)).statusCode).toBe(404);
-    const after = await usage(a.member);
-    const bytesAfter = await storedBytes(a.tenantId);
-    expect(before.storageBytes.datasets - after.storageBytes.datasets).toBe(TINY_BYTES);
-    expect(bytesBefore.datasets - bytesAfter.datasets).toBe(TINY_BYTES);
-    // A job on a deleted dataset is a 404 naming the field.
-    const gone = await as(a.member).post('/jobs', tinyJobSpec(data));
-    expect(gone.statusCode).toBe(404);
-    expect(gone.json().details[0].path).toBe('/dataset/id');
-  }, JOB_WAIT_MS + 30_000);
+  it(
+    'a dataset: 409 while a queued or running job evaluates on it; then its bytes are gone and usage goes down',
+    async () => {
+      const data = (await as(a.member).post('/datasets', tinyDatasetBody('del-data'))).json().id;
+      const other = (await as(a.member).post('/datasets', tinyDatasetBody('del-data-2'))).json().id;
+      const before = await usage(a.member);
+      const bytesBefore = await storedBytes(a.tenantId);
+      const id = (await as(a.member).post('/jobs', tinyJobSpec(other, { evaluate: { dataset: { id: data } }, ...slow }))).json().id;
+      const busy = await as(a.member).del(`/datasets/${data}`);
+      expect(busy.statusCode).toBe(409);
+      expect(busy.json().message).toContain(id);
+      expect((await as(b.member).del(`/datasets/${data}`)).statusCode).toBe(404);
+      expect((await waitFor(id)).status).toBe('succeeded');
+      const freed = await as(a.member).del(`/datasets/${data}`);
+      expect(freed.statusCode, freed.body).toBe(204);
+      expect((await as(a.member).get(`/datasets/${data}`)).statusCode).toBe(404);
+      const after = await usage(a.member);
+      const bytesAfter = await storedBytes(a.tenantId);
+      expect(before.storageBytes.datasets - after.storageBytes.datasets).toBe(TINY_BYTES);
+      expect(bytesBefore.datasets - bytesAfter.datasets).toBe(TINY_BYTES);
+      // A job on a deleted dataset is a 404 naming the field.
+      const gone = await as(a.member).post('/jobs', tinyJobSpec(data));
+      expect(gone.statusCode).toBe(404);
+      expect(gone.json().details[0].path).toBe('/dataset/id');
+    },
+    JOB_WAIT_MS + 30_000,
+  );
 
-  it('a model: 409 while a queued job builds on it; then its weights are gone, a tombstone keeps lineage, usage goes down', async () => {
-    const data = (await as(a.member).post('/datasets', tinyDatasetBody('del-model'))).json().id;
-    const base = (await waitFor((await as(a.member).post('/jobs', tinyJobSpec(data)).then((r) => r.json().id)))).modelId as string;
-    expect((await as(a.member).post(`/models/${base}/shares`, { tenantId: b.tenantId })).statusCode).toBe(201);
-    const derivedJob = (await as(a.member).post('/jobs', tinyJobSpec(data, { base: { modelId: base, dropLast: 1 }, model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] }, ...slow }))).json().id;
-    const busy = await as(a.member).del(`/models/${base}`);
-    expect(busy.statusCode).toBe(409);
-    expect(busy.json().message).toContain(derivedJob);
-    const derived = (await waitFor(derivedJob)).modelId as string;
-    const before = await usage(a.member);
-    const blobsBefore = await storedBytes(a.tenantId);
-    const stored = await h.db.model.findUniqueOrThrow({ where: { id: base }, select: { weights: true, sizeBytes: true } });
-    expect(stored.weights.byteLength).toBeGreaterThan(0);
-    expect(stored.sizeBytes).toBeGreaterThan(stored.weights.byteLength);
+  it(
+    'a model: 409 while a queued job builds on it; then its weights are gone, a tombstone keeps lineage, usage goes down',
+    async () => {
+      const data = (await as(a.member).post('/datasets', tinyDatasetBody('del-model'))).json().id;
+      const base = (
+        await waitFor(
+          await as(a.member)
+            .post('/jobs', tinyJobSpec(data))
+            .then((r) => r.json().id),
+        )
+      ).modelId as string;
+      expect((await as(a.member).post(`/models/${base}/shares`, { tenantId: b.tenantId })).statusCode).toBe(201);
+      const derivedJob = (
+        await as(a.member).post(
+          '/jobs',
+          tinyJobSpec(data, { base: { modelId: base, dropLast: 1 }, model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] }, ...slow }),
+        )
+      ).json().id;
+      const busy = await as(a.member).del(`/models/${base}`);
+      expect(busy.statusCode).toBe(409);
+      expect(busy.json().message).toContain(derivedJob);
+      const derived = (await waitFor(derivedJob)).modelId as string;
+      const before = await usage(a.member);
+      const blobsBefore = await storedBytes(a.tenantId);
+      const stored = await h.db.model.findUniqueOrThrow({ where: { id: base }, select: { weights: true, sizeBytes: true } });
+      expect(stored.weights.byteLength).toBeGreaterThan(0);
+      expect(stored.sizeBytes).toBeGreaterThan(stored.weights.byteLength);
 
-    expect((await as(a.member).del(`/models/${base}`)).statusCode).toBe(204);
-    for (const url of [`/models/${base}`, `/models/${base}/artifact/model.json`, `/models/${base}/artifact/weights.bin`, `/models/${base}/shares`]) {
-      expect((await as(a.member).get(url)).statusCode, url).toBe(404);
-    }
-    expect((await as(a.member).post(`/models/${base}/predict`, { inputs: [[0, 0, 0, 0]] })).statusCode).toBe(404);
-    expect((await as(b.member).get(`/models/${base}`)).statusCode).toBe(404);
-    expect(await h.db.modelShare.count({ where: { modelId: base } })).toBe(0);
-    expect((await h.db.model.findUniqueOrThrow({ where: { id: base } })).weights.byteLength).toBe(0);
-    expect(blobsBefore.models - (await storedBytes(a.tenantId)).models).toBe(stored.weights.byteLength);
-    expect((await usage(a.member)).storageBytes.models).toBe(before.storageBytes.models - stored.sizeBytes);
-    const lineage = (await as(a.member).get(`/models/${derived}`)).json().lineage;
-    expect(lineage).toMatchObject({ baseModelId: base, baseModelDeleted: true });
-    const again = await as(a.member).post('/jobs', tinyJobSpec(data, { base: { modelId: base, dropLast: 1 } }));
-    expect(again.statusCode).toBe(404);
-    expect((await as(a.member).del(`/models/${base}`)).statusCode).toBe(404);
-  }, JOB_WAIT_MS * 2 + 30_000);
+      expect((await as(a.member).del(`/models/${base}`)).statusCode).toBe(204);
+      for (const url of [`/models/${base}`, `/models/${base}/artifact/model.json`, `/models/${base}/artifact/weights.bin`, `/models/${base}/shares`]) {
+        expect((await as(a.member).get(url)).statusCode, url).toBe(404);
+      }
+      expect((await as(a.member).post(`/models/${base}/predict`, { inputs: [[0, 0, 0, 0]] })).statusCode).toBe(404);
+      expect((await as(b.member).get(`/models/${base}`)).statusCode).toBe(404);
+      expect(await h.db.modelShare.count({ where: { modelId: base } })).toBe(0);
+      expect((await h.db.model.findUniqueOrThrow({ where: { id: base } })).weights.byteLength).toBe(0);
+      expect(blobsBefore.models - (await storedBytes(a.tenantId)).models).toBe(stored.weights.byteLength);
+      expect((await usage(a.member)).storageBytes.models).toBe(before.storageBytes.models - stored.sizeBytes);
+      const lineage = (await as(a.member).get(`/models/${derived}`)).json().lineage;
+      expect(lineage).toMatchObject({ baseModelId: base, baseModelDeleted: true });
+      const again = await as(a.member).post('/jobs', tinyJobSpec(data, { base: { modelId: base, dropLast: 1 } }));
+      expect(again.statusCode).toBe(404);
+      expect((await as(a.member).del(`/models/${base}`)).statusCode).toBe(404);
+    },
+    JOB_WAIT_MS * 2 + 30_000,
+  );
 
-  it("RETENTION_DAYS: the sweep deletes checkpoints left by ended jobs once they are old enough, and usage goes down", async () => {
+  it('RETENTION_DAYS: the sweep deletes checkpoints left by ended jobs once they are old enough, and usage goes down', async () => {
     const data = (await as(a.member).post('/datasets', tinyDatasetBody('retention'))).json().id;
     const id = (await as(a.member).post('/jobs', tinyJobSpec(data))).json().id;
     await waitFor(id);
     // A job ended from outside its training process keeps its last checkpoint: stand one in.
-    await h.db.checkpoint.create({ data: { runId: id, epoch: 1, phase: 'train', phaseStart: 0, modelSpecs: [], modelData: new Uint8Array(1000), optimizerSpecs: [], optimizerData: new Uint8Array(24), sizeBytes: 1024 } });
+    await h.db.checkpoint.create({
+      data: {
+        runId: id,
+        epoch: 1,
+        phase: 'train',
+        phaseStart: 0,
+        modelSpecs: [],
+        modelData: new Uint8Array(1000),
+        optimizerSpecs: [],
+        optimizerData: new Uint8Array(24),
+        sizeBytes: 1024,
+      },
+    });
     const before = await usage(a.member);
     expect(before.storageBytes.checkpoints).toBe(1024);
     expect(await sweepEndedCheckpoints(h.db, 1)).toBe(0);

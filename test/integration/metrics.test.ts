@@ -19,7 +19,12 @@ function sample(text: string, series: string): number | undefined {
 }
 
 const tinyJob = (seed: number) =>
-  smallFashionJob({ dataset: { builtin: 'fashion-mnist', limit: 64, seed: 1 }, validation: { split: 0.25 }, evaluate: undefined, fit: { epochs: 2, batchSize: 16, seed } });
+  smallFashionJob({
+    dataset: { builtin: 'fashion-mnist', limit: 64, seed: 1 },
+    validation: { split: 0.25 },
+    evaluate: undefined,
+    fit: { epochs: 2, batchSize: 16, seed },
+  });
 
 describe('Prometheus metrics: the API at GET /metrics, a worker alone on METRICS_PORT', () => {
   let h: Harness;
@@ -66,7 +71,11 @@ describe('Prometheus metrics: the API at GET /metrics, a worker alone on METRICS
     // The run's row says succeeded as the training process ends; the queue marks the job
     // completed, and the worker counts it and logs its end, a moment after (longer on a busy machine).
     const workerCounted = async () => sample(await (await fetch(workerMetrics)).text(), 'training_jobs_total{status="succeeded"}') === 2;
-    await waitUntil(async () => (await h.queue.getJobCounts('completed')).completed === 2 && (await workerCounted()) && workerLines.filter((l) => l.msg === 'job ended').length === 2, 30_000);
+    await waitUntil(
+      async () =>
+        (await h.queue.getJobCounts('completed')).completed === 2 && (await workerCounted()) && workerLines.filter((l) => l.msg === 'job ended').length === 2,
+      30_000,
+    );
 
     const res = await fetch(`${h.baseUrl}/metrics`);
     expect(res.status).toBe(200);

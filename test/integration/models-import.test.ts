@@ -187,7 +187,13 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('model registry and import ($name queu
 
   it('a graph model, a missing topology and a broken topology are 400s', async () => {
     const graph = await importModel({
-      modelJson: { format: 'graph-model', generatedBy: '2.15.0', convertedBy: 'TensorFlow.js Converter v4.22.0', modelTopology: { node: [], library: {}, versions: {} }, weightsManifest: [] },
+      modelJson: {
+        format: 'graph-model',
+        generatedBy: '2.15.0',
+        convertedBy: 'TensorFlow.js Converter v4.22.0',
+        modelTopology: { node: [], library: {}, versions: {} },
+        weightsManifest: [],
+      },
       weights: '',
     });
     expect(graph.statusCode).toBe(400);

@@ -85,7 +85,13 @@ describe.skipIf(!haveRedis)('Redis down and back', () => {
   });
 
   it('a running job finishes through an outage; POST /jobs is a quick 503 that leaves nothing behind; both recover', async () => {
-    const running = (await h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 6, batchSize: 16, seed: 5 } }) })).json().id;
+    const running = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/jobs',
+        payload: smallFashionJob({ dataset: { builtin: 'fashion-mnist', split: 'train' }, fit: { epochs: 6, batchSize: 16, seed: 5 } }),
+      })
+    ).json().id;
     const deadline = Date.now() + 60_000;
     while ((await h.db.epochMetric.count({ where: { runId: running } })) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 

@@ -42,7 +42,15 @@ it('a labeled dataset round-trips byte for byte, with the row Prisma would have 
   const encoded = encodeDataset(ds);
   expect(Buffer.from(row.features).equals(encoded.features)).toBe(true);
   expect(Buffer.from(row.labels!).equals(encoded.labels!)).toBe(true);
-  expect(row).toMatchObject({ name: 'awk "ward" \\ ünïcode', samples: 50, featureShape: [2, 3], classes: 3, labelNames: ['a', 'b', 'c'], sizeBytes: 50 * 6 * 4 + 50 * 4, tenantId: DEFAULT_TENANT_ID });
+  expect(row).toMatchObject({
+    name: 'awk "ward" \\ ünïcode',
+    samples: 50,
+    featureShape: [2, 3],
+    classes: 3,
+    labelNames: ['a', 'b', 'c'],
+    sizeBytes: 50 * 6 * 4 + 50 * 4,
+    tenantId: DEFAULT_TENANT_ID,
+  });
   // createdAt is stored in UTC, as Prisma stores it: the summary's and the row's agree, and are now.
   expect(row.createdAt.toISOString()).toBe(summary.createdAt);
   expect(row.createdAt.getTime()).toBeGreaterThanOrEqual(before - 5);
@@ -66,8 +74,19 @@ it('an unlabeled dataset without label names stores SQL NULLs, as Prisma did', a
 it('a model round-trips byte for byte; versions of one name count up; JSON, arrays and NULLs are as Prisma wrote them', async () => {
   const modelJson = {
     format: 'layers-model',
-    modelTopology: { class_name: 'Sequential', config: { name: 'rt', layers: [{ class_name: 'Dense', config: { name: 'd', units: 3, batch_input_shape: [null, 4] } }] } },
-    weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [4, 3], dtype: 'float32' }, { name: 'd/bias', shape: [3], dtype: 'float32' }] }],
+    modelTopology: {
+      class_name: 'Sequential',
+      config: { name: 'rt', layers: [{ class_name: 'Dense', config: { name: 'd', units: 3, batch_input_shape: [null, 4] } }] },
+    },
+    weightsManifest: [
+      {
+        paths: ['weights.bin'],
+        weights: [
+          { name: 'd/kernel', shape: [4, 3], dtype: 'float32' },
+          { name: 'd/bias', shape: [3], dtype: 'float32' },
+        ],
+      },
+    ],
   };
   const floats = awkwardFloats(15);
   // A view into a larger buffer: only its own bytes must be stored.
@@ -75,14 +94,37 @@ it('a model round-trips byte for byte; versions of one name count up; JSON, arra
   backing.set(new Uint8Array(floats.buffer), 100);
   const weights = backing.subarray(100);
   const summary = { layers: [], totalParams: 15, trainableParams: 15 } as never;
-  const data = { tenantId: DEFAULT_TENANT_ID, jobId: null, name: 'round-trip', summary, modelJson, weights, reusedLayers: ['a', 'b "c"', 'd,e'], source: 'imported' as const };
+  const data = {
+    tenantId: DEFAULT_TENANT_ID,
+    jobId: null,
+    name: 'round-trip',
+    summary,
+    modelJson,
+    weights,
+    reusedLayers: ['a', 'b "c"', 'd,e'],
+    source: 'imported' as const,
+  };
   const first = await storeModel(h.db, data);
   const second = await storeModel(h.db, { ...data, preprocessing: { normalize: { mean: [1, 2] } } });
   const rows = await h.db.model.findMany({ where: { id: { in: [first, second] } }, orderBy: { version: 'asc' } });
-  expect(rows.map((r) => [r.id, r.version])).toEqual([[first, 1], [second, 2]]);
+  expect(rows.map((r) => [r.id, r.version])).toEqual([
+    [first, 1],
+    [second, 2],
+  ]);
   for (const row of rows) {
     expect(Buffer.from(row.weights).equals(Buffer.from(floats.buffer))).toBe(true);
-    expect(row).toMatchObject({ name: 'round-trip', summary, modelJson, inputShape: [4], reusedLayers: ['a', 'b "c"', 'd,e'], source: 'imported', jobId: null, baseModelId: null, deletedAt: null, sizeBytes: storedModelBytes(modelJson, weights) });
+    expect(row).toMatchObject({
+      name: 'round-trip',
+      summary,
+      modelJson,
+      inputShape: [4],
+      reusedLayers: ['a', 'b "c"', 'd,e'],
+      source: 'imported',
+      jobId: null,
+      baseModelId: null,
+      deletedAt: null,
+      sizeBytes: storedModelBytes(modelJson, weights),
+    });
     expect(Math.abs(row.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
   }
   expect(rows[0].preprocessing).toBeNull();
@@ -110,7 +152,10 @@ it('a dataset over the storage quota is refused with 403 and nothing is stored; 
   const count = await h.db.dataset.count();
   const ds = { features: awkwardFloats(1000), labels: null, featureShape: [10], samples: 100, classes: 0 };
   const limits = { queuedJobs: 0, runningJobs: 0, storageMb: 0.001 };
-  await expect(saveDataset(h.db, ds, { name: 'too big', maxSamples: 1000, tenantId: DEFAULT_TENANT_ID, limits })).rejects.toMatchObject({ statusCode: 403, code: 'quota_exceeded' });
+  await expect(saveDataset(h.db, ds, { name: 'too big', maxSamples: 1000, tenantId: DEFAULT_TENANT_ID, limits })).rejects.toMatchObject({
+    statusCode: 403,
+    code: 'quota_exceeded',
+  });
   expect(await h.db.dataset.count()).toBe(count);
   // The connection went back clean: the next write works.
   await saveDataset(h.db, { ...ds, features: awkwardFloats(10), samples: 1 }, { name: 'small', maxSamples: 1000, tenantId: DEFAULT_TENANT_ID });

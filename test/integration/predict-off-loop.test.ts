@@ -29,11 +29,15 @@ async function wideImport() {
 /** A POST whose answer's bytes are kept as they arrive (decoded by the caller, later). */
 function rawPost(url: string, body: Buffer): Promise<{ status: number; type?: string; chunks: Buffer[] }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${h.baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], chunks }));
-    });
+    const req = http.request(
+      `${h.baseUrl}${url}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], chunks }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -49,10 +49,13 @@ describe('rate limit per API key', () => {
 
   it.runIf(Boolean(process.env.REDIS_URL))('with Redis, two API instances share one count per key', async () => {
     const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
-    const instances = await Promise.all([0, 1].map(() => createApiDeps(h.config, { threads: false, overrides: { backend: { name: 'test' }, rateLimitRedis: redis } })));
+    const instances = await Promise.all(
+      [0, 1].map(() => createApiDeps(h.config, { threads: false, overrides: { backend: { name: 'test' }, rateLimitRedis: redis } })),
+    );
     const apps = await Promise.all(instances.map((deps) => buildApp(deps)));
     try {
-      const key = (await h.app.inject({ method: 'POST', url: '/admin/keys', headers: bearer(admin), payload: { tenantId: a.tenantId, role: 'viewer' } })).json().key as string;
+      const key = (await h.app.inject({ method: 'POST', url: '/admin/keys', headers: bearer(admin), payload: { tenantId: a.tenantId, role: 'viewer' } })).json()
+        .key as string;
       const codes: number[] = [];
       for (let i = 0; i < LIMIT + 1; i++) codes.push((await apps[i % 2].inject({ url: '/jobs', headers: bearer(key) })).statusCode);
       expect(codes).toEqual([...Array<number>(LIMIT).fill(200), 429]);

@@ -51,8 +51,14 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('requests refused with a 400 naming th
 
   it('POST /jobs refuses a piecewise_constant schedule Keras would refuse, naming the field', async () => {
     const schedule = (boundaries: number[], values: number[]) => ({ type: 'sgd', schedule: { type: 'piecewise_constant', boundaries, values } });
-    await rejected(spec({ compile: { optimizer: schedule([10, 20], [0.1, 0.01]), loss: 'sparse_categorical_crossentropy' } }), '/compile/optimizer/schedule/values');
-    await rejected(spec({ compile: { optimizer: schedule([20, 10], [0.1, 0.01, 0.001]), loss: 'sparse_categorical_crossentropy' } }), '/compile/optimizer/schedule/boundaries');
+    await rejected(
+      spec({ compile: { optimizer: schedule([10, 20], [0.1, 0.01]), loss: 'sparse_categorical_crossentropy' } }),
+      '/compile/optimizer/schedule/values',
+    );
+    await rejected(
+      spec({ compile: { optimizer: schedule([20, 10], [0.1, 0.01, 0.001]), loss: 'sparse_categorical_crossentropy' } }),
+      '/compile/optimizer/schedule/boundaries',
+    );
     const ok = await postJob(spec({ compile: { optimizer: schedule([10, 20], [0.1, 0.01, 0.001]), loss: 'sparse_categorical_crossentropy' } }));
     expect(ok.statusCode, ok.body).toBe(201);
   });
@@ -69,7 +75,11 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('requests refused with a 400 naming th
   it('POST /jobs refuses a classes view naming a class with no samples in an uploaded dataset', async () => {
     const sample = (v: number) => [v, v + 1, v + 2];
     // Labels 0, 4, 2: classes 0..4, of which 1 and 3 have no samples.
-    const up = await h.app.inject({ method: 'POST', url: '/datasets', payload: { name: 'gaps', features: [sample(0), sample(1), sample(2)], labels: [0, 4, 2] } });
+    const up = await h.app.inject({
+      method: 'POST',
+      url: '/datasets',
+      payload: { name: 'gaps', features: [sample(0), sample(1), sample(2)], labels: [0, 4, 2] },
+    });
     expect(up.statusCode).toBe(201);
     expect(up.json().classes).toBe(5);
     const job = (classes: number[]) =>

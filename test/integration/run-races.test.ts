@@ -68,7 +68,10 @@ describe('a run is finished by exactly one attempt, and a cancel always wins', (
       takenOver = true;
       // Another worker picked the run up (this one's queue lock expired).
       // (Prisma queries run only once awaited or then'd.)
-      h.db.run.update({ where: { id }, data: { attempts: { increment: 1 } } }).then(() => {}, () => {});
+      h.db.run.update({ where: { id }, data: { attempts: { increment: 1 } } }).then(
+        () => {},
+        () => {},
+      );
     });
     await expect(executeRun(ctx, id)).rejects.toBeInstanceOf(HandBackError);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -6,7 +6,8 @@ import { QUEUE_BACKENDS, smallFashionJob, startHarness, type Harness } from '../
 const { name: queueName, redisUrl } = QUEUE_BACKENDS[0];
 
 /** `queued`, `running`, `epoch 1`, ... `succeeded`: the durable events, in order. */
-const durable = (events: JobEvent[]) => events.filter((e) => e.event !== 'progress').map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`));
+const durable = (events: JobEvent[]) =>
+  events.filter((e) => e.event !== 'progress').map((e) => (e.event === 'status' ? e.data.status : `epoch ${e.data.epoch}`));
 
 async function collect(iterable: AsyncIterable<JobEvent>): Promise<JobEvent[]> {
   const events: JobEvent[] = [];
@@ -33,7 +34,16 @@ describe(`TrainingClient against the real service (${queueName} queue)`, () => {
   });
 
   it('creates datasets from JSON and from a CSV upload, and reads them back', async () => {
-    const xor = await client.createDataset({ name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], labels: [0, 1, 1, 0] });
+    const xor = await client.createDataset({
+      name: 'xor',
+      features: [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+      labels: [0, 1, 1, 0],
+    });
     expect(xor).toMatchObject({ name: 'xor', samples: 4, featureShape: [2], classes: 2 });
     expect(await client.getDataset(xor.id)).toMatchObject({ id: xor.id, samples: 4 });
 
@@ -167,7 +177,12 @@ describe(`TrainingClient against the real service (${queueName} queue)`, () => {
     expect(err.details.map((d) => d.path)).toContain('/model/layers/1/units');
     expect(err.message).toBeTruthy();
 
-    for (const call of [() => client.getJob(randomUUID()), () => client.getModel(randomUUID()), () => client.getDataset('nope'), () => client.getMetrics(randomUUID())]) {
+    for (const call of [
+      () => client.getJob(randomUUID()),
+      () => client.getModel(randomUUID()),
+      () => client.getDataset('nope'),
+      () => client.getMetrics(randomUUID()),
+    ]) {
       await expect(call()).rejects.toMatchObject({ name: 'ApiError', status: 404, code: 'not_found' });
     }
     await expect(client.cancelJob(jobId)).rejects.toMatchObject({ status: 409, code: 'conflict' });
@@ -178,7 +193,10 @@ describe(`TrainingClient against the real service (${queueName} queue)`, () => {
     const { id } = await client.createJob(spec);
     const controller = new AbortController();
     const started = Date.now();
-    const waiting = client.waitForJob(id, { signal: controller.signal, onEvent: (e) => e.event === 'status' && e.data.status === 'running' && controller.abort() });
+    const waiting = client.waitForJob(id, {
+      signal: controller.signal,
+      onEvent: (e) => e.event === 'status' && e.data.status === 'running' && controller.abort(),
+    });
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     expect(Date.now() - started).toBeLessThan(30_000);
     expect((await client.getJob(id)).status).toBe('running');

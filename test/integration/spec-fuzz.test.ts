@@ -48,10 +48,7 @@ function setOwn(target: any, key: string | number, value: Json) {
 
 const typeOf = (v: Json) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
-type Mutation =
-  | { op: 'drop'; at: number }
-  | { op: 'replace'; at: number; value: Json }
-  | { op: 'add'; at: number; key: string; value: Json };
+type Mutation = { op: 'drop'; at: number } | { op: 'replace'; at: number; value: Json } | { op: 'add'; at: number; key: string; value: Json };
 
 function mutate(spec: Json, mutations: Mutation[]): Json {
   const root = structuredClone(spec);
@@ -82,7 +79,9 @@ const jsonValue = fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<Json>;
 /** A value of another kind than the one it replaces is likelier with a mix of plain scalars too. */
 const anyValue: fc.Arbitrary<Json> = fc.oneof(
   jsonValue,
-  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, -0, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, '', 'NaN', 'Infinity', '1', [], {}, [[]], { type: 'Dense' }),
+  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, -0, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, '', 'NaN', 'Infinity', '1', [], {}, [[]], {
+    type: 'Dense',
+  }),
   fc.string({ maxLength: 30 }),
   fc.double(),
   fc.integer(),

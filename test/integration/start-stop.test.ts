@@ -62,7 +62,10 @@ async function start(dataDir: string, opts: { waitReady?: boolean; viaNpm?: bool
   if (opts.waitReady !== false) {
     await waitUntil(async () => {
       if (child.exitCode !== null) throw new Error(`exited early:\n${output}`);
-      return fetch(`${instance.baseUrl}/health`).then((r) => r.ok, () => false);
+      return fetch(`${instance.baseUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
     }, 110_000);
   }
   return instance;
@@ -170,32 +173,36 @@ describe('start and stop (embedded PostgreSQL, PostgreSQL queue)', () => {
    */
   it.each([
     { how: 'Ctrl-C on `npm start` (SIGINT to the process group)', viaNpm: true, signal: 'SIGINT' as const, target: 'group' },
-    { how: 'SIGTERM to npm\'s pid', viaNpm: true, signal: 'SIGTERM' as const, target: 'npm' },
-  ])('$how: an orderly stop, exit 0, no orphan', async ({ viaNpm, signal, target }) => {
-    first = await start(dataDir, { viaNpm });
-    const abort = await watchAJob(first);
-    const node = await servicePid(first, viaNpm);
-    const pg = await postgresPid(dataDir);
-    const training = await descendants(node);
-    expect(training.length).toBeGreaterThan(0);
-    const nodeExit = viaNpm ? waitUntil(async () => !processAlive(node), 60_000) : first.exited;
-    if (target === 'group') process.kill(-first.child.pid!, signal);
-    else process.kill(target === 'npm' ? first.child.pid! : node, signal);
-    const code = await first.exited;
-    await nodeExit;
-    // Under npm, npm may exit first; the service's last lines arrive once the pipes close.
-    await first.closed;
-    abort.abort();
-    // The output rides along so that a failure shows what the process printed.
-    if (target !== 'npm') expect({ code, output: first.output() }).toMatchObject({ code: 0 });
-    expectCleanOutput(first.output());
-    const lines = first.output();
-    // The job was handed back before the database stopped, and the database stopped last.
-    expect(lines.indexOf('shutting down')).toBeGreaterThan(-1);
-    expect(lines.indexOf('the worker handed its jobs back')).toBeGreaterThan(lines.indexOf('shutting down'));
-    expect(lines.indexOf('"stopped"')).toBeGreaterThan(lines.indexOf('the worker handed its jobs back'));
-    await expectNoOrphans([node, pg, ...training]);
-  }, 240_000);
+    { how: "SIGTERM to npm's pid", viaNpm: true, signal: 'SIGTERM' as const, target: 'npm' },
+  ])(
+    '$how: an orderly stop, exit 0, no orphan',
+    async ({ viaNpm, signal, target }) => {
+      first = await start(dataDir, { viaNpm });
+      const abort = await watchAJob(first);
+      const node = await servicePid(first, viaNpm);
+      const pg = await postgresPid(dataDir);
+      const training = await descendants(node);
+      expect(training.length).toBeGreaterThan(0);
+      const nodeExit = viaNpm ? waitUntil(async () => !processAlive(node), 60_000) : first.exited;
+      if (target === 'group') process.kill(-first.child.pid!, signal);
+      else process.kill(target === 'npm' ? first.child.pid! : node, signal);
+      const code = await first.exited;
+      await nodeExit;
+      // Under npm, npm may exit first; the service's last lines arrive once the pipes close.
+      await first.closed;
+      abort.abort();
+      // The output rides along so that a failure shows what the process printed.
+      if (target !== 'npm') expect({ code, output: first.output() }).toMatchObject({ code: 0 });
+      expectCleanOutput(first.output());
+      const lines = first.output();
+      // The job was handed back before the database stopped, and the database stopped last.
+      expect(lines.indexOf('shutting down')).toBeGreaterThan(-1);
+      expect(lines.indexOf('the worker handed its jobs back')).toBeGreaterThan(lines.indexOf('shutting down'));
+      expect(lines.indexOf('"stopped"')).toBeGreaterThan(lines.indexOf('the worker handed its jobs back'));
+      await expectNoOrphans([node, pg, ...training]);
+    },
+    240_000,
+  );
 
   it('another DATA_DIR never joins a running embedded PostgreSQL that is not its own', async () => {
     const a = await openDatabase({ dataDir });

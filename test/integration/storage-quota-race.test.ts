@@ -34,11 +34,24 @@ const modelJson = {
   format: 'layers-model',
   modelTopology: {
     class_name: 'Sequential',
-    config: { name: 'race', layers: [{ class_name: 'Dense', config: { name: 'dense', units: 20, activation: 'linear', use_bias: true, batch_input_shape: [null, 20], dtype: 'float32' } }] },
+    config: {
+      name: 'race',
+      layers: [
+        { class_name: 'Dense', config: { name: 'dense', units: 20, activation: 'linear', use_bias: true, batch_input_shape: [null, 20], dtype: 'float32' } },
+      ],
+    },
     keras_version: 'tfjs-layers 4.22.0',
     backend: 'tensor_flow.js',
   },
-  weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'dense/kernel', shape: [20, 20], dtype: 'float32' }, { name: 'dense/bias', shape: [20], dtype: 'float32' }] }],
+  weightsManifest: [
+    {
+      paths: ['weights.bin'],
+      weights: [
+        { name: 'dense/kernel', shape: [20, 20], dtype: 'float32' },
+        { name: 'dense/bias', shape: [20], dtype: 'float32' },
+      ],
+    },
+  ],
 };
 const weights = Buffer.alloc(420 * 4);
 const MODEL_BYTES = storedModelBytes(modelJson, weights);
@@ -77,7 +90,10 @@ it('concurrent dataset uploads and model imports never store more than the quota
     // than the API's 10 database connections, so each one reaches a lock rather than the pool.)
     const requests = [
       ...Array.from({ length: 5 }, (_, i) => ({ kind: 'dataset' as const, res: post('/datasets', dataset(i)) })),
-      ...Array.from({ length: 3 }, (_, i) => ({ kind: 'model' as const, res: post('/models', { name: `race-${i}`, modelJson, weights: weights.toString('base64') }) })),
+      ...Array.from({ length: 3 }, (_, i) => ({
+        kind: 'model' as const,
+        res: post('/models', { name: `race-${i}`, modelJson, weights: weights.toString('base64') }),
+      })),
     ];
     let settled = 0;
     const all = Promise.all(requests.map(async (r) => ({ kind: r.kind, res: await r.res.finally(() => settled++) })));

@@ -14,7 +14,8 @@ let b: TenantKeys;
 let studyId = '';
 let dataset = '';
 
-const as = (key: string, method: 'GET' | 'POST', url: string, payload?: object) => h.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
+const as = (key: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+  h.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
 
 beforeAll(async () => {
   h = await startHarness();
@@ -24,7 +25,12 @@ beforeAll(async () => {
   dataset = (await as(a.member, 'POST', '/datasets', tinyDatasetBody('alpha-data'))).json().id;
   // A job of A's queued first, so the trials' fair rounds come after it.
   expect((await as(a.member, 'POST', '/jobs', tinyJobSpec(dataset))).statusCode).toBe(201);
-  const created = await as(a.member, 'POST', '/studies', { base: tinyJobSpec(dataset), parameters: { '/fit/seed': [1, 2, 3] }, method: 'grid', maxConcurrent: 2 });
+  const created = await as(a.member, 'POST', '/studies', {
+    base: tinyJobSpec(dataset),
+    parameters: { '/fit/seed': [1, 2, 3] },
+    method: 'grid',
+    maxConcurrent: 2,
+  });
   expect(created.statusCode, created.body).toBe(201);
   studyId = created.json().id;
   expect(await stepStudy(h, studyId)).toBe('continue');
@@ -52,7 +58,7 @@ describe('studies are scoped by tenant', () => {
     expect(jobs.map((j: { id: string }) => j.id).sort()).toEqual(runs.map((r) => r.id).sort());
   });
 
-  it("another tenant gets 404 for the study, cannot cancel it, and sees none of it or its trials in any listing", async () => {
+  it('another tenant gets 404 for the study, cannot cancel it, and sees none of it or its trials in any listing', async () => {
     expect((await as(b.member, 'GET', `/studies/${studyId}`)).statusCode).toBe(404);
     const cancel = await as(b.member, 'POST', `/studies/${studyId}/cancel`);
     expect(cancel.statusCode).toBe(404);
@@ -85,7 +91,11 @@ describe('studies are scoped by tenant', () => {
   it('cancelling a study that has ended is a 409, as for a job, and changes nothing', async () => {
     const again = await as(a.member, 'POST', `/studies/${studyId}/cancel`);
     expect(again.statusCode, again.body).toBe(409);
-    expect(again.json()).toEqual({ error: 'conflict', message: `study ${studyId} has already ended (cancelled); only a running study can be cancelled`, details: [] });
+    expect(again.json()).toEqual({
+      error: 'conflict',
+      message: `study ${studyId} has already ended (cancelled); only a running study can be cancelled`,
+      details: [],
+    });
     // The same answer as a job's: the plain job of A, cancelled twice.
     const job = await h.db.run.findFirstOrThrow({ where: { studyId: null, tenantId: a.tenantId } });
     expect((await as(a.member, 'POST', `/jobs/${job.id}/cancel`)).statusCode).toBe(202);

@@ -67,7 +67,10 @@ describe(`studies (${backend.name} queue)`, () => {
   it('refuses, naming the field, a pointer not in the spec, a value the schema refuses, a spec that cannot train and a plan over MAX_STUDY_TRIALS; nothing is queued', async () => {
     const missing = await post(h, '/studies', { base: tinyBase(), parameters: { '/model/layers/5/units': [4, 8] }, method: 'grid' });
     expect(missing.status).toBe(400);
-    expect(missing.body.details[0]).toEqual({ path: '/parameters/~1model~1layers~15~1units', message: expect.stringMatching(/\/model\/layers\/5 does not exist/) });
+    expect(missing.body.details[0]).toEqual({
+      path: '/parameters/~1model~1layers~15~1units',
+      message: expect.stringMatching(/\/model\/layers\/5 does not exist/),
+    });
 
     const refused = await post(h, '/studies', { base: tinyBase(), parameters: { '/model/layers/1/activation': ['relu', 'nope'] }, method: 'grid' });
     expect(refused.status).toBe(400);
@@ -83,11 +86,21 @@ describe(`studies (${backend.name} queue)`, () => {
     expect(semantic.status).toBe(400);
     expect(semantic.body.details[0].path).toBe('/parameters/~1model~1layers~12~1units');
 
-    const big = await post(h, '/studies', { base: tinyBase(), parameters: { '/fit/epochs': [1, 2, 3], '/fit/batchSize': [8, 16] }, method: 'grid', repeats: 3 });
+    const big = await post(h, '/studies', {
+      base: tinyBase(),
+      parameters: { '/fit/epochs': [1, 2, 3], '/fit/batchSize': [8, 16] },
+      method: 'grid',
+      repeats: 3,
+    });
     expect(big.status).toBe(400);
     expect(big.body.details[0]).toEqual({ path: '/parameters', message: expect.stringMatching(/18 trial jobs; the limit is 12 \(MAX_STUDY_TRIALS\)/) });
 
-    const badMetric = await post(h, '/studies', { base: tinyBase({ validation: undefined }), parameters: { '/fit/epochs': [1] }, method: 'grid', metric: 'val_loss' });
+    const badMetric = await post(h, '/studies', {
+      base: tinyBase({ validation: undefined }),
+      parameters: { '/fit/epochs': [1] },
+      method: 'grid',
+      metric: 'val_loss',
+    });
     expect(badMetric.status).toBe(400);
     expect(badMetric.body.details[0].path).toBe('/metric');
 
@@ -158,12 +171,20 @@ describe(`studies (${backend.name} queue)`, () => {
     const io = { stdout: { write: (t: string) => (printed += t) }, stderr: { write: (t: string) => (printed += t) }, env: { TRAINING_URL: h.baseUrl } };
     expect(await runCli(['study', 'show', created.id], io)).toBe(0);
     const best = s.ranking[0];
-    expect(printed).toContain(`1   ${Object.values(best.parameters).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' + ')}`);
+    expect(printed).toContain(
+      `1   ${Object.values(best.parameters)
+        .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+        .join(' + ')}`,
+    );
     expect(printed).toContain(`${best.mean.toFixed(4)} ± ${best.std.toFixed(4)}`);
     expect(printed).toMatch(/effect of \/model\/layers\/1\/activation: relu/);
 
     // Cancelling it now changes nothing, and says so: 409, as for a job that has ended.
-    await expect(client.cancelStudy(created.id)).rejects.toMatchObject({ status: 409, code: 'conflict', message: `study ${created.id} has already ended (succeeded); only a running study can be cancelled` });
+    await expect(client.cancelStudy(created.id)).rejects.toMatchObject({
+      status: 409,
+      code: 'conflict',
+      message: `study ${created.id} has already ended (succeeded); only a running study can be cancelled`,
+    });
     printed = '';
     expect(await runCli(['study', 'cancel', created.id], io)).toBe(1);
     expect(printed).toContain('(HTTP 409 conflict)');
@@ -193,7 +214,11 @@ describe(`studies (${backend.name} queue)`, () => {
       expect(job.modelId).toBeNull();
     }
     expect(s.trials.filter((t: { status: string }) => t.status === 'succeeded').every((t: { epochs: number }) => t.epochs === 3)).toBe(true);
-    expect(s.ranking.find((r: { parameters: Record<string, number> }) => r.parameters['/compile/optimizer/learningRate'] === 1e-7)).toMatchObject({ n: 0, stopped: 2, mean: null });
+    expect(s.ranking.find((r: { parameters: Record<string, number> }) => r.parameters['/compile/optimizer/learningRate'] === 1e-7)).toMatchObject({
+      n: 0,
+      stopped: 2,
+      mean: null,
+    });
   }, 180_000);
 
   it('cancel mid-way cancels every trial not ended and launches no more', async () => {

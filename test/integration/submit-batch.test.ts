@@ -12,10 +12,13 @@ describe('POST /jobs at once from one tenant (recorded in batches under the tena
 
   it('holds the queued-jobs quota exactly, gives each run its own round, and audits each creation', async () => {
     await h.queue.pause();
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ name: `at-once-${i}` }) })));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => h.app.inject({ method: 'POST', url: '/jobs', payload: smallFashionJob({ name: `at-once-${i}` }) })),
+    );
     const codes = answers.map((a) => a.statusCode).sort();
     expect(codes).toEqual([...Array(5).fill(201), ...Array(7).fill(403)]);
-    for (const a of answers.filter((x) => x.statusCode === 403)) expect(a.json()).toMatchObject({ error: 'quota_exceeded', quota: 'QUOTA_QUEUED_JOBS', limit: 5, use: 5 });
+    for (const a of answers.filter((x) => x.statusCode === 403))
+      expect(a.json()).toMatchObject({ error: 'quota_exceeded', quota: 'QUOTA_QUEUED_JOBS', limit: 5, use: 5 });
 
     const ids = answers.filter((a) => a.statusCode === 201).map((a) => a.json().id as string);
     const runs = await h.db.run.findMany({ where: { id: { in: ids } }, orderBy: { fairTag: 'asc' } });
@@ -35,7 +38,9 @@ describe('POST /jobs at once from one tenant (recorded in batches under the tena
 
   it('a study trial launched twice fails alone; a submission recorded in the same batch is not affected', async () => {
     const tenantId = OPEN_PRINCIPAL.tenantId;
-    const study = await h.db.study.create({ data: { method: 'grid', metric: 'val_loss', mode: 'min', request: {}, plan: [], trialCount: 1, maxConcurrent: 1, tenantId } });
+    const study = await h.db.study.create({
+      data: { method: 'grid', metric: 'val_loss', mode: 'min', request: {}, plan: [], trialCount: 1, maxConcurrent: 1, tenantId },
+    });
     const trial = { name: 'trial', spec: smallFashionJob(), warnings: [], studyId: study.id, trialIndex: 0, trialParameters: {} };
     await createFairRun(h.db, tenantId, trial);
     // Three at once: one transaction is in progress when the other two arrive, so they share the next.

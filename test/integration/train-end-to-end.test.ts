@@ -16,7 +16,11 @@ describe(`a Fashion-MNIST job end to end over HTTP (${name} queue)`, () => {
   afterAll(async () => h?.close());
 
   it('trains, records every epoch, then predicts and serves a loadable model', async () => {
-    const created = await fetch(`${h.baseUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(smallFashionJob()) });
+    const created = await fetch(`${h.baseUrl}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(smallFashionJob()),
+    });
     expect(created.status).toBe(201);
     const { id, status } = await created.json();
     expect(status).toBe('queued');

@@ -67,7 +67,15 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('transfer learning over HTTP ($name qu
   const layerWeights = async (modelId: string, names: string[]) => {
     const model = await tf.loadLayersModel(`${h.baseUrl}/models/${modelId}/artifact/model.json`);
     try {
-      return Object.fromEntries(names.map((name) => [name, model.getLayer(name).getWeights().map((w) => Array.from(w.dataSync()))]));
+      return Object.fromEntries(
+        names.map((name) => [
+          name,
+          model
+            .getLayer(name)
+            .getWeights()
+            .map((w) => Array.from(w.dataSync())),
+        ]),
+      );
     } finally {
       model.dispose();
     }
@@ -183,11 +191,17 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('transfer learning over HTTP ($name qu
 
   it('rejects at POST a head that does not fit the reused layers, naming the layer', async () => {
     // Flatten needs at least 2-D samples; the reused layers output [16].
-    const flatten = await post('/jobs', taskB({ modelId: modelA, dropLast: 1 }, { model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 1, activation: 'sigmoid' }] } }));
+    const flatten = await post(
+      '/jobs',
+      taskB({ modelId: modelA, dropLast: 1 }, { model: { layers: [{ type: 'Flatten' }, { type: 'Dense', units: 1, activation: 'sigmoid' }] } }),
+    );
     expect(flatten.status).toBe(400);
     expect(flatten.body.details[0]).toEqual({ path: '/model/layers/0', message: expect.stringContaining('Flatten') });
 
-    const shape = await post('/jobs', taskB({ modelId: modelA, dropLast: 1 }, { model: { layers: [{ type: 'Dense', units: 1, activation: 'sigmoid', inputShape: [24] }] } }));
+    const shape = await post(
+      '/jobs',
+      taskB({ modelId: modelA, dropLast: 1 }, { model: { layers: [{ type: 'Dense', units: 1, activation: 'sigmoid', inputShape: [24] }] } }),
+    );
     expect(shape.status).toBe(400);
     expect(shape.body.details[0]).toEqual({ path: '/model/layers/0/inputShape', message: expect.stringContaining('[16]') });
 
@@ -196,7 +210,10 @@ describe.each(QUEUE_BACKENDS.slice(0, 1))('transfer learning over HTTP ($name qu
       '/jobs',
       taskB(
         { modelId: modelA, dropLast: 1 },
-        { model: { layers: [{ type: 'Dense', units: 3, activation: 'softmax' }] }, compile: { optimizer: { type: 'sgd' }, loss: 'sparse_categorical_crossentropy' } },
+        {
+          model: { layers: [{ type: 'Dense', units: 3, activation: 'softmax' }] },
+          compile: { optimizer: { type: 'sgd' }, loss: 'sparse_categorical_crossentropy' },
+        },
       ),
     );
     expect(units.status).toBe(400);

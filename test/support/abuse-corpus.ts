@@ -80,7 +80,15 @@ const multipartType = { 'content-type': 'multipart/form-data; boundary=corpusbou
 const csvCell = (cell: string): CorpusCase => ({
   name: `a CSV cell ${cell} is not a float32 number`,
   round: 'issue 9',
-  request: { method: 'POST', url: '/datasets', headers: multipartType, payload: multipart([{ name: 'labelColumn', value: 'label' }, { name: 'file', value: `a,label\n1,0\n${cell},1\n`, fileName: 'x.csv' }]) },
+  request: {
+    method: 'POST',
+    url: '/datasets',
+    headers: multipartType,
+    payload: multipart([
+      { name: 'labelColumn', value: 'label' },
+      { name: 'file', value: `a,label\n1,0\n${cell},1\n`, fileName: 'x.csv' },
+    ]),
+  },
   expect: { status: 400, path: '/rows/1/a' },
 });
 
@@ -96,18 +104,23 @@ const YEAR_MINUS_271821 = cursorOf(['-271821-04-20T00:00:00.000Z', '7b0c5f0e-000
 const HAND_MADE_CURSOR = cursorOf(['2020-01-01T00:00:00Z', 'x']);
 const UNKNOWN_ID = '7b0c5f0e-0000-4000-8000-000000000000';
 const pointerKey = (pointer: string) => `/parameters/${pointer.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-const piecewise = (boundaries: number[], values: number[]) => ({ optimizer: { type: 'sgd', schedule: { type: 'piecewise_constant', boundaries, values } }, loss: 'sparse_categorical_crossentropy' });
+const piecewise = (boundaries: number[], values: number[]) => ({
+  optimizer: { type: 'sgd', schedule: { type: 'piecewise_constant', boundaries, values } },
+  loss: 'sparse_categorical_crossentropy',
+});
 
 export const ABUSE_CORPUS: CorpusCase[] = [
   // --- Issue 21 (this round) ---
-  ...['/__proto__/polluted', '/constructor/prototype/polluted', '/model/__proto__'].map(
-    (pointer): CorpusCase => ({
-      name: `a study parameter pointer ${pointer} is refused and pollutes nothing`,
-      round: 'issue 21',
-      request: { method: 'POST', url: '/studies', payloadFactory: (f) => ({ base: fixtureJobSpec(f.dataset), parameters: { [pointer]: ['yes'] }, method: 'grid' }) },
-      expect: { status: 400, path: pointerKey(pointer) },
-    }),
-  ),
+  ...['/__proto__/polluted', '/constructor/prototype/polluted', '/model/__proto__'].map((pointer): CorpusCase => ({
+    name: `a study parameter pointer ${pointer} is refused and pollutes nothing`,
+    round: 'issue 21',
+    request: {
+      method: 'POST',
+      url: '/studies',
+      payloadFactory: (f) => ({ base: fixtureJobSpec(f.dataset), parameters: { [pointer]: ['yes'] }, method: 'grid' }),
+    },
+    expect: { status: 400, path: pointerKey(pointer) },
+  })),
   {
     name: 'POST /admin/keys with a rebinding Host in keyless mode is misdirected',
     round: 'issue 21',
@@ -152,7 +165,11 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   {
     name: '24 copies of /fit into itself to POST /jobs/:id/retry are a quick 400',
     round: 'issue 21',
-    request: { method: 'POST', url: '/jobs/{job}/retry', payload: { patch: Array.from({ length: 24 }, (_, i) => ({ op: 'copy', from: '/fit', path: `/fit/k${i}` })) } },
+    request: {
+      method: 'POST',
+      url: '/jobs/{job}/retry',
+      payload: { patch: Array.from({ length: 24 }, (_, i) => ({ op: 'copy', from: '/fit', path: `/fit/k${i}` })) },
+    },
     expect: { status: 400, path: /^\/patch\/\d+$/ },
     // Refused at the copy that crosses 1 MiB: about 100 ms the first time (cold code), 10-30 ms
     // after, up to 400 ms here with three test files at once. It held the loop for half a minute.
@@ -224,7 +241,14 @@ export const ABUSE_CORPUS: CorpusCase[] = [
       payload: spec({
         dataset: { builtin: 'mnist', split: 'train' },
         evaluate: undefined,
-        model: { layers: [{ type: 'Flatten', inputShape: [28, 28] }, { type: 'Dense', units: 3000, activation: 'relu' }, { type: 'Dense', units: 1000, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }] },
+        model: {
+          layers: [
+            { type: 'Flatten', inputShape: [28, 28] },
+            { type: 'Dense', units: 3000, activation: 'relu' },
+            { type: 'Dense', units: 1000, activation: 'relu' },
+            { type: 'Dense', units: 10, activation: 'softmax' },
+          ],
+        },
         fit: { epochs: 1, batchSize: 65536 },
       }),
     },
@@ -238,7 +262,17 @@ export const ABUSE_CORPUS: CorpusCase[] = [
     request: {
       method: 'POST',
       url: '/models',
-      payload: { modelJson: { format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] } }, weightsManifest: [] }, weights: '' },
+      payload: {
+        modelJson: {
+          format: 'layers-model',
+          modelTopology: {
+            class_name: 'Sequential',
+            config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] },
+          },
+          weightsManifest: [],
+        },
+        weights: '',
+      },
     },
     expect: { status: 400 },
   },
@@ -256,7 +290,12 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   {
     name: 'a 10,000-deep array inside modelJson is a 400',
     round: 'issue 9',
-    request: { method: 'POST', url: '/models', headers: json, payloadFactory: () => JSON.stringify(fixtureImport().payload).replace('"modelJson":{', `"modelJson":{"junk":${deepArray(10_000)},`) },
+    request: {
+      method: 'POST',
+      url: '/models',
+      headers: json,
+      payloadFactory: () => JSON.stringify(fixtureImport().payload).replace('"modelJson":{', `"modelJson":{"junk":${deepArray(10_000)},`),
+    },
     expect: { status: 400 },
   },
   {
@@ -268,7 +307,14 @@ export const ABUSE_CORPUS: CorpusCase[] = [
       headers: json,
       payloadFactory: () => {
         const boundaries = Array.from({ length: 3_000_000 }, (_, i) => i + 1);
-        return JSON.stringify(spec({ compile: piecewise(boundaries, [...boundaries, 0].map(() => 0.01)) }));
+        return JSON.stringify(
+          spec({
+            compile: piecewise(
+              boundaries,
+              [...boundaries, 0].map(() => 0.01),
+            ),
+          }),
+        );
       },
     },
     expect: { status: 413 },
@@ -281,7 +327,12 @@ export const ABUSE_CORPUS: CorpusCase[] = [
       url: '/jobs',
       payloadFactory: () => {
         const boundaries = Array.from({ length: 2000 }, (_, i) => i + 1);
-        return spec({ compile: piecewise(boundaries, [...boundaries, 0].map(() => 0.01)) });
+        return spec({
+          compile: piecewise(
+            boundaries,
+            [...boundaries, 0].map(() => 0.01),
+          ),
+        });
       },
     },
     expect: { status: 400, path: /^\/compile\/optimizer\/schedule\/(boundaries|values)/ },
@@ -289,19 +340,39 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   {
     name: 'dataset.classes with 2M entries is a 413',
     round: 'issue 9',
-    request: { method: 'POST', url: '/jobs', headers: json, payloadFactory: () => JSON.stringify(spec({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 2_000_000 }, (_, i) => i) } })) },
+    request: {
+      method: 'POST',
+      url: '/jobs',
+      headers: json,
+      payloadFactory: () => JSON.stringify(spec({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 2_000_000 }, (_, i) => i) } })),
+    },
     expect: { status: 413 },
   },
   {
     name: 'dataset.classes with 20,000 entries is a 400 naming it',
     round: 'issue 9',
-    request: { method: 'POST', url: '/jobs', payloadFactory: () => spec({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 20_000 }, (_, i) => i) } }) },
+    request: {
+      method: 'POST',
+      url: '/jobs',
+      payloadFactory: () => spec({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 20_000 }, (_, i) => i) } }),
+    },
     expect: { status: 400, path: '/dataset/classes' },
   },
   {
     name: '1e39 in a JSON dataset is a 400 naming the cell',
     round: 'issue 9',
-    request: { method: 'POST', url: '/datasets', payload: { name: 'inf', features: [[1, 2], [1e39, 0]], labels: [0, 1] } },
+    request: {
+      method: 'POST',
+      url: '/datasets',
+      payload: {
+        name: 'inf',
+        features: [
+          [1, 2],
+          [1e39, 0],
+        ],
+        labels: [0, 1],
+      },
+    },
     expect: { status: 400, path: '/features/1/0' },
   },
   csvCell('1e39'),
@@ -310,13 +381,26 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   {
     name: 'predict inputs beyond float32 are a 400 naming the row',
     round: 'issue 9',
-    request: { method: 'POST', url: '/models/{model}/predict', payload: { inputs: [[1, 2], [3.5e38, 0]] } },
+    request: {
+      method: 'POST',
+      url: '/models/{model}/predict',
+      payload: {
+        inputs: [
+          [1, 2],
+          [3.5e38, 0],
+        ],
+      },
+    },
     expect: { status: 400, path: '/inputs/1' },
   },
   {
     name: 'imported preprocessing with std 0 is a 400 naming it',
     round: 'issue 9',
-    request: { method: 'POST', url: '/models', payloadFactory: () => importWith({ userDefinedMetadata: { preprocessing: { featureShape: [2], standardize: { mean: [0, 0], std: [0, 0] } } } }) },
+    request: {
+      method: 'POST',
+      url: '/models',
+      payloadFactory: () => importWith({ userDefinedMetadata: { preprocessing: { featureShape: [2], standardize: { mean: [0, 0], std: [0, 0] } } } }),
+    },
     expect: { status: 400, path: '/modelJson/userDefinedMetadata/preprocessing/standardize/std/0' },
   },
   {
@@ -343,32 +427,70 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   {
     name: 'a truncated multipart body is a 400',
     round: 'issue 9',
-    request: { method: 'POST', url: '/datasets', headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: '--b\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\na,b\n1,2' },
+    request: {
+      method: 'POST',
+      url: '/datasets',
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+      payload: '--b\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\na,b\n1,2',
+    },
     expect: { status: 400 },
   },
-  ...['/jobs', '/models'].map(
-    (url): CorpusCase => ({
-      name: `GET ${url} with a cursor dated year -271821 is a 400 naming it`,
-      round: 'issue 9',
-      request: { method: 'GET', url: `${url}?cursor=${YEAR_MINUS_271821}` },
-      expect: { status: 400, path: '/querystring/cursor' },
-    }),
-  ),
+  ...['/jobs', '/models'].map((url): CorpusCase => ({
+    name: `GET ${url} with a cursor dated year -271821 is a 400 naming it`,
+    round: 'issue 9',
+    request: { method: 'GET', url: `${url}?cursor=${YEAR_MINUS_271821}` },
+    expect: { status: 400, path: '/querystring/cursor' },
+  })),
 
   // --- Input hardening: refused before anything is stored ---
-  { name: 'epochs as a string is not coerced', round: 'input hardening', request: { method: 'POST', url: '/jobs', payload: spec({ fit: { epochs: '1', batchSize: 32 } }) }, expect: { status: 400, path: '/fit/epochs' } },
+  {
+    name: 'epochs as a string is not coerced',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/jobs', payload: spec({ fit: { epochs: '1', batchSize: 32 } }) },
+    expect: { status: 400, path: '/fit/epochs' },
+  },
   {
     name: 'a null dataset seed is not coerced',
     round: 'input hardening',
     request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { builtin: 'fashion-mnist', split: 'train', limit: 600, seed: null } }) },
     expect: { status: 400, path: '/dataset/seed' },
   },
-  { name: 'units: true is not coerced', round: 'input hardening', request: { method: 'POST', url: '/jobs', payload: withLayer1({ units: true }) }, expect: { status: 400, path: '/model/layers/1/units' } },
-  { name: 'labels: null is refused', round: 'input hardening', request: { method: 'POST', url: '/datasets', payload: { name: 'x', features: [[1]], labels: null } }, expect: { status: 400, path: '/labels' } },
-  { name: 'querystrings are still read as their schema types', round: 'input hardening', request: { method: 'GET', url: '/jobs?limit=2' }, expect: { status: 200 } },
-  { name: 'a NUL in a dataset name', round: 'input hardening', request: { method: 'POST', url: '/datasets', payload: { name: 'a\u0000b', features: [[1]], labels: [0] } }, expect: { status: 400, path: '/name' } },
-  { name: 'a lone surrogate in a job name', round: 'input hardening', request: { method: 'POST', url: '/jobs', payload: spec({ name: '\ud800' }) }, expect: { status: 400, path: '/name' } },
-  { name: 'a NUL in a querystring', round: 'input hardening', request: { method: 'GET', url: '/models?name=a%00b' }, expect: { status: 400, path: '/querystring/name' } },
+  {
+    name: 'units: true is not coerced',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/jobs', payload: withLayer1({ units: true }) },
+    expect: { status: 400, path: '/model/layers/1/units' },
+  },
+  {
+    name: 'labels: null is refused',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/datasets', payload: { name: 'x', features: [[1]], labels: null } },
+    expect: { status: 400, path: '/labels' },
+  },
+  {
+    name: 'querystrings are still read as their schema types',
+    round: 'input hardening',
+    request: { method: 'GET', url: '/jobs?limit=2' },
+    expect: { status: 200 },
+  },
+  {
+    name: 'a NUL in a dataset name',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/datasets', payload: { name: 'a\u0000b', features: [[1]], labels: [0] } },
+    expect: { status: 400, path: '/name' },
+  },
+  {
+    name: 'a lone surrogate in a job name',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/jobs', payload: spec({ name: '\ud800' }) },
+    expect: { status: 400, path: '/name' },
+  },
+  {
+    name: 'a NUL in a querystring',
+    round: 'input hardening',
+    request: { method: 'GET', url: '/models?name=a%00b' },
+    expect: { status: 400, path: '/querystring/name' },
+  },
   {
     name: 'a NUL in a CSV upload field',
     round: 'input hardening',
@@ -376,16 +498,38 @@ export const ABUSE_CORPUS: CorpusCase[] = [
       method: 'POST',
       url: '/datasets',
       headers: multipartType,
-      payload: multipart([{ name: 'name', value: 'bad\u0000name' }, { name: 'labelColumn', value: 'y' }, { name: 'file', value: 'a,y\n1,0\n2,1\n', fileName: 'x.csv' }]),
+      payload: multipart([
+        { name: 'name', value: 'bad\u0000name' },
+        { name: 'labelColumn', value: 'y' },
+        { name: 'file', value: 'a,y\n1,0\n2,1\n', fileName: 'x.csv' },
+      ]),
     },
     expect: { status: 400, path: '/name' },
   },
-  { name: 'a label that would overflow the class count', round: 'input hardening', request: { method: 'POST', url: '/datasets', payload: { name: 'x', features: [[1]], labels: [2147483647] } }, expect: { status: 400, path: '/labels/0' } },
-  ...['/jobs', '/models'].map(
-    (url): CorpusCase => ({ name: `a hand-made cursor on GET ${url}`, round: 'input hardening', request: { method: 'GET', url: `${url}?cursor=${HAND_MADE_CURSOR}` }, expect: { status: 400, path: '/querystring/cursor' } }),
-  ),
-  { name: 'a weightsManifest that is a number', round: 'input hardening', request: { method: 'POST', url: '/models', payload: manifest(5) }, expect: { status: 400, path: '/modelJson/weightsManifest' } },
-  { name: 'a null weightsManifest entry', round: 'input hardening', request: { method: 'POST', url: '/models', payload: manifest([null]) }, expect: { status: 400, path: '/modelJson/weightsManifest/0/weights' } },
+  {
+    name: 'a label that would overflow the class count',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/datasets', payload: { name: 'x', features: [[1]], labels: [2147483647] } },
+    expect: { status: 400, path: '/labels/0' },
+  },
+  ...['/jobs', '/models'].map((url): CorpusCase => ({
+    name: `a hand-made cursor on GET ${url}`,
+    round: 'input hardening',
+    request: { method: 'GET', url: `${url}?cursor=${HAND_MADE_CURSOR}` },
+    expect: { status: 400, path: '/querystring/cursor' },
+  })),
+  {
+    name: 'a weightsManifest that is a number',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/models', payload: manifest(5) },
+    expect: { status: 400, path: '/modelJson/weightsManifest' },
+  },
+  {
+    name: 'a null weightsManifest entry',
+    round: 'input hardening',
+    request: { method: 'POST', url: '/models', payload: manifest([null]) },
+    expect: { status: 400, path: '/modelJson/weightsManifest/0/weights' },
+  },
   {
     name: 'a weight without a shape',
     round: 'input hardening',
@@ -409,7 +553,19 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   {
     name: 'mse on classification with the wrong number of units',
     round: 'review fixes',
-    request: { method: 'POST', url: '/jobs', payload: spec({ model: { layers: [{ type: 'Flatten', inputShape: [28, 28] }, { type: 'Dense', units: 5 }] }, compile: { optimizer: { type: 'sgd' }, loss: 'mse' } }) },
+    request: {
+      method: 'POST',
+      url: '/jobs',
+      payload: spec({
+        model: {
+          layers: [
+            { type: 'Flatten', inputShape: [28, 28] },
+            { type: 'Dense', units: 5 },
+          ],
+        },
+        compile: { optimizer: { type: 'sgd' }, loss: 'mse' },
+      }),
+    },
     expect: { status: 400, path: '/model/layers/1/units' },
   },
   {
@@ -418,14 +574,39 @@ export const ABUSE_CORPUS: CorpusCase[] = [
     request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 5000 }, (_, i) => i) } }) },
     expect: { status: 400, path: '/dataset/classes/10' },
   },
-  { name: 'a malformed JSON body is invalid_json', round: 'review fixes', request: { method: 'POST', url: '/jobs', headers: json, payload: '{"model": ' }, expect: { status: 400, path: '' } },
+  {
+    name: 'a malformed JSON body is invalid_json',
+    round: 'review fixes',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: '{"model": ' },
+    expect: { status: 400, path: '' },
+  },
 
   // --- API contract: unknown ids, wrong bodies ---
-  { name: 'an unknown dataset id', round: 'api contract', request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { id: UNKNOWN_ID } }) }, expect: { status: 404, path: '/dataset/id' } },
-  { name: 'a dataset id that is not a UUID', round: 'api contract', request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { id: 'not-a-uuid' } }) }, expect: { status: 404, path: '/dataset/id' } },
-  { name: 'an unknown base model', round: 'api contract', request: { method: 'POST', url: '/jobs', payload: spec({ base: { modelId: UNKNOWN_ID, dropLast: 1 } }) }, expect: { status: 404, path: '/base/modelId' } },
+  {
+    name: 'an unknown dataset id',
+    round: 'api contract',
+    request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { id: UNKNOWN_ID } }) },
+    expect: { status: 404, path: '/dataset/id' },
+  },
+  {
+    name: 'a dataset id that is not a UUID',
+    round: 'api contract',
+    request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { id: 'not-a-uuid' } }) },
+    expect: { status: 404, path: '/dataset/id' },
+  },
+  {
+    name: 'an unknown base model',
+    round: 'api contract',
+    request: { method: 'POST', url: '/jobs', payload: spec({ base: { modelId: UNKNOWN_ID, dropLast: 1 } }) },
+    expect: { status: 404, path: '/base/modelId' },
+  },
   { name: 'an empty JSON body', round: 'api contract', request: { method: 'POST', url: '/jobs', headers: json, payload: '' }, expect: { status: 400 } },
-  { name: 'an array as the job spec', round: 'api contract', request: { method: 'POST', url: '/jobs', headers: json, payload: '[1,2,3]' }, expect: { status: 400 } },
+  {
+    name: 'an array as the job spec',
+    round: 'api contract',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: '[1,2,3]' },
+    expect: { status: 400 },
+  },
   ...[
     ['GET', '/jobs/not-a-uuid'],
     ['GET', `/jobs/${UNKNOWN_ID}/metrics`],
@@ -436,25 +617,90 @@ export const ABUSE_CORPUS: CorpusCase[] = [
     ['GET', `/models/${UNKNOWN_ID}/artifact/weights.bin`],
     ['GET', `/datasets/${UNKNOWN_ID}`],
     ['GET', '/no-such-thing'],
-  ].map(([method, url]): CorpusCase => ({ name: `${method} ${url} is a 404`, round: 'api contract', request: { method: method as 'GET' | 'POST', url, ...(url.endsWith('/retry') ? { payload: { applyFixes: true } } : {}) }, expect: { status: 404 } })),
-  { name: 'cancelling a job that ended is a conflict', round: 'api contract', request: { method: 'POST', url: '/jobs/{endedJob}/cancel' }, expect: { status: 409 } },
+  ].map(([method, url]): CorpusCase => ({
+    name: `${method} ${url} is a 404`,
+    round: 'api contract',
+    request: { method: method as 'GET' | 'POST', url, ...(url.endsWith('/retry') ? { payload: { applyFixes: true } } : {}) },
+    expect: { status: 404 },
+  })),
+  {
+    name: 'cancelling a job that ended is a conflict',
+    round: 'api contract',
+    request: { method: 'POST', url: '/jobs/{endedJob}/cancel' },
+    expect: { status: 409 },
+  },
   { name: 'deleting a queued job is a conflict', round: 'api contract', request: { method: 'DELETE', url: '/jobs/{job}' }, expect: { status: 409 } },
 
   // --- Spec fuzz: hostile bodies found by hand ---
-  { name: 'a 10,000-deep array as the job spec', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: deepArray(10_000) }, expect: { status: 400 } },
-  { name: 'a 10,000-deep object as the job spec', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: deepObject(10_000) }, expect: { status: 400 } },
-  { name: 'a 10,000-deep array as inputShape', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['model', 'layers', '0', 'inputShape'], deepArray(10_000)) }, expect: { status: 400 } },
-  { name: 'epochs 1e400 (Infinity)', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['fit', 'epochs'], '1e400') }, expect: { status: 400, path: '/fit/epochs' } },
-  { name: 'a 400-digit epochs', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['fit', 'epochs'], '9'.repeat(400)) }, expect: { status: 400, path: '/fit/epochs' } },
-  { name: 'learningRate "NaN"', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['compile', 'optimizer', 'learningRate'], '"NaN"') }, expect: { status: 400, path: '/compile/optimizer/learningRate' } },
-  { name: 'a top-level __proto__', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: JSON.stringify(spec()).replace(/}$/, ',"__proto__":{"polluted":true}}') }, expect: { status: 400 } },
-  { name: 'a constructor.prototype', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: JSON.stringify(spec()).replace(/}$/, ',"constructor":{"prototype":{"polluted":true}}}') }, expect: { status: 400 } },
-  { name: 'a layer whose __proto__ says Flatten', round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['model', 'layers', '1'], '{"type":"Dense","units":8,"__proto__":{"type":"Flatten"}}') }, expect: { status: 400 } },
+  {
+    name: 'a 10,000-deep array as the job spec',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: deepArray(10_000) },
+    expect: { status: 400 },
+  },
+  {
+    name: 'a 10,000-deep object as the job spec',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: deepObject(10_000) },
+    expect: { status: 400 },
+  },
+  {
+    name: 'a 10,000-deep array as inputShape',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['model', 'layers', '0', 'inputShape'], deepArray(10_000)) },
+    expect: { status: 400 },
+  },
+  {
+    name: 'epochs 1e400 (Infinity)',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['fit', 'epochs'], '1e400') },
+    expect: { status: 400, path: '/fit/epochs' },
+  },
+  {
+    name: 'a 400-digit epochs',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['fit', 'epochs'], '9'.repeat(400)) },
+    expect: { status: 400, path: '/fit/epochs' },
+  },
+  {
+    name: 'learningRate "NaN"',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['compile', 'optimizer', 'learningRate'], '"NaN"') },
+    expect: { status: 400, path: '/compile/optimizer/learningRate' },
+  },
+  {
+    name: 'a top-level __proto__',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: JSON.stringify(spec()).replace(/}$/, ',"__proto__":{"polluted":true}}') },
+    expect: { status: 400 },
+  },
+  {
+    name: 'a constructor.prototype',
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: json, payload: JSON.stringify(spec()).replace(/}$/, ',"constructor":{"prototype":{"polluted":true}}}') },
+    expect: { status: 400 },
+  },
+  {
+    name: 'a layer whose __proto__ says Flatten',
+    round: 'spec fuzz',
+    request: {
+      method: 'POST',
+      url: '/jobs',
+      headers: json,
+      payload: specWithRaw(['model', 'layers', '1'], '{"type":"Dense","units":8,"__proto__":{"type":"Flatten"}}'),
+    },
+    expect: { status: 400 },
+  },
   ...[
     ['text/plain', 'hello'],
     ['application/x-www-form-urlencoded', 'a=1'],
     ['application/json; charset=latin1', '{}'],
     ['application/json', '\u0000'],
     ['application/json', 'null'],
-  ].map(([type, payload]): CorpusCase => ({ name: `a ${type} body ${JSON.stringify(payload)}`, round: 'spec fuzz', request: { method: 'POST', url: '/jobs', headers: { 'content-type': type }, payload }, expect: { status: '4xx' } })),
+  ].map(([type, payload]): CorpusCase => ({
+    name: `a ${type} body ${JSON.stringify(payload)}`,
+    round: 'spec fuzz',
+    request: { method: 'POST', url: '/jobs', headers: { 'content-type': type }, payload },
+    expect: { status: '4xx' },
+  })),
 ];

@@ -39,7 +39,12 @@ export function fixtureJobSpec(datasetId: string) {
   return {
     name: 'abuse-fixture',
     dataset: { id: datasetId },
-    model: { layers: [{ type: 'Dense', units: 8, activation: 'relu' }, { type: 'Dense', units: 2, activation: 'softmax' }] },
+    model: {
+      layers: [
+        { type: 'Dense', units: 8, activation: 'relu' },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+    },
     compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
     fit: { epochs: 1, batchSize: 4, seed: 1 },
   };
@@ -49,7 +54,9 @@ export function fixtureJobSpec(datasetId: string) {
 export const fixtureImport = () => denseImport(2, 3);
 
 async function create(send: Send, url: string, body: unknown, want = 201): Promise<{ id: string }> {
-  const answer = await send(body === undefined ? { method: 'POST', url } : { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const answer = await send(
+    body === undefined ? { method: 'POST', url } : { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) },
+  );
   if (answer.statusCode !== want) throw new Error(`fixture POST ${url}: ${answer.statusCode} ${answer.body.slice(0, 500)}`);
   return JSON.parse(answer.body) as { id: string };
 }

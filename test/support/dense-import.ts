@@ -9,8 +9,24 @@ export function denseImport(inputs: number, units: number): { payload: { modelJs
   const bytes = Buffer.from(values.buffer);
   const modelJson = {
     format: 'layers-model',
-    modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units, batch_input_shape: [null, inputs], kernel_initializer: { class_name: 'Zeros', config: {} } } }] } },
-    weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [inputs, units], dtype: 'float32' }, { name: 'd/bias', shape: [units], dtype: 'float32' }] }],
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'Dense', config: { name: 'd', units, batch_input_shape: [null, inputs], kernel_initializer: { class_name: 'Zeros', config: {} } } },
+        ],
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['weights.bin'],
+        weights: [
+          { name: 'd/kernel', shape: [inputs, units], dtype: 'float32' },
+          { name: 'd/bias', shape: [units], dtype: 'float32' },
+        ],
+      },
+    ],
   };
   return { payload: { modelJson, weights: bytes.toString('base64') }, bytes };
 }

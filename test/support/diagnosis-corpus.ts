@@ -75,23 +75,37 @@ export const HEALTHY: Recipe[] = [
     name: 'he-elu-bn',
     kind: null,
     about: 'Dense 64 He (no bias), BatchNormalization, ELU',
-    spec: spec([dense('h1', 64, { kernelInitializer: 'he_normal', useBias: false }), { type: 'BatchNormalization' }, { type: 'Activation', activation: 'elu' }]),
+    spec: spec([
+      dense('h1', 64, { kernelInitializer: 'he_normal', useBias: false }),
+      { type: 'BatchNormalization' },
+      { type: 'Activation', activation: 'elu' },
+    ]),
   },
   {
     name: 'selu-lecun-standardized',
     kind: null,
     about: 'Three Dense 64 SELU with LeCun normal on standardized inputs',
-    spec: spec([1, 2, 3].map((i) => dense(`h${i}`, 64, { activation: 'selu', kernelInitializer: 'lecun_normal' })), {
-      dataset: { builtin: 'fashion-mnist', split: 'train', limit: 600, seed: 1, standardize: true },
-    }),
+    spec: spec(
+      [1, 2, 3].map((i) => dense(`h${i}`, 64, { activation: 'selu', kernelInitializer: 'lecun_normal' })),
+      {
+        dataset: { builtin: 'fashion-mnist', split: 'train', limit: 600, seed: 1, standardize: true },
+      },
+    ),
   },
-  { name: 'leaky-relu', kind: null, about: 'Dense 64 He + LeakyReLU(0.2)', spec: spec([dense('h1', 64, { kernelInitializer: 'he_normal' }), { type: 'LeakyReLU', alpha: 0.2 }]) },
+  {
+    name: 'leaky-relu',
+    kind: null,
+    about: 'Dense 64 He + LeakyReLU(0.2)',
+    spec: spec([dense('h1', 64, { kernelInitializer: 'he_normal' }), { type: 'LeakyReLU', alpha: 0.2 }]),
+  },
   { name: 'prelu', kind: null, about: 'Dense 64 He + PReLU', spec: spec([dense('h1', 64, { kernelInitializer: 'he_normal' }), { type: 'PReLU' }]) },
   {
     name: 'clipped-sgd',
     kind: null,
     about: 'He/ReLU with SGD momentum 0.9 and clipNorm 1',
-    spec: spec([heRelu('h1'), heRelu('h2')], { compile: { optimizer: { type: 'sgd', learningRate: 0.01, momentum: 0.9, clipNorm: 1 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] } }),
+    spec: spec([heRelu('h1'), heRelu('h2')], {
+      compile: { optimizer: { type: 'sgd', learningRate: 0.01, momentum: 0.9, clipNorm: 1 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    }),
   },
   {
     name: 'transfer-fine-tune',
@@ -134,7 +148,9 @@ export const HEALTHY: Recipe[] = [
 
 const sigmoidStack = Array.from({ length: 8 }, (_, i) => dense(`s${i + 1}`, 32, { activation: 'sigmoid' }));
 const linearStack = Array.from({ length: 10 }, (_, i) => dense(`l${i + 1}`, 50, { kernelInitializer: { type: 'VarianceScaling', scale: 20 } }));
-const sgd = (learningRate: number) => ({ compile: { optimizer: { type: 'sgd' as const, learningRate }, loss: 'sparse_categorical_crossentropy' as const, metrics: ['accuracy' as const] } });
+const sgd = (learningRate: number) => ({
+  compile: { optimizer: { type: 'sgd' as const, learningRate }, loss: 'sparse_categorical_crossentropy' as const, metrics: ['accuracy' as const] },
+});
 
 export const BROKEN: Recipe[] = [
   { name: 'deep-sigmoid', kind: 'vanishing_gradients', about: 'Eight Dense 32 sigmoid layers (Glorot), SGD 0.01', spec: spec(sigmoidStack, sgd(0.01)) },
@@ -148,7 +164,12 @@ export const BROKEN: Recipe[] = [
     },
     data: (f) => ({ train: rawPixels(applyView(f.train, { limit: 600, seed: 1 })) }),
   },
-  { name: 'scale-20-linear', kind: 'exploding_activations', about: 'Ten linear Dense 50 with VarianceScaling scale 20 (the issue\'s job), SGD 0.01', spec: spec(linearStack, sgd(0.01)) },
+  {
+    name: 'scale-20-linear',
+    kind: 'exploding_activations',
+    about: "Ten linear Dense 50 with VarianceScaling scale 20 (the issue's job), SGD 0.01",
+    spec: spec(linearStack, sgd(0.01)),
+  },
   {
     name: 'negative-bias-relu',
     kind: 'dead_units',
@@ -159,16 +180,28 @@ export const BROKEN: Recipe[] = [
     name: 'tanh-random-normal-1',
     kind: 'saturation',
     about: 'Dense 64 tanh initialized with RandomNormal(stddev 1)',
-    spec: spec([dense('h1', 64, { activation: 'tanh', kernelInitializer: { type: 'RandomNormal', stddev: 1 } }), dense('h2', 64, { activation: 'tanh', kernelInitializer: { type: 'RandomNormal', stddev: 1 } })]),
+    spec: spec([
+      dense('h1', 64, { activation: 'tanh', kernelInitializer: { type: 'RandomNormal', stddev: 1 } }),
+      dense('h2', 64, { activation: 'tanh', kernelInitializer: { type: 'RandomNormal', stddev: 1 } }),
+    ]),
   },
-  { name: 'sgd-lr-10', kind: 'diverged', about: 'SGD with learning rate 10 on 784-32-10 (the issue\'s job)', spec: spec([heRelu('h1', 32)], sgd(10)) },
-  { name: 'adam-lr-0.05', kind: 'learning_rate_too_high', about: 'Adam at 0.05', spec: spec([heRelu('h1'), heRelu('h2')], { compile: { optimizer: adam(0.05), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] } }) },
+  { name: 'sgd-lr-10', kind: 'diverged', about: "SGD with learning rate 10 on 784-32-10 (the issue's job)", spec: spec([heRelu('h1', 32)], sgd(10)) },
+  {
+    name: 'adam-lr-0.05',
+    kind: 'learning_rate_too_high',
+    about: 'Adam at 0.05',
+    spec: spec([heRelu('h1'), heRelu('h2')], { compile: { optimizer: adam(0.05), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] } }),
+  },
   { name: 'sgd-lr-1e-5', kind: 'learning_rate_too_low', about: 'SGD at 1e-5', spec: spec([heRelu('h1'), heRelu('h2')], sgd(1e-5)) },
   {
     name: 'zero-init',
     kind: 'loss_not_decreasing',
     about: 'Dense 64-64 ReLU with every kernel initialized to zeros',
-    spec: spec([dense('h1', 64, { activation: 'relu', kernelInitializer: 'zeros' }), dense('h2', 64, { activation: 'relu', kernelInitializer: 'zeros' })], {}, { epochs: 5 }),
+    spec: spec(
+      [dense('h1', 64, { activation: 'relu', kernelInitializer: 'zeros' }), dense('h2', 64, { activation: 'relu', kernelInitializer: 'zeros' })],
+      {},
+      { epochs: 5 },
+    ),
   },
   {
     name: 'big-net-small-data',
@@ -176,7 +209,11 @@ export const BROKEN: Recipe[] = [
     about: 'Dense 256-256 with Adam 0.003 on 100 samples for 12 epochs, validated on 100 others',
     spec: spec(
       [heRelu('h1', 256), heRelu('h2', 256)],
-      { dataset: { builtin: 'fashion-mnist', split: 'train', limit: 200, seed: 1 }, validation: { split: 0.5 }, compile: { optimizer: adam(0.003), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] } },
+      {
+        dataset: { builtin: 'fashion-mnist', split: 'train', limit: 200, seed: 1 },
+        validation: { split: 0.5 },
+        compile: { optimizer: adam(0.003), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+      },
       { epochs: 12 },
     ),
     lossKey: 'val_loss',
@@ -185,19 +222,28 @@ export const BROKEN: Recipe[] = [
     name: 'deep-relu-glorot',
     kind: 'poor_initialization',
     about: 'Six Dense 64 ReLU layers with the default Glorot init, SGD 0.01',
-    spec: spec(Array.from({ length: 6 }, (_, i) => dense(`r${i + 1}`, 64, { activation: 'relu' })), sgd(0.01)),
+    spec: spec(
+      Array.from({ length: 6 }, (_, i) => dense(`r${i + 1}`, 64, { activation: 'relu' })),
+      sgd(0.01),
+    ),
   },
   {
     name: 'chapter-sigmoid',
     kind: 'vanishing_gradients',
-    about: 'The chapter-11 study\'s sigmoid network: four Dense 64 sigmoid (Glorot), SGD 0.01; it stays at chance',
-    spec: spec(Array.from({ length: 4 }, (_, i) => dense(`s${i + 1}`, 64, { activation: 'sigmoid' })), sgd(0.01)),
+    about: "The chapter-11 study's sigmoid network: four Dense 64 sigmoid (Glorot), SGD 0.01; it stays at chance",
+    spec: spec(
+      Array.from({ length: 4 }, (_, i) => dense(`s${i + 1}`, 64, { activation: 'sigmoid' })),
+      sgd(0.01),
+    ),
   },
   {
     name: 'relu-glorot-placeholders',
     kind: 'poor_initialization',
     about: 'Four Dense 64 ReLU (Glorot), each followed by an identity Activation("linear") as a study\'s "no batch norm" slot, SGD 0.01',
-    spec: spec(Array.from({ length: 4 }, (_, i) => [dense(`p${i + 1}`, 64, { activation: 'relu' }), { type: 'Activation', activation: 'linear' } as LayerSpec]).flat(), sgd(0.01)),
+    spec: spec(
+      Array.from({ length: 4 }, (_, i) => [dense(`p${i + 1}`, 64, { activation: 'relu' }), { type: 'Activation', activation: 'linear' } as LayerSpec]).flat(),
+      sgd(0.01),
+    ),
   },
   {
     name: 'raw-pixels',

@@ -10,7 +10,25 @@ import { formatPointer } from '../../src/core/json-pointer.js';
 const DOC_KEYS = ['a', 'b', 'foo', '0', '1', 'é', '~', '/', ''];
 
 export const hostileToken = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineSetter__', 'length', '~0', '~1', '~', '~2', '-', '01', '-1', '😀', ...DOC_KEYS),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    '__defineSetter__',
+    'length',
+    '~0',
+    '~1',
+    '~',
+    '~2',
+    '-',
+    '01',
+    '-1',
+    '😀',
+    ...DOC_KEYS,
+  ),
   fc.nat(20).map(String),
   fc.string({ maxLength: 6 }),
 );
@@ -26,7 +44,12 @@ const scalar = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity
 
 /** A small JSON document whose keys come from DOC_KEYS. */
 export const jsonDoc: fc.Arbitrary<unknown> = fc.letrec<{ node: unknown }>((tie) => ({
-  node: fc.oneof({ depthSize: 'small', maxDepth: 4 }, scalar, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(fc.constantFrom(...DOC_KEYS), tie('node'), { maxKeys: 3 })),
+  node: fc.oneof(
+    { depthSize: 'small', maxDepth: 4 },
+    scalar,
+    fc.array(tie('node'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom(...DOC_KEYS), tie('node'), { maxKeys: 3 }),
+  ),
 })).node;
 
 /** Values a patch may carry: JSON, JSON with prototype keys of its own, and things that are not JSON. */
@@ -42,8 +65,19 @@ const OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'] as const;
 
 /** One operation: usually well-formed in shape, sometimes not (a wrong op, a missing or non-string field). */
 export const hostileOperation = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constantFrom(...OPS), path: hostilePointer, from: hostilePointer, value: hostileValue }, { requiredKeys: ['op', 'path'] }) },
-  fc.record({ op: fc.oneof(fc.constantFrom('ADD', '__proto__', 'toString', ''), fc.integer()), path: fc.oneof(hostilePointer, fc.integer()), from: fc.anything(), value: fc.anything() }, { requiredKeys: ['op'] }),
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constantFrom(...OPS), path: hostilePointer, from: hostilePointer, value: hostileValue }, { requiredKeys: ['op', 'path'] }),
+  },
+  fc.record(
+    {
+      op: fc.oneof(fc.constantFrom('ADD', '__proto__', 'toString', ''), fc.integer()),
+      path: fc.oneof(hostilePointer, fc.integer()),
+      from: fc.anything(),
+      value: fc.anything(),
+    },
+    { requiredKeys: ['op'] },
+  ),
   fc.oneof(fc.constant(null), fc.constant('add'), fc.array(fc.string(), { maxLength: 2 })),
 );
 

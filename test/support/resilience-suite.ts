@@ -11,7 +11,11 @@ async function submit(h: Harness, spec: unknown): Promise<string> {
 
 /** Which of `workers` took job `id`: the one whose log says it started it. */
 async function takerOf(h: Harness, workers: ChildProcess[], id: string): Promise<ChildProcess> {
-  const took = (w: ChildProcess) => h.workerOutput(w).split('\n').some((line) => line.includes('"msg":"job started"') && line.includes(`"jobId":"${id}"`));
+  const took = (w: ChildProcess) =>
+    h
+      .workerOutput(w)
+      .split('\n')
+      .some((line) => line.includes('"msg":"job started"') && line.includes(`"jobId":"${id}"`));
   await waitUntil(async () => workers.some(took));
   return workers.find(took)!;
 }
@@ -105,16 +109,30 @@ export function resilienceSuite({ name, redisUrl }: { name: string; redisUrl?: s
       expect(workers).toHaveLength(1);
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) {
-        ids.push(await submit(h, smallFashionJob({ dataset: { builtin: 'fashion-mnist', limit: 64, seed: i }, validation: { split: 0.25 }, evaluate: undefined, fit: { epochs: 1, batchSize: 32, seed: i } })));
+        ids.push(
+          await submit(
+            h,
+            smallFashionJob({
+              dataset: { builtin: 'fashion-mnist', limit: 64, seed: i },
+              validation: { split: 0.25 },
+              evaluate: undefined,
+              fit: { epochs: 1, batchSize: 32, seed: i },
+            }),
+          ),
+        );
       }
       for (const id of ids) expect((await waitForJob(h, id)).status).toBe('succeeded');
-      const reports = await Promise.all(ids.map(async (id) => (await h.queue.getJob(id))?.returnvalue as { numTensors: number; rssBytes: number; outcome: string }));
+      const reports = await Promise.all(
+        ids.map(async (id) => (await h.queue.getJob(id))?.returnvalue as { numTensors: number; rssBytes: number; outcome: string }),
+      );
       expect(reports.every((r) => r?.outcome === 'succeeded')).toBe(true);
       const tensors = reports.map((r) => r.numTensors);
       expect(new Set(tensors.slice(1)).size).toBe(1);
       expect(tensors[tensors.length - 1]).toBeLessThanOrEqual(tensors[1]);
       const rssGrowthMb = (reports[reports.length - 1].rssBytes - reports[1].rssBytes) / 2 ** 20;
-      console.log(`memory over 20 jobs: numTensors ${tensors[0]} after job 1, ${tensors[tensors.length - 1]} after job 20; RSS growth jobs 2-20: ${rssGrowthMb.toFixed(1)} MB`);
+      console.log(
+        `memory over 20 jobs: numTensors ${tensors[0]} after job 1, ${tensors[tensors.length - 1]} after job 20; RSS growth jobs 2-20: ${rssGrowthMb.toFixed(1)} MB`,
+      );
       expect(rssGrowthMb).toBeLessThan(100);
     }, 300_000);
   });

@@ -149,11 +149,64 @@ function toTree(value: unknown): Tree {
 const polluter = (key: string) => new Obj([[key, new Obj([['polluted', 'yes']])]]);
 
 const HOSTILE_STRINGS = [
-  '', ' ', 'NaN', 'Infinity', '-Infinity', '1e400', 'null', 'undefined', 'true', '0', '-1', '1.5', '0x10', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty',
-  '../../../../etc/passwd', '%00', '\u0000', 'a\u0000b', '\ud800', '\udfff', '😀', '１', '-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.001Z', '2020-13-45T99:99:99Z', '1970-01-01T00:00:00Z',
-  'not-a-uuid', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', "' OR 1=1 --", '<script>alert(1)</script>', '${7*7}', 'Dense', 'float32', 'sparse_categorical_crossentropy', 'x'.repeat(300),
+  '',
+  ' ',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e400',
+  'null',
+  'undefined',
+  'true',
+  '0',
+  '-1',
+  '1.5',
+  '0x10',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '../../../../etc/passwd',
+  '%00',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff',
+  '😀',
+  '１',
+  '-271821-04-20T00:00:00.000Z',
+  '+275760-09-13T00:00:00.001Z',
+  '2020-13-45T99:99:99Z',
+  '1970-01-01T00:00:00Z',
+  'not-a-uuid',
+  '00000000-0000-0000-0000-000000000000',
+  'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  "' OR 1=1 --",
+  '<script>alert(1)</script>',
+  '${7*7}',
+  'Dense',
+  'float32',
+  'sparse_categorical_crossentropy',
+  'x'.repeat(300),
 ];
-export const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'then', '$ref', '', 'a'.repeat(1000), '\u0000', 'type', 'id', 'length'];
+export const HOSTILE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+  'then',
+  '$ref',
+  '',
+  'a'.repeat(1000),
+  '\u0000',
+  'type',
+  'id',
+  'length',
+];
 
 function hostileScalars(opts: FuzzOptions): fc.Arbitrary<Tree> {
   const ids = opts.knownIds.length ? [fc.constantFrom(...opts.knownIds)] : [];
@@ -176,9 +229,19 @@ export function hostileValue(opts: FuzzOptions): fc.Arbitrary<Tree> {
   return fc.oneof(
     { weight: 6, arbitrary: hostileScalars(opts) },
     fc.constantFrom<Tree>([], new Obj([]), [null], [[]], [new Obj([])]),
-    fc.constantFrom(10, 100, 1000, 10_000).chain((n) => fc.constantFrom(new Raw('['.repeat(n) + ']'.repeat(n)), new Raw('{"a":'.repeat(n) + '1' + '}'.repeat(n)))),
+    fc
+      .constantFrom(10, 100, 1000, 10_000)
+      .chain((n) => fc.constantFrom(new Raw('['.repeat(n) + ']'.repeat(n)), new Raw('{"a":'.repeat(n) + '1' + '}'.repeat(n)))),
     fc.constantFrom(1000, 100_000).map((n) => new Raw(`[${new Array(n).fill(0).join(',')}]`)),
-    fc.constantFrom(polluter('__proto__'), new Obj([['constructor', polluter('prototype')]]), polluter('prototype'), new Obj([['a', 1], ['a', new Obj([['__proto__', 1]])]])),
+    fc.constantFrom(
+      polluter('__proto__'),
+      new Obj([['constructor', polluter('prototype')]]),
+      polluter('prototype'),
+      new Obj([
+        ['a', 1],
+        ['a', new Obj([['__proto__', 1]])],
+      ]),
+    ),
     fc.jsonValue({ maxDepth: 3 }).map(toTree),
   );
 }
@@ -198,18 +261,34 @@ function conforming(schema: JsonSchema, name: string, depth: number, opts: FuzzO
       const required = new Set(schema.required ?? []);
       const fields = props.map(([key, s]) => {
         const value = nearSchema(s, key, depth + 1, opts);
-        return required.has(key) ? value.map((v) => [key, v] as [string, Tree]) : fc.option(value.map((v) => [key, v] as [string, Tree]), { nil: undefined, freq: 2 });
+        return required.has(key)
+          ? value.map((v) => [key, v] as [string, Tree])
+          : fc.option(
+              value.map((v) => [key, v] as [string, Tree]),
+              { nil: undefined, freq: 2 },
+            );
       });
-      const extra = fc.option(fc.tuple(fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ maxLength: 8 })), hostileValue(opts)), { nil: undefined, freq: 4 });
-      return fc.tuple(fc.tuple(...fields), extra).map(([entries, more]) => new Obj([...entries.filter((e): e is [string, Tree] => e !== undefined), ...(more ? [more] : [])]));
+      const extra = fc.option(fc.tuple(fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ maxLength: 8 })), hostileValue(opts)), {
+        nil: undefined,
+        freq: 4,
+      });
+      return fc
+        .tuple(fc.tuple(...fields), extra)
+        .map(([entries, more]) => new Obj([...entries.filter((e): e is [string, Tree] => e !== undefined), ...(more ? [more] : [])]));
     }
     case 'array':
-      return fc.array(nearSchema(schema.items ?? {}, name, depth + 1, opts), { minLength: Math.min(schema.minItems ?? 0, 4), maxLength: Math.max(Math.min(schema.maxItems ?? 4, 4), Math.min(schema.minItems ?? 0, 4)) });
+      return fc.array(nearSchema(schema.items ?? {}, name, depth + 1, opts), {
+        minLength: Math.min(schema.minItems ?? 0, 4),
+        maxLength: Math.max(Math.min(schema.maxItems ?? 4, 4), Math.min(schema.minItems ?? 0, 4)),
+      });
     case 'string':
       if (schema.format === 'date-time') return fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString());
       if (/id$/i.test(name) && opts.knownIds.length) return fc.oneof(fc.constantFrom(...opts.knownIds), fc.uuid());
       if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).map((s) => s.slice(0, schema.maxLength ?? 200));
-      return fc.string({ minLength: Math.min(schema.minLength ?? 0, 12), maxLength: Math.max(Math.min(schema.maxLength ?? 16, 16), Math.min(schema.minLength ?? 0, 12)) });
+      return fc.string({
+        minLength: Math.min(schema.minLength ?? 0, 12),
+        maxLength: Math.max(Math.min(schema.maxLength ?? 16, 16), Math.min(schema.minLength ?? 0, 12)),
+      });
     case 'integer': {
       const min = Math.max(schema.minimum ?? (schema.exclusiveMinimum ?? -11) + 1, -1e6);
       const max = Math.min(schema.maximum ?? (schema.exclusiveMaximum ?? 1001) - 1, 1e6);
@@ -271,15 +350,47 @@ function mutate(example: unknown, mutations: Mutation[]): Tree {
 }
 
 function mutations(opts: FuzzOptions): fc.Arbitrary<Mutation[]> {
-  const m = fc.record({ op: fc.constantFrom('drop' as const, 'replace' as const, 'add' as const), at: fc.nat(), key: fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ maxLength: 8 })), value: hostileValue(opts) });
+  const m = fc.record({
+    op: fc.constantFrom('drop' as const, 'replace' as const, 'add' as const),
+    at: fc.nat(),
+    key: fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ maxLength: 8 })),
+    value: hostileValue(opts),
+  });
   return fc.array(m, { minLength: 1, maxLength: 3 });
 }
 
-const WRONG_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/json; charset=latin1', 'application/JSON', 'application/octet-stream', 'application/xml', 'application/json, text/plain'];
+const WRONG_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'application/json; charset=latin1',
+  'application/JSON',
+  'application/octet-stream',
+  'application/xml',
+  'application/json, text/plain',
+];
 
 function rawTexts(opts: FuzzOptions): fc.Arbitrary<string> {
   return fc.oneof(
-    fc.constantFrom('', ' ', '{', '[', '}', 'nul', 'null', 'true', '0', '"x"', '\u0000', '{"a":1}{"b":2}', '{"a":1,}', "{'a':1}", '{"__proto__":{"polluted":"yes"}}', '{"constructor":{"prototype":{"polluted":"yes"}}}', '\ufeff{}'),
+    fc.constantFrom(
+      '',
+      ' ',
+      '{',
+      '[',
+      '}',
+      'nul',
+      'null',
+      'true',
+      '0',
+      '"x"',
+      '\u0000',
+      '{"a":1}{"b":2}',
+      '{"a":1,}',
+      "{'a':1}",
+      '{"__proto__":{"polluted":"yes"}}',
+      '{"constructor":{"prototype":{"polluted":"yes"}}}',
+      '\ufeff{}',
+    ),
     fc.string({ maxLength: 40 }),
     fc.constant(null).map(() => `{"junk":"${'x'.repeat(opts.hugeBytes)}"}`),
   );
@@ -294,23 +405,44 @@ function jsonBody(body: { schema: JsonSchema; example?: unknown }, opts: FuzzOpt
   return fc.oneof(
     { weight: 8, arbitrary: tree.map((t) => ({ contentType: 'application/json', text: jsonText(t) })) },
     { weight: 1, arbitrary: rawTexts(opts).map((text) => ({ contentType: 'application/json', text })) },
-    { weight: 1, arbitrary: fc.tuple(fc.option(fc.constantFrom(...WRONG_TYPES), { nil: undefined }), tree).map(([contentType, t]) => ({ contentType, text: jsonText(t) })) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.option(fc.constantFrom(...WRONG_TYPES), { nil: undefined }), tree).map(([contentType, t]) => ({ contentType, text: jsonText(t) })),
+    },
   );
 }
 
 const CSV = fc.oneof(
-  fc.array(fc.array(fc.oneof(fc.constantFrom('1', '0.5', '-2', '1e39', '', 'x', '0x10', 'NaN', 'Infinity', '"a,b"', '"', '１'), fc.string({ maxLength: 5 })), { minLength: 1, maxLength: 4 }), { maxLength: 6 }).map((rows) => rows.map((r) => r.join(',')).join('\n')),
+  fc
+    .array(
+      fc.array(fc.oneof(fc.constantFrom('1', '0.5', '-2', '1e39', '', 'x', '0x10', 'NaN', 'Infinity', '"a,b"', '"', '１'), fc.string({ maxLength: 5 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      { maxLength: 6 },
+    )
+    .map((rows) => rows.map((r) => r.join(',')).join('\n')),
   fc.constantFrom('a,b,label\n1,2,0\n3,4,1\n', 'label\n', '', '\ufeffa,label\n1,0\n'),
   fc.string({ maxLength: 60 }),
 );
 
 function multipartBody(body: { schema: JsonSchema }, opts: FuzzOptions): fc.Arbitrary<{ contentType?: string; text: string }> {
   const names = Object.keys(body.schema.properties ?? {});
-  const field = fc.tuple(fc.oneof(fc.constantFrom(...names, ...HOSTILE_KEYS.slice(0, 4)), fc.string({ maxLength: 6 })), fc.oneof(CSV, hostileScalars(opts).map((v) => (typeof v === 'string' ? v : jsonText(v)))), fc.boolean());
+  const field = fc.tuple(
+    fc.oneof(fc.constantFrom(...names, ...HOSTILE_KEYS.slice(0, 4)), fc.string({ maxLength: 6 })),
+    fc.oneof(
+      CSV,
+      hostileScalars(opts).map((v) => (typeof v === 'string' ? v : jsonText(v))),
+    ),
+    fc.boolean(),
+  );
   const framing = fc.constantFrom('ok', 'ok', 'ok', 'no-boundary', 'truncated', 'wrong-boundary', 'no-end', 'crlf-less');
   return fc.tuple(fc.array(field, { maxLength: 5 }), framing).map(([fields, how]) => {
     const b = 'fuzzb';
-    const parts = fields.map(([name, value, isFile]) => `--${b}\r\nContent-Disposition: form-data; name="${name.replace(/["\r\n]/g, '')}"${isFile ? '; filename="f.csv"\r\nContent-Type: text/csv' : ''}\r\n\r\n${value}\r\n`);
+    const parts = fields.map(
+      ([name, value, isFile]) =>
+        `--${b}\r\nContent-Disposition: form-data; name="${name.replace(/["\r\n]/g, '')}"${isFile ? '; filename="f.csv"\r\nContent-Type: text/csv' : ''}\r\n\r\n${value}\r\n`,
+    );
     let text = parts.join('') + (how === 'no-end' ? '' : `--${b}--\r\n`);
     if (how === 'truncated') text = text.slice(0, Math.floor(text.length / 2));
     if (how === 'crlf-less') text = text.replace(/\r\n/g, '\n');
@@ -337,11 +469,35 @@ const encode = (text: string) => encodeURIComponent(text.replace(LONE_SURROGATE,
 const RAW_SEGMENTS = ['%', '%zz', '%00', '%E0%A4%A', '..', '.', '%2e%2e%2f', '%2F', '%20', '+', '%C0%AF'];
 
 function pathValue(opts: FuzzOptions, known: boolean): fc.Arbitrary<string> {
-  const ids = known && opts.knownIds.length ? [{ weight: 4, arbitrary: fc.constantFrom(...opts.knownIds).map(encode) }, fc.constantFrom(...opts.knownIds).map((id) => encode(id.toUpperCase()))] : [];
+  const ids =
+    known && opts.knownIds.length
+      ? [{ weight: 4, arbitrary: fc.constantFrom(...opts.knownIds).map(encode) }, fc.constantFrom(...opts.knownIds).map((id) => encode(id.toUpperCase()))]
+      : [];
   return fc.oneof(
     ...ids,
     { weight: 3, arbitrary: fc.uuid() },
-    { weight: 2, arbitrary: fc.constantFrom('not-a-uuid', '0', '-1', '__proto__', 'constructor', 'prototype', 'null', 'undefined', 'x'.repeat(101), 'x'.repeat(5000), '00000000-0000-0000-0000-000000000000', 'model.json', 'weights.bin', 'group1-shard1of1.bin', '😀').map(encode) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(
+          'not-a-uuid',
+          '0',
+          '-1',
+          '__proto__',
+          'constructor',
+          'prototype',
+          'null',
+          'undefined',
+          'x'.repeat(101),
+          'x'.repeat(5000),
+          '00000000-0000-0000-0000-000000000000',
+          'model.json',
+          'weights.bin',
+          'group1-shard1of1.bin',
+          '😀',
+        )
+        .map(encode),
+    },
     fc.constantFrom(...RAW_SEGMENTS),
     fc.string({ maxLength: 12 }).map(encode),
   );
@@ -356,8 +512,29 @@ function queryValue(schema: JsonSchema, name: string, opts: FuzzOptions): fc.Arb
 }
 
 function querystring(route: FuzzRoute, opts: FuzzOptions): fc.Arbitrary<string> {
-  const known = route.query.map((q) => fc.option(fc.array(queryValue(q.schema, q.name, opts), { minLength: 1, maxLength: 2 }).map((vs) => vs.map((v) => [q.name, v] as [string, string])), { nil: undefined, freq: 2 }));
-  const extra = fc.option(fc.tuple(fc.constantFrom('__proto__', 'constructor', '__proto__[polluted]', 'constructor[prototype][polluted]', 'a[b][c]', 'toString', 'hasOwnProperty', 'limit', ''), fc.constantFrom('1', 'yes', '', '[]')), { nil: undefined, freq: 4 });
+  const known = route.query.map((q) =>
+    fc.option(
+      fc.array(queryValue(q.schema, q.name, opts), { minLength: 1, maxLength: 2 }).map((vs) => vs.map((v) => [q.name, v] as [string, string])),
+      { nil: undefined, freq: 2 },
+    ),
+  );
+  const extra = fc.option(
+    fc.tuple(
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        '__proto__[polluted]',
+        'constructor[prototype][polluted]',
+        'a[b][c]',
+        'toString',
+        'hasOwnProperty',
+        'limit',
+        '',
+      ),
+      fc.constantFrom('1', 'yes', '', '[]'),
+    ),
+    { nil: undefined, freq: 4 },
+  );
   const tail = fc.option(fc.constantFrom('&&', '=', '&=&', '%', '%zz', '&a=%E0%A4%A', '#frag', '&a'), { nil: undefined, freq: 8 });
   return fc.tuple(fc.tuple(...known), extra, tail).map(([pairs, more, rawTail]) => {
     const all = [...pairs.flatMap((p) => p ?? []), ...(more ? [more] : [])];
@@ -367,7 +544,10 @@ function querystring(route: FuzzRoute, opts: FuzzOptions): fc.Arbitrary<string> 
 }
 
 function headerValue(): fc.Arbitrary<string> {
-  return fc.oneof(fc.constantFrom('', '-1', '0', '1e400', 'NaN', '99999999999999999999', '__proto__', 'x'.repeat(200)), fc.stringMatching(/^[\x21-\x7e]{0,30}$/));
+  return fc.oneof(
+    fc.constantFrom('', '-1', '0', '1e400', 'NaN', '99999999999999999999', '__proto__', 'x'.repeat(200)),
+    fc.stringMatching(/^[\x21-\x7e]{0,30}$/),
+  );
 }
 
 /** Hostile requests for one route. */
@@ -376,12 +556,24 @@ export function requestsFor(route: FuzzRoute, opts: FuzzOptions): fc.Arbitrary<W
   const params = fc.tuple(...route.pathParams.map(() => pathValue(opts, knownInPath)));
   const bodies = route.bodies.map((b) => (b.contentType.startsWith('multipart/') ? multipartBody(b, opts) : jsonBody(b, opts)));
   const body = bodies.length ? fc.oneof(...bodies) : strayBody(opts);
-  const headers = fc.tuple(...route.headers.map((h) => fc.option(headerValue().map((v) => [h.name, v] as [string, string]), { nil: undefined })));
+  const headers = fc.tuple(
+    ...route.headers.map((h) =>
+      fc.option(
+        headerValue().map((v) => [h.name, v] as [string, string]),
+        { nil: undefined },
+      ),
+    ),
+  );
   return fc.tuple(params, querystring(route, opts), body, headers).map(([values, query, b, extra]) => {
     let i = 0;
     const url = route.path.replace(/\{[^}]+\}/g, () => values[i++]) + query;
     const headerPairs = Object.fromEntries(extra.filter((e): e is [string, string] => e !== undefined));
-    const request: WireRequest = { method: route.method, url, headers: { ...headerPairs, ...(b?.contentType ? { 'content-type': b.contentType } : {}) }, ...(b ? { payload: b.text } : {}) };
+    const request: WireRequest = {
+      method: route.method,
+      url,
+      headers: { ...headerPairs, ...(b?.contentType ? { 'content-type': b.contentType } : {}) },
+      ...(b ? { payload: b.text } : {}),
+    };
     return keepKeyless(request);
   });
 }
@@ -398,6 +590,9 @@ export function sampleRequests(route: FuzzRoute, opts: FuzzOptions, count: numbe
 
 /** The request in a form short enough for a failure message. */
 export function describeRequest(request: WireRequest): string {
-  const payload = request.payload === undefined ? '' : ` ${JSON.stringify(request.payload.length > 400 ? `${request.payload.slice(0, 400)}... (${request.payload.length} chars)` : request.payload)}`;
+  const payload =
+    request.payload === undefined
+      ? ''
+      : ` ${JSON.stringify(request.payload.length > 400 ? `${request.payload.slice(0, 400)}... (${request.payload.length} chars)` : request.payload)}`;
   return `${request.method} ${request.url.slice(0, 300)} ${JSON.stringify(request.headers ?? {})}${payload}`;
 }

@@ -15,7 +15,11 @@ export interface TenantKeys {
  * `default` tenant, through the admin API as a fresh local install would.
  */
 export async function bootstrapAdmin(h: Harness): Promise<string> {
-  const res = await h.app.inject({ method: 'POST', url: '/admin/keys', payload: { tenantId: '00000000-0000-0000-0000-000000000001', role: 'admin', name: 'test admin' } });
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/admin/keys',
+    payload: { tenantId: '00000000-0000-0000-0000-000000000001', role: 'admin', name: 'test admin' },
+  });
   if (res.statusCode !== 201) throw new Error(`could not create the first admin key: ${res.statusCode} ${res.body}`);
   return res.json().key as string;
 }
@@ -45,7 +49,12 @@ export function tinyDatasetBody(name: string) {
 export function tinyJobSpec(datasetId: string, over: Record<string, unknown> = {}) {
   return {
     dataset: { id: datasetId },
-    model: { layers: [{ type: 'Dense', units: 4, activation: 'relu', inputShape: [4] }, { type: 'Dense', units: 2, activation: 'softmax' }] },
+    model: {
+      layers: [
+        { type: 'Dense', units: 4, activation: 'relu', inputShape: [4] },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+    },
     compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
     fit: { epochs: 1, batchSize: 16, seed: 1 },
     diagnostics: { enabled: false },

@@ -21,13 +21,7 @@ function App() {
   // Studies are offered only by servers that have them.
   useEffect(() => void endpointExists('/studies?limit=1').then(setStudies), [hasKey]);
   const [section = 'jobs', id] = route.parts;
-  const nav = [
-    ['jobs', 'Jobs'],
-    ['compare', 'Compare'],
-    ['models', 'Models'],
-    ...(studies ? [['studies', 'Studies']] : []),
-    ['new', 'New job'],
-  ];
+  const nav = [['jobs', 'Jobs'], ['compare', 'Compare'], ['models', 'Models'], ...(studies ? [['studies', 'Studies']] : []), ['new', 'New job']];
   let page;
   if (section === 'jobs' && id) page = <JobPage key={id} id={id} />;
   else if (section === 'compare') page = <ComparePage ids={(route.query.get('ids') ?? '').split(',').filter(Boolean)} />;
@@ -39,18 +33,30 @@ function App() {
   else page = <JobsPage />;
   return (
     <>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
-        <a class="brand" href="#/jobs">Training dashboard</a>
+        <a class="brand" href="#/jobs">
+          Training dashboard
+        </a>
         <nav aria-label="Sections">
           {nav.map(([key, label]) => (
-            <a href={`#/${key}`} aria-current={section === key ? 'page' : undefined}>{label}</a>
+            <a href={`#/${key}`} aria-current={section === key ? 'page' : undefined}>
+              {label}
+            </a>
           ))}
           <a href="/docs">API docs</a>
         </nav>
-        {hasKey && <button class="secondary" onClick={forgetKey}>Forget API key</button>}
+        {hasKey && (
+          <button class="secondary" onClick={forgetKey}>
+            Forget API key
+          </button>
+        )}
       </header>
-      <main id="main" tabIndex={-1}>{page}</main>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
       <KeyPrompt />
     </>
   );

@@ -13,8 +13,6 @@ import type { QuotaLimits } from '../tenants/quotas.js';
 import type { SpecProblem } from '../../core/problems.js';
 import { isUuid } from '../../core/ids.js';
 
-
-
 type DatasetRow = { id: string; name: string; samples: number; featureShape: number[]; classes: number; labelNames: unknown; createdAt: Date };
 
 export function toDatasetSummary(row: DatasetRow): DatasetSummary {
@@ -71,9 +69,17 @@ export async function saveDataset(
       `INSERT INTO ${quoteIdent(schema)}."Dataset" ("id", "tenantId", "name", "samples", "featureShape", "classes", "labelNames", "features", "labels", "sizeBytes", "createdAt")
        VALUES ($1::uuid, $2::uuid, $3, $4::int, $5::int[], $6::int, $7::jsonb, ${features.sql(8)}, ${labels.sql(9)}, $10::int, $11::timestamptz AT TIME ZONE 'UTC')`,
       [
-        row.id, meta.tenantId, row.name, row.samples, row.featureShape, row.classes,
+        row.id,
+        meta.tenantId,
+        row.name,
+        row.samples,
+        row.featureShape,
+        row.classes,
         row.labelNames === null ? null : JSON.stringify(row.labelNames),
-        features.param, labels.param, sizeBytes, row.createdAt.toISOString(),
+        features.param,
+        labels.param,
+        sizeBytes,
+        row.createdAt.toISOString(),
       ],
     );
   });
@@ -123,7 +129,9 @@ export async function describeDatasetRef(
     base = { featureShape: [...info.featureShape], classes: info.classes, samples: info.samples[ref.split ?? 'train'], labeled: true };
   } else {
     const id = ref.id as string;
-    const row = isUuid(id) ? await db.dataset.findFirst({ where: { id, ...ownedBy(who) }, select: { featureShape: true, classes: true, samples: true } }) : null;
+    const row = isUuid(id)
+      ? await db.dataset.findFirst({ where: { id, ...ownedBy(who) }, select: { featureShape: true, classes: true, samples: true } })
+      : null;
     if (!row) {
       const unknown = { path: `${path}/id`, message: `no dataset with id ${id}; upload one with POST /datasets` };
       return { problems: [unknown], unknown };

@@ -17,7 +17,10 @@ const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
 
 type RunRead = Awaited<ReturnType<typeof readRun>>;
 const readRun = (db: Db, id: string, from: number) =>
-  db.run.findUnique({ where: { id }, select: { status: true, startedAt: true, error: true, epochs: { where: { epoch: { gte: from } }, orderBy: { epoch: 'asc' } } } });
+  db.run.findUnique({
+    where: { id },
+    select: { status: true, startedAt: true, error: true, epochs: { where: { epoch: { gte: from } }, orderBy: { epoch: 'asc' } } },
+  });
 const readsOf = sharedReadsPerClient<RunRead>();
 
 /** Longest wait between two reads while the database is unavailable under an open stream. */

@@ -35,7 +35,8 @@ export async function submitJob(
 ): Promise<{ id: string; status: 'queued' }> {
   const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.threads));
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
-  if (unknown.length > 0) throw new ServiceError('not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
+  if (unknown.length > 0)
+    throw new ServiceError('not_found', `the job spec refers to something that does not exist: ${unknown[0].path}: ${unknown[0].message}`, unknown);
   if (problems.length > 0) throw new SpecError(`the job spec cannot be trained: ${problems[0].path}: ${problems[0].message}`, problems);
 
   const run = await createFairRun(
@@ -78,7 +79,15 @@ export async function cancelJob(deps: { db: Db; queue: TrainQueue }, who: Princi
 }
 
 /** One epoch's row as the API shows it (Keras history keys). */
-export function toEpochRow(m: { epoch: number; phase: string; loss: number; accuracy: number | null; valLoss: number | null; valAccuracy: number | null; durationMs: number }) {
+export function toEpochRow(m: {
+  epoch: number;
+  phase: string;
+  loss: number;
+  accuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  durationMs: number;
+}) {
   return {
     epoch: m.epoch,
     phase: m.phase as 'train' | 'fine_tune',
@@ -152,7 +161,10 @@ const visibilityReads = sharedReadsPerClient<boolean>();
 export async function assertJobVisible(db: Db, who: Principal, id: string): Promise<void> {
   if (!isUuid(id)) throw notFound('Job', id);
   const owner = ownedBy(who);
-  const visible = await visibilityReads(db)(`${id}|${owner.tenantId ?? '*'}`, async () => (await db.run.findFirst({ where: { id, ...owner }, select: { id: true } })) !== null);
+  const visible = await visibilityReads(db)(
+    `${id}|${owner.tenantId ?? '*'}`,
+    async () => (await db.run.findFirst({ where: { id, ...owner }, select: { id: true } })) !== null,
+  );
   if (!visible) throw notFound('Job', id);
 }
 

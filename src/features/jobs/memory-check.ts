@@ -5,7 +5,16 @@
  */
 import type { Config } from '../../infra/config.js';
 import type { JobSpec } from '../../schemas/job-spec.js';
-import { ALLOCATOR_SLACK, WASM_HEAP_LIMIT, estimateJobMemory, jobMemoryInputs, largestBatchWithin, type JobMemory, type JobSize, type MemoryInputs } from '../../training/sizing/memory-estimate.js';
+import {
+  ALLOCATOR_SLACK,
+  WASM_HEAP_LIMIT,
+  estimateJobMemory,
+  jobMemoryInputs,
+  largestBatchWithin,
+  type JobMemory,
+  type JobSize,
+  type MemoryInputs,
+} from '../../training/sizing/memory-estimate.js';
 import type { SpecProblem } from '../../core/problems.js';
 
 const MB = 1024 * 1024;
@@ -52,7 +61,10 @@ export function checkMemory(config: Pick<Config, 'TFJS_BACKEND' | 'MAX_JOB_MEMOR
   const memory = estimateJobMemory(inputs);
   const limit = config.MAX_JOB_MEMORY_MB * MB;
   if (mayUseWasm(config) && memory.tensors > WASM_HEAP_LIMIT) {
-    const fix = advice(inputs, memory, [['tensors', WASM_HEAP_LIMIT], ['total', limit]]);
+    const fix = advice(inputs, memory, [
+      ['tensors', WASM_HEAP_LIMIT],
+      ['total', limit],
+    ]);
     const message =
       `training would need about ${mb(memory.tensors)} of tensor memory (${breakdown(inputs, memory)}); ` +
       `the wasm backend holds every tensor in a wasm32 memory of at most ${mb(WASM_HEAP_LIMIT)} (4 GiB), whatever MAX_JOB_MEMORY_MB allows: ${fix.text}`;

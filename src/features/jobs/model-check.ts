@@ -20,7 +20,6 @@ export { modelCheckInput, type ModelCheckInput };
 
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 
-
 type ModelCheckResult = { problems: SpecProblem[]; warnings: TrainingWarning[] };
 
 /** Builds the spec's model to check it (tfjs): in the API's worker-thread pool, or here by default. */
@@ -94,18 +93,36 @@ export async function checkJobSpec(
   const stack = sizeLayers(spec.model.layers, base ? base.outputShapeAfterDrop(dropLast) : shape.featureShape);
   const params = stack.params + (base?.paramsAfterDrop(dropLast) ?? 0);
   if (params > config.MAX_PARAMS) {
-    problems.push({ path: '/model/layers', message: `the model would have ${params.toLocaleString('en')} parameters; the limit is ${config.MAX_PARAMS.toLocaleString('en')} (MAX_PARAMS)` });
+    problems.push({
+      path: '/model/layers',
+      message: `the model would have ${params.toLocaleString('en')} parameters; the limit is ${config.MAX_PARAMS.toLocaleString('en')} (MAX_PARAMS)`,
+    });
   } else {
     // A base model's layers are known by their output sizes only.
     const stepValuesPerSample = stack.stepValuesPerSample + UNKNOWN_LAYER_VALUES * (base?.activationsAfterDrop(dropLast) ?? 0);
     const featureValues = shape.featureShape.reduce((a, b) => a * b, 1);
-    problems.push(...checkMemory(config, spec, { params, stepValuesPerSample, samples: shape.samples, featureValues, classes: shape.classes, otherSamples: data.otherSamples }));
+    problems.push(
+      ...checkMemory(config, spec, {
+        params,
+        stepValuesPerSample,
+        samples: shape.samples,
+        featureValues,
+        classes: shape.classes,
+        otherSamples: data.otherSamples,
+      }),
+    );
   }
   if (problems.length > 0) return { problems, warnings: [], unknown };
 
   // Loading tfjs is costly; only a spec that passed everything above gets built. Only plain
   // values cross to the pool's threads (baseModelInfo's helpers are functions).
-  const baseFacts = base && { inputShape: base.inputShape, outputShape: base.outputShape, layerNames: base.layerNames, layerCount: base.layerCount, layerOutputShapes: base.layerOutputShapes };
+  const baseFacts = base && {
+    inputShape: base.inputShape,
+    outputShape: base.outputShape,
+    layerNames: base.layerNames,
+    layerCount: base.layerCount,
+    layerOutputShapes: base.layerOutputShapes,
+  };
   const built = await cachedModelCheck(modelCheck, modelCheckInput(spec), { inputShape: shape.featureShape, classes: shape.classes, base: baseFacts });
   return { ...built, unknown };
 }
@@ -121,7 +138,11 @@ function checkLimits(config: Config, spec: JobSpec): SpecProblem[] {
 }
 
 /** The training data's shape, and problems with it or with the validation/evaluation data. */
-async function checkData(db: Db, spec: JobSpec, who: Principal): Promise<{ shape?: DatasetShape; otherSamples: number; problems: SpecProblem[]; unknown: SpecProblem[] }> {
+async function checkData(
+  db: Db,
+  spec: JobSpec,
+  who: Principal,
+): Promise<{ shape?: DatasetShape; otherSamples: number; problems: SpecProblem[]; unknown: SpecProblem[] }> {
   const autoencoder = spec.task === 'autoencoder';
   const train = await describeDatasetRef(db, spec.dataset, '/dataset', who);
   const problems = [...train.problems];
@@ -130,7 +151,10 @@ async function checkData(db: Db, spec: JobSpec, who: Principal): Promise<{ shape
   if (spec.validation && (spec.validation.split === undefined) === (spec.validation.dataset === undefined)) {
     problems.push({ path: '/validation', message: 'give exactly one of `split` (a fraction such as 0.1) or `dataset`' });
   }
-  for (const [path, ref] of [['/validation/dataset', spec.validation?.dataset], ['/evaluate/dataset', spec.evaluate?.dataset]] as const) {
+  for (const [path, ref] of [
+    ['/validation/dataset', spec.validation?.dataset],
+    ['/evaluate/dataset', spec.evaluate?.dataset],
+  ] as const) {
     if (!ref) continue;
     const other = await describeDatasetRef(db, ref, path, who);
     problems.push(...other.problems);

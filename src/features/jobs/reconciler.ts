@@ -35,7 +35,14 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
     if (state === 'failed') {
       // The queue gave up on it (attempts spent): the run ends failed rather than starting over.
       // The worker that saw it fail may have died before ending the run (and counting it).
-      if (await markRunFailed(deps.db, run.id, `the training process stopped ${job?.attemptsMade ?? '?'} times; last: ${safeRunError(job?.failedReason) ?? 'unknown'}`)) recordJobLost();
+      if (
+        await markRunFailed(
+          deps.db,
+          run.id,
+          `the training process stopped ${job?.attemptsMade ?? '?'} times; last: ${safeRunError(job?.failedReason) ?? 'unknown'}`,
+        )
+      )
+        recordJobLost();
     } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
       // Lost by the queue, or finished there without its outcome reaching the database.
       if (job) await job.remove().catch(() => {});
@@ -52,7 +59,10 @@ export async function reconcileRuns(deps: { db: Db; queue: TrainQueue }, now = D
  */
 export async function markRunFailed(db: Db, runId: string, error: string): Promise<boolean> {
   // Shown to the tenant: never the database layer's words, whatever reason a caller passes on.
-  const { count } = await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', finishedAt: new Date(), error: safeRunError(error) } });
+  const { count } = await db.run.updateMany({
+    where: { id: runId, status: { in: ['queued', 'running'] } },
+    data: { status: 'failed', finishedAt: new Date(), error: safeRunError(error) },
+  });
   return count > 0;
 }
 

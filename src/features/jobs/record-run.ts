@@ -123,7 +123,14 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
     await client.query({ text: `SELECT ${locks.join(', ')}`, values: ids });
     const read = stateSql(schema);
     const quotaDefaults = batch.flatMap((p) => (p.quotas ? [p.quotas] : []));
-    const values = [tenantId, datasetIds, modelIds, quotaDefaults.some((q) => q.QUOTA_QUEUED_JOBS > 0), quotaDefaults.length > 0, quotaDefaults.some((q) => q.QUOTA_STORAGE_MB > 0)];
+    const values = [
+      tenantId,
+      datasetIds,
+      modelIds,
+      quotaDefaults.some((q) => q.QUOTA_QUEUED_JOBS > 0),
+      quotaDefaults.length > 0,
+      quotaDefaults.some((q) => q.QUOTA_STORAGE_MB > 0),
+    ];
     const [state] = (await client.query<StateRow>({ name: statementName(read), text: read, values })).rows;
 
     const fair = { runningMaxTag: state.runningMaxTag, queuedMinTag: state.queuedMinTag, tenantQueuedMaxTag: state.tenantQueuedMaxTag };
@@ -169,7 +176,11 @@ async function recordBatch(db: Db, tenantId: string, batch: Pending[]): Promise<
     const inserted = new Set<string>();
     if (rows.length > 0) {
       const insert = insertSql(schema);
-      const result = await client.query<{ id: string }>({ name: statementName(insert), text: insert, values: [JSON.stringify(rows), tenantId, new Date().toISOString()] });
+      const result = await client.query<{ id: string }>({
+        name: statementName(insert),
+        text: insert,
+        values: [JSON.stringify(rows), tenantId, new Date().toISOString()],
+      });
       for (const row of result.rows) inserted.add(row.id);
     }
     await client.query('COMMIT');
@@ -249,11 +260,12 @@ interface References {
 
 /** The uploaded datasets and the base model a spec names. */
 function references(spec: JobSpec): References {
-  const datasets = DATASET_PATHS.map((path) => ({ path: `/${path.join('/')}`, id: path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], spec) }))
-    .filter((ref): ref is { path: string; id: string } => typeof ref.id === 'string');
+  const datasets = DATASET_PATHS.map((path) => ({
+    path: `/${path.join('/')}`,
+    id: path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], spec),
+  })).filter((ref): ref is { path: string; id: string } => typeof ref.id === 'string');
   return { datasets, modelId: spec.base?.modelId ?? null };
 }
 
 const deleted = (path: string, message: string) =>
   new ServiceError('not_found', `the job spec refers to something that does not exist: ${path}: ${message}`, [{ path, message: 'deleted' }]);
-

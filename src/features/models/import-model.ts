@@ -27,7 +27,8 @@ export async function importPrepared(
   prepared: PreparedImport,
   limits: ImportLimits,
   /** Where the model is loaded and checked: the API's worker-thread pool; default here. */
-  load: (modelJson: Record<string, unknown>, weights: Uint8Array) => Promise<ModelSummary> = async (json, bytes) => (await import('../../training/checks/import-check.js')).loadImportedModel(json, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+  load: (modelJson: Record<string, unknown>, weights: Uint8Array) => Promise<ModelSummary> = async (json, bytes) =>
+    (await import('../../training/checks/import-check.js')).loadImportedModel(json, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
 ) {
   const { modelJson, weights } = prepared;
   const bytes = storedModelBytes(modelJson, weights);

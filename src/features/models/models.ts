@@ -28,8 +28,18 @@ type ModelRow = {
 };
 
 const infoSelect = {
-  id: true, jobId: true, name: true, version: true, createdAt: true, source: true, summary: true, inputShape: true, baseModelId: true, reusedLayers: true,
-  tenantId: true, baseModel: { select: { deletedAt: true } },
+  id: true,
+  jobId: true,
+  name: true,
+  version: true,
+  createdAt: true,
+  source: true,
+  summary: true,
+  inputShape: true,
+  baseModelId: true,
+  reusedLayers: true,
+  tenantId: true,
+  baseModel: { select: { deletedAt: true } },
 } as const;
 
 /** The input shape (without the batch dimension) recorded in a layers-format model.json. */
@@ -138,7 +148,10 @@ export async function listModels(db: Db, who: Principal, query: { name?: string;
  */
 export async function getArtifact(db: Db, id: string, who?: Principal) {
   if (!isUuid(id)) throw notFound('Model', id);
-  const row = await db.model.findFirst({ where: { id, ...(who ? visibleModels(who) : { deletedAt: null }) }, select: { modelJson: true, weights: true, preprocessing: true } });
+  const row = await db.model.findFirst({
+    where: { id, ...(who ? visibleModels(who) : { deletedAt: null }) },
+    select: { modelJson: true, weights: true, preprocessing: true },
+  });
   if (!row) throw notFound('Model', id);
   return { modelJson: row.modelJson as Record<string, unknown>, weights: row.weights, preprocessing: row.preprocessing };
 }
@@ -214,10 +227,21 @@ async function insertModelRow(client: pg.ClientBase, schema: string, data: Store
     `INSERT INTO ${quoteIdent(schema)}."Model" ("id", "tenantId", "jobId", "name", "version", "summary", "modelJson", "inputShape", "weights", "sizeBytes", "preprocessing", "baseModelId", "reusedLayers", "source", "createdAt")
      VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::int, $6::jsonb, $7::jsonb, $8::jsonb, ${weights.sql(9)}, $10::int, $11::jsonb, $12::uuid, $13::text[], $14, $15::timestamptz AT TIME ZONE 'UTC')`,
     [
-      id, data.tenantId, data.jobId, data.name ?? null, version,
-      jsonParam(data.summary), jsonParam(data.modelJson), jsonParam(inputShapeOf(data.modelJson)),
-      weights.param, storedModelBytes(data.modelJson, data.weights), jsonParam(data.preprocessing),
-      data.baseModelId ?? null, data.reusedLayers ?? [], data.source, new Date().toISOString(),
+      id,
+      data.tenantId,
+      data.jobId,
+      data.name ?? null,
+      version,
+      jsonParam(data.summary),
+      jsonParam(data.modelJson),
+      jsonParam(inputShapeOf(data.modelJson)),
+      weights.param,
+      storedModelBytes(data.modelJson, data.weights),
+      jsonParam(data.preprocessing),
+      data.baseModelId ?? null,
+      data.reusedLayers ?? [],
+      data.source,
+      new Date().toISOString(),
     ],
   );
   return id;

@@ -10,7 +10,11 @@ async function ownModel(db: Db, who: Principal, id: string): Promise<{ tenantId:
   return model;
 }
 
-const toShare = (r: { modelId: string; tenantId: string; createdAt: Date }) => ({ modelId: r.modelId, tenantId: r.tenantId, createdAt: r.createdAt.toISOString() });
+const toShare = (r: { modelId: string; tenantId: string; createdAt: Date }) => ({
+  modelId: r.modelId,
+  tenantId: r.tenantId,
+  createdAt: r.createdAt.toISOString(),
+});
 
 /**
  * Lets another tenant read the model, predict with it and build on it (as a `base`). Only the
@@ -21,7 +25,8 @@ export async function shareModel(db: Db, who: Principal, modelId: string, tenant
   const model = await ownModel(db, who, modelId);
   const tenant = isUuid(tenantId) ? await db.tenant.findUnique({ where: { id: tenantId }, select: { id: true } }) : null;
   if (!tenant) throw invalid(`no tenant with id ${tenantId}`, [{ path: '/tenantId', message: 'unknown tenant (an admin lists them with GET /admin/tenants)' }]);
-  if (tenant.id === model.tenantId) throw invalid('a model is always readable by its own tenant', [{ path: '/tenantId', message: 'is the tenant that owns the model' }]);
+  if (tenant.id === model.tenantId)
+    throw invalid('a model is always readable by its own tenant', [{ path: '/tenantId', message: 'is the tenant that owns the model' }]);
   return toShare(await db.modelShare.upsert({ where: { modelId_tenantId: { modelId, tenantId } }, create: { modelId, tenantId }, update: {} }));
 }
 

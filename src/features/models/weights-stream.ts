@@ -16,7 +16,12 @@ export async function streamWeights(db: Db, schema: string, id: string): Promise
   const length = Number(row?.n ?? 0);
   async function* chunks() {
     for (let from = 0; from < length; from += CHUNK_BYTES) {
-      const [part] = await db.$queryRawUnsafe<Array<{ chunk: Uint8Array }>>(`SELECT substring("weights" from $2::int for $3::int) AS chunk FROM ${table} WHERE "id" = $1::uuid`, id, from + 1, CHUNK_BYTES);
+      const [part] = await db.$queryRawUnsafe<Array<{ chunk: Uint8Array }>>(
+        `SELECT substring("weights" from $2::int for $3::int) AS chunk FROM ${table} WHERE "id" = $1::uuid`,
+        id,
+        from + 1,
+        CHUNK_BYTES,
+      );
       if (!part) throw new Error('the model disappeared while its weights were being sent');
       yield Buffer.from(part.chunk.buffer, part.chunk.byteOffset, part.chunk.byteLength);
     }

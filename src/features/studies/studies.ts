@@ -68,13 +68,20 @@ export async function createStudy(deps: StudyDeps, who: Principal, body: StudyRe
  * cancelled by the controller's next step, which sees `cancelRequested`. A study that has
  * already ended is a 409, as a job is: a cancel that changes nothing must not look accepted.
  */
-export async function cancelStudy(deps: { db: Db; queue: TrainQueue }, who: Principal, id: string): Promise<{ id: string; status: Study['status']; cancelledTrials: number }> {
+export async function cancelStudy(
+  deps: { db: Db; queue: TrainQueue },
+  who: Principal,
+  id: string,
+): Promise<{ id: string; status: Study['status']; cancelledTrials: number }> {
   if (!isUuid(id)) throw notFound('Study', id);
   // Another tenant's study is a 404, as if it did not exist.
   const study = await deps.db.study.findFirst({ where: { id, ...ownedBy(who) }, select: { status: true } });
   if (!study) throw notFound('Study', id);
   // Only the call that moves it from `running` cancels it: one that lost a race with its end (or with another cancel) is told so.
-  const marked = await deps.db.study.updateMany({ where: { id, status: 'running' }, data: { status: 'cancelled', cancelRequested: true, finishedAt: new Date() } });
+  const marked = await deps.db.study.updateMany({
+    where: { id, status: 'running' },
+    data: { status: 'cancelled', cancelRequested: true, finishedAt: new Date() },
+  });
   if (marked.count === 0) {
     const ended = await deps.db.study.findUnique({ where: { id }, select: { status: true } });
     throw conflict(`study ${id} has already ended (${ended?.status ?? study.status}); only a running study can be cancelled`);
@@ -92,7 +99,13 @@ export async function cancelStudyRuns(deps: { db: Db; queue: TrainQueue }, study
   let count = 0;
   for (const run of open) {
     // One that ended meanwhile answers 409: it is no longer ours to cancel.
-    if (await cancelJob(deps, studyOwner(run.tenantId), run.id).then(() => true, () => false)) count++;
+    if (
+      await cancelJob(deps, studyOwner(run.tenantId), run.id).then(
+        () => true,
+        () => false,
+      )
+    )
+      count++;
   }
   return count;
 }
@@ -114,8 +127,16 @@ export async function getStudy(db: Db, schema: string, who: Principal, id: strin
   const trials = plan.map((t) => {
     const run = byIndex.get(t.index);
     const last = run && lastEpochOf(run);
-    const status: Study['trials'][number]['status'] = !run ? (study.status === 'running' ? 'pending' : 'cancelled') : run.stoppedAtEpoch !== null ? 'stopped' : run.status;
-    const kinds = run ? [...(run.warnings as unknown as TrainingWarning[]), ...(run.diagnosticWarnings as unknown as TrainingWarning[])].map((w) => w.kind) : [];
+    const status: Study['trials'][number]['status'] = !run
+      ? study.status === 'running'
+        ? 'pending'
+        : 'cancelled'
+      : run.stoppedAtEpoch !== null
+        ? 'stopped'
+        : run.status;
+    const kinds = run
+      ? [...(run.warnings as unknown as TrainingWarning[]), ...(run.diagnosticWarnings as unknown as TrainingWarning[])].map((w) => w.kind)
+      : [];
     return {
       index: t.index,
       jobId: run?.id ?? null,
@@ -146,7 +167,9 @@ export async function getStudy(db: Db, schema: string, who: Principal, id: strin
 /** The run's last epoch, if it has one (the LATERAL join's columns are null when it has none). */
 function lastEpochOf(run: TrialRunRow) {
   const { epoch, phase, loss, accuracy, valLoss, valAccuracy, durationMs } = run;
-  return epoch === null || phase === null || loss === null || durationMs === null ? undefined : { epoch, phase, loss, accuracy, valLoss, valAccuracy, durationMs };
+  return epoch === null || phase === null || loss === null || durationMs === null
+    ? undefined
+    : { epoch, phase, loss, accuracy, valLoss, valAccuracy, durationMs };
 }
 
 type StudyRow = NonNullable<Awaited<ReturnType<Db['study']['findUnique']>>>;
@@ -177,4 +200,3 @@ export async function listStudies(db: Db, who: Principal, query: { limit?: numbe
   });
   return toPage(rows, limit, summary);
 }
-

@@ -40,7 +40,10 @@ const MAX_REMEMBERED = 10_000;
 /** One step of a study's controller. */
 export async function stepStudy(deps: StudyDeps, studyId: string): Promise<StepResult> {
   const { db } = deps;
-  const study = await db.study.findUnique({ where: { id: studyId }, select: { status: true, cancelRequested: true, maxConcurrent: true, trialCount: true, tenantId: true } });
+  const study = await db.study.findUnique({
+    where: { id: studyId },
+    select: { status: true, cancelRequested: true, maxConcurrent: true, trialCount: true, tenantId: true },
+  });
   if (!study) return 'ended';
   if (study.cancelRequested) {
     // Catches a trial launched while the cancel was being handled.
@@ -105,14 +108,19 @@ async function planOf(db: Db, studyId: string): Promise<PlannedTrial[]> {
  * turn with the tenant's other jobs instead of jumping every queue.
  */
 async function launchTrial(deps: StudyDeps, studyId: string, tenantId: string, trial: PlannedTrial): Promise<boolean> {
-  const run = await createFairRun(deps.db, tenantId, {
-    name: trial.spec.name ?? null,
-    spec: trial.spec as object,
-    warnings: trial.warnings as object[],
-    studyId,
-    trialIndex: trial.index,
-    trialParameters: trial.parameters as object,
-  }, { quotas: deps.quotas }).catch((err: { code?: string }) => {
+  const run = await createFairRun(
+    deps.db,
+    tenantId,
+    {
+      name: trial.spec.name ?? null,
+      spec: trial.spec as object,
+      warnings: trial.warnings as object[],
+      studyId,
+      trialIndex: trial.index,
+      trialParameters: trial.parameters as object,
+    },
+    { quotas: deps.quotas },
+  ).catch((err: { code?: string }) => {
     if (err.code === UNIQUE_VIOLATION) return null; // launched by an earlier step
     if (err instanceof ServiceError && err.code === 'quota_exceeded') return 'wait' as const;
     throw err;

@@ -55,12 +55,25 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
   const request = resolvePreset(body);
   const { base, parameters, method } = request;
   const missing = (['base', 'parameters', 'method'] as const).filter((k) => request[k] === undefined);
-  if (missing.length) throw invalid(`a study needs ${missing.join(', ')} (or a \`preset\`)`, missing.map((k) => ({ path: `/${k}`, message: 'is required' })));
+  if (missing.length)
+    throw invalid(
+      `a study needs ${missing.join(', ')} (or a \`preset\`)`,
+      missing.map((k) => ({ path: `/${k}`, message: 'is required' })),
+    );
   const metric = request.metric ?? defaultMetric(base!);
   const bad = metricProblem(base!, metric);
   if (bad) throw invalid(`${bad.path}: ${bad.message}`, [bad]);
 
-  const expanded = planStudy({ name: request.name, base: base!, parameters: parameters!, method: method!, trials: request.trials, repeats: request.repeats, seed: request.seed, maxTrials: config.MAX_STUDY_TRIALS });
+  const expanded = planStudy({
+    name: request.name,
+    base: base!,
+    parameters: parameters!,
+    method: method!,
+    trials: request.trials,
+    repeats: request.repeats,
+    seed: request.seed,
+    maxTrials: config.MAX_STUDY_TRIALS,
+  });
   if (!expanded.plan) throw new SpecError(`the study cannot run: ${expanded.problems[0].path}: ${expanded.problems[0].message}`, expanded.problems);
 
   // Seeds never change whether a spec trains: each configuration's specs are checked in full
@@ -71,7 +84,11 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
     const configuration = expanded.plan.configurations[trial.configuration];
     const spec = trial.spec;
     const validate = validateJobSpec();
-    if (!validate(spec)) throw trialProblem(configuration, (validate.errors ?? []).map((e) => describeAjvError(e as never, 'body')));
+    if (!validate(spec))
+      throw trialProblem(
+        configuration,
+        (validate.errors ?? []).map((e) => describeAjvError(e as never, 'body')),
+      );
     if (!warningsByConfiguration.has(trial.configuration)) {
       const { problems, warnings, unknown } = await checkJobSpec(db, config, spec as JobSpec, who, checkInPool(threads));
       // As for POST /jobs: a dataset or base model the caller may not use is a 404.
@@ -101,7 +118,10 @@ function resolvePreset(body: StudyRequest): Omit<StudyRequest, 'base'> & { base?
   if (!body.preset) return body;
   const clashing = PRESET_ONLY_FIELDS.filter((k) => body[k] !== undefined);
   if (clashing.length) {
-    throw invalid(`a preset sets ${clashing.join(', ')} itself; leave them out (name, repeats and maxConcurrent may be given)`, clashing.map((k) => ({ path: `/${k}`, message: `not allowed with preset "${body.preset}"` })));
+    throw invalid(
+      `a preset sets ${clashing.join(', ')} itself; leave them out (name, repeats and maxConcurrent may be given)`,
+      clashing.map((k) => ({ path: `/${k}`, message: `not allowed with preset "${body.preset}"` })),
+    );
   }
   const p = preset(body.preset);
   return { ...p, base: p.base as JobSpec, name: body.name ?? p.name, repeats: body.repeats ?? p.repeats, maxConcurrent: body.maxConcurrent ?? p.maxConcurrent };
@@ -118,9 +138,13 @@ function trialProblem(configuration: Configuration, problems: SpecProblem[]): Sp
 
 /** Problems found in a trial spec, moved onto the study's own fields (the parameter that set it, or /base). */
 function onStudyFields(configuration: Configuration, problems: SpecProblem[]): SpecProblem[] {
-  const shown = Object.entries(configuration.parameters).map(([k, v]) => `${k} = ${valueLabel(v)}`).join(', ');
+  const shown = Object.entries(configuration.parameters)
+    .map(([k, v]) => `${k} = ${valueLabel(v)}`)
+    .join(', ');
   return problems.map((p) => {
-    const culprit = [...configuration.assignments].reverse().find((a) => p.path === a.pointer || p.path.startsWith(`${a.pointer}/`) || a.pointer.startsWith(`${p.path}/`));
+    const culprit = [...configuration.assignments]
+      .reverse()
+      .find((a) => p.path === a.pointer || p.path.startsWith(`${a.pointer}/`) || a.pointer.startsWith(`${p.path}/`));
     return culprit
       ? { path: culprit.at, message: `${short(culprit.value)} makes an invalid job spec: ${p.path}: ${p.message}` }
       : { path: `/base${p.path}`, message: `${p.message} (in the trial with ${shown})` };

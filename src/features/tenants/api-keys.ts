@@ -58,8 +58,19 @@ export async function createApiKey(db: Db, body: { tenantId: string; role: Role;
   for (let attempt = 0; ; attempt++) {
     const key = generateKey();
     try {
-      const row = await db.apiKey.create({ data: { tenantId: tenant.id, role: body.role, name: body.name ?? null, prefix: prefixOf(key), hash: hashKey(key), expiresAt } });
-      return { id: row.id, key, prefix: row.prefix, tenantId: row.tenantId, role: row.role, name: row.name, expiresAt: row.expiresAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString() };
+      const row = await db.apiKey.create({
+        data: { tenantId: tenant.id, role: body.role, name: body.name ?? null, prefix: prefixOf(key), hash: hashKey(key), expiresAt },
+      });
+      return {
+        id: row.id,
+        key,
+        prefix: row.prefix,
+        tenantId: row.tenantId,
+        role: row.role,
+        name: row.name,
+        expiresAt: row.expiresAt?.toISOString() ?? null,
+        createdAt: row.createdAt.toISOString(),
+      };
     } catch (err) {
       if ((err as { code?: string }).code === 'P2002' && attempt < 3) continue;
       throw err;
@@ -78,7 +89,9 @@ export async function revokeApiKey(db: Db, id: string): Promise<{ tenantId: stri
 export async function listApiKeys(db: Db, query: { tenantId?: string }) {
   // The column is a UUID: anything else made PostgreSQL refuse the query, a 500.
   if (query.tenantId !== undefined && !isUuid(query.tenantId)) {
-    throw invalid(`invalid tenantId ${JSON.stringify(query.tenantId.slice(0, 100))}`, [{ path: '/querystring/tenantId', message: 'not a tenant id (a UUID, as GET /admin/tenants lists them)' }]);
+    throw invalid(`invalid tenantId ${JSON.stringify(query.tenantId.slice(0, 100))}`, [
+      { path: '/querystring/tenantId', message: 'not a tenant id (a UUID, as GET /admin/tenants lists them)' },
+    ]);
   }
   const rows = await db.apiKey.findMany({ where: query.tenantId ? { tenantId: query.tenantId } : {}, orderBy: { createdAt: 'asc' } });
   return {

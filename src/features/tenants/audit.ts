@@ -9,7 +9,14 @@ export type AuditAction = 'create' | 'update' | 'cancel' | 'delete' | 'share' | 
  * Records who did what to which resource. Written after the action succeeded; a failure to
  * record is logged by the caller's error path but never undoes the action.
  */
-export async function audit(db: Db, who: Principal, action: AuditAction, resource: string, resourceId: string | null, detail?: Record<string, unknown>): Promise<void> {
+export async function audit(
+  db: Db,
+  who: Principal,
+  action: AuditAction,
+  resource: string,
+  resourceId: string | null,
+  detail?: Record<string, unknown>,
+): Promise<void> {
   await db.auditEvent.create({ data: { keyId: who.keyId, tenantId: who.tenantId, action, resource, resourceId, detail: (detail as object) ?? undefined } });
 }
 
@@ -22,7 +29,9 @@ function decodeAuditCursor(cursor: string | undefined): { at: Date; id: string }
     if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) throw new Error('bad cursor');
     return { at, id };
   } catch {
-    throw new SpecError('invalid cursor', [{ path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' }]);
+    throw new SpecError('invalid cursor', [
+      { path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' },
+    ]);
   }
 }
 

@@ -62,7 +62,9 @@ type QuotaName = 'QUOTA_QUEUED_JOBS' | 'QUOTA_RUNNING_JOBS' | 'QUOTA_STORAGE_MB'
  * and as fields (`quota`, `limit`, `use`) a client can read without parsing text.
  */
 export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit: number, use: number, what: string): ServiceError {
-  return new ServiceError('quota_exceeded', `over the ${quota} quota: the tenant ${what}; its limit is ${limit} (the service default ${quota}, or the tenant's own quotas.${field})`,
+  return new ServiceError(
+    'quota_exceeded',
+    `over the ${quota} quota: the tenant ${what}; its limit is ${limit} (the service default ${quota}, or the tenant's own quotas.${field})`,
     [{ path: `/quotas/${field}`, message: `in use: ${use}; limit: ${limit}` }],
     { quota, limit, use },
   );
@@ -73,7 +75,8 @@ export function quotaExceeded(quota: QuotaName, field: keyof QuotaLimits, limit:
  * (counted under the tenant's submit lock by `createFairRun`).
  */
 export function assertMayQueue(limits: QuotaLimits, queued: number): void {
-  if (limits.queuedJobs > 0 && queued >= limits.queuedJobs) throw quotaExceeded('QUOTA_QUEUED_JOBS', 'queuedJobs', limits.queuedJobs, queued, `has ${queued} queued jobs`);
+  if (limits.queuedJobs > 0 && queued >= limits.queuedJobs)
+    throw quotaExceeded('QUOTA_QUEUED_JOBS', 'queuedJobs', limits.queuedJobs, queued, `has ${queued} queued jobs`);
 }
 
 /**

@@ -59,7 +59,12 @@ export function whyRefused(req: LocalRequest, opts: { checkHost: boolean; public
   }
   if (SAFE_METHODS.has(req.method.toUpperCase())) return null;
   if (req.secFetchSite?.toLowerCase() === 'cross-site') {
-    return { status: 403, error: 'forbidden', message: 'cross-site requests may not change anything while the service runs without API keys', path: '/headers/sec-fetch-site' };
+    return {
+      status: 403,
+      error: 'forbidden',
+      message: 'cross-site requests may not change anything while the service runs without API keys',
+      path: '/headers/sec-fetch-site',
+    };
   }
   if (req.origin !== undefined && !isOwnOrigin(req.origin, req.host, opts.publicHost)) {
     return {

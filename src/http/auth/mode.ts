@@ -10,7 +10,10 @@ export type AuthMode = 'on' | 'off' | 'until-first-key';
 
 /** True for addresses only this machine reaches: 127.0.0.0/8, ::1, localhost. */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
@@ -42,5 +45,8 @@ export function decideAuthMode(opts: { setting: AuthSetting; host: string; admin
       refuse: `HOST=${opts.host} is reachable from other machines and no API key exists: set ADMIN_API_KEY (or create one with \`npm run create-key\`), or set AUTH=off to serve without keys on purpose`,
     };
   }
-  return { mode: 'until-first-key', reason: 'open local mode: listening on loopback with no API keys (everything belongs to the tenant "default"); it turns on when the first key is created' };
+  return {
+    mode: 'until-first-key',
+    reason: 'open local mode: listening on loopback with no API keys (everything belongs to the tenant "default"); it turns on when the first key is created',
+  };
 }

@@ -92,7 +92,9 @@ const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     if (access === undefined && (this as unknown as Record<symbol, boolean>)[PUBLIC_SCOPE]) {
       route.config = { ...route.config, access: 'public' };
     } else if (!ACCESS_LEVELS.includes(access as Access)) {
-      throw new Error(`route ${methods.join(',')} ${route.url} has no access rule: add \`config: { access: 'public' | 'read' | 'write' | 'admin' }\` to its options`);
+      throw new Error(
+        `route ${methods.join(',')} ${route.url} has no access rule: add \`config: { access: 'public' | 'read' | 'write' | 'admin' }\` to its options`,
+      );
     }
     for (const method of methods) state.routes.set(`${method} ${route.url}`, route.config!.access!);
   });
@@ -113,8 +115,13 @@ const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
       return;
     }
     const caller = await callerOf(request);
-    if (!caller) return unauthorized(reply, request.headers.authorization ? 'the API key is not valid (unknown, revoked or expired)' : 'send an API key as `Authorization: Bearer <key>`');
-    if (!permits(caller.role, access)) return reply.status(403).send({ error: 'forbidden', message: `a ${caller.role} key may not do this (it needs ${access} access)`, details: [] });
+    if (!caller)
+      return unauthorized(
+        reply,
+        request.headers.authorization ? 'the API key is not valid (unknown, revoked or expired)' : 'send an API key as `Authorization: Bearer <key>`',
+      );
+    if (!permits(caller.role, access))
+      return reply.status(403).send({ error: 'forbidden', message: `a ${caller.role} key may not do this (it needs ${access} access)`, details: [] });
     request.auth = caller;
   });
 };

@@ -7,7 +7,10 @@ import fp from 'fastify-plugin';
 /** Where `npm run build:ui` (run by `npm ci`) writes the dashboard. */
 // Run from source (tsx) or compiled under dist/ (npm run start:prod): ui/dist at the repository
 // root either way.
-export const DASHBOARD_DIR = path.resolve(import.meta.dirname, import.meta.dirname.includes(`${path.sep}dist${path.sep}src${path.sep}`) ? '../../../../ui/dist' : '../../../ui/dist');
+export const DASHBOARD_DIR = path.resolve(
+  import.meta.dirname,
+  import.meta.dirname.includes(`${path.sep}dist${path.sep}src${path.sep}`) ? '../../../../ui/dist' : '../../../ui/dist',
+);
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Dashboard not built</title>
 <p>The dashboard has not been built: run <code>npm run build:ui</code> (<code>npm ci</code> does it) and reload.

@@ -43,7 +43,9 @@ export default fp(
     app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
       if (err.validation) {
         const invalid = invalidBody(err.validation, err.validationContext ?? 'body');
-        return reply.status(400).send({ error: 'invalid_request', message: invalid.details?.length ? invalid.message : err.message, details: capDetails(invalid.details) });
+        return reply
+          .status(400)
+          .send({ error: 'invalid_request', message: invalid.details?.length ? invalid.message : err.message, details: capDetails(invalid.details) });
       }
       if (err instanceof ServiceError) {
         // A 503 (busy, a dependency down) is worth retrying: say when.
@@ -64,21 +66,39 @@ export default fp(
         return reply
           .status(503)
           .header('retry-after', String(DB_RETRY_AFTER_S))
-          .send({ error: 'unavailable', message: `the database is unavailable; try again shortly (request id ${request.id})`, details: [], requestId: request.id });
+          .send({
+            error: 'unavailable',
+            message: `the database is unavailable; try again shortly (request id ${request.id})`,
+            details: [],
+            requestId: request.id,
+          });
       }
       if (isDbConflict(err)) {
         request.log.warn({ err, reqId: request.id }, 'database conflict');
         return reply
           .status(503)
           .header('retry-after', '1')
-          .send({ error: 'unavailable', message: `the request collided with another one; try again (request id ${request.id})`, details: [], requestId: request.id });
+          .send({
+            error: 'unavailable',
+            message: `the request collided with another one; try again (request id ${request.id})`,
+            details: [],
+            requestId: request.id,
+          });
       }
       const status = err.statusCode ?? 500;
       if (status >= 500 && request.isMultipart() && MALFORMED_MULTIPART.test(err.message ?? '')) {
-        return reply.status(400).send({ error: 'invalid_multipart', message: 'the multipart body cannot be read: it needs a boundary in its content-type and complete parts', details: [{ path: '', message: 'malformed multipart/form-data' }] });
+        return reply.status(400).send({
+          error: 'invalid_multipart',
+          message: 'the multipart body cannot be read: it needs a boundary in its content-type and complete parts',
+          details: [{ path: '', message: 'malformed multipart/form-data' }],
+        });
       }
       if (err.code === 'FST_FILES_LIMIT' || err.code === 'FST_FIELDS_LIMIT' || err.code === 'FST_PARTS_LIMIT') {
-        return reply.status(400).send({ error: 'invalid_request', message: 'a CSV upload takes one `file` and the fields `labelColumn` and `name`', details: [{ path: '/file', message: err.message }] });
+        return reply.status(400).send({
+          error: 'invalid_request',
+          message: 'a CSV upload takes one `file` and the fields `labelColumn` and `name`',
+          details: [{ path: '/file', message: err.message }],
+        });
       }
       if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         const limit = request.routeOptions.bodyLimit;
@@ -89,7 +109,9 @@ export default fp(
         return reply.status(status).send({ error: err.code ?? 'bad_request', message: err.message, details: [] });
       }
       request.log.error({ err, reqId: request.id }, 'unhandled error');
-      return reply.status(500).send({ error: 'internal', message: `Internal error; it has been logged with request id ${request.id}`, details: [], requestId: request.id });
+      return reply
+        .status(500)
+        .send({ error: 'internal', message: `Internal error; it has been logged with request id ${request.id}`, details: [], requestId: request.id });
     });
     app.setNotFoundHandler((request, reply) => {
       reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url}`, details: [] });

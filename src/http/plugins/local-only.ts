@@ -27,7 +27,12 @@ const localOnly: FastifyPluginAsync<LocalOnlyOptions> = async (app, opts) => {
     // outage on their own (503).
     if (await app.authState.required().catch(() => false)) return;
     const refusal = whyRefused(
-      { method: request.method, host: header(request.headers.host), origin: header(request.headers.origin), secFetchSite: header(request.headers['sec-fetch-site']) },
+      {
+        method: request.method,
+        host: header(request.headers.host),
+        origin: header(request.headers.origin),
+        secFetchSite: header(request.headers['sec-fetch-site']),
+      },
       { checkHost, publicHost: opts.publicHost },
     );
     if (!refusal) return;

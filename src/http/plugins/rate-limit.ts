@@ -31,7 +31,10 @@ export default fp(
       keyGenerator: (request) => `key:${request.auth?.keyId}`,
       allowList: (request) => request.routeOptions.config?.access === 'public' || !request.auth?.keyId,
       errorResponseBuilder: (_request, context) =>
-        new ServiceError('rate_limited', `more than ${context.max} requests in ${context.after} with this API key (RATE_LIMIT_PER_MINUTE); retry after ${Math.ceil(context.ttl / 1000)} s`),
+        new ServiceError(
+          'rate_limited',
+          `more than ${context.max} requests in ${context.after} with this API key (RATE_LIMIT_PER_MINUTE); retry after ${Math.ceil(context.ttl / 1000)} s`,
+        ),
     });
   },
   { name: 'rate-limit', dependencies: ['auth'] },

@@ -24,4 +24,3 @@ export function validatorSkippingBody(): FastifySchemaCompiler<unknown> {
   const compile = validatorCompiler();
   return (route) => (route.httpPart === 'body' ? () => true : compile(route));
 }
-

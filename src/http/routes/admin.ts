@@ -13,7 +13,10 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
     const tags = ['admin'];
     app.post(
       '/admin/tenants',
-      { config: { access: 'admin' }, schema: { tags, summary: 'Create a tenant, with its own quotas', body: TenantCreate, response: { 201: Tenant, 400: ErrorBody, 409: ErrorBody } } },
+      {
+        config: { access: 'admin' },
+        schema: { tags, summary: 'Create a tenant, with its own quotas', body: TenantCreate, response: { 201: Tenant, 400: ErrorBody, 409: ErrorBody } },
+      },
       async (request, reply) => {
         const tenant = await createTenant(deps.db, request.body);
         await audit(deps.db, request.auth, 'create', 'tenant', tenant.id, { name: tenant.name });
@@ -25,7 +28,13 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
       '/admin/tenants/:id',
       {
         config: { access: 'admin' },
-        schema: { tags, summary: "Change a tenant's own quotas (null: back to the service default)", params: IdParams, body: TenantUpdate, response: { 200: Tenant, 400: ErrorBody, 404: ErrorBody } },
+        schema: {
+          tags,
+          summary: "Change a tenant's own quotas (null: back to the service default)",
+          params: IdParams,
+          body: TenantUpdate,
+          response: { 200: Tenant, 400: ErrorBody, 404: ErrorBody },
+        },
       },
       async (request) => {
         const tenant = await updateTenantQuotas(deps.db, request.params.id, request.body.quotas);
@@ -36,7 +45,10 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
 
     app.get(
       '/admin/tenants',
-      { config: { access: 'admin' }, schema: { tags, summary: 'Every tenant', response: { 200: Type.Object({ items: Type.Array(Tenant, { description: 'Oldest first' }) }) } } },
+      {
+        config: { access: 'admin' },
+        schema: { tags, summary: 'Every tenant', response: { 200: Type.Object({ items: Type.Array(Tenant, { description: 'Oldest first' }) }) } },
+      },
       async () => listTenants(deps.db),
     );
 
@@ -63,7 +75,12 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
       '/admin/keys',
       {
         config: { access: 'admin' },
-        schema: { tags, summary: 'Every key (never the secret), optionally of one tenant', querystring: Type.Object({ tenantId: Type.Optional(Type.String({ maxLength: 100, description: 'Only the keys of this tenant' })) }), response: { 200: Type.Object({ items: Type.Array(KeyInfo, { description: 'Oldest first' }) }) } },
+        schema: {
+          tags,
+          summary: 'Every key (never the secret), optionally of one tenant',
+          querystring: Type.Object({ tenantId: Type.Optional(Type.String({ maxLength: 100, description: 'Only the keys of this tenant' })) }),
+          response: { 200: Type.Object({ items: Type.Array(KeyInfo, { description: 'Oldest first' }) }) },
+        },
       },
       async (request) => listApiKeys(deps.db, request.query),
     );
@@ -90,7 +107,15 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
 
     app.get(
       '/admin/audit',
-      { config: { access: 'admin' }, schema: { tags, summary: 'Who created, cancelled, shared or deleted what, newest first', querystring: AuditQuery, response: { 200: Page(AuditEvent, 'AuditPage'), 400: ErrorBody } } },
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags,
+          summary: 'Who created, cancelled, shared or deleted what, newest first',
+          querystring: AuditQuery,
+          response: { 200: Page(AuditEvent, 'AuditPage'), 400: ErrorBody },
+        },
+      },
       async (request) => listAudit(deps.db, request.query),
     );
   };

@@ -40,7 +40,11 @@ export function datasetRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyP
     // loop for seconds; here the bytes are handed as they are to a worker thread, which decodes,
     // parses, checks (with the route's schema) and converts them. (Scoped to this plugin, i.e. to
     // /datasets.)
-    app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => new RawJson(await readBody(request, payload, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)));
+    app.addContentTypeParser(
+      'application/json',
+      async (request: FastifyRequest, payload: NodeJS.ReadableStream) =>
+        new RawJson(await readBody(request, payload, request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024)),
+    );
     app.post(
       '/datasets',
       {
@@ -70,15 +74,26 @@ export function datasetRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyP
         if (request.isMultipart()) {
           const body = request.body as { file?: unknown; labelColumn?: unknown; name?: unknown };
           if (!Buffer.isBuffer(body.file)) throw invalid('a CSV upload needs a `file` field', [{ path: '/file', message: 'is required (a CSV file)' }]);
-          if (body.labelColumn !== undefined && typeof body.labelColumn !== 'string') throw invalid('/labelColumn: must be text', [{ path: '/labelColumn', message: 'must be text' }]);
-          if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > MAX_NAME)) throw invalid(`/name: must be text of at most ${MAX_NAME} characters`, [{ path: '/name', message: `must be text of at most ${MAX_NAME} characters` }]);
+          if (body.labelColumn !== undefined && typeof body.labelColumn !== 'string')
+            throw invalid('/labelColumn: must be text', [{ path: '/labelColumn', message: 'must be text' }]);
+          if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > MAX_NAME))
+            throw invalid(`/name: must be text of at most ${MAX_NAME} characters`, [
+              { path: '/name', message: `must be text of at most ${MAX_NAME} characters` },
+            ]);
           const { bytes, transfer } = transferable(body.file);
           const parsed = await deps.threads.run('parseCsv', { bytes, labelColumn: body.labelColumn }, { transfer });
-          const summary = await saveDataset(deps.db, parsed.dataset, { name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv', labelNames: parsed.labelNames, maxSamples, tenantId, limits: await limits() });
+          const summary = await saveDataset(deps.db, parsed.dataset, {
+            name: body.name ?? uploadFileNames.get(request) ?? 'upload.csv',
+            labelNames: parsed.labelNames,
+            maxSamples,
+            tenantId,
+            limits: await limits(),
+          });
           await audit(deps.db, request.auth, 'create', 'dataset', summary.id);
           return reply.status(201).send(summary);
         }
-        if (!(request.body instanceof RawJson)) throw invalid('send the dataset as application/json or as a multipart CSV upload', [{ path: '', message: 'unsupported body' }]);
+        if (!(request.body instanceof RawJson))
+          throw invalid('send the dataset as application/json or as a multipart CSV upload', [{ path: '', message: 'unsupported body' }]);
         const { bytes, transfer } = transferable(request.body.bytes);
         const { dataset, name } = await deps.threads.run('parseJsonDataset', { bytes }, { transfer });
         const summary = await saveDataset(deps.db, dataset, { name, maxSamples, tenantId, limits: await limits() });
@@ -108,7 +123,10 @@ export function datasetRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyP
 
     app.get(
       '/datasets/:id',
-      { config: { access: 'read' }, schema: { tags: ['datasets'], summary: 'A dataset summary', params: IdParams, response: { 200: DatasetSummary, 404: ErrorBody } } },
+      {
+        config: { access: 'read' },
+        schema: { tags: ['datasets'], summary: 'A dataset summary', params: IdParams, response: { 200: DatasetSummary, 404: ErrorBody } },
+      },
       async (request) => getDatasetSummary(deps.db, request.auth, request.params.id),
     );
   };

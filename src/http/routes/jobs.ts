@@ -37,7 +37,8 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
         schema: {
           tags: ['jobs'],
           summary: 'Submit a training job',
-          description: 'The spec is checked in full (datasets, shapes, base model, limits) before it is queued; a spec that cannot train is a 400 naming the field.',
+          description:
+            'The spec is checked in full (datasets, shapes, base model, limits) before it is queued; a spec that cannot train is a 400 naming the field.',
           body: { ...JobSpec, examples: [exampleJobSpec] },
           response: { 201: JobCreated, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody },
         },
@@ -50,19 +51,33 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
 
     app.get(
       '/jobs',
-      { config: { access: 'read' }, schema: { tags: ['jobs'], summary: 'List jobs, newest first', querystring: JobListQuery, response: { 200: Page(Job, 'JobPage'), 400: ErrorBody } } },
+      {
+        config: { access: 'read' },
+        schema: { tags: ['jobs'], summary: 'List jobs, newest first', querystring: JobListQuery, response: { 200: Page(Job, 'JobPage'), 400: ErrorBody } },
+      },
       async (request) => listJobs(deps, request.auth, request.query),
     );
 
     app.get(
       '/jobs/:id',
-      { config: { access: 'read' }, schema: { tags: ['jobs'], summary: 'A job: status, backend, last epoch metrics, evaluation, warnings', params: IdParams, response: { 200: Job, 404: ErrorBody } } },
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['jobs'],
+          summary: 'A job: status, backend, last epoch metrics, evaluation, warnings',
+          params: IdParams,
+          response: { 200: Job, 404: ErrorBody },
+        },
+      },
       async (request) => getJob(deps, request.auth, request.params.id),
     );
 
     app.get(
       '/jobs/:id/metrics',
-      { config: { access: 'read' }, schema: { tags: ['jobs'], summary: 'Per-epoch metrics (Keras history keys)', params: IdParams, response: { 200: MetricsBody, 404: ErrorBody } } },
+      {
+        config: { access: 'read' },
+        schema: { tags: ['jobs'], summary: 'Per-epoch metrics (Keras history keys)', params: IdParams, response: { 200: MetricsBody, 404: ErrorBody } },
+      },
       async (request) => getMetrics(deps.db, request.auth, request.params.id),
     );
 
@@ -88,7 +103,7 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
           tags: ['jobs'],
           summary: 'Train a job again, with the fixes of its warnings and/or a patch applied',
           description:
-            'Starts a new job from the old job\'s spec: `applyFixes: true` applies the `fix` of every warning that has one, a list applies those of the named warnings, ' +
+            "Starts a new job from the old job's spec: `applyFixes: true` applies the `fix` of every warning that has one, a list applies those of the named warnings, " +
             'and `patch` (an RFC 6902 JSON Patch) applies your own change after them. The result is checked as a POST /jobs spec; 400 if a patch does not apply or the spec is invalid.',
           params: IdParams,
           body: { ...RetryBody, examples: [{ applyFixes: true, name: 'retry-with-fixes' }] },
@@ -105,7 +120,8 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
         schema: {
           tags: ['jobs'],
           summary: 'Cancel a queued or running job',
-          description: 'A queued job ends as `cancelled` at once; a running one stops within a batch and keeps the epochs it finished. 409 for a job that already ended.',
+          description:
+            'A queued job ends as `cancelled` at once; a running one stops within a batch and keeps the epochs it finished. 409 for a job that already ended.',
           params: IdParams,
           response: {
             202: Type.Object({
@@ -131,7 +147,8 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
         schema: {
           tags: ['jobs'],
           summary: 'Delete an ended job with its metrics, diagnostics and checkpoint',
-          description: 'Its model, if it made one, stays (delete it with DELETE /models/{id}); the model then has no `jobId`. 409 while the job is queued or running: cancel it first.',
+          description:
+            'Its model, if it made one, stays (delete it with DELETE /models/{id}); the model then has no `jobId`. 409 while the job is queued or running: cancel it first.',
           params: IdParams,
           response: { 204: Type.Null({ description: 'Deleted' }), 404: ErrorBody, 409: ErrorBody },
         },
@@ -155,7 +172,9 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
             'If the API key it was opened with is revoked or expires, it ends early with an `error` event whose data is an error body (`{ "error": "unauthorized", "message": "the API key was revoked", "details": [] }`): do not reconnect with that key.',
           params: IdParams,
           headers: Type.Object({
-            'last-event-id': Type.Optional(Type.String({ maxLength: 20, description: 'Resume: the `id:` of the last event received; only later events are sent' })),
+            'last-event-id': Type.Optional(
+              Type.String({ maxLength: 20, description: 'Resume: the `id:` of the last event received; only later events are sent' }),
+            ),
           }),
           produces: ['text/event-stream'],
           response: { 404: ErrorBody },

@@ -30,14 +30,27 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
       '/models',
       {
         config: { access: 'read' },
-        schema: { tags: ['models'], summary: 'List models, newest first; `?name=` lists the versions of a registered model', querystring: ModelListQuery, response: { 200: Page(ModelInfo, 'ModelPage'), 400: ErrorBody } },
+        schema: {
+          tags: ['models'],
+          summary: 'List models, newest first; `?name=` lists the versions of a registered model',
+          querystring: ModelListQuery,
+          response: { 200: Page(ModelInfo, 'ModelPage'), 400: ErrorBody },
+        },
       },
       async (request) => listModels(deps.db, request.auth, request.query),
     );
 
     app.get(
       '/models/:id',
-      { config: { access: 'read' }, schema: { tags: ['models'], summary: 'A model: summary with Keras parameter counts, and lineage', params: IdParams, response: { 200: ModelInfo, 404: ErrorBody } } },
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['models'],
+          summary: 'A model: summary with Keras parameter counts, and lineage',
+          params: IdParams,
+          response: { 200: ModelInfo, 404: ErrorBody },
+        },
+      },
       async (request) => getModel(deps.db, request.auth, request.params.id),
     );
 
@@ -77,7 +90,10 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
         if (file !== 'weights.bin') throw notFound('Artifact file', file);
         // Streamed in slices: a 40 MB weights.bin is never held (or decoded) whole here.
         const { length, stream } = await streamWeights(deps.db, deps.config.DATABASE_SCHEMA, id);
-        return reply.type('application/octet-stream').header('content-length', length).send(stream as unknown as Buffer);
+        return reply
+          .type('application/octet-stream')
+          .header('content-length', length)
+          .send(stream as unknown as Buffer);
       },
     );
 
@@ -109,7 +125,8 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
         schema: {
           tags: ['models'],
           summary: 'Share a model with another tenant: it may read it, predict with it and use it as a base',
-          description: 'Only the tenant that owns the model (or an admin) shares it. Sharing again is a no-op that answers the existing share. Recorded in the audit log.',
+          description:
+            'Only the tenant that owns the model (or an admin) shares it. Sharing again is a no-op that answers the existing share. Recorded in the audit log.',
           params: IdParams,
           body: Type.Object(
             { tenantId: Type.String({ maxLength: 100, description: 'The tenant to share with (its id)' }) },
@@ -146,7 +163,8 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
         schema: {
           tags: ['models'],
           summary: 'Stop sharing a model with a tenant',
-          description: "That tenant gets 404 for the model from now on; its jobs already queued on it as a base still train. Unsharing what is not shared is a 204.",
+          description:
+            'That tenant gets 404 for the model from now on; its jobs already queued on it as a base still train. Unsharing what is not shared is a 204.',
           params: Type.Object({
             id: Type.String({ maxLength: 100, description: 'The model id' }),
             tenantId: Type.String({ maxLength: 100, description: 'The tenant it was shared with' }),
@@ -160,7 +178,6 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
         return reply.status(204).send(null);
       },
     );
-
 
     // The two routes with large JSON bodies take them raw (`takeJsonRaw`): a worker
     // thread parses and checks them, as the schema below says, with the same 400s.
@@ -204,7 +221,8 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
           schema: {
             tags: ['models'],
             summary: 'Run the model on inputs shaped like its training features',
-            description: 'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests.',
+            description:
+              'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests.',
             params: IdParams,
             body: PredictBody,
             response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },

@@ -61,7 +61,15 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/studies',
-      { config: { access: 'read' }, schema: { tags: ['studies'], summary: 'List studies, newest first', querystring: StudyListQuery, response: { 200: Page(StudySummary, 'StudyPage'), 400: ErrorBody } } },
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['studies'],
+          summary: 'List studies, newest first',
+          querystring: StudyListQuery,
+          response: { 200: Page(StudySummary, 'StudyPage'), 400: ErrorBody },
+        },
+      },
       async (request) => listStudies(deps.db, request.auth, request.query),
     );
 
@@ -86,10 +94,15 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['studies'],
           summary: 'Cancel every trial of a study that has not ended',
-          description: 'Queued trials end `cancelled` at once, running ones within a batch; trials not yet launched never start. 409 for a study that already ended (it is left as it is), as for a job.',
+          description:
+            'Queued trials end `cancelled` at once, running ones within a batch; trials not yet launched never start. 409 for a study that already ended (it is left as it is), as for a job.',
           params: IdParams,
           response: {
-            202: Type.Object({ id: Type.String({ description: 'Study id' }), status: StudyStatus, cancelledTrials: Type.Integer({ description: 'Trial jobs cancelled by this call' }) }),
+            202: Type.Object({
+              id: Type.String({ description: 'Study id' }),
+              status: StudyStatus,
+              cancelledTrials: Type.Integer({ description: 'Trial jobs cancelled by this call' }),
+            }),
             404: ErrorBody,
             409: ErrorBody,
           },

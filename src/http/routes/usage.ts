@@ -18,7 +18,10 @@ export function usageRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['usage'],
           summary: "Your tenant's jobs and stored bytes against its quotas",
-          querystring: Type.Object({ tenantId: Type.Optional(Type.String({ maxLength: 100, description: "Admins: another tenant's usage" })) }, { additionalProperties: false }),
+          querystring: Type.Object(
+            { tenantId: Type.Optional(Type.String({ maxLength: 100, description: "Admins: another tenant's usage" })) },
+            { additionalProperties: false },
+          ),
           response: { 200: UsageBody, 404: ErrorBody },
         },
       },

@@ -82,7 +82,12 @@ function loadEmbeddedPostgres() {
  * Joins only the cluster running on this DATA_DIR (the API beside a worker, say); a second
  * instance with another DATA_DIR gets its own cluster on a free port.
  */
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; log?: (msg: string) => void; preferredPort?: number }): Promise<DatabaseHandle> {
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  log?: (msg: string) => void;
+  preferredPort?: number;
+}): Promise<DatabaseHandle> {
   if (opts.databaseUrl) return { url: opts.databaseUrl, embedded: false, stop: async () => {} };
 
   const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();

@@ -41,7 +41,18 @@ const KINDS_UNAVAILABLE = new Set([
  */
 const SQLSTATE_UNAVAILABLE = /^(08|28|53)[0-9A-Z]{3}$|^57P0[1-5]$|^3D000$/;
 /** Node's socket errors on connect or on a live connection. */
-const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+const NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
 /** Texts of errors that carry no code: pg and pg-pool's own, and Prisma's when it drops the code. */
 const MESSAGES = new RegExp(
   [
@@ -128,7 +139,8 @@ export function isTransientDbError(err: unknown): boolean {
 }
 
 /** Texts only pg and pg-pool write (a bare ECONNREFUSED may be any client's). */
-const PG_ONLY_MESSAGES = /Connection terminated|terminating connection|not queryable|timeout exceeded when trying to connect|the database system is|not currently accepting connections/i;
+const PG_ONLY_MESSAGES =
+  /Connection terminated|terminating connection|not queryable|timeout exceeded when trying to connect|the database system is|not currently accepting connections/i;
 
 /**
  * True when `err` (or what it wraps) came from the database layer (Prisma, the adapter, pg, or a

@@ -14,7 +14,10 @@ import pg from 'pg';
  */
 export async function migrate(opts: { url: string; schema: string; migrationsDir?: string }): Promise<string[]> {
   const dir = opts.migrationsDir ?? path.resolve(import.meta.dirname, '../../../prisma/migrations');
-  const names = (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const names = (await fs.readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const client = new pg.Client({ connectionString: opts.url });
   await client.connect();
   const applied: string[] = [];
@@ -29,9 +32,11 @@ export async function migrate(opts: { url: string; schema: string; migrationsDir
       "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
     const done = new Set(
-      (await client.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')).rows.map(
-        (r) => r.migration_name,
-      ),
+      (
+        await client.query<{ migration_name: string }>(
+          'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+        )
+      ).rows.map((r) => r.migration_name),
     );
     for (const name of names) {
       if (done.has(name)) continue;
@@ -40,10 +45,11 @@ export async function migrate(opts: { url: string; schema: string; migrationsDir
       await client.query('BEGIN');
       try {
         await client.query(sql);
-        await client.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)',
-          [crypto.randomUUID(), checksum, name],
-        );
+        await client.query('INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)', [
+          crypto.randomUUID(),
+          checksum,
+          name,
+        ]);
         await client.query('COMMIT');
         applied.push(name);
       } catch (err) {

@@ -27,7 +27,9 @@ export function decodeCursor(cursor: string | undefined): Keyset | null {
     if (Number.isNaN(t) || t < 0 || t > LATEST_CURSOR_TIME || typeof id !== 'string' || !isUuid(id)) throw new Error('bad cursor');
     return { createdAt, id };
   } catch {
-    throw new SpecError('invalid cursor', [{ path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' }]);
+    throw new SpecError('invalid cursor', [
+      { path: '/querystring/cursor', message: 'not a cursor this service gave out; pass `nextCursor` from the previous page' },
+    ]);
   }
 }
 

@@ -106,7 +106,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Prisma client on the given database and schema (tests use a schema each). */
 export function createPrisma(url: string, schema: string, opts: PrismaOptions = {}): Db {
-  const slot: { pool?: pg.Pool; schema: string; retry: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> } = { schema, retry: { retryForMs: opts.retryForMs, onRetry: opts.onRetry } };
+  const slot: { pool?: pg.Pool; schema: string; retry: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> } = {
+    schema,
+    retry: { retryForMs: opts.retryForMs, onRetry: opts.onRetry },
+  };
   const client = new PrismaClient({ adapter: sharedPoolAdapter({ connectionString: url, max: 10 }, schema, slot) });
   pools.set(client, slot);
   const retryForMs = opts.retryForMs ?? 0;

@@ -35,5 +35,9 @@ export function createStudyWorker(settings: QueueSettings, processor: Processor<
  * taken again.
  */
 export function enqueueStudy(queue: StudyQueue, studyId: string) {
-  return queue.add('drive', { studyId }, { jobId: studyId, attempts: 10_000, backoff: { type: 'fixed', delay: 2_000 }, removeOnComplete: 1000, removeOnFail: 1000 });
+  return queue.add(
+    'drive',
+    { studyId },
+    { jobId: studyId, attempts: 10_000, backoff: { type: 'fixed', delay: 2_000 }, removeOnComplete: 1000, removeOnFail: 1000 },
+  );
 }

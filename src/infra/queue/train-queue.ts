@@ -32,7 +32,14 @@ export function enqueueRun(queue: TrainQueue, runId: string, priority?: number) 
   return queue.add(
     'train',
     { runId },
-    { jobId: runId, ...(priority ? { priority } : {}), attempts: TRAIN_ATTEMPTS, backoff: { type: 'fixed', delay: 1_000 }, removeOnComplete: 1000, removeOnFail: 1000 },
+    {
+      jobId: runId,
+      ...(priority ? { priority } : {}),
+      attempts: TRAIN_ATTEMPTS,
+      backoff: { type: 'fixed', delay: 1_000 },
+      removeOnComplete: 1000,
+      removeOnFail: 1000,
+    },
   );
 }
 export type TrainWorker = Worker<TrainJobData>;

@@ -13,5 +13,5 @@ export function isWasmAbort(err: unknown): boolean {
 
 /** What a job that died this way is told. */
 export const WASM_ABORT_MESSAGE =
-  'training ran out of the wasm backend\'s memory (a wasm32 module holds at most 4 GiB, every tensor included) ' +
+  "training ran out of the wasm backend's memory (a wasm32 module holds at most 4 GiB, every tensor included) " +
   'although the estimate at submission allowed it: use a smaller fit.batchSize, fewer or smaller layers, or a smaller dataset.limit';

@@ -69,7 +69,10 @@ function buildLayers(spec: ModelCheckSpec, inputShape: Array<number | null>, ski
     for (const [i, layer] of layers.entries()) {
       const opts = layerOptions(layer);
       if (i > 0 && opts.inputShape && !sameShape(opts.inputShape, shape.slice(1))) {
-        problems.push({ path: `/model/layers/${i}/inputShape`, message: `layer ${i} receives inputs of shape ${fmt(shape.slice(1))}, not ${fmt(opts.inputShape)}; remove inputShape` });
+        problems.push({
+          path: `/model/layers/${i}/inputShape`,
+          message: `layer ${i} receives inputs of shape ${fmt(shape.slice(1))}, not ${fmt(opts.inputShape)}; remove inputShape`,
+        });
       }
       if (classification && opts.type === 'Dense' && shape.length > 2 && !flaggedFlatten) {
         flaggedFlatten = true;
@@ -83,7 +86,8 @@ function buildLayers(spec: ModelCheckSpec, inputShape: Array<number | null>, ski
         const tfLayer = createLayer({ ...layer, name: undefined } as typeof layer, i, { inputShape: i === 0 ? (shape.slice(1) as number[]) : undefined });
         model.add(tfLayer);
       } catch (err) {
-        if (!skip.has(i)) problems.push({ path: `/model/layers/${i}`, message: `${opts.type} cannot be built on inputs of shape ${fmt(shape.slice(1))}: ${errorText(err)}` });
+        if (!skip.has(i))
+          problems.push({ path: `/model/layers/${i}`, message: `${opts.type} cannot be built on inputs of shape ${fmt(shape.slice(1))}: ${errorText(err)}` });
         return { problems, flaggedFlatten };
       }
       shape = model.outputs[0].shape;
@@ -136,7 +140,10 @@ export function checkSchedule(schedule: NonNullable<JobSpec['compile']['optimize
   const { boundaries, values } = schedule;
   for (let i = 1; i < boundaries.length; i++) {
     if (boundaries[i] <= boundaries[i - 1]) {
-      problems.push({ path: `${path}/boundaries`, message: `boundaries must be strictly increasing: ${boundaries[i]} (at index ${i}) follows ${boundaries[i - 1]}` });
+      problems.push({
+        path: `${path}/boundaries`,
+        message: `boundaries must be strictly increasing: ${boundaries[i]} (at index ${i}) follows ${boundaries[i - 1]}`,
+      });
       break;
     }
   }
@@ -166,14 +173,18 @@ function checkOutput(spec: ModelCheckSpec, ctx: CheckContext, output: Array<numb
     return;
   }
   if (output.length !== 1) {
-    problems.push({ path: lastPath, message: `a classifier must output [batch, units], this model outputs [batch, ${output.join(', ')}]: add a Flatten layer before the Dense layers` });
+    problems.push({
+      path: lastPath,
+      message: `a classifier must output [batch, units], this model outputs [batch, ${output.join(', ')}]: add a Flatten layer before the Dense layers`,
+    });
     return;
   }
   const units = output[0];
   const unitsPath = lastIsDense ? `${lastPath}/units` : lastPath;
   const activationPath = `${lastPath}/activation`;
   if (loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy') {
-    if (units !== ctx.classes) problems.push({ path: unitsPath, message: `${loss} needs one output unit per class: expected ${ctx.classes} units, got ${units}` });
+    if (units !== ctx.classes)
+      problems.push({ path: unitsPath, message: `${loss} needs one output unit per class: expected ${ctx.classes} units, got ${units}` });
     if (activation !== undefined && activation !== 'softmax') {
       problems.push({ path: activationPath, message: `${loss} expects probabilities: the last layer's activation must be softmax, not ${activation}` });
     }
@@ -183,13 +194,23 @@ function checkOutput(spec: ModelCheckSpec, ctx: CheckContext, output: Array<numb
     const fits = units === ctx.classes || (units === 1 && ctx.classes <= 2);
     if (!fits) {
       const expected = ctx.classes <= 2 ? `1 or ${ctx.classes} units` : `${ctx.classes} units`;
-      problems.push({ path: unitsPath, message: `${loss} on a classification task fits one-hot labels, one output unit per class: expected ${expected}, got ${units}` });
+      problems.push({
+        path: unitsPath,
+        message: `${loss} on a classification task fits one-hot labels, one output unit per class: expected ${expected}, got ${units}`,
+      });
     }
   } else if (loss === 'binary_crossentropy') {
-    if (ctx.classes > 2) problems.push({ path: '/compile/loss', message: `binary_crossentropy needs 2 classes, the dataset has ${ctx.classes}: use sparse_categorical_crossentropy` });
+    if (ctx.classes > 2)
+      problems.push({
+        path: '/compile/loss',
+        message: `binary_crossentropy needs 2 classes, the dataset has ${ctx.classes}: use sparse_categorical_crossentropy`,
+      });
     if (units !== 1) problems.push({ path: unitsPath, message: `binary_crossentropy needs 1 output unit (sigmoid): expected 1 unit, got ${units}` });
     if (activation !== undefined && activation !== 'sigmoid') {
-      problems.push({ path: activationPath, message: `binary_crossentropy expects a probability: the last layer's activation must be sigmoid, not ${activation}` });
+      problems.push({
+        path: activationPath,
+        message: `binary_crossentropy expects a probability: the last layer's activation must be sigmoid, not ${activation}`,
+      });
     }
   }
 }

@@ -70,6 +70,7 @@ export async function loadForImport(modelJson: Record<string, unknown>, weights:
  * engine error (stack overflow, a property of undefined) says nothing the user can act on.
  */
 function describeLoadError(err: unknown): string {
-  const internal = err instanceof RangeError || err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || !(err instanceof Error);
+  const internal =
+    err instanceof RangeError || err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || !(err instanceof Error);
   return internal ? 'the topology could not be read as a TensorFlow.js layers model' : err.message;
 }

@@ -31,9 +31,11 @@ function manifestWeights(manifest: unknown): WeightSpec[] {
     return weights.map((w: unknown, i) => {
       const spec = w as Partial<WeightSpec> | null;
       if (typeof spec?.name !== 'string') throw bad(`/${g}/weights/${i}/name`, 'must be a string');
-      if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`/${g}/weights/${i}/shape`, 'must be an array of non-negative integers');
+      if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0))
+        throw bad(`/${g}/weights/${i}/shape`, 'must be an array of non-negative integers');
       const dtype = spec.quantization?.dtype ?? spec.dtype ?? 'float32';
-      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) throw bad(`/${g}/weights/${i}/dtype`, `must be one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+      if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype))
+        throw bad(`/${g}/weights/${i}/dtype`, `must be one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
       return spec as WeightSpec;
     });
   });
@@ -53,11 +55,16 @@ export interface PreparedImport {
  * finite). Pure, so a data thread runs it (its `parseModelImport` task): on the event loop, the
  * base64 decode and the finite check of a large import's weights alone would block it noticeably.
  */
-export function prepareImport(body: { modelJson: Record<string, unknown>; weights: string; name?: string }, limits: { maxParams: number; maxLayers: number }): PreparedImport {
+export function prepareImport(
+  body: { modelJson: Record<string, unknown>; weights: string; name?: string },
+  limits: { maxParams: number; maxLayers: number },
+): PreparedImport {
   const over = exceedsJsonLimits(body.modelJson, MODEL_JSON_LIMITS, '/modelJson');
   if (over) {
     const problem = [{ path: over.path, message: over.message }];
-    throw over.message.startsWith('nests') ? invalid(`modelJson ${over.message}`, problem) : tooLarge(`modelJson ${over.message} (the weights travel in \`weights\`)`, problem);
+    throw over.message.startsWith('nests')
+      ? invalid(`modelJson ${over.message}`, problem)
+      : tooLarge(`modelJson ${over.message} (the weights travel in \`weights\`)`, problem);
   }
   const json = body.modelJson as { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: WeightSpec[] }>; format?: string };
   if (!json.modelTopology || typeof json.modelTopology !== 'object') {
@@ -65,7 +72,10 @@ export function prepareImport(body: { modelJson: Record<string, unknown>; weight
   }
   if (json.format && json.format !== 'layers-model') {
     // Not always a string: an object whose `toString` is not a function made the message itself throw (a 500).
-    const message = typeof json.format === 'string' ? `is "${json.format.slice(0, 100)}"; a graph model cannot be a base, convert with --output_format=tfjs_layers_model` : 'must be "layers-model"';
+    const message =
+      typeof json.format === 'string'
+        ? `is "${json.format.slice(0, 100)}"; a graph model cannot be a base, convert with --output_format=tfjs_layers_model`
+        : 'must be "layers-model"';
     throw invalid('only layers models can be imported', [{ path: '/modelJson/format', message }]);
   }
   const specs = manifestWeights(json.weightsManifest);
@@ -75,7 +85,8 @@ export function prepareImport(body: { modelJson: Record<string, unknown>; weight
   if (badInitializer) throw invalid(`${badInitializer.path}: ${badInitializer.message}`, [badInitializer]);
   const preprocessing = (json as { userDefinedMetadata?: { preprocessing?: unknown } }).userDefinedMetadata?.preprocessing;
   const badPreprocessing = checkPreprocessing(preprocessing, '/modelJson/userDefinedMetadata/preprocessing');
-  if (badPreprocessing.length > 0) throw invalid(`the model's preprocessing cannot be applied: ${badPreprocessing[0].path}: ${badPreprocessing[0].message}`, badPreprocessing);
+  if (badPreprocessing.length > 0)
+    throw invalid(`the model's preprocessing cannot be applied: ${badPreprocessing[0].path}: ${badPreprocessing[0].message}`, badPreprocessing);
   const weights = Buffer.from(body.weights, 'base64');
   const expected = specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.quantization?.dtype ?? w.dtype ?? 'float32'] ?? 4), 0);
   if (weights.byteLength !== expected) {
@@ -84,7 +95,10 @@ export function prepareImport(body: { modelJson: Record<string, unknown>; weight
     ]);
   }
   const nonFinite = firstNonFiniteWeight(specs, weights);
-  if (nonFinite) throw invalid(`weight ${nonFinite} holds NaN or Infinity; such a model predicts NaN and trains nothing`, [{ path: '/weights', message: `${nonFinite} is not finite` }]);
+  if (nonFinite)
+    throw invalid(`weight ${nonFinite} holds NaN or Infinity; such a model predicts NaN and trains nothing`, [
+      { path: '/weights', message: `${nonFinite} is not finite` },
+    ]);
   const modelJson = { ...body.modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
   return { modelJson, weights, name: body.name };
 }
@@ -103,7 +117,10 @@ function checkSize(topology: unknown, manifestParams: number, limits: { maxParam
     throw err;
   }
   const path = '/modelJson/modelTopology';
-  if (size.layers > limits.maxLayers) throw invalid(`the model has ${size.layers} layers; the limit is ${limits.maxLayers} (MAX_LAYERS)`, [{ path, message: `at most ${limits.maxLayers} layers` }]);
+  if (size.layers > limits.maxLayers)
+    throw invalid(`the model has ${size.layers} layers; the limit is ${limits.maxLayers} (MAX_LAYERS)`, [
+      { path, message: `at most ${limits.maxLayers} layers` },
+    ]);
   if (size.params > limits.maxParams) {
     const message = `the model has ${size.params.toLocaleString('en')} parameters; the limit is ${limits.maxParams.toLocaleString('en')} (MAX_PARAMS)`;
     throw invalid(message, [{ path, message }]);
@@ -128,5 +145,3 @@ function firstNonFiniteWeight(specs: WeightSpec[], weights: Uint8Array): string 
   }
   return null;
 }
-
-

@@ -23,14 +23,17 @@ export function checkInitializers(topology: unknown, path: string): SpecProblem 
       const at = `${here}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       if (key.endsWith('_initializer') && child !== null && typeof child === 'object' && !Array.isArray(child)) {
         const config = (child as { config?: unknown }).config;
-        if (config !== undefined && (config === null || typeof config !== 'object' || Array.isArray(config))) return { path: `${at}/config`, message: 'must be an object of initializer parameters' };
+        if (config !== undefined && (config === null || typeof config !== 'object' || Array.isArray(config)))
+          return { path: `${at}/config`, message: 'must be an object of initializer parameters' };
         const params = (config ?? {}) as Record<string, unknown>;
         for (const name of NUMERIC) {
           const v = params[name];
-          if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) return { path: `${at}/config/${name}`, message: `must be a finite number, got ${JSON.stringify(v) ?? String(v)}` };
+          if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+            return { path: `${at}/config/${name}`, message: `must be a finite number, got ${JSON.stringify(v) ?? String(v)}` };
         }
         const seed = params.seed;
-        if (seed !== undefined && seed !== null && (typeof seed !== 'number' || !Number.isFinite(seed))) return { path: `${at}/config/seed`, message: 'must be a number or null' };
+        if (seed !== undefined && seed !== null && (typeof seed !== 'number' || !Number.isFinite(seed)))
+          return { path: `${at}/config/seed`, message: 'must be a number or null' };
       }
       stack.push({ value: child, path: at });
     }

@@ -13,12 +13,19 @@ export function checkPreprocessing(value: unknown, path: string): SpecProblem[] 
   if (typeof value !== 'object' || Array.isArray(value)) return [{ path, message: 'must be an object { featureShape, standardize? }' }];
   const { featureShape, standardize } = value as { featureShape?: unknown; standardize?: unknown };
   const problems: SpecProblem[] = [];
-  const shapeOk = Array.isArray(featureShape) && featureShape.length >= 1 && featureShape.length <= 4 && featureShape.every((d) => Number.isInteger(d) && d >= 1 && d <= 10_000_000);
-  if (!shapeOk) problems.push({ path: `${path}/featureShape`, message: 'must be 1 to 4 positive integers (one sample\'s shape)' });
+  const shapeOk =
+    Array.isArray(featureShape) &&
+    featureShape.length >= 1 &&
+    featureShape.length <= 4 &&
+    featureShape.every((d) => Number.isInteger(d) && d >= 1 && d <= 10_000_000);
+  if (!shapeOk) problems.push({ path: `${path}/featureShape`, message: "must be 1 to 4 positive integers (one sample's shape)" });
   if (standardize === undefined) return problems;
   const { mean, std } = (standardize ?? {}) as { mean?: unknown; std?: unknown };
   const size = shapeOk ? (featureShape as number[]).reduce((a, b) => a * b, 1) : undefined;
-  for (const [key, list] of [['mean', mean], ['std', std]] as const) {
+  for (const [key, list] of [
+    ['mean', mean],
+    ['std', std],
+  ] as const) {
     if (!Array.isArray(list) || (size !== undefined && list.length !== size)) {
       problems.push({ path: `${path}/standardize/${key}`, message: `must be an array of ${size ?? 'one number per feature'} numbers` });
       continue;

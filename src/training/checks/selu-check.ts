@@ -7,7 +7,8 @@
 import type { JobSpec, LayerSpec } from '../../schemas/job-spec.js';
 import type { SpecPatchOp, TrainingWarning } from '../../core/run-types.js';
 
-const SELU_ADVICE = 'SELU self-normalizes only in a plain stack of Dense layers with selu on every hidden layer, lecun_normal initialization, standardized inputs and AlphaDropout instead of Dropout.';
+const SELU_ADVICE =
+  'SELU self-normalizes only in a plain stack of Dense layers with selu on every hidden layer, lecun_normal initialization, standardized inputs and AlphaDropout instead of Dropout.';
 
 const LECUN_NORMAL = new Set(['lecun_normal', 'leCunNormal', 'lecunNormal']);
 
@@ -27,7 +28,17 @@ export function checkSelfNormalization(spec: SeluCheckSpec): TrainingWarning[] {
   if (!layers.some(usesSelu)) return [];
   const out: TrainingWarning[] = [];
   const warn = (layer: string | null, message: string, fix: SpecPatchOp[] | null = null) =>
-    out.push({ id: `self_normalization:${layer ?? 'model'}`, epoch: null, kind: 'self_normalization', layer, severity: 'info', message, advice: SELU_ADVICE, evidence: {}, fix });
+    out.push({
+      id: `self_normalization:${layer ?? 'model'}`,
+      epoch: null,
+      kind: 'self_normalization',
+      layer,
+      severity: 'info',
+      message,
+      advice: SELU_ADVICE,
+      evidence: {},
+      fix,
+    });
   const lastDense = layers.map((l) => l.type).lastIndexOf('Dense');
 
   layers.forEach((spec, i) => {
@@ -44,7 +55,9 @@ export function checkSelfNormalization(spec: SeluCheckSpec): TrainingWarning[] {
         warn(label, `${label} is a hidden layer with activation "${layer.activation ?? 'linear'}" in a selu network; use selu on every hidden layer.`);
       }
     } else if (layer.type === 'Dropout') {
-      warn(label, `${label} is Dropout, which breaks SELU self-normalization; use AlphaDropout instead.`, [{ op: 'replace', path: `/model/layers/${i}/type`, value: 'AlphaDropout' }]);
+      warn(label, `${label} is Dropout, which breaks SELU self-normalization; use AlphaDropout instead.`, [
+        { op: 'replace', path: `/model/layers/${i}/type`, value: 'AlphaDropout' },
+      ]);
     } else if (layer.type === 'Activation' && layer.activation === 'selu') {
       // selu as a separate layer after a linear Dense is equivalent; the Dense's initializer still matters.
     } else if (!SELU_FRIENDLY.has(layer.type)) {
@@ -56,7 +69,9 @@ export function checkSelfNormalization(spec: SeluCheckSpec): TrainingWarning[] {
     warn(null, 'The network is built on a base model, which may not be a plain selu stack; self-normalization is not guaranteed.');
   }
   if (spec.dataset.standardize !== true) {
-    warn(null, 'SELU self-normalization needs standardized inputs (mean 0, std 1): set "standardize": true on the dataset.', [{ op: 'add', path: '/dataset/standardize', value: true }]);
+    warn(null, 'SELU self-normalization needs standardized inputs (mean 0, std 1): set "standardize": true on the dataset.', [
+      { op: 'add', path: '/dataset/standardize', value: true },
+    ]);
   }
   return out;
 }

@@ -39,7 +39,11 @@ export function fixesOf(warnings: TrainingWarning[], chosen: true | string[]): S
   const ids = new Set(warnings.map((w) => w.id));
   if (chosen !== true) {
     const unknown = chosen.findIndex((id) => !ids.has(id));
-    if (unknown >= 0) throw new PatchError({ path: `/applyFixes/${unknown}`, message: `the job has no warning with id ${chosen[unknown]}; its warnings: ${[...ids].join(', ') || 'none'}` });
+    if (unknown >= 0)
+      throw new PatchError({
+        path: `/applyFixes/${unknown}`,
+        message: `the job has no warning with id ${chosen[unknown]}; its warnings: ${[...ids].join(', ') || 'none'}`,
+      });
   }
   const selected = warnings.filter((w) => w.fix && (chosen === true || chosen.includes(w.id)));
   const ops = selected.flatMap((w) => w.fix ?? []);
@@ -52,5 +56,8 @@ export function fixesOf(warnings: TrainingWarning[], chosen: true | string[]): S
     return true;
   });
   const layerIndex = (op: SpecPatchOp) => Number(/^\/model\/layers\/(\d+)/.exec(op.path)?.[1] ?? -1);
-  return unique.map((op, i) => ({ op, i })).sort((a, b) => layerIndex(b.op) - layerIndex(a.op) || a.i - b.i).map((x) => x.op);
+  return unique
+    .map((op, i) => ({ op, i }))
+    .sort((a, b) => layerIndex(b.op) - layerIndex(a.op) || a.i - b.i)
+    .map((x) => x.op);
 }

@@ -130,16 +130,7 @@ export class GradientProbe {
           const start = this.start.get(t.layer.name);
           const diff = start ? tf.norm(tf.sub(w, start)) : tf.scalar(0);
           const startNorm = start ? tf.norm(start) : tf.scalar(0);
-          return tf.stack([
-            g ? tf.norm(g) : tf.scalar(NaN),
-            tf.norm(w),
-            diff,
-            startNorm,
-            mean,
-            tf.sqrt(variance),
-            dead,
-            saturation(flat, t.activation),
-          ]);
+          return tf.stack([g ? tf.norm(g) : tf.scalar(NaN), tf.norm(w), diff, startNorm, mean, tf.sqrt(variance), dead, saturation(flat, t.activation)]);
         }),
       ),
     );
@@ -195,11 +186,7 @@ function compiledLoss(model: tf.LayersModel): LossFn | undefined {
 /** The layer's kernel, or its first trainable weight, or its first weight. */
 function mainWeight(layer: tf.layers.Layer): tf.LayerVariable {
   const ws = layer.weights;
-  return (
-    ws.find((w) => /(^|\/)kernel(_\d+)?$/.test(w.originalName)) ??
-    layer.trainableWeights[0] ??
-    ws[0]
-  );
+  return ws.find((w) => /(^|\/)kernel(_\d+)?$/.test(w.originalName)) ?? layer.trainableWeights[0] ?? ws[0];
 }
 
 function activationOf(layer: tf.layers.Layer): string | null {

@@ -51,7 +51,6 @@ export interface DiagnosisContext {
   layerIndex: Record<string, number>;
 }
 
-
 /** What a rule reports; the registry adds id, kind and epoch. */
 export interface Finding {
   layer: string | null;

@@ -39,7 +39,11 @@ function tileByCopy(stock: tf.KernelFunc): tf.KernelFunc {
     const { x } = inputs;
     const reps = attrs.reps as number[] | undefined;
     if (!x || !reps || reps.length !== x.shape.length || x.dtype === 'string') return stock(args);
-    const out = makeOutput(backend, x.shape.map((s, i) => s * reps[i]), x.dtype);
+    const out = makeOutput(
+      backend,
+      x.shape.map((s, i) => s * reps[i]),
+      x.dtype,
+    );
     if (out.shape.includes(0)) return out;
     tileInto(heapView(backend, x), x.shape, reps, heapView(backend, out));
     return out;

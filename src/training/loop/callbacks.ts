@@ -62,19 +62,17 @@ function pick(logs: Record<string, number>, keys: string[]): number | null {
  * Turns tfjs epoch logs into an `EpochMetrics` row: tfjs names the accuracy metric `acc`
  * (or after the metric function), Keras history calls it `accuracy`.
  */
-export function toEpochMetrics(
-  logs: Record<string, number>,
-  epoch: number,
-  phase: EpochMetrics['phase'],
-  durationMs: number,
-): EpochMetrics {
+export function toEpochMetrics(logs: Record<string, number>, epoch: number, phase: EpochMetrics['phase'], durationMs: number): EpochMetrics {
   return {
     epoch,
     phase,
     loss: logs.loss,
     accuracy: pick(logs, ACCURACY_KEYS),
     val_loss: pick(logs, ['val_loss']),
-    val_accuracy: pick(logs, ACCURACY_KEYS.map((k) => `val_${k}`)),
+    val_accuracy: pick(
+      logs,
+      ACCURACY_KEYS.map((k) => `val_${k}`),
+    ),
     durationMs: Math.round(durationMs),
   };
 }

@@ -72,12 +72,13 @@ export function installGradientHook(optimizer: tf.Optimizer, opts: ClipOptions, 
       original(grads);
       return;
     }
-    const named: NamedTensor[] = Array.isArray(grads)
-      ? grads
-      : Object.keys(grads).map((name) => ({ name, tensor: grads[name] }));
+    const named: NamedTensor[] = Array.isArray(grads) ? grads : Object.keys(grads).map((name) => ({ name, tensor: grads[name] }));
     // Frozen variables can arrive with a null gradient; leave those out of the norms.
     const present = named.filter((g) => g.tensor != null);
-    const clipped = clipGradients(present.map((g) => g.tensor), opts);
+    const clipped = clipGradients(
+      present.map((g) => g.tensor),
+      opts,
+    );
     try {
       original(present.map((g, i) => ({ name: g.name, tensor: clipped[i] })));
     } finally {

@@ -75,7 +75,10 @@ export function flattenPacked(p: PackedRows, sampleShape: number[], path = '/inp
     if (!shapeOk || p.offsets[i + 1] - p.offsets[i] !== size) {
       problems.push({ path: `${path}/${i}`, message: `expected a sample of shape [${sampleShape}] (${size} numbers)` });
     } else if (badValue.has(i)) {
-      problems.push({ path: `${path}/${i}`, message: `every value must be a finite number within float32 range (|x| <= ${FLOAT32_MAX}); got ${JSON.stringify(badValue.get(i))}` });
+      problems.push({
+        path: `${path}/${i}`,
+        message: `every value must be a finite number within float32 range (|x| <= ${FLOAT32_MAX}); got ${JSON.stringify(badValue.get(i))}`,
+      });
     }
   }
   if (problems.length > 0) throw new SpecError(`inputs do not fit the model: ${problems[0].path}: ${problems[0].message}`, problems.slice(0, 10));

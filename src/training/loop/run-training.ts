@@ -24,7 +24,15 @@ import { nonFiniteLoss } from '../diagnosis/rules/diverged.js';
 import { TrainingDivergedError } from './callbacks.js';
 import { checkSelfNormalization } from '../checks/selu-check.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
-import { type BatchProgress, type EpochDiagnostics, type EpochMetrics, type ModelArtifact, type ModelSummary, type Preprocessing, type TrainingWarning } from '../../core/run-types.js';
+import {
+  type BatchProgress,
+  type EpochDiagnostics,
+  type EpochMetrics,
+  type ModelArtifact,
+  type ModelSummary,
+  type Preprocessing,
+  type TrainingWarning,
+} from '../../core/run-types.js';
 import { SpecError } from '../../core/problems.js';
 
 /** Callbacks from a job to the worker. */
@@ -133,7 +141,15 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
     if (spec.diagnostics?.enabled !== false) {
       probe = new GradientProbe(m, train.x, train.y, probeSizeFor(spec, prepared.train.samples));
       const layerNames = m.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
-      diagnosis = new Diagnosis(diagnosisContext(spec, prepared.train, layerNames, outputShape.reduce((a, b) => a * b, 1)), spec.diagnostics?.rules);
+      diagnosis = new Diagnosis(
+        diagnosisContext(
+          spec,
+          prepared.train,
+          layerNames,
+          outputShape.reduce((a, b) => a * b, 1),
+        ),
+        spec.diagnostics?.rules,
+      );
       // The untrained model on the first batch: initialization and input problems show here best.
       // (It also takes the first weight snapshot.) A resumed run already judged its start.
       const initial = args.resume ? (probe.snapshot(), null) : probe.measure(0, 0);

@@ -144,12 +144,7 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
  * Loss and accuracy of `model` on (x, y); accuracy is null when the model was compiled
  * without an accuracy metric.
  */
-export async function evaluateModel(
-  model: tf.LayersModel,
-  x: tf.Tensor,
-  y: tf.Tensor,
-  batchSize = 256,
-): Promise<{ loss: number; accuracy: number | null }> {
+export async function evaluateModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, batchSize = 256): Promise<{ loss: number; accuracy: number | null }> {
   const out = model.evaluate(x, y, { batchSize });
   const scalars = Array.isArray(out) ? out : [out];
   try {

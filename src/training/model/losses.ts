@@ -3,7 +3,8 @@
  */
 
 /** The spec's loss names (schema `LOSSES`). */
-export type LossName = 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mean_squared_error' | 'mae' | 'mean_absolute_error';
+export type LossName =
+  'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'binary_crossentropy' | 'mse' | 'mean_squared_error' | 'mae' | 'mean_absolute_error';
 
 const LOSSES: Record<LossName, string> = {
   sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',

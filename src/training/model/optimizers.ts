@@ -66,9 +66,7 @@ function fixDispose(optimizer: tf.Optimizer): tf.Optimizer {
 function baseOptimizer(spec: OptimizerOptions, lr: number): tf.Optimizer {
   switch (spec.type as OptimizerType) {
     case 'sgd':
-      return spec.momentum != null && spec.momentum > 0
-        ? tf.train.momentum(lr, spec.momentum, spec.nesterov ?? false)
-        : tf.train.sgd(lr);
+      return spec.momentum != null && spec.momentum > 0 ? tf.train.momentum(lr, spec.momentum, spec.nesterov ?? false) : tf.train.sgd(lr);
     case 'adam':
       return tf.train.adam(lr, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? KERAS_EPSILON);
     case 'adamax':

@@ -47,7 +47,6 @@ export function modelLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
 }
 
-
 /**
  * A new, built layer of the same class and config, holding copies of the layer's weights.
  * The weights are copied through `data()` because tfjs's `clone` and `setWeights` share the

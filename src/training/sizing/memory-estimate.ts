@@ -134,7 +134,8 @@ export function jobMemoryInputs(spec: JobSpec, size: JobSize): MemoryInputs {
   const loss = spec.compile.loss;
   // As the training loop's labelTensor: an autoencoder's targets are its inputs; other losses than the
   // sparse ones train on one-hot rows.
-  const labelsPerSample = spec.task === 'autoencoder' ? size.featureValues : loss === 'sparse_categorical_crossentropy' || loss === 'binary_crossentropy' ? 1 : size.classes;
+  const labelsPerSample =
+    spec.task === 'autoencoder' ? size.featureValues : loss === 'sparse_categorical_crossentropy' || loss === 'binary_crossentropy' ? 1 : size.classes;
   return {
     params: size.params,
     stepValuesPerSample: size.stepValuesPerSample,

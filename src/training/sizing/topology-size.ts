@@ -21,18 +21,50 @@ export interface TopologySize {
 }
 
 const PASS_THROUGH = [
-  'Activation', 'Dropout', 'AlphaDropout', 'GaussianDropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D',
-  'LeakyReLU', 'ELU', 'ReLU', 'Softmax', 'ThresholdedReLU', 'RReLU', 'Masking',
+  'Activation',
+  'Dropout',
+  'AlphaDropout',
+  'GaussianDropout',
+  'GaussianNoise',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'LeakyReLU',
+  'ELU',
+  'ReLU',
+  'Softmax',
+  'ThresholdedReLU',
+  'RReLU',
+  'Masking',
 ];
 const POOLING = ['MaxPooling1D', 'AveragePooling1D', 'MaxPooling2D', 'AveragePooling2D', 'MaxPool1D', 'AvgPool1D', 'MaxPool2D', 'AvgPool2D'];
-const GLOBAL_POOLING = ['GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAvgPool1D', 'GlobalMaxPool1D', 'GlobalAvgPool2D', 'GlobalMaxPool2D'];
+const GLOBAL_POOLING = [
+  'GlobalAveragePooling1D',
+  'GlobalMaxPooling1D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'GlobalAvgPool1D',
+  'GlobalMaxPool1D',
+  'GlobalAvgPool2D',
+  'GlobalMaxPool2D',
+];
 
 const MERGES = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'];
 
 /** The layer classes an import may hold. */
 export const SIZED_LAYER_CLASSES = [
-  'InputLayer', ...MERGES, 'Dense', 'BatchNormalization', 'Flatten', 'Reshape', 'PReLU', 'Conv1D', 'Conv2D', 'Embedding',
-  ...PASS_THROUGH, ...POOLING, ...GLOBAL_POOLING,
+  'InputLayer',
+  ...MERGES,
+  'Dense',
+  'BatchNormalization',
+  'Flatten',
+  'Reshape',
+  'PReLU',
+  'Conv1D',
+  'Conv2D',
+  'Embedding',
+  ...PASS_THROUGH,
+  ...POOLING,
+  ...GLOBAL_POOLING,
 ];
 
 const product = (shape: Shape) => shape.reduce<number>((n, d) => n * (d ?? 1), 1);
@@ -112,7 +144,10 @@ function sizeLayer(className: string, config: Config, input: Shape, path: string
 /** Convolutions and pooling, 1-D and 2-D, channels last. */
 function sizeSpatial(className: string, config: Config, input: Shape, path: string, needLast: () => number): { params: number; output: Shape } {
   if (![...GLOBAL_POOLING, ...POOLING, 'Conv1D', 'Conv2D'].includes(className)) {
-    throw new Refusal(`${path}/class_name`, `layer class ${JSON.stringify(className)} cannot be imported; importable classes: ${SIZED_LAYER_CLASSES.join(', ')}`);
+    throw new Refusal(
+      `${path}/class_name`,
+      `layer class ${JSON.stringify(className)} cannot be imported; importable classes: ${SIZED_LAYER_CLASSES.join(', ')}`,
+    );
   }
   const rank = className.includes('1D') ? 1 : 2;
   const spatial = input.slice(0, -1);
@@ -164,7 +199,10 @@ function inputShapeOf(config: Config, path: string): Shape | null {
   // The batch dimension too: tfjs takes any value there and reports it as the layers' output
   // shape, and a stored summary holding an object made every listing of models a 500.
   if (!Array.isArray(batch) || batch.length < 2 || batch.length > 6 || !batch.every(dimension)) {
-    throw new Refusal(`${path}/config/batch_input_shape`, 'must be [null, d1, ...] with 1 to 5 positive dimensions of at most 10,000,000 (the batch size null or a positive integer)');
+    throw new Refusal(
+      `${path}/config/batch_input_shape`,
+      'must be [null, d1, ...] with 1 to 5 positive dimensions of at most 10,000,000 (the batch size null or a positive integer)',
+    );
   }
   return batch.slice(1) as Shape;
 }
@@ -194,7 +232,8 @@ function mergeOutput(className: string, config: Config, inputs: Shape[], path: s
  */
 export function sizeTopology(topology: unknown): TopologySize {
   try {
-    if (!topology || typeof topology !== 'object' || Array.isArray(topology)) throw new Refusal('/modelJson/modelTopology', 'must be an object (a layers-model topology)');
+    if (!topology || typeof topology !== 'object' || Array.isArray(topology))
+      throw new Refusal('/modelJson/modelTopology', 'must be an object (a layers-model topology)');
     const { layers, path, functional } = layerList(topology as Config);
     const outputs = new Map<string, Shape>();
     let previous: Shape | null = null;
@@ -202,10 +241,17 @@ export function sizeTopology(topology: unknown): TopologySize {
     let activations = 0;
     layers.forEach((entry, i) => {
       const here = `${path}/${i}`;
-      if (!entry || typeof entry !== 'object' || typeof entry.class_name !== 'string') throw new Refusal(`${here}/class_name`, 'is required: the Keras layer class');
+      if (!entry || typeof entry !== 'object' || typeof entry.class_name !== 'string')
+        throw new Refusal(`${here}/class_name`, 'is required: the Keras layer class');
       const config = (entry.config && typeof entry.config === 'object' ? entry.config : {}) as Config;
       const declared = inputShapeOf(config, here);
-      const fedBy = functional ? inboundNames(entry).map((n) => outputs.get(n)).filter((s): s is Shape => s !== undefined) : previous ? [previous] : [];
+      const fedBy = functional
+        ? inboundNames(entry)
+            .map((n) => outputs.get(n))
+            .filter((s): s is Shape => s !== undefined)
+        : previous
+          ? [previous]
+          : [];
       const input = declared ?? fedBy[0] ?? null;
       if (!input) throw new Refusal(here, 'its input shape is unknown: the first layer needs a batch_input_shape');
       const sized =

@@ -32,14 +32,37 @@ describe('RFC 6902 appendix A', () => {
       [{ op: 'move', from: '/foo/waldo', path: '/qux/thud' }],
       { foo: { bar: 'baz' }, qux: { corge: 'grault', thud: 'fred' } },
     ],
-    ['A.7 moving an array element', { foo: ['all', 'grass', 'cows', 'eat'] }, [{ op: 'move', from: '/foo/1', path: '/foo/3' }], { foo: ['all', 'cows', 'eat', 'grass'] }],
-    ['A.8 testing a value: success', { baz: 'qux', foo: ['a', 2, 'c'] }, [{ op: 'test', path: '/baz', value: 'qux' }, { op: 'test', path: '/foo/1', value: 2 }], { baz: 'qux', foo: ['a', 2, 'c'] }],
-    ['A.10 adding a nested member object', { foo: 'bar' }, [{ op: 'add', path: '/child', value: { grandchild: {} } }], { foo: 'bar', child: { grandchild: {} } }],
+    [
+      'A.7 moving an array element',
+      { foo: ['all', 'grass', 'cows', 'eat'] },
+      [{ op: 'move', from: '/foo/1', path: '/foo/3' }],
+      { foo: ['all', 'cows', 'eat', 'grass'] },
+    ],
+    [
+      'A.8 testing a value: success',
+      { baz: 'qux', foo: ['a', 2, 'c'] },
+      [
+        { op: 'test', path: '/baz', value: 'qux' },
+        { op: 'test', path: '/foo/1', value: 2 },
+      ],
+      { baz: 'qux', foo: ['a', 2, 'c'] },
+    ],
+    [
+      'A.10 adding a nested member object',
+      { foo: 'bar' },
+      [{ op: 'add', path: '/child', value: { grandchild: {} } }],
+      { foo: 'bar', child: { grandchild: {} } },
+    ],
     ['A.11 ignoring unrecognized elements', { foo: 'bar' }, [{ op: 'add', path: '/baz', value: 'qux', xyz: 123 }], { foo: 'bar', baz: 'qux' }],
     ['A.14 ~ escape ordering', { '/': 9, '~1': 10 }, [{ op: 'test', path: '/~01', value: 10 }], { '/': 9, '~1': 10 }],
     ['A.16 adding an array value', { foo: ['bar'] }, [{ op: 'add', path: '/foo/-', value: ['abc', 'def'] }], { foo: ['bar', ['abc', 'def']] }],
     ['replacing the whole document', { a: 1 }, [{ op: 'replace', path: '', value: [1] }], [1]],
-    ['test compares objects by members, in any order', { a: { x: 1, y: [1, { z: null }] } }, [{ op: 'test', path: '/a', value: { y: [1, { z: null }], x: 1 } }], { a: { x: 1, y: [1, { z: null }] } }],
+    [
+      'test compares objects by members, in any order',
+      { a: { x: 1, y: [1, { z: null }] } },
+      [{ op: 'test', path: '/a', value: { y: [1, { z: null }], x: 1 } }],
+      { a: { x: 1, y: [1, { z: null }] } },
+    ],
   ];
   it.each(cases)('%s', (_name, doc, patch, expected) => {
     expect(apply(doc, patch)).toEqual(expected);
@@ -80,7 +103,9 @@ describe('applyJsonPatch refuses what would hurt the service', () => {
   });
 
   it('refuses values that carry __proto__ (as JSON.parse writes it) and values that are not JSON', () => {
-    expect(refusal(spec, [{ op: 'add', path: '/fit/x', value: JSON.parse('{"a":{"__proto__":{"polluted":1}}}') }])?.message).toMatch(/holds the key "__proto__"/);
+    expect(refusal(spec, [{ op: 'add', path: '/fit/x', value: JSON.parse('{"a":{"__proto__":{"polluted":1}}}') }])?.message).toMatch(
+      /holds the key "__proto__"/,
+    );
     expect(refusal(spec, [{ op: 'add', path: '/fit/x', value: Number.NaN }])?.message).toMatch(/not a JSON number/);
     expect(refusal(spec, [{ op: 'add', path: '/fit/x', value: new Date(0) }])?.message).toMatch(/not a JSON value/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -97,7 +122,11 @@ describe('applyJsonPatch refuses what would hurt the service', () => {
     const patch = Array.from({ length: 24 }, (_, i) => ({ op: 'copy', from: '/fit', path: `/fit/k${i}` }));
     const err = refusal(spec, patch);
     expect(err?.index).toBeLessThan(24);
-    expect(err?.message).toMatch(new RegExp(`^copy /fit to /fit/k${err?.index}: the patched document would be longer than the limit of ${MAX_PATCHED_LENGTH.toLocaleString('en')} characters`));
+    expect(err?.message).toMatch(
+      new RegExp(
+        `^copy /fit to /fit/k${err?.index}: the patched document would be longer than the limit of ${MAX_PATCHED_LENGTH.toLocaleString('en')} characters`,
+      ),
+    );
     // A few copies are fine.
     expect(JSON.stringify(apply(spec, patch.slice(0, 3))).length).toBeLessThan(1000);
   });
@@ -114,7 +143,11 @@ describe('applyJsonPatch refuses what would hurt the service', () => {
   it('changes neither the document nor the patch, and shares nothing with them', () => {
     const doc = structuredClone(spec);
     const value = { deep: [1] };
-    const patch = [{ op: 'add', path: '/fit/v', value }, { op: 'add', path: '/model/layers/-', value }, { op: 'remove', path: '/fit/epochs' }];
+    const patch = [
+      { op: 'add', path: '/fit/v', value },
+      { op: 'add', path: '/model/layers/-', value },
+      { op: 'remove', path: '/fit/epochs' },
+    ];
     const out = apply(doc, patch) as { fit: { v: { deep: number[] } }; model: { layers: unknown[] } };
     expect(doc).toEqual(spec);
     expect(patch[0].value).toEqual({ deep: [1] });
@@ -188,7 +221,11 @@ describe('applyJsonPatch under fuzzing', () => {
     const growth = fc.array(
       fc.oneof(
         fc.record({ op: fc.constant('copy'), from: fc.constantFrom('', '/a', '/a/b', '/b'), path: fc.constantFrom('/a/x', '/b', '/a/b/-', '/c') }),
-        fc.record({ op: fc.constant('add'), path: fc.constantFrom('/a/y', '/b', '/c', '/a/b/-'), value: fc.constantFrom('x'.repeat(300), [1, 2, 3], { n: 'm' }) }),
+        fc.record({
+          op: fc.constant('add'),
+          path: fc.constantFrom('/a/y', '/b', '/c', '/a/b/-'),
+          value: fc.constantFrom('x'.repeat(300), [1, 2, 3], { n: 'm' }),
+        }),
       ),
       { maxLength: 40 },
     );

@@ -6,7 +6,27 @@ import { registry } from '../../../src/infra/metrics.js';
 const file = path.resolve(import.meta.dirname, '../../../docs/grafana-dashboard.json');
 
 /** PromQL words that are not metric names: functions, aggregations, keywords. */
-const PROMQL = new Set(['sum', 'max', 'min', 'avg', 'count', 'rate', 'irate', 'increase', 'histogram_quantile', 'label_values', 'by', 'without', 'on', 'ignoring', 'and', 'or', 'unless', 'offset', 'bool']);
+const PROMQL = new Set([
+  'sum',
+  'max',
+  'min',
+  'avg',
+  'count',
+  'rate',
+  'irate',
+  'increase',
+  'histogram_quantile',
+  'label_values',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'bool',
+]);
 
 /** The metric names a PromQL expression reads: what is left once strings, label matchers, groupings, ranges and numbers are taken out. */
 function metricNames(expr: string): string[] {
@@ -22,8 +42,14 @@ function metricNames(expr: string): string[] {
 }
 
 describe('docs/grafana-dashboard.json', () => {
-  const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
-  const exprs = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition] : []))];
+  const dashboard = JSON.parse(readFileSync(file, 'utf8')) as {
+    panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>;
+    templating: { list: Array<{ definition?: string }> };
+  };
+  const exprs = [
+    ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+    ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition] : [])),
+  ];
 
   it('parses, and every panel that is not a row has a query', () => {
     for (const p of dashboard.panels.filter((x) => x.type !== 'row')) expect(p.targets?.length, p.title).toBeGreaterThan(0);

@@ -6,7 +6,9 @@ const require = createRequire(import.meta.url);
 const semver = require('semver') as { satisfies(v: string, range: string): boolean; minVersion(range: string): { version: string } | null };
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } };
-const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version?: string; engines?: { node?: string }; optional?: boolean }> };
+const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
+  packages: Record<string, { version?: string; engines?: { node?: string }; optional?: boolean }>;
+};
 
 /** The lowest version of each alternative of our `engines` range ("^20.19 || ^22.13 || >=24"). */
 const lowestPromised = pkg.engines.node.split('||').map((part) => semver.minVersion(part.trim())!.version);

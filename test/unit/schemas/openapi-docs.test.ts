@@ -94,7 +94,9 @@ describe('OpenAPI document for Swagger UI', () => {
 
 describe('request-body examples', () => {
   // The options the API validates JSON bodies with (src/http/plugins/validation.ts).
-  const ajv = addFormats.default(new Ajv({ removeAdditional: false, useDefaults: false, discriminator: true, allErrors: true, strict: false, coerceTypes: false }));
+  const ajv = addFormats.default(
+    new Ajv({ removeAdditional: false, useDefaults: false, discriminator: true, allErrors: true, strict: false, coerceTypes: false }),
+  );
   const check = (schema: object, value: unknown) => {
     const validate = ajv.compile(schema);
     validate(structuredClone(value));

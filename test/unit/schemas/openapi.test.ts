@@ -11,9 +11,21 @@ describe('openapi/openapi.json', () => {
   it('documents every path of the public contract', async () => {
     const doc = (await openapiDocument()) as { paths: Record<string, Record<string, unknown>> };
     const expected: Array<[string, string]> = [
-      ['/health', 'get'], ['/datasets', 'post'], ['/datasets/{id}', 'get'], ['/jobs', 'post'], ['/jobs', 'get'], ['/jobs/{id}', 'get'],
-      ['/jobs/{id}/metrics', 'get'], ['/jobs/{id}/diagnostics', 'get'], ['/jobs/{id}/events', 'get'], ['/jobs/{id}/cancel', 'post'],
-      ['/models', 'get'], ['/models', 'post'], ['/models/{id}', 'get'], ['/models/{id}/artifact/model.json', 'get'], ['/models/{id}/predict', 'post'],
+      ['/health', 'get'],
+      ['/datasets', 'post'],
+      ['/datasets/{id}', 'get'],
+      ['/jobs', 'post'],
+      ['/jobs', 'get'],
+      ['/jobs/{id}', 'get'],
+      ['/jobs/{id}/metrics', 'get'],
+      ['/jobs/{id}/diagnostics', 'get'],
+      ['/jobs/{id}/events', 'get'],
+      ['/jobs/{id}/cancel', 'post'],
+      ['/models', 'get'],
+      ['/models', 'post'],
+      ['/models/{id}', 'get'],
+      ['/models/{id}/artifact/model.json', 'get'],
+      ['/models/{id}/predict', 'post'],
     ];
     for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
   });

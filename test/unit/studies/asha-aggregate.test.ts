@@ -85,7 +85,10 @@ describe('aggregateStudy', () => {
       { value: 'relu', mean: expect.closeTo(0.725, 12), n: 4 },
       { value: 'sigmoid', mean: expect.closeTo(0.2, 12), n: 2 },
     ]);
-    expect(effects.lr.map((e) => [e.value, e.n])).toEqual([[0.1, 4], [0.01, 2]]);
+    expect(effects.lr.map((e) => [e.value, e.n])).toEqual([
+      [0.1, 4],
+      [0.01, 2],
+    ]);
     expect(aggregateStudy(trials, 'min').ranking[0].parameters).toEqual({ act: 'sigmoid', lr: 0.1 });
   });
 

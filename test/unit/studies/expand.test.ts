@@ -64,7 +64,10 @@ describe('JSON Pointer', () => {
 
 describe('planStudy', () => {
   it('a 2x2 grid with repeats 2 gives 8 trials, repeat by repeat, seeds base + repeat', () => {
-    const { plan: p, problems } = plan({ parameters: { '/model/layers/1/activation': ['relu', 'elu'], '/compile/optimizer/learningRate': [0.1, 0.01] }, repeats: 2 });
+    const { plan: p, problems } = plan({
+      parameters: { '/model/layers/1/activation': ['relu', 'elu'], '/compile/optimizer/learningRate': [0.1, 0.01] },
+      repeats: 2,
+    });
     expect(problems).toEqual([]);
     expect(p!.configurations.map((c) => c.parameters)).toEqual([
       { '/model/layers/1/activation': 'relu', '/compile/optimizer/learningRate': 0.1 },
@@ -73,7 +76,16 @@ describe('planStudy', () => {
       { '/model/layers/1/activation': 'elu', '/compile/optimizer/learningRate': 0.01 },
     ]);
     expect(p!.trials).toHaveLength(8);
-    expect(p!.trials.map((t) => [t.configuration, t.repeat])).toEqual([[0, 0], [1, 0], [2, 0], [3, 0], [0, 1], [1, 1], [2, 1], [3, 1]]);
+    expect(p!.trials.map((t) => [t.configuration, t.repeat])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
     const t5 = p!.trials[5].spec as ReturnType<typeof base>;
     expect(t5.model.layers[1].activation).toBe('relu');
     expect(t5.compile.optimizer.learningRate).toBe(0.01);
@@ -114,7 +126,12 @@ describe('planStudy', () => {
   });
 
   it('random search is seeded, inside its ranges, and takes trials x repeats', () => {
-    const parameters = { '/compile/optimizer/learningRate': { loguniform: [1e-4, 1e-1] }, '/model/layers/1/units': { int: [4, 8] }, '/fit/epochs': { uniform: [1, 2] }, '/model/layers/1/activation': ['relu', 'tanh'] };
+    const parameters = {
+      '/compile/optimizer/learningRate': { loguniform: [1e-4, 1e-1] },
+      '/model/layers/1/units': { int: [4, 8] },
+      '/fit/epochs': { uniform: [1, 2] },
+      '/model/layers/1/activation': ['relu', 'tanh'],
+    };
     const a = plan({ method: 'random', trials: 20, parameters, seed: 3 });
     const b = plan({ method: 'random', trials: 20, parameters, seed: 3 });
     const c = plan({ method: 'random', trials: 20, parameters, seed: 4 });
@@ -147,17 +164,26 @@ describe('planStudy', () => {
     expect(plan({ parameters: { t: { a: { '/nothing/here': 1 } } } }).problems[0].path).toBe('/parameters/t/a/~1nothing~1here');
     expect(plan({ parameters: { t: { a: { 'no-slash': 1 } } } }).problems[0].message).toMatch(/not a JSON Pointer/);
     expect(plan({ parameters: { '/a~9': [1] } }).problems[0].message).toMatch(/not a JSON Pointer/);
-    expect(plan({ parameters: { '/__proto__/polluted': ['yes'] } }).problems).toEqual([{ path: '/parameters/~1__proto__~1polluted', message: expect.stringMatching(/"__proto__" cannot appear/) }]);
-    expect(plan({ parameters: { t: { a: { '/constructor/prototype/polluted': 'yes' } } } }).problems[0].path).toBe('/parameters/t/a/~1constructor~1prototype~1polluted');
+    expect(plan({ parameters: { '/__proto__/polluted': ['yes'] } }).problems).toEqual([
+      { path: '/parameters/~1__proto__~1polluted', message: expect.stringMatching(/"__proto__" cannot appear/) },
+    ]);
+    expect(plan({ parameters: { t: { a: { '/constructor/prototype/polluted': 'yes' } } } }).problems[0].path).toBe(
+      '/parameters/t/a/~1constructor~1prototype~1polluted',
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(plan({ parameters: { '/fit/epochs': [] } }).problems[0].path).toBe('/parameters/~1fit~1epochs');
     expect(plan({ parameters: { '/fit/epochs': { normal: [0, 1] } } }).problems[0].message).toMatch(/uniform/);
-    expect(plan({ method: 'random', trials: 2, parameters: { '/fit/epochs': { int: [3, 1] } } }).problems[0]).toEqual({ path: '/parameters/~1fit~1epochs/int', message: 'min 3 is above max 1' });
+    expect(plan({ method: 'random', trials: 2, parameters: { '/fit/epochs': { int: [3, 1] } } }).problems[0]).toEqual({
+      path: '/parameters/~1fit~1epochs/int',
+      message: 'min 3 is above max 1',
+    });
     expect(plan({ method: 'random', trials: 2, parameters: { '/x': { loguniform: [0, 1] } } }).problems[0].message).toMatch(/min > 0/);
     expect(plan({ parameters: { '/fit/epochs': { uniform: [1, 2] } } }).problems[0].message).toMatch(/distribution is sampled/);
     expect(plan({ parameters: {} }).problems[0].path).toBe('/parameters');
     const big = plan({ parameters: { '/fit/epochs': [1, 2, 3, 4, 5], '/fit/batchSize': [8, 16, 32, 64] }, repeats: 6 });
-    expect(big.problems).toEqual([{ path: '/parameters', message: expect.stringMatching(/5 x 4 = 20 configurations x 6 repeats = 120 trial jobs; the limit is 100 \(MAX_STUDY_TRIALS\)/) }]);
+    expect(big.problems).toEqual([
+      { path: '/parameters', message: expect.stringMatching(/5 x 4 = 20 configurations x 6 repeats = 120 trial jobs; the limit is 100 \(MAX_STUDY_TRIALS\)/) },
+    ]);
     expect(plan({ method: 'random', trials: 60, repeats: 2, parameters: { '/fit/epochs': [1] } }).problems[0].path).toBe('/trials');
   });
 

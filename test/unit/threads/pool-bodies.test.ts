@@ -15,13 +15,20 @@ const dense = (weights: string) =>
   JSON.stringify({
     modelJson: {
       format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 1, use_bias: false, batch_input_shape: [null, 2] } }] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 1, use_bias: false, batch_input_shape: [null, 2] } }] },
+      },
       weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [2, 1], dtype: 'float32' }] }],
     },
     weights,
   });
 
-const reason = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as ServiceError);
+const reason = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e as ServiceError,
+  );
 
 describe.each([
   ['in a data thread', 1],
@@ -78,7 +85,10 @@ describe.each([
     expect(Array.from(new Float32Array(prepared.weights.slice().buffer))).toEqual([0.5, -2]);
     expect(prepared.modelJson.weightsManifest).toEqual([{ paths: ['weights.bin'], weights: [{ name: 'd/kernel', shape: [2, 1], dtype: 'float32' }] }]);
     const nan = Buffer.from(new Float32Array([NaN, 1]).buffer).toString('base64');
-    expect(await reason(pool.run('parseModelImport', { bytes: bytes(dense(nan)), limits }))).toMatchObject({ statusCode: 400, details: [{ path: '/weights' }] });
+    expect(await reason(pool.run('parseModelImport', { bytes: bytes(dense(nan)), limits }))).toMatchObject({
+      statusCode: 400,
+      details: [{ path: '/weights' }],
+    });
     const short = await reason(pool.run('parseModelImport', { bytes: bytes(dense('AAAA')), limits }));
     expect(short).toMatchObject({ statusCode: 400, details: [{ path: '/weights', message: 'has 3 bytes; the weightsManifest describes 8' }] });
   });

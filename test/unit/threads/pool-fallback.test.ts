@@ -31,7 +31,14 @@ describe('thread pool: start failures, task bugs and the inline path', () => {
 
   it('gives the inline fallback the whole body when the task was to move it to a thread that cannot start', { timeout: 120_000 }, async () => {
     const pool = make({ threads: 1, modules: { data: fixture('does-not-exist.ts') } });
-    const body = bytes(JSON.stringify({ inputs: [[1, 2], [3, 4]] }));
+    const body = bytes(
+      JSON.stringify({
+        inputs: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+    );
     const packed = await pool.run('parsePredictBody', { bytes: body }, { transfer: [body.buffer as ArrayBuffer] });
     expect(packed.count).toBe(2);
     expect(Array.from(packed.values)).toEqual([1, 2, 3, 4]);
@@ -66,7 +73,11 @@ describe('thread pool: start failures, task bugs and the inline path', () => {
   it('bounds the inline path too: past threads + maxQueue in flight, a 503 at once', async () => {
     const pool = make({ threads: 0, maxQueue: 1 });
     // All three start in the same tick; the inline bound is max(1, threads) + maxQueue = 2.
-    const results = await Promise.allSettled([pool.run('parseJsonDataset', dataset()), pool.run('parseJsonDataset', dataset()), pool.run('parseJsonDataset', dataset())]);
+    const results = await Promise.allSettled([
+      pool.run('parseJsonDataset', dataset()),
+      pool.run('parseJsonDataset', dataset()),
+      pool.run('parseJsonDataset', dataset()),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     const refused = (results[2] as PromiseRejectedResult).reason as ServiceError;
     expect(refused).toBeInstanceOf(ServiceError);

@@ -12,8 +12,20 @@ import { smallFashionJob } from '../../support/harness.js';
 
 describe('heat-map grid', () => {
   const epochs = [
-    { epoch: 1, layers: [{ name: 'd1', gradNorm: 1e-6, deadFraction: 0 }, { name: 'd2', gradNorm: 0.1, deadFraction: 0.5 }] },
-    { epoch: 2, layers: [{ name: 'd1', gradNorm: 0, deadFraction: 0.25 }, { name: 'd2', gradNorm: Number.NaN, deadFraction: 1 }] },
+    {
+      epoch: 1,
+      layers: [
+        { name: 'd1', gradNorm: 1e-6, deadFraction: 0 },
+        { name: 'd2', gradNorm: 0.1, deadFraction: 0.5 },
+      ],
+    },
+    {
+      epoch: 2,
+      layers: [
+        { name: 'd1', gradNorm: 0, deadFraction: 0.25 },
+        { name: 'd2', gradNorm: Number.NaN, deadFraction: 1 },
+      ],
+    },
   ];
 
   it('puts log10 of the gradient norm per layer and epoch, leaving zeros and NaN out of the scale', () => {
@@ -39,11 +51,18 @@ describe('heat-map grid', () => {
 
 describe('spec comparison', () => {
   it('flattens to JSON Pointers, escaping ~ and /', () => {
-    expect([...flatten({ a: [1, { 'b/c': 2, 'd~': [] }] })]).toEqual([['/a/0', 1], ['/a/1/b~1c', 2], ['/a/1/d~0', []]]);
+    expect([...flatten({ a: [1, { 'b/c': 2, 'd~': [] }] })]).toEqual([
+      ['/a/0', 1],
+      ['/a/1/b~1c', 2],
+      ['/a/1/d~0', []],
+    ]);
   });
 
   it('marks the fields that differ, including ones only some specs have', () => {
-    const rows = diffSpecs([{ fit: { epochs: 3 }, lr: 1 }, { fit: { epochs: 4 }, lr: 1, base: { modelId: 'm' } }]);
+    const rows = diffSpecs([
+      { fit: { epochs: 3 }, lr: 1 },
+      { fit: { epochs: 4 }, lr: 1, base: { modelId: 'm' } },
+    ]);
     expect(rows.filter((r) => r.differs).map((r) => r.path)).toEqual(['/fit/epochs', '/base/modelId']);
     expect(rows.find((r) => r.path === '/base/modelId')!.values).toEqual([undefined, 'm']);
   });
@@ -58,10 +77,23 @@ describe('lineage layout', () => {
       { id: 'e', label: 'e', baseModelId: 'd1' },
       { id: 'x', label: 'x', baseModelId: null },
     ];
-    const { nodes, edges } = layoutLineage('c', [{ id: 'b', label: 'b', baseModelId: 'a' }, { id: 'a', label: 'a', baseModelId: null }], known);
+    const { nodes, edges } = layoutLineage(
+      'c',
+      [
+        { id: 'b', label: 'b', baseModelId: 'a' },
+        { id: 'a', label: 'a', baseModelId: null },
+      ],
+      known,
+    );
     const at = Object.fromEntries(nodes.map((n) => [n.id, [n.generation, n.row]]));
     expect(at).toEqual({ b: [-1, 0], a: [-2, 0], c: [0, 0], d1: [1, 0], d2: [1, 1], e: [2, 0] });
-    expect(edges).toEqual([['a', 'b'], ['b', 'c'], ['c', 'd1'], ['c', 'd2'], ['d1', 'e']]);
+    expect(edges).toEqual([
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd1'],
+      ['c', 'd2'],
+      ['d1', 'e'],
+    ]);
     expect(nodes.find((n) => n.id === 'c')!.current).toBe(true);
   });
 });

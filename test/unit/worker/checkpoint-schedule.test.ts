@@ -12,7 +12,11 @@ function setup(everyMs: number) {
     /** One epoch's end: `epochMs` of training, then a checkpoint if one is due. */
     async epoch(epochMs: number, writeMs = 0) {
       clock += epochMs;
-      if (schedule.due()) await schedule.store(async () => { clock += writeMs; stored.push(clock); });
+      if (schedule.due())
+        await schedule.store(async () => {
+          clock += writeMs;
+          stored.push(clock);
+        });
     },
     stored,
   };
@@ -43,7 +47,7 @@ describe('CheckpointSchedule', () => {
     expect(s.stored).toHaveLength(0);
   });
 
-  it('waits 20 times the last checkpoint\'s own duration when that is longer than everyMs', async () => {
+  it("waits 20 times the last checkpoint's own duration when that is longer than everyMs", async () => {
     const s = setup(1_000);
     await s.epoch(1_000, 5_000); // a checkpoint that took 5 s: the next one not before 100 s
     expect(s.stored).toHaveLength(1);

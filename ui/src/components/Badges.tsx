@@ -1,7 +1,11 @@
 import type { JobWarning } from '../lib/types.js';
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span class={`badge status-${status}`} data-status={status}>{status}</span>;
+  return (
+    <span class={`badge status-${status}`} data-status={status}>
+      {status}
+    </span>
+  );
 }
 
 /** One badge per warning kind, worst severity first; the count when a kind repeats. */
@@ -16,7 +20,10 @@ export function WarningBadges({ warnings }: { warnings: JobWarning[] }) {
   return (
     <span class="badges">
       {[...kinds].map(([kind, { n, severity }]) => (
-        <span class={`badge warn-${severity}`} title={`${n} × ${kind.replace(/_/g, ' ')}`}>{kind.replace(/_/g, ' ')}{n > 1 ? ` ×${n}` : ''}</span>
+        <span class={`badge warn-${severity}`} title={`${n} × ${kind.replace(/_/g, ' ')}`}>
+          {kind.replace(/_/g, ' ')}
+          {n > 1 ? ` ×${n}` : ''}
+        </span>
       ))}
     </span>
   );
@@ -24,5 +31,9 @@ export function WarningBadges({ warnings }: { warnings: JobWarning[] }) {
 
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
-  return <p class="error" role="alert">{error instanceof Error ? error.message : String(error)}</p>;
+  return (
+    <p class="error" role="alert">
+      {error instanceof Error ? error.message : String(error)}
+    </p>
+  );
 }

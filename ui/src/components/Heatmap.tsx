@@ -93,9 +93,10 @@ export function Heatmap({ epochs }: { epochs: DiagnosticsEpoch[] }) {
       col: Math.max(0, Math.min(grid.epochs.length - 1, at.col + move[1])),
     });
   };
-  const reading = cursor && grid.layers[cursor.layer] !== undefined
-    ? `${grid.layers[cursor.layer]}, epoch ${grid.epochs[cursor.col]}: ${fmtNumber(grid.values[cursor.layer * grid.epochs.length + cursor.col], 3)}`
-    : 'Hover a cell, or focus the map and use the arrow keys.';
+  const reading =
+    cursor && grid.layers[cursor.layer] !== undefined
+      ? `${grid.layers[cursor.layer]}, epoch ${grid.epochs[cursor.col]}: ${fmtNumber(grid.values[cursor.layer * grid.epochs.length + cursor.col], 3)}`
+      : 'Hover a cell, or focus the map and use the arrow keys.';
 
   return (
     <section class="heatmap" aria-label="Gradient heat-map" data-epochs={grid.epochs.length} data-layers={grid.layers.length}>
@@ -103,7 +104,9 @@ export function Heatmap({ epochs }: { epochs: DiagnosticsEpoch[] }) {
         <label>
           Colour{' '}
           <select value={metric} onChange={(e) => setMetric((e.target as HTMLSelectElement).value as HeatmapMetric)}>
-            {Object.entries(HEATMAP_METRICS).map(([k, m]) => <option value={k}>{m.label}</option>)}
+            {Object.entries(HEATMAP_METRICS).map(([k, m]) => (
+              <option value={k}>{m.label}</option>
+            ))}
           </select>
         </label>
         <label>
@@ -127,7 +130,9 @@ export function Heatmap({ epochs }: { epochs: DiagnosticsEpoch[] }) {
           onKeyDown={onKey}
         />
       </div>
-      <p class="muted" aria-live="polite">{grid.epochs.length ? reading : 'No diagnostics yet: they arrive with the first epoch.'}</p>
+      <p class="muted" aria-live="polite">
+        {grid.epochs.length ? reading : 'No diagnostics yet: they arrive with the first epoch.'}
+      </p>
     </section>
   );
 }

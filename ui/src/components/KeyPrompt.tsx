@@ -29,7 +29,9 @@ export function KeyPrompt() {
         <label>
           Key <input ref={input} type="password" autoComplete="off" value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
         </label>
-        <p class="muted">Kept only for this browser tab (sessionStorage) and sent as <code>Authorization: Bearer</code>.</p>
+        <p class="muted">
+          Kept only for this browser tab (sessionStorage) and sent as <code>Authorization: Bearer</code>.
+        </p>
         <button type="submit">Use this key</button>
       </form>
     </div>

@@ -42,8 +42,14 @@ export function LineChart({ title, x, series, shadeFrom = null, shadeLabel = 'fi
       height,
       scales: { x: { time: false, range: (_u, min, max) => [Math.min(1, min ?? 1), Math.max(max ?? 1, span.current, 2)] } },
       // Epochs are whole numbers: no 1.5 ticks.
-      axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, { label: yLabel, size: 60 }],
-      series: [{ label: 'epoch' }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash ? [6, 4] : undefined, points: { size: 5 }, spanGaps: true }))],
+      axes: [
+        { label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+        { label: yLabel, size: 60 },
+      ],
+      series: [
+        { label: 'epoch' },
+        ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash ? [6, 4] : undefined, points: { size: 5 }, spanGaps: true })),
+      ],
       hooks: {
         drawClear: [
           (u) => {

@@ -37,8 +37,12 @@ export function LineageGraph({ currentId, ancestors, known }: { currentId: strin
         return (
           <a href={href('models', n.id)} data-lineage-node={n.id} aria-current={n.current ? 'page' : undefined}>
             <rect x={p.x} y={p.y} width={W} height={H} rx="6" class={n.current ? 'node current' : 'node'} />
-            <text x={p.x + 8} y={p.y + 18}>{n.label.slice(0, 22)}</text>
-            <text x={p.x + 8} y={p.y + 34} class="node-sub">{n.current ? 'this model' : n.generation < 0 ? 'base' : 'derived'}</text>
+            <text x={p.x + 8} y={p.y + 18}>
+              {n.label.slice(0, 22)}
+            </text>
+            <text x={p.x + 8} y={p.y + 34} class="node-sub">
+              {n.current ? 'this model' : n.generation < 0 ? 'base' : 'derived'}
+            </text>
           </a>
         );
       })}

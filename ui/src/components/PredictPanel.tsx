@@ -35,12 +35,17 @@ function Probabilities({ values: raw, classNames, rows }: { values: number[]; cl
   const best = values.indexOf(Math.max(...values));
   return (
     <figure class="probabilities" data-outputs={values.length}>
-      <figcaption>{rows > 1 ? `First of ${rows} outputs` : 'Output'}{values.length > 1 ? `: most likely ${classNames?.[best] ?? `class ${best}`}` : ''}</figcaption>
+      <figcaption>
+        {rows > 1 ? `First of ${rows} outputs` : 'Output'}
+        {values.length > 1 ? `: most likely ${classNames?.[best] ?? `class ${best}`}` : ''}
+      </figcaption>
       <ul>
         {values.map((p, i) => (
           <li class={i === best ? 'best' : ''} data-probability={p}>
             <span class="class-name">{classNames?.[i] ?? `class ${i}`}</span>
-            <span class="bar"><span style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} /></span>
+            <span class="bar">
+              <span style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} />
+            </span>
             <span class="num">{(p * 100).toFixed(1)}%</span>
           </li>
         ))}
@@ -122,11 +127,15 @@ function DrawInput({ inputShape, onInput }: { inputShape: Array<number | null>; 
       />
       <div class="toolbar">
         <button onClick={() => onInput(sample(canvas.current!, invert))}>Predict</button>
-        <button class="secondary" onClick={clear}>Clear</button>
+        <button class="secondary" onClick={clear}>
+          Clear
+        </button>
         <label>
           Image file <input type="file" accept="image/*" onChange={(e) => loadFile((e.target as HTMLInputElement).files?.[0])} />
         </label>
-        <label><input type="checkbox" checked={invert} onChange={() => setInvert(!invert)} /> dark ink on light paper</label>
+        <label>
+          <input type="checkbox" checked={invert} onChange={() => setInvert(!invert)} /> dark ink on light paper
+        </label>
       </div>
     </div>
   );

@@ -27,18 +27,29 @@ export function Warnings({ jobId, warnings }: { jobId: string; warnings: JobWarn
   return (
     <div class="warnings">
       <ErrorNote error={error} />
-      {fixable.length > 1 && <button disabled={busy} onClick={() => retry(true)}>Retry with all {fixable.length} fixes</button>}
+      {fixable.length > 1 && (
+        <button disabled={busy} onClick={() => retry(true)}>
+          Retry with all {fixable.length} fixes
+        </button>
+      )}
       <ul>
         {warnings.map((w) => (
           <li class={`warning warn-${w.severity ?? 'warning'}`}>
             <strong>{w.kind.replace(/_/g, ' ')}</strong>
-            {w.layer && <> in <code>{w.layer}</code></>}
+            {w.layer && (
+              <>
+                {' '}
+                in <code>{w.layer}</code>
+              </>
+            )}
             {w.epoch !== null && <> at epoch {w.epoch}</>}
             {w.severity && <span class={`badge warn-${w.severity}`}>{w.severity}</span>}
             <p>{w.message}</p>
             {w.advice && <p class="advice">{w.advice}</p>}
             {w.fix && w.id && (
-              <button disabled={busy} onClick={() => retry([w.id!])}>Retry with this fix</button>
+              <button disabled={busy} onClick={() => retry([w.id!])}>
+                Retry with this fix
+              </button>
             )}
           </li>
         ))}

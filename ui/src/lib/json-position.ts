@@ -31,5 +31,8 @@ export function locatePointer(text: string, pointer: string): TextRange | null {
 export function syntaxErrors(text: string): Array<{ message: string; range: TextRange }> {
   const errors: ParseError[] = [];
   parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
-  return errors.map((e) => ({ message: printParseErrorCode(e.error), range: { offset: e.offset, length: Math.max(1, e.length), line: lineAt(text, e.offset) } }));
+  return errors.map((e) => ({
+    message: printParseErrorCode(e.error),
+    range: { offset: e.offset, length: Math.max(1, e.length), line: lineAt(text, e.offset) },
+  }));
 }

@@ -14,7 +14,11 @@ const data = {
   validation: { split: 0.1 },
   evaluate: { dataset: { builtin: 'fashion-mnist', split: 'test', limit: 2000, seed: 42 } },
 };
-const sgd = (extra: Record<string, unknown> = {}) => ({ optimizer: { type: 'sgd', learningRate: 0.01, momentum: 0.9, ...extra }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+const sgd = (extra: Record<string, unknown> = {}) => ({
+  optimizer: { type: 'sgd', learningRate: 0.01, momentum: 0.9, ...extra },
+  loss: 'sparse_categorical_crossentropy',
+  metrics: ['accuracy'],
+});
 const fit = { epochs: 10, batchSize: 32, seed: 42 };
 const flatten = { type: 'Flatten', inputShape: [28, 28] };
 const out = { type: 'Dense', units: 10, activation: 'softmax' };
@@ -55,7 +59,10 @@ export const RECIPES: Recipe[] = [
     title: 'SELU, self-normalizing',
     what: 'SELU + lecun_normal on standardized inputs: activations keep mean 0, std 1 through a deep stack.',
     spec: {
-      ...mlp('selu', Array.from({ length: 6 }, () => ({ type: 'Dense', units: 100, activation: 'selu', kernelInitializer: 'lecun_normal' }))),
+      ...mlp(
+        'selu',
+        Array.from({ length: 6 }, () => ({ type: 'Dense', units: 100, activation: 'selu', kernelInitializer: 'lecun_normal' })),
+      ),
       dataset: { ...data.dataset, standardize: true },
     },
   },

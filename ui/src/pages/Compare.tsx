@@ -41,28 +41,46 @@ function Comparison({ ids }: { ids: string[] }) {
     <section>
       <header class="page-head">
         <h1>Compare {ids.length} jobs</h1>
-        <a class="button secondary" href={`#/compare?pick=${ids.join(',')}`}>Change selection</a>
+        <a class="button secondary" href={`#/compare?pick=${ids.join(',')}`}>
+          Change selection
+        </a>
       </header>
       <ul class="legend-list">
         {runs.data.map((r, i) => (
-          <li><span class="swatch" style={{ background: OKABE_ITO[i] }} /> <a href={href('jobs', r.job.id)}>{names[i]}</a> <StatusBadge status={r.job.status} /></li>
+          <li>
+            <span class="swatch" style={{ background: OKABE_ITO[i] }} /> <a href={href('jobs', r.job.id)}>{names[i]}</a> <StatusBadge status={r.job.status} />
+          </li>
         ))}
       </ul>
       <div class="curves">
-        {METRICS.map((m) => <OverlaidChart metric={m} names={names} runs={runs.data!.map((r) => r.epochs)} />)}
+        {METRICS.map((m) => (
+          <OverlaidChart metric={m} names={names} runs={runs.data!.map((r) => r.epochs)} />
+        ))}
       </div>
       <h2>Specs</h2>
-      <label><input type="checkbox" checked={onlyDiffs} onChange={() => setOnlyDiffs(!onlyDiffs)} /> only the differences ({rows.filter((r) => r.differs).length} of {rows.length} fields)</label>
+      <label>
+        <input type="checkbox" checked={onlyDiffs} onChange={() => setOnlyDiffs(!onlyDiffs)} /> only the differences ({rows.filter((r) => r.differs).length} of{' '}
+        {rows.length} fields)
+      </label>
       <div class="table-scroll">
         <table class="spec-diff">
           <thead>
-            <tr><th scope="col">Field</th>{names.map((n) => <th scope="col">{n}</th>)}</tr>
+            <tr>
+              <th scope="col">Field</th>
+              {names.map((n) => (
+                <th scope="col">{n}</th>
+              ))}
+            </tr>
           </thead>
           <tbody>
             {shown.map((r) => (
               <tr class={r.differs ? 'differs' : ''} data-path={r.path}>
-                <th scope="row"><code>{r.path}</code></th>
-                {r.values.map((v) => <td>{v === undefined ? <span class="muted">absent</span> : <code>{JSON.stringify(v)}</code>}</td>)}
+                <th scope="row">
+                  <code>{r.path}</code>
+                </th>
+                {r.values.map((v) => (
+                  <td>{v === undefined ? <span class="muted">absent</span> : <code>{JSON.stringify(v)}</code>}</td>
+                ))}
               </tr>
             ))}
           </tbody>
@@ -74,7 +92,7 @@ function Comparison({ ids }: { ids: string[] }) {
 
 function OverlaidChart({ metric, names, runs }: { metric: (typeof METRICS)[number]; names: string[]; runs: EpochMetrics[][] }) {
   const { x, series } = useMemo(() => {
-    const longest = Math.max(0, ...runs.map((r) => r.length ? r[r.length - 1].epoch : 0));
+    const longest = Math.max(0, ...runs.map((r) => (r.length ? r[r.length - 1].epoch : 0)));
     const x = Array.from({ length: longest }, (_, i) => i + 1);
     const series = runs.map((epochs, i) => {
       const byEpoch = new Map(epochs.map((e) => [e.epoch, e[metric]]));
@@ -101,12 +119,15 @@ function ComparePicker({ initial }: { initial: string[] }) {
         {jobs.data?.items.map((j) => (
           <li>
             <label>
-              <input type="checkbox" checked={picked.includes(j.id)} onChange={() => toggle(j.id)} /> {j.name ?? shortId(j.id)} <StatusBadge status={j.status} />
+              <input type="checkbox" checked={picked.includes(j.id)} onChange={() => toggle(j.id)} /> {j.name ?? shortId(j.id)}{' '}
+              <StatusBadge status={j.status} />
             </label>
           </li>
         ))}
       </ul>
-      <button disabled={picked.length < 2} onClick={() => navigate(`/compare?ids=${picked.join(',')}`)}>Compare {picked.length}</button>
+      <button disabled={picked.length < 2} onClick={() => navigate(`/compare?ids=${picked.join(',')}`)}>
+        Compare {picked.length}
+      </button>
     </section>
   );
 }

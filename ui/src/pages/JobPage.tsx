@@ -32,10 +32,13 @@ export function JobPage({ id }: { id: string }) {
       // The diagnostics grow by one entry per epoch (15 MB at 1,000 epochs x 100 layers): read them
       // only when the stream has epochs they lack.
       if (!diagnosticsFor.current || diagnosticsFor.current.epochs < stream.epochs.length || stream.epochs.length === 0) {
-        api<Diagnostics>(`/jobs/${encodeURIComponent(id)}/diagnostics`).then((d) => {
-          diagnosticsFor.current = { epochs: d.epochs.length };
-          setDiagnostics(d);
-        }, () => {});
+        api<Diagnostics>(`/jobs/${encodeURIComponent(id)}/diagnostics`).then(
+          (d) => {
+            diagnosticsFor.current = { epochs: d.epochs.length };
+            setDiagnostics(d);
+          },
+          () => {},
+        );
       }
     }, wait);
     return () => clearTimeout(timer);
@@ -63,22 +66,68 @@ export function JobPage({ id }: { id: string }) {
         <h1>{job.name ?? `Job ${shortId(job.id)}`}</h1>
         <StatusBadge status={status} />
         {(status === 'queued' || status === 'running') && (
-          <button class="danger" onClick={cancel} disabled={cancelling}>{cancelling ? 'Cancelling…' : 'Cancel job'}</button>
+          <button class="danger" onClick={cancel} disabled={cancelling}>
+            {cancelling ? 'Cancelling…' : 'Cancel job'}
+          </button>
         )}
-        <a class="button secondary" href={`#/new?from=${encodeURIComponent(id)}`}>Edit as new job</a>
+        <a class="button secondary" href={`#/new?from=${encodeURIComponent(id)}`}>
+          Edit as new job
+        </a>
       </header>
       <dl class="facts">
-        <dt>Id</dt><dd><code>{job.id}</code></dd>
-        <dt>Backend</dt><dd>{job.backend ?? '–'}</dd>
-        <dt>Submitted</dt><dd>{fmtDate(job.createdAt)}</dd>
-        <dt>Ran for</dt><dd>{fmtDuration(job.startedAt, job.finishedAt)}</dd>
-        <dt>Attempts</dt><dd>{job.attempts}{job.resumedFromEpoch ? ` (resumed after epoch ${job.resumedFromEpoch})` : ''}</dd>
-        {job.evaluation && (<><dt>Evaluation</dt><dd>loss {fmtNumber(job.evaluation.loss)}, accuracy {fmtPercent(job.evaluation.accuracy)}</dd></>)}
-        {job.modelId && (<><dt>Model</dt><dd><a href={href('models', job.modelId)}>{shortId(job.modelId)}</a></dd></>)}
-        {job.retryOf && (<><dt>Retry of</dt><dd><a href={href('jobs', job.retryOf)}>{shortId(job.retryOf)}</a></dd></>)}
-        {job.studyId && (<><dt>Study</dt><dd><a href={href('studies', job.studyId)}>{shortId(job.studyId)}</a></dd></>)}
+        <dt>Id</dt>
+        <dd>
+          <code>{job.id}</code>
+        </dd>
+        <dt>Backend</dt>
+        <dd>{job.backend ?? '–'}</dd>
+        <dt>Submitted</dt>
+        <dd>{fmtDate(job.createdAt)}</dd>
+        <dt>Ran for</dt>
+        <dd>{fmtDuration(job.startedAt, job.finishedAt)}</dd>
+        <dt>Attempts</dt>
+        <dd>
+          {job.attempts}
+          {job.resumedFromEpoch ? ` (resumed after epoch ${job.resumedFromEpoch})` : ''}
+        </dd>
+        {job.evaluation && (
+          <>
+            <dt>Evaluation</dt>
+            <dd>
+              loss {fmtNumber(job.evaluation.loss)}, accuracy {fmtPercent(job.evaluation.accuracy)}
+            </dd>
+          </>
+        )}
+        {job.modelId && (
+          <>
+            <dt>Model</dt>
+            <dd>
+              <a href={href('models', job.modelId)}>{shortId(job.modelId)}</a>
+            </dd>
+          </>
+        )}
+        {job.retryOf && (
+          <>
+            <dt>Retry of</dt>
+            <dd>
+              <a href={href('jobs', job.retryOf)}>{shortId(job.retryOf)}</a>
+            </dd>
+          </>
+        )}
+        {job.studyId && (
+          <>
+            <dt>Study</dt>
+            <dd>
+              <a href={href('studies', job.studyId)}>{shortId(job.studyId)}</a>
+            </dd>
+          </>
+        )}
       </dl>
-      {job.error && <p class="error" role="alert">{job.error}</p>}
+      {job.error && (
+        <p class="error" role="alert">
+          {job.error}
+        </p>
+      )}
       <div class="progress-block" aria-live="polite">
         <label>
           Epochs {done} / {totalEpochs || '?'}

@@ -23,7 +23,10 @@ export function JobsPage() {
   if (cursor) query.set('cursor', cursor);
   const page = useAsync((signal) => api<Page<Job>>(`/jobs?${query}`, { signal }), [query.toString()]);
   const live = (page.data?.items ?? []).some((j) => j.status === 'queued' || j.status === 'running') || !page.data?.items.length;
-  useInterval(useCallback(() => page.reload(), [page.reload]), live ? 2000 : 10000);
+  useInterval(
+    useCallback(() => page.reload(), [page.reload]),
+    live ? 2000 : 10000,
+  );
 
   const resetPaging = () => {
     setCursors([]);
@@ -35,13 +38,17 @@ export function JobsPage() {
     <section>
       <header class="page-head">
         <h1>Jobs</h1>
-        <a class="button" href="#/new">New job</a>
+        <a class="button" href="#/new">
+          New job
+        </a>
       </header>
       <div class="toolbar" role="search">
         <label>
           Status{' '}
           <select value={status} onChange={(e) => (setStatus((e.target as HTMLSelectElement).value), resetPaging())}>
-            {STATUSES.map((s) => <option value={s}>{s || 'any'}</option>)}
+            {STATUSES.map((s) => (
+              <option value={s}>{s || 'any'}</option>
+            ))}
           </select>
         </label>
         <label>
@@ -57,7 +64,9 @@ export function JobsPage() {
         <table class="jobs">
           <thead>
             <tr>
-              <th scope="col"><span class="sr-only">Select</span></th>
+              <th scope="col">
+                <span class="sr-only">Select</span>
+              </th>
               <th scope="col">Name</th>
               <th scope="col">Status</th>
               <th scope="col">Backend</th>
@@ -76,8 +85,12 @@ export function JobsPage() {
                 <td>
                   <input type="checkbox" aria-label={`Select ${j.name ?? j.id} to compare`} checked={selected.includes(j.id)} onChange={() => toggle(j.id)} />
                 </td>
-                <td><a href={href('jobs', j.id)}>{j.name ?? shortId(j.id)}</a></td>
-                <td><StatusBadge status={j.status} /></td>
+                <td>
+                  <a href={href('jobs', j.id)}>{j.name ?? shortId(j.id)}</a>
+                </td>
+                <td>
+                  <StatusBadge status={j.status} />
+                </td>
                 <td>{j.backend ?? '–'}</td>
                 <td>{fmtDate(j.startedAt)}</td>
                 <td>{fmtDuration(j.startedAt, j.finishedAt)}</td>
@@ -85,7 +98,9 @@ export function JobsPage() {
                 <td class="num">{fmtNumber(j.metrics?.loss)}</td>
                 <td class="num">{fmtPercent(j.metrics?.accuracy)}</td>
                 <td class="num">{fmtPercent(j.metrics?.val_accuracy)}</td>
-                <td><WarningBadges warnings={j.warnings} /></td>
+                <td>
+                  <WarningBadges warnings={j.warnings} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -93,8 +108,25 @@ export function JobsPage() {
       </div>
       {page.data && !page.data.items.length && <p class="muted">No jobs{status || name ? ' match these filters' : ' yet: start one from New job'}.</p>}
       <nav class="pager" aria-label="Pages">
-        <button disabled={!cursors.length} onClick={() => { const prev = [...cursors]; setCursor(prev.pop() || undefined); setCursors(prev); }}>Previous</button>
-        <button disabled={!page.data?.nextCursor} onClick={() => { setCursors([...cursors, cursor ?? '']); setCursor(page.data!.nextCursor!); }}>Next</button>
+        <button
+          disabled={!cursors.length}
+          onClick={() => {
+            const prev = [...cursors];
+            setCursor(prev.pop() || undefined);
+            setCursors(prev);
+          }}
+        >
+          Previous
+        </button>
+        <button
+          disabled={!page.data?.nextCursor}
+          onClick={() => {
+            setCursors([...cursors, cursor ?? '']);
+            setCursor(page.data!.nextCursor!);
+          }}
+        >
+          Next
+        </button>
       </nav>
     </section>
   );

@@ -18,14 +18,14 @@ const toNode = (m: ModelInfo): LineageNode => ({ id: m.id, label: label(m), base
 
 async function loadFamily(model: ModelInfo, signal: AbortSignal) {
   const ancestors: LineageNode[] = [];
-  for (let base = model.lineage.baseModelId; base && ancestors.length < 20; ) {
+  for (let base = model.lineage.baseModelId; base && ancestors.length < 20;) {
     const m = await api<ModelInfo>(`/models/${encodeURIComponent(base)}`, { signal }).catch(() => null);
     if (!m) break;
     ancestors.push(toNode(m));
     base = m.lineage.baseModelId;
   }
   const known: LineageNode[] = [toNode(model)];
-  for (let cursor: string | null = ''; cursor !== null && known.length < MAX_SCANNED; ) {
+  for (let cursor: string | null = ''; cursor !== null && known.length < MAX_SCANNED;) {
     const page: Page<ModelInfo> = await api(`/models?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { signal });
     known.push(...page.items.filter((m) => m.id !== model.id).map(toNode));
     cursor = page.nextCursor;
@@ -36,15 +36,18 @@ async function loadFamily(model: ModelInfo, signal: AbortSignal) {
 /** One model: layer summary with Keras counts, lineage, download, and a predict panel. */
 export function ModelPage({ id }: { id: string }) {
   const [downloadError, setDownloadError] = useState<unknown>(null);
-  const model = useAsync(async (signal) => {
-    const m = await api<ModelInfo>(`/models/${encodeURIComponent(id)}`, { signal });
-    const [family, job] = await Promise.all([
-      loadFamily(m, signal),
-      m.jobId ? api<Job>(`/jobs/${encodeURIComponent(m.jobId)}`, { signal }).catch(() => null) : null,
-    ]);
-    const dataset = (job?.spec as { dataset?: { builtin?: string; classes?: number[] } } | undefined)?.dataset;
-    return { m, family, job, classNames: builtinClassNames(dataset) };
-  }, [id]);
+  const model = useAsync(
+    async (signal) => {
+      const m = await api<ModelInfo>(`/models/${encodeURIComponent(id)}`, { signal });
+      const [family, job] = await Promise.all([
+        loadFamily(m, signal),
+        m.jobId ? api<Job>(`/jobs/${encodeURIComponent(m.jobId)}`, { signal }).catch(() => null) : null,
+      ]);
+      const dataset = (job?.spec as { dataset?: { builtin?: string; classes?: number[] } } | undefined)?.dataset;
+      return { m, family, job, classNames: builtinClassNames(dataset) };
+    },
+    [id],
+  );
   if (model.error) return <ErrorNote error={model.error} />;
   if (!model.data) return <p>Loading…</p>;
   const { m, family, job, classNames } = model.data;
@@ -72,10 +75,26 @@ export function ModelPage({ id }: { id: string }) {
       </header>
       <ErrorNote error={downloadError} />
       <dl class="facts">
-        <dt>Id</dt><dd><code>{m.id}</code></dd>
-        <dt>Source</dt><dd>{m.source}{job && <> by job <a href={href('jobs', job.id)}>{job.name ?? shortId(job.id)}</a></>}</dd>
-        <dt>Created</dt><dd>{fmtDate(m.createdAt)}</dd>
-        <dt>Input</dt><dd><code>[{m.inputShape.join(', ')}]</code></dd>
+        <dt>Id</dt>
+        <dd>
+          <code>{m.id}</code>
+        </dd>
+        <dt>Source</dt>
+        <dd>
+          {m.source}
+          {job && (
+            <>
+              {' '}
+              by job <a href={href('jobs', job.id)}>{job.name ?? shortId(job.id)}</a>
+            </>
+          )}
+        </dd>
+        <dt>Created</dt>
+        <dd>{fmtDate(m.createdAt)}</dd>
+        <dt>Input</dt>
+        <dd>
+          <code>[{m.inputShape.join(', ')}]</code>
+        </dd>
       </dl>
       <h2>Lineage</h2>
       <div class="lineage-box">
@@ -85,16 +104,47 @@ export function ModelPage({ id }: { id: string }) {
       <h2>Layers</h2>
       <div class="table-scroll">
         <table class="summary">
-          <thead><tr><th scope="col">Layer (type)</th><th scope="col">Output shape</th><th scope="col">Param #</th><th scope="col">Trainable</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Layer (type)</th>
+              <th scope="col">Output shape</th>
+              <th scope="col">Param #</th>
+              <th scope="col">Trainable</th>
+            </tr>
+          </thead>
           <tbody>
             {m.summary.layers.map((l) => (
-              <tr><td>{l.name} ({l.type})</td><td><code>({l.outputShape.map((d) => d ?? 'None').join(', ')})</code></td><td class="num">{l.params.toLocaleString()}</td><td>{l.trainable ? 'yes' : 'frozen'}</td></tr>
+              <tr>
+                <td>
+                  {l.name} ({l.type})
+                </td>
+                <td>
+                  <code>({l.outputShape.map((d) => d ?? 'None').join(', ')})</code>
+                </td>
+                <td class="num">{l.params.toLocaleString()}</td>
+                <td>{l.trainable ? 'yes' : 'frozen'}</td>
+              </tr>
             ))}
           </tbody>
           <tfoot>
-            <tr><th scope="row">Total params</th><td /><td class="num">{m.summary.totalParams.toLocaleString()}</td><td /></tr>
-            <tr><th scope="row">Trainable params</th><td /><td class="num">{m.summary.trainableParams.toLocaleString()}</td><td /></tr>
-            <tr><th scope="row">Non-trainable params</th><td /><td class="num">{m.summary.nonTrainableParams.toLocaleString()}</td><td /></tr>
+            <tr>
+              <th scope="row">Total params</th>
+              <td />
+              <td class="num">{m.summary.totalParams.toLocaleString()}</td>
+              <td />
+            </tr>
+            <tr>
+              <th scope="row">Trainable params</th>
+              <td />
+              <td class="num">{m.summary.trainableParams.toLocaleString()}</td>
+              <td />
+            </tr>
+            <tr>
+              <th scope="row">Non-trainable params</th>
+              <td />
+              <td class="num">{m.summary.nonTrainableParams.toLocaleString()}</td>
+              <td />
+            </tr>
           </tfoot>
         </table>
       </div>

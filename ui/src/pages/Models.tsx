@@ -20,23 +20,54 @@ export function ModelsPage() {
       <h1>Models</h1>
       <div class="toolbar" role="search">
         <label>
-          Registered name <input type="search" value={name} placeholder="exact name" onInput={(e) => { setName((e.target as HTMLInputElement).value); setCursors([]); setCursor(undefined); }} />
+          Registered name{' '}
+          <input
+            type="search"
+            value={name}
+            placeholder="exact name"
+            onInput={(e) => {
+              setName((e.target as HTMLInputElement).value);
+              setCursors([]);
+              setCursor(undefined);
+            }}
+          />
         </label>
       </div>
       <ErrorNote error={page.error} />
       <div class="table-scroll">
         <table>
           <thead>
-            <tr><th scope="col">Model</th><th scope="col">Name</th><th scope="col">Version</th><th scope="col">Source</th><th scope="col">Input</th><th scope="col">Params</th><th scope="col">Base</th><th scope="col">Created</th></tr>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Name</th>
+              <th scope="col">Version</th>
+              <th scope="col">Source</th>
+              <th scope="col">Input</th>
+              <th scope="col">Params</th>
+              <th scope="col">Base</th>
+              <th scope="col">Created</th>
+            </tr>
           </thead>
           <tbody>
             {page.data?.items.map((m) => (
               <tr data-model={m.id}>
-                <td><a href={href('models', m.id)}>{shortId(m.id)}</a></td>
-                <td>{m.name ? <button class="link" onClick={() => setName(m.name!)}>{m.name}</button> : <span class="muted">unregistered</span>}</td>
+                <td>
+                  <a href={href('models', m.id)}>{shortId(m.id)}</a>
+                </td>
+                <td>
+                  {m.name ? (
+                    <button class="link" onClick={() => setName(m.name!)}>
+                      {m.name}
+                    </button>
+                  ) : (
+                    <span class="muted">unregistered</span>
+                  )}
+                </td>
                 <td class="num">{m.version ?? '–'}</td>
                 <td>{m.source}</td>
-                <td><code>[{m.inputShape.join(', ')}]</code></td>
+                <td>
+                  <code>[{m.inputShape.join(', ')}]</code>
+                </td>
                 <td class="num">{m.summary.totalParams.toLocaleString()}</td>
                 <td>{m.lineage.baseModelId ? <a href={href('models', m.lineage.baseModelId)}>{shortId(m.lineage.baseModelId)}</a> : '–'}</td>
                 <td>{fmtDate(m.createdAt)}</td>
@@ -47,8 +78,25 @@ export function ModelsPage() {
       </div>
       {page.data && !page.data.items.length && <p class="muted">No models{name ? ` named ${name}` : ' yet: a job that succeeds stores one'}.</p>}
       <nav class="pager" aria-label="Pages">
-        <button disabled={!cursors.length} onClick={() => { const prev = [...cursors]; setCursor(prev.pop() || undefined); setCursors(prev); }}>Previous</button>
-        <button disabled={!page.data?.nextCursor} onClick={() => { setCursors([...cursors, cursor ?? '']); setCursor(page.data!.nextCursor!); }}>Next</button>
+        <button
+          disabled={!cursors.length}
+          onClick={() => {
+            const prev = [...cursors];
+            setCursor(prev.pop() || undefined);
+            setCursors(prev);
+          }}
+        >
+          Previous
+        </button>
+        <button
+          disabled={!page.data?.nextCursor}
+          onClick={() => {
+            setCursors([...cursors, cursor ?? '']);
+            setCursor(page.data!.nextCursor!);
+          }}
+        >
+          Next
+        </button>
       </nav>
     </section>
   );

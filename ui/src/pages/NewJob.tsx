@@ -106,7 +106,10 @@ export function NewJobPage({ from }: { from: string | null }) {
           <div class="editor">
             <pre class="gutter" ref={gutter} aria-hidden="true">
               {Array.from({ length: lines }, (_, i) => (
-                <span class={badLines.has(i + 1) ? 'bad' : ''} title={badLines.get(i + 1)}>{i + 1}{'\n'}</span>
+                <span class={badLines.has(i + 1) ? 'bad' : ''} title={badLines.get(i + 1)}>
+                  {i + 1}
+                  {'\n'}
+                </span>
               ))}
             </pre>
             <textarea
@@ -138,7 +141,9 @@ export function NewJobPage({ from }: { from: string | null }) {
             )}
           </div>
           <ErrorNote error={serverProblems.length ? null : error} />
-          <button type="submit" disabled={busy || problems.length > 0}>{busy ? 'Submitting…' : 'Submit job'}</button>
+          <button type="submit" disabled={busy || problems.length > 0}>
+            {busy ? 'Submitting…' : 'Submit job'}
+          </button>
         </form>
       </div>
     </section>

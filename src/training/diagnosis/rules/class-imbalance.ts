@@ -22,7 +22,14 @@ export const classImbalance: Rule<'class_imbalance'> = {
         severity: 'warning',
         message: `The training labels are imbalanced: class ${most.label} has ${most.count} samples, class ${least.label} only ${least.count} (${num(ratio)}:1).`,
         advice: 'Weigh the classes inversely to their frequency (fit.classWeight: "balanced"), or collect or resample data so the classes are closer to even.',
-        evidence: { majorityClass: most.label, majorityCount: most.count, minorityClass: least.label, minorityCount: least.count, ratio: num(ratio), threshold: t.ratio },
+        evidence: {
+          majorityClass: most.label,
+          majorityCount: most.count,
+          minorityClass: least.label,
+          minorityCount: least.count,
+          ratio: num(ratio),
+          threshold: t.ratio,
+        },
         fix: [{ op: 'add', path: '/fit/classWeight', value: 'balanced' }],
       },
     ];

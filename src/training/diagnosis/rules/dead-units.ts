@@ -15,7 +15,8 @@ export const deadUnits: Rule<'dead_units'> = {
         const fix = perLayer(ctx, [l.name], (index, layer) => {
           const out: JsonPatch = [];
           const next = ctx.spec.model.layers[index + 1] as { type: string; activation?: string } | undefined;
-          if (layer.type === 'Dense' && (layer.activation === 'relu' || layer.activation === 'relu6')) out.push(...setLayerOption(index, 'activation', 'leaky_relu'));
+          if (layer.type === 'Dense' && (layer.activation === 'relu' || layer.activation === 'relu6'))
+            out.push(...setLayerOption(index, 'activation', 'leaky_relu'));
           else if (next?.type === 'Activation' && next.activation === 'relu') out.push(...setLayerOption(index + 1, 'activation', 'leaky_relu'));
           if (layer.type === 'Dense') out.push(...setLayerOption(index, 'kernelInitializer', 'he_normal'));
           // A negative constant bias is the classic way to kill ReLUs on purpose.

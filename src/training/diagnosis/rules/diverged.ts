@@ -31,7 +31,16 @@ export const diverged: Rule<'diverged'> = {
   check(obs, ctx, t) {
     const broken = trainedLayers(obs).find((l) => !Number.isFinite(l.gradNorm) || !Number.isFinite(l.weightNorm));
     if (broken) {
-      return [{ layer: broken.name, severity: 'critical', message: `Layer ${broken.name} has non-finite weights or gradients at epoch ${obs.epoch}.`, advice: ADVICE, evidence: { gradNorm: String(broken.gradNorm), weightNorm: String(broken.weightNorm) }, fix: divergedFix(ctx) }];
+      return [
+        {
+          layer: broken.name,
+          severity: 'critical',
+          message: `Layer ${broken.name} has non-finite weights or gradients at epoch ${obs.epoch}.`,
+          advice: ADVICE,
+          evidence: { gradNorm: String(broken.gradNorm), weightNorm: String(broken.weightNorm) },
+          fix: divergedFix(ctx),
+        },
+      ];
     }
     const losses = obs.history.map((h) => h.loss);
     const loss = losses.at(-1);
@@ -49,7 +58,13 @@ export const diverged: Rule<'diverged'> = {
         severity: 'critical',
         message,
         advice: ADVICE,
-        evidence: { loss: num(loss), lowestLoss: num(lowest), baselineLoss: ctx.baselineLoss == null ? null : num(ctx.baselineLoss), baselineFactor: t.baselineFactor, riseFactor: t.riseFactor },
+        evidence: {
+          loss: num(loss),
+          lowestLoss: num(lowest),
+          baselineLoss: ctx.baselineLoss == null ? null : num(ctx.baselineLoss),
+          baselineFactor: t.baselineFactor,
+          riseFactor: t.riseFactor,
+        },
         fix: divergedFix(ctx),
       },
     ];

@@ -16,15 +16,25 @@ export const explodingActivations: Rule<'exploding_activations'> = {
     const growth = growthPerStep(stds);
     if (!(growth > t.growth)) return [];
     const top = hidden[hidden.length - 1];
-    const fix = perLayer(ctx, hidden.map((l) => l.name), (index, layer) =>
-      layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', initializerFor(hidden.find((h) => ctx.layerIndex[h.name] === index)?.detail.activation ?? (layer.activation as string | undefined))) : [],
+    const fix = perLayer(
+      ctx,
+      hidden.map((l) => l.name),
+      (index, layer) =>
+        layer.type === 'Dense'
+          ? setLayerOption(
+              index,
+              'kernelInitializer',
+              initializerFor(hidden.find((h) => ctx.layerIndex[h.name] === index)?.detail.activation ?? (layer.activation as string | undefined)),
+            )
+          : [],
     );
     return [
       {
         layer: top.name,
         severity: growth > t.growth * 2 ? 'critical' : 'warning',
         message: `Exploding activations: on the first batch the activation std grows ${fmt(growth)}x per layer, from ${fmt(stds[0])} in ${hidden[0].name} to ${fmt(top.activationStd)} in ${top.name}.`,
-        advice: 'Initialize each layer for its activation so the variance is preserved (he_normal for the ReLU family, lecun_normal for selu and linear, glorot for tanh/sigmoid), or add BatchNormalization layers.',
+        advice:
+          'Initialize each layer for its activation so the variance is preserved (he_normal for the ReLU family, lecun_normal for selu and linear, glorot for tanh/sigmoid), or add BatchNormalization layers.',
         evidence: { growthPerLayer: num(growth), firstStd: num(stds[0]), lastStd: num(top.activationStd), layers: hidden.length, threshold: t.growth },
         fix: orNull(fix),
       },

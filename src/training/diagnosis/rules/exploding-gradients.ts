@@ -29,7 +29,14 @@ export const explodingGradients: Rule<'exploding_gradients'> = {
           ? `Exploding gradients: the gradient norm grows ${fmt(ratio)}-fold from ${top.name} down to ${bottom.name}.`
           : `Exploding gradients: the gradient norm of ${biggest.name} is ${fmt(biggest.gradNorm)}.`,
         advice: 'Clip the gradients (compile.optimizer.clipNorm: 1), lower the learning rate, or add BatchNormalization layers.',
-        evidence: { layer: layer.name, gradNorm: num(layer.gradNorm), topGradNorm: num(top.gradNorm), ratio: num(ratio), normThreshold: t.norm, ratioThreshold: t.ratio },
+        evidence: {
+          layer: layer.name,
+          gradNorm: num(layer.gradNorm),
+          topGradNorm: num(top.gradNorm),
+          ratio: num(ratio),
+          normThreshold: t.norm,
+          ratioThreshold: t.ratio,
+        },
         fix: orNull(clipNorm(ctx.spec)),
       },
     ];

@@ -13,7 +13,11 @@ const TARGET_RATIO = 1e-3;
 
 function medianRatio(obs: Observation): number {
   // Layers whose weights are exactly 0 have no ratio (loss_not_decreasing reports those).
-  return median(trainedLayers(obs).filter((l) => l.weightNorm > 0 && Number.isFinite(l.updateRatio)).map((l) => l.updateRatio));
+  return median(
+    trainedLayers(obs)
+      .filter((l) => l.weightNorm > 0 && Number.isFinite(l.updateRatio))
+      .map((l) => l.updateRatio),
+  );
 }
 
 /** The learning rate moved by the power of ten closest to TARGET / ratio, at least 10x, at most 1000x. */

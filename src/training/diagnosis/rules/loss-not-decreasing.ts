@@ -33,11 +33,25 @@ export const lossNotDecreasing: Rule<'loss_not_decreasing'> = {
     const zero = hidden.filter((l) => l.weightNorm === 0);
     const saturating = zero.length ? [] : hidden.filter((l) => SATURATING.has(String(l.detail.activation)));
     const fix = zero.length
-      ? perLayer(ctx, zero.map((l) => l.name), (index, layer) =>
-          layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', initializerFor((layer.activation as string | undefined) ?? zero.find((z) => ctx.layerIndex[z.name] === index)?.detail.activation)) : [],
+      ? perLayer(
+          ctx,
+          zero.map((l) => l.name),
+          (index, layer) =>
+            layer.type === 'Dense'
+              ? setLayerOption(
+                  index,
+                  'kernelInitializer',
+                  initializerFor((layer.activation as string | undefined) ?? zero.find((z) => ctx.layerIndex[z.name] === index)?.detail.activation),
+                )
+              : [],
         )
-      : perLayer(ctx, saturating.map((l) => l.name), (index, layer) =>
-          layer.type === 'Dense' && SATURATING.has(String(layer.activation)) ? [...setLayerOption(index, 'activation', 'relu'), ...setLayerOption(index, 'kernelInitializer', 'he_normal')] : [],
+      : perLayer(
+          ctx,
+          saturating.map((l) => l.name),
+          (index, layer) =>
+            layer.type === 'Dense' && SATURATING.has(String(layer.activation))
+              ? [...setLayerOption(index, 'activation', 'relu'), ...setLayerOption(index, 'kernelInitializer', 'he_normal')]
+              : [],
         );
     const what = chance
       ? `After ${losses.length} epochs the loss (${num(losses[losses.length - 1])}) is still at chance level (${num(ctx.baselineLoss!)} is what a model that learned nothing scores).`
@@ -59,7 +73,9 @@ export const lossNotDecreasing: Rule<'loss_not_decreasing'> = {
             : 'Try another learning rate or optimizer, a better initialization, or stop early (fit.earlyStopping).',
         evidence: {
           lastLoss: num(losses[losses.length - 1]),
-          ...(chance ? { baselineLoss: num(ctx.baselineLoss!), chanceEpochs, chanceMargin: t.chanceMargin } : { bestBefore: num(bestBefore), bestRecent: num(bestRecent), patience }),
+          ...(chance
+            ? { baselineLoss: num(ctx.baselineLoss!), chanceEpochs, chanceMargin: t.chanceMargin }
+            : { bestBefore: num(bestBefore), bestRecent: num(bestRecent), patience }),
           zeroLayers: zero.map((l) => l.name).join(',') || null,
         },
         fix: orNull(fix),

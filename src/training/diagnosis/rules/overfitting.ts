@@ -26,7 +26,13 @@ export const overfitting: Rule<'overfitting'> = {
         severity: 'warning',
         message: `Overfitting: the validation loss rose from ${num(rows[best].val_loss!)} at epoch ${rows[best].epoch} to ${num(last.val_loss!)} while the training loss fell from ${num(rows[best].loss)} to ${num(last.loss)}.`,
         advice: 'Stop at the best epoch (fit.earlyStopping with restoreBestWeights), regularize (Dropout, a smaller model), or train on more data.',
-        evidence: { bestEpoch: rows[best].epoch, bestValLoss: num(rows[best].val_loss!), valLoss: num(last.val_loss!), loss: num(last.loss), lossAtBest: num(rows[best].loss) },
+        evidence: {
+          bestEpoch: rows[best].epoch,
+          bestValLoss: num(rows[best].val_loss!),
+          valLoss: num(last.val_loss!),
+          loss: num(last.loss),
+          lossAtBest: num(rows[best].loss),
+        },
         fix,
       },
     ];

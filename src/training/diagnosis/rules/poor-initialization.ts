@@ -34,15 +34,26 @@ export const poorInitialization: Rule<'poor_initialization'> = {
     if (off.length > 0) {
       const worst = off[0];
       const fix = [
-        ...perLayer(ctx, selu.map((l) => l.name), (index, layer) => (layer.type === 'Dense' && layer.kernelInitializer !== 'lecun_normal' ? setLayerOption(index, 'kernelInitializer', 'lecun_normal') : [])),
+        ...perLayer(
+          ctx,
+          selu.map((l) => l.name),
+          (index, layer) =>
+            layer.type === 'Dense' && layer.kernelInitializer !== 'lecun_normal' ? setLayerOption(index, 'kernelInitializer', 'lecun_normal') : [],
+        ),
         ...(ctx.spec.dataset.standardize ? [] : standardize()),
       ];
       out.push({
         layer: worst.name,
         severity: 'warning',
         message: `SELU is not self-normalizing here: on the first batch ${worst.name} has activation mean ${fmt(worst.activationMean)} and std ${fmt(worst.activationStd)} (it needs about 0 and 1).`,
-        advice: 'SELU self-normalizes only with lecun_normal initialization on standardized inputs (dataset.standardize: true), in a plain stack of Dense layers.',
-        evidence: { layer: worst.name, activationMean: num(worst.activationMean), activationStd: num(worst.activationStd), standardized: ctx.spec.dataset.standardize === true },
+        advice:
+          'SELU self-normalizes only with lecun_normal initialization on standardized inputs (dataset.standardize: true), in a plain stack of Dense layers.',
+        evidence: {
+          layer: worst.name,
+          activationMean: num(worst.activationMean),
+          activationStd: num(worst.activationStd),
+          standardized: ctx.spec.dataset.standardize === true,
+        },
         fix: orNull(fix),
       });
     }
@@ -50,13 +61,23 @@ export const poorInitialization: Rule<'poor_initialization'> = {
       if (relu.length < t.minDepth) continue;
       const shrink = growthPerStep(relu.map((l) => l.activationStd));
       if (!(shrink < t.shrink)) continue;
-      const fix = perLayer(ctx, relu.map((l) => l.name), (index, layer) => (layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', 'he_normal') : []));
+      const fix = perLayer(
+        ctx,
+        relu.map((l) => l.name),
+        (index, layer) => (layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', 'he_normal') : []),
+      );
       out.push({
         layer: relu[relu.length - 1].name,
         severity: 'warning',
         message: `The signal fades through the ReLU stack: on the first batch the activation std shrinks ${fmt(shrink)}x per layer, from ${fmt(relu[0].activationStd)} to ${fmt(relu[relu.length - 1].activationStd)}.`,
         advice: 'Initialize ReLU-family layers with He initialization (he_normal): Glorot keeps the variance only for symmetric activations like tanh.',
-        evidence: { shrinkPerLayer: num(shrink), firstStd: num(relu[0].activationStd), lastStd: num(relu[relu.length - 1].activationStd), layers: relu.length, threshold: t.shrink },
+        evidence: {
+          shrinkPerLayer: num(shrink),
+          firstStd: num(relu[0].activationStd),
+          lastStd: num(relu[relu.length - 1].activationStd),
+          layers: relu.length,
+          threshold: t.shrink,
+        },
         fix: orNull(fix),
       });
       break;

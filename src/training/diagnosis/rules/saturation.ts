@@ -27,7 +27,8 @@ export const saturation: Rule<'saturation'> = {
         layer: l.name,
         severity: sat > 0.9 ? 'critical' : 'warning',
         message: `${Math.round(sat * 100)}% of the ${l.detail.activation} outputs of ${l.name} are near the function's limits, where its gradient is almost 0.`,
-        advice: 'Initialize with Glorot (glorot_uniform) so the inputs to the activation stay in its linear range, or switch to relu with he_normal, or add BatchNormalization.',
+        advice:
+          'Initialize with Glorot (glorot_uniform) so the inputs to the activation stay in its linear range, or switch to relu with he_normal, or add BatchNormalization.',
         evidence: { saturatedFraction: num(sat), threshold: t.fraction, activation: l.detail.activation },
         fix: orNull(fix),
       });

@@ -42,7 +42,13 @@ export const vanishingGradients: Rule<'vanishing_gradients'> = {
     const hidden = trained.filter((l) => !l.detail.isOutput).map((l) => l.name);
     const fix = perLayer(ctx, hidden, (index, layer) => [
       ...(layer.type === 'Dense' && SATURATING.has(String(layer.activation)) ? setLayerOption(index, 'activation', 'relu') : []),
-      ...(layer.type === 'Dense' ? setLayerOption(index, 'kernelInitializer', initializerFor(SATURATING.has(String(layer.activation)) ? 'relu' : (layer.activation as string | undefined))) : []),
+      ...(layer.type === 'Dense'
+        ? setLayerOption(
+            index,
+            'kernelInitializer',
+            initializerFor(SATURATING.has(String(layer.activation)) ? 'relu' : (layer.activation as string | undefined)),
+          )
+        : []),
     ]);
     return [
       {
@@ -51,7 +57,8 @@ export const vanishingGradients: Rule<'vanishing_gradients'> = {
         message:
           `Vanishing gradients: the gradient norm of ${bottom.name} (${fmt(bottom.gradNorm)}) is ${fmt(ratio)} times that of ${top.name} (${fmt(top.gradNorm)}), so the lower layers barely learn.` +
           (byStack ? ` Down the ${top.detail.activation} layers it shrinks ${fmt(stack.decay)}x per layer.` : ''),
-        advice: 'Use a non-saturating activation (relu, leaky_relu, elu, or selu with lecun_normal) with He initialization (he_normal), or add BatchNormalization layers.',
+        advice:
+          'Use a non-saturating activation (relu, leaky_relu, elu, or selu with lecun_normal) with He initialization (he_normal), or add BatchNormalization layers.',
         evidence: {
           bottomLayer: bottom.name,
           bottomGradNorm: num(bottom.gradNorm),

@@ -70,7 +70,10 @@ export class BatchNormalization extends TfjsBatchNormalizationClass {
       const { normed, mean, variance } = normalizeBatchFused(input.reshape([-1, features]), self.gamma.read(), self.beta.read(), self.epsilon);
       // The moving averages exactly as tfjs updates them.
       try {
-        for (const [variable, value] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+        for (const [variable, value] of [
+          [self.movingMean, mean],
+          [self.movingVariance, variance],
+        ] as const) {
           tf.tidy(() => {
             const orig = variable.read();
             variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - self.momentum)));

@@ -12,12 +12,18 @@ describe('an open event stream while the database is unavailable', () => {
       () => ({ status: 'running', startedAt: new Date(), error: null, epochs: [] }),
       () => Promise.reject(refused),
       () => Promise.reject(refused),
-      () => ({ status: 'failed', startedAt: new Date(), error: 'Database error. Code: `55000`. Message: `database "x" is not currently accepting connections`', epochs: [] }),
+      () => ({
+        status: 'failed',
+        startedAt: new Date(),
+        error: 'Database error. Code: `55000`. Message: `database "x" is not currently accepting connections`',
+        epochs: [],
+      }),
     ];
     const db = { run: { findUnique: async () => answers.shift()!() } } as unknown as Db;
     const events: JobEvent[] = [];
     const signal = new AbortController().signal;
-    for await (const ev of jobEvents({ db, queue: { getJob: async () => undefined } as unknown as TrainQueue }, 'j', { after: -1, pollMs: 5, signal })) events.push(ev);
+    for await (const ev of jobEvents({ db, queue: { getJob: async () => undefined } as unknown as TrainQueue }, 'j', { after: -1, pollMs: 5, signal }))
+      events.push(ev);
     expect(events.map((e) => e.event)).toEqual(['status', 'status', 'status']);
     // A stored error from before errors were cleaned is not shown as it is.
     expect(JSON.stringify(events.at(-1))).not.toMatch(/55000|accepting connections|Database error/);

@@ -10,7 +10,12 @@ const WIDE: LayerSpec[] = [
   { type: 'Dense', units: 10, activation: 'softmax' },
 ];
 
-function check(config: { TFJS_BACKEND: 'auto' | 'wasm' | 'cpu' | 'tensorflow'; MAX_JOB_MEMORY_MB: number }, batchSize: number, layers = WIDE, samples = 60_000) {
+function check(
+  config: { TFJS_BACKEND: 'auto' | 'wasm' | 'cpu' | 'tensorflow'; MAX_JOB_MEMORY_MB: number },
+  batchSize: number,
+  layers = WIDE,
+  samples = 60_000,
+) {
   const spec = {
     dataset: { builtin: 'mnist', split: 'train' },
     model: { layers },
@@ -18,7 +23,14 @@ function check(config: { TFJS_BACKEND: 'auto' | 'wasm' | 'cpu' | 'tensorflow'; M
     fit: { epochs: 3, batchSize },
   } as JobSpec;
   const stack = sizeLayers(layers, [28, 28]);
-  return checkMemory(config, spec, { params: stack.params, stepValuesPerSample: stack.stepValuesPerSample, samples, featureValues: 784, classes: 10, otherSamples: 0 });
+  return checkMemory(config, spec, {
+    params: stack.params,
+    stepValuesPerSample: stack.stepValuesPerSample,
+    samples,
+    featureValues: 784,
+    classes: 10,
+    otherSamples: 0,
+  });
 }
 
 describe('checkMemory', () => {
@@ -58,7 +70,12 @@ describe('checkMemory', () => {
   });
 
   it("accepts the chapter's models at the usual batch sizes under the default limit", () => {
-    const mlp: LayerSpec[] = [{ type: 'Flatten' }, { type: 'Dense', units: 300, activation: 'relu' }, { type: 'Dense', units: 100, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }];
+    const mlp: LayerSpec[] = [
+      { type: 'Flatten' },
+      { type: 'Dense', units: 300, activation: 'relu' },
+      { type: 'Dense', units: 100, activation: 'relu' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ];
     for (const batch of [32, 256, 4096]) {
       expect(check({ TFJS_BACKEND: 'auto', MAX_JOB_MEMORY_MB: 4096 }, batch, mlp)).toEqual([]);
       expect(check({ TFJS_BACKEND: 'auto', MAX_JOB_MEMORY_MB: 4096 }, batch)).toEqual([]);

@@ -6,7 +6,12 @@ import { SpecCheckCache } from '../../../../src/features/jobs/model-check-cache.
 const SPEC: JobSpec = {
   name: 'a',
   dataset: { builtin: 'fashion-mnist', limit: 256, seed: 1 },
-  model: { layers: [{ type: 'Flatten', inputShape: [28, 28] }, { type: 'Dense', units: 10, activation: 'softmax' }] },
+  model: {
+    layers: [
+      { type: 'Flatten', inputShape: [28, 28] },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  },
   compile: { optimizer: { type: 'adam' }, loss: 'sparse_categorical_crossentropy' },
   fit: { epochs: 1, batchSize: 32 },
 };
@@ -25,7 +30,13 @@ function countingCheck() {
 describe('spec check cache', () => {
   it('builds a repeated architecture once: name, fit, data view and validation are not part of the key', async () => {
     const { check, calls } = countingCheck();
-    const again: JobSpec = { ...SPEC, name: 'b', fit: { epochs: 7, batchSize: 64, seed: 3 }, dataset: { builtin: 'fashion-mnist', limit: 1000, seed: 9 }, validation: { split: 0.1 } };
+    const again: JobSpec = {
+      ...SPEC,
+      name: 'b',
+      fit: { epochs: 7, batchSize: 64, seed: 3 },
+      dataset: { builtin: 'fashion-mnist', limit: 1000, seed: 9 },
+      validation: { split: 0.1 },
+    };
     for (const s of [SPEC, again, SPEC]) expect(await cachedModelCheck(check, modelCheckInput(s), CTX)).toEqual({ problems: [], warnings: [] });
     expect(calls).toHaveLength(1);
   });
@@ -48,7 +59,14 @@ describe('spec check cache', () => {
   });
 
   it('gives the check only the parts it is keyed on', () => {
-    expect(Object.keys(modelCheckInput({ ...SPEC, validation: { split: 0.1 }, diagnostics: { enabled: false } })).sort()).toEqual(['base', 'compile', 'dataset', 'fineTune', 'model', 'task']);
+    expect(Object.keys(modelCheckInput({ ...SPEC, validation: { split: 0.1 }, diagnostics: { enabled: false } })).sort()).toEqual([
+      'base',
+      'compile',
+      'dataset',
+      'fineTune',
+      'model',
+      'task',
+    ]);
     expect(modelCheckInput(SPEC).dataset).toEqual({ standardize: undefined });
   });
 

@@ -11,7 +11,14 @@ beforeAll(async () => {
 });
 
 /** A db that must not be reached: every import here fails before anything is stored. */
-const db = new Proxy({}, { get: () => { throw new Error('the db was used'); } }) as unknown as Db;
+const db = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error('the db was used');
+    },
+  },
+) as unknown as Db;
 
 async function body(model: tf.LayersModel) {
   const { modelJson, weights } = await serializeModel(model);
@@ -87,7 +94,10 @@ describe('importModel', () => {
   it('refuses a 400M-parameter topology with empty weights at once, without building it (case 2)', async () => {
     const modelJson = {
       format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] },
+      },
       weightsManifest: [],
     };
     const started = Date.now();
@@ -101,7 +111,10 @@ describe('importModel', () => {
   it('refuses a topology that needs more weights than the manifest gives', async () => {
     const modelJson = {
       format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 100, batch_input_shape: [null, 100] } }] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: 's', layers: [{ class_name: 'Dense', config: { units: 100, batch_input_shape: [null, 100] } }] },
+      },
       weightsManifest: [],
     };
     const err = await refused({ modelJson, weights: '' });
@@ -131,7 +144,10 @@ describe('importModel', () => {
       const payload = await body(twoLayers());
       payload.modelJson.format = format;
       const err = await refused(payload);
-      expect(err.details?.map((d) => d.path), JSON.stringify(format)).toEqual(['/modelJson/format']);
+      expect(
+        err.details?.map((d) => d.path),
+        JSON.stringify(format),
+      ).toEqual(['/modelJson/format']);
     }
   });
 

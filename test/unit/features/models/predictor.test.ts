@@ -46,12 +46,18 @@ async function stored(model: tf.LayersModel): Promise<ModelArtifact> {
 
 /** y = scale * (x1 + x2). */
 const sum = (scale: number) =>
-  stored(tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], useBias: false, kernelInitializer: tf.initializers.constant({ value: scale }) })] }));
+  stored(
+    tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], useBias: false, kernelInitializer: tf.initializers.constant({ value: scale }) })] }),
+  );
 
 /** What the route sends: the outputs, parsed back from the JSON the predictor answers. */
 const outputs = async (p: Promise<Buffer>) => (JSON.parse((await p).toString('utf8')) as { outputs: number[][] }).outputs;
 
-const settled = <T>(p: Promise<T>) => p.then(() => null, (e: unknown) => e);
+const settled = <T>(p: Promise<T>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e,
+  );
 
 const fixture = (name: string) => new URL(`../../../fixtures/threads/${name}`, import.meta.url).href;
 
@@ -67,9 +73,25 @@ describe.each([
 
   it('predicts, reading a model from the database only when the thread does not have it', { timeout: 120_000 }, async () => {
     const [a, b] = [randomUUID(), randomUUID()];
-    const { db, counter } = fakeDb(new Map([[a, await sum(1)], [b, await sum(10)]]));
+    const { db, counter } = fakeDb(
+      new Map([
+        [a, await sum(1)],
+        [b, await sum(10)],
+      ]),
+    );
     const predictor = new Predictor(db);
-    expect(await outputs(predictor.predict(a, packRows([[1, 2], [2, 2]]), pool))).toEqual([[3], [4]]);
+    expect(
+      await outputs(
+        predictor.predict(
+          a,
+          packRows([
+            [1, 2],
+            [2, 2],
+          ]),
+          pool,
+        ),
+      ),
+    ).toEqual([[3], [4]]);
     expect(counter.reads).toBe(1);
     expect(await outputs(predictor.predict(a, packRows([[0, 1]]), pool))).toEqual([[1]]);
     expect(await outputs(predictor.predict(b, packRows([[1, 2]]), pool))).toEqual([[30]]);
@@ -80,7 +102,14 @@ describe.each([
   it('answers the JSON the route used to serialize: the same numbers, the same text', { timeout: 120_000 }, async () => {
     const id = randomUUID();
     const { db } = fakeDb(new Map([[id, await sum(0.1)]]));
-    const body = await new Predictor(db).predict(id, packRows([[1, 2], [0.3, 0]]), pool);
+    const body = await new Predictor(db).predict(
+      id,
+      packRows([
+        [1, 2],
+        [0.3, 0],
+      ]),
+      pool,
+    );
     const expected = [[Math.fround(Math.fround(0.1) * 3)], [Math.fround(Math.fround(0.1) * Math.fround(0.3))]];
     expect(body.toString('utf8')).toBe(JSON.stringify({ outputs: expected }));
   });
@@ -108,20 +137,33 @@ describe.each([
     expect(counter.reads).toBe(2);
   });
 
-  it("answers the client's errors as before: 400 for rows that do not fit, 422 for an output that is not finite, 404 for a model gone", { timeout: 120_000 }, async () => {
-    const id = randomUUID();
-    const { db } = fakeDb(new Map([[id, await sum(1)]]));
-    const predictor = new Predictor(db);
-    const shape = await settled(predictor.predict(id, packRows([[1, 2, 3]]), pool));
-    expect(shape).toBeInstanceOf(SpecError);
-    expect((shape as SpecError).details[0].path).toBe('/inputs/0');
-    const overflow = await settled(predictor.predict(id, packRows([[1, 2], [3e38, 3e38]]), pool));
-    expect(overflow).toBeInstanceOf(ServiceError);
-    expect(overflow).toMatchObject({ statusCode: 422, code: 'non_finite_output', details: [{ path: '/inputs/1' }] });
-    expect(await settled(predictor.predict(randomUUID(), packRows([[1, 2]]), pool))).toMatchObject({ statusCode: 404 });
-    // The thread is still fine.
-    expect(await outputs(predictor.predict(id, packRows([[1, 2]]), pool))).toEqual([[3]]);
-  });
+  it(
+    "answers the client's errors as before: 400 for rows that do not fit, 422 for an output that is not finite, 404 for a model gone",
+    { timeout: 120_000 },
+    async () => {
+      const id = randomUUID();
+      const { db } = fakeDb(new Map([[id, await sum(1)]]));
+      const predictor = new Predictor(db);
+      const shape = await settled(predictor.predict(id, packRows([[1, 2, 3]]), pool));
+      expect(shape).toBeInstanceOf(SpecError);
+      expect((shape as SpecError).details[0].path).toBe('/inputs/0');
+      const overflow = await settled(
+        predictor.predict(
+          id,
+          packRows([
+            [1, 2],
+            [3e38, 3e38],
+          ]),
+          pool,
+        ),
+      );
+      expect(overflow).toBeInstanceOf(ServiceError);
+      expect(overflow).toMatchObject({ statusCode: 422, code: 'non_finite_output', details: [{ path: '/inputs/1' }] });
+      expect(await settled(predictor.predict(randomUUID(), packRows([[1, 2]]), pool))).toMatchObject({ statusCode: 404 });
+      // The thread is still fine.
+      expect(await outputs(predictor.predict(id, packRows([[1, 2]]), pool))).toEqual([[3]]);
+    },
+  );
 });
 
 describe('Predictor and the event loop', () => {

@@ -12,8 +12,18 @@ describe('the keyless local mode refuses what a web page could send', () => {
   });
 
   it('serves loopback names, *.localhost and PUBLIC_HOST, and nothing that merely contains them', () => {
-    for (const host of ['localhost', 'localhost:1', '127.0.0.1:3000', '127.9.9.9', '[::1]:3000', 'dash.localhost:3000', 'localhost.']) expect(isOwnHost(host), host).toBe(true);
-    for (const host of ['evil.example', 'localhost.evil.example', '127.0.0.1.evil.example', '10.0.0.1', '0.0.0.0:3000', 'evil.example@127.0.0.1', '[::ffff:10.0.0.1]']) expect(isOwnHost(host), host).toBe(false);
+    for (const host of ['localhost', 'localhost:1', '127.0.0.1:3000', '127.9.9.9', '[::1]:3000', 'dash.localhost:3000', 'localhost.'])
+      expect(isOwnHost(host), host).toBe(true);
+    for (const host of [
+      'evil.example',
+      'localhost.evil.example',
+      '127.0.0.1.evil.example',
+      '10.0.0.1',
+      '0.0.0.0:3000',
+      'evil.example@127.0.0.1',
+      '[::ffff:10.0.0.1]',
+    ])
+      expect(isOwnHost(host), host).toBe(false);
     expect(isOwnHost('train.lan:3000', 'train.lan')).toBe(true);
     expect(isOwnHost('train.lan:3000', 'train.lan:3000')).toBe(true);
     expect(isOwnHost('train.lan:4000', 'train.lan:3000')).toBe(false);
@@ -37,8 +47,10 @@ describe('the keyless local mode refuses what a web page could send', () => {
     for (const origin of ['null', 'file://', 'chrome-extension://abc', 'http://127.0.0.1.evil.example', 'not a url']) {
       expect(whyRefused({ method: 'POST', host, origin }, local)?.status, origin).toBe(403);
     }
-    for (const method of ['GET', 'HEAD', 'OPTIONS']) expect(whyRefused({ method, host, origin: 'http://evil.example', secFetchSite: 'cross-site' }, local)).toBeNull();
-    for (const origin of ['http://127.0.0.1:3000', 'http://localhost:5173', 'https://[::1]:8443']) expect(whyRefused({ method: 'POST', host, origin }, local), origin).toBeNull();
+    for (const method of ['GET', 'HEAD', 'OPTIONS'])
+      expect(whyRefused({ method, host, origin: 'http://evil.example', secFetchSite: 'cross-site' }, local)).toBeNull();
+    for (const origin of ['http://127.0.0.1:3000', 'http://localhost:5173', 'https://[::1]:8443'])
+      expect(whyRefused({ method: 'POST', host, origin }, local), origin).toBeNull();
     expect(whyRefused({ method: 'POST', host, secFetchSite: 'same-site' }, local)).toBeNull();
     expect(whyRefused({ method: 'POST', host: 'train.lan:3000', origin: 'http://train.lan:3000' }, { checkHost: true, publicHost: 'train.lan' })).toBeNull();
     // Beyond loopback with AUTH=off the Origin check still holds: the page's own server is the only one trusted.

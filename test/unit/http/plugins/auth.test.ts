@@ -12,7 +12,16 @@ import auth, { REDACT_SECRETS } from '../../../../src/http/plugins/auth.js';
 
 /** A stand-in database that knows exactly one key, a member of tenant T; every listing is empty. */
 function oneKeyDb(key: string) {
-  const row = { id: '11111111-1111-4111-8111-111111111111', tenantId: '22222222-2222-4222-8222-222222222222', role: 'member', prefix: prefixOf(key), hash: hashKey(key), revokedAt: null, expiresAt: null, lastUsedAt: new Date() };
+  const row = {
+    id: '11111111-1111-4111-8111-111111111111',
+    tenantId: '22222222-2222-4222-8222-222222222222',
+    role: 'member',
+    prefix: prefixOf(key),
+    hash: hashKey(key),
+    revokedAt: null,
+    expiresAt: null,
+    lastUsedAt: new Date(),
+  };
   return {
     apiKey: {
       findUnique: async ({ where }: { where: { prefix: string } }) => (where.prefix === row.prefix ? row : null),
@@ -53,7 +62,8 @@ describe('keys', () => {
 });
 
 describe('when auth is on', () => {
-  const decide = (over: Partial<Parameters<typeof decideAuthMode>[0]>) => decideAuthMode({ setting: 'auto', host: '127.0.0.1', adminKeySet: false, keysExist: false, ...over });
+  const decide = (over: Partial<Parameters<typeof decideAuthMode>[0]>) =>
+    decideAuthMode({ setting: 'auto', host: '127.0.0.1', adminKeySet: false, keysExist: false, ...over });
 
   it('loopback with no keys is the open local mode, until the first key', () => {
     expect(decide({}).mode).toBe('until-first-key');

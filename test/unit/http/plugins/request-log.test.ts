@@ -15,7 +15,11 @@ describe('request log', () => {
         done();
       },
     });
-    app = Fastify({ loggerInstance: createLogger('info', {}, sink) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), genReqId: requestId });
+    app = Fastify({
+      loggerInstance: createLogger('info', {}, sink) as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: true }),
+      genReqId: requestId,
+    });
     await app.register(requestLog);
     app.get('/things/:id', async (request) => {
       // What a careless handler might log: the whole header set, with the caller's key in it.

@@ -22,7 +22,11 @@ describe('one 400 names every field at fault', () => {
       },
     };
     app.post('/spec', { schema: { body } }, async () => 'ok');
-    app.get('/list', { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', maximum: 100 }, status: { enum: ['a', 'b'] } } } } }, async () => 'ok');
+    app.get(
+      '/list',
+      { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', maximum: 100 }, status: { enum: ['a', 'b'] } } } } },
+      async () => 'ok',
+    );
     await app.ready();
   });
   afterAll(async () => app.close());
@@ -38,7 +42,12 @@ describe('one 400 names every field at fault', () => {
   it('a querystring with two mistakes gets both', async () => {
     const res = await app.inject({ url: '/list?limit=1000&status=c' });
     expect(res.statusCode).toBe(400);
-    expect(res.json().details.map((d: { path: string }) => d.path).sort()).toEqual(['/querystring/limit', '/querystring/status']);
+    expect(
+      res
+        .json()
+        .details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['/querystring/limit', '/querystring/status']);
   });
 
   it('a huge array of bad values gets its first error only, not an error object per element', async () => {

@@ -8,7 +8,12 @@ import { isDatabaseGoingAway } from '../../../../src/start/shutdown.js';
 /** What @prisma/adapter-pg 7 throws for a server error: Prisma's error around the adapter's, around the pg fields. */
 function prismaError(code: string, cause: Record<string, unknown>, message = 'Invalid `db.run.count()` invocation') {
   const adapter = Object.assign(new Error(String(cause.message ?? cause.kind)), { name: 'DriverAdapterError', cause });
-  return Object.assign(new Error(message), { name: 'PrismaClientKnownRequestError', code, meta: { modelName: 'Run', driverAdapterError: adapter }, clientVersion: '7.10.1' });
+  return Object.assign(new Error(message), {
+    name: 'PrismaClientKnownRequestError',
+    code,
+    meta: { modelName: 'Run', driverAdapterError: adapter },
+    clientVersion: '7.10.1',
+  });
 }
 /** pg's own DatabaseError, as the hand-written hot paths (GET /jobs/:id, POST /jobs) get it. */
 function pgError(code: string, severity: string, message: string) {
@@ -19,7 +24,14 @@ function pgError(code: string, severity: string, message: string) {
 // ALLOW_CONNECTIONS false, reproduced: SQLSTATE 55000, FATAL, in Prisma's generic P2039 wrapper.
 const notAccepting = prismaError(
   'P2039',
-  { originalCode: '55000', originalMessage: 'database "x" is not currently accepting connections', kind: 'postgres', code: '55000', severity: 'FATAL', message: 'database "x" is not currently accepting connections' },
+  {
+    originalCode: '55000',
+    originalMessage: 'database "x" is not currently accepting connections',
+    kind: 'postgres',
+    code: '55000',
+    severity: 'FATAL',
+    message: 'database "x" is not currently accepting connections',
+  },
   'Database error. Code: `55000`. Message: `database "x" is not currently accepting connections`',
 );
 
@@ -30,8 +42,14 @@ describe('isDbUnavailable', () => {
     // Any FATAL from the server ends or refuses the session, even with a code not listed anywhere.
     expect(isDbUnavailable(prismaError('P2039', { kind: 'postgres', code: 'XX999', severity: 'FATAL', message: 'something new' }))).toBe(true);
     expect(isDbUnavailable(pgError('57P03', 'FATAL', 'the database system is starting up'))).toBe(true);
-    expect(isDbUnavailable(prismaError('P2010', { kind: 'postgres', code: '57P01', severity: 'FATAL', message: 'terminating connection due to administrator command' }))).toBe(true);
-    expect(isDbUnavailable({ name: 'PrismaClientUnknownRequestError', message: 'x', meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P02' } } } })).toBe(true);
+    expect(
+      isDbUnavailable(
+        prismaError('P2010', { kind: 'postgres', code: '57P01', severity: 'FATAL', message: 'terminating connection due to administrator command' }),
+      ),
+    ).toBe(true);
+    expect(
+      isDbUnavailable({ name: 'PrismaClientUnknownRequestError', message: 'x', meta: { driverAdapterError: { cause: { kind: 'postgres', code: '57P02' } } } }),
+    ).toBe(true);
   });
 
   it('knows connection exceptions (08), insufficient resources (53), and the adapter kinds that lose the SQLSTATE', () => {
@@ -40,7 +58,9 @@ describe('isDbUnavailable', () => {
     expect(isDbUnavailable(prismaError('P2037', { originalCode: '53300', kind: 'TooManyConnections', cause: 'too many connections for role "r"' }))).toBe(true);
     expect(isDbUnavailable(prismaError('P1003', { originalCode: '3D000', kind: 'DatabaseDoesNotExist', db: 'gone' }))).toBe(true);
     expect(isDbUnavailable(prismaError('P1010', { originalCode: '28000', kind: 'DatabaseAccessDenied' }))).toBe(true);
-    expect(isDbUnavailable({ name: 'PrismaClientKnownRequestError', code: 'P2024', message: 'Timed out fetching a new connection from the connection pool.' })).toBe(true);
+    expect(
+      isDbUnavailable({ name: 'PrismaClientKnownRequestError', code: 'P2024', message: 'Timed out fetching a new connection from the connection pool.' }),
+    ).toBe(true);
   });
 
   it("knows Prisma's own codes, the socket errors and pg's texts without a code", () => {
@@ -105,7 +125,9 @@ describe('backoff', () => {
 describe('the text a tenant sees as a job error', () => {
   it("never holds the driver's words", () => {
     expect(describeInternal(notAccepting)).toBe('the database was unavailable');
-    expect(describeInternal(prismaError('P2010', { kind: 'postgres', code: '22012', severity: 'ERROR', message: 'division by zero' }))).toBe('a database operation failed');
+    expect(describeInternal(prismaError('P2010', { kind: 'postgres', code: '22012', severity: 'ERROR', message: 'division by zero' }))).toBe(
+      'a database operation failed',
+    );
     expect(describeInternal(pgError('23505', 'ERROR', 'duplicate key value violates unique constraint "Model_jobId_key"'))).toBe('a database operation failed');
     for (const text of [
       'Database error. Code: `55000`. Message: `database "x" is not currently accepting connections`',
@@ -120,7 +142,9 @@ describe('the text a tenant sees as a job error', () => {
 
   it('keeps what a tenant can act on', () => {
     expect(describeInternal(new Error('the loss became NaN at epoch 3'))).toBe('the loss became NaN at epoch 3');
-    expect(safeRunError('the training process stopped 5 times; last: the database was unavailable')).toBe('the training process stopped 5 times; last: the database was unavailable');
+    expect(safeRunError('the training process stopped 5 times; last: the database was unavailable')).toBe(
+      'the training process stopped 5 times; last: the database was unavailable',
+    );
     expect(safeRunError(null)).toBeNull();
   });
 });

@@ -39,8 +39,14 @@ describe('checkModelSpec: piecewise_constant schedules (as Keras PiecewiseConsta
   });
 
   it('refuses boundaries that do not strictly increase, naming /compile/optimizer/schedule/boundaries', () => {
-    for (const boundaries of [[20, 10], [10, 10]]) {
-      const problems = checkModelSpec(spec({ compile: { optimizer: piecewise(boundaries, [0.1, 0.01, 0.001]), loss: 'sparse_categorical_crossentropy' } }), CTX);
+    for (const boundaries of [
+      [20, 10],
+      [10, 10],
+    ]) {
+      const problems = checkModelSpec(
+        spec({ compile: { optimizer: piecewise(boundaries, [0.1, 0.01, 0.001]), loss: 'sparse_categorical_crossentropy' } }),
+        CTX,
+      );
       expect(problems).toEqual([{ path: '/compile/optimizer/schedule/boundaries', message: expect.stringContaining('strictly increasing') }]);
     }
   });

@@ -53,7 +53,13 @@ describe('checkModelSpec', () => {
   });
 
   it('flags Dense on a non-flat input: add a Flatten layer', () => {
-    const problems = checkModelSpec(spec([{ type: 'Dense', units: 30 }, { type: 'Dense', units: 10, activation: 'softmax' }]), CTX);
+    const problems = checkModelSpec(
+      spec([
+        { type: 'Dense', units: 30 },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ]),
+      CTX,
+    );
     expect(problems).toEqual([{ path: '/model/layers/0', message: expect.stringContaining('add a Flatten layer before') }]);
   });
 
@@ -80,7 +86,13 @@ describe('checkModelSpec', () => {
     const s = spec(ae, { task: 'autoencoder', compile: { optimizer: { type: 'sgd' }, loss: 'mse' } } as Partial<JobSpec>);
     expect(checkModelSpec(s, CTX)[0]).toEqual({ path: '/model/layers/2', message: expect.stringContaining('[28, 28]') });
     const flat = { ...CTX, inputShape: [784] };
-    const ok = spec([{ type: 'Dense', units: 30 }, { type: 'Dense', units: 784, activation: 'sigmoid' }], { task: 'autoencoder', compile: { optimizer: { type: 'sgd' }, loss: 'mse' } } as Partial<JobSpec>);
+    const ok = spec(
+      [
+        { type: 'Dense', units: 30 },
+        { type: 'Dense', units: 784, activation: 'sigmoid' },
+      ],
+      { task: 'autoencoder', compile: { optimizer: { type: 'sgd' }, loss: 'mse' } } as Partial<JobSpec>,
+    );
     expect(checkModelSpec(ok, flat)).toEqual([]);
     expect(paths({ ...ok, compile: { ...ok.compile, loss: 'sparse_categorical_crossentropy' } }, flat)).toEqual(['/compile/loss']);
   });
@@ -149,7 +161,8 @@ describe('Reshape', () => {
 
 describe('checkModelSpec with initializer classes', () => {
   it('accepts the Keras classes with arguments and pins a non-square Identity kernel to its layer', () => {
-    const dense = (units: number, kernelInitializer: unknown) => ({ type: 'Dense', units, kernelInitializer, activation: units === 10 ? 'softmax' : 'relu' }) as LayerSpec;
+    const dense = (units: number, kernelInitializer: unknown) =>
+      ({ type: 'Dense', units, kernelInitializer, activation: units === 10 ? 'softmax' : 'relu' }) as LayerSpec;
     const layers = [
       { type: 'Flatten' },
       dense(20, { type: 'RandomNormal', mean: 0, stddev: 0.1, seed: 3 }),

@@ -26,25 +26,33 @@ describe('the diagnosis corpus', () => {
     expect(HEALTHY.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(HEALTHY.map((r) => [r.name, r] as const))('healthy %s raises no warning', async (_, recipe) => {
-    const run = await runRecipe(recipe, fixture);
-    expect(run.status).toBe('succeeded');
-    expect(run.warnings.map((w) => `${w.id}: ${w.message}`)).toEqual([]);
-  }, TIMEOUT);
+  it.each(HEALTHY.map((r) => [r.name, r] as const))(
+    'healthy %s raises no warning',
+    async (_, recipe) => {
+      const run = await runRecipe(recipe, fixture);
+      expect(run.status).toBe('succeeded');
+      expect(run.warnings.map((w) => `${w.id}: ${w.message}`)).toEqual([]);
+    },
+    TIMEOUT,
+  );
 
-  it.each(BROKEN.map((r) => [r.name, r.kind, r] as const))('broken %s raises %s; its fix clears it and lowers the loss', async (_, kind, recipe) => {
-    const before = await runRecipe(recipe, fixture);
-    expect(before.kinds).toContain(kind);
-    const own = before.warnings.filter((w) => w.kind === kind);
-    for (const w of own) {
-      expect(w.id).toBe(`${w.kind}:${w.layer ?? 'model'}`);
-      expect(['info', 'warning', 'critical']).toContain(w.severity);
-      expect(w.advice.length).toBeGreaterThan(10);
-      expect(Object.keys(w.evidence).length).toBeGreaterThan(0);
-    }
-    expect(own.some((w) => w.fix && w.fix.length > 0)).toBe(true);
-    const after = await runRecipe(recipe, fixture, fixedSpec(recipe, before));
-    expect(after.kinds).not.toContain(kind);
-    expect(after.finalLoss).toBeLessThan(before.finalLoss);
-  }, TIMEOUT);
+  it.each(BROKEN.map((r) => [r.name, r.kind, r] as const))(
+    'broken %s raises %s; its fix clears it and lowers the loss',
+    async (_, kind, recipe) => {
+      const before = await runRecipe(recipe, fixture);
+      expect(before.kinds).toContain(kind);
+      const own = before.warnings.filter((w) => w.kind === kind);
+      for (const w of own) {
+        expect(w.id).toBe(`${w.kind}:${w.layer ?? 'model'}`);
+        expect(['info', 'warning', 'critical']).toContain(w.severity);
+        expect(w.advice.length).toBeGreaterThan(10);
+        expect(Object.keys(w.evidence).length).toBeGreaterThan(0);
+      }
+      expect(own.some((w) => w.fix && w.fix.length > 0)).toBe(true);
+      const after = await runRecipe(recipe, fixture, fixedSpec(recipe, before));
+      expect(after.kinds).not.toContain(kind);
+      expect(after.finalLoss).toBeLessThan(before.finalLoss);
+    },
+    TIMEOUT,
+  );
 });

@@ -9,7 +9,8 @@ import { tinySpec } from '../../../support/tiny-job.js';
 
 /** A context with no spec layers to patch: the rules' findings, without fixes that need the spec. */
 const CTX: DiagnosisContext = { spec: tinySpec(), baselineLoss: null, input: { mean: 0, std: 1, absMax: 1 }, labelCounts: null, layerIndex: {} };
-const diagnoseEpoch = (d: EpochDiagnostics, details: LayerDetail[]) => new Diagnosis(CTX).afterEpoch({ epoch: d.epoch, layers: d.layers, details, history: [] });
+const diagnoseEpoch = (d: EpochDiagnostics, details: LayerDetail[]) =>
+  new Diagnosis(CTX).afterEpoch({ epoch: d.epoch, layers: d.layers, details, history: [] });
 
 beforeAll(async () => {
   await useTestBackend();
@@ -26,8 +27,7 @@ function data(seed: number) {
 }
 
 /** Keras lecun_normal: truncated normal, stddev sqrt(1/fan_in)/0.8796 (the truncation correction). */
-const lecunNormal = (fanIn: number, seed: number) =>
-  tf.initializers.truncatedNormal({ mean: 0, stddev: Math.sqrt(1 / fanIn) / 0.87962566103423978, seed });
+const lecunNormal = (fanIn: number, seed: number) => tf.initializers.truncatedNormal({ mean: 0, stddev: Math.sqrt(1 / fanIn) / 0.87962566103423978, seed });
 
 function deepNet(activation: 'sigmoid' | 'selu', depth = 20, width = 32): tf.Sequential {
   const model = tf.sequential();
@@ -91,7 +91,12 @@ describe('GradientProbe + diagnoseEpoch', () => {
   });
 
   it('leaves no tensors behind and measures dead relu units after an activation layer', async () => {
-    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
     const y = tf.tensor2d([[0], [1], [0], [1]]);
     const model = tf.sequential({
       layers: [
@@ -123,7 +128,12 @@ describe('Diagnosis', () => {
     const layer = (name: string) => ({ name, gradNorm: 1, weightNorm: 1, updateRatio: 1e-3, activationMean: 0, activationStd: 1, deadFraction: 0.8 });
     const detail = (name: string, isOutput = false) => ({ name, trainable: true, activation: 'relu', saturatedFraction: null, isOutput });
     const diagnosis = new Diagnosis(CTX);
-    const obs = (epoch: number, names: string[]) => ({ epoch, layers: [...names, 'out'].map(layer), details: [...names.map((n) => detail(n)), detail('out', true)], history: [] });
+    const obs = (epoch: number, names: string[]) => ({
+      epoch,
+      layers: [...names, 'out'].map(layer),
+      details: [...names.map((n) => detail(n)), detail('out', true)],
+      history: [],
+    });
     expect(diagnosis.afterEpoch(obs(1, ['d1'])).map((w) => [w.id, w.epoch])).toEqual([['dead_units:d1', 1]]);
     expect(diagnosis.afterEpoch(obs(2, ['d1', 'd2'])).map((w) => [w.id, w.epoch])).toEqual([['dead_units:d2', 2]]);
   });

@@ -22,7 +22,11 @@ export const intIn = (rand: () => number, lo: number, hi: number) => lo + Math.f
 const dataIds = () => tf.engine().backend.numDataIds();
 
 /** Runs `f` with the replacements, then with the stock kernels; returns both results' values. */
-export function withAndWithout(f: () => tf.Tensor): { fast: Float32Array | Int32Array | Uint8Array; stock: Float32Array | Int32Array | Uint8Array; shape: number[] } {
+export function withAndWithout(f: () => tf.Tensor): {
+  fast: Float32Array | Int32Array | Uint8Array;
+  stock: Float32Array | Int32Array | Uint8Array;
+  shape: number[];
+} {
   const tensorsBefore = tf.memory().numTensors;
   const idsBefore = dataIds();
   installWasmTrainingKernels();

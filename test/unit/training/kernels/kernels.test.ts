@@ -54,7 +54,11 @@ describe('BatchMatMul and _FusedMatMul', () => {
   cases.push({ a: [1, 7], b: [5, 7], ta: false, tb: true }, { a: [7, 1], b: [7, 5], ta: true, tb: false });
   // Plain products the wrapper computes transposed (a Dense layer's forward product at batch 32),
   // and the same with a batch dimension of one on either side.
-  cases.push({ a: [32, 784], b: [784, 300], ta: false, tb: false }, { a: [1, 8, 60], b: [60, 50], ta: false, tb: false }, { a: [8, 60], b: [1, 60, 50], ta: false, tb: false });
+  cases.push(
+    { a: [32, 784], b: [784, 300], ta: false, tb: false },
+    { a: [1, 8, 60], b: [60, 50], ta: false, tb: false },
+    { a: [8, 60], b: [1, 60, 50], ta: false, tb: false },
+  );
 
   it('computes the transposed product where that copies and packs fewer values', () => {
     expect(transposedIsCheaper(32, 784, 300, false, false)).toBe(true); // forward, batch 32
@@ -64,14 +68,27 @@ describe('BatchMatMul and _FusedMatMul', () => {
   });
 
   it('fused matMul without bias or activation (a Dense layer with useBias false) matches the stock kernel', () => {
-    for (const [a, b] of [[[32, 784], [784, 300]], [[1, 8, 60], [1, 60, 50]]]) {
-      const { fast, stock } = withAndWithout(() => tf.tidy(() => tf.fused.matMul({ a: tf.randomNormal(a, 0, 1, 'float32', 12), b: tf.randomNormal(b, 0, 1, 'float32', 13) })));
+    for (const [a, b] of [
+      [
+        [32, 784],
+        [784, 300],
+      ],
+      [
+        [1, 8, 60],
+        [1, 60, 50],
+      ],
+    ]) {
+      const { fast, stock } = withAndWithout(() =>
+        tf.tidy(() => tf.fused.matMul({ a: tf.randomNormal(a, 0, 1, 'float32', 12), b: tf.randomNormal(b, 0, 1, 'float32', 13) })),
+      );
       expectClose(fast, stock);
     }
   });
 
   it.each(cases)('matMul %j matches the stock kernel', ({ a, b, ta, tb }) => {
-    const { fast, stock } = withAndWithout(() => tf.tidy(() => tf.matMul(tf.randomNormal(a, 0, 1, 'float32', 1), tf.randomNormal(b, 0, 1, 'float32', 2), ta, tb)));
+    const { fast, stock } = withAndWithout(() =>
+      tf.tidy(() => tf.matMul(tf.randomNormal(a, 0, 1, 'float32', 1), tf.randomNormal(b, 0, 1, 'float32', 2), ta, tb)),
+    );
     expectClose(fast, stock);
   });
 
@@ -109,7 +126,9 @@ describe('GatherV2', () => {
   });
 
   it.each(cases)('gather %j matches the stock kernel', ({ shape, axis, indices, indexShape }) => {
-    const { fast, stock } = withAndWithout(() => tf.tidy(() => tf.gather(tf.randomNormal(shape, 0, 1, 'float32', 6), tf.tensor(indices, indexShape, 'int32'), axis)));
+    const { fast, stock } = withAndWithout(() =>
+      tf.tidy(() => tf.gather(tf.randomNormal(shape, 0, 1, 'float32', 6), tf.tensor(indices, indexShape, 'int32'), axis)),
+    );
     expect(Array.from(fast)).toEqual(Array.from(stock));
   });
 
@@ -171,7 +190,7 @@ describe('Sum and Mean', () => {
     tf.dispose([sum, mean]);
   });
 
-  it('sums rows in the stock kernel\'s order, to the bit', () => {
+  it("sums rows in the stock kernel's order, to the bit", () => {
     for (const rows of [1, 3, 4, 7, 256]) {
       const { fast, stock } = withAndWithout(() => tf.tidy(() => tf.sum(tf.randomNormal([rows, 50], 0, 1, 'float32', rows), 0)));
       expect(Array.from(fast)).toEqual(Array.from(stock));
@@ -204,7 +223,10 @@ describe('a training step', () => {
   it.each(['relu', 'bn_elu'])('%s: loss and updated weights match the stock kernels', async (kind) => {
     const layers =
       kind === 'relu'
-        ? [{ type: 'Dense' as const, units: 16, activation: 'relu' as const }, { type: 'Dense' as const, units: 4, activation: 'softmax' as const }]
+        ? [
+            { type: 'Dense' as const, units: 16, activation: 'relu' as const },
+            { type: 'Dense' as const, units: 4, activation: 'softmax' as const },
+          ]
         : [
             { type: 'BatchNormalization' as const },
             { type: 'Dense' as const, units: 16, useBias: false },

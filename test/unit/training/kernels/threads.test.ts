@@ -58,7 +58,10 @@ describe('the threaded wasm build', () => {
   it.each(['relu', 'bn_elu'])('%s: a training step matches the cpu backend and leaks nothing', async (kind) => {
     const layers =
       kind === 'relu'
-        ? [{ type: 'Dense' as const, units: 300, activation: 'relu' as const }, { type: 'Dense' as const, units: 10, activation: 'softmax' as const }]
+        ? [
+            { type: 'Dense' as const, units: 300, activation: 'relu' as const },
+            { type: 'Dense' as const, units: 10, activation: 'softmax' as const },
+          ]
         : [
             { type: 'BatchNormalization' as const },
             { type: 'Dense' as const, units: 300, useBias: false },

@@ -21,7 +21,12 @@ describe('standardization and a base model', () => {
     });
     const saved = (base.artifact.modelJson.userDefinedMetadata as any).preprocessing.standardize;
     const child = await runTrainingJob({
-      spec: tinySpec({ dataset: { id: 'b', standardize: true }, base: { modelId: 'a', dropLast: 1 }, model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] }, fit: { epochs: 1, batchSize: 16 } }),
+      spec: tinySpec({
+        dataset: { id: 'b', standardize: true },
+        base: { modelId: 'a', dropLast: 1 },
+        model: { layers: [{ type: 'Dense', units: 2, activation: 'softmax' }] },
+        fit: { epochs: 1, batchSize: 16 },
+      }),
       data: { train: shifted(64, -3) },
       base: base.artifact,
       hooks: { onEpoch: () => {} },

@@ -19,7 +19,12 @@ describe('checkpoints', () => {
       model.compile({ optimizer, loss: 'meanSquaredError' });
       return { model, optimizer };
     };
-    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
     const y = tf.tensor2d([[1], [0], [1], [0]]);
     const a = make();
     await a.model.fit(x, y, { epochs: 3, verbose: 0 });
@@ -69,7 +74,13 @@ describe('checkpoints', () => {
       [2, ['4:fine_tune']],
     ] as const) {
       const rows: EpochMetrics[] = [];
-      const resumed = await runTrainingJob({ spec: twoPhase, data: { train: tinyDataset(64) }, base: base.artifact, resume: checkpoints[from], hooks: { onEpoch: (r) => void rows.push(r) } });
+      const resumed = await runTrainingJob({
+        spec: twoPhase,
+        data: { train: tinyDataset(64) },
+        base: base.artifact,
+        resume: checkpoints[from],
+        hooks: { onEpoch: (r) => void rows.push(r) },
+      });
       expect(resumed.status).toBe('succeeded');
       expect(rows.map((r) => `${r.epoch}:${r.phase}`)).toEqual(expected);
     }
@@ -86,7 +97,10 @@ describe('a learning-rate schedule across a checkpoint', () => {
       model.compile({ optimizer, loss: 'meanSquaredError' });
       return { model, optimizer };
     };
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = tf.tensor2d([[1], [0]]);
     const a = make();
     await a.model.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0 }); // 3 steps

@@ -28,12 +28,19 @@ describe.each(OPTIMIZERS.map((o) => [label(o), o] as const))('a checkpoint of %s
   it('restored into a fresh optimizer takes exactly the step the uninterrupted one takes', async () => {
     const before = tf.memory().numTensors;
     const make = () => {
-      const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2], kernelInitializer: 'ones' }), tf.layers.dense({ units: 1, kernelInitializer: 'ones' })] });
+      const model = tf.sequential({
+        layers: [tf.layers.dense({ units: 3, inputShape: [2], kernelInitializer: 'ones' }), tf.layers.dense({ units: 1, kernelInitializer: 'ones' })],
+      });
       const optimizer = createOptimizer(optimizerSpec);
       model.compile({ optimizer, loss: 'meanSquaredError' });
       return { model, optimizer };
     };
-    const x = tf.tensor2d([[0.1, 0.2], [0.3, -0.4], [-0.5, 0.6], [0.7, 0.8]]);
+    const x = tf.tensor2d([
+      [0.1, 0.2],
+      [0.3, -0.4],
+      [-0.5, 0.6],
+      [0.7, 0.8],
+    ]);
     const y = tf.tensor2d([[1], [0], [1], [0]]);
     const a = make();
     await a.model.fit(x, y, { epochs: 3, batchSize: 2, shuffle: false, verbose: 0 });
@@ -57,7 +64,9 @@ describe.each(OPTIMIZERS.map((o) => [label(o), o] as const))('a checkpoint of %s
       const c = make();
       c.model.setWeights(atCheckpoint);
       await c.model.fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 });
-      const gap = Math.max(...c.model.weights.flatMap((w, i) => Array.from(w.read().dataSync()).map((v, j) => Math.abs(v - a.model.weights[i].read().dataSync()[j]))));
+      const gap = Math.max(
+        ...c.model.weights.flatMap((w, i) => Array.from(w.read().dataSync()).map((v, j) => Math.abs(v - a.model.weights[i].read().dataSync()[j]))),
+      );
       expect(gap).toBeGreaterThan(1e-5);
       c.optimizer.dispose();
       c.model.dispose();
@@ -72,7 +81,10 @@ describe.each(OPTIMIZERS.map((o) => [label(o), o] as const))('a checkpoint of %s
   });
 
   it('a job checkpoints every epoch and a resumed job finishes the rest', async () => {
-    const spec = tinySpec({ compile: { optimizer: optimizerSpec, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }, fit: { epochs: 3, batchSize: 16, seed: 1 } });
+    const spec = tinySpec({
+      compile: { optimizer: optimizerSpec, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 3, batchSize: 16, seed: 1 },
+    });
     const checkpoints: Checkpoint[] = [];
     const full = await runTrainingJob({
       spec,

@@ -75,6 +75,11 @@ describe('predictRows', () => {
 
   it('still predicts a plain single-input, single-output model', () => {
     const model = keep(tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'ones', biasInitializer: 'zeros' })] }));
-    expect(predictRows(model, [[1, 2], [3, 4]])).toEqual([[3], [7]]);
+    expect(
+      predictRows(model, [
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toEqual([[3], [7]]);
   });
 });

@@ -28,7 +28,12 @@ function dataset(n: number, seed = 1, scale = 1): Dataset {
 const baseSpec = (over: Partial<JobSpec> = {}): JobSpec => ({
   dataset: { id: 'd', standardize: true },
   validation: { split: 0.25 },
-  model: { layers: [{ type: 'Dense', units: 8, activation: 'relu' }, { type: 'Dense', units: 2, activation: 'softmax' }] },
+  model: {
+    layers: [
+      { type: 'Dense', units: 8, activation: 'relu' },
+      { type: 'Dense', units: 2, activation: 'softmax' },
+    ],
+  },
   compile: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
   fit: { epochs: 2, batchSize: 16, seed: 3 },
   ...over,
@@ -46,7 +51,10 @@ describe('runTrainingJob', () => {
     });
     expect(result.status).toBe('succeeded');
     expect(result.epochsRun).toBe(2);
-    expect(rows.map((r) => [r.epoch, r.phase])).toEqual([[1, 'train'], [2, 'train']]);
+    expect(rows.map((r) => [r.epoch, r.phase])).toEqual([
+      [1, 'train'],
+      [2, 'train'],
+    ]);
     expect(rows[0].val_loss).not.toBeNull();
     expect(diags.map((d) => d.epoch)).toEqual([1, 2]);
     expect(diags[0].layers).toHaveLength(2);
@@ -130,7 +138,12 @@ describe('runTrainingJob', () => {
     const result = await runTrainingJob({
       spec: baseSpec({
         dataset: { id: 'd' },
-        model: { layers: [{ type: 'Dense', units: 8, activation: 'selu', name: 'h' }, { type: 'Dense', units: 2, activation: 'softmax' }] },
+        model: {
+          layers: [
+            { type: 'Dense', units: 8, activation: 'selu', name: 'h' },
+            { type: 'Dense', units: 2, activation: 'softmax' },
+          ],
+        },
         fit: { epochs: 1, batchSize: 16 },
       }),
       data: { train: dataset(32) },

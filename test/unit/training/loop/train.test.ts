@@ -38,12 +38,23 @@ describe('trainPhase', () => {
     const ends: number[] = [];
     let progress = 0;
     const result = await trainPhase({
-      model: m, x, y, validation: { x, y }, epochs: 2, batchSize: 16, shuffle: true, seed: 5,
-      phase: 'fine_tune', epochOffset: 3,
+      model: m,
+      x,
+      y,
+      validation: { x, y },
+      epochs: 2,
+      batchSize: 16,
+      shuffle: true,
+      seed: 5,
+      phase: 'fine_tune',
+      epochOffset: 3,
       hooks: { onEpoch: (r) => void rows.push(r), onEpochEnd: (e) => void ends.push(e), onProgress: () => void progress++ },
     });
     expect(result).toEqual({ stopped: 'completed', epochsRun: 2 });
-    expect(rows.map((r) => [r.epoch, r.phase])).toEqual([[4, 'fine_tune'], [5, 'fine_tune']]);
+    expect(rows.map((r) => [r.epoch, r.phase])).toEqual([
+      [4, 'fine_tune'],
+      [5, 'fine_tune'],
+    ]);
     expect(ends).toEqual([4, 5]);
     for (const r of rows) {
       expect(r.loss).toBeGreaterThan(0);
@@ -65,7 +76,14 @@ describe('trainPhase', () => {
     let calls = 0;
     const rows: EpochMetrics[] = [];
     const result = await trainPhase({
-      model: m, x, y, epochs: 3, batchSize: 8, shuffle: false, phase: 'train', epochOffset: 0,
+      model: m,
+      x,
+      y,
+      epochs: 3,
+      batchSize: 8,
+      shuffle: false,
+      phase: 'train',
+      epochOffset: 0,
       // Call 1 is before the epoch, calls 2.. after batches 1..; true after batch 2.
       hooks: { onEpoch: (r) => void rows.push(r), shouldStop: () => ++calls >= 3 },
     });
@@ -83,7 +101,14 @@ describe('trainPhase', () => {
     m.compile({ optimizer: tf.train.sgd(1e6), loss: 'meanSquaredError' });
     let batchesAfter = 0;
     const err = await trainPhase({
-      model: m, x, y, epochs: 2, batchSize: 8, shuffle: false, phase: 'train', epochOffset: 0,
+      model: m,
+      x,
+      y,
+      epochs: 2,
+      batchSize: 8,
+      shuffle: false,
+      phase: 'train',
+      epochOffset: 0,
       hooks: { onEpoch: () => {}, shouldStop: () => (batchesAfter++, false) },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingDivergedError);
@@ -106,7 +131,15 @@ describe('trainPhase', () => {
       const m = model(0.1, 9);
       const n0 = tf.memory().numTensors;
       await trainPhase({
-        model: m, x, y, epochs: 2, batchSize: 8, shuffle: true, seed: 42, phase: 'train', epochOffset: 0,
+        model: m,
+        x,
+        y,
+        epochs: 2,
+        batchSize: 8,
+        shuffle: true,
+        seed: 42,
+        phase: 'train',
+        epochOffset: 0,
         hooks: { onEpoch: (r) => void losses.push(r.loss) },
       });
       // sgd keeps one scalar (its -lr); everything else made during training is gone.
@@ -135,7 +168,13 @@ describe('trainPhase', () => {
 describe('callbacks', () => {
   it('maps tfjs metric names to Keras history keys', () => {
     expect(toEpochMetrics({ loss: 1, acc: 0.5, val_loss: 2, val_acc: 0.25 }, 3, 'train', 12.4)).toEqual({
-      epoch: 3, phase: 'train', loss: 1, accuracy: 0.5, val_loss: 2, val_accuracy: 0.25, durationMs: 12,
+      epoch: 3,
+      phase: 'train',
+      loss: 1,
+      accuracy: 0.5,
+      val_loss: 2,
+      val_accuracy: 0.25,
+      durationMs: 12,
     });
     expect(toEpochMetrics({ loss: 1, sparseCategoricalAccuracy: 0.7 }, 1, 'train', 0)).toMatchObject({ accuracy: 0.7, val_loss: null, val_accuracy: null });
   });

@@ -36,7 +36,9 @@ describe('toTfjsActivation', () => {
   });
 
   it('a Dense leaky_relu model saves as Keras leaky_relu and loads again', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2], activation: toTfjsActivation('leaky_relu'), kernelInitializer: 'ones' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 2, inputShape: [2], activation: toTfjsActivation('leaky_relu'), kernelInitializer: 'ones' })],
+    });
     const artifact = await serializeModel(model);
     expect(JSON.stringify(artifact.modelJson)).toContain('"activation":"leaky_relu"');
     const { model: loaded } = await deserializeModel(artifact);

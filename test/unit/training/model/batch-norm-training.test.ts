@@ -28,7 +28,10 @@ function step(layer: tf.layers.Layer, x: tf.Tensor, dy: tf.Tensor) {
   const values = out.map((t) => Array.from(t.dataSync()));
   tf.dispose(out);
   // Three applications above, each updating the moving averages.
-  const moving = layer.getWeights().slice(-2).map((w) => Array.from(w.dataSync()));
+  const moving = layer
+    .getWeights()
+    .slice(-2)
+    .map((w) => Array.from(w.dataSync()));
   return { values, moving };
 }
 
@@ -79,7 +82,12 @@ describe('BatchNormalization training step', () => {
     ours.build([null, 8]);
     theirs.build([null, 8]);
     // tfjs's weights: gamma, beta, moving mean, moving variance.
-    const full = [tf.randomUniform([8], 0.5, 1.5, 'float32', 6), tf.randomNormal([8], 0, 1, 'float32', 7), tf.randomNormal([8], 0, 1, 'float32', 8), tf.randomUniform([8], 0.5, 1.5, 'float32', 9)];
+    const full = [
+      tf.randomUniform([8], 0.5, 1.5, 'float32', 6),
+      tf.randomNormal([8], 0, 1, 'float32', 7),
+      tf.randomNormal([8], 0, 1, 'float32', 8),
+      tf.randomUniform([8], 0.5, 1.5, 'float32', 9),
+    ];
     if (args.center === false) full[1] = tf.zeros([8]);
     else full[0] = tf.ones([8]);
     theirs.setWeights(full);

@@ -24,7 +24,15 @@ describe('buildModel + summarizeModel', () => {
     const model = buildModel(BOOK_BN, { inputShape: [28, 28], seed: 1 });
     const s = summarizeModel(model);
     expect(s.layers.map((l) => l.params)).toEqual([0, 3136, 235500, 1200, 30100, 400, 1010]);
-    expect(s.layers.map((l) => l.name)).toEqual(['flatten', 'batch_normalization', 'dense', 'batch_normalization_1', 'dense_1', 'batch_normalization_2', 'dense_2']);
+    expect(s.layers.map((l) => l.name)).toEqual([
+      'flatten',
+      'batch_normalization',
+      'dense',
+      'batch_normalization_1',
+      'dense_1',
+      'batch_normalization_2',
+      'dense_2',
+    ]);
     expect(s.layers[2]).toMatchObject({ type: 'Dense', outputShape: [null, 300], trainable: true });
     expect([s.totalParams, s.trainableParams, s.nonTrainableParams]).toEqual([271346, 268978, 2368]);
     model.dispose();
@@ -59,7 +67,19 @@ describe('buildModel + summarizeModel', () => {
       { type: 'Dense', units: 3, activation: 'softmax', kernelInitializer: { type: 'VarianceScaling', scale: 2, mode: 'fan_avg', distribution: 'uniform' } },
     ];
     const model = buildModel(layers, { inputShape: [5], seed: 7 });
-    expect(model.layers.map((l) => l.getClassName())).toEqual(['Dense', 'AlphaDropout', 'Dense', 'BatchNormalization', 'LeakyReLU', 'PReLU', 'ELU', 'RReLU', 'Activation', 'Dropout', 'Dense']);
+    expect(model.layers.map((l) => l.getClassName())).toEqual([
+      'Dense',
+      'AlphaDropout',
+      'Dense',
+      'BatchNormalization',
+      'LeakyReLU',
+      'PReLU',
+      'ELU',
+      'RReLU',
+      'Activation',
+      'Dropout',
+      'Dense',
+    ]);
     expect((model.layers[4].getConfig() as { alpha: number }).alpha).toBe(0.3);
     expect((model.layers[3].getConfig() as { momentum: number; epsilon: number }).epsilon).toBe(0.001);
     expect(model.layers[2].countParams()).toBe(64);
@@ -76,7 +96,10 @@ describe('buildModel + summarizeModel', () => {
   });
 
   it('gives the same initial weights for the same seed', () => {
-    const spec: LayerSpec[] = [{ type: 'Dense', units: 3, kernelInitializer: 'he_normal' }, { type: 'Dense', units: 2 }];
+    const spec: LayerSpec[] = [
+      { type: 'Dense', units: 3, kernelInitializer: 'he_normal' },
+      { type: 'Dense', units: 2 },
+    ];
     const a = buildModel(spec, { inputShape: [4], seed: 5 });
     const b = buildModel(spec, { inputShape: [4], seed: 5 });
     const c = buildModel(spec, { inputShape: [4], seed: 6 });
@@ -89,17 +112,18 @@ describe('buildModel + summarizeModel', () => {
   });
 
   it('names layers like Keras, skipping names already taken', () => {
-    expect(layerNames([{ type: 'Dense', units: 1 }, { type: 'Dense', units: 1, name: 'dense_1' }, { type: 'Dense', units: 1 }, { type: 'PReLU' }], ['dense'])).toEqual([
-      'dense_2',
-      'dense_1',
-      'dense_3',
-      'p_re_lu',
-    ]);
+    expect(
+      layerNames([{ type: 'Dense', units: 1 }, { type: 'Dense', units: 1, name: 'dense_1' }, { type: 'Dense', units: 1 }, { type: 'PReLU' }], ['dense']),
+    ).toEqual(['dense_2', 'dense_1', 'dense_3', 'p_re_lu']);
   });
 
   it('releases its tensors when a layer cannot be built', () => {
     const before = tf.memory().numTensors;
-    expect(() => buildModel([{ type: 'Dense', units: 4 }, { type: 'BatchNormalization' }, { type: 'Dense', units: 2, kernelInitializer: 'identity' }], { inputShape: [3] })).toThrow();
+    expect(() =>
+      buildModel([{ type: 'Dense', units: 4 }, { type: 'BatchNormalization' }, { type: 'Dense', units: 2, kernelInitializer: 'identity' }], {
+        inputShape: [3],
+      }),
+    ).toThrow();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -21,9 +21,18 @@ describe('initBackend', () => {
   it('trains a small Dense model a step on wasm', async () => {
     expect(await initBackend('wasm')).toBe('wasm');
     expect(await describeBackend()).toMatch(/^wasm/);
-    const model = buildModel([{ type: 'Dense', units: 4, activation: 'relu' }, { type: 'Dense', units: 2, activation: 'softmax' }], { inputShape: [3], seed: 1 });
+    const model = buildModel(
+      [
+        { type: 'Dense', units: 4, activation: 'relu' },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+      { inputShape: [3], seed: 1 },
+    );
     model.compile({ optimizer: 'sgd', loss: tfjsLoss('sparse_categorical_crossentropy') });
-    const x = tf.tensor2d([[1, 2, 3], [3, 2, 1]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [3, 2, 1],
+    ]);
     const y = tf.tensor1d([0, 1]);
     const h = await model.fit(x, y, { epochs: 1, verbose: 0 });
     expect(Number.isFinite(h.history.loss[0] as number)).toBe(true);
@@ -42,10 +51,17 @@ describe('losses and metrics', () => {
 
   it.each([[[4]], [[4, 1]]])('accuracy is correct for sparse integer labels of shape %j', async (shape) => {
     await tf.setBackend('cpu');
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [3], activation: 'softmax', kernelInitializer: 'identity', useBias: false })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 3, inputShape: [3], activation: 'softmax', kernelInitializer: 'identity', useBias: false })],
+    });
     model.compile({ optimizer: tf.train.sgd(0), loss: tfjsLoss('sparse_categorical_crossentropy'), metrics: tfjsMetrics(['accuracy']) });
     // argmax of each row is its index on the diagonal: predictions 0, 1, 2, 0.
-    const x = tf.tensor2d([[5, 0, 0], [0, 5, 0], [0, 0, 5], [5, 0, 0]]);
+    const x = tf.tensor2d([
+      [5, 0, 0],
+      [0, 5, 0],
+      [0, 0, 5],
+      [5, 0, 0],
+    ]);
     const y = tf.tensor([0, 1, 0, 2], shape);
     const h = await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
     const logs = Object.fromEntries(Object.entries(h.history).map(([k, v]) => [k, v[0] as number]));

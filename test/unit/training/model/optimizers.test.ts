@@ -73,7 +73,14 @@ describe('createOptimizer', () => {
   it('disposing frees every tensor, momentum included (tfjs leaks its lr scalar)', () => {
     const before = tf.memory().numTensors;
     const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2])));
-    for (const spec of [{ type: 'sgd', momentum: 0.9 }, { type: 'adam' }, { type: 'rmsprop', momentum: 0.5, centered: true }, { type: 'adadelta' }, { type: 'adagrad' }, { type: 'adamax' }]) {
+    for (const spec of [
+      { type: 'sgd', momentum: 0.9 },
+      { type: 'adam' },
+      { type: 'rmsprop', momentum: 0.5, centered: true },
+      { type: 'adadelta' },
+      { type: 'adagrad' },
+      { type: 'adamax' },
+    ]) {
       const opt = createOptimizer({ ...spec, clipNorm: 1, schedule: { type: 'piecewise_constant', boundaries: [0], values: [0.1, 0.01] } } as never);
       opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
       opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);

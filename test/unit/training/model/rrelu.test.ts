@@ -33,7 +33,10 @@ describe('RReLU', () => {
 
   it('saves with its config and loads back with the same predictions', async () => {
     const model = tf.sequential({
-      layers: [tf.layers.dense({ units: 4, inputShape: [3], kernelInitializer: 'glorotUniform' }), new RReLU({ lower: 0.05, upper: 0.25, seed: 9, name: 'rr' })],
+      layers: [
+        tf.layers.dense({ units: 4, inputShape: [3], kernelInitializer: 'glorotUniform' }),
+        new RReLU({ lower: 0.05, upper: 0.25, seed: 9, name: 'rr' }),
+      ],
     });
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
@@ -41,7 +44,10 @@ describe('RReLU', () => {
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
     const rr = loaded.getLayer('rr') as RReLU;
     expect([rr.lower, rr.upper, rr.seed]).toEqual([0.05, 0.25, 9]);
-    const x = tf.tensor2d([[1, -2, 3], [-1, -1, -1]]);
+    const x = tf.tensor2d([
+      [1, -2, 3],
+      [-1, -1, -1],
+    ]);
     const a = model.predict(x) as tf.Tensor;
     const b = loaded.predict(x) as tf.Tensor;
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { JobSpec, LayerSpec } from '../../../../src/schemas/job-spec.js';
-import { WASM_HEAP_LIMIT, estimateJobMemory, jobMemoryInputs, largestBatchWithin, optimizerSlots, optimizerStepValues } from '../../../../src/training/sizing/memory-estimate.js';
+import {
+  WASM_HEAP_LIMIT,
+  estimateJobMemory,
+  jobMemoryInputs,
+  largestBatchWithin,
+  optimizerSlots,
+  optimizerStepValues,
+} from '../../../../src/training/sizing/memory-estimate.js';
 import { sizeLayers } from '../../../../src/training/sizing/param-estimate.js';
 
 const MB = 1024 * 1024;
@@ -20,7 +27,12 @@ const recorded = JSON.parse(readFileSync(new URL('../../../../bench/memory-resul
 /** The benchmark's networks (bench/memory/models.ts), as the API sizes them. */
 const FLATTEN: LayerSpec = { type: 'Flatten' };
 const MODELS: Record<string, LayerSpec[]> = {
-  dense_relu: [FLATTEN, { type: 'Dense', units: 300, activation: 'relu' }, { type: 'Dense', units: 100, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+  dense_relu: [
+    FLATTEN,
+    { type: 'Dense', units: 300, activation: 'relu' },
+    { type: 'Dense', units: 100, activation: 'relu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
   bn_elu: [
     FLATTEN,
     { type: 'BatchNormalization' },
@@ -32,7 +44,12 @@ const MODELS: Record<string, LayerSpec[]> = {
     { type: 'Activation', activation: 'elu' },
     { type: 'Dense', units: 10, activation: 'softmax' },
   ],
-  wide: [FLATTEN, { type: 'Dense', units: 3000, activation: 'relu' }, { type: 'Dense', units: 1000, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+  wide: [
+    FLATTEN,
+    { type: 'Dense', units: 3000, activation: 'relu' },
+    { type: 'Dense', units: 1000, activation: 'relu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
 };
 
 function mnistJob(layers: LayerSpec[], batchSize: number, validationSplit?: number): JobSpec {
@@ -48,7 +65,14 @@ function mnistJob(layers: LayerSpec[], batchSize: number, validationSplit?: numb
 function estimate(layers: LayerSpec[], batchSize: number, samples = 60_000, validationSplit?: number) {
   const spec = mnistJob(layers, batchSize, validationSplit);
   const stack = sizeLayers(layers, [28, 28]);
-  const inputs = jobMemoryInputs(spec, { params: stack.params, stepValuesPerSample: stack.stepValuesPerSample, samples, featureValues: 784, classes: 10, otherSamples: 0 });
+  const inputs = jobMemoryInputs(spec, {
+    params: stack.params,
+    stepValuesPerSample: stack.stepValuesPerSample,
+    samples,
+    featureValues: 784,
+    classes: 10,
+    otherSamples: 0,
+  });
   return { inputs, memory: estimateJobMemory(inputs) };
 }
 
@@ -67,7 +91,19 @@ describe('job memory estimate', () => {
   it("sizes the issue's 49.9M-parameter job at about 4 GB of weights and adam's step", () => {
     const { params } = sizeLayers([{ type: 'Flatten' }, { type: 'Dense', units: 63_600 }, { type: 'Dense', units: 10 }], [28, 28]);
     expect(params).toBeGreaterThan(49_900_000);
-    const inputs = { params, stepValuesPerSample: 0, batchSize: 1, optimizerValues: optimizerStepValues({ type: 'adam' }), slots: 2, samples: 0, trainSamples: 0, featureValues: 0, labelValues: 0, probeSamples: 0, standardize: false };
+    const inputs = {
+      params,
+      stepValuesPerSample: 0,
+      batchSize: 1,
+      optimizerValues: optimizerStepValues({ type: 'adam' }),
+      slots: 2,
+      samples: 0,
+      trainSamples: 0,
+      featureValues: 0,
+      labelValues: 0,
+      probeSamples: 0,
+      standardize: false,
+    };
     expect(estimateJobMemory(inputs).weights).toBeGreaterThan(3_700_000_000);
   });
 
@@ -110,7 +146,10 @@ describe('job memory estimate', () => {
     expect(sparse.labelValues).toBe(1);
     expect(sparse.samples).toBe(1500);
     expect(sparse.trainSamples).toBe(1000);
-    const oneHot = jobMemoryInputs({ ...mnistJob(MODELS.dense_relu, 32), compile: { optimizer: { type: 'sgd' }, loss: 'categorical_crossentropy' } } as JobSpec, size);
+    const oneHot = jobMemoryInputs(
+      { ...mnistJob(MODELS.dense_relu, 32), compile: { optimizer: { type: 'sgd' }, loss: 'categorical_crossentropy' } } as JobSpec,
+      size,
+    );
     expect(oneHot.labelValues).toBe(10);
     expect(jobMemoryInputs({ ...mnistJob(MODELS.dense_relu, 32), task: 'autoencoder' } as JobSpec, size).labelValues).toBe(784);
     // The batch is at most the training part of a split.

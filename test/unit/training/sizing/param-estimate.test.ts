@@ -28,7 +28,12 @@ describe('estimateParams', () => {
 
 describe('sizeLayers: values a training step holds per sample', () => {
   it('counts the input batch, each Dense layer by its input and output widths and its activation, and views as nothing', () => {
-    const mlp: LayerSpec[] = [{ type: 'Flatten' }, { type: 'Dense', units: 300, activation: 'relu' }, { type: 'Dense', units: 100, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }];
+    const mlp: LayerSpec[] = [
+      { type: 'Flatten' },
+      { type: 'Dense', units: 300, activation: 'relu' },
+      { type: 'Dense', units: 100, activation: 'relu' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ];
     // 784 inputs + 3 x (784 + 300) + 2 x 300 + 3 x (300 + 100) + 2 x 100 + 3 x (100 + 10) + 4 x 10
     expect(sizeLayers(mlp, [28, 28]).stepValuesPerSample).toBe(6406);
     expect(sizeLayers([{ type: 'Reshape', targetShape: [784] }], [28, 28]).stepValuesPerSample).toBe(784);

@@ -61,7 +61,10 @@ describe('sizeTopology', () => {
 
   it('sizes a 400M-parameter Dense from 200 bytes of text, allocating nothing', () => {
     const before = tf.memory().numBytes;
-    const size = sizeTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] } });
+    const size = sizeTopology({
+      class_name: 'Sequential',
+      config: { layers: [{ class_name: 'Dense', config: { units: 20000, batch_input_shape: [null, 20000] } }] },
+    });
     expect(size.params).toBe(400_020_000);
     expect(tf.memory().numBytes).toBe(before);
   });
@@ -76,9 +79,9 @@ describe('sizeTopology', () => {
       }
       throw new Error('not refused');
     };
-    expect(refusal({ class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { units: 4, batch_input_shape: [null, 3, 2] } }] } }).path).toBe(
-      '/modelJson/modelTopology/config/layers/0/class_name',
-    );
+    expect(
+      refusal({ class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { units: 4, batch_input_shape: [null, 3, 2] } }] } }).path,
+    ).toBe('/modelJson/modelTopology/config/layers/0/class_name');
     expect(refusal({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 4 } }] } }).message).toContain('batch_input_shape');
     expect(refusal({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: -1, batch_input_shape: [null, 3] } }] } }).path).toBe(
       '/modelJson/modelTopology/config/layers/0/config/units',
@@ -86,10 +89,13 @@ describe('sizeTopology', () => {
     expect(refusal({ class_name: 'Sequential', config: {} }).path).toBe('/modelJson/modelTopology/config/layers');
     // The batch dimension is checked too: tfjs would carry an object there into the stored summary.
     for (const batch of [{ a: 1 }, -1, 1.5, '1', true]) {
-      expect(refusal({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [batch, 3] } }] } }).path, JSON.stringify(batch)).toBe(
-        '/modelJson/modelTopology/config/layers/0/config/batch_input_shape',
-      );
+      expect(
+        refusal({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [batch, 3] } }] } }).path,
+        JSON.stringify(batch),
+      ).toBe('/modelJson/modelTopology/config/layers/0/config/batch_input_shape');
     }
-    expect(sizeTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [32, 3] } }] } }).params).toBe(8);
+    expect(
+      sizeTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [32, 3] } }] } }).params,
+    ).toBe(8);
   });
 });
