@@ -115,7 +115,7 @@ async function loopHeldDuring<T>(work: () => Promise<T>): Promise<{ result: T; m
 describe('abuse corpus', () => {
   for (const c of ABUSE_CORPUS) {
     const run = c.pending ? it.skip : it;
-    run(`${c.round}: ${c.name}`, async () => {
+    run(`${c.area}: ${c.name}`, async () => {
       const request = prepared(c);
       const { result: res, maxMs } = await loopHeldDuring(() => h.app.inject({ ...request, method: request.method as 'GET' }));
       const why = `${describeRequest({ ...request, payload: request.payload?.toString() })}\n-> ${res.statusCode} ${res.body.slice(0, 500)}`;

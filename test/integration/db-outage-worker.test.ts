@@ -1,5 +1,5 @@
 /**
- * Issue 9, case 4: a database outage while a job trains. The training process retries its
+ * A database outage while a job trains. The training process retries its
  * writes with backoff; the job pauses through the outage and ends `succeeded` with every epoch
  * exactly once, instead of failing for good at attempt 1 with the driver's text.
  * And a database that refuses new sessions (ALLOW_CONNECTIONS false, SQLSTATE 55000) for longer

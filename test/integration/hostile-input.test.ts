@@ -1,5 +1,5 @@
 /**
- * Issue 9: requests an attacker or a careless heavy user sends. Each answers with a 4xx, a 503
+ * Requests an attacker or a careless heavy user sends. Each answers with a 4xx, a 503
  * or a correct result, fast, and the service stays up.
  */
 import net from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * Issue 9, fuzz growth: imported models (modelJson and weights), multipart CSV uploads and
+ * Fuzzing the large inputs: imported models (modelJson and weights), multipart CSV uploads and
  * pagination cursors, mutated at random (fast-check, fixed seeds). Every answer is a success or a
  * well-formed 4xx whose details name the field; never a 5xx.
  */

@@ -1,7 +1,7 @@
 /**
  * POST /models/:id/predict with a large batch, against the real API and database: the model
  * runs and its answer is serialized in a model thread, so the API's event loop stays free
- * meanwhile (issue 9: 8 MB of inputs held it 0.3-0.5 s, a wide output's JSON over a second);
+ * meanwhile (inline, a large batch of inputs and a wide output's JSON hold it for a noticeable time);
  * the answer is the same JSON as before; a deleted model is a 404 even though a thread has it.
  */
 import http from 'node:http';

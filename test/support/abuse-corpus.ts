@@ -1,5 +1,5 @@
 /**
- * Every abuse case of the hardening rounds as data: the request, the status (exact or a class)
+ * Every abuse case as data: the request, the status (exact or a class)
  * and the field the answer must name, and how long the event loop may be held while it is
  * served. test/integration/abuse-corpus.test.ts runs them all against one keyless harness.
  *
@@ -15,7 +15,8 @@ import { DEFAULT_TENANT_ID } from '../../src/core/principal.js';
 import { fixtureImport, fixtureJobSpec, type AbuseFixtures } from './abuse-fixtures.js';
 import { smallFashionJob } from './harness.js';
 
-export type Round = 'issue 21' | 'issue 9' | 'input hardening' | 'review fixes' | 'api contract' | 'spec fuzz';
+/** What a case probes: the groups of the list. */
+export type Area = 'patches, pointers and origins' | 'sized before work' | 'input hardening' | 'specs the worker would refuse' | 'api contract' | 'spec fuzz';
 
 export interface CorpusRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -28,7 +29,7 @@ export interface CorpusRequest {
 
 export interface CorpusCase {
   name: string;
-  round: Round;
+  area: Area;
   request: CorpusRequest;
   expect: {
     /** An exact status, or any 4xx. */
@@ -79,7 +80,7 @@ const multipartType = { 'content-type': 'multipart/form-data; boundary=corpusbou
 
 const csvCell = (cell: string): CorpusCase => ({
   name: `a CSV cell ${cell} is not a float32 number`,
-  round: 'issue 9',
+  area: 'sized before work',
   request: {
     method: 'POST',
     url: '/datasets',
@@ -110,10 +111,10 @@ const piecewise = (boundaries: number[], values: number[]) => ({
 });
 
 export const ABUSE_CORPUS: CorpusCase[] = [
-  // --- Issue 21 (this round) ---
+  // --- Patches, pointers and origins: prototype keys, size limits, cross-site requests ---
   ...['/__proto__/polluted', '/constructor/prototype/polluted', '/model/__proto__'].map((pointer): CorpusCase => ({
     name: `a study parameter pointer ${pointer} is refused and pollutes nothing`,
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: {
       method: 'POST',
       url: '/studies',
@@ -123,19 +124,19 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   })),
   {
     name: 'POST /admin/keys with a rebinding Host in keyless mode is misdirected',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'POST', url: '/admin/keys', headers: { host: 'evil.example:3000' }, payload: { tenantId: DEFAULT_TENANT_ID, role: 'admin' } },
     expect: { status: 421, path: '/headers/host' },
   },
   {
     name: 'GET /jobs with a rebinding Host is misdirected',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'GET', url: '/jobs', headers: { host: 'evil.example:3000' } },
     expect: { status: 421, path: '/headers/host' },
   },
   {
     name: 'a CSV upload from another site is forbidden',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: {
       method: 'POST',
       url: '/datasets',
@@ -146,25 +147,25 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'a bodiless cancel from another site is forbidden',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'POST', url: '/jobs/{job}/cancel', headers: { origin: 'http://evil.example', host: '127.0.0.1:3000' } },
     expect: { status: 403, path: '/headers/origin' },
   },
   {
     name: 'a cancel marked Sec-Fetch-Site: cross-site is forbidden',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'POST', url: '/jobs/{job}/cancel', headers: { 'sec-fetch-site': 'cross-site' } },
     expect: { status: 403, path: '/headers/sec-fetch-site' },
   },
   {
     name: 'a cancel from Origin: null is forbidden',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'POST', url: '/jobs/{job}/cancel', headers: { origin: 'null' } },
     expect: { status: 403, path: '/headers/origin' },
   },
   {
     name: '24 copies of /fit into itself to POST /jobs/:id/retry are a quick 400',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: {
       method: 'POST',
       url: '/jobs/{job}/retry',
@@ -177,31 +178,31 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'a retry patch moving /model into its own child is a 400',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'POST', url: '/jobs/{job}/retry', payload: { patch: [{ op: 'move', from: '/model', path: '/model/layers/0' }] } },
     expect: { status: 400, path: '/patch/0' },
   },
   {
     name: 'a retry patch adding /__proto__/polluted is a 400',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'POST', url: '/jobs/{job}/retry', payload: { patch: [{ op: 'add', path: '/__proto__/polluted', value: 1 }] } },
     expect: { status: 400, path: '/patch/0' },
   },
   {
     name: 'an audit filter with a tenant id that is not a UUID is a 400',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'GET', url: '/admin/audit?tenantId=nope' },
     expect: { status: 400, path: '/querystring/tenantId' },
   },
   {
     name: 'a key listing filtered by a tenant id that is not a UUID is a 400 (found by the route fuzzer: a 500)',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'GET', url: '/admin/keys?tenantId=HC' },
     expect: { status: 400, path: '/querystring/tenantId' },
   },
   {
     name: 'an import whose batch dimension is an object is a 400 (found by the route fuzzer: stored, then every GET /models was a 500)',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: {
       method: 'POST',
       url: '/models',
@@ -214,7 +215,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'an import whose layer says trainable: {} is stored with a summary its schema can serve',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: {
       method: 'POST',
       url: '/models',
@@ -227,14 +228,19 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'an import whose format is an object with a toString key is a 400 (found by the route fuzzer: a 500)',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: { method: 'POST', url: '/models', payloadFactory: () => importWith({ format: { toString: 'I>' } }) },
     expect: { status: 400, path: '/modelJson/format' },
   },
-  { name: 'GET /models lists every model stored so far', round: 'issue 21', request: { method: 'GET', url: '/models?limit=100' }, expect: { status: 200 } },
+  {
+    name: 'GET /models lists every model stored so far',
+    area: 'patches, pointers and origins',
+    request: { method: 'GET', url: '/models?limit=100' },
+    expect: { status: 200 },
+  },
   {
     name: 'a Dense 3000-1000-10 job on 60,000 MNIST samples in batches of 65,536 is refused for its memory',
-    round: 'issue 21',
+    area: 'patches, pointers and origins',
     request: {
       method: 'POST',
       url: '/jobs',
@@ -255,10 +261,10 @@ export const ABUSE_CORPUS: CorpusCase[] = [
     expect: { status: 400, path: '/fit/batchSize' },
   },
 
-  // --- Issue 9: sized before work, float32, bad multipart, cursors ---
+  // --- Sized before work: float32, bad multipart, cursors ---
   {
     name: 'a 242-byte import asking for 400M parameters is refused before any model is built',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/models',
@@ -278,18 +284,18 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'a 50 MB junk key inside modelJson is a 413 naming /modelJson',
-    round: 'issue 9',
+    area: 'sized before work',
     request: { method: 'POST', url: '/models', headers: json, payloadFactory: () => JSON.stringify(importWith({ junk: 'x'.repeat(50 * 1024 * 1024) })) },
     expect: { status: 413, path: '/modelJson' },
     // In-process the client's side of the request (light-my-request handing 50 MB to the
     // server's request stream) and the collection of its garbage run on the same loop: 200-800 ms
     // on a loaded 2-core machine. Over HTTP the service's own loop is held under 60 ms
-    // (bench/results.md, responsiveness); before issue 9 the parse held it for seconds.
+    // (bench/results.md, responsiveness); a parse on the event loop would hold it for seconds.
     maxLoopDelayMs: 1500,
   },
   {
     name: 'a 10,000-deep array inside modelJson is a 400',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/models',
@@ -300,7 +306,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'a job spec of 3M piecewise boundaries (multi-megabyte) is a 413',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/jobs',
@@ -321,7 +327,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: '2,000 piecewise boundaries are a 400 naming them',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/jobs',
@@ -339,7 +345,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'dataset.classes with 2M entries is a 413',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/jobs',
@@ -350,7 +356,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'dataset.classes with 20,000 entries is a 400 naming it',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/jobs',
@@ -360,7 +366,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: '1e39 in a JSON dataset is a 400 naming the cell',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/datasets',
@@ -380,7 +386,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   csvCell('0b11'),
   {
     name: 'predict inputs beyond float32 are a 400 naming the row',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/models/{model}/predict',
@@ -395,7 +401,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'imported preprocessing with std 0 is a 400 naming it',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/models',
@@ -405,7 +411,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'NaN weights in an import are a 400 naming /weights',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/models',
@@ -420,13 +426,13 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'multipart without a boundary is a 400',
-    round: 'issue 9',
+    area: 'sized before work',
     request: { method: 'POST', url: '/datasets', headers: { 'content-type': 'multipart/form-data' }, payload: 'a,b\n1,2\n' },
     expect: { status: 400 },
   },
   {
     name: 'a truncated multipart body is a 400',
-    round: 'issue 9',
+    area: 'sized before work',
     request: {
       method: 'POST',
       url: '/datasets',
@@ -437,7 +443,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   ...['/jobs', '/models'].map((url): CorpusCase => ({
     name: `GET ${url} with a cursor dated year -271821 is a 400 naming it`,
-    round: 'issue 9',
+    area: 'sized before work',
     request: { method: 'GET', url: `${url}?cursor=${YEAR_MINUS_271821}` },
     expect: { status: 400, path: '/querystring/cursor' },
   })),
@@ -445,55 +451,55 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   // --- Input hardening: refused before anything is stored ---
   {
     name: 'epochs as a string is not coerced',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/jobs', payload: spec({ fit: { epochs: '1', batchSize: 32 } }) },
     expect: { status: 400, path: '/fit/epochs' },
   },
   {
     name: 'a null dataset seed is not coerced',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { builtin: 'fashion-mnist', split: 'train', limit: 600, seed: null } }) },
     expect: { status: 400, path: '/dataset/seed' },
   },
   {
     name: 'units: true is not coerced',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/jobs', payload: withLayer1({ units: true }) },
     expect: { status: 400, path: '/model/layers/1/units' },
   },
   {
     name: 'labels: null is refused',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/datasets', payload: { name: 'x', features: [[1]], labels: null } },
     expect: { status: 400, path: '/labels' },
   },
   {
     name: 'querystrings are still read as their schema types',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'GET', url: '/jobs?limit=2' },
     expect: { status: 200 },
   },
   {
     name: 'a NUL in a dataset name',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/datasets', payload: { name: 'a\u0000b', features: [[1]], labels: [0] } },
     expect: { status: 400, path: '/name' },
   },
   {
     name: 'a lone surrogate in a job name',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/jobs', payload: spec({ name: '\ud800' }) },
     expect: { status: 400, path: '/name' },
   },
   {
     name: 'a NUL in a querystring',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'GET', url: '/models?name=a%00b' },
     expect: { status: 400, path: '/querystring/name' },
   },
   {
     name: 'a NUL in a CSV upload field',
-    round: 'input hardening',
+    area: 'input hardening',
     request: {
       method: 'POST',
       url: '/datasets',
@@ -508,51 +514,51 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: 'a label that would overflow the class count',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/datasets', payload: { name: 'x', features: [[1]], labels: [2147483647] } },
     expect: { status: 400, path: '/labels/0' },
   },
   ...['/jobs', '/models'].map((url): CorpusCase => ({
     name: `a hand-made cursor on GET ${url}`,
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'GET', url: `${url}?cursor=${HAND_MADE_CURSOR}` },
     expect: { status: 400, path: '/querystring/cursor' },
   })),
   {
     name: 'a weightsManifest that is a number',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/models', payload: manifest(5) },
     expect: { status: 400, path: '/modelJson/weightsManifest' },
   },
   {
     name: 'a null weightsManifest entry',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/models', payload: manifest([null]) },
     expect: { status: 400, path: '/modelJson/weightsManifest/0/weights' },
   },
   {
     name: 'a weight without a shape',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/models', payload: manifest([{ paths: ['x'], weights: [{ name: 'a' }] }]) },
     expect: { status: 400, path: '/modelJson/weightsManifest/0/weights/0/shape' },
   },
   {
     name: 'an inherited name as a dtype',
-    round: 'input hardening',
+    area: 'input hardening',
     request: { method: 'POST', url: '/models', payload: manifest([{ paths: ['x'], weights: [{ name: 'a', shape: [1], dtype: 'toString' }] }]) },
     expect: { status: 400, path: '/modelJson/weightsManifest/0/weights/0/dtype' },
   },
 
-  // --- Review fixes: specs the worker would refuse ---
+  // --- Specs the worker would refuse ---
   {
     name: 'a piecewise schedule with one value too few',
-    round: 'review fixes',
+    area: 'specs the worker would refuse',
     request: { method: 'POST', url: '/jobs', payload: spec({ compile: piecewise([10, 20], [0.1, 0.01]) }) },
     expect: { status: 400, path: '/compile/optimizer/schedule/values' },
   },
   {
     name: 'mse on classification with the wrong number of units',
-    round: 'review fixes',
+    area: 'specs the worker would refuse',
     request: {
       method: 'POST',
       url: '/jobs',
@@ -570,13 +576,13 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   },
   {
     name: '5,000 classes: details capped, the eleventh named',
-    round: 'review fixes',
+    area: 'specs the worker would refuse',
     request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { builtin: 'fashion-mnist', classes: Array.from({ length: 5000 }, (_, i) => i) } }) },
     expect: { status: 400, path: '/dataset/classes/10' },
   },
   {
     name: 'a malformed JSON body is invalid_json',
-    round: 'review fixes',
+    area: 'specs the worker would refuse',
     request: { method: 'POST', url: '/jobs', headers: json, payload: '{"model": ' },
     expect: { status: 400, path: '' },
   },
@@ -584,26 +590,26 @@ export const ABUSE_CORPUS: CorpusCase[] = [
   // --- API contract: unknown ids, wrong bodies ---
   {
     name: 'an unknown dataset id',
-    round: 'api contract',
+    area: 'api contract',
     request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { id: UNKNOWN_ID } }) },
     expect: { status: 404, path: '/dataset/id' },
   },
   {
     name: 'a dataset id that is not a UUID',
-    round: 'api contract',
+    area: 'api contract',
     request: { method: 'POST', url: '/jobs', payload: spec({ dataset: { id: 'not-a-uuid' } }) },
     expect: { status: 404, path: '/dataset/id' },
   },
   {
     name: 'an unknown base model',
-    round: 'api contract',
+    area: 'api contract',
     request: { method: 'POST', url: '/jobs', payload: spec({ base: { modelId: UNKNOWN_ID, dropLast: 1 } }) },
     expect: { status: 404, path: '/base/modelId' },
   },
-  { name: 'an empty JSON body', round: 'api contract', request: { method: 'POST', url: '/jobs', headers: json, payload: '' }, expect: { status: 400 } },
+  { name: 'an empty JSON body', area: 'api contract', request: { method: 'POST', url: '/jobs', headers: json, payload: '' }, expect: { status: 400 } },
   {
     name: 'an array as the job spec',
-    round: 'api contract',
+    area: 'api contract',
     request: { method: 'POST', url: '/jobs', headers: json, payload: '[1,2,3]' },
     expect: { status: 400 },
   },
@@ -619,70 +625,70 @@ export const ABUSE_CORPUS: CorpusCase[] = [
     ['GET', '/no-such-thing'],
   ].map(([method, url]): CorpusCase => ({
     name: `${method} ${url} is a 404`,
-    round: 'api contract',
+    area: 'api contract',
     request: { method: method as 'GET' | 'POST', url, ...(url.endsWith('/retry') ? { payload: { applyFixes: true } } : {}) },
     expect: { status: 404 },
   })),
   {
     name: 'cancelling a job that ended is a conflict',
-    round: 'api contract',
+    area: 'api contract',
     request: { method: 'POST', url: '/jobs/{endedJob}/cancel' },
     expect: { status: 409 },
   },
-  { name: 'deleting a queued job is a conflict', round: 'api contract', request: { method: 'DELETE', url: '/jobs/{job}' }, expect: { status: 409 } },
+  { name: 'deleting a queued job is a conflict', area: 'api contract', request: { method: 'DELETE', url: '/jobs/{job}' }, expect: { status: 409 } },
 
   // --- Spec fuzz: hostile bodies found by hand ---
   {
     name: 'a 10,000-deep array as the job spec',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: deepArray(10_000) },
     expect: { status: 400 },
   },
   {
     name: 'a 10,000-deep object as the job spec',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: deepObject(10_000) },
     expect: { status: 400 },
   },
   {
     name: 'a 10,000-deep array as inputShape',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['model', 'layers', '0', 'inputShape'], deepArray(10_000)) },
     expect: { status: 400 },
   },
   {
     name: 'epochs 1e400 (Infinity)',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['fit', 'epochs'], '1e400') },
     expect: { status: 400, path: '/fit/epochs' },
   },
   {
     name: 'a 400-digit epochs',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['fit', 'epochs'], '9'.repeat(400)) },
     expect: { status: 400, path: '/fit/epochs' },
   },
   {
     name: 'learningRate "NaN"',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: specWithRaw(['compile', 'optimizer', 'learningRate'], '"NaN"') },
     expect: { status: 400, path: '/compile/optimizer/learningRate' },
   },
   {
     name: 'a top-level __proto__',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: JSON.stringify(spec()).replace(/}$/, ',"__proto__":{"polluted":true}}') },
     expect: { status: 400 },
   },
   {
     name: 'a constructor.prototype',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: json, payload: JSON.stringify(spec()).replace(/}$/, ',"constructor":{"prototype":{"polluted":true}}}') },
     expect: { status: 400 },
   },
   {
     name: 'a layer whose __proto__ says Flatten',
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: {
       method: 'POST',
       url: '/jobs',
@@ -699,7 +705,7 @@ export const ABUSE_CORPUS: CorpusCase[] = [
     ['application/json', 'null'],
   ].map(([type, payload]): CorpusCase => ({
     name: `a ${type} body ${JSON.stringify(payload)}`,
-    round: 'spec fuzz',
+    area: 'spec fuzz',
     request: { method: 'POST', url: '/jobs', headers: { 'content-type': type }, payload },
     expect: { status: '4xx' },
   })),

@@ -13,7 +13,7 @@ function problemsOf(fn: () => unknown) {
   throw new Error('accepted');
 }
 
-describe('numbers float32 cannot hold, and numbers a CSV does not mean (cases 6 and 8)', () => {
+describe('numbers float32 cannot hold, and numbers a CSV does not mean', () => {
   it('refuses 1e39 in a JSON dataset, naming the element, instead of storing +Infinity', () => {
     const details = problemsOf(() => datasetFromJson({ features: [[1, 2], [3, 1e39]], labels: [0, 1] }));
     expect(details[0].path).toBe('/features/1/1');

@@ -91,7 +91,7 @@ describe('importModel', () => {
     expect(err.message).toContain('"NoSuchLayer" cannot be imported');
   });
 
-  it('refuses a 400M-parameter topology with empty weights at once, without building it (case 2)', async () => {
+  it('refuses a 400M-parameter topology with empty weights at once, without building it', async () => {
     const modelJson = {
       format: 'layers-model',
       modelTopology: {
@@ -122,7 +122,7 @@ describe('importModel', () => {
     expect(err.message).toContain('10,100');
   });
 
-  it('refuses preprocessing with std 0 or a non-finite mean, naming the entry (case 6)', async () => {
+  it('refuses preprocessing with std 0 or a non-finite mean, naming the entry', async () => {
     const payload = await body(twoLayers());
     payload.modelJson.userDefinedMetadata = { preprocessing: { featureShape: [3], standardize: { mean: [0, 0, 0], std: [1, 0, 1] } } };
     const err = await refused(payload);
@@ -151,7 +151,7 @@ describe('importModel', () => {
     }
   });
 
-  it('refuses a 10,000-deep array inside modelJson with a 400, not a stack overflow (case 7)', async () => {
+  it('refuses a 10,000-deep array inside modelJson with a 400, not a stack overflow', async () => {
     const payload = await body(twoLayers());
     let deep: unknown = [];
     for (let i = 0; i < 10_000; i++) deep = [deep];
@@ -161,7 +161,7 @@ describe('importModel', () => {
     expect(err.message).not.toMatch(/call stack/i);
   });
 
-  it('refuses a 50 MB junk key in modelJson with a 413 (case 1)', async () => {
+  it('refuses a 50 MB junk key in modelJson with a 413', async () => {
     const payload = await body(twoLayers());
     payload.modelJson.junk = 'x'.repeat(50 * 1024 * 1024);
     const err = (await importModel(db, OPEN_PRINCIPAL, payload, { maxParams: 1_000_000, maxLayers: 200 }).catch((e: unknown) => e)) as ServiceError;

@@ -37,7 +37,7 @@ describe('error handler', () => {
   });
   afterAll(async () => app.close());
 
-  it('caps details of a SpecError and an ServiceError at 20', async () => {
+  it('caps details of a SpecError and a ServiceError at 20', async () => {
     const spec = (await app.inject({ method: 'POST', url: '/spec', payload: {} })).json();
     expect(spec.details).toHaveLength(20);
     expect(spec.details[19]).toEqual({ path: '', message: '... and 281 more' });
