@@ -7,8 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { JobSpec } from '../../schemas/job-spec.js';
 import type { Dataset } from '../../data/types.js';
-import { splitValidation } from '../../data/split.js';
-import { fitStandardizer, standardizeDataset } from '../../data/standardize.js';
 import { buildModel } from '../model/build-model.js';
 import { serializeModel, deserializeModel } from '../model/artifact.js';
 import { prepareBaseLayers, setFrozen } from '../model/transfer.js';
@@ -24,13 +22,13 @@ import { nonFiniteLoss } from '../diagnosis/rules/diverged.js';
 import { TrainingDivergedError } from './callbacks.js';
 import { checkSelfNormalization } from '../checks/selu-check.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
+import { balancedClassWeights, baseStandardization, labelTensor, prepareData, type JobData } from './job-data.js';
 import {
   type BatchProgress,
   type EpochDiagnostics,
   type EpochMetrics,
   type ModelArtifact,
   type ModelSummary,
-  type Preprocessing,
   type TrainingWarning,
 } from '../../core/run-types.js';
 import { SpecError } from '../../core/problems.js';
@@ -62,7 +60,7 @@ export interface JobHooks {
 export interface RunJobArgs {
   spec: JobSpec;
   /** The resolved datasets: `validation` is `spec.validation.dataset` when the spec names one. */
-  data: { train: Dataset; validation?: Dataset; evaluate?: Dataset };
+  data: JobData;
   /** The stored model named by `spec.base.modelId`. */
   base?: ModelArtifact;
   hooks: JobHooks;
@@ -273,33 +271,6 @@ export function probeSizeFor(spec: JobSpec, trainSamples: number): number {
   return spec.diagnostics?.probeSize ?? Math.min(DEFAULT_PROBE_SIZE, Math.max(32, Math.floor(trainSamples * 0.05)));
 }
 
-/** The datasets after validation split and standardization, and the preprocessing to save. */
-function prepareData(spec: JobSpec, data: RunJobArgs['data'], inherited?: Preprocessing['standardize']) {
-  let train = data.train;
-  let validation = data.validation;
-  let evaluate = data.evaluate;
-  // Keras's validation_split: the last fraction of the samples, before any shuffling.
-  if (!validation && spec.validation?.split != null) ({ train, validation } = splitValidation(train, spec.validation.split));
-  const preprocessing: Preprocessing = { featureShape: [...train.featureShape] };
-  // Reused layers expect inputs scaled as their base model saw them, so a base's statistics win
-  // over new ones; else statistics from the training part only, so validation and evaluation
-  // stay unseen data.
-  const stats = inherited ?? (spec.dataset.standardize ? fitStandardizer(train) : undefined);
-  if (stats) {
-    train = standardizeDataset(train, stats);
-    if (validation) validation = standardizeDataset(validation, stats);
-    if (evaluate) evaluate = standardizeDataset(evaluate, stats);
-    preprocessing.standardize = stats;
-  }
-  return { train, validation, evaluate, preprocessing };
-}
-
-/** The standardization a base model was trained with, if any (saved in its model.json). */
-function baseStandardization(base: ModelArtifact | undefined): Preprocessing['standardize'] {
-  const meta = base?.modelJson.userDefinedMetadata as { preprocessing?: Preprocessing } | undefined;
-  return meta?.preprocessing?.standardize;
-}
-
 /** Builds the model, on the base's reused layers when the spec has `base`. */
 async function build(spec: JobSpec, inputShape: number[], base: ModelArtifact | undefined): Promise<{ model: tf.LayersModel; reused: tf.layers.Layer[] }> {
   if (!spec.base) return { model: buildModel(spec.model.layers, { inputShape, seed: spec.fit.seed }), reused: [] };
@@ -322,46 +293,4 @@ async function build(spec: JobSpec, inputShape: number[], base: ModelArtifact | 
 function outputShapeOf(model: tf.LayersModel): number[] {
   const shape = model.outputs[0].shape;
   return shape.slice(1).map((d) => d ?? 1);
-}
-
-/**
- * The targets for a dataset: the inputs for an autoencoder; for classification, float class
- * indices [n, 1] (sparse categorical and binary crossentropy), or one-hot rows (categorical
- * crossentropy, and mse/mae on a multi-unit output).
- */
-function labelTensor(spec: JobSpec, ds: Dataset, x: tf.Tensor, outputShape: number[], path: string): tf.Tensor {
-  const outputSize = outputShape.reduce((a, b) => a * b, 1);
-  if (spec.task === 'autoencoder') {
-    if (outputSize !== x.size / Math.max(1, ds.samples)) {
-      throw new SpecError(`An autoencoder's output must have as many values as its input (${x.size / Math.max(1, ds.samples)}), not ${outputSize}`, [
-        { path: '/model/layers', message: 'output size differs from the input size' },
-      ]);
-    }
-    return tf.reshape(x, [ds.samples, ...outputShape]);
-  }
-  if (!ds.labels) throw new SpecError('The dataset has no labels', [{ path, message: 'a classification dataset needs labels' }]);
-  const labels = ds.labels;
-  const units = outputShape[outputShape.length - 1];
-  const loss = spec.compile.loss;
-  const oneHot = loss === 'categorical_crossentropy' || (loss !== 'sparse_categorical_crossentropy' && loss !== 'binary_crossentropy' && units > 1);
-  const limit = units === 1 ? 2 : units;
-  const tooBig = labels.find((l) => l >= limit || l < 0);
-  if (tooBig !== undefined) {
-    throw new SpecError(`Label ${tooBig} does not fit the output layer's ${units} unit(s)`, [
-      // A reduce, not Math.max(...labels): spreading ~200k labels overflows the call stack.
-      { path: '/model/layers', message: `the output layer needs ${labels.reduce((max, l) => (l > max ? l : max), 0) + 1} units for these labels` },
-    ]);
-  }
-  if (oneHot) return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), units), 'float32'));
-  return tf.tensor2d(Float32Array.from(labels), [ds.samples, 1]);
-}
-
-/** Keras/scikit-learn "balanced" class weights: n_samples / (n_classes * count), for the classes present. */
-export function balancedClassWeights(ds: Dataset): Record<number, number> | undefined {
-  if (!ds.labels) return undefined;
-  const counts = new Map<number, number>();
-  for (const label of ds.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
-  const weights: Record<number, number> = {};
-  for (const [label, count] of counts) weights[label] = ds.samples / (counts.size * count);
-  return weights;
 }
