@@ -15,12 +15,8 @@ import { tfjsLoss, tfjsMetrics, type LossName } from '../model/losses.js';
 import { createOptimizer } from '../model/optimizers.js';
 import { evaluateModel, trainPhase, type TrainHooks } from './train.js';
 import { assertFiniteWeights } from './callbacks.js';
-import { DEFAULT_PROBE_SIZE, GradientProbe } from '../diagnosis/probe.js';
-import { Diagnosis, DiagnosisStopError } from '../diagnosis/registry.js';
-import { diagnosisContext } from '../diagnosis/context.js';
-import { nonFiniteLoss } from '../diagnosis/rules/diverged.js';
 import { TrainingDivergedError } from './callbacks.js';
-import { checkSelfNormalization } from '../checks/selu-check.js';
+import { JobDiagnosis } from './job-diagnosis.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
 import { balancedClassWeights, baseStandardization, labelTensor, prepareData, type JobData } from './job-data.js';
 import {
@@ -96,7 +92,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
   const tensors: tf.Tensor[] = [];
   const optimizers: tf.Optimizer[] = [];
   let model: tf.LayersModel | null = null;
-  let probe: GradientProbe | null = null;
+  let diagnosis: JobDiagnosis | null = null;
   try {
     const built = await build(spec, prepared.train.featureShape, args.base);
     model = built.model;
@@ -122,43 +118,12 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
     const train = toTensors(prepared.train, '/dataset');
     const validation = prepared.validation ? toTensors(prepared.validation, '/validation') : undefined;
 
-    let pending = checkSelfNormalization(spec);
-    const warnings: TrainingWarning[] = [...pending];
     const history: EpochMetrics[] = [...(args.history ?? [])];
     const batchSize = spec.fit.batchSize ?? 32;
     const steps = Math.ceil(prepared.train.samples / batchSize);
-    let diagnosis: Diagnosis | null = null;
-    /** Keeps new warnings, and ends the job when one of them comes from a stopping rule. */
-    const raised = (fresh: TrainingWarning[]) => {
-      warnings.push(...fresh);
-      const stop = diagnosis?.stopping(fresh);
-      return () => {
-        if (stop) throw new DiagnosisStopError(stop);
-      };
-    };
-    if (spec.diagnostics?.enabled !== false) {
-      probe = new GradientProbe(m, train.x, train.y, probeSizeFor(spec, prepared.train.samples));
-      const layerNames = m.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
-      diagnosis = new Diagnosis(
-        diagnosisContext(
-          spec,
-          prepared.train,
-          layerNames,
-          outputShape.reduce((a, b) => a * b, 1),
-        ),
-        spec.diagnostics?.rules,
-      );
-      // The untrained model on the first batch: initialization and input problems show here best.
-      // (It also takes the first weight snapshot.) A resumed run already judged its start.
-      const initial = args.resume ? (probe.snapshot(), null) : probe.measure(0, 0);
-      if (initial) {
-        const fresh = diagnosis.start({ epoch: 0, layers: initial.diagnostics.layers, details: initial.details, history: [] });
-        const stopIfAsked = raised(fresh);
-        if (fresh.length > 0) await hooks.onWarnings?.(fresh);
-        stopIfAsked();
-      }
-    }
-    const p = probe;
+    diagnosis = new JobDiagnosis({ spec, model: m, x: train.x, y: train.y, train: prepared.train, outputShape, steps, hooks });
+    const diag = diagnosis;
+    await diag.start(Boolean(args.resume));
     const phaseHooks: TrainHooks = {
       onEpoch: (row) => {
         history.push(row);
@@ -166,15 +131,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       },
       onProgress: hooks.onProgress ? (progress) => hooks.onProgress?.(progress) : undefined,
       shouldStop: hooks.shouldStop ? () => hooks.shouldStop!() : undefined,
-      onEpochEnd: async (epoch) => {
-        const result = p?.measure(epoch, steps);
-        if (!result || !diagnosis) return;
-        const fresh = diagnosis.afterEpoch({ epoch, layers: result.diagnostics.layers, details: result.details, history });
-        const stopIfAsked = raised(fresh);
-        await hooks.onDiagnostics?.(result.diagnostics, [...pending, ...fresh]);
-        pending = [];
-        stopIfAsked();
-      },
+      onEpochEnd: (epoch) => diag.afterEpoch(epoch, history),
     };
     // Checkpoints come after diagnostics, so a resumed run finds the epoch's diagnostics stored.
     const withCheckpoints = (phase: 'train' | 'fine_tune', phaseStart: number): TrainHooks => ({
@@ -231,11 +188,7 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
         cancelled = second.stopped === 'cancelled';
       }
     } catch (err) {
-      if (err instanceof TrainingDivergedError && diagnosis) {
-        const fresh = diagnosis.record('diverged', err.epoch, nonFiniteLoss({ spec }, err));
-        warnings.push(...fresh);
-        if (fresh.length > 0) await hooks.onWarnings?.(fresh);
-      }
+      if (err instanceof TrainingDivergedError) await diag.diverged(err);
       throw err;
     }
 
@@ -250,25 +203,16 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       artifact: await serializeModel(m, prepared.preprocessing),
       summary: summarizeModel(m),
       evaluation,
-      warnings,
+      warnings: diag.warnings,
       epochsRun,
       trainSamples: prepared.train.samples,
     };
   } finally {
-    probe?.dispose();
+    diagnosis?.dispose();
     tf.dispose(tensors);
     for (const o of optimizers) o.dispose();
     model?.dispose();
   }
-}
-
-/**
- * The probe batch size: the spec's `probeSize`, else 256 capped at 5% of the training samples
- * (at least 32). One probe pass costs about as much as probeSize/batchSize training steps, so
- * an uncapped 256 would be ~13% of an epoch on a 2,000-sample dataset; capped it stays ~5%.
- */
-export function probeSizeFor(spec: JobSpec, trainSamples: number): number {
-  return spec.diagnostics?.probeSize ?? Math.min(DEFAULT_PROBE_SIZE, Math.max(32, Math.floor(trainSamples * 0.05)));
 }
 
 /** Builds the model, on the base's reused layers when the spec has `base`. */
