@@ -1,10 +1,12 @@
 import { useCallback, useState } from 'preact/hooks';
 import { ErrorNote, StatusBadge, WarningBadges } from '../components/Badges.js';
+import { Pager } from '../components/Pager.js';
 import { api } from '../lib/api.js';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent, shortId } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
 import type { Job, Page } from '../lib/types.js';
 import { useAsync, useInterval } from '../lib/use-async.js';
+import { useCursorPages } from '../lib/use-cursor-pages.js';
 
 const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const PAGE_SIZE = 20;
@@ -13,9 +15,8 @@ const PAGE_SIZE = 20;
 export function JobsPage() {
   const [status, setStatus] = useState('');
   const [name, setName] = useState('');
-  // Cursors of the pages before this one: "Previous" pops, "Next" pushes.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const [selected, setSelected] = useState<string[]>([]);
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (status) query.set('status', status);
@@ -28,10 +29,7 @@ export function JobsPage() {
     live ? 2000 : 10000,
   );
 
-  const resetPaging = () => {
-    setCursors([]);
-    setCursor(undefined);
-  };
+  const resetPaging = () => pages.reset();
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : s.length >= 8 ? s : [...s, id]));
 
   return (
@@ -107,27 +105,7 @@ export function JobsPage() {
         </table>
       </div>
       {page.data && !page.data.items.length && <p class="muted">No jobs{status || name ? ' match these filters' : ' yet: start one from New job'}.</p>}
-      <nav class="pager" aria-label="Pages">
-        <button
-          disabled={!cursors.length}
-          onClick={() => {
-            const prev = [...cursors];
-            setCursor(prev.pop() || undefined);
-            setCursors(prev);
-          }}
-        >
-          Previous
-        </button>
-        <button
-          disabled={!page.data?.nextCursor}
-          onClick={() => {
-            setCursors([...cursors, cursor ?? '']);
-            setCursor(page.data!.nextCursor!);
-          }}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager pages={pages} nextCursor={page.data?.nextCursor} />
     </section>
   );
 }

@@ -1,16 +1,18 @@
 import { useState } from 'preact/hooks';
 import { ErrorNote } from '../components/Badges.js';
+import { Pager } from '../components/Pager.js';
 import { api } from '../lib/api.js';
 import { fmtDate, shortId } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import type { ModelInfo, Page } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
+import { useCursorPages } from '../lib/use-cursor-pages.js';
 
 /** The model registry: every stored model, newest first; a name filter lists its versions. */
 export function ModelsPage() {
   const [name, setName] = useState('');
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>();
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const query = new URLSearchParams({ limit: '20' });
   if (name.trim()) query.set('name', name.trim());
   if (cursor) query.set('cursor', cursor);
@@ -27,8 +29,7 @@ export function ModelsPage() {
             placeholder="exact name"
             onInput={(e) => {
               setName((e.target as HTMLInputElement).value);
-              setCursors([]);
-              setCursor(undefined);
+              pages.reset();
             }}
           />
         </label>
@@ -77,27 +78,7 @@ export function ModelsPage() {
         </table>
       </div>
       {page.data && !page.data.items.length && <p class="muted">No models{name ? ` named ${name}` : ' yet: a job that succeeds stores one'}.</p>}
-      <nav class="pager" aria-label="Pages">
-        <button
-          disabled={!cursors.length}
-          onClick={() => {
-            const prev = [...cursors];
-            setCursor(prev.pop() || undefined);
-            setCursors(prev);
-          }}
-        >
-          Previous
-        </button>
-        <button
-          disabled={!page.data?.nextCursor}
-          onClick={() => {
-            setCursors([...cursors, cursor ?? '']);
-            setCursor(page.data!.nextCursor!);
-          }}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager pages={pages} nextCursor={page.data?.nextCursor} />
     </section>
   );
 }
