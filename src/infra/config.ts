@@ -68,6 +68,8 @@ export const EnvSchema = Type.Object({
   CHECKPOINT_EVERY_S: Type.Number({ minimum: 0, default: 30, description: 'Least time between two checkpoints of a running job (0: after every epoch)' }),
   WORKER_LOCK_S: Type.Number({
     minimum: 1,
+    // An hour: a lock is renewed on a timer, and Node's timers take at most about 24 days.
+    maximum: 3600,
     default: 15,
     description:
       "How long a worker's hold on a running job lasts unless renewed (every half of it): a worker that dies without handing its job back (kill -9) gives it up to another worker within this, plus two thirds of it for the next check",

@@ -23,3 +23,14 @@ describe('loadConfig: WASM_THREADS', () => {
     for (const bad of ['0', '9', 'two', '-1']) expect(() => loadConfig({ WASM_THREADS: bad })).toThrow(/WASM_THREADS/);
   });
 });
+
+describe('loadConfig: WORKER_LOCK_S', () => {
+  it('defaults to 15 s and takes 1 s to an hour, fractions too', () => {
+    expect(loadConfig({}).WORKER_LOCK_S).toBe(15);
+    for (const s of ['1', '4', '2.5', '3600']) expect(loadConfig({ WORKER_LOCK_S: s }).WORKER_LOCK_S).toBe(Number(s));
+  });
+
+  it('fails at start on anything else, naming the variable', () => {
+    for (const bad of ['0', '0.5', '3601', '1e12', 'Infinity', 'NaN', '-4', 'soon']) expect(() => loadConfig({ WORKER_LOCK_S: bad })).toThrow(/WORKER_LOCK_S/);
+  });
+});
