@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { withTimeout } from '../infra/concurrency/timeout.js';
 
 /** How long an API in one process with the worker waits for the worker's training processes to load before it listens. */
 const WARM_WAIT_MS = 20_000;
@@ -12,9 +13,10 @@ const WARM_WAIT_MS = 20_000;
  */
 export async function warmWithin(warm: Promise<void>, log: Pick<Logger, 'info' | 'warn'>, ms = WARM_WAIT_MS): Promise<void> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const waited = await Promise.race([warm.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
-  clearTimeout(timer);
+  const waited = await withTimeout(warm, ms, 'the training processes').then(
+    () => true,
+    () => false,
+  );
   const tookMs = Math.round(performance.now() - started);
   if (!waited) log.warn(`the training processes are still loading after ${ms} ms; the API starts without them`);
   else if (tookMs >= 10) log.info(`the API waited ${tookMs} ms for the training processes to load`);
