@@ -1,7 +1,7 @@
 import { ApiError } from './errors.js';
 import type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './options.js';
 import { linkSignal, sleep } from './signals.js';
-import { isFinalStatus, watchJobEvents } from './watch-job.js';
+import { watchJobEvents } from './watch-job.js';
 import type {
   DatasetJsonBody,
   DatasetSummary,
@@ -30,7 +30,6 @@ import type {
   Usage,
 } from './types.js';
 
-export { isFinalStatus };
 export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions };
 
 function toBase64(bytes: Uint8Array): string {

@@ -3,7 +3,8 @@
  * Browser-safe: plain fetch and web streams, and its types come (type-only) from the server's
  * own TypeBox schemas.
  */
-export { TrainingClient, isFinalStatus } from './client.js';
+export { TrainingClient } from './client.js';
+export { isFinalStatus } from './watch-job.js';
 export { AdminClient } from './admin.js';
 export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './client.js';
 export { ApiError } from './errors.js';

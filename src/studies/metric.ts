@@ -3,7 +3,6 @@ import type { SpecProblem } from '../core/problems.js';
 import { STUDY_METRICS } from '../schemas/study.js';
 import type { Mode } from './asha.js';
 
-export { STUDY_METRICS };
 export type StudyMetric = (typeof STUDY_METRICS)[number];
 
 interface SpecLike {

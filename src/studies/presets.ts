@@ -6,7 +6,6 @@
  */
 import { PRESET_NAMES } from '../schemas/study.js';
 
-export { PRESET_NAMES };
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export interface PresetStudy {

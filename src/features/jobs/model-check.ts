@@ -16,8 +16,6 @@ import { baseModelInfo } from '../models/models.js';
 import { SpecCheckCache } from './model-check-cache.js';
 import { checkMemory } from './memory-check.js';
 
-export { modelCheckInput, type ModelCheckInput };
-
 type BaseInfo = NonNullable<Awaited<ReturnType<typeof baseModelInfo>>>;
 
 type ModelCheckResult = { problems: SpecProblem[]; warnings: TrainingWarning[] };

@@ -5,8 +5,6 @@ import { getModel, storeModel, storedModelBytes } from './models.js';
 import { assertMayStore, type QuotaLimits } from '../tenants/quotas.js';
 import { prepareImport, type PreparedImport } from '../../training/checks/import-prepare.js';
 
-export { MODEL_JSON_LIMITS, prepareImport, type PreparedImport } from '../../training/checks/import-prepare.js';
-
 /** What an import is checked against before anything is built. */
 export interface ImportLimits {
   maxParams: number;

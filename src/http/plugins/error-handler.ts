@@ -3,10 +3,8 @@ import fp from 'fastify-plugin';
 import { ServiceError } from '../../core/errors.js';
 import { isDbConflict, isDbUnavailable } from '../../infra/db/db-errors.js';
 import { SpecError } from '../../core/problems.js';
-import { describeAjvError, type AjvError } from '../../schemas/ajv.js';
+import type { AjvError } from '../../schemas/ajv.js';
 import { invalidBody } from '../../schemas/validate.js';
-
-export { describeAjvError };
 
 /**
  * Multipart bodies busboy cannot read (no boundary, a truncated part): the client's fault.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../../../src/schemas/job-spec.js';
-import { cachedModelCheck, modelCheckInput, type ModelCheck } from '../../../../src/features/jobs/model-check.js';
+import { cachedModelCheck, type ModelCheck } from '../../../../src/features/jobs/model-check.js';
+import { modelCheckInput } from '../../../../src/training/checks/model-check-input.js';
 import { SpecCheckCache } from '../../../../src/features/jobs/model-check-cache.js';
 
 const SPEC: JobSpec = {
