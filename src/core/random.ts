@@ -50,3 +50,29 @@ export function randomPermutation(n: number, rng: Rng): Int32Array {
 export function seededPermutation(n: number, seed: number): Int32Array {
   return randomPermutation(n, mulberry32(seed));
 }
+
+/** Largest seed {@link deriveSeed} returns: seeds stay within the spec's integer range and are exact in JSON. */
+const SEED_SPACE = 2 ** 31;
+
+/**
+ * A seed for one random source of a job, derived from the job's seed and a label naming the
+ * source (`layer:3`, `dataset`, `dropout-step:12`...). Hashing, rather than adding an offset,
+ * keeps sources apart: seed + index would hand layer 2's stream to layer 3 of the job with
+ * the next seed. Deterministic everywhere; the result is an integer in [0, 2^31).
+ */
+export function deriveSeed(seed: number, ...labels: (string | number)[]): number {
+  let h = Math.imul((seed >>> 0) ^ 0x85ebca6b, 0xc2b2ae35) >>> 0;
+  for (const ch of labels.join('/')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  // murmur3's finalizer spreads every input bit over the result.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h % SEED_SPACE;
+}
+
+/** A fresh seed for a job submitted without one (stored with it, so the run can be replayed). */
+export function pickSeed(): number {
+  return Math.floor(Math.random() * SEED_SPACE);
+}

@@ -1,6 +1,6 @@
 import { classCount, selectSamples } from './dataset.js';
 import { ProblemCollector, pointer, specError } from '../core/problems.js';
-import { seededPermutation } from '../core/random.js';
+import { deriveSeed, seededPermutation } from '../core/random.js';
 import type { Dataset } from './types.js';
 
 /** The view options of a dataset reference (see `DatasetRef` in the job spec). */
@@ -11,6 +11,16 @@ export interface ViewOptions {
   limit?: number;
   /** Seed of the `limit` sample; 0 when absent so an unseeded limit is still repeatable. */
   seed?: number;
+}
+
+/**
+ * A dataset reference with the seed of its `limit` sample: its own, else one derived from the
+ * job's seed and `label` (which reference it is), so the sample follows `fit.seed` like every
+ * other random choice of the job.
+ */
+export function withViewSeed<R extends { limit?: number; seed?: number }>(ref: R, jobSeed: number | undefined, label: string): R {
+  if (ref.limit === undefined || ref.seed !== undefined || jobSeed === undefined) return ref;
+  return { ...ref, seed: deriveSeed(jobSeed, 'dataset', label) };
 }
 
 /**

@@ -337,7 +337,7 @@ export const DatasetRef = Type.Object(
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, description: 'At most this many samples, chosen with `seed`' })),
-    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for the `limit` sample' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for the `limit` sample; default derived from `fit.seed`' })),
     standardize: Type.Optional(
       Type.Boolean({ description: 'Per-feature mean/std from the training data, applied alike to validation, evaluation and prediction' }),
     ),
@@ -355,7 +355,13 @@ export const FitSpec = Type.Object(
       Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Keras `batch_size`: samples per gradient step, 1..65536, default 32' }),
     ),
     shuffle: Type.Optional(Type.Boolean({ default: true, description: 'Keras `shuffle`: shuffle the training samples before each epoch, default true' })),
-    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed for shuffling and weight initialization' })),
+    seed: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "Seed of every random choice of the job: initial weights, dropout masks, random slopes, shuffling, `limit` samples (a layer's or dataset's own `seed` wins). Absent: the service picks one and stores it here",
+      }),
+    ),
     classWeight: Type.Optional(
       Type.Literal('balanced', {
         description: 'Keras `class_weight`: `balanced` weighs each class by n_samples / (n_classes * its count), so rare classes count as much as common ones',

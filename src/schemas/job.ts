@@ -37,6 +37,17 @@ export const Warning = Type.Object(
   { title: 'Warning', description: 'A training-health problem seen during training, with advice' },
 );
 
+export const RunEnvironment = Type.Object(
+  {
+    tfjs: nullable(Type.String(), 'TensorFlow.js version'),
+    backend: Type.String({ description: 'The tfjs backend that ran it: `cpu`, `wasm`, `tensorflow`, `webgpu`' }),
+    backendDetail: nullable(Type.String(), 'The backend in detail, e.g. `wasm (simd, 2 threads)`, `tensorflow (tfjs-node-gpu)`'),
+    datasetSha256: Type.String({ description: 'SHA-256 (hex) of the training samples as trained on: feature shape, float32 features, int32 labels' }),
+    specSha256: Type.String({ description: 'SHA-256 (hex) of the spec as run (seed included), as JSON with sorted keys' }),
+  },
+  { title: 'RunEnvironment', description: 'What a run needs to be replayed, besides its spec and seed' },
+);
+
 export const Job = Type.Object(
   {
     id: Type.String({ description: 'Job id (UUID)' }),
@@ -79,6 +90,14 @@ export const Job = Type.Object(
       ),
     ),
     spec: Type.Optional(Type.Unknown({ description: 'The spec as accepted, defaults filled in' })),
+    seed: nullable(
+      Type.Integer(),
+      "The seed every random choice of the run derives from: the spec's `fit.seed`, or the one the service picked when the spec had none (null only for jobs stored before seeds were recorded)",
+    ),
+    environment: nullable(RunEnvironment, 'What the run trained on; null until a worker starts it'),
+    backendDetail: Type.Optional(
+      nullable(Type.String(), "The backend's detail (wasm's SIMD and threads, the native package, the GPU adapter); null until a worker starts it"),
+    ),
   },
   { title: 'Job' },
 );
@@ -144,6 +163,20 @@ export const RetryCreated = Type.Object(
     id: Type.String({ description: "The new job's id" }),
     status: Type.Literal('queued', { description: 'Always `queued`' }),
     retryOf: Type.String({ description: 'The job it retries' }),
+    replay: Type.Optional(
+      Type.Object(
+        {
+          exact: Type.Boolean({
+            description:
+              "true: on the original's backend and thread count the replay's per-epoch losses are bit-identical to the original's; false: they may differ slightly",
+          }),
+          reason: nullable(Type.String(), 'Why the replay is not exact (a backend that is not deterministic); null when it is'),
+          seed: nullable(Type.Integer(), 'The seed the replay runs with, the same as the original'),
+          backend: nullable(Type.String(), "The original's backend detail: the replay is exact when a worker of the same backend and thread count runs it"),
+        },
+        { description: 'Present when the request had no `patch` or `applyFixes`: the new job replays the original (same spec, same seed)' },
+      ),
+    ),
   },
   { title: 'RetryCreated' },
 );

@@ -1,6 +1,9 @@
-import type { DatasetCache } from '../data/index.js';
+import type { Dataset, DatasetCache } from '../data/index.js';
 import type { JobSpec } from '../schemas/job-spec.js';
 import { loadDatasetRef } from '../features/datasets/datasets.js';
+import { datasetSha256, withViewSeed } from '../data/index.js';
+import { jsonSha256 } from '../core/digest.js';
+import type { BackendEnvironment } from '../training/backend/environment.js';
 import { toEpochRow } from '../features/jobs/jobs.js';
 import { getArtifact, storeModel } from '../features/models/models.js';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
@@ -24,6 +27,8 @@ export interface WorkerContext {
   db: Db;
   cache: DatasetCache;
   backend: string;
+  /** The tfjs version and the backend's detail, recorded with each run (absent: recorded as unknown). */
+  environment?: BackendEnvironment;
   datasetsDir: string;
   verifyChecksums: boolean;
   jobTimeoutMs: number;
@@ -66,11 +71,15 @@ export async function executeRun(ctx: WorkerContext, runId: string, signal?: Abo
 
   try {
     const source = { cache: ctx.cache, datasetsDir: ctx.datasetsDir, verifyChecksums: ctx.verifyChecksums };
+    const seed = spec.fit.seed;
     const data = {
-      train: await loadDatasetRef(db, spec.dataset, source, '/dataset'),
-      validation: spec.validation?.dataset ? await loadDatasetRef(db, spec.validation.dataset, source, '/validation/dataset') : undefined,
-      evaluate: spec.evaluate ? await loadDatasetRef(db, spec.evaluate.dataset, source, '/evaluate/dataset') : undefined,
+      train: await loadDatasetRef(db, withViewSeed(spec.dataset, seed, 'train'), source, '/dataset'),
+      validation: spec.validation?.dataset
+        ? await loadDatasetRef(db, withViewSeed(spec.validation.dataset, seed, 'validation'), source, '/validation/dataset')
+        : undefined,
+      evaluate: spec.evaluate ? await loadDatasetRef(db, withViewSeed(spec.evaluate.dataset, seed, 'evaluate'), source, '/evaluate/dataset') : undefined,
     };
+    await recordEnvironment(ctx, runId, spec, data.train);
     const base = spec.base ? await getArtifact(db, spec.base.modelId) : undefined;
     // Loading can take a while; a stop asked for meanwhile need not wait for the first batch.
     throwIfHandedBack(signal);
@@ -152,6 +161,19 @@ async function beginAttempt(
   await db.epochDiagnostic.deleteMany({ where: { runId, epoch: { gt: keepUpTo } } });
   if (!resume) await deleteCheckpoint(db, runId);
   return { number: taken.attempts, resume };
+}
+
+/** Records what this attempt trains on: the software, and digests of the samples and of the spec. */
+async function recordEnvironment(ctx: WorkerContext, runId: string, spec: JobSpec, train: Dataset): Promise<void> {
+  const env = ctx.environment;
+  const environment = {
+    tfjs: env?.tfjs ?? null,
+    backend: env?.backend ?? ctx.backend,
+    backendDetail: env?.backendDetail ?? null,
+    datasetSha256: datasetSha256(train),
+    specSha256: jsonSha256(spec),
+  };
+  await ctx.db.run.update({ where: { id: runId }, data: { environment } });
 }
 
 /** Ends a run that was cancelled before this attempt could take it. */

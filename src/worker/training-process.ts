@@ -12,6 +12,7 @@ import type { TrainJobData } from '../infra/queue/train-queue.js';
 import type { TrainingReport } from '../infra/metrics.js';
 import { createPrisma } from '../infra/db/prisma.js';
 import { initBackend } from '../training/backend/backend.js';
+import { backendEnvironment } from '../training/backend/environment.js';
 import { executeRun, type WorkerContext } from './execute-run.js';
 import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from './running-quota.js';
 import { unlessHandedBack } from './stop-check.js';
@@ -38,6 +39,7 @@ function processContext() {
       db,
       cache: new DatasetCache(config.DATASET_CACHE_MB * 1024 * 1024),
       backend,
+      environment: await backendEnvironment(),
       datasetsDir: config.DATASETS_DIR,
       verifyChecksums: config.DATASETS_VERIFY,
       jobTimeoutMs: config.JOB_TIMEOUT_S * 1000,

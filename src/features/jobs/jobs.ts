@@ -16,6 +16,7 @@ import { toPage } from '../../infra/db/pagination.js';
 import { withTimeout } from '../../infra/concurrency/timeout.js';
 import { sharedReadsPerClient } from '../../infra/concurrency/single-flight.js';
 import { safeRunError } from '../../infra/db/run-error.js';
+import { pickSeed } from '../../core/random.js';
 
 /** How long POST /jobs waits for the queue before answering 503 (the queue being down). */
 const ENQUEUE_TIMEOUT_MS = 5_000;
@@ -33,6 +34,7 @@ export async function submitJob(
   /** `audit`: write the audit row of the creation with the run (POST /jobs). */
   opts: { retryOf?: string; audit?: boolean } = {},
 ): Promise<{ id: string; status: 'queued' }> {
+  spec = withSeed(spec);
   const { problems, warnings, unknown } = await checkJobSpec(deps.db, deps.config, spec, who, checkInPool(deps.threads));
   // A reference to nothing the caller may use is a 404, as for any other unknown id.
   if (unknown.length > 0)
@@ -54,6 +56,15 @@ export async function submitJob(
     throw unavailable('the job queue');
   }
   return { id: run.id, status: 'queued' };
+}
+
+/**
+ * The spec with a seed: one the service picks when the spec has none, stored in the spec's own
+ * `fit.seed` so every random choice of the run derives from it and a replay repeats them.
+ */
+export function withSeed(spec: JobSpec): JobSpec {
+  if (spec.fit.seed !== undefined) return spec;
+  return { ...spec, fit: { ...spec.fit, seed: pickSeed() } };
 }
 
 /**
@@ -122,6 +133,9 @@ function toJob(run: JobRow, progress: Job['progress'] = null): Job {
     studyId: run.studyId,
     trial: run.studyId && run.trialIndex !== null ? { index: run.trialIndex, parameters: (run.trialParameters ?? {}) as Record<string, unknown> } : null,
     ...(run.spec !== undefined ? { spec: run.spec as Job['spec'] } : {}),
+    seed: typeof run.seed === 'number' ? run.seed : null,
+    environment: (run.environment as Job['environment']) ?? null,
+    backendDetail: (run.environment as Job['environment'])?.backendDetail ?? null,
   };
 }
 

@@ -12,7 +12,8 @@ import { describeAjvError } from '../../schemas/ajv.js';
 import { bodyValidator } from '../../schemas/validate.js';
 import { JobSpec } from '../../schemas/job-spec.js';
 import type { Static } from 'typebox';
-import type { RetryBody } from '../../schemas/job.js';
+import type { RetryBody, RetryCreated, RunEnvironment } from '../../schemas/job.js';
+import { replayIsExact } from '../../training/backend/replay.js';
 import type { Db } from '../../infra/db/prisma.js';
 import type { ThreadPool } from '../../threads/pool.js';
 import { applySpecPatch, fixesOf, PatchError } from '../../training/diagnosis/patch.js';
@@ -27,10 +28,13 @@ export async function retryJob(
   who: Principal,
   id: string,
   body: Static<typeof RetryBody>,
-): Promise<{ id: string; status: 'queued'; retryOf: string }> {
+): Promise<Static<typeof RetryCreated>> {
   if (!isUuid(id)) throw notFound('Job', id);
   // Another tenant's job is as unknown as a missing one.
-  const run = await deps.db.run.findFirst({ where: { id, ...ownedBy(who) }, select: { spec: true, warnings: true, diagnosticWarnings: true } });
+  const run = await deps.db.run.findFirst({
+    where: { id, ...ownedBy(who) },
+    select: { spec: true, warnings: true, diagnosticWarnings: true, backend: true, environment: true },
+  });
   if (!run) throw notFound('Job', id);
   let spec = run.spec as JobSpec;
   try {
@@ -51,5 +55,12 @@ export async function retryJob(
     throw invalid(`the patched spec is invalid: ${details[0]?.path || '/'}: ${details[0]?.message ?? 'invalid'}`, details);
   }
   const created = await submitJob(deps, who, spec, { retryOf: id });
-  return { ...created, retryOf: id };
+  if (body.patch || body.applyFixes) return { ...created, retryOf: id };
+  // No change asked for: a replay, with the same spec and seed.
+  const env = run.environment as Static<typeof RunEnvironment> | null;
+  const seeded = (run.spec as JobSpec).fit.seed !== undefined;
+  const { exact, reason } = seeded
+    ? replayIsExact(env?.backend ?? run.backend, env?.backendDetail)
+    : { exact: false, reason: 'the original job was stored without a seed, so the replay runs with a new one' };
+  return { ...created, retryOf: id, replay: { exact, reason, seed: spec.fit.seed ?? null, backend: env?.backendDetail ?? run.backend } };
 }

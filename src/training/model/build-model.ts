@@ -8,6 +8,9 @@ import { makeInitializer, type InitializerSpec } from './initializers.js';
 import { BatchNormalization } from './layers/batch-normalization.js';
 import { ELU } from './layers/elu.js';
 import { RReLU } from './layers/rrelu.js';
+import { AlphaDropout, Dropout, isSeededLayer } from './layers/seeded-dropout.js';
+import { deriveSeed } from '../../core/random.js';
+import { withLayerSeed } from './layer-seeds.js';
 
 /** Keras's LeakyReLU *layer* default slope (the `leaky_relu` activation uses 0.2). */
 export const LEAKY_RELU_LAYER_ALPHA = 0.3;
@@ -64,7 +67,7 @@ export interface CreateLayerOptions {
  * Unset options take Keras's defaults, which tfjs shares except where noted.
  */
 export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLayerOptions = {}): tf.layers.Layer {
-  const spec = layerOptions(layerSpec);
+  const spec = layerOptions(withLayerSeed(layerSpec, index, opts.seed));
   const seed = opts.seed === undefined ? undefined : opts.seed + index;
   const common = {
     name: spec.name ?? opts.name,
@@ -91,10 +94,11 @@ export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLay
     case 'Activation':
       return tf.layers.activation({ ...common, activation: toTfjsActivation(spec.activation ?? 'linear') });
     case 'Dropout':
-      // No seed: tfjs re-seeds every call with the same seed, which would drop the same units on every batch.
-      return tf.layers.dropout({ ...common, rate: spec.rate as number });
+      // Our Dropout: a new mask per step drawn from the seed (tfjs's repeats one mask on every batch).
+      return new Dropout({ ...common, rate: spec.rate as number, seed: spec.seed });
     case 'AlphaDropout':
-      return tf.layers.alphaDropout({ ...common, rate: spec.rate as number });
+      // Our AlphaDropout: tfjs's ignores its seed.
+      return new AlphaDropout({ ...common, rate: spec.rate as number, seed: spec.seed });
     case 'LeakyReLU':
       return tf.layers.leakyReLU({ ...common, alpha: spec.alpha ?? LEAKY_RELU_LAYER_ALPHA });
     case 'PReLU':
@@ -103,7 +107,7 @@ export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLay
       // Our ELU: tfjs's rejects alpha != 1.
       return new ELU({ ...common, alpha: spec.alpha ?? 1 });
     case 'RReLU':
-      return new RReLU({ ...common, lower: spec.lower, upper: spec.upper, seed: spec.seed ?? seed });
+      return new RReLU({ ...common, lower: spec.lower, upper: spec.upper, seed: spec.seed });
     default:
       throw new Error(`Unknown layer type ${spec.type}`);
   }
@@ -134,6 +138,14 @@ export function layerNames(layers: LayerSpec[], taken: Iterable<string> = []): s
     counters.set(stem, n + 1);
     used.add(name);
     return name;
+  });
+}
+
+/** Reused random layers without a seed of their own draw from the job's seed too. */
+function seedReusedLayers(reused: tf.layers.Layer[], jobSeed: number | undefined): void {
+  if (jobSeed === undefined) return;
+  reused.forEach((layer, i) => {
+    if (isSeededLayer(layer)) layer.seedIfUnset(deriveSeed(jobSeed, 'base-layer', i));
   });
 }
 
@@ -171,6 +183,7 @@ export function buildModel(layers: LayerSpec[], opts: BuildModelOptions): tf.Lay
       // A layer reused from the middle of a base has no input shape of its own; Sequential needs one.
       (reused[0] as { batchInputShape: tf.Shape }).batchInputShape = [null, ...opts.inputShape];
     }
+    seedReusedLayers(reused, opts.seed);
     for (const layer of reused) model.add(layer);
     layers.forEach((spec, i) => {
       const first = reused.length === 0 && i === 0;

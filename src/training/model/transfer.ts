@@ -7,6 +7,7 @@ import './activations.js';
 import './layers/batch-normalization.js';
 import './layers/elu.js';
 import './layers/rrelu.js';
+import './layers/seeded-dropout.js';
 import { layerInputShape } from './shapes.js';
 
 /** Which base layers to reuse: the spec's `base` options. */

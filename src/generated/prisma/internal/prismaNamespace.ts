@@ -1306,6 +1306,7 @@ export const RunScalarFieldEnum = {
   error: 'error',
   attempts: 'attempts',
   resumedFromEpoch: 'resumedFromEpoch',
+  environment: 'environment',
   retryOf: 'retryOf',
   cancelRequested: 'cancelRequested',
   heartbeatAt: 'heartbeatAt',

@@ -106,6 +106,7 @@ export const RunScalarFieldEnum = {
   error: 'error',
   attempts: 'attempts',
   resumedFromEpoch: 'resumedFromEpoch',
+  environment: 'environment',
   retryOf: 'retryOf',
   cancelRequested: 'cancelRequested',
   heartbeatAt: 'heartbeatAt',

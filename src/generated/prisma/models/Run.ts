@@ -93,6 +93,7 @@ export type RunCountAggregateOutputType = {
   error: number
   attempts: number
   resumedFromEpoch: number
+  environment: number
   retryOf: number
   cancelRequested: number
   heartbeatAt: number
@@ -179,6 +180,7 @@ export type RunCountAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  environment?: true
   retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
@@ -292,6 +294,7 @@ export type RunGroupByOutputType = {
   error: string | null
   attempts: number
   resumedFromEpoch: number | null
+  environment: runtime.JsonValue | null
   retryOf: string | null
   cancelRequested: boolean
   heartbeatAt: Date | null
@@ -341,6 +344,7 @@ export type RunWhereInput = {
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  environment?: Prisma.JsonNullableFilter<"Run">
   retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -373,6 +377,7 @@ export type RunOrderByWithRelationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  environment?: Prisma.SortOrderInput | Prisma.SortOrder
   retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -409,6 +414,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  environment?: Prisma.JsonNullableFilter<"Run">
   retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -441,6 +447,7 @@ export type RunOrderByWithAggregationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  environment?: Prisma.SortOrderInput | Prisma.SortOrder
   retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -475,6 +482,7 @@ export type RunScalarWhereWithAggregatesInput = {
   error?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   attempts?: Prisma.IntWithAggregatesFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
+  environment?: Prisma.JsonNullableWithAggregatesFilter<"Run">
   retryOf?: Prisma.UuidNullableWithAggregatesFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolWithAggregatesFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
@@ -501,6 +509,7 @@ export type RunCreateInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -531,6 +540,7 @@ export type RunUncheckedCreateInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -561,6 +571,7 @@ export type RunUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -591,6 +602,7 @@ export type RunUncheckedUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -621,6 +633,7 @@ export type RunCreateManyInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -647,6 +660,7 @@ export type RunUpdateManyMutationInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -671,6 +685,7 @@ export type RunUncheckedUpdateManyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -702,6 +717,7 @@ export type RunCountOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  environment?: Prisma.SortOrder
   retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
@@ -972,6 +988,7 @@ export type RunCreateWithoutEpochsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1001,6 +1018,7 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1046,6 +1064,7 @@ export type RunUpdateWithoutEpochsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1075,6 +1094,7 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1104,6 +1124,7 @@ export type RunCreateWithoutDiagnosticsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1133,6 +1154,7 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1178,6 +1200,7 @@ export type RunUpdateWithoutDiagnosticsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1207,6 +1230,7 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1236,6 +1260,7 @@ export type RunCreateWithoutModelInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1265,6 +1290,7 @@ export type RunUncheckedCreateWithoutModelInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1310,6 +1336,7 @@ export type RunUpdateWithoutModelInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1339,6 +1366,7 @@ export type RunUncheckedUpdateWithoutModelInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1368,6 +1396,7 @@ export type RunCreateWithoutCheckpointInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1397,6 +1426,7 @@ export type RunUncheckedCreateWithoutCheckpointInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1442,6 +1472,7 @@ export type RunUpdateWithoutCheckpointInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1471,6 +1502,7 @@ export type RunUncheckedUpdateWithoutCheckpointInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1500,6 +1532,7 @@ export type RunCreateWithoutTenantInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1529,6 +1562,7 @@ export type RunUncheckedCreateWithoutTenantInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1587,6 +1621,7 @@ export type RunScalarWhereInput = {
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
+  environment?: Prisma.JsonNullableFilter<"Run">
   retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -1613,6 +1648,7 @@ export type RunCreateWithoutStudyInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1642,6 +1678,7 @@ export type RunUncheckedCreateWithoutStudyInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1697,6 +1734,7 @@ export type RunCreateManyTenantInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1722,6 +1760,7 @@ export type RunUpdateWithoutTenantInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1751,6 +1790,7 @@ export type RunUncheckedUpdateWithoutTenantInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1780,6 +1820,7 @@ export type RunUncheckedUpdateManyWithoutTenantInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1805,6 +1846,7 @@ export type RunCreateManyStudyInput = {
   error?: string | null
   attempts?: number
   resumedFromEpoch?: number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1830,6 +1872,7 @@ export type RunUpdateWithoutStudyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1859,6 +1902,7 @@ export type RunUncheckedUpdateWithoutStudyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1888,6 +1932,7 @@ export type RunUncheckedUpdateManyWithoutStudyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1953,6 +1998,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  environment?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -1986,6 +2032,7 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  environment?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -2014,6 +2061,7 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  environment?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -2042,6 +2090,7 @@ export type RunSelectScalar = {
   error?: boolean
   attempts?: boolean
   resumedFromEpoch?: boolean
+  environment?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -2059,7 +2108,7 @@ export type RunSelectScalar = {
   stoppedAtEpoch?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag" | "studyId" | "trialIndex" | "trialParameters" | "stoppedAtEpoch", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "environment" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag" | "studyId" | "trialIndex" | "trialParameters" | "stoppedAtEpoch", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
@@ -2097,6 +2146,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     error: string | null
     attempts: number
     resumedFromEpoch: number | null
+    environment: runtime.JsonValue | null
     retryOf: string | null
     cancelRequested: boolean
     heartbeatAt: Date | null
@@ -2549,6 +2599,7 @@ export interface RunFieldRefs {
   readonly error: Prisma.FieldRef<"Run", 'String'>
   readonly attempts: Prisma.FieldRef<"Run", 'Int'>
   readonly resumedFromEpoch: Prisma.FieldRef<"Run", 'Int'>
+  readonly environment: Prisma.FieldRef<"Run", 'Json'>
   readonly retryOf: Prisma.FieldRef<"Run", 'String'>
   readonly cancelRequested: Prisma.FieldRef<"Run", 'Boolean'>
   readonly heartbeatAt: Prisma.FieldRef<"Run", 'DateTime'>

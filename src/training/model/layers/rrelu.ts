@@ -3,16 +3,18 @@
  * drawn from U(lower, upper); at inference the slope is fixed at (lower + upper) / 2.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../../../core/random.js';
+import type { SeededLayer } from './seeded-dropout.js';
 
 /** Options of the RReLU layer, plus the common layer options (name, inputShape, trainable...). */
 export type RReLUArgs = ConstructorParameters<typeof tf.layers.Layer>[0] & { lower?: number; upper?: number; seed?: number };
 
 /** A randomized leaky ReLU layer; registered as `RReLU` so models using it save and load. */
-export class RReLU extends tf.layers.Layer {
+export class RReLU extends tf.layers.Layer implements SeededLayer {
   static className = 'RReLU';
   readonly lower: number;
   readonly upper: number;
-  readonly seed: number | undefined;
+  seed: number | undefined;
   /** Counts training calls, so a seeded layer draws new slopes per batch yet repeats across runs. */
   private draws = 0;
 
@@ -25,6 +27,14 @@ export class RReLU extends tf.layers.Layer {
     this.supportsMasking = true;
   }
 
+  get layerSeed(): number | undefined {
+    return this.seed;
+  }
+
+  seedIfUnset(seed: number): void {
+    this.seed ??= seed;
+  }
+
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     return inputShape;
   }
@@ -34,7 +44,8 @@ export class RReLU extends tf.layers.Layer {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       let slope: tf.Tensor | number;
       if (kwargs['training'] === true && this.lower < this.upper) {
-        const seed = this.seed === undefined ? undefined : this.seed + this.draws;
+        // Hashed, not seed + draws: that would replay a neighbouring seed's stream one step later.
+        const seed = this.seed === undefined ? undefined : deriveSeed(this.seed, 'step', this.draws);
         this.draws += 1;
         slope = tf.randomUniform(x.shape, this.lower, this.upper, 'float32', seed);
       } else {
