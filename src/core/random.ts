@@ -62,14 +62,17 @@ const SEED_SPACE = 2 ** 31;
  */
 export function deriveSeed(seed: number, ...labels: (string | number)[]): number {
   let h = Math.imul((seed >>> 0) ^ 0x85ebca6b, 0xc2b2ae35) >>> 0;
-  for (const ch of labels.join('/')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  // Seeds beyond 32 bits (the spec allows any non-negative integer) keep their high part apart.
+  const high = Math.floor(seed / 2 ** 32);
+  for (const ch of `${high}|${labels.join('/')}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   // murmur3's finalizer spreads every input bit over the result.
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35) >>> 0;
   h ^= h >>> 16;
-  return h % SEED_SPACE;
+  // `^=` leaves a signed 32-bit integer: back to unsigned before the range is cut.
+  return (h >>> 0) % SEED_SPACE;
 }
 
 /** A fresh seed for a job submitted without one (stored with it, so the run can be replayed). */

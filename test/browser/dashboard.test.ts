@@ -160,6 +160,31 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     }, jobs.transfer);
   }, 180_000);
 
+  it("replays a job from its page: the seed and environment shown, the replay's losses the same", async () => {
+    const spec = smallFashionJob({
+      name: 'replay-me',
+      evaluate: undefined,
+      dataset: { builtin: 'fashion-mnist', split: 'train', limit: 200 },
+      fit: { epochs: 2 },
+    });
+    const original = await waitForJob(h, (await api('POST', '/jobs', spec)).id);
+    expect(original.status, original.error).toBe('succeeded');
+    await page.goto(`${h.baseUrl}/#/jobs/${original.id}`);
+    await page.locator('.facts dd.environment').waitFor();
+    expect(await page.locator('.facts').innerText()).toContain(String(original.seed));
+    await page.click('.page-head button:has-text("Replay")');
+    // A backend that promises bit-identical losses opens the replay; another says why and links to it.
+    await page.waitForFunction((id) => !location.hash.endsWith(id) || document.querySelector('.replay-note a') !== null, original.id);
+    const note = page.locator('.replay-note a');
+    if ((await note.count()) > 0) await note.click();
+    await page.waitForFunction((id) => /#\/jobs\/[0-9a-f-]{36}$/.test(location.hash) && !location.hash.endsWith(id), original.id);
+    const replayId = page.url().split('/').pop()!;
+    const replay = await waitForJob(h, replayId);
+    expect(replay).toMatchObject({ status: 'succeeded', retryOf: original.id, seed: original.seed });
+    const losses = async (id: string) => (await api('GET', `/jobs/${id}/metrics`)).epochs.map((e: { loss: number }) => e.loss);
+    if (['cpu', 'wasm'].includes(original.environment.backend)) expect(await losses(replayId)).toEqual(await losses(original.id));
+  }, 180_000);
+
   it("opens a model's lineage: base to the left, derived to the right", async () => {
     await page.goto(`${h.baseUrl}/#/models/${models.transfer}`);
     await page.locator(`svg.lineage [data-lineage-node="${models.recipe}"]`).waitFor();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, seededPermutation, seededShuffle } from '../../../src/core/random.js';
+import { deriveSeed, mulberry32, pickSeed, seededPermutation, seededShuffle } from '../../../src/core/random.js';
 
 describe('seeded randomness', () => {
   it('mulberry32 is deterministic, in [0, 1), and seed-dependent', () => {
@@ -30,5 +30,25 @@ describe('seeded randomness', () => {
     const p = seededPermutation(100, 3);
     expect(Array.from(p).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(Array.from(seededPermutation(100, 3))).toEqual(Array.from(p));
+  });
+});
+
+describe('derived seeds', () => {
+  it('are integers in [0, 2^31), repeatable, and apart for different seeds and labels', () => {
+    const seeds = [0, 1, 42, 2 ** 31 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1, pickSeed()];
+    const derived = seeds.flatMap((seed) => Array.from({ length: 50 }, (_, i) => deriveSeed(seed, 'layer', i)));
+    expect(derived.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31)).toBe(true);
+    // 400 draws from 2^31 values: a collision means the derivation loses input bits.
+    expect(new Set(derived).size).toBe(derived.length);
+    expect(deriveSeed(42, 'layer', 3)).toBe(deriveSeed(42, 'layer', 3));
+    expect(deriveSeed(42, 'dataset', 'train')).not.toBe(deriveSeed(42, 'dataset', 'validation'));
+    // seed + index would make these two equal; the hash keeps them apart.
+    expect(deriveSeed(42, 'layer', 3)).not.toBe(deriveSeed(43, 'layer', 2));
+  });
+
+  it('pickSeed picks integers in the derived range', () => {
+    const picked = Array.from({ length: 100 }, pickSeed);
+    expect(picked.every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 31)).toBe(true);
+    expect(new Set(picked).size).toBeGreaterThan(90);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadBuiltin } from '../../../src/data/builtin.js';
-import { applyView } from '../../../src/data/view.js';
+import { applyView, withViewSeed } from '../../../src/data/view.js';
 import { FIXTURES_DIR } from './fixtures.js';
 import { catchSpecError, makeDataset } from './helpers.js';
 
@@ -87,5 +87,20 @@ describe('applyView: limit', () => {
     const full = applyView(fm, { classes: [9, 0] });
     expect(full.labels![0]).toBe(0);
     expect(full.features.subarray(0, 784)).toEqual(fm.features.subarray(0, 784));
+  });
+});
+
+describe('withViewSeed', () => {
+  it("derives the limit sample's seed from the job's, per reference; a reference's own seed wins", () => {
+    type Ref = { limit?: number; seed?: number; classes?: number[] };
+    const ref = (r: Ref): Ref => r;
+    const train = withViewSeed(ref({ limit: 5 }), 42, 'train');
+    const evaluate = withViewSeed(ref({ limit: 5 }), 42, 'evaluate');
+    expect(Number.isInteger(train.seed) && train.seed! >= 0).toBe(true);
+    expect(evaluate.seed).not.toBe(train.seed);
+    expect(withViewSeed(ref({ limit: 5 }), 43, 'train').seed).not.toBe(train.seed);
+    expect(withViewSeed({ limit: 5, seed: 3 }, 42, 'train').seed).toBe(3);
+    expect(withViewSeed(ref({ classes: [1] }), 42, 'train')).toEqual({ classes: [1] });
+    expect(withViewSeed({ limit: 5 }, undefined, 'train')).toEqual({ limit: 5 });
   });
 });

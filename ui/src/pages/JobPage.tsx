@@ -3,6 +3,7 @@ import { ErrorNote, StatusBadge } from '../components/Badges.js';
 import { Curves } from '../components/Curves.js';
 import { Heatmap } from '../components/Heatmap.js';
 import { Warnings } from '../components/Warnings.js';
+import { ReplayButton } from '../components/Replay.js';
 import { api } from '../lib/api.js';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent, shortId } from '../lib/format.js';
 import { useJobStream } from '../lib/job-stream.js';
@@ -73,6 +74,7 @@ export function JobPage({ id }: { id: string }) {
         <a class="button secondary" href={`#/new?from=${encodeURIComponent(id)}`}>
           Edit as new job
         </a>
+        <ReplayButton jobId={job.id} />
       </header>
       <dl class="facts">
         <dt>Id</dt>
@@ -80,7 +82,20 @@ export function JobPage({ id }: { id: string }) {
           <code>{job.id}</code>
         </dd>
         <dt>Backend</dt>
-        <dd>{job.backend ?? '–'}</dd>
+        <dd>{job.environment?.backendDetail ?? job.backend ?? '–'}</dd>
+        <dt>Seed</dt>
+        <dd>
+          <code>{job.seed ?? '–'}</code>
+        </dd>
+        {job.environment && (
+          <>
+            <dt>Environment</dt>
+            <dd class="environment">
+              tfjs {job.environment.tfjs ?? '?'}, dataset <code title={job.environment.datasetSha256}>sha256 {job.environment.datasetSha256.slice(0, 12)}</code>
+              , spec <code title={job.environment.specSha256}>sha256 {job.environment.specSha256.slice(0, 12)}</code>
+            </dd>
+          </>
+        )}
         <dt>Submitted</dt>
         <dd>{fmtDate(job.createdAt)}</dd>
         <dt>Ran for</dt>
