@@ -20,6 +20,8 @@ Commands:
   retry <jobId> [--apply-fixes] [--fix id]... [--patch file] [--name n] [--watch]
                                  train a job again: with every warning's fix, the named warnings' fixes,
                                  and/or a JSON Patch file of your own (prints the new job's id)
+  replay <jobId> [--watch]       train a job again with the same spec and seed (prints the new job's id,
+                                 and why its losses may differ where the backend is not deterministic)
   download <modelId> <dir>       write the model as <dir>/model.json + <dir>/weights.bin (TensorFlow.js layers format)
   predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
   study submit <study.json> [--watch]  start a study (prints its id); --preset chapter-11 instead of a file
@@ -157,6 +159,13 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           throw new UsageError('retry needs --apply-fixes, --fix, --patch or --name');
         const res = await client.retryJob(id, { applyFixes, patch: patch as never, name: values.name }, { signal });
         out(`${res.id} ${res.status} (retry of ${res.retryOf})`);
+        return values.watch ? await watch(client, res.id, io) : 0;
+      }
+      case 'replay': {
+        const [id] = positionals(args, ['jobId'], 'replay');
+        const res = await client.replayJob(id, { signal });
+        const note = res.replay && !res.replay.exact ? `; not bit-identical: ${res.replay.reason}` : '';
+        out(`${res.id} ${res.status} (replay of ${res.retryOf}, seed ${res.replay?.seed ?? '?'}${note})`);
         return values.watch ? await watch(client, res.id, io) : 0;
       }
       case 'download': {

@@ -252,6 +252,16 @@ export class TrainingClient {
     return this.json('POST', `/jobs/${TrainingClient.id(id)}/retry`, { body, signal: opts.signal });
   }
 
+  /**
+   * `POST /jobs/:id/retry` with no patch: replays the job, same spec and seed. The answer's
+   * `replay.exact` says whether, on the original's backend and thread count, the replay's epoch
+   * losses are bit-identical (cpu, wasm) or may differ slightly (`replay.reason`: GPU backends).
+   */
+  replayJob(id: string, opts: CallOptions & { name?: string } = {}): Promise<RetryCreated> {
+    const body = opts.name === undefined ? {} : { name: opts.name };
+    return this.json('POST', `/jobs/${TrainingClient.id(id)}/retry`, { body, signal: opts.signal });
+  }
+
   /** `POST /jobs/:id/cancel`: 409 (ApiError `conflict`) for a job that already ended. */
   cancelJob(id: string, opts: CallOptions = {}): Promise<Pick<Job, 'id' | 'status'>> {
     return this.json('POST', `/jobs/${TrainingClient.id(id)}/cancel`, opts);
