@@ -9,6 +9,10 @@
  * Both keep their Keras class names and replace tfjs's entries in the serialization map, as the
  * BatchNormalization subclass does, so saved models stay plain tfjs models and a reused base layer
  * gets these semantics too. Importing this module is what installs them.
+ *
+ * A dropout variant with another mask shape (SpatialDropout2D: one draw per channel) extends
+ * this Dropout and overrides `getNoiseShape`, as tfjs's SpatialDropout1D does, and so draws per
+ * step too; the model builder gives it a seed derived from the job's when its schema takes `seed`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../../core/random.js';

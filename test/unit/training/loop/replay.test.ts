@@ -19,7 +19,8 @@ async function losses(spec: JobSpec): Promise<number[]> {
 
 beforeAll(async () => {
   // Registers the wasm backend (with this service's kernels); each test then picks its backend.
-  await initBackend('wasm');
+  // WASM_THREADS=2 checks the threaded build replays as exactly (at a fixed thread count).
+  await initBackend('wasm', { wasmThreads: Number(process.env.WASM_THREADS ?? 1) });
 });
 
 describe.each(['cpu', 'wasm'])('replay on %s', (backend) => {
