@@ -59,6 +59,7 @@ describe('replay through the worker', () => {
           ? await new TrainingClient({ baseUrl: h.baseUrl }).replayJob(original.id)
           : (await h.app.inject({ method: 'POST', url: `/jobs/${original.id}/retry`, payload: {} })).json();
       expect(replayed).toMatchObject({ status: 'queued', retryOf: original.id, replay: { exact: true, reason: null, seed: original.seed } });
+      // Another seed trains differently, so equal losses above are not an accident.
       const reseeded = await h.app.inject({
         method: 'POST',
         url: `/jobs/${original.id}/retry`,

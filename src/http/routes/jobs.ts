@@ -101,10 +101,12 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
         config: { access: 'write' },
         schema: {
           tags: ['jobs'],
-          summary: 'Train a job again, with the fixes of its warnings and/or a patch applied',
+          summary: 'Train a job again, with the fixes of its warnings and/or a patch applied, or replay it unchanged',
           description:
             "Starts a new job from the old job's spec: `applyFixes: true` applies the `fix` of every warning that has one, a list applies those of the named warnings, " +
-            'and `patch` (an RFC 6902 JSON Patch) applies your own change after them. The result is checked as a POST /jobs spec; 400 if a patch does not apply or the spec is invalid.',
+            'and `patch` (an RFC 6902 JSON Patch) applies your own change after them. The result is checked as a POST /jobs spec; 400 if a patch does not apply or the spec is invalid. ' +
+            "With neither `applyFixes` nor `patch` it is a replay: the same spec and seed, and the answer's `replay` says whether the per-epoch losses will be bit-identical " +
+            '(`exact: true` on cpu and wasm, at the same thread count) or may differ slightly (`exact: false` with a `reason`: webgpu, tfjs-node-gpu, tfjs-node).',
           params: IdParams,
           body: { ...RetryBody, examples: [{ applyFixes: true, name: 'retry-with-fixes' }] },
           response: { 201: RetryCreated, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody },
