@@ -9,7 +9,7 @@ export interface ViewOptions {
   classes?: readonly number[];
   /** At most this many samples, chosen with `seed`. */
   limit?: number;
-  /** Seed of the `limit` sample; 0 when absent so an unseeded limit is still repeatable. */
+  /** Seed of the `limit` sample; 0 when absent so an unseeded limit is still repeatable (a job fills it from `fit.seed`: {@link withViewSeed}). */
   seed?: number;
 }
 
