@@ -169,9 +169,13 @@ export class TrainingClient {
     return this.json('POST', '/studies', { body: study, signal: opts.signal });
   }
 
-  /** `GET /studies/:id`: trials, ranking (mean ± std over repeats), best configuration, effects, warnings. */
-  getStudy(id: string, opts: CallOptions = {}): Promise<Study> {
-    return this.json('GET', `/studies/${TrainingClient.id(id)}`, opts);
+  /**
+   * `GET /studies/:id`: trials, ranking (mean, std and 95% interval over repeats; each configuration
+   * against the best, paired by repeat), effects, importance, warnings. `test: 'wilcoxon'` gives
+   * the p-values of the Wilcoxon signed-rank test instead of the paired t-test.
+   */
+  getStudy(id: string, opts: CallOptions & { test?: Study['test'] } = {}): Promise<Study> {
+    return this.json('GET', `/studies/${TrainingClient.id(id)}`, { query: { test: opts.test }, signal: opts.signal });
   }
 
   /** One page of `GET /studies` (newest first). */
@@ -188,7 +192,7 @@ export class TrainingClient {
    * The study as it progresses: a snapshot whenever a trial changes status or finishes an
    * epoch, ending with the study's final state (polls GET /studies/:id every `pollMs`, default 1000).
    */
-  async *watchStudy(id: string, opts: CallOptions & { pollMs?: number } = {}): AsyncGenerator<Study, void, undefined> {
+  async *watchStudy(id: string, opts: CallOptions & { pollMs?: number; test?: Study['test'] } = {}): AsyncGenerator<Study, void, undefined> {
     let last = '';
     for (;;) {
       const study = await this.getStudy(id, opts);

@@ -80,7 +80,7 @@ export type ModelImport = Static<typeof ModelImportBody>;
 /** `POST /studies` body: a base spec and the parameters to vary, or `{ preset }`. */
 export type StudyRequest = Static<typeof StudyRequestSchema>;
 export type StudyCreated = Static<typeof StudyCreatedSchema>;
-/** `GET /studies/:id`: trials, ranking (mean ± std over repeats), best, effects, warnings. */
+/** `GET /studies/:id`: trials, ranking (mean, std, 95% interval; vsBest paired by repeat), best, effects, importance, warnings. */
 export type Study = Static<typeof StudySchema>;
 export type StudySummary = Static<typeof StudySummarySchema>;
 export type StudyPage = Static<ReturnType<typeof Page<typeof StudySummarySchema>>>;

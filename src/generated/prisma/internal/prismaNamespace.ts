@@ -1449,6 +1449,7 @@ export const StudyScalarFieldEnum = {
   trialCount: 'trialCount',
   maxConcurrent: 'maxConcurrent',
   asha: 'asha',
+  seed: 'seed',
   cancelRequested: 'cancelRequested',
   createdAt: 'createdAt',
   finishedAt: 'finishedAt',

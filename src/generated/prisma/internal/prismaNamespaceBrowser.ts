@@ -249,6 +249,7 @@ export const StudyScalarFieldEnum = {
   trialCount: 'trialCount',
   maxConcurrent: 'maxConcurrent',
   asha: 'asha',
+  seed: 'seed',
   cancelRequested: 'cancelRequested',
   createdAt: 'createdAt',
   finishedAt: 'finishedAt',
