@@ -39,14 +39,16 @@ function byParameter(trials: readonly ScoredTrial[], keys: readonly string[]): M
 
 /** For each parameter, the mean metric over every succeeded trial that took each of its values (averaging over the other parameters). */
 export function marginalEffects(trials: readonly ScoredTrial[], keys: readonly string[]): Record<string, Effect[]> {
-  const effects: Record<string, Effect[]> = {};
-  for (const [key, groups] of byParameter(trials, keys)) {
-    effects[key] = groups.map((g) => {
-      const s = summarize(g.values);
-      return { value: g.value, mean: s.mean, n: s.n, ci95: s.ci };
-    });
-  }
-  return effects;
+  // Built from entries, so any parameter name (a named parameter's key is the user's) is an own key.
+  return Object.fromEntries(
+    [...byParameter(trials, keys)].map(([key, groups]) => [
+      key,
+      groups.map((g) => {
+        const s = summarize(g.values);
+        return { value: g.value, mean: s.mean, n: s.n, ci95: s.ci };
+      }),
+    ]),
+  );
 }
 
 /**
@@ -57,17 +59,14 @@ export function marginalEffects(trials: readonly ScoredTrial[], keys: readonly s
  * repeat-to-repeat noise; with an unbalanced design they are each parameter's marginal share.
  */
 export function importance(trials: readonly ScoredTrial[], keys: readonly string[]): Record<string, number | null> {
-  const shares: Record<string, number | null> = {};
-  for (const [key, groups] of byParameter(trials, keys)) {
-    const all = groups.flatMap((g) => g.values);
-    if (all.length < 2) {
-      shares[key] = null;
-      continue;
-    }
-    const mean = all.reduce((a, b) => a + b, 0) / all.length;
-    const total = all.reduce((a, v) => a + (v - mean) ** 2, 0);
-    const between = groups.reduce((a, g) => a + g.values.length * (g.values.reduce((x, y) => x + y, 0) / g.values.length - mean) ** 2, 0);
-    shares[key] = total > 0 ? Math.min(1, between / total) : null;
-  }
-  return shares;
+  return Object.fromEntries([...byParameter(trials, keys)].map(([key, groups]) => [key, etaSquared(groups.map((g) => g.values))]));
+}
+
+function etaSquared(groups: number[][]): number | null {
+  const all = groups.flat();
+  if (all.length < 2) return null;
+  const mean = all.reduce((a, b) => a + b, 0) / all.length;
+  const total = all.reduce((a, v) => a + (v - mean) ** 2, 0);
+  const between = groups.reduce((a, g) => a + g.length * (g.reduce((x, y) => x + y, 0) / g.length - mean) ** 2, 0);
+  return total > 0 ? Math.min(1, between / total) : null;
 }

@@ -115,4 +115,12 @@ describe('statistics at the edges', () => {
     );
     expect(one.importance).toEqual({ act: 0, lr: 1 });
   });
+
+  it('a parameter named like a prototype key is an own key of effects and importance', () => {
+    const trials = [0, 1, 2, 3].map((i) => ({ ...t('a', i, i), parameters: JSON.parse(`{"__proto__": ${i % 2}}`) as Record<string, unknown> }));
+    const agg = aggregateStudy(trials, 'min');
+    expect(Object.keys(agg.effects)).toEqual(['__proto__']);
+    expect(Object.hasOwn(agg.importance, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(agg.effects)).toBe(Object.prototype);
+  });
 });
