@@ -21,7 +21,7 @@ export function metricNote(metric: StudyMetric, request: { metric?: string; pres
   if (request.preset) return `ranked by ${metric}, the preset's metric`;
   return metric.startsWith('val_')
     ? `ranked by ${metric}: the base spec holds out validation data`
-    : `ranked by ${metric}: the base spec has no validation data (add \`validation\` to rank by val_${metric})`;
+    : `ranked by ${metric}: the base spec has no validation data (add validation to the base spec to rank by val_${metric})`;
 }
 
 /** Losses are minimized, accuracies maximized. */

@@ -2,7 +2,9 @@ import { colorTable } from '../lib/colors.js';
 import { parallelLayout } from '../lib/study-view.js';
 
 const WIDTH = 900;
-const HEIGHT = 320;
+const HEIGHT = 360;
+// Room for the axis labels, centred on the first and last axes.
+const PAD = 64;
 
 /** Every trial as a line through one axis per parameter and one for the metric (better at the top); darker is better. */
 export function ParallelCoordinates({
@@ -14,7 +16,7 @@ export function ParallelCoordinates({
   metric: string;
   mode: 'min' | 'max';
 }) {
-  const { axes, lines } = parallelLayout(trials, metric, mode, WIDTH, HEIGHT, 36);
+  const { axes, lines } = parallelLayout(trials, metric, mode, WIDTH, HEIGHT, PAD);
   const table = colorTable('viridis');
   const color = (rank: number) => {
     const t = Math.round(rank * 200) * 3;
@@ -39,8 +41,8 @@ export function ParallelCoordinates({
         ))}
         {axes.map((a) => (
           <g class="axis" data-axis={a.key}>
-            <line x1={a.x} x2={a.x} y1={36} y2={HEIGHT - 36} stroke="#333" />
-            <text x={a.x} y={20} text-anchor="middle" class="axis-label">
+            <line x1={a.x} x2={a.x} y1={PAD} y2={HEIGHT - PAD} stroke="#333" />
+            <text x={a.x} y={PAD - 16} text-anchor="middle" class="axis-label">
               {a.label}
             </text>
             {a.ticks.map((t) => (
