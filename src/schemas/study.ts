@@ -95,7 +95,9 @@ export const Trial = Type.Object(
     index: Type.Integer({ description: 'Order in the plan (repeat by repeat)' }),
     jobId: nullable(Type.String(), 'Its job (GET /jobs/{id}); null while pending, or when the study ended before it started'),
     parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'Parameter -> the value it took (a named parameter shows the name)' }),
-    repeat: Type.Integer({ description: '0-based repeat; its seeds are the base seeds + repeat' }),
+    repeat: Type.Integer({
+      description: "0-based repeat r: it trains with fit.seed + r (the base's, else the study's seed), as every configuration's repeat r does",
+    }),
     status: LiteralUnion(TRIAL_STATUSES, {
       description: "pending (not queued yet), the job's status, or stopped (ASHA stopped it at a rung; its job ends cancelled)",
     }),
