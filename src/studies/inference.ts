@@ -17,6 +17,19 @@ export interface Summary {
   ci: Interval | null;
 }
 
+// A study asks for the same few quantiles (one per repeat count) once per row: remember them.
+const quantiles = new Map<string, number>();
+function tQuantile(p: number, df: number): number {
+  const key = `${p}|${df}`;
+  let q = quantiles.get(key);
+  if (q === undefined) {
+    q = studentTQuantile(p, df);
+    if (quantiles.size >= 1000) quantiles.clear();
+    quantiles.set(key, q);
+  }
+  return q;
+}
+
 /** Mean, sample sd and the t interval of the mean (`level` 0.95 for a 95% interval). */
 export function summarize(values: readonly number[], level = 0.95): Summary {
   const n = values.length;
@@ -24,7 +37,7 @@ export function summarize(values: readonly number[], level = 0.95): Summary {
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n < 2) return { mean, sd: null, n, ci: null };
   const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const half = studentTQuantile((1 + level) / 2, n - 1) * (sd / Math.sqrt(n));
+  const half = tQuantile((1 + level) / 2, n - 1) * (sd / Math.sqrt(n));
   return { mean, sd, n, ci: [mean - half, mean + half] };
 }
 
@@ -108,8 +121,12 @@ export function wilcoxonSignedRank(differences: readonly number[]): WilcoxonResu
   return { statistic, pValue: 2 * normalSf(Math.abs(z)), method };
 }
 
+// At most 50 of them (the exact test's limit), each at most 1,276 numbers.
+const distributions = new Map<number, number[]>();
+
 function exactPValue(n: number, rPlus: number): number {
-  const pmf = wilcoxonDistribution(n);
+  let pmf = distributions.get(n);
+  if (!pmf) distributions.set(n, (pmf = wilcoxonDistribution(n)));
   if (rPlus === Math.floor((pmf.length - 1) / 2)) return 1;
   let less = 0;
   let greater = 0;
