@@ -155,15 +155,8 @@ export async function getStudy(db: Db, schema: string, who: Principal, id: strin
       warningKinds: kinds,
     };
   });
-  const outcomes: TrialOutcome[] = trials.map((t) => ({
-    parameters: t.parameters,
-    repeat: t.repeat,
-    status: t.status,
-    value: t.value,
-    warningKinds: t.warningKinds,
-  }));
   const test = query.test ?? 't';
-  const aggregate = aggregateStudy(outcomes, study.mode as Mode, test);
+  const aggregate = aggregateStudy(trials satisfies TrialOutcome[], study.mode as Mode, test);
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.status] = (counts[t.status] ?? 0) + 1;
   return {
