@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrainingClient } from '../../src/sdk/index.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.js';
 import { QUEUE_BACKENDS, ROOT, smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 
@@ -194,7 +195,7 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
   });
 
-  it('lists a 2x2 study with 5 repeats and shows its ranking with error bars and paired p-values, the trials in parallel coordinates and every curve', async () => {
+  it('a 2x2 study with 5 repeats: intervals and paired p-values through the API and the SDK, and on its page error bars, p-values, parallel coordinates and every curve', async () => {
     // No validation split: the study ranks by loss, and the curves must open on loss, not val_loss.
     const base = smallFashionJob({
       name: 'ui-study',
@@ -214,6 +215,22 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     await waitUntil(async () => (await api('GET', `/studies/${created.id}`)).status !== 'running', 150_000);
     const study = await api('GET', `/studies/${created.id}`);
     expect(study.metric).toBe('loss');
+    expect(study.metricNote).toMatch(/^ranked by loss: the base spec has no validation data/);
+    // Through the API: 5 paired repeats a row, a 95% interval around each mean, p-values against the best.
+    expect(study.ranking.map((r: { n: number }) => r.n)).toEqual([5, 5, 5, 5]);
+    for (const r of study.ranking) expect(r.ci95[0] < r.mean && r.mean < r.ci95[1]).toBe(true);
+    expect(study.ranking[0].vsBest).toBeNull();
+    for (const r of study.ranking.slice(1)) {
+      expect(r.vsBest).toMatchObject({ n: 5, test: 't' });
+      expect(r.vsBest.pValue).toBeGreaterThanOrEqual(0);
+      expect(r.vsBest.pValue).toBeLessThanOrEqual(1);
+      expect(r.vsBest.ci95[0]).toBeLessThanOrEqual(r.vsBest.diff);
+    }
+    // Through the SDK, with the Wilcoxon test: 5 pairs, exact, so never below 2/32.
+    const viaSdk = await new TrainingClient({ baseUrl: h.baseUrl }).getStudy(created.id, { test: 'wilcoxon' });
+    expect(viaSdk.ranking.map((r) => r.ci95)).toEqual(study.ranking.map((r: { ci95: unknown }) => r.ci95));
+    for (const r of viaSdk.ranking.slice(1)) expect(r.vsBest).toMatchObject({ n: 5, test: 'wilcoxon', pValue: expect.any(Number) });
+    expect(Math.min(...viaSdk.ranking.slice(1).map((r) => r.vsBest!.pValue!))).toBeGreaterThanOrEqual(0.0625);
 
     // The Studies section appears because this server has GET /studies.
     await page.goto(`${h.baseUrl}/#/jobs`);
