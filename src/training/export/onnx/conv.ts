@@ -205,3 +205,16 @@ export const CONV_LAYERS: Record<string, LayerConverter> = {
   GlobalMaxPooling2D: globalPool('ReduceMax'),
   ZeroPadding2D: zeroPadding,
 };
+// The short names Keras also accepts, in case a loaded layer reports one.
+for (const [alias, name] of Object.entries({
+  MaxPool1D: 'MaxPooling1D',
+  MaxPool2D: 'MaxPooling2D',
+  AvgPool1D: 'AveragePooling1D',
+  AvgPool2D: 'AveragePooling2D',
+  GlobalAvgPool1D: 'GlobalAveragePooling1D',
+  GlobalAvgPool2D: 'GlobalAveragePooling2D',
+  GlobalMaxPool1D: 'GlobalMaxPooling1D',
+  GlobalMaxPool2D: 'GlobalMaxPooling2D',
+})) {
+  CONV_LAYERS[alias] = CONV_LAYERS[name];
+}

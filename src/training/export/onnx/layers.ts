@@ -95,6 +95,20 @@ const merge =
 
 const subtract: LayerConverter = ({ g, name, inputs }) => g.node('Sub', inputs, name);
 
+/** x where x > theta, else 0. */
+const thresholdedRelu: LayerConverter = ({ g, name, config, inputs }) => {
+  const above = g.node('Greater', [inputs[0], g.floats(`${name}/theta`, [], [Number(config['theta'] ?? 1)])], `${name}/above`);
+  return g.node('Mul', [inputs[0], g.node('Cast', [above], `${name}/mask`, { to: 1 })], name);
+};
+
+/** A lookup of each (whole-number) input in the embedding matrix, as tfjs does after casting to int32. */
+const embedding: LayerConverter = ({ g, name, config, inputs, weight }) => {
+  if (config['maskZero']) throw new NotExportable('it masks zeros (maskZero), which ONNX models do not carry');
+  const table = weight('embeddings');
+  const indices = g.node('Cast', [inputs[0]], `${name}/indices`, { to: 7 });
+  return g.node('Gather', [g.floats(`${name}/embeddings`, table.shape, table.values), indices], name, { axis: 0 });
+};
+
 const concatenate: LayerConverter = ({ g, name, config, inputs }) => g.node('Concat', inputs, name, { axis: Number(config['axis'] ?? -1) });
 
 export const CORE_LAYERS: Record<string, LayerConverter> = {
@@ -107,6 +121,8 @@ export const CORE_LAYERS: Record<string, LayerConverter> = {
   PReLU: prelu,
   ELU: ({ g, name, config, inputs }) => g.node('Elu', [inputs[0]], name, { alpha: { float: Number(config['alpha'] ?? 1) } }),
   ReLU: relu,
+  ThresholdedReLU: thresholdedRelu,
+  Embedding: embedding,
   Softmax: softmax,
   // Inference mode: the regularization layers pass their input through.
   Dropout: identity,

@@ -12,6 +12,8 @@ export interface ExportCase {
   name: string;
   inputShape: number[];
   build: () => Promise<tf.LayersModel> | tf.LayersModel;
+  /** The inputs to compare on (default: normal, sd 2). */
+  input?: (samples: number, seed: number) => tf.Tensor;
 }
 
 const spec = (layers: object[]) => layers as LayerSpec[];
@@ -191,6 +193,24 @@ export const CONV_CASES: ExportCase[] = [
       [9, 2],
       [L.conv1d({ inputShape: [9, 2], filters: 3, kernelSize: 3, padding: 'same' }), L.maxPooling1d({ poolSize: 2 }), L.globalAveragePooling1d({})],
     ),
+  },
+];
+
+/** Layers an imported model may have. */
+export const IMPORTED_LAYER_CASES: ExportCase[] = [
+  { name: 'ThresholdedReLU', inputShape: [6], build: seq([6], [L.thresholdedReLU({ inputShape: [6], theta: 0.5 })]) },
+  { name: 'ReLU with maxValue', inputShape: [6], build: seq([6], [L.reLU({ inputShape: [6], maxValue: 1.5 })]) },
+  { name: 'Softmax layer', inputShape: [6], build: seq([6], [L.softmax({ inputShape: [6] })]) },
+  {
+    name: 'GaussianNoise and GaussianDropout',
+    inputShape: [6],
+    build: seq([6], [L.gaussianNoise({ inputShape: [6], stddev: 1 }), L.gaussianDropout({ rate: 0.3 }), L.dense({ units: 2 })]),
+  },
+  {
+    name: 'Embedding',
+    inputShape: [5],
+    build: seq([5], [L.embedding({ inputDim: 10, outputDim: 3, inputLength: 5 }), L.flatten()]),
+    input: (n, seed) => tf.floor(tf.randomUniform([n, 5], 0, 10, 'float32', seed)),
   },
 ];
 

@@ -12,7 +12,7 @@ import { deserializeModel, serializeModel } from '../../../../src/training/model
 import { ServiceError } from '../../../../src/core/errors.js';
 import { useTestBackend } from '../../../support/test-backend.js';
 import { checkModels, NO_ONNX_PYTHON, onnxPython, relativeError } from '../../../support/onnx-check.js';
-import { CONV_CASES, FUNCTIONAL_CASES, RECIPE_CASES, SPEC_LAYER_CASES, randomizeWeights, type ExportCase } from './onnx-cases.js';
+import { CONV_CASES, FUNCTIONAL_CASES, IMPORTED_LAYER_CASES, RECIPE_CASES, SPEC_LAYER_CASES, randomizeWeights, type ExportCase } from './onnx-cases.js';
 
 const META = { name: 'test-model', version: 3, producerName: 'tfjs-train', producerVersion: '0.0.0-test', props: { classes: '["a","b"]' } };
 const SAMPLES = 100;
@@ -32,7 +32,7 @@ async function exportAndCompare(c: ExportCase, seed: number) {
   const { model: stored } = await deserializeModel(await serializeModel(model));
   const bytes = exportOnnx(stored, META);
   exported[c.name] = bytes;
-  const input = tf.randomNormal([SAMPLES, ...c.inputShape], 0, 2, 'float32', seed);
+  const input = c.input ? c.input(SAMPLES, seed) : tf.randomNormal([SAMPLES, ...c.inputShape], 0, 2, 'float32', seed);
   try {
     const { error, dims, shape } = await relativeError(model, bytes, input);
     expect(dims).toEqual(shape);
@@ -47,6 +47,7 @@ async function exportAndCompare(c: ExportCase, seed: number) {
 const groups: [string, ExportCase[]][] = [
   ['every layer type a job trains', SPEC_LAYER_CASES],
   ['convolution and pooling layers (channels last)', CONV_CASES],
+  ['other layers an imported model may have', IMPORTED_LAYER_CASES],
   ['functional models', FUNCTIONAL_CASES],
   ["the chapter's recipes", RECIPE_CASES],
 ];
