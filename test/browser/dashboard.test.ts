@@ -194,6 +194,14 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
   });
 
+  it('exports the model as an ONNX download from its page', async () => {
+    await page.goto(`${h.baseUrl}/#/models/${models.recipe}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.page-head button:has-text("Export ONNX")')]);
+    expect(download.suggestedFilename()).toMatch(/\.onnx$/);
+    const file = await download.path();
+    expect(file && existsSync(file)).toBe(true);
+  });
+
   it("lists a study with its planned trial count and shows its ranking and every trial's curve", async () => {
     const base = smallFashionJob({
       name: 'ui-study',

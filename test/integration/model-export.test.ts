@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnx } from '../../src/training/export/onnx/graph.js';
+import { TrainingClient } from '../../src/sdk/index.js';
 import { serializeModel } from '../../src/training/model/artifact.js';
 import { startHarness, waitForJob, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';
@@ -82,6 +83,14 @@ describe('GET /models/:id/export', () => {
     const weights = await h.app.inject({ method: 'GET', url: `/models/${modelId}/artifact/weights.bin`, headers: bearer(a.member) });
     expect(Buffer.compare(files['weights.bin'], weights.rawPayload)).toBe(0);
     expect(JSON.parse(files['model.json'].toString('utf8')).weightsManifest[0].paths).toEqual(['weights.bin']);
+  });
+
+  it('the SDK exportModel returns the file and its name', async () => {
+    const client = new TrainingClient({ baseUrl: h.baseUrl, apiKey: a.viewer });
+    const file = await client.exportModel(modelId);
+    expect([file.fileName, file.contentType]).toEqual(['export-test-v1.onnx', 'application/octet-stream']);
+    expect(onnx.ModelProto.decode(new Uint8Array(file.bytes)).graph?.output?.[0].name).toBe('output');
+    await expect(new TrainingClient({ baseUrl: h.baseUrl, apiKey: b.member }).exportModel(modelId, 'tfjs')).rejects.toMatchObject({ status: 404 });
   });
 
   it("another tenant's model is a 404, in either format", async () => {
