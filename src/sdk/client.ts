@@ -6,6 +6,8 @@ import type {
   DatasetJsonBody,
   DatasetSummary,
   DownloadedModel,
+  ExportFormat,
+  ExportedModel,
   Health,
   Job,
   JobCreated,
@@ -341,6 +343,27 @@ export class TrainingClient {
       offset += part.byteLength;
     }
     return { modelJson, weights: weights.buffer };
+  }
+
+  /**
+   * `GET /models/:id/export`: the model as one file, ONNX (default; inputs `input`, outputs
+   * `output`, channels last, a dynamic batch dimension) or the TensorFlow.js artifact as a ZIP.
+   * An ApiError 400 names a layer ONNX cannot express.
+   */
+  async exportModel(id: string, format: ExportFormat = 'onnx', opts: CallOptions = {}): Promise<ExportedModel> {
+    const link = linkSignal(opts.signal);
+    try {
+      const res = await this.send('GET', `/models/${TrainingClient.id(id)}/export`, {
+        query: { format },
+        signal: link.signal,
+        headers: { accept: 'application/octet-stream, application/zip, application/json' },
+      });
+      const disposition = res.headers.get('content-disposition') ?? '';
+      const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `model.${format === 'onnx' ? 'onnx' : 'zip'}`;
+      return { fileName, contentType: res.headers.get('content-type') ?? 'application/octet-stream', bytes: await res.arrayBuffer() };
+    } finally {
+      link.dispose();
+    }
   }
 
   /** `POST /models/:id/predict`: inputs shaped like the training features; the saved preprocessing is applied first. */

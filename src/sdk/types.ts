@@ -111,6 +111,16 @@ export type KeyCreated = Static<typeof KeyCreatedSchema>;
 export type KeyInfo = Static<typeof KeyInfoSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;
 
+/** `GET /models/:id/export`: `onnx`, or `tfjs` (model.json and weights.bin in a ZIP). */
+export type ExportFormat = 'onnx' | 'tfjs';
+
+/** An exported model file: its bytes and the file name the service gave it. */
+export interface ExportedModel {
+  fileName: string;
+  contentType: string;
+  bytes: ArrayBuffer;
+}
+
 /** A model in TensorFlow.js layers format, with its weights in manifest order. */
 export interface DownloadedModel {
   modelJson: Record<string, unknown> & { weightsManifest?: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype?: string }> }> };

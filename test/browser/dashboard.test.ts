@@ -195,6 +195,14 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
   });
 
+  it('exports the model as an ONNX download from its page', async () => {
+    await page.goto(`${h.baseUrl}/#/models/${models.recipe}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.page-head button:has-text("Export ONNX")')]);
+    expect(download.suggestedFilename()).toMatch(/\.onnx$/);
+    const file = await download.path();
+    expect(file && existsSync(file)).toBe(true);
+  });
+
   it('a 2x2 study with 5 repeats: intervals and paired p-values through the API and the SDK, and on its page error bars, p-values, parallel coordinates and every curve', async () => {
     // No validation split: the study ranks by loss, and the curves must open on loss, not val_loss.
     const base = smallFashionJob({
