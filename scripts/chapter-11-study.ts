@@ -71,8 +71,8 @@ function render(study: Study, run: { seconds: number; busy: number; backend: str
     '',
     '## Ranking',
     '',
-    `| # | activation | initializer | batch norm | ${study.metric} mean ± std | n | warnings (runs with it / runs) |`,
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| # | activation | initializer | batch norm | ${study.metric} mean ± std | 95% interval | vs best (paired t-test) | n | warnings (runs with it / runs) |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   study.ranking.forEach((r, i) => {
     const ran = r.n + r.stopped + r.failed;
@@ -80,21 +80,29 @@ function render(study: Study, run: { seconds: number; busy: number; backend: str
       Object.entries(r.warnings)
         .map(([k, c]) => `${k} ${c}/${ran}`)
         .join(', ') || '-';
-    const value = r.mean === null ? '-' : `${pct(r.mean)} ± ${(100 * (r.std ?? 0)).toFixed(1)}`;
+    const value = r.mean === null ? '-' : `${pct(r.mean)} ± ${r.std === null ? '-' : (100 * r.std).toFixed(1)}`;
+    const ci = r.ci95 ? `${pct(r.ci95[0])} to ${pct(r.ci95[1])}` : '-';
+    const vs = r.vsBest
+      ? `${(100 * r.vsBest.diff).toFixed(1)} points, p = ${r.vsBest.pValue === null ? '-' : r.vsBest.pValue.toPrecision(2)}`
+      : i === 0
+        ? 'best'
+        : '-';
     lines.push(
-      `| ${i + 1} | ${label(r.parameters.activation)} | ${label(r.parameters.initializer)} | ${label(r.parameters.batchNormalization)} | ${value} | ${r.n} | ${warnings} |`,
+      `| ${i + 1} | ${label(r.parameters.activation)} | ${label(r.parameters.initializer)} | ${label(r.parameters.batchNormalization)} | ${value} | ${ci} | ${vs} | ${r.n} | ${warnings} |`,
     );
   });
   lines.push('', '## Effect of each parameter (mean over every run with that value)', '');
   for (const [parameter, effects] of Object.entries(study.effects)) {
-    lines.push(`- **${parameter}**: ${effects.map((e) => `${label(e.value)} ${pct(e.mean)} (n=${e.n})`).join(', ')}`);
+    const share = study.importance[parameter];
+    const explains = share === null || share === undefined ? '' : `; explains ${(100 * share).toFixed(0)}% of the variance`;
+    lines.push(`- **${parameter}**: ${effects.map((e) => `${label(e.value)} ${pct(e.mean)} (n=${e.n})`).join(', ')}${explains}`);
   }
   const summary = study.ranking.flatMap((r) => r.warningSummary);
   lines.push('', '## Diagnosis warnings per configuration', '');
   lines.push(...(summary.length ? summary.map((s) => `- ${s}`) : ['- none']));
   lines.push(
     '',
-    `Best: ${study.best ? `${Object.values(study.best.parameters).map(label).join(' + ')}, ${pct(study.best.mean)} ± ${(100 * (study.best.std ?? 0)).toFixed(1)}` : 'none'}.`,
+    `Best: ${study.best ? `${Object.values(study.best.parameters).map(label).join(' + ')}, ${pct(study.best.mean)} ± ${study.best.std === null ? '-' : (100 * study.best.std).toFixed(1)}${study.bestDistinguishable === false ? ', not distinguishable from every other configuration' : ''}` : 'none'}.`,
     '',
   );
   return `${lines.join('\n')}\n`;

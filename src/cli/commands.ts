@@ -23,6 +23,9 @@ Commands:
   replay <jobId> [--watch]       train a job again with the same spec and seed (prints the new job's id,
                                  and why its losses may differ where the backend is not deterministic)
   download <modelId> <dir>       write the model as <dir>/model.json + <dir>/weights.bin (TensorFlow.js layers format)
+  export <modelId> [--format onnx|tfjs] [-o file]
+                                 download the model as ONNX (default) or the TensorFlow.js artifact (a ZIP);
+                                 -o names the file (default: the name the service gives it)
   predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
   study submit <study.json> [--watch]  start a study (prints its id); --preset chapter-11 instead of a file
   study watch <studyId>          follow a study: a line per finished trial, then the ranking
@@ -94,6 +97,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           patch: { type: 'string' },
           name: { type: 'string' },
           tenant: { type: 'string' },
+          format: { type: 'string' },
+          output: { type: 'string', short: 'o' },
         },
       });
     } catch (e) {
@@ -178,6 +183,17 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
         await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(weights));
         out(`wrote ${path.join(dir, 'model.json')} and ${path.join(dir, 'weights.bin')} (${weights.byteLength} bytes, ${specs.length} weight tensors)`);
+        return 0;
+      }
+      case 'export': {
+        const [id] = positionals(args, ['modelId'], 'export');
+        const format = values.format ?? 'onnx';
+        if (format !== 'onnx' && format !== 'tfjs') throw new UsageError(`--format must be onnx or tfjs, not ${format}`);
+        const file = await client.exportModel(id, format, { signal });
+        // The name from the service, without any directory in it.
+        const target = values.output ?? path.basename(file.fileName);
+        await writeFile(target, new Uint8Array(file.bytes));
+        out(`wrote ${target} (${file.bytes.byteLength} bytes, ${format === 'onnx' ? 'ONNX' : 'TensorFlow.js model.json + weights.bin in a ZIP'})`);
         return 0;
       }
       case 'predict': {

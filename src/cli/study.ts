@@ -3,6 +3,8 @@ import { positionals, readJson, UsageError } from './args.js';
 import type { Io } from './io.js';
 
 const num = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? '-' : v.toFixed(digits));
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+const interval = (ci: readonly [number, number] | null | undefined) => (ci ? `[${num(ci[0])}, ${num(ci[1])}]` : '-');
 const shown = (parameters: Record<string, unknown>) =>
   Object.values(parameters)
     .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
@@ -70,21 +72,32 @@ async function watchStudy(client: TrainingClient, id: string, io: Io): Promise<n
   return final.status === 'succeeded' ? 0 : 1;
 }
 
-/** The ranking table, the best configuration, each parameter's effect and the warning summary. */
+/** The ranking table (mean, std, 95% interval, the paired comparison with the best), the best configuration, each parameter's effect and the warning summary. */
 export function printStudy(study: Study, out: (s: string) => void): void {
   out(`study ${study.id}${study.name ? ` (${study.name})` : ''}: ${study.status}, ${study.method}, ${study.metric} (${study.mode})`);
+  out(study.metricNote);
   out('');
-  out(`${'#'.padEnd(3)} ${'configuration'.padEnd(44)} ${`${study.metric} mean ± std`.padEnd(26)} n  stopped failed`);
+  out(
+    `${'#'.padEnd(3)} ${'configuration'.padEnd(44)} ${`${study.metric} mean ± std`.padEnd(22)} ${'95% CI'.padEnd(20)} n  ${`vs best (${study.test})`.padEnd(28)} stopped failed`,
+  );
   study.ranking.forEach((r, i) => {
     const value = r.mean === null ? '-' : `${num(r.mean)} ± ${num(r.std)}`;
+    const vs = r.vsBest
+      ? `${signed(r.vsBest.diff)} p=${r.vsBest.pValue === null ? '-' : r.vsBest.pValue.toPrecision(3)}${r.vsBest.distinguishable ? '' : ' (tie)'}`
+      : '';
     out(
-      `${String(i + 1).padEnd(3)} ${shown(r.parameters).slice(0, 44).padEnd(44)} ${value.padEnd(26)} ${String(r.n).padEnd(2)} ${String(r.stopped).padEnd(7)} ${r.failed}`,
+      `${String(i + 1).padEnd(3)} ${shown(r.parameters).slice(0, 44).padEnd(44)} ${value.padEnd(22)} ${interval(r.ci95).padEnd(20)} ${String(r.n).padEnd(2)} ${vs.padEnd(28)} ${String(r.stopped).padEnd(7)} ${r.failed}`,
     );
   });
-  if (study.best) out(`\nbest: ${shown(study.best.parameters)}  ${study.metric} ${num(study.best.mean)} ± ${num(study.best.std)} (n=${study.best.n})`);
+  if (study.best) {
+    const verdict =
+      study.bestDistinguishable === null ? '' : study.bestDistinguishable ? ', distinguishable from every other' : ', not distinguishable from all others';
+    out(`\nbest: ${shown(study.best.parameters)}  ${study.metric} ${num(study.best.mean)} ± ${num(study.best.std)} (n=${study.best.n})${verdict}`);
+  }
   for (const [parameter, effects] of Object.entries(study.effects)) {
+    const share = study.importance[parameter];
     out(
-      `effect of ${parameter}: ${effects.map((e) => `${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)} ${num(e.mean)} (n=${e.n})`).join(', ')}`,
+      `effect of ${parameter}: ${effects.map((e) => `${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)} ${num(e.mean)} ${interval(e.ci95)} (n=${e.n})`).join(', ')}${share === null || share === undefined ? '' : `; explains ${(share * 100).toFixed(1)}% of the variance`}`,
     );
   }
   const warnings = study.ranking.flatMap((r) => r.warningSummary);

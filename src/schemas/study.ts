@@ -5,6 +5,10 @@ import { LiteralUnion } from './common.js';
 
 /** What a study ranks its trials by: a Keras history key. */
 export const STUDY_METRICS = ['val_loss', 'val_accuracy', 'loss', 'accuracy'] as const;
+/** How a configuration is tested against the best: the paired t-test or the Wilcoxon signed-rank test. */
+export const STUDY_TESTS = ['t', 'wilcoxon'] as const;
+/** The largest study seed: seed + repeat stays a 32-bit integer. */
+export const MAX_STUDY_SEED = 2_000_000_000;
 /** The studies the service ships, by name. */
 export const PRESET_NAMES = ['chapter-11'] as const;
 
@@ -39,9 +43,21 @@ export const StudyRequest = Type.Object(
     ),
     trials: Type.Optional(Type.Integer({ minimum: 1, description: 'Configurations to draw (random; asha with distributions)' })),
     repeats: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100, description: 'Runs of each configuration with seeds fit.seed + r and dataset.seed + r, default 1' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description:
+          "Runs of each configuration, default 1. Repeat r of every configuration trains with fit.seed + r (the base's fit.seed, else the study's seed) and, with repeats, dataset.seed + r: the same seeds across configurations, so comparisons are paired",
+      }),
     ),
-    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seed of the random sampler, default 0' })),
+    seed: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_STUDY_SEED,
+        description:
+          "The study's seed: the random sampler's, and the repeats' fit.seed when the base has none; chosen by the service (and shown) when left out",
+      }),
+    ),
     metric: Type.Optional(
       LiteralUnion(STUDY_METRICS, { description: "Ranked by its value at each trial's last epoch; default val_loss with validation, else loss" }),
     ),
@@ -79,7 +95,9 @@ export const Trial = Type.Object(
     index: Type.Integer({ description: 'Order in the plan (repeat by repeat)' }),
     jobId: nullable(Type.String(), 'Its job (GET /jobs/{id}); null while pending, or when the study ended before it started'),
     parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'Parameter -> the value it took (a named parameter shows the name)' }),
-    repeat: Type.Integer({ description: '0-based repeat; its seeds are the base seeds + repeat' }),
+    repeat: Type.Integer({
+      description: "0-based repeat r: it trains with fit.seed + r (the base's, else the study's seed), as every configuration's repeat r does",
+    }),
     status: LiteralUnion(TRIAL_STATUSES, {
       description: "pending (not queued yet), the job's status, or stopped (ASHA stopped it at a rung; its job ends cancelled)",
     }),
@@ -90,12 +108,29 @@ export const Trial = Type.Object(
   { title: 'StudyTrial' },
 );
 
+const Interval = Type.Tuple([Type.Number(), Type.Number()], { description: '[low, high]' });
+
 export const RankingEntry = Type.Object(
   {
     parameters: Type.Record(Type.String(), Type.Unknown(), { description: 'The configuration: parameter -> value' }),
     mean: nullable(Type.Number(), 'Mean of the metric over its succeeded trials; null when none succeeded'),
-    std: nullable(Type.Number(), 'Sample standard deviation over them (0 for one)'),
+    std: nullable(Type.Number(), 'Sample standard deviation over them (n - 1); null below 2, where there is none'),
     n: Type.Integer({ description: 'Succeeded trials counted' }),
+    ci95: nullable(Interval, "95% confidence interval of the mean (Student's t, n - 1 degrees of freedom); null when n < 2"),
+    vsBest: nullable(
+      Type.Object(
+        {
+          diff: Type.Number({ description: "Mean over the repeats of (this configuration's metric - the best's), paired by repeat seed" }),
+          ci95: nullable(Interval, 'Its 95% t interval; null below 2 pairs'),
+          pValue: nullable(Type.Number(), 'Two-sided p-value of `test` (paired t-test by default); null below 2 pairs or when every pair is equal'),
+          n: Type.Integer({ description: 'Pairs compared: repeats both configurations finished' }),
+          test: LiteralUnion(STUDY_TESTS, { description: 't: paired t-test; wilcoxon: Wilcoxon signed-rank test (exact up to 50 pairs)' }),
+          distinguishable: Type.Boolean({ description: 'pValue < 0.05 (not corrected for the number of comparisons)' }),
+        },
+        { title: 'StudyComparison' },
+      ),
+      'Against the best configuration; null for the best itself and for a configuration with no result',
+    ),
     stopped: Type.Integer({ description: 'Trials ASHA stopped early (not in the mean)' }),
     failed: Type.Integer({ description: 'Trials that failed (not in the mean)' }),
     warnings: Type.Record(Type.String(), Type.Integer(), { description: 'Warning kind -> in how many of its runs it appeared' }),
@@ -132,10 +167,22 @@ export const Study = Type.Object(
           value: Type.Unknown({ description: 'A value the parameter took' }),
           mean: Type.Number({ description: 'Mean metric over the succeeded trials with it' }),
           n: Type.Integer({ description: 'How many trials that is' }),
+          ci95: nullable(Interval, 'Its 95% t interval; null when n < 2'),
         }),
       ),
       { description: 'Parameter -> the mean metric over every succeeded trial that took each value' },
     ),
+    importance: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]), {
+      description:
+        "Parameter -> the share of the metric's variance it explains: eta squared, the between-values sum of squares over the total, over every succeeded trial; null where the metric did not vary",
+    }),
+    bestDistinguishable: nullable(
+      Type.Boolean(),
+      "Whether every other configuration's vsBest is distinguishable; null with fewer than two configurations with results",
+    ),
+    test: LiteralUnion(STUDY_TESTS, { description: 'The test behind every vsBest.pValue (`?test=` on GET /studies/{id}, default t)' }),
+    seed: nullable(Type.Integer(), "The study's seed (given or chosen); null for a study made before seeds were stored"),
+    metricNote: Type.String({ description: 'Why the study ranks by `metric`: asked for, or the default for its base spec' }),
   },
   { title: 'Study' },
 );
@@ -148,6 +195,12 @@ export const StudySummary = Type.Object(
   },
   { title: 'StudySummary' },
 );
+
+export const StudyQuery = Type.Object({
+  test: Type.Optional(
+    LiteralUnion(STUDY_TESTS, { description: 'The test for each configuration against the best: t (paired t-test, default) or wilcoxon (signed-rank)' }),
+  ),
+});
 
 export const StudyListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100, default 20' })),

@@ -6,6 +6,8 @@ import type {
   DatasetJsonBody,
   DatasetSummary,
   DownloadedModel,
+  ExportFormat,
+  ExportedModel,
   Health,
   Job,
   JobCreated,
@@ -169,9 +171,13 @@ export class TrainingClient {
     return this.json('POST', '/studies', { body: study, signal: opts.signal });
   }
 
-  /** `GET /studies/:id`: trials, ranking (mean ± std over repeats), best configuration, effects, warnings. */
-  getStudy(id: string, opts: CallOptions = {}): Promise<Study> {
-    return this.json('GET', `/studies/${TrainingClient.id(id)}`, opts);
+  /**
+   * `GET /studies/:id`: trials, ranking (mean, std and 95% interval over repeats; each configuration
+   * against the best, paired by repeat), effects, importance, warnings. `test: 'wilcoxon'` gives
+   * the p-values of the Wilcoxon signed-rank test instead of the paired t-test.
+   */
+  getStudy(id: string, opts: CallOptions & { test?: Study['test'] } = {}): Promise<Study> {
+    return this.json('GET', `/studies/${TrainingClient.id(id)}`, { query: { test: opts.test }, signal: opts.signal });
   }
 
   /** One page of `GET /studies` (newest first). */
@@ -188,7 +194,7 @@ export class TrainingClient {
    * The study as it progresses: a snapshot whenever a trial changes status or finishes an
    * epoch, ending with the study's final state (polls GET /studies/:id every `pollMs`, default 1000).
    */
-  async *watchStudy(id: string, opts: CallOptions & { pollMs?: number } = {}): AsyncGenerator<Study, void, undefined> {
+  async *watchStudy(id: string, opts: CallOptions & { pollMs?: number; test?: Study['test'] } = {}): AsyncGenerator<Study, void, undefined> {
     let last = '';
     for (;;) {
       const study = await this.getStudy(id, opts);
@@ -347,6 +353,27 @@ export class TrainingClient {
       offset += part.byteLength;
     }
     return { modelJson, weights: weights.buffer };
+  }
+
+  /**
+   * `GET /models/:id/export`: the model as one file, ONNX (default; inputs `input`, outputs
+   * `output`, channels last, a dynamic batch dimension) or the TensorFlow.js artifact as a ZIP.
+   * An ApiError 400 names a layer ONNX cannot express.
+   */
+  async exportModel(id: string, format: ExportFormat = 'onnx', opts: CallOptions = {}): Promise<ExportedModel> {
+    const link = linkSignal(opts.signal);
+    try {
+      const res = await this.send('GET', `/models/${TrainingClient.id(id)}/export`, {
+        query: { format },
+        signal: link.signal,
+        headers: { accept: 'application/octet-stream, application/zip, application/json' },
+      });
+      const disposition = res.headers.get('content-disposition') ?? '';
+      const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `model.${format === 'onnx' ? 'onnx' : 'zip'}`;
+      return { fileName, contentType: res.headers.get('content-type') ?? 'application/octet-stream', bytes: await res.arrayBuffer() };
+    } finally {
+      link.dispose();
+    }
   }
 
   /** `POST /models/:id/predict`: inputs shaped like the training features; the saved preprocessing is applied first. */

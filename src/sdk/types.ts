@@ -80,7 +80,7 @@ export type ModelImport = Static<typeof ModelImportBody>;
 /** `POST /studies` body: a base spec and the parameters to vary, or `{ preset }`. */
 export type StudyRequest = Static<typeof StudyRequestSchema>;
 export type StudyCreated = Static<typeof StudyCreatedSchema>;
-/** `GET /studies/:id`: trials, ranking (mean ± std over repeats), best, effects, warnings. */
+/** `GET /studies/:id`: trials, ranking (mean, std, 95% interval; vsBest paired by repeat), best, effects, importance, warnings. */
 export type Study = Static<typeof StudySchema>;
 export type StudySummary = Static<typeof StudySummarySchema>;
 export type StudyPage = Static<ReturnType<typeof Page<typeof StudySummarySchema>>>;
@@ -110,6 +110,16 @@ export type Tenant = Static<typeof TenantSchema>;
 export type KeyCreated = Static<typeof KeyCreatedSchema>;
 export type KeyInfo = Static<typeof KeyInfoSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;
+
+/** `GET /models/:id/export`: `onnx`, or `tfjs` (model.json and weights.bin in a ZIP). */
+export type ExportFormat = 'onnx' | 'tfjs';
+
+/** An exported model file: its bytes and the file name the service gave it. */
+export interface ExportedModel {
+  fileName: string;
+  contentType: string;
+  bytes: ArrayBuffer;
+}
 
 /** A model in TensorFlow.js layers format, with its weights in manifest order. */
 export interface DownloadedModel {

@@ -19,7 +19,7 @@ export interface StudyPlanRequest {
   trials?: number;
   /** Runs of each configuration, each with its own seeds. */
   repeats?: number;
-  /** Seed of the random sampler. */
+  /** The study's seed: the random sampler's, and the repeats' fit.seed where the base has none (default 0). */
   seed?: number;
   /** The most trial jobs one study may plan (MAX_STUDY_TRIALS). */
   maxTrials: number;
@@ -109,7 +109,7 @@ export function planStudy(req: StudyPlanRequest): { plan: StudyPlan; problems: [
   const specProblems: SpecProblem[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
     configurations.forEach((configuration, c) => {
-      const built = buildSpec(req.base, configuration, repeat, repeats);
+      const built = buildSpec(req.base, configuration, repeat, repeats, req.seed ?? 0);
       for (const p of built.problems) {
         const key = `${p.path}|${p.message}`;
         if (!seen.has(key)) specProblems.push(p);
@@ -183,16 +183,22 @@ export function draw(distribution: Distribution, rng: Rng): number {
 }
 
 /**
- * The base spec with this repeat's seeds (fit.seed and dataset.seed, base + repeat, when the
- * study has repeats: each configuration sees the same seeds in the same repeat, so the
- * comparison is paired) and then the configuration's fields, set in order.
+ * The base spec with this repeat's seeds and then the configuration's fields, set in order.
+ * Repeat r of every configuration trains with the same fit.seed, the base's (or else the
+ * study's) + r, so the comparison across configurations is paired, and a trial never falls back
+ * on a seed chosen per job. With repeats, dataset.seed (base's or study's) + r also draws each
+ * repeat's own `limit` sample. A parameter that sets a seed itself wins.
  */
-function buildSpec(base: object, configuration: Configuration, repeat: number, repeats: number): { spec: Record<string, unknown>; problems: SpecProblem[] } {
+function buildSpec(
+  base: object,
+  configuration: Configuration,
+  repeat: number,
+  repeats: number,
+  studySeed: number,
+): { spec: Record<string, unknown>; problems: SpecProblem[] } {
   const spec = structuredClone(base) as Record<string, any>;
-  if (repeats > 1) {
-    if (spec.fit && typeof spec.fit === 'object') spec.fit.seed = (spec.fit.seed ?? 0) + repeat;
-    if (spec.dataset && typeof spec.dataset === 'object') spec.dataset.seed = (spec.dataset.seed ?? 0) + repeat;
-  }
+  if (spec.fit && typeof spec.fit === 'object') spec.fit.seed = (spec.fit.seed ?? studySeed) + repeat;
+  if (repeats > 1 && spec.dataset && typeof spec.dataset === 'object') spec.dataset.seed = (spec.dataset.seed ?? studySeed) + repeat;
   const problems: SpecProblem[] = [];
   for (const { at, pointer, value } of configuration.assignments) {
     const why = whyNotSettable(spec, pointer);

@@ -15,6 +15,15 @@ export function defaultMetric(base: SpecLike): StudyMetric {
   return base.validation ? 'val_loss' : 'loss';
 }
 
+/** Why a study ranks by `metric`, in words (the request is the stored POST /studies body). */
+export function metricNote(metric: StudyMetric, request: { metric?: string; preset?: string }): string {
+  if (request.metric) return `ranked by ${metric}, as the study asked`;
+  if (request.preset) return `ranked by ${metric}, the preset's metric`;
+  return metric.startsWith('val_')
+    ? `ranked by ${metric}: the base spec holds out validation data`
+    : `ranked by ${metric}: the base spec has no validation data (add validation to the base spec to rank by val_${metric})`;
+}
+
 /** Losses are minimized, accuracies maximized. */
 export function defaultMode(metric: StudyMetric): Mode {
   return metric.endsWith('accuracy') ? 'max' : 'min';

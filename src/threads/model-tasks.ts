@@ -12,6 +12,7 @@ import type { ModelCheckInput } from '../training/checks/model-check-input.js';
 import type { ModelSummary, TrainingWarning } from '../core/run-types.js';
 import type { SpecProblem } from '../core/problems.js';
 import { predictTask, type PredictInput, type PredictOutput } from './predict-task.js';
+import { exportTask, type ExportInput } from './export-task.js';
 import { capture, type Moved, type TaskResult } from './result.js';
 
 export interface ModelTasks {
@@ -19,6 +20,8 @@ export interface ModelTasks {
   loadModel: { input: { modelJson: Record<string, unknown>; weights: Uint8Array }; output: ModelSummary };
   /** POST /models/:id/predict: the rows (moved) through the thread's cached model, or "not loaded". */
   predict: { input: PredictInput; output: PredictOutput };
+  /** GET /models/:id/export?format=onnx: the stored model as an ONNX file (moved). */
+  exportOnnx: { input: ExportInput; output: Uint8Array };
   /** Does nothing: started threads answer it once tfjs is loaded (warm-up). */
   ping: { input: null; output: 'pong' };
 }
@@ -32,6 +35,7 @@ const handlers: {
   },
   loadModel: ({ modelJson, weights }) => loadImportedModel(modelJson, Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength)),
   predict: predictTask,
+  exportOnnx: exportTask,
   ping: () => 'pong',
 };
 

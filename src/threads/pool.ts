@@ -37,6 +37,7 @@ const KIND: Record<keyof Tasks, 'data' | 'model'> = {
   checkSpec: 'model',
   loadModel: 'model',
   predict: 'model',
+  exportOnnx: 'model',
 };
 
 const DEFAULTS = { maxQueue: 32, timeoutMs: 120_000 };

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrainingClient } from '../../src/sdk/index.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../support/browser.js';
 import { QUEUE_BACKENDS, ROOT, smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 
@@ -219,38 +220,93 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(await page.locator('.probabilities').textContent()).toContain('Trouser');
   });
 
-  it("lists a study with its planned trial count and shows its ranking and every trial's curve", async () => {
+  it('exports the model as an ONNX download from its page', async () => {
+    await page.goto(`${h.baseUrl}/#/models/${models.recipe}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('.page-head button:has-text("Export ONNX")')]);
+    expect(download.suggestedFilename()).toMatch(/\.onnx$/);
+    const file = await download.path();
+    expect(file && existsSync(file)).toBe(true);
+  });
+
+  it('a 2x2 study with 5 repeats: intervals and paired p-values through the API and the SDK, and on its page error bars, p-values, parallel coordinates and every curve', async () => {
+    // No validation split: the study ranks by loss, and the curves must open on loss, not val_loss.
     const base = smallFashionJob({
       name: 'ui-study',
-      dataset: { builtin: 'fashion-mnist', split: 'train', limit: 160, seed: 1 },
+      dataset: { builtin: 'fashion-mnist', split: 'train', limit: 96, seed: 1 },
+      validation: undefined,
       evaluate: undefined,
-      fit: { epochs: 2, batchSize: 32, seed: 1 },
+      fit: { epochs: 2, batchSize: 48, seed: 1 },
     });
     const created = await api('POST', '/studies', {
       name: 'ui-study',
       base,
-      parameters: { '/model/layers/1/activation': ['relu', 'sigmoid'] },
+      parameters: { '/model/layers/1/activation': ['relu', 'sigmoid'], '/compile/optimizer/learningRate': [0.003, 0.03] },
       method: 'grid',
+      repeats: 5,
     });
-    expect(created.trials).toBe(2);
-    await waitUntil(async () => (await api('GET', `/studies/${created.id}`)).status !== 'running', 120_000);
+    expect(created.trials).toBe(20);
+    await waitUntil(async () => (await api('GET', `/studies/${created.id}`)).status !== 'running', 150_000);
+    const study = await api('GET', `/studies/${created.id}`);
+    expect(study.metric).toBe('loss');
+    expect(study.metricNote).toMatch(/^ranked by loss: the base spec has no validation data/);
+    // Through the API: 5 paired repeats a row, a 95% interval around each mean, p-values against the best.
+    expect(study.ranking.map((r: { n: number }) => r.n)).toEqual([5, 5, 5, 5]);
+    for (const r of study.ranking) expect(r.ci95[0] < r.mean && r.mean < r.ci95[1]).toBe(true);
+    expect(study.ranking[0].vsBest).toBeNull();
+    for (const r of study.ranking.slice(1)) {
+      expect(r.vsBest).toMatchObject({ n: 5, test: 't' });
+      expect(r.vsBest.pValue).toBeGreaterThanOrEqual(0);
+      expect(r.vsBest.pValue).toBeLessThanOrEqual(1);
+      expect(r.vsBest.ci95[0]).toBeLessThanOrEqual(r.vsBest.diff);
+    }
+    // Through the SDK, with the Wilcoxon test: 5 pairs, exact, so never below 2/32.
+    const viaSdk = await new TrainingClient({ baseUrl: h.baseUrl }).getStudy(created.id, { test: 'wilcoxon' });
+    expect(viaSdk.ranking.map((r) => r.ci95)).toEqual(study.ranking.map((r: { ci95: unknown }) => r.ci95));
+    for (const r of viaSdk.ranking.slice(1)) expect(r.vsBest).toMatchObject({ n: 5, test: 'wilcoxon', pValue: expect.any(Number) });
+    expect(Math.min(...viaSdk.ranking.slice(1).map((r) => r.vsBest!.pValue!))).toBeGreaterThanOrEqual(0.0625);
 
     // The Studies section appears because this server has GET /studies.
     await page.goto(`${h.baseUrl}/#/jobs`);
     await page.click('nav a:has-text("Studies")');
     const row = page.locator(`tr:has(a[href="#/studies/${created.id}"])`);
     await row.waitFor();
-    expect(await row.locator('td.num').textContent()).toBe('2');
+    expect(await row.locator('td.num').textContent()).toBe('20');
     await row.locator('a').click();
     await page.waitForURL(new RegExp(`#/studies/${created.id}$`));
-    await page.locator('table.ranking tbody tr').nth(1).waitFor();
-    expect(await page.locator('table.ranking tbody tr').count()).toBe(2);
+    const rows = page.locator('table.ranking tbody tr');
+    await rows.nth(3).waitFor();
+    expect(await rows.count()).toBe(4);
+
+    // Error bars: every row's 95% interval, as the API gives it; std shown, never 0.0000 for n = 5.
+    for (let i = 0; i < 4; i++) {
+      const ci = study.ranking[i].ci95 as [number, number];
+      expect(await rows.nth(i).locator('svg.error-bar').getAttribute('data-ci')).toBe(ci.join(','));
+      expect(await rows.nth(i).locator('svg.error-bar line').count()).toBe(3);
+      expect(await rows.nth(i).locator('td.std').textContent()).not.toBe('0.0000');
+    }
+    // Paired p-values against the best: none on the best row, the API's on the others.
+    expect(await rows.nth(0).locator('.vs-best').count()).toBe(0);
+    for (let i = 1; i < 4; i++) expect(Number(await rows.nth(i).locator('.vs-best').getAttribute('data-p'))).toBe(study.ranking[i].vsBest.pValue);
+    // The Wilcoxon test on request: the exact p-value of 5 pairs is never below 2/32.
+    await page.selectOption('select.study-test', 'wilcoxon');
+    await page.waitForFunction(() => [...document.querySelectorAll('.vs-best')].some((e) => (e as HTMLElement).title.includes('Wilcoxon')));
+    for (let i = 1; i < 4; i++) expect(Number(await rows.nth(i).locator('.vs-best').getAttribute('data-p'))).toBeGreaterThanOrEqual(0.0625);
+
+    // Parallel coordinates: one axis per parameter and one for the metric, one line per trial.
+    const parallel = page.locator('figure.parallel');
+    expect(await parallel.getAttribute('data-axes')).toBe('3');
+    expect(await parallel.locator('polyline.trial-line').count()).toBe(20);
+    expect(await parallel.locator('g.axis[data-axis="loss"]').count()).toBe(1);
+
+    // The curves open on a metric the trials have.
+    expect(await page.inputValue('select.curve-metric')).toBe('loss');
+    expect(await page.locator('select.curve-metric option[value="val_loss"]').count()).toBe(0);
     const chart = page.locator('figure.chart');
     await chart.waitFor();
     expect(await chart.getAttribute('data-points')).toBe('2');
     // uPlot's legend: the x series plus one curve per trial.
-    expect(await chart.locator('.u-legend .u-series').count()).toBe(3);
-  }, 180_000);
+    expect(await chart.locator('.u-legend .u-series').count()).toBe(21);
+  }, 240_000);
 
   // Last: it turns access control on for the rest of this harness.
   it('asks for an API key once access control is on, keeps it for the tab only, and streams events with it', async () => {

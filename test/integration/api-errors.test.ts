@@ -222,6 +222,8 @@ describe('API errors (postgres queue)', () => {
       { method: 'GET', url: '/models/not-a-uuid' },
       { method: 'GET', url: `/models/${id}/artifact/model.json` },
       { method: 'GET', url: `/models/${id}/artifact/weights.bin` },
+      { method: 'GET', url: `/models/${id}/export?format=onnx` },
+      { method: 'GET', url: '/models/not-a-uuid/export?format=tfjs' },
       { method: 'POST', url: `/models/${id}/predict`, payload: { inputs: [[0, 1]] } },
       { method: 'GET', url: `/datasets/${id}` },
     ];

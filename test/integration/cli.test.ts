@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_BACKENDS, ROOT, smallFashionJob, startHarness, type Harness } from '../support/harness.js';
 
@@ -100,6 +101,18 @@ describe(`tfjs-train CLI against the real service (${queueName} queue)`, () => {
     const outputs = JSON.parse(predicted.stdout) as number[][];
     expect(outputs).toHaveLength(3);
     expect(outputs[0]).toHaveLength(10);
+  });
+
+  it('export --format onnx -o writes an ONNX file that ONNX Runtime runs', async () => {
+    const file = path.join(dir, 'model.onnx');
+    const run = await cli(['export', modelId, '--format', 'onnx', '-o', file, '--url', h.baseUrl]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`wrote ${file}`);
+    const session = await ort.InferenceSession.create(await readFile(file));
+    const image = new ort.Tensor('float32', new Float32Array(3 * 28 * 28).fill(0.5), [3, 28, 28]);
+    const { output } = await session.run({ input: image });
+    await session.release();
+    expect(output.dims).toEqual([3, 10]);
   });
 
   it('a bad spec exits non-zero with the field path printed; usage errors exit 2', async () => {

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/commands.js';
 import { TrainingClient, type Study } from '../../src/sdk/index.js';
-import { meanStd } from '../../src/studies/aggregate.js';
+import { pairedTTest, summarize } from '../../src/studies/inference.js';
 import { QUEUE_BACKENDS, startHarness, waitUntil, type Harness } from '../support/harness.js';
 import { descendants } from '../support/processes.js';
 
@@ -59,7 +59,7 @@ describe(`studies (${backend.name} queue)`, () => {
   let worker: ChildProcess;
   beforeAll(async () => {
     // A 4 s lock (15 s by default): the kill test's crashed trial is free again within seconds.
-    h = await startHarness({ redisUrl: backend.redisUrl, env: { MAX_STUDY_TRIALS: '12', WORKER_LOCK_S: '4' } });
+    h = await startHarness({ redisUrl: backend.redisUrl, env: { MAX_STUDY_TRIALS: '20', WORKER_LOCK_S: '4' } });
     worker = await h.startWorker();
   }, 150_000);
   afterAll(async () => h?.close());
@@ -90,10 +90,10 @@ describe(`studies (${backend.name} queue)`, () => {
       base: tinyBase(),
       parameters: { '/fit/epochs': [1, 2, 3], '/fit/batchSize': [8, 16] },
       method: 'grid',
-      repeats: 3,
+      repeats: 4,
     });
     expect(big.status).toBe(400);
-    expect(big.body.details[0]).toEqual({ path: '/parameters', message: expect.stringMatching(/18 trial jobs; the limit is 12 \(MAX_STUDY_TRIALS\)/) });
+    expect(big.body.details[0]).toEqual({ path: '/parameters', message: expect.stringMatching(/24 trial jobs; the limit is 20 \(MAX_STUDY_TRIALS\)/) });
 
     const badMetric = await post(h, '/studies', {
       base: tinyBase({ validation: undefined }),
@@ -113,17 +113,17 @@ describe(`studies (${backend.name} queue)`, () => {
     expect((await h.app.inject({ url: '/studies/00000000-0000-0000-0000-000000000000' })).statusCode).toBe(404);
   });
 
-  it('a 2x2 grid with repeats 2 runs 8 trial jobs, aggregates them as mean ± std over repeats, and ends (through the SDK and the CLI)', async () => {
+  it('a 2x2 grid with repeats 5 runs 20 trial jobs, ranks them with 95% intervals and paired p-values against the best, and ends (through the SDK and the CLI)', async () => {
     const client = new TrainingClient({ baseUrl: h.baseUrl });
     const created = await client.createStudy({
       name: 'grid',
       base: tinyBase(),
       parameters: { '/model/layers/1/activation': ['relu', 'sigmoid'], '/compile/optimizer/learningRate': [0.01, 0.001] },
       method: 'grid',
-      repeats: 2,
+      repeats: 5,
       maxConcurrent: 3,
     } as never);
-    expect(created).toMatchObject({ status: 'running', trials: 8 });
+    expect(created).toMatchObject({ status: 'running', trials: 20 });
     const snapshots: Study[] = [];
     for await (const snapshot of client.watchStudy(created.id, { pollMs: 300 })) snapshots.push(snapshot);
     expect(snapshots.length).toBeGreaterThan(1);
@@ -132,12 +132,14 @@ describe(`studies (${backend.name} queue)`, () => {
     expect(s.status).toBe('succeeded');
     expect(s.metric).toBe('val_loss');
     expect(s.mode).toBe('min');
-    expect(s.trials).toHaveLength(8);
+    expect(s.trials).toHaveLength(20);
     expect(s.trials.every((t: { status: string; epochs: number }) => t.status === 'succeeded' && t.epochs === 2)).toBe(true);
+    expect(s.metricNote).toBe('ranked by val_loss: the base spec holds out validation data');
+    expect(Number.isInteger(s.seed)).toBe(true);
 
     // The trials are ordinary jobs: listed with their study, their seeds per repeat.
     const jobs = (await h.app.inject({ url: `/jobs?studyId=${created.id}&limit=100` })).json().items;
-    expect(jobs).toHaveLength(8);
+    expect(jobs).toHaveLength(20);
     expect(new Set(jobs.map((j: { id: string }) => j.id))).toEqual(new Set(s.trials.map((t: { jobId: string }) => t.jobId)));
     for (const j of jobs) expect(j.studyId).toBe(created.id);
     const oneJob = (await h.app.inject({ url: `/jobs/${s.trials[5].jobId}` })).json();
@@ -145,27 +147,60 @@ describe(`studies (${backend.name} queue)`, () => {
     expect(oneJob.spec.fit.seed).toBe(2);
     expect(oneJob.spec.dataset.seed).toBe(2);
 
-    // The ranking recomputed from the jobs' own last epochs.
+    // The ranking recomputed from the jobs' own last epochs, by configuration and repeat.
     const byConfig = new Map<string, number[]>();
     for (const t of s.trials) {
       const job = (await h.app.inject({ url: `/jobs/${t.jobId}` })).json();
       expect(t.value).toBe(job.metrics.val_loss);
+      expect(job.spec.fit.seed).toBe(1 + t.repeat);
       const key = JSON.stringify(t.parameters);
-      byConfig.set(key, [...(byConfig.get(key) ?? []), job.metrics.val_loss]);
+      const values = byConfig.get(key) ?? [];
+      values[t.repeat] = job.metrics.val_loss;
+      byConfig.set(key, values);
     }
     expect(s.ranking).toHaveLength(4);
+    const bestValues = byConfig.get(JSON.stringify(s.ranking[0].parameters))!;
     for (const entry of s.ranking) {
       const values = byConfig.get(JSON.stringify(entry.parameters))!;
-      expect(entry.n).toBe(2);
-      expect(entry.mean).toBeCloseTo(meanStd(values).mean, 12);
-      expect(entry.std).toBeCloseTo(meanStd(values).std, 12);
+      const expected = summarize(values);
+      expect(entry.n).toBe(5);
+      expect(entry.mean).toBeCloseTo(expected.mean, 12);
+      expect(entry.std).toBeCloseTo(expected.sd!, 12);
+      expect(entry.ci95[0]).toBeCloseTo(expected.ci![0], 12);
+      expect(entry.ci95[1]).toBeCloseTo(expected.ci![1], 12);
+      expect(entry.ci95[0]).toBeLessThan(entry.mean);
+      if (entry === s.ranking[0]) {
+        expect(entry.vsBest).toBeNull();
+        continue;
+      }
+      // Paired by repeat: repeat r of each configuration against repeat r of the best.
+      const paired = pairedTTest(values.map((v, r) => v - bestValues[r]));
+      expect(entry.vsBest).toMatchObject({ n: 5, test: 't', distinguishable: paired.pValue! < 0.05 });
+      expect(entry.vsBest.diff).toBeCloseTo(paired.diff, 12);
+      expect(entry.vsBest.pValue).toBeCloseTo(paired.pValue!, 12);
+      expect(entry.vsBest.ci95[1]).toBeCloseTo(paired.ci![1], 12);
     }
     const means = s.ranking.map((r: { mean: number }) => r.mean);
     expect(means).toEqual([...means].sort((a, b) => a - b));
     expect(s.best).toEqual(s.ranking[0]);
-    expect(s.effects['/model/layers/1/activation'].map((e: { n: number }) => e.n)).toEqual([4, 4]);
+    expect(s.bestDistinguishable).toBe(s.ranking.slice(1).every((r: { vsBest: { distinguishable: boolean } }) => r.vsBest.distinguishable));
+    const effects = s.effects['/model/layers/1/activation'];
+    expect(effects.map((e: { n: number }) => e.n)).toEqual([10, 10]);
+    expect(effects[0].ci95[0]).toBeLessThan(effects[0].mean);
+    const shares = Object.values(s.importance) as number[];
+    expect(shares).toHaveLength(2);
+    for (const share of shares) expect(share).toBeGreaterThanOrEqual(0);
+    expect(shares[0] + shares[1]).toBeLessThanOrEqual(1 + 1e-12);
+
+    // The SDK asks for the Wilcoxon signed-rank test instead: 5 pairs, exact, at least 2/32.
+    const wilcoxon = await client.getStudy(created.id, { test: 'wilcoxon' });
+    expect(wilcoxon.test).toBe('wilcoxon');
+    for (const r of wilcoxon.ranking.slice(1)) expect(r.vsBest).toMatchObject({ test: 'wilcoxon', pValue: expect.any(Number), n: 5 });
+    expect(Math.min(...wilcoxon.ranking.slice(1).map((r) => r.vsBest!.pValue!))).toBeGreaterThanOrEqual(0.0625);
+    const badTest = await h.app.inject({ url: `/studies/${created.id}?test=anova` });
+    expect(badTest.statusCode).toBe(400);
     const list = await client.listStudies();
-    expect(list.items[0]).toMatchObject({ id: created.id, status: 'succeeded', trials: 8 });
+    expect(list.items[0]).toMatchObject({ id: created.id, status: 'succeeded', trials: 20 });
 
     let printed = '';
     const io = { stdout: { write: (t: string) => (printed += t) }, stderr: { write: (t: string) => (printed += t) }, env: { TRAINING_URL: h.baseUrl } };
@@ -177,6 +212,8 @@ describe(`studies (${backend.name} queue)`, () => {
         .join(' + ')}`,
     );
     expect(printed).toContain(`${best.mean.toFixed(4)} ± ${best.std.toFixed(4)}`);
+    expect(printed).toContain(`[${best.ci95[0].toFixed(4)}, ${best.ci95[1].toFixed(4)}]`);
+    expect(printed).toContain(`p=${s.ranking[1].vsBest.pValue.toPrecision(3)}`);
     expect(printed).toMatch(/effect of \/model\/layers\/1\/activation: relu/);
 
     // Cancelling it now changes nothing, and says so: 409, as for a job that has ended.

@@ -10,7 +10,8 @@ import { cancelJob } from '../jobs/jobs.js';
 import type { Study, StudyRequest } from '../../schemas/study.js';
 import { aggregateStudy, type TrialOutcome } from '../../studies/aggregate.js';
 import type { Mode } from '../../studies/asha.js';
-import { metricValue, type StudyMetric } from '../../studies/metric.js';
+import { metricNote, metricValue, type StudyMetric } from '../../studies/metric.js';
+import type { StudyTest } from '../../studies/compare.js';
 import type { TrainQueue } from '../../infra/queue/train-queue.js';
 import type { Db } from '../../infra/db/prisma.js';
 import type { TrainingWarning } from '../../core/run-types.js';
@@ -41,6 +42,7 @@ export async function createStudy(deps: StudyDeps, who: Principal, body: StudyRe
       // The owner; the controller gives every trial run this tenant (see `stepStudy`).
       tenantId: who.tenantId,
       name: checked.name,
+      seed: checked.seed,
       method: checked.method,
       metric: checked.metric,
       mode: checked.mode,
@@ -115,8 +117,12 @@ export function studyOwner(tenantId: string): Principal {
   return { tenantId, role: 'member', keyId: null };
 }
 
-/** A study with its trials (each one's last epoch only, read by readStudyTrialRuns), ranking and effects. */
-export async function getStudy(db: Db, schema: string, who: Principal, id: string): Promise<Study> {
+/**
+ * A study with its trials (each one's last epoch only, read by readStudyTrialRuns), ranking,
+ * comparisons with the best (by `test`: the paired t-test unless asked otherwise), effects and
+ * importance.
+ */
+export async function getStudy(db: Db, schema: string, who: Principal, id: string, query: { test?: StudyTest } = {}): Promise<Study> {
   if (!isUuid(id)) throw notFound('Study', id);
   const study = await db.study.findFirst({ where: { id, ...ownedBy(who) } });
   if (!study) throw notFound('Study', id);
@@ -149,8 +155,8 @@ export async function getStudy(db: Db, schema: string, who: Principal, id: strin
       warningKinds: kinds,
     };
   });
-  const outcomes: TrialOutcome[] = trials.map((t) => ({ parameters: t.parameters, status: t.status, value: t.value, warningKinds: t.warningKinds }));
-  const { ranking, best, effects } = aggregateStudy(outcomes, study.mode as Mode);
+  const test = query.test ?? 't';
+  const aggregate = aggregateStudy(trials satisfies TrialOutcome[], study.mode as Mode, test);
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.status] = (counts[t.status] ?? 0) + 1;
   return {
@@ -158,9 +164,10 @@ export async function getStudy(db: Db, schema: string, who: Principal, id: strin
     maxConcurrent: study.maxConcurrent,
     counts,
     trials: trials.map(({ warningKinds: _omit, ...t }) => t),
-    ranking,
-    best,
-    effects,
+    ...aggregate,
+    test,
+    seed: study.seed,
+    metricNote: metricNote(metric, study.request as { metric?: string; preset?: string }),
   } as Study;
 }
 

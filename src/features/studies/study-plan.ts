@@ -10,12 +10,13 @@ import { ServiceError, invalid } from '../../core/errors.js';
 import { describeAjvError } from '../../schemas/ajv.js';
 import { bodyValidator } from '../../schemas/validate.js';
 import { JobSpec } from '../../schemas/job-spec.js';
-import type { StudyRequest } from '../../schemas/study.js';
+import { randomInt } from 'node:crypto';
+import { MAX_STUDY_SEED, type StudyRequest } from '../../schemas/study.js';
 import { DEFAULT_ASHA, type AshaSettings, type Mode } from '../../studies/asha.js';
 import { planStudy, type Configuration, type StudyMethod } from '../../studies/expand.js';
 import { defaultMetric, defaultMode, metricProblem, type StudyMetric } from '../../studies/metric.js';
 import { preset } from '../../studies/presets.js';
-import { valueLabel } from '../../studies/aggregate.js';
+import { valueLabel } from '../../studies/values.js';
 import type { Db } from '../../infra/db/prisma.js';
 import { type TrainingWarning } from '../../core/run-types.js';
 import { SpecError, type SpecProblem } from '../../core/problems.js';
@@ -35,6 +36,8 @@ export interface PlannedTrial {
 
 export interface CheckedStudy {
   name: string | null;
+  /** The study's seed: given, or chosen here (and stored) so the study can be run again as it was. */
+  seed: number;
   preset: string | null;
   method: StudyMethod;
   metric: StudyMetric;
@@ -64,6 +67,7 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
   const bad = metricProblem(base!, metric);
   if (bad) throw invalid(`${bad.path}: ${bad.message}`, [bad]);
 
+  const seed = request.seed ?? randomInt(MAX_STUDY_SEED + 1);
   const expanded = planStudy({
     name: request.name,
     base: base!,
@@ -71,7 +75,7 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
     method: method!,
     trials: request.trials,
     repeats: request.repeats,
-    seed: request.seed,
+    seed,
     maxTrials: config.MAX_STUDY_TRIALS,
   });
   if (!expanded.plan) throw new SpecError(`the study cannot run: ${expanded.problems[0].path}: ${expanded.problems[0].message}`, expanded.problems);
@@ -103,6 +107,7 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
   }
   return {
     name: request.name ?? null,
+    seed,
     preset: body.preset ?? null,
     method: method!,
     metric,

@@ -13,6 +13,7 @@ import type { ThreadPool } from '../../threads/pool.js';
 import { importPrepared } from '../../features/models/import-model.js';
 import { rawJsonBytes, takeJsonRaw, transferable } from '../raw-json.js';
 import { streamWeights } from '../../features/models/weights-stream.js';
+import { exportModel } from '../../features/models/export-model.js';
 import type { ModelSummary } from '../../core/run-types.js';
 
 /** Largest predict body (8 MiB): about 1,500 samples of 28x28 numbers as JSON. */
@@ -94,6 +95,34 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
           .type('application/octet-stream')
           .header('content-length', length)
           .send(stream as unknown as Buffer);
+      },
+    );
+
+    app.get(
+      '/models/:id/export',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['models'],
+          summary: 'Download the model as one file: ONNX, or the TensorFlow.js artifact as a ZIP',
+          description:
+            '`format=onnx`: an ONNX model (IR version 7, opset 13) for inference, inputs and outputs named `input` and `output`, channels last as trained, with a dynamic batch dimension; metadata `classes` (the class labels, where the job knows them) and `preprocessing` (standardize inputs with it first). A layer ONNX cannot express is a 400 naming it. `format=tfjs`: a ZIP of `model.json` and `weights.bin`, for tf.loadLayersModel.',
+          params: IdParams,
+          querystring: Type.Object(
+            { format: Type.Union([Type.Literal('onnx'), Type.Literal('tfjs')], { default: 'onnx', description: '`onnx` (the default) or `tfjs`' }) },
+            { additionalProperties: false },
+          ),
+          produces: ['application/octet-stream', 'application/zip'],
+          response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'The file' }), 400: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const file = await exportModel(deps, request.auth, request.params.id, request.query.format);
+        return reply
+          .type(file.contentType)
+          .header('content-disposition', `attachment; filename="${file.fileName}"`)
+          .header('content-length', file.body.byteLength)
+          .send(Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength));
       },
     );
 

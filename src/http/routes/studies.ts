@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppDeps } from '../deps.js';
 import { ErrorBody, IdParams, Page } from '../../schemas/common.js';
-import { Study, StudyCreated, StudyListQuery, StudyRequest, StudyStatus, StudySummary } from '../../schemas/study.js';
+import { Study, StudyCreated, StudyListQuery, StudyQuery, StudyRequest, StudyStatus, StudySummary } from '../../schemas/study.js';
 import { unavailable } from '../../core/errors.js';
 import { audit } from '../../features/tenants/audit.js';
 import { cancelStudy, createStudy, getStudy, listStudies } from '../../features/studies/studies.js';
@@ -79,12 +79,15 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         config: { access: 'read' },
         schema: {
           tags: ['studies'],
-          summary: 'A study: its trials, the ranking (mean ± std over repeats), the best configuration, effects and warnings',
+          summary: 'A study: its trials, the ranking (mean, std and 95% interval over repeats; each row against the best), effects, importance and warnings',
+          description:
+            'Repeat r of every configuration trains with the same seeds, so each configuration is compared with the best on differences paired by repeat: the mean difference, its 95% t interval and a two-sided p-value from the paired t-test, or from the Wilcoxon signed-rank test with `?test=wilcoxon`.',
           params: IdParams,
+          querystring: StudyQuery,
           response: { 200: Study, 404: ErrorBody },
         },
       },
-      async (request) => getStudy(deps.db, deps.config.DATABASE_SCHEMA, request.auth, request.params.id),
+      async (request) => getStudy(deps.db, deps.config.DATABASE_SCHEMA, request.auth, request.params.id, request.query),
     );
 
     app.post(

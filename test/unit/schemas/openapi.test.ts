@@ -26,6 +26,7 @@ describe('openapi/openapi.json', () => {
       ['/models/{id}', 'get'],
       ['/models/{id}/artifact/model.json', 'get'],
       ['/models/{id}/predict', 'post'],
+      ['/models/{id}/export', 'get'],
     ];
     for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateStudy, meanStd, type TrialOutcome } from '../../../src/studies/aggregate.js';
+import { aggregateStudy, type TrialOutcome } from '../../../src/studies/aggregate.js';
 import { ashaDecision, ashaRungs, quantile } from '../../../src/studies/asha.js';
 
 describe('ASHA', () => {
@@ -42,19 +42,22 @@ describe('ASHA', () => {
   });
 });
 
-const trial = (a: string, b: number, value: number | null, status: TrialOutcome['status'] = 'succeeded', warningKinds: string[] = []): TrialOutcome => ({
+const trial = (
+  a: string,
+  b: number,
+  value: number | null,
+  status: TrialOutcome['status'] = 'succeeded',
+  warningKinds: string[] = [],
+  repeat = 0,
+): TrialOutcome => ({
   parameters: { act: a, lr: b },
+  repeat,
   status,
   value,
   warningKinds,
 });
 
 describe('aggregateStudy', () => {
-  it('mean and sample std', () => {
-    expect(meanStd([1, 2, 3])).toEqual({ mean: 2, std: 1 });
-    expect(meanStd([5])).toEqual({ mean: 5, std: 0 });
-  });
-
   it('ranks configurations by mean over repeats, reads effects and summarizes warnings per configuration', () => {
     const trials = [
       trial('relu', 0.1, 0.8),
@@ -82,8 +85,8 @@ describe('aggregateStudy', () => {
     expect(ranking[2].warningSummary).toEqual(['sigmoid + 0.1: vanishing_gradients in 2/2 seeds', 'sigmoid + 0.1: saturation in 1/2 seeds']);
     expect(ranking[3].warningSummary).toContain('sigmoid + 0.01: diverged in 1/2 seeds');
     expect(effects.act).toEqual([
-      { value: 'relu', mean: expect.closeTo(0.725, 12), n: 4 },
-      { value: 'sigmoid', mean: expect.closeTo(0.2, 12), n: 2 },
+      { value: 'relu', mean: expect.closeTo(0.725, 12), n: 4, ci95: [expect.any(Number), expect.any(Number)] },
+      { value: 'sigmoid', mean: expect.closeTo(0.2, 12), n: 2, ci95: [expect.any(Number), expect.any(Number)] },
     ]);
     expect(effects.lr.map((e) => [e.value, e.n])).toEqual([
       [0.1, 4],
@@ -94,6 +97,6 @@ describe('aggregateStudy', () => {
 
   it('has no best before anything finished', () => {
     expect(aggregateStudy([trial('relu', 1, null, 'running')], 'min').best).toBeNull();
-    expect(aggregateStudy([], 'min')).toEqual({ ranking: [], best: null, effects: {} });
+    expect(aggregateStudy([], 'min')).toEqual({ ranking: [], best: null, effects: {}, importance: {}, bestDistinguishable: null });
   });
 });

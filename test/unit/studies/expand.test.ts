@@ -102,6 +102,25 @@ describe('planStudy', () => {
     expect(b.fit.epochs).toBe(2);
   });
 
+  it("pairs repeats on the study's seed when the base has no fit.seed: repeat r of every configuration gets seed + r", () => {
+    const b = base();
+    delete (b.fit as { seed?: number }).seed;
+    delete (b.dataset as { seed?: number }).seed;
+    const { plan: p } = planStudy({ base: b, parameters: { '/fit/epochs': [1, 3] }, method: 'grid', repeats: 3, seed: 700, maxTrials: 10 });
+    const seeds = p!.trials.map((t) => [t.repeat, (t.spec as ReturnType<typeof base>).fit.seed, (t.spec as ReturnType<typeof base>).dataset.seed]);
+    expect(seeds).toEqual([
+      [0, 700, 700],
+      [0, 700, 700],
+      [1, 701, 701],
+      [1, 701, 701],
+      [2, 702, 702],
+      [2, 702, 702],
+    ]);
+    // One repeat still pins the seed, so no trial trains on a seed of its own.
+    const single = planStudy({ base: b, parameters: { '/fit/epochs': [1, 3] }, method: 'grid', seed: 5, maxTrials: 10 });
+    expect(single.plan!.trials.map((t) => (t.spec as ReturnType<typeof base>).fit.seed)).toEqual([5, 5]);
+  });
+
   it('named values set several fields at once and show their name', () => {
     const { plan: p, problems } = plan({
       parameters: {

@@ -3,6 +3,7 @@ import { ErrorNote } from '../components/Badges.js';
 import { LineageGraph } from '../components/LineageGraph.js';
 import { PredictPanel } from '../components/PredictPanel.js';
 import { api, authFetch } from '../lib/api.js';
+import { client } from '../lib/client.js';
 import { fmtDate, shortId } from '../lib/format.js';
 import { builtinClassNames } from '../lib/image-input.js';
 import type { LineageNode } from '../lib/lineage.js';
@@ -53,14 +54,27 @@ export function ModelPage({ id }: { id: string }) {
   const { m, family, job, classNames } = model.data;
 
   // A plain link cannot carry the API key, so the files are fetched and handed over as blobs.
+  const save = (blob: Blob, file: string) => {
+    const url = URL.createObjectURL(blob);
+    const a = Object.assign(document.createElement('a'), { href: url, download: file });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
   const download = async (file: string) => {
     try {
       const res = await authFetch(`/models/${encodeURIComponent(id)}/artifact/${file}`);
       if (!res.ok) throw new Error(`download failed: HTTP ${res.status}`);
-      const url = URL.createObjectURL(await res.blob());
-      const a = Object.assign(document.createElement('a'), { href: url, download: file });
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      save(await res.blob(), file);
+    } catch (err) {
+      setDownloadError(err);
+    }
+  };
+  // The export's error (a layer ONNX cannot express) is the service's message, shown as it is.
+  const exportAs = async (format: 'onnx' | 'tfjs') => {
+    try {
+      setDownloadError(null);
+      const file = await client.exportModel(id, format);
+      save(new Blob([file.bytes], { type: file.contentType }), file.fileName);
     } catch (err) {
       setDownloadError(err);
     }
@@ -72,6 +86,10 @@ export function ModelPage({ id }: { id: string }) {
         <h1>Model {label(m)}</h1>
         <button onClick={() => download('model.json')}>Download model.json</button>
         <button onClick={() => download('weights.bin')}>Download weights.bin</button>
+        <button onClick={() => exportAs('onnx')} title="For ONNX Runtime: input `input`, output `output`, channels last, any batch size">
+          Export ONNX
+        </button>
+        <button onClick={() => exportAs('tfjs')}>Export TF.js (.zip)</button>
       </header>
       <ErrorNote error={downloadError} />
       <dl class="facts">

@@ -1,9 +1,12 @@
 import { useMemo, useState } from 'preact/hooks';
 import { ErrorNote, StatusBadge } from '../components/Badges.js';
 import { LineChart } from '../components/LineChart.js';
+import { ParallelCoordinates } from '../components/ParallelCoordinates.js';
+import { StudyRanking, type RankingRow } from '../components/StudyRanking.js';
+import { availableMetrics, initialMetric, type CurveMetric } from '../lib/study-view.js';
 import { api } from '../lib/api.js';
 import { colorTable } from '../lib/colors.js';
-import { fmtDate, fmtNumber, shortId } from '../lib/format.js';
+import { fmtDate, fmtNumber, fmtPercent, shortId } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import type { Metrics, Page } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
@@ -24,19 +27,16 @@ interface Study {
   mode: 'min' | 'max';
   createdAt?: string;
   trials: Trial[];
-  ranking: Array<{
-    parameters: Record<string, unknown>;
-    mean: number | null;
-    std: number | null;
-    n: number;
-    stopped?: number;
-    failed?: number;
-    warnings?: Record<string, number>;
-    warningSummary?: string[];
-  }>;
+  ranking: RankingRow[];
+  effects?: Record<string, Array<{ value: unknown; mean: number; n: number; ci95?: [number, number] | null }>>;
+  importance?: Record<string, number | null>;
+  bestDistinguishable?: boolean | null;
+  metricNote?: string;
+  test?: string;
 }
 /** A study in the listing: `trials` is how many it plans. */
 type StudySummary = Omit<Study, 'trials' | 'ranking'> & { trials: number };
+type Test = 't' | 'wilcoxon';
 
 /** How many trials' curves are drawn together. */
 const MAX_CURVES = 60;
@@ -88,12 +88,14 @@ export function StudiesPage() {
   );
 }
 
-/** A study: its ranking, and every trial's validation curve together, coloured by rank. */
+/** A study: its ranking with intervals and paired comparisons, its trials in parallel coordinates, effects, and every trial's curve together, coloured by rank. */
 export function StudyPage({ id }: { id: string }) {
-  const [metric, setMetric] = useState<'val_loss' | 'val_accuracy' | 'loss' | 'accuracy'>('val_loss');
+  // null: the study's own metric, or the first one its trials have.
+  const [chosen, setMetric] = useState<CurveMetric | null>(null);
+  const [test, setTest] = useState<Test>('t');
   const study = useAsync(
     async (signal) => {
-      const s = await api<Study>(`/studies/${encodeURIComponent(id)}`, { signal });
+      const s = await api<Study>(`/studies/${encodeURIComponent(id)}?test=${test}`, { signal });
       const ranked = [...s.trials].sort((a, b) => (a.value ?? Infinity) * (s.mode === 'max' ? -1 : 1) - (b.value ?? Infinity) * (s.mode === 'max' ? -1 : 1));
       const curves = await Promise.all(
         ranked
@@ -104,10 +106,11 @@ export function StudyPage({ id }: { id: string }) {
             epochs: (await api<Metrics>(`/jobs/${encodeURIComponent(t.jobId!)}/metrics`, { signal }).catch(() => ({ epochs: [] }))).epochs,
           })),
       );
-      return { s, curves };
+      return { s, curves, metrics: availableMetrics(curves.map((c) => ({ epochs: c.epochs as never }))) };
     },
-    [id],
+    [id, test],
   );
+  const metric: CurveMetric = chosen ?? (study.data ? initialMetric(study.data.s.metric, study.data.metrics) : 'loss');
   const chart = useMemo(() => {
     if (!study.data) return null;
     const table = colorTable('viridis');
@@ -136,52 +139,32 @@ export function StudyPage({ id }: { id: string }) {
         <StatusBadge status={s.status} />
       </header>
       <p>
-        {s.method} search, {s.trials.length} trials, ranked by {s.metric} ({s.mode === 'min' ? 'lower' : 'higher'} is better).
+        {s.method} search, {s.trials.length} trials, ranked by {s.metric} ({s.mode === 'min' ? 'lower' : 'higher'} is better).{' '}
+        <span class="muted metric-note">{s.metricNote}</span>
       </p>
       <h2>Ranking</h2>
-      <div class="table-scroll">
-        <table class="ranking">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Parameters</th>
-              <th scope="col">Mean</th>
-              <th scope="col">Std</th>
-              <th scope="col">n</th>
-              <th scope="col">Stopped / failed</th>
-              <th scope="col">Warnings</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.ranking.map((r, i) => (
-              <tr>
-                <td class="num">{i + 1}</td>
-                <td>
-                  <code>{params(r.parameters)}</code>
-                </td>
-                <td class="num">{fmtNumber(r.mean)}</td>
-                <td class="num">{fmtNumber(r.std)}</td>
-                <td class="num">{r.n}</td>
-                <td class="num">
-                  {r.stopped ?? 0} / {r.failed ?? 0}
-                </td>
-                <td title={r.warningSummary?.join('\n')}>
-                  {Object.entries(r.warnings ?? {}).map(([k, n]) => (
-                    <span class="badge warn-warning">
-                      {k.replace(/_/g, ' ')} ×{n}
-                    </span>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <p>
+        <label>
+          Test against the best{' '}
+          <select class="study-test" value={test} onChange={(e) => setTest((e.target as HTMLSelectElement).value as Test)}>
+            <option value="t">paired t-test</option>
+            <option value="wilcoxon">Wilcoxon signed-rank</option>
+          </select>
+        </label>{' '}
+        {s.bestDistinguishable === true && <span class="best-verdict">The best is distinguishable from every other configuration (p &lt; 0.05).</span>}
+        {s.bestDistinguishable === false && (
+          <span class="best-verdict">The best is not distinguishable from every other configuration: those marked tie are within the noise.</span>
+        )}
+      </p>
+      <StudyRanking rows={s.ranking} label={params} />
+      <h2>Trials in parallel coordinates</h2>
+      <ParallelCoordinates trials={s.trials} metric={s.metric} mode={s.mode} />
+      <Effects study={s} />
       <h2>Trials' curves</h2>
       <label>
         Metric{' '}
-        <select value={metric} onChange={(e) => setMetric((e.target as HTMLSelectElement).value as typeof metric)}>
-          {['val_loss', 'val_accuracy', 'loss', 'accuracy'].map((m) => (
+        <select class="curve-metric" value={metric} onChange={(e) => setMetric((e.target as HTMLSelectElement).value as CurveMetric)}>
+          {(study.data.metrics.length ? study.data.metrics : [metric]).map((m) => (
             <option value={m}>{m}</option>
           ))}
         </select>
@@ -215,5 +198,45 @@ export function StudyPage({ id }: { id: string }) {
         </table>
       </div>
     </section>
+  );
+}
+
+/** Each parameter: the mean metric per value with its 95% interval, and its share of the metric's variance. */
+function Effects({ study }: { study: Study }) {
+  const entries = Object.entries(study.effects ?? {});
+  if (!entries.length) return null;
+  return (
+    <>
+      <h2>Effects</h2>
+      <div class="table-scroll">
+        <table class="effects">
+          <thead>
+            <tr>
+              <th scope="col">Parameter</th>
+              <th scope="col">Share of variance</th>
+              <th scope="col">Value: mean [95% interval] (n)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map(([key, rows]) => (
+              <tr>
+                <td>
+                  <code>{key}</code>
+                </td>
+                <td class="num">{fmtPercent(study.importance?.[key])}</td>
+                <td>
+                  {rows.map((r) => (
+                    <span class="effect">
+                      <code>{typeof r.value === 'string' ? r.value : JSON.stringify(r.value)}</code> {fmtNumber(r.mean)}
+                      {r.ci95 ? ` [${fmtNumber(r.ci95[0])}, ${fmtNumber(r.ci95[1])}]` : ''} ({r.n}){' '}
+                    </span>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

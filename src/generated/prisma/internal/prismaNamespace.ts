@@ -1450,6 +1450,7 @@ export const StudyScalarFieldEnum = {
   trialCount: 'trialCount',
   maxConcurrent: 'maxConcurrent',
   asha: 'asha',
+  seed: 'seed',
   cancelRequested: 'cancelRequested',
   createdAt: 'createdAt',
   finishedAt: 'finishedAt',

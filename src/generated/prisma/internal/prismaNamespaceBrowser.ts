@@ -250,6 +250,7 @@ export const StudyScalarFieldEnum = {
   trialCount: 'trialCount',
   maxConcurrent: 'maxConcurrent',
   asha: 'asha',
+  seed: 'seed',
   cancelRequested: 'cancelRequested',
   createdAt: 'createdAt',
   finishedAt: 'finishedAt',

@@ -29,11 +29,13 @@ export type AggregateStudy = {
 export type StudyAvgAggregateOutputType = {
   trialCount: number | null
   maxConcurrent: number | null
+  seed: number | null
 }
 
 export type StudySumAggregateOutputType = {
   trialCount: number | null
   maxConcurrent: number | null
+  seed: number | null
 }
 
 export type StudyMinAggregateOutputType = {
@@ -46,6 +48,7 @@ export type StudyMinAggregateOutputType = {
   preset: string | null
   trialCount: number | null
   maxConcurrent: number | null
+  seed: number | null
   cancelRequested: boolean | null
   createdAt: Date | null
   finishedAt: Date | null
@@ -62,6 +65,7 @@ export type StudyMaxAggregateOutputType = {
   preset: string | null
   trialCount: number | null
   maxConcurrent: number | null
+  seed: number | null
   cancelRequested: boolean | null
   createdAt: Date | null
   finishedAt: Date | null
@@ -81,6 +85,7 @@ export type StudyCountAggregateOutputType = {
   trialCount: number
   maxConcurrent: number
   asha: number
+  seed: number
   cancelRequested: number
   createdAt: number
   finishedAt: number
@@ -92,11 +97,13 @@ export type StudyCountAggregateOutputType = {
 export type StudyAvgAggregateInputType = {
   trialCount?: true
   maxConcurrent?: true
+  seed?: true
 }
 
 export type StudySumAggregateInputType = {
   trialCount?: true
   maxConcurrent?: true
+  seed?: true
 }
 
 export type StudyMinAggregateInputType = {
@@ -109,6 +116,7 @@ export type StudyMinAggregateInputType = {
   preset?: true
   trialCount?: true
   maxConcurrent?: true
+  seed?: true
   cancelRequested?: true
   createdAt?: true
   finishedAt?: true
@@ -125,6 +133,7 @@ export type StudyMaxAggregateInputType = {
   preset?: true
   trialCount?: true
   maxConcurrent?: true
+  seed?: true
   cancelRequested?: true
   createdAt?: true
   finishedAt?: true
@@ -144,6 +153,7 @@ export type StudyCountAggregateInputType = {
   trialCount?: true
   maxConcurrent?: true
   asha?: true
+  seed?: true
   cancelRequested?: true
   createdAt?: true
   finishedAt?: true
@@ -250,6 +260,7 @@ export type StudyGroupByOutputType = {
   trialCount: number
   maxConcurrent: number
   asha: runtime.JsonValue | null
+  seed: number | null
   cancelRequested: boolean
   createdAt: Date
   finishedAt: Date | null
@@ -292,6 +303,7 @@ export type StudyWhereInput = {
   trialCount?: Prisma.IntFilter<"Study"> | number
   maxConcurrent?: Prisma.IntFilter<"Study"> | number
   asha?: Prisma.JsonNullableFilter<"Study">
+  seed?: Prisma.IntNullableFilter<"Study"> | number | null
   cancelRequested?: Prisma.BoolFilter<"Study"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Study"> | Date | string
   finishedAt?: Prisma.DateTimeNullableFilter<"Study"> | Date | string | null
@@ -313,6 +325,7 @@ export type StudyOrderByWithRelationInput = {
   trialCount?: Prisma.SortOrder
   maxConcurrent?: Prisma.SortOrder
   asha?: Prisma.SortOrderInput | Prisma.SortOrder
+  seed?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -337,6 +350,7 @@ export type StudyWhereUniqueInput = Prisma.AtLeast<{
   trialCount?: Prisma.IntFilter<"Study"> | number
   maxConcurrent?: Prisma.IntFilter<"Study"> | number
   asha?: Prisma.JsonNullableFilter<"Study">
+  seed?: Prisma.IntNullableFilter<"Study"> | number | null
   cancelRequested?: Prisma.BoolFilter<"Study"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Study"> | Date | string
   finishedAt?: Prisma.DateTimeNullableFilter<"Study"> | Date | string | null
@@ -358,6 +372,7 @@ export type StudyOrderByWithAggregationInput = {
   trialCount?: Prisma.SortOrder
   maxConcurrent?: Prisma.SortOrder
   asha?: Prisma.SortOrderInput | Prisma.SortOrder
+  seed?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -385,6 +400,7 @@ export type StudyScalarWhereWithAggregatesInput = {
   trialCount?: Prisma.IntWithAggregatesFilter<"Study"> | number
   maxConcurrent?: Prisma.IntWithAggregatesFilter<"Study"> | number
   asha?: Prisma.JsonNullableWithAggregatesFilter<"Study">
+  seed?: Prisma.IntNullableWithAggregatesFilter<"Study"> | number | null
   cancelRequested?: Prisma.BoolWithAggregatesFilter<"Study"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Study"> | Date | string
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Study"> | Date | string | null
@@ -404,6 +420,7 @@ export type StudyCreateInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -424,6 +441,7 @@ export type StudyUncheckedCreateInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -444,6 +462,7 @@ export type StudyUpdateInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -464,6 +483,7 @@ export type StudyUncheckedUpdateInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -484,6 +504,7 @@ export type StudyCreateManyInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -503,6 +524,7 @@ export type StudyUpdateManyMutationInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -521,6 +543,7 @@ export type StudyUncheckedUpdateManyInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -555,6 +578,7 @@ export type StudyCountOrderByAggregateInput = {
   trialCount?: Prisma.SortOrder
   maxConcurrent?: Prisma.SortOrder
   asha?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -564,6 +588,7 @@ export type StudyCountOrderByAggregateInput = {
 export type StudyAvgOrderByAggregateInput = {
   trialCount?: Prisma.SortOrder
   maxConcurrent?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
 }
 
 export type StudyMaxOrderByAggregateInput = {
@@ -576,6 +601,7 @@ export type StudyMaxOrderByAggregateInput = {
   preset?: Prisma.SortOrder
   trialCount?: Prisma.SortOrder
   maxConcurrent?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -592,6 +618,7 @@ export type StudyMinOrderByAggregateInput = {
   preset?: Prisma.SortOrder
   trialCount?: Prisma.SortOrder
   maxConcurrent?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
@@ -601,6 +628,7 @@ export type StudyMinOrderByAggregateInput = {
 export type StudySumOrderByAggregateInput = {
   trialCount?: Prisma.SortOrder
   maxConcurrent?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
 }
 
 export type StudyCreateNestedOneWithoutRunsInput = {
@@ -674,6 +702,7 @@ export type StudyCreateWithoutRunsInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -693,6 +722,7 @@ export type StudyUncheckedCreateWithoutRunsInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -728,6 +758,7 @@ export type StudyUpdateWithoutRunsInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -747,6 +778,7 @@ export type StudyUncheckedUpdateWithoutRunsInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -766,6 +798,7 @@ export type StudyCreateWithoutTenantInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -785,6 +818,7 @@ export type StudyUncheckedCreateWithoutTenantInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -833,6 +867,7 @@ export type StudyScalarWhereInput = {
   trialCount?: Prisma.IntFilter<"Study"> | number
   maxConcurrent?: Prisma.IntFilter<"Study"> | number
   asha?: Prisma.JsonNullableFilter<"Study">
+  seed?: Prisma.IntNullableFilter<"Study"> | number | null
   cancelRequested?: Prisma.BoolFilter<"Study"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Study"> | Date | string
   finishedAt?: Prisma.DateTimeNullableFilter<"Study"> | Date | string | null
@@ -852,6 +887,7 @@ export type StudyCreateManyTenantInput = {
   trialCount: number
   maxConcurrent: number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   cancelRequested?: boolean
   createdAt?: Date | string
   finishedAt?: Date | string | null
@@ -870,6 +906,7 @@ export type StudyUpdateWithoutTenantInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -889,6 +926,7 @@ export type StudyUncheckedUpdateWithoutTenantInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -908,6 +946,7 @@ export type StudyUncheckedUpdateManyWithoutTenantInput = {
   trialCount?: Prisma.IntFieldUpdateOperationsInput | number
   maxConcurrent?: Prisma.IntFieldUpdateOperationsInput | number
   asha?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -957,6 +996,7 @@ export type StudySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   trialCount?: boolean
   maxConcurrent?: boolean
   asha?: boolean
+  seed?: boolean
   cancelRequested?: boolean
   createdAt?: boolean
   finishedAt?: boolean
@@ -979,6 +1019,7 @@ export type StudySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   trialCount?: boolean
   maxConcurrent?: boolean
   asha?: boolean
+  seed?: boolean
   cancelRequested?: boolean
   createdAt?: boolean
   finishedAt?: boolean
@@ -999,6 +1040,7 @@ export type StudySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   trialCount?: boolean
   maxConcurrent?: boolean
   asha?: boolean
+  seed?: boolean
   cancelRequested?: boolean
   createdAt?: boolean
   finishedAt?: boolean
@@ -1019,13 +1061,14 @@ export type StudySelectScalar = {
   trialCount?: boolean
   maxConcurrent?: boolean
   asha?: boolean
+  seed?: boolean
   cancelRequested?: boolean
   createdAt?: boolean
   finishedAt?: boolean
   tenantId?: boolean
 }
 
-export type StudyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "status" | "method" | "metric" | "mode" | "preset" | "request" | "plan" | "trialCount" | "maxConcurrent" | "asha" | "cancelRequested" | "createdAt" | "finishedAt" | "tenantId", ExtArgs["result"]["study"]>
+export type StudyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "status" | "method" | "metric" | "mode" | "preset" | "request" | "plan" | "trialCount" | "maxConcurrent" | "asha" | "seed" | "cancelRequested" | "createdAt" | "finishedAt" | "tenantId", ExtArgs["result"]["study"]>
 export type StudyInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   runs?: boolean | Prisma.Study$runsArgs<ExtArgs>
@@ -1057,6 +1100,7 @@ export type $StudyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     trialCount: number
     maxConcurrent: number
     asha: runtime.JsonValue | null
+    seed: number | null
     cancelRequested: boolean
     createdAt: Date
     finishedAt: Date | null
@@ -1498,6 +1542,7 @@ export interface StudyFieldRefs {
   readonly trialCount: Prisma.FieldRef<"Study", 'Int'>
   readonly maxConcurrent: Prisma.FieldRef<"Study", 'Int'>
   readonly asha: Prisma.FieldRef<"Study", 'Json'>
+  readonly seed: Prisma.FieldRef<"Study", 'Int'>
   readonly cancelRequested: Prisma.FieldRef<"Study", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"Study", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"Study", 'DateTime'>
