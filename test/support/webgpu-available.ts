@@ -20,7 +20,7 @@ export function webgpuAdapterHere(): { description: string } | null {
   try {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', PROBE], {
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 60_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     answer = JSON.parse(out) as { description: string } | null;
