@@ -1,14 +1,22 @@
 # syntax=docker/dockerfile:1
 #
-# Two images from one file (see docs/deploy.md):
+# Three images from one file (see docs/deploy.md and docs/gpu.md):
 #   docker build --target cpu -t tfjs-training-service:cpu .   (the default target)
-#   docker build --target gpu -t tfjs-training-service:gpu .
+#   docker build --target gpu -t tfjs-training-service:gpu .   (WebGPU through Dawn on the GPU's Vulkan driver)
+#   docker build --target gpu-tensorflow -t tfjs-training-service:gpu-tensorflow .   (optional: tfjs-node-gpu, CUDA 11.2)
+#
+# GPU (WebGPU): the `webgpu` package ships Dawn's prebuilt dawn.node, which needs glibc >= 2.34, so this
+# image is Debian bookworm, not the CUDA 11.2 image (Ubuntu 20.04, glibc 2.31). It holds no GPU driver:
+# NVIDIA's Container Toolkit mounts the host driver's Vulkan library when the container asks for the
+# `graphics` capability (NVIDIA_DRIVER_CAPABILITIES below, and the compose `gpu` profile's device request);
+# the image brings the Vulkan loader and the ICD file that points the loader at it.
 #
 # Node.js 22 LTS, not 24: @tensorflow/tfjs-node 4.22.0 (the latest release) calls util.isNullOrUndefined,
 # which Node 23 removed, so every native op throws on Node >= 23 (tensorflow/tfjs#8609). The check
 # below runs a real op, so a base image with a newer Node fails the build instead of failing in production.
 #
-# GPU: tfjs-node-gpu 4.x bundles libtensorflow 2.9.1, built against CUDA 11.2 and cuDNN 8.1.
+# GPU through tfjs-node-gpu (optional, target gpu-tensorflow): tfjs-node-gpu 4.x bundles libtensorflow 2.9.1, built against
+# CUDA 11.2 and cuDNN 8.1, and its install downloads libtensorflow from storage.googleapis.com.
 #
 # Install scripts: the project's package.json `allowScripts` approves only a few packages (the Prisma
 # engines download is denied: migrations are applied by the app and the client is committed). The npm
@@ -78,7 +86,7 @@ RUN npm ci --omit=dev --ignore-scripts \
  && rm -rf "node_modules/$TFJS_OTHER" \
  && node -e 'const tf = require(process.argv[1]); if (tf.getBackend() !== "tensorflow") throw new Error("backend is " + tf.getBackend()); const s = tf.tensor([1, 2, 3]).add(1).sum().dataSync()[0]; if (s !== 9) throw new Error("sum([2, 3, 4]) gave " + s); console.log(process.argv[1], "loaded, backend", tf.getBackend());' "$TFJS_PACKAGE"
 
-FROM cuda-node AS gpu
+FROM cuda-node AS gpu-tensorflow
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
@@ -120,6 +128,38 @@ RUN npm ci --omit=dev --ignore-scripts \
  && npm rebuild --foreground-scripts $(node -e 'const [want, other] = process.argv.slice(1); const a = require("./package.json").allowScripts || {}; const ok = Object.keys(a).filter((k) => a[k] === true).map((k) => k.replace(/(.)@.*$/, "$1")); console.log([...new Set([want, ...ok])].filter((k) => k !== other).join(" "))' "$TFJS_PACKAGE" "$TFJS_OTHER") \
  && rm -rf "node_modules/$TFJS_OTHER" \
  && node -e 'const tf = require(process.argv[1]); if (tf.getBackend() !== "tensorflow") throw new Error("backend is " + tf.getBackend()); const s = tf.tensor([1, 2, 3]).add(1).sum().dataSync()[0]; if (s !== 9) throw new Error("sum([2, 3, 4]) gave " + s); console.log(process.argv[1], "loaded, backend", tf.getBackend());' "$TFJS_PACKAGE"
+
+# ---------------------------------------------------------------------------------------------------
+# GPU through WebGPU: the CPU image's packages (tfjs-node too: `auto` falls back to it, then wasm), plus the
+# Vulkan loader. TFJS_BACKEND=webgpu: a container that finds no GPU adapter fails at start rather than
+# training on the CPU (no software Vulkan driver is installed, so no fallback adapter can be found).
+FROM ${NODE_IMAGE} AS gpu
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libvulkan1 libglvnd0 libegl1 libgl1 libx11-6 libxext6 \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /etc/vulkan/icd.d \
+ && printf '{"file_format_version":"1.0.0","ICD":{"library_path":"libGLX_nvidia.so.0","api_version":"1.3"}}\n' > /etc/vulkan/icd.d/nvidia_icd.json
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data \
+    TFJS_BACKEND=webgpu \
+    TF_CPP_MIN_LOG_LEVEL=1 \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
+WORKDIR /app
+RUN mkdir -p /data/datasets /datasets && chown -R node:node /data /datasets
+COPY --from=deps-cpu /app/node_modules ./node_modules
+COPY . .
+COPY --from=build /app/dist ./dist
+COPY --from=ui /app/ui/dist ./ui/dist
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
+CMD ["all"]
 
 # The default target (last stage).
 FROM ${NODE_IMAGE} AS cpu

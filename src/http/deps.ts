@@ -23,7 +23,8 @@ export interface AppDeps {
    * (`createDbProbe`); default: a query through `db`, which waits behind the pool's work.
    */
   checkDb?(): Promise<unknown>;
-  backend: { name: string; detail?: string };
+  /** The tfjs backend of this process; `adapter`: the WebGPU adapter it runs on (null or absent on other backends). */
+  backend: { name: string; detail?: string; adapter?: { vendor: string; architecture: string; description: string; fallback: boolean } | null };
   predictor: Predictor;
   /** Live signals from the workers through the queue; without it, event streams poll. */
   events?: JobEventHub;

@@ -21,7 +21,10 @@ export const EnvSchema = Type.Object({
   DATABASE_SCHEMA: Type.String({ default: 'public', description: 'PostgreSQL schema for the tables (tests use one each)' }),
   REDIS_URL: Type.Optional(Type.String({ description: 'Set: BullMQ on Redis; unset: BullMQ on PostgreSQL' })),
   QUEUE_NAME: Type.String({ default: 'training' }),
-  TFJS_BACKEND: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('wasm'), Type.Literal('cpu')], { default: 'auto' }),
+  TFJS_BACKEND: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')], {
+    default: 'auto',
+    description: 'auto: tfjs-node-gpu, then WebGPU on a hardware adapter, tfjs-node, wasm, cpu; webgpu by name also takes a fallback (CPU) adapter',
+  }),
   WASM_THREADS: Type.Integer({
     minimum: 1,
     maximum: 8,

@@ -218,3 +218,20 @@ export async function startMetricsServer(port: number, host: string): Promise<ht
   });
   return server;
 }
+
+const backendInfo = new client.Gauge({
+  name: 'tfjs_backend_info',
+  help: 'The TensorFlow.js backend of this process (always 1): its name, description and, on webgpu, the adapter and whether it is a fallback (CPU) one',
+  labelNames: ['backend', 'detail', 'adapter', 'fallback'] as const,
+  registers,
+});
+
+/** Records which backend (and WebGPU adapter) this process trains and predicts on. */
+export function setBackendInfo(backend: { name: string; detail?: string; adapter?: { description: string; fallback: boolean } | null }): void {
+  backendInfo.reset();
+  const adapter = backend.adapter;
+  backendInfo.set(
+    { backend: backend.name, detail: backend.detail ?? backend.name, adapter: adapter?.description ?? '', fallback: adapter ? String(adapter.fallback) : '' },
+    1,
+  );
+}

@@ -4,6 +4,7 @@ import { decideAuthMode } from '../http/auth/mode.js';
 import type { AppDeps } from '../http/deps.js';
 import type { Config } from '../infra/config.js';
 import { createDbProbe } from '../infra/db/db-probe.js';
+import { setBackendInfo } from '../infra/metrics.js';
 import { createPrisma } from '../infra/db/prisma.js';
 import { createStudyQueue } from '../infra/queue/study-queue.js';
 import { createTrainQueue, createTrainQueueEvents, queueBackendName } from '../infra/queue/train-queue.js';
@@ -142,8 +143,11 @@ export async function createApiDeps(config: Config, options: ApiDepsOptions = {}
 /** Loads the TensorFlow.js backend config asks for; imported here, so only an API that runs models loads tfjs. */
 async function startTfjs(config: Config): Promise<AppDeps['backend']> {
   const { initBackend, describeBackend } = await import('../training/backend/backend.js');
+  const { webgpuAdapter } = await import('../training/backend/webgpu.js');
   const name = await initBackend(config.TFJS_BACKEND, { wasmThreads: config.WASM_THREADS });
-  return { name, detail: await describeBackend() };
+  const backend = { name, detail: await describeBackend(), adapter: webgpuAdapter() };
+  setBackendInfo(backend);
+  return backend;
 }
 
 function inertDeps(config: Config, given: NonNullable<ApiDepsOptions['overrides']>): ApiDeps {

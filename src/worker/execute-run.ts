@@ -293,7 +293,7 @@ function userFacing(err: unknown): string | null {
   if (err instanceof SpecError) return err.details.length ? `${err.message} (${err.details.map((d) => `${d.path}: ${d.message}`).join('; ')})` : err.message;
   if (err instanceof JobTimeoutError) return err.message;
   if (isWasmAbort(err)) return WASM_ABORT_MESSAGE;
-  if (err instanceof Error && ['TrainingDivergedError', 'NonFiniteWeightsError', 'DiagnosisStopError'].includes(err.name)) return err.message;
+  if (err instanceof Error && ['TrainingDivergedError', 'NonFiniteWeightsError', 'DiagnosisStopError', 'GpuError'].includes(err.name)) return err.message;
   return null;
 }
 

@@ -98,7 +98,7 @@ async function train(job: SandboxedJob<TrainJobData>, token?: string, signal?: A
   // process must not take another job, which would fail at its first tensor. Exiting makes the
   // worker fork a fresh one; the queue's retry of this job finds the run ended and skips it.
   const { backendUsable } = await import('../training/backend/backend-health.js');
-  if (!backendUsable()) {
+  if (!(await backendUsable())) {
     process.stderr.write(`the ${ctx.backend} backend no longer computes after run ${job.data.runId}; this training process exits\n`);
     process.exit(70);
   }

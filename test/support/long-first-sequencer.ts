@@ -11,6 +11,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONGEST = [
   'test/integration/db-outage-worker.test.ts',
   'test/integration/lifecycle.test.ts',
+  'test/integration/webgpu-worker.test.ts',
   'test/browser/dashboard.test.ts',
   'test/integration/start-stop.test.ts',
   'test/integration/resilience-redis.test.ts',
@@ -33,6 +34,7 @@ const LONGEST = [
   'test/integration/health-probe.test.ts',
   'test/integration/fair-scheduling.test.ts',
   'test/unit/training/diagnosis/corpus.test.ts',
+  'test/unit/training/backend/webgpu-parity.test.ts',
   'test/unit/features/models/predictor.test.ts',
   'test/unit/schemas/openapi-docs.test.ts',
   'test/unit/threads/pool.test.ts',

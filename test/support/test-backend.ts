@@ -1,11 +1,11 @@
 /**
- * The backend the unit training tests run on: `TFJS_BACKEND` (`cpu`, `wasm`, `tensorflow`, `auto`),
+ * The backend the unit training tests run on: `TFJS_BACKEND` (`cpu`, `wasm`, `webgpu`, `tensorflow`, `auto`),
  * default `cpu`, tfjs's reference implementation. Run them on another backend to check it trains
  * the same way, e.g. `TFJS_BACKEND=wasm npx vitest run test/unit/training`.
  */
 import { initBackend, type BackendPreference } from '../../src/training/backend/backend.js';
 
-const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** Activates the backend the tests were asked to run on; returns its tfjs name. */
 export async function useTestBackend(): Promise<string> {

@@ -46,6 +46,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           status: ok ? 'ok' : 'degraded',
           backend: deps.backend.name,
           backendDetail: deps.backend.detail,
+          adapter: deps.backend.adapter ?? null,
           db: dbError ? 'down' : 'ok',
           queue: queueError ? 'down' : 'ok',
           queueBackend: deps.queueBackend,

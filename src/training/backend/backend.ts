@@ -8,19 +8,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { installWasmTrainingKernels } from '../kernels/index.js';
 import { wasmThreadsCount, withWasmThreads } from './wasm-threads.js';
+import { WEBGPU_REFUSALS, describeWebgpu, tryWebgpu, webgpuAdapter } from './webgpu.js';
 
-/** What the operator asked for (`TF_BACKEND`): `auto` takes the fastest one that loads. */
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** What the operator asked for (`TFJS_BACKEND`): `auto` takes the fastest one that loads. */
+export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 // Package names live in variables so TypeScript does not try to resolve modules that may not be installed.
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
+const NATIVE_PACKAGES = [GPU_PACKAGE, '@tensorflow/tfjs-node'] as const;
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
 /** Which native package won, remembered for `describeBackend`. */
 let nativePackage: string | null = null;
 
-async function tryNative(): Promise<boolean> {
-  for (const pkg of NATIVE_PACKAGES) {
+async function tryNative(packages: readonly string[] = NATIVE_PACKAGES): Promise<boolean> {
+  for (const pkg of packages) {
     try {
       await import(pkg);
       if (await tf.setBackend('tensorflow')) {
@@ -81,8 +83,9 @@ export interface BackendOptions {
 }
 
 /**
- * Activates a backend and returns its tfjs name (`tensorflow`, `wasm` or `cpu`).
- * `auto` tries tfjs-node-gpu, tfjs-node, wasm, then cpu; `tensorflow` and `wasm` throw when they cannot load.
+ * Activates a backend and returns its tfjs name (`tensorflow`, `webgpu`, `wasm` or `cpu`).
+ * `auto` tries tfjs-node-gpu, WebGPU on a hardware adapter, tfjs-node, wasm, then cpu; the others
+ * throw when they cannot load. Only `webgpu` by name takes a fallback (CPU-emulated) adapter.
  */
 export async function initBackend(preference: BackendPreference, options: BackendOptions = {}): Promise<string> {
   const threads = options.wasmThreads ?? 1;
@@ -92,6 +95,11 @@ export async function initBackend(preference: BackendPreference, options: Backen
         throw new Error('TF_BACKEND=tensorflow, but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded');
       }
       break;
+    case 'webgpu': {
+      const outcome = await tryWebgpu(true);
+      if (outcome !== true) throw new Error(`TFJS_BACKEND=webgpu, but ${WEBGPU_REFUSALS[outcome]}`);
+      break;
+    }
     case 'wasm':
       if (!(await tryWasm(threads))) throw new Error('TF_BACKEND=wasm, but @tensorflow/tfjs-backend-wasm could not be initialised');
       break;
@@ -99,16 +107,23 @@ export async function initBackend(preference: BackendPreference, options: Backen
       await tf.setBackend('cpu');
       break;
     case 'auto':
-      if (!(await tryNative()) && !(await tryWasm(threads))) await tf.setBackend('cpu');
+      if (await tryNative([GPU_PACKAGE])) break;
+      if ((await tryWebgpu(false)) === true) break;
+      if (!(await tryNative(NATIVE_PACKAGES.slice(1))) && !(await tryWasm(threads))) await tf.setBackend('cpu');
       break;
   }
   await tf.ready();
   return tf.getBackend();
 }
 
-/** A human-readable description of the active backend, e.g. `tensorflow (tfjs-node-gpu)`, `wasm (simd, 2 threads)`, `cpu`. */
+/**
+ * A human-readable description of the active backend, e.g. `tensorflow (tfjs-node-gpu)`,
+ * `webgpu (nvidia, ampere: NVIDIA A100 ...)`, `wasm (simd, 2 threads)`, `cpu`.
+ */
 export async function describeBackend(): Promise<string> {
   const name = tf.getBackend();
+  const adapter = webgpuAdapter();
+  if (name === 'webgpu' && adapter) return describeWebgpu(adapter);
   if (name === 'tensorflow' && nativePackage) return `tensorflow (${nativePackage.replace('@tensorflow/', '')})`;
   if (name === 'wasm') {
     // Both flags are probed by the wasm backend itself when it initialises.

@@ -89,7 +89,7 @@ export class GradientProbe {
    * Runs the probe after an epoch of `steps` optimizer steps and re-snapshots for the next
    * epoch. Returns null when the model is not a chain of layers or was not compiled.
    */
-  measure(epoch: number, steps: number): ProbeResult | null {
+  async measure(epoch: number, steps: number): Promise<ProbeResult | null> {
     const lossFn = compiledLoss(this.model);
     if (lossFn == null || this.tracked.length === 0) return null;
     const variables = this.tracked.map((t) => mainWeight(t.layer).read() as tf.Variable);
@@ -134,8 +134,8 @@ export class GradientProbe {
         }),
       ),
     );
-    const v = stats.dataSync();
-    tf.dispose([stats, value, outputs, Object.values(grads)]);
+    // Read asynchronously: the webgpu backend cannot read a GPU buffer synchronously in Node.
+    const v = await stats.data().finally(() => tf.dispose([stats, value, outputs, Object.values(grads)]));
 
     const layers: LayerDiagnostics[] = [];
     const details: LayerProbeDetail[] = [];

@@ -40,9 +40,11 @@ export class NonFiniteWeightsError extends Error {
 }
 
 /** Throws {@link NonFiniteWeightsError} naming the first weight of `model` that holds NaN or Infinity. */
-export function assertFiniteWeights(model: tf.LayersModel): void {
+export async function assertFiniteWeights(model: tf.LayersModel): Promise<void> {
   for (const w of model.weights) {
-    const bad = tf.tidy(() => tf.logicalNot(tf.isFinite(w.read())).any().dataSync()[0]);
+    // Read asynchronously: the webgpu backend cannot read a GPU buffer synchronously in Node.
+    const flag = tf.tidy(() => tf.logicalNot(tf.isFinite(w.read())).any());
+    const bad = (await flag.data().finally(() => flag.dispose()))[0];
     if (bad) throw new NonFiniteWeightsError(w.name);
   }
 }

@@ -73,7 +73,7 @@ export class JobDiagnosis {
   async start(resumed: boolean): Promise<void> {
     if (!this.probe || !this.diagnosis) return;
     if (resumed) return this.probe.snapshot();
-    const initial = this.probe.measure(0, 0);
+    const initial = await this.probe.measure(0, 0);
     if (!initial) return;
     const fresh = this.diagnosis.start({ epoch: 0, layers: initial.diagnostics.layers, details: initial.details, history: [] });
     const stopIfAsked = this.raise(fresh);
@@ -83,7 +83,7 @@ export class JobDiagnosis {
 
   /** After an epoch: the probe's readings and the rules over them, with the history so far. */
   async afterEpoch(epoch: number, history: EpochMetrics[]): Promise<void> {
-    const result = this.probe?.measure(epoch, this.job.steps);
+    const result = await this.probe?.measure(epoch, this.job.steps);
     if (!result || !this.diagnosis) return;
     const fresh = this.diagnosis.afterEpoch({ epoch, layers: result.diagnostics.layers, details: result.details, history });
     const stopIfAsked = this.raise(fresh);

@@ -28,6 +28,7 @@ import {
   type TrainingWarning,
 } from '../../core/run-types.js';
 import { SpecError } from '../../core/problems.js';
+import { clearGpuError, throwIfGpuFailed } from '../backend/gpu-errors.js';
 
 /** Callbacks from a job to the worker. */
 export interface JobHooks {
@@ -88,6 +89,7 @@ export interface RunJobResult {
  */
 export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
   const { spec, hooks } = args;
+  clearGpuError();
   const prepared = prepareData(spec, args.data, baseStandardization(args.base));
   const tensors: tf.Tensor[] = [];
   const optimizers: tf.Optimizer[] = [];
@@ -197,7 +199,8 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       const ev = toTensors(prepared.evaluate, '/evaluate/dataset');
       evaluation = await evaluateModel(m, ev.x, ev.y);
     }
-    if (!cancelled) assertFiniteWeights(m);
+    throwIfGpuFailed();
+    if (!cancelled) await assertFiniteWeights(m);
     return {
       status: cancelled ? 'cancelled' : 'succeeded',
       artifact: await serializeModel(m, prepared.preprocessing),

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchProgress, EpochMetrics } from '../../core/run-types.js';
 import { EarlyStopping, type EarlyStoppingSpec, throttle, toEpochMetrics, TrainingDivergedError } from './callbacks.js';
 import { mulberry32, randomPermutation } from '../../core/random.js';
+import { throwIfGpuFailed } from '../backend/gpu-errors.js';
 
 export { TrainingDivergedError } from './callbacks.js';
 
@@ -88,6 +89,7 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
         }
         if (hooks.onProgress && progressDue()) hooks.onProgress({ epoch, batch: batch + 1, batches });
         try {
+          throwIfGpuFailed();
           if (hooks.shouldStop && (await hooks.shouldStop())) {
             cancelled = true;
             model.stopTraining = true;

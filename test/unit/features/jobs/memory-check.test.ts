@@ -11,7 +11,7 @@ const WIDE: LayerSpec[] = [
 ];
 
 function check(
-  config: { TFJS_BACKEND: 'auto' | 'wasm' | 'cpu' | 'tensorflow'; MAX_JOB_MEMORY_MB: number },
+  config: { TFJS_BACKEND: 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'webgpu'; MAX_JOB_MEMORY_MB: number },
   batchSize: number,
   layers = WIDE,
   samples = 60_000,
@@ -58,6 +58,13 @@ describe('checkMemory', () => {
     const [problem] = check({ TFJS_BACKEND: 'tensorflow', MAX_JOB_MEMORY_MB: 4096 }, 65_536);
     expect(problem.path).toBe('/fit/batchSize');
     expect(problem.message).toContain('the limit is 4,096 MB (MAX_JOB_MEMORY_MB)');
+  });
+
+  it('on webgpu, MAX_JOB_MEMORY_MB (the GPU memory a job may use) is the limit, not the wasm ceiling', () => {
+    expect(check({ TFJS_BACKEND: 'webgpu', MAX_JOB_MEMORY_MB: 1_000_000 }, 65_536)).toEqual([]);
+    const [problem] = check({ TFJS_BACKEND: 'webgpu', MAX_JOB_MEMORY_MB: 8192 }, 65_536);
+    expect(problem.path).toBe('/fit/batchSize');
+    expect(problem.message).toContain('the limit is 8,192 MB (MAX_JOB_MEMORY_MB)');
   });
 
   it('names the layers when the weights weigh most, with the parameter count; the dataset when the data does', () => {

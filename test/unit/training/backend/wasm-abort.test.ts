@@ -16,6 +16,6 @@ describe('the wasm backend out of memory', () => {
 
   it('leaves a working backend usable', async () => {
     await useTestBackend();
-    expect(backendUsable()).toBe(true);
+    expect(await backendUsable()).toBe(true);
   });
 });

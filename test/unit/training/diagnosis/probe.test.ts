@@ -51,7 +51,7 @@ async function probeOneEpoch(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor) {
   const probe = new GradientProbe(model, x, y, 64);
   probe.snapshot();
   await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
-  const result = probe.measure(1, Math.ceil(N / 32));
+  const result = await probe.measure(1, Math.ceil(N / 32));
   probe.dispose();
   return result!;
 }
@@ -110,7 +110,7 @@ describe('GradientProbe + diagnoseEpoch', () => {
     const before = tf.memory().numTensors;
     const probe = new GradientProbe(model, x, y);
     probe.snapshot();
-    const r = probe.measure(3, 1)!;
+    const r = (await probe.measure(3, 1))!;
     probe.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect(r.diagnostics.layers.map((l) => l.name)).toEqual([model.layers[0].name, model.layers[2].name]);

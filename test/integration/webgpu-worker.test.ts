@@ -1,0 +1,123 @@
+/**
+ * Jobs on TFJS_BACKEND=webgpu through the real worker, on whatever adapter the machine has
+ * (Mesa's lavapipe where there is no GPU; the tests skip, saying so, only where there is none).
+ * Two of the chapter's recipes run side by side (WORKER_CONCURRENCY=2: two training processes,
+ * each with its own device on the one adapter), one is handed back mid-training and resumed from
+ * its checkpoint by another worker, and their accuracies are compared with the same jobs trained
+ * on the cpu backend in this process. The models then predict through the API (which loads them
+ * on its own backend, cpu here).
+ */
+import type { ChildProcess } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetCache } from '../../src/data/index.js';
+import { loadDatasetRef } from '../../src/features/datasets/datasets.js';
+import type { JobSpec } from '../../src/schemas/job-spec.js';
+import { initBackend } from '../../src/training/backend/backend.js';
+import { runTrainingJob } from '../../src/training/loop/run-training.js';
+import { FIXTURE_DATASETS, smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
+import { webgpuAdapterHere } from '../support/webgpu-available.js';
+
+/**
+ * Largest difference in evaluation accuracy (200 test images) between a job on webgpu and the same
+ * job on cpu: run straight through (in this machine's runs they were equal), and handed back and
+ * resumed, which the cpu run is not: a resumed run shuffles its remaining epochs from a seed of
+ * their own, so it trains on another order than a run straight through (a few images either way
+ * on a model of 192 training images).
+ */
+const ACCURACY_TOLERANCE = { straight: 0.02, resumed: 0.1 };
+
+const adapter = webgpuAdapterHere();
+
+const FLATTEN = { type: 'Flatten', inputShape: [28, 28] };
+/** The chapter's 784-300-100-10 ReLU network, and its BatchNormalization + ELU one. */
+const RECIPES = {
+  mlp: [
+    FLATTEN,
+    { type: 'Dense', units: 300, activation: 'relu', kernelInitializer: 'he_normal' },
+    { type: 'Dense', units: 100, activation: 'relu', kernelInitializer: 'he_normal' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+  bnElu: [
+    FLATTEN,
+    { type: 'BatchNormalization' },
+    { type: 'Dense', units: 300, kernelInitializer: 'he_normal', useBias: false },
+    { type: 'BatchNormalization' },
+    { type: 'Activation', activation: 'elu' },
+    { type: 'Dense', units: 100, kernelInitializer: 'he_normal', useBias: false },
+    { type: 'BatchNormalization' },
+    { type: 'Activation', activation: 'elu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+};
+
+const recipeJob = (layers: unknown[], epochs: number) =>
+  smallFashionJob({
+    dataset: { builtin: 'fashion-mnist', split: 'train', limit: 192, seed: 1 },
+    model: { layers },
+    compile: { optimizer: { type: 'sgd', learningRate: 0.05 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs, batchSize: 32, seed: 11 },
+  }) as unknown as JobSpec & { name: string };
+
+/** The evaluation accuracy of a job's spec (as accepted, defaults filled in) trained in this process on the cpu backend, on the data the worker loads. */
+async function cpuAccuracy(h: Harness, spec: JobSpec): Promise<number> {
+  await initBackend('cpu');
+  const source = { cache: new DatasetCache(64 * 1024 * 1024), datasetsDir: FIXTURE_DATASETS, verifyChecksums: false };
+  const data = { train: await loadDatasetRef(h.db, spec.dataset, source), evaluate: await loadDatasetRef(h.db, spec.evaluate!.dataset, source) };
+  const result = await runTrainingJob({ spec, data, hooks: { onEpoch: () => {} } });
+  return result.evaluation!.accuracy!;
+}
+
+describe.skipIf(!adapter)(`jobs on TFJS_BACKEND=webgpu through the real worker (${adapter?.description ?? 'no adapter'})`, () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { TFJS_BACKEND: 'webgpu', WORKER_CONCURRENCY: '2' } });
+  });
+  afterAll(async () => h?.close());
+
+  async function submit(spec: unknown): Promise<string> {
+    const res = await h.app.inject({ method: 'POST', url: '/jobs', payload: spec as object });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id;
+  }
+
+  it('two recipes train side by side on one adapter; the BN + ELU one is handed back and resumed from its checkpoint; both match cpu', async () => {
+    const mlp = recipeJob(RECIPES.mlp, 2);
+    const bnElu = recipeJob(RECIPES.bnElu, 3);
+    let worker: ChildProcess = await h.startWorker();
+    const mlpId = await submit(mlp);
+    const bnEluId = await submit(bnElu);
+    // Both running at once: each of the worker's two training processes holds a device on the adapter.
+    await waitUntil(async () => (await h.db.run.count({ where: { id: { in: [mlpId, bnEluId] }, status: 'running' } })) === 2, 60_000);
+    await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: bnEluId } })) >= 1, 60_000);
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await exited;
+    worker = await h.startWorker();
+
+    const [mlpJob, bnEluJob] = [await waitForJob(h, mlpId, 120_000), await waitForJob(h, bnEluId, 120_000)];
+    for (const job of [mlpJob, bnEluJob]) {
+      expect(job.status, job.error).toBe('succeeded');
+      expect(job.backend).toBe('webgpu');
+    }
+    expect(bnEluJob.resumedFromEpoch).toBeGreaterThanOrEqual(1);
+    const metrics = (await h.app.inject({ url: `/jobs/${bnEluId}/metrics` })).json();
+    expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
+
+    const image = Array.from({ length: 28 }, (_, r) => Array.from({ length: 28 }, (_, c) => ((r * 28 + c) % 7) / 7));
+    for (const job of [mlpJob, bnEluJob]) {
+      const predicted = await h.app.inject({ method: 'POST', url: `/models/${job.modelId}/predict`, payload: { inputs: [image] } });
+      expect(predicted.statusCode, predicted.body).toBe(200);
+      expect(predicted.json().outputs[0].reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+
+    const onCpu = { mlp: await cpuAccuracy(h, mlpJob.spec), bnElu: await cpuAccuracy(h, bnEluJob.spec) };
+    console.log(
+      `webgpu (${adapter?.description}) vs cpu evaluation accuracy: MLP ${mlpJob.evaluation.accuracy} vs ${onCpu.mlp}, BN-ELU ${bnEluJob.evaluation.accuracy} vs ${onCpu.bnElu}`,
+    );
+    expect(Math.abs(mlpJob.evaluation.accuracy - onCpu.mlp)).toBeLessThanOrEqual(ACCURACY_TOLERANCE.straight);
+    expect(Math.abs(bnEluJob.evaluation.accuracy - onCpu.bnElu)).toBeLessThanOrEqual(ACCURACY_TOLERANCE.resumed);
+    await tf.setBackend('cpu');
+  }, 240_000);
+});
