@@ -26,6 +26,13 @@ describe('openapi/openapi.json', () => {
       ['/models/{id}', 'get'],
       ['/models/{id}/artifact/model.json', 'get'],
       ['/models/{id}/predict', 'post'],
+      ['/webhooks', 'post'],
+      ['/webhooks', 'get'],
+      ['/webhooks/{id}', 'get'],
+      ['/webhooks/{id}', 'patch'],
+      ['/webhooks/{id}', 'delete'],
+      ['/webhooks/{id}/deliveries', 'get'],
+      ['/webhooks/{id}/deliveries/{deliveryId}/redeliver', 'post'],
     ];
     for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
   });
