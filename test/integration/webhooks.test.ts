@@ -7,6 +7,8 @@ import { queueSettings } from '../../src/start/queue-settings.js';
 import { startWebhookDelivery } from '../../src/start/webhooks.js';
 import { createWebhookQueue } from '../../src/infra/queue/webhook-queue.js';
 import type { Closer } from '../../src/start/shutdown.js';
+import { runCli } from '../../src/cli/commands.js';
+import { TrainingClient, verifyWebhook } from '../../src/sdk/index.js';
 
 /**
  * Webhooks end to end, against a real receiver on 127.0.0.1 (the only host the allow list names):
@@ -23,7 +25,7 @@ interface Received {
   at: number;
 }
 
-/** A receiver: /ok answers 200, /flaky 500 twice then 200, /hang never answers. */
+/** A receiver: /ok answers 200, /flaky 500 twice then 200, /down always 503, /hang never answers. */
 async function startReceiver() {
   const received: Received[] = [];
   let flaky = 0;
@@ -35,6 +37,7 @@ async function startReceiver() {
       received.push({ path: req.url ?? '', headers: req.headers as Record<string, string>, body, at: Date.now() });
       if (req.url === '/hang') return void hanging.add(res);
       if (req.url === '/flaky' && ++flaky <= 2) return void res.writeHead(500).end('not yet');
+      if (req.url === '/down') return void res.writeHead(503).end('down');
       res.writeHead(200).end('ok');
     });
   });
@@ -157,6 +160,33 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     expect(receiver.received.length).toBe(before);
   });
 
+  it('is managed from the CLI and the SDK', async () => {
+    const { h, a, receiver } = s;
+    const cli = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {} };
+      const code = await runCli([...argv, '--url', h.baseUrl, '--api-key', a.member], io);
+      return { code, stdout, stderr };
+    };
+    const created = await cli('webhooks', 'create', receiver.url('/ok'), '--event', 'job.failed', '--event', 'model.created', '--description', 'from the cli');
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.split(/\s+/)[0];
+    expect(created.stdout).toMatch(/secret: whsec_/);
+    expect((await cli('webhooks', 'list')).stdout).toContain(`${id}  enabled   job.failed,model.created  ${receiver.url('/ok')}  (from the cli)`);
+    const refused = await cli('webhooks', 'create', 'http://127.0.0.2/', '--event', 'job.failed');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('loopback rule');
+    expect((await cli('webhooks', 'create', receiver.url('/ok'))).code, 'no --event').toBe(2);
+
+    const sdk = new TrainingClient({ baseUrl: h.baseUrl, apiKey: a.member });
+    expect((await sdk.updateWebhook(id, { enabled: false })).disabledReason).toBe('disabled by PATCH enabled: false');
+    expect((await sdk.getWebhook(id)).enabled).toBe(false);
+    expect(await sdk.listWebhookDeliveries(id)).toEqual([]);
+    expect((await cli('webhooks', 'delete', id)).code).toBe(0);
+    await expect(sdk.getWebhook(id)).rejects.toMatchObject({ status: 404 });
+  });
+
   it('retries a receiver that fails twice, times out one that never answers without holding up the others, and keeps tenants apart', async () => {
     const { h, a, b, receiver } = s;
     const make = async (key: string, path: string) =>
@@ -200,6 +230,25 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     await call(h, b.member, 'DELETE', `/webhooks/${other.id}`);
   }, 60_000);
 
+  it('disables a webhook whose every attempt has failed for WEBHOOK_DISABLE_AFTER_S, says why, and takes it back on PATCH enabled', async () => {
+    const { h, a, receiver } = s;
+    const down = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/down'), events: ['study.cancelled'] })).json();
+    // Failing for six days already (the default limit is five).
+    await h.db.webhook.update({ where: { id: down.id }, data: { failingSince: new Date(Date.now() - 6 * 86400_000) } });
+    await cancelledStudy(h, a);
+    const read = async () => (await call(h, a.viewer, 'GET', `/webhooks/${down.id}`)).json();
+    await waitUntil(async () => (await read()).enabled === false, 20_000);
+    expect((await read()).disabledReason).toMatch(/^every delivery attempt since .* failed \(WEBHOOK_DISABLE_AFTER_S=432000\); last: answered 503$/);
+    // Its retry finds it disabled and ends the delivery; a new event makes none.
+    const log = async () => (await call(h, a.viewer, 'GET', `/webhooks/${down.id}/deliveries`)).json().items;
+    await waitUntil(async () => (await log())[0]?.status === 'failed', 10_000);
+    expect((await log())[0]).toMatchObject({ attempts: 1, error: 'the webhook is disabled' });
+    await cancelledStudy(h, a);
+    expect(await log()).toHaveLength(1);
+    const enabled = await call(h, a.member, 'PATCH', `/webhooks/${down.id}`, { enabled: true });
+    expect(enabled.json()).toMatchObject({ enabled: true, disabledAt: null, disabledReason: null, failingSince: null });
+  }, 30_000);
+
   it("delivers a job's end once, signed so the standardwebhooks library verifies it; redelivers; signs with both secrets after a rotation", async () => {
     const { h, a, b, receiver } = s;
     const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.succeeded', 'model.created'] })).json();
@@ -220,6 +269,7 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     expect(verified.type).toBe('job.succeeded');
     expect(verified.data).toMatchObject({ id: jobId, status: 'succeeded', links: { self: `/jobs/${jobId}` } });
     expect(verified.data.modelId).toBe(job.modelId);
+    expect(verifyWebhook(hook.secret, end.body, end.headers)).toEqual(verified);
     expect(() => new Verifier(otherTenant.secret).verify(end.body, end.headers)).toThrow();
     expect(() => new Verifier(hook.secret).verify(end.body.replace('succeeded', 'failed'), end.headers)).toThrow();
     await waitUntil(async () => receiver.received.some((r) => r.body.includes('"model.created"')), 10_000);
