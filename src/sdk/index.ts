@@ -8,6 +8,5 @@ export { isFinalStatus } from './watch-job.js';
 export { AdminClient } from './admin.js';
 export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './client.js';
 export { ApiError } from './errors.js';
-export { verifyWebhook } from './verify-webhook.js';
 export { parseSse, type SseMessage } from './sse.js';
 export type * from './types.js';

@@ -2,6 +2,9 @@ import { Webhook } from 'standardwebhooks';
 import type { WebhookPayload } from './types.js';
 
 /**
+ * `import { verifyWebhook } from 'tfjs-training-service/sdk/verify-webhook'`: an entry of its own,
+ * so the standardwebhooks package stays out of what imports the client alone (the dashboard).
+ *
  * Checks a delivery as a receiver gets it and returns its parsed body: the `webhook-signature`
  * must be an HMAC-SHA256 of `webhook-id.webhook-timestamp.body` with `secret` (the `whsec_...`
  * the webhook was created with), and the timestamp within five minutes of now (replays refused).

@@ -8,7 +8,8 @@ import { startWebhookDelivery } from '../../src/start/webhooks.js';
 import { createWebhookQueue } from '../../src/infra/queue/webhook-queue.js';
 import type { Closer } from '../../src/start/shutdown.js';
 import { runCli } from '../../src/cli/commands.js';
-import { TrainingClient, verifyWebhook } from '../../src/sdk/index.js';
+import { TrainingClient } from '../../src/sdk/index.js';
+import { verifyWebhook } from '../../src/sdk/verify-webhook.js';
 
 /**
  * Webhooks end to end, against a real receiver on 127.0.0.1 (the only host the allow list names):
