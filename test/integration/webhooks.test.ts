@@ -250,6 +250,36 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     expect(enabled.json()).toMatchObject({ enabled: true, disabledAt: null, disabledReason: null, failingSince: null });
   }, 30_000);
 
+  it('sends job.warning once per new diagnosis warning, with its kind and fix', async () => {
+    const { h, a, receiver } = s;
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.warning'] })).json();
+    const run = await h.db.run.create({ data: { tenantId: a.tenantId, spec: {}, status: 'running' } });
+    const warning = (kind: string, layer: string) => ({
+      id: `${kind}:${layer}`,
+      epoch: 1,
+      kind,
+      layer,
+      severity: 'warning',
+      message: `${kind} in ${layer}`,
+      advice: 'change it',
+      evidence: {},
+      fix: [{ op: 'replace', path: '/compile/optimizer/learningRate', value: 0.001 }],
+    });
+    // As a training process records them after each epoch: the whole list, one more each time.
+    const first = warning('exploding_gradients', 'dense_1');
+    await h.db.run.update({ where: { id: run.id }, data: { diagnosticWarnings: [first] } });
+    await h.db.run.update({ where: { id: run.id }, data: { diagnosticWarnings: [first, warning('dead_relu', 'dense_2')] } });
+    const bodies = () => receiver.received.filter((r) => r.body.includes('"job.warning"') && r.body.includes(run.id)).map((r) => JSON.parse(r.body));
+    await waitUntil(async () => bodies().length >= 2, 10_000);
+    expect(
+      bodies()
+        .map((b) => b.data.warning.kind)
+        .sort(),
+    ).toEqual(['dead_relu', 'exploding_gradients']);
+    expect(bodies()[0].data).toMatchObject({ id: run.id, status: 'running', warning: { fix: first.fix, layer: expect.any(String) } });
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+  });
+
   it("delivers a job's end once, signed so the standardwebhooks library verifies it; redelivers; signs with both secrets after a rotation", async () => {
     const { h, a, b, receiver } = s;
     const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.succeeded', 'model.created'] })).json();
