@@ -31,6 +31,17 @@ export type Resolver = (host: string) => Promise<Array<{ address: string; family
 
 const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
 
+/**
+ * Special-use names (RFC 6761) are answered here, never asked of DNS: `localhost` and its
+ * subdomains are loopback, `.invalid` resolves to nothing (the OpenAPI example uses it, so the
+ * route fuzzers never send a lookup out).
+ */
+async function specialUse(host: string, resolve: Resolver): Promise<Array<{ address: string; family: number }>> {
+  if (host === 'localhost' || host.endsWith('.localhost')) return [{ address: '127.0.0.1', family: 4 }];
+  if (host === 'invalid' || host.endsWith('.invalid')) throw Object.assign(new Error('a special-use name'), { code: 'ENOTFOUND' });
+  return resolve(host);
+}
+
 /** Parses a webhook URL and refuses what no delivery may use: another scheme, credentials, a refused IP literal. */
 export function checkUrl(text: string, allowHosts: ReadonlySet<string>): URL {
   let url: URL;
@@ -67,7 +78,7 @@ export async function resolveDestination(text: string, allowHosts: ReadonlySet<s
   if (isIpLiteral(host)) return { url, host, address: host, family: host.includes(':') ? 6 : 4 };
   let answers: Array<{ address: string; family: number }>;
   try {
-    answers = await resolve(host);
+    answers = await specialUse(host, resolve);
   } catch (err) {
     throw new DestinationRefused('unresolved', `${host} does not resolve (${(err as { code?: string }).code ?? 'lookup failed'})`);
   }

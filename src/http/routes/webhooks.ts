@@ -31,7 +31,10 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           summary: 'Create a webhook: events are POSTed to its URL, signed (Standard Webhooks)',
           description:
             "The answer's `secret` (`whsec_<base64>`) is shown only here: receivers verify `webhook-signature` with it. A URL whose host is, or resolves to, a loopback, private, link-local or metadata address is a 400 naming the rule, unless the host is in WEBHOOK_ALLOW_HOSTS.",
-          body: { ...WebhookRequest, examples: [{ url: 'https://ci.example.com/hooks/training', events: ['job.succeeded', 'job.failed'], description: 'CI' }] },
+          body: {
+            ...WebhookRequest,
+            examples: [{ url: 'https://ci.example.invalid/hooks/training', events: ['job.succeeded', 'job.failed'], description: 'CI' }],
+          },
           response: { 201: WebhookCreated, 400: ErrorBody },
         },
       },

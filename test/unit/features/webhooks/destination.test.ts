@@ -60,6 +60,17 @@ describe('resolveDestination', () => {
   });
 });
 
+describe('special-use names', () => {
+  it('answers localhost as loopback and .invalid as unresolved without asking the resolver', async () => {
+    const { resolve, calls } = fakeResolver({ localhost: ['93.184.216.34'] });
+    expect((await refusal(resolveDestination('http://localhost:8080/', new Set(), resolve))).rule).toBe('loopback');
+    expect((await refusal(resolveDestination('http://api.localhost/', new Set(), resolve))).rule).toBe('loopback');
+    expect((await resolveDestination('http://localhost/', new Set(['localhost']), resolve)).address).toBe('127.0.0.1');
+    expect((await refusal(resolveDestination('https://ci.example.invalid/', new Set(), resolve))).rule).toBe('unresolved');
+    expect(calls).toEqual([]);
+  });
+});
+
 describe('checkUrl', () => {
   it('refuses other schemes, credentials and text that is no URL', () => {
     expect(() => checkUrl('file:///etc/passwd', new Set())).toThrow(/scheme/);
