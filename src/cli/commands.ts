@@ -7,6 +7,7 @@ import { positionals, readJson, UsageError } from './args.js';
 import type { Io } from './io.js';
 import { runStudyCommand } from './study.js';
 import { ADMIN_USAGE, runAdminCommand } from './admin.js';
+import { WEBHOOKS_USAGE, runWebhooksCommand } from './webhooks.js';
 
 export type { Io };
 
@@ -31,6 +32,7 @@ Commands:
   study watch <studyId>          follow a study: a line per finished trial, then the ranking
   study show <studyId>           the ranking (mean ± std over repeats), best configuration, effects, warnings
   study cancel <studyId>         cancel every trial of a study that has not ended
+${WEBHOOKS_USAGE}
 ${ADMIN_USAGE}
 
 Options:
@@ -99,6 +101,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           tenant: { type: 'string' },
           format: { type: 'string' },
           output: { type: 'string', short: 'o' },
+          event: { type: 'string', multiple: true },
+          description: { type: 'string' },
         },
       });
     } catch (e) {
@@ -207,6 +211,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       }
       case 'study':
         return await runStudyCommand(client, args, { watch: values.watch, preset: values.preset }, io);
+      case 'webhooks':
+        return await runWebhooksCommand(client, args, { event: values.event, description: values.description, status: values.status, limit: values.limit }, io);
       default: {
         const code = await runAdminCommand(command, args, client, { name: values.name, tenant: values.tenant, signal }, out);
         if (code === null) throw new UsageError(`unknown command "${command}"`);

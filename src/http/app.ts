@@ -22,6 +22,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { studyRoutes } from './routes/studies.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { createThreadPool, type ThreadPool } from '../threads/pool.js';
 import { KeyWatch } from '../features/tenants/key-watch.js';
 import type { AppDeps } from './deps.js';
@@ -137,6 +138,7 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   await app.register(adminRoutes(withPool));
   await app.register(usageRoutes(withPool));
   await app.register(studyRoutes(withPool));
+  await app.register(webhookRoutes(withPool));
   await app.register(dashboard);
   return app;
 }

@@ -5,6 +5,33 @@ import Value from 'typebox/value';
 /** pino's levels: a LOG_LEVEL outside them would make the logger throw at start, without naming the variable. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** Seconds between webhook delivery attempts: ten retries over about 28 hours. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '5,30,120,600,1800,3600,7200,14400,28800,43200';
+
+/** Most retries WEBHOOK_RETRY_SCHEDULE may list, and the longest wait it may name (a week). */
+const MAX_WEBHOOK_RETRIES = 50;
+const MAX_WEBHOOK_RETRY_WAIT_S = 7 * 86400;
+
+/**
+ * WEBHOOK_RETRY_SCHEDULE as seconds: the waits before each retry. An empty text is no retries.
+ * Throws a message naming the variable and the entry at fault.
+ */
+export function parseRetrySchedule(text: string): number[] {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'none') return [];
+  const parts = trimmed.split(',').map((p) => p.trim());
+  if (parts.length > MAX_WEBHOOK_RETRIES) throw new Error(`WEBHOOK_RETRY_SCHEDULE: at most ${MAX_WEBHOOK_RETRIES} retries, not ${parts.length}`);
+  return parts.map((part, i) => {
+    const seconds = /^\d+(\.\d+)?$/.test(part) ? Number(part) : NaN;
+    if (!Number.isFinite(seconds) || seconds > MAX_WEBHOOK_RETRY_WAIT_S) {
+      throw new Error(
+        `WEBHOOK_RETRY_SCHEDULE: entry ${i + 1} (${JSON.stringify(part.slice(0, 20))}) must be a number of seconds from 0 to ${MAX_WEBHOOK_RETRY_WAIT_S}, e.g. "5,30,120"`,
+      );
+    }
+    return seconds;
+  });
+}
+
 /** Every setting the service reads from the environment, with its default. */
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -104,6 +131,41 @@ export const EnvSchema = Type.Object({
   METRICS_PORT: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 65535, description: 'A worker started alone serves GET /metrics on this port (unset: not served)' }),
   ),
+  WEBHOOK_ALLOW_HOSTS: Type.Optional(
+    Type.String({
+      maxLength: 4000,
+      description:
+        'Hosts (comma-separated, as written in webhook URLs) that webhooks may reach even on loopback, private, link-local or metadata addresses; every other such destination is refused',
+    }),
+  ),
+  WEBHOOK_RETRY_SCHEDULE: Type.String({
+    default: DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+    maxLength: 1000,
+    description: 'Seconds between delivery attempts (comma-separated; its length is the number of retries); the default spans about 28 hours',
+  }),
+  WEBHOOK_TIMEOUT_S: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 120,
+    default: 10,
+    description: 'Longest one delivery attempt may take (connect, send, answer)',
+  }),
+  WEBHOOK_MAX_RESPONSE_KB: Type.Integer({
+    minimum: 1,
+    maximum: 10240,
+    default: 64,
+    description: "Most of a receiver's answer read; a longer one ends the attempt",
+  }),
+  WEBHOOK_DISABLE_AFTER_S: Type.Number({
+    minimum: 0,
+    default: 5 * 86400,
+    description: 'A webhook whose every attempt has failed for this long is disabled (0: never)',
+  }),
+  WEBHOOK_ROTATION_OVERLAP_S: Type.Number({
+    minimum: 0,
+    maximum: 7 * 86400,
+    default: 86400,
+    description: 'After a secret rotation, how long deliveries are also signed with the previous secret',
+  }),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });
 
@@ -126,6 +188,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const parsed = converted as Env;
+  try {
+    parseRetrySchedule(parsed.WEBHOOK_RETRY_SCHEDULE);
+  } catch (err) {
+    throw new Error(`Invalid configuration:\n  ${(err as Error).message}`);
+  }
   const dataDir = path.resolve(parsed.DATA_DIR);
   return { ...parsed, DATA_DIR: dataDir, DATASETS_DIR: path.resolve(parsed.DATASETS_DIR ?? path.join(dataDir, 'datasets')) };
 }

@@ -30,6 +30,12 @@ import type {
   StudyPage,
   StudyRequest,
   Usage,
+  SecretRotated,
+  Webhook,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookPatch,
+  WebhookRequest,
 } from './types.js';
 
 export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions };
@@ -427,5 +433,55 @@ export class TrainingClient {
       body: { modelJson: model.modelJson, weights: base64, ...(model.name !== undefined ? { name: model.name } : {}) },
       signal: opts.signal,
     });
+  }
+
+  // ------------------------------------------------------------------ webhooks
+
+  /** `POST /webhooks`: the answer's `secret` (`whsec_...`) is the only time it is shown; keep it to verify deliveries (verifyWebhook). */
+  createWebhook(body: WebhookRequest, opts: CallOptions = {}): Promise<WebhookCreated> {
+    return this.json('POST', '/webhooks', { body, signal: opts.signal });
+  }
+
+  /** `GET /webhooks`. */
+  async listWebhooks(opts: CallOptions = {}): Promise<Webhook[]> {
+    return (await this.json<{ items: Webhook[] }>('GET', '/webhooks', opts)).items;
+  }
+
+  /** `GET /webhooks/:id`. */
+  getWebhook(id: string, opts: CallOptions = {}): Promise<Webhook> {
+    return this.json('GET', `/webhooks/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** `PATCH /webhooks/:id`: url, events, description, or `enabled` (true re-enables a disabled one). */
+  updateWebhook(id: string, patch: WebhookPatch, opts: CallOptions = {}): Promise<Webhook> {
+    return this.json('PATCH', `/webhooks/${TrainingClient.id(id)}`, { body: patch, signal: opts.signal });
+  }
+
+  /** `DELETE /webhooks/:id`, with its delivery log. */
+  deleteWebhook(id: string, opts: CallOptions = {}): Promise<void> {
+    return this.noContent('DELETE', `/webhooks/${TrainingClient.id(id)}`, opts);
+  }
+
+  /** `POST /webhooks/:id/rotate-secret`: a new secret; the old one still signs until `previousSecretExpiresAt`. */
+  rotateWebhookSecret(id: string, opts: CallOptions = {}): Promise<SecretRotated> {
+    return this.json('POST', `/webhooks/${TrainingClient.id(id)}/rotate-secret`, opts);
+  }
+
+  /** `GET /webhooks/:id/deliveries`: newest first. */
+  async listWebhookDeliveries(
+    id: string,
+    query: { limit?: number; status?: WebhookDelivery['status'] } = {},
+    opts: CallOptions = {},
+  ): Promise<WebhookDelivery[]> {
+    const page = await this.json<{ items: WebhookDelivery[] }>('GET', `/webhooks/${TrainingClient.id(id)}/deliveries`, {
+      query: { limit: query.limit, status: query.status },
+      signal: opts.signal,
+    });
+    return page.items;
+  }
+
+  /** `POST /webhooks/:id/deliveries/:deliveryId/redeliver` (202); 409 while it is still being retried. */
+  redeliverWebhook(id: string, deliveryId: string, opts: CallOptions = {}): Promise<{ id: string; status: 'pending'; nextAttemptAt: string }> {
+    return this.json('POST', `/webhooks/${TrainingClient.id(id)}/deliveries/${TrainingClient.id(deliveryId)}/redeliver`, opts);
   }
 }

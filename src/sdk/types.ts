@@ -126,3 +126,27 @@ export interface DownloadedModel {
   modelJson: Record<string, unknown> & { weightsManifest?: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype?: string }> }> };
   weights: ArrayBuffer;
 }
+
+// Webhooks
+import type {
+  Delivery as DeliverySchema,
+  SecretRotated as SecretRotatedSchema,
+  Webhook as WebhookSchema,
+  WebhookCreated as WebhookCreatedSchema,
+  WebhookEventName,
+  WebhookPatch as WebhookPatchSchema,
+  WebhookRequest as WebhookRequestSchema,
+} from '../schemas/webhook.js';
+export type Webhook = Static<typeof WebhookSchema>;
+export type WebhookCreated = Static<typeof WebhookCreatedSchema>;
+export type WebhookRequest = Static<typeof WebhookRequestSchema>;
+export type WebhookPatch = Static<typeof WebhookPatchSchema>;
+export type WebhookDelivery = Static<typeof DeliverySchema>;
+export type SecretRotated = Static<typeof SecretRotatedSchema>;
+export type { WebhookEventName };
+/** The JSON body of a delivery, as verifyWebhook returns it. */
+export interface WebhookPayload {
+  type: WebhookEventName;
+  timestamp: string;
+  data: { id: string; status: string; links: Record<string, string>; [field: string]: unknown };
+}

@@ -7,6 +7,7 @@ import { createTrainQueue, queueBackendName } from '../infra/queue/train-queue.j
 import { studyProcessor } from '../features/studies/study-driver.js';
 import { closeTrainer, startTrainer, stopWarming, trainerWarm } from '../worker/worker-process.js';
 import { queueSettings } from './queue-settings.js';
+import { startWebhookDelivery } from './webhooks.js';
 import type { Closer, ConnectionErrors } from './shutdown.js';
 
 /** A started worker: `warm` resolves once its first training processes have loaded. */
@@ -32,7 +33,10 @@ export async function startWorker(config: Config, log: Logger, errors: Connectio
   trialQueue.on('error', errors.handler('queue'));
   const studyWorker = createStudyWorker(settings, studyProcessor({ db: workerDb, queue: trialQueue, quotas: config }));
   studyWorker.on('error', errors.handler('study worker'));
+  // Webhook deliveries too: the triggers record each event in PostgreSQL, this carries it out.
+  const webhooks = startWebhookDelivery(config, settings, workerDb, { onError: errors.handler });
   const closers: Closer[] = [
+    webhooks,
     {
       name: 'the study worker',
       async close() {

@@ -72,3 +72,13 @@ export type AuditEvent = Prisma.AuditEventModel
  * 
  */
 export type Study = Prisma.StudyModel
+/**
+ * Model Webhook
+ * 
+ */
+export type Webhook = Prisma.WebhookModel
+/**
+ * Model WebhookDelivery
+ * 
+ */
+export type WebhookDelivery = Prisma.WebhookDeliveryModel

@@ -23,6 +23,7 @@ export default fp(
           { name: 'models', description: 'Trained and imported models: summary, artifact, prediction' },
           { name: 'usage', description: "Your tenant's jobs and stored bytes against its quotas" },
           { name: 'admin', description: 'Tenants, API keys and the audit log (admin keys only)' },
+          { name: 'webhooks', description: 'Signed notifications (Standard Webhooks) of jobs, studies and models, with retries and a delivery log' },
         ],
         components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`' } } },
         security: [{ apiKey: [] }],

@@ -34,3 +34,23 @@ describe('loadConfig: WORKER_LOCK_S', () => {
     for (const bad of ['0', '0.5', '3601', '1e12', 'Infinity', 'NaN', '-4', 'soon']) expect(() => loadConfig({ WORKER_LOCK_S: bad })).toThrow(/WORKER_LOCK_S/);
   });
 });
+
+describe('loadConfig: WEBHOOK_RETRY_SCHEDULE', () => {
+  it('defaults to ten retries over about a day and takes seconds, fractions too, or none', async () => {
+    const { parseRetrySchedule } = await import('../../../src/infra/config.js');
+    const schedule = parseRetrySchedule(loadConfig({}).WEBHOOK_RETRY_SCHEDULE);
+    expect(schedule).toHaveLength(10);
+    const total = schedule.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(20 * 3600);
+    expect(total).toBeLessThan(36 * 3600);
+    expect(parseRetrySchedule(loadConfig({ WEBHOOK_RETRY_SCHEDULE: ' 0.2, 1,60 ' }).WEBHOOK_RETRY_SCHEDULE)).toEqual([0.2, 1, 60]);
+    expect(parseRetrySchedule('none')).toEqual([]);
+  });
+
+  it('fails at start on anything else, naming the variable and the entry', () => {
+    for (const bad of ['5,,30', '-1', 'soon', '1e3', 'Infinity', 'NaN', '5;30', '604801', Array(51).fill('1').join(',')]) {
+      expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: bad }), bad).toThrow(/WEBHOOK_RETRY_SCHEDULE/);
+    }
+    expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5,x' })).toThrow(/entry 2/);
+  });
+});

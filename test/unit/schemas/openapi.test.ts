@@ -27,6 +27,13 @@ describe('openapi/openapi.json', () => {
       ['/models/{id}/artifact/model.json', 'get'],
       ['/models/{id}/predict', 'post'],
       ['/models/{id}/export', 'get'],
+      ['/webhooks', 'post'],
+      ['/webhooks', 'get'],
+      ['/webhooks/{id}', 'get'],
+      ['/webhooks/{id}', 'patch'],
+      ['/webhooks/{id}', 'delete'],
+      ['/webhooks/{id}/deliveries', 'get'],
+      ['/webhooks/{id}/deliveries/{deliveryId}/redeliver', 'post'],
     ];
     for (const [path, method] of expected) expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
   });

@@ -61,7 +61,9 @@ export const ModelName = {
   ApiKey: 'ApiKey',
   ModelShare: 'ModelShare',
   AuditEvent: 'AuditEvent',
-  Study: 'Study'
+  Study: 'Study',
+  Webhook: 'Webhook',
+  WebhookDelivery: 'WebhookDelivery'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -258,6 +260,47 @@ export const StudyScalarFieldEnum = {
 } as const
 
 export type StudyScalarFieldEnum = (typeof StudyScalarFieldEnum)[keyof typeof StudyScalarFieldEnum]
+
+
+export const WebhookScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  url: 'url',
+  events: 'events',
+  description: 'description',
+  secret: 'secret',
+  previousSecret: 'previousSecret',
+  previousSecretExpiresAt: 'previousSecretExpiresAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  failingSince: 'failingSince',
+  disabledAt: 'disabledAt',
+  disabledReason: 'disabledReason'
+} as const
+
+export type WebhookScalarFieldEnum = (typeof WebhookScalarFieldEnum)[keyof typeof WebhookScalarFieldEnum]
+
+
+export const WebhookDeliveryScalarFieldEnum = {
+  id: 'id',
+  webhookId: 'webhookId',
+  tenantId: 'tenantId',
+  event: 'event',
+  payload: 'payload',
+  status: 'status',
+  attempts: 'attempts',
+  scheduleBase: 'scheduleBase',
+  responseStatus: 'responseStatus',
+  responseMs: 'responseMs',
+  lastError: 'lastError',
+  history: 'history',
+  createdAt: 'createdAt',
+  lastAttemptAt: 'lastAttemptAt',
+  nextAttemptAt: 'nextAttemptAt',
+  lockedUntil: 'lockedUntil'
+} as const
+
+export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
 
 
 export const SortOrder = {

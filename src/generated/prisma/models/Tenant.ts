@@ -176,6 +176,7 @@ export type TenantWhereInput = {
   models?: Prisma.ModelListRelationFilter
   shares?: Prisma.ModelShareListRelationFilter
   studies?: Prisma.StudyListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -189,6 +190,7 @@ export type TenantOrderByWithRelationInput = {
   models?: Prisma.ModelOrderByRelationAggregateInput
   shares?: Prisma.ModelShareOrderByRelationAggregateInput
   studies?: Prisma.StudyOrderByRelationAggregateInput
+  webhooks?: Prisma.WebhookOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -205,6 +207,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   models?: Prisma.ModelListRelationFilter
   shares?: Prisma.ModelShareListRelationFilter
   studies?: Prisma.StudyListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }, "id" | "name">
 
 export type TenantOrderByWithAggregationInput = {
@@ -238,6 +241,7 @@ export type TenantCreateInput = {
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -251,6 +255,7 @@ export type TenantUncheckedCreateInput = {
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -264,6 +269,7 @@ export type TenantUpdateInput = {
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -277,6 +283,7 @@ export type TenantUncheckedUpdateInput = {
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -408,6 +415,20 @@ export type TenantUpdateOneRequiredWithoutStudiesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutStudiesInput, Prisma.TenantUpdateWithoutStudiesInput>, Prisma.TenantUncheckedUpdateWithoutStudiesInput>
 }
 
+export type TenantCreateNestedOneWithoutWebhooksInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWebhooksInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutWebhooksNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWebhooksInput
+  upsert?: Prisma.TenantUpsertWithoutWebhooksInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutWebhooksInput, Prisma.TenantUpdateWithoutWebhooksInput>, Prisma.TenantUncheckedUpdateWithoutWebhooksInput>
+}
+
 export type TenantCreateWithoutDatasetsInput = {
   id?: string
   name: string
@@ -418,6 +439,7 @@ export type TenantCreateWithoutDatasetsInput = {
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDatasetsInput = {
@@ -430,6 +452,7 @@ export type TenantUncheckedCreateWithoutDatasetsInput = {
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDatasetsInput = {
@@ -458,6 +481,7 @@ export type TenantUpdateWithoutDatasetsInput = {
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDatasetsInput = {
@@ -470,6 +494,7 @@ export type TenantUncheckedUpdateWithoutDatasetsInput = {
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutRunsInput = {
@@ -482,6 +507,7 @@ export type TenantCreateWithoutRunsInput = {
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutRunsInput = {
@@ -494,6 +520,7 @@ export type TenantUncheckedCreateWithoutRunsInput = {
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutRunsInput = {
@@ -522,6 +549,7 @@ export type TenantUpdateWithoutRunsInput = {
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutRunsInput = {
@@ -534,6 +562,7 @@ export type TenantUncheckedUpdateWithoutRunsInput = {
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutModelsInput = {
@@ -546,6 +575,7 @@ export type TenantCreateWithoutModelsInput = {
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutModelsInput = {
@@ -558,6 +588,7 @@ export type TenantUncheckedCreateWithoutModelsInput = {
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutModelsInput = {
@@ -586,6 +617,7 @@ export type TenantUpdateWithoutModelsInput = {
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutModelsInput = {
@@ -598,6 +630,7 @@ export type TenantUncheckedUpdateWithoutModelsInput = {
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutKeysInput = {
@@ -610,6 +643,7 @@ export type TenantCreateWithoutKeysInput = {
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutKeysInput = {
@@ -622,6 +656,7 @@ export type TenantUncheckedCreateWithoutKeysInput = {
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutKeysInput = {
@@ -650,6 +685,7 @@ export type TenantUpdateWithoutKeysInput = {
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutKeysInput = {
@@ -662,6 +698,7 @@ export type TenantUncheckedUpdateWithoutKeysInput = {
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSharesInput = {
@@ -674,6 +711,7 @@ export type TenantCreateWithoutSharesInput = {
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSharesInput = {
@@ -686,6 +724,7 @@ export type TenantUncheckedCreateWithoutSharesInput = {
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSharesInput = {
@@ -714,6 +753,7 @@ export type TenantUpdateWithoutSharesInput = {
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSharesInput = {
@@ -726,6 +766,7 @@ export type TenantUncheckedUpdateWithoutSharesInput = {
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutStudiesInput = {
@@ -738,6 +779,7 @@ export type TenantCreateWithoutStudiesInput = {
   runs?: Prisma.RunCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutStudiesInput = {
@@ -750,6 +792,7 @@ export type TenantUncheckedCreateWithoutStudiesInput = {
   runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
   models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
   shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutStudiesInput = {
@@ -778,6 +821,7 @@ export type TenantUpdateWithoutStudiesInput = {
   runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutStudiesInput = {
@@ -790,6 +834,75 @@ export type TenantUncheckedUpdateWithoutStudiesInput = {
   runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
   models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
   shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  keys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  datasets?: Prisma.DatasetCreateNestedManyWithoutTenantInput
+  runs?: Prisma.RunCreateNestedManyWithoutTenantInput
+  models?: Prisma.ModelCreateNestedManyWithoutTenantInput
+  shares?: Prisma.ModelShareCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  keys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  datasets?: Prisma.DatasetUncheckedCreateNestedManyWithoutTenantInput
+  runs?: Prisma.RunUncheckedCreateNestedManyWithoutTenantInput
+  models?: Prisma.ModelUncheckedCreateNestedManyWithoutTenantInput
+  shares?: Prisma.ModelShareUncheckedCreateNestedManyWithoutTenantInput
+  studies?: Prisma.StudyUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutWebhooksInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+}
+
+export type TenantUpsertWithoutWebhooksInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutWebhooksInput, Prisma.TenantUncheckedUpdateWithoutWebhooksInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutWebhooksInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutWebhooksInput, Prisma.TenantUncheckedUpdateWithoutWebhooksInput>
+}
+
+export type TenantUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  keys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  datasets?: Prisma.DatasetUpdateManyWithoutTenantNestedInput
+  runs?: Prisma.RunUpdateManyWithoutTenantNestedInput
+  models?: Prisma.ModelUpdateManyWithoutTenantNestedInput
+  shares?: Prisma.ModelShareUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  quotas?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  keys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  datasets?: Prisma.DatasetUncheckedUpdateManyWithoutTenantNestedInput
+  runs?: Prisma.RunUncheckedUpdateManyWithoutTenantNestedInput
+  models?: Prisma.ModelUncheckedUpdateManyWithoutTenantNestedInput
+  shares?: Prisma.ModelShareUncheckedUpdateManyWithoutTenantNestedInput
+  studies?: Prisma.StudyUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -804,6 +917,7 @@ export type TenantCountOutputType = {
   models: number
   shares: number
   studies: number
+  webhooks: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -813,6 +927,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   models?: boolean | TenantCountOutputTypeCountModelsArgs
   shares?: boolean | TenantCountOutputTypeCountSharesArgs
   studies?: boolean | TenantCountOutputTypeCountStudiesArgs
+  webhooks?: boolean | TenantCountOutputTypeCountWebhooksArgs
 }
 
 /**
@@ -867,6 +982,13 @@ export type TenantCountOutputTypeCountStudiesArgs<ExtArgs extends runtime.Types.
   where?: Prisma.StudyWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -879,6 +1001,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   models?: boolean | Prisma.Tenant$modelsArgs<ExtArgs>
   shares?: boolean | Prisma.Tenant$sharesArgs<ExtArgs>
   studies?: boolean | Prisma.Tenant$studiesArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Tenant$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -911,6 +1034,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   models?: boolean | Prisma.Tenant$modelsArgs<ExtArgs>
   shares?: boolean | Prisma.Tenant$sharesArgs<ExtArgs>
   studies?: boolean | Prisma.Tenant$studiesArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Tenant$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -925,6 +1049,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     models: Prisma.$ModelPayload<ExtArgs>[]
     shares: Prisma.$ModelSharePayload<ExtArgs>[]
     studies: Prisma.$StudyPayload<ExtArgs>[]
+    webhooks: Prisma.$WebhookPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1331,6 +1456,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   models<T extends Prisma.Tenant$modelsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$modelsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   shares<T extends Prisma.Tenant$sharesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$sharesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ModelSharePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   studies<T extends Prisma.Tenant$studiesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$studiesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StudyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhooks<T extends Prisma.Tenant$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1898,6 +2024,30 @@ export type Tenant$studiesArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.StudyScalarFieldEnum | Prisma.StudyScalarFieldEnum[]
+}
+
+/**
+ * Tenant.webhooks
+ */
+export type Tenant$webhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Webhook
+   */
+  select?: Prisma.WebhookSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Webhook
+   */
+  omit?: Prisma.WebhookOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookInclude<ExtArgs> | null
+  where?: Prisma.WebhookWhereInput
+  orderBy?: Prisma.WebhookOrderByWithRelationInput | Prisma.WebhookOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookScalarFieldEnum | Prisma.WebhookScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,343 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook as Verifier } from 'standardwebhooks';
+import { QUEUE_BACKENDS, startHarness, waitUntil, waitForJob, type Harness } from '../support/harness.js';
+import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';
+import { queueSettings } from '../../src/start/queue-settings.js';
+import { startWebhookDelivery } from '../../src/start/webhooks.js';
+import { createWebhookQueue } from '../../src/infra/queue/webhook-queue.js';
+import type { Closer } from '../../src/start/shutdown.js';
+import { runCli } from '../../src/cli/commands.js';
+import { TrainingClient } from '../../src/sdk/index.js';
+import { verifyWebhook } from '../../src/sdk/verify-webhook.js';
+
+/**
+ * Webhooks end to end, against a real receiver on 127.0.0.1 (the only host the allow list names):
+ * signatures checked with the standardwebhooks library, retries on a fast schedule, a receiver
+ * that never answers, tenants kept apart. Deliveries run in this process (as the worker process
+ * runs them); the one training job's end is delivered by a real worker process. The whole file
+ * runs on the last queue backend (Redis when REDIS_URL is set); the retries also on PostgreSQL's.
+ */
+
+interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  at: number;
+}
+
+/** A receiver: /ok answers 200, /flaky 500 twice then 200, /down always 503, /hang never answers. */
+async function startReceiver() {
+  const received: Received[] = [];
+  let flaky = 0;
+  const hanging = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers as Record<string, string>, body, at: Date.now() });
+      if (req.url === '/hang') return void hanging.add(res);
+      if (req.url === '/flaky' && ++flaky <= 2) return void res.writeHead(500).end('not yet');
+      if (req.url === '/down') return void res.writeHead(503).end('down');
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    received,
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    close: () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const ENV = { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '0.2,0.2', WEBHOOK_TIMEOUT_S: '1' };
+
+async function setUp(backend: (typeof QUEUE_BACKENDS)[number]) {
+  const h = await startHarness({ redisUrl: backend.redisUrl, env: ENV });
+  const admin = await bootstrapAdmin(h);
+  const a = await makeTenant(h, admin, 'alpha');
+  const b = await makeTenant(h, admin, 'beta');
+  const receiver = await startReceiver();
+  const delivery = startWebhookDelivery(h.config, queueSettings(h.config), h.db, { pollMs: 50 });
+  return { h, a, b, receiver, delivery };
+}
+
+async function tearDown(s: { h: Harness; receiver: { close(): Promise<void> }; delivery: Closer } | undefined) {
+  if (!s) return;
+  await s.delivery.close();
+  await s.receiver.close();
+  const queue = createWebhookQueue(queueSettings(s.h.config));
+  await queue.obliterate({ force: true }).catch(() => {});
+  await queue.close();
+  await s.h.close();
+}
+
+const call = (h: Harness, key: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+  h.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
+
+/**
+ * A study of the tenant that ends cancelled: the row change POST /studies/:id/cancel makes, made
+ * here directly (the trigger fires on the change, whoever makes it), so these tests need no spec
+ * checks in threads; the job test below goes through the API and a worker.
+ */
+async function cancelledStudy(h: Harness, t: TenantKeys): Promise<string> {
+  const study = await h.db.study.create({
+    data: { tenantId: t.tenantId, method: 'grid', metric: 'loss', mode: 'min', request: {}, plan: [], trialCount: 0, maxConcurrent: 1 },
+  });
+  await h.db.study.update({ where: { id: study.id }, data: { status: 'cancelled', cancelRequested: true, finishedAt: new Date() } });
+  return study.id;
+}
+
+const backend = QUEUE_BACKENDS[QUEUE_BACKENDS.length - 1];
+
+describe(`webhooks (queue on ${backend.name})`, () => {
+  let s: Awaited<ReturnType<typeof setUp>>;
+  let worker: Promise<unknown>;
+  beforeAll(async () => {
+    s = await setUp(backend);
+    // Started now, awaited by the one test that trains: it warms while the others run.
+    worker = s.h.startWorker(ENV);
+    worker.catch(() => {});
+  }, 60_000);
+  afterAll(() => tearDown(s), 60_000);
+
+  it('is created by a member (the secret shown once), read by a viewer, and invisible to another tenant', async () => {
+    const { h, a, b, receiver } = s;
+    expect((await call(h, a.viewer, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.failed'] })).statusCode).toBe(403);
+    const created = await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.failed'], description: 'ci' });
+    expect(created.statusCode, created.body).toBe(201);
+    const hook = created.json();
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(hook).toMatchObject({ url: receiver.url('/ok'), events: ['job.failed'], enabled: true });
+    const read = await call(h, a.viewer, 'GET', `/webhooks/${hook.id}`);
+    expect(read.statusCode).toBe(200);
+    expect(read.json().secret).toBeUndefined();
+    expect((await call(h, a.viewer, 'GET', '/webhooks')).json().items.map((w: { id: string }) => w.id)).toEqual([hook.id]);
+    // Tenant B: not in its list, and every route on the id is a 404, reads and writes alike.
+    expect((await call(h, b.member, 'GET', '/webhooks')).json().items).toEqual([]);
+    for (const [method, url, payload] of [
+      ['GET', `/webhooks/${hook.id}`],
+      ['PATCH', `/webhooks/${hook.id}`, { description: 'mine now' }],
+      ['POST', `/webhooks/${hook.id}/rotate-secret`],
+      ['GET', `/webhooks/${hook.id}/deliveries`],
+      ['DELETE', `/webhooks/${hook.id}`],
+    ] as const) {
+      expect((await call(h, b.member, method, url, payload)).statusCode, `${method} ${url}`).toBe(404);
+    }
+    expect((await call(h, a.viewer, 'DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(403);
+    expect((await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
+    expect((await call(h, a.viewer, 'GET', `/webhooks/${hook.id}`)).statusCode).toBe(404);
+  });
+
+  it('refuses a destination off the allow list with a 400 naming the rule, before any connection', async () => {
+    const { h, a, receiver } = s;
+    const before = receiver.received.length;
+    const port = new URL(receiver.url('/')).port;
+    for (const [url, rule] of [
+      [`http://127.0.0.2:${port}/ok`, 'loopback'],
+      [`http://[::1]:${port}/ok`, 'loopback'],
+      [`http://[::ffff:127.0.0.1]:${port}/ok`, 'ipv4-mapped'],
+      [`http://0.0.0.0:${port}/ok`, 'unspecified'],
+      // A name is resolved and each of its addresses checked: localhost is not on the list.
+      [`http://localhost:${port}/ok`, 'loopback'],
+      [`ftp://127.0.0.1:${port}/ok`, 'scheme'],
+      [`http://user:pw@127.0.0.1:${port}/ok`, 'credentials'],
+    ]) {
+      const res = await call(h, a.member, 'POST', '/webhooks', { url, events: ['job.succeeded'] });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().message, url).toContain(`${rule} rule`);
+      expect(res.json().details).toEqual([{ path: '/url', message: `refused by the ${rule} rule` }]);
+    }
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.succeeded'] })).json();
+    const patched = await call(h, a.member, 'PATCH', `/webhooks/${hook.id}`, { url: `http://127.0.0.2:${port}/ok` });
+    expect(patched.statusCode).toBe(400);
+    expect(patched.json().message).toContain('loopback rule');
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+    expect(receiver.received.length).toBe(before);
+  });
+
+  it('is managed from the CLI and the SDK', async () => {
+    const { h, a, receiver } = s;
+    const cli = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {} };
+      const code = await runCli([...argv, '--url', h.baseUrl, '--api-key', a.member], io);
+      return { code, stdout, stderr };
+    };
+    const created = await cli('webhooks', 'create', receiver.url('/ok'), '--event', 'job.failed', '--event', 'model.created', '--description', 'from the cli');
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.split(/\s+/)[0];
+    expect(created.stdout).toMatch(/secret: whsec_/);
+    expect((await cli('webhooks', 'list')).stdout).toContain(`${id}  enabled   job.failed,model.created  ${receiver.url('/ok')}  (from the cli)`);
+    const refused = await cli('webhooks', 'create', 'http://127.0.0.2/', '--event', 'job.failed');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('loopback rule');
+    expect((await cli('webhooks', 'create', receiver.url('/ok'))).code, 'no --event').toBe(2);
+
+    const sdk = new TrainingClient({ baseUrl: h.baseUrl, apiKey: a.member });
+    expect((await sdk.updateWebhook(id, { enabled: false })).disabledReason).toBe('disabled by PATCH enabled: false');
+    expect((await sdk.getWebhook(id)).enabled).toBe(false);
+    expect(await sdk.listWebhookDeliveries(id)).toEqual([]);
+    expect((await cli('webhooks', 'delete', id)).code).toBe(0);
+    await expect(sdk.getWebhook(id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('retries a receiver that fails twice, times out one that never answers without holding up the others, and keeps tenants apart', async () => {
+    const { h, a, b, receiver } = s;
+    const make = async (key: string, path: string) =>
+      (await call(h, key, 'POST', '/webhooks', { url: receiver.url(path), events: ['study.cancelled'] })).json();
+    const flaky = await make(a.member, '/flaky');
+    const hang = await make(a.member, '/hang');
+    const ok = await make(a.member, '/ok');
+    const other = await make(b.member, '/ok');
+    const studyId = await cancelledStudy(h, a);
+
+    // Every webhook on the event gets it; the healthy one at once, whatever the hanging one does.
+    await waitUntil(async () => receiver.received.some((r) => r.path === '/ok' && JSON.parse(r.body).data.id === studyId), 10_000);
+    const okAt = receiver.received.find((r) => r.path === '/ok')!.at;
+    const log = async (hookId: string, key = a.viewer) => (await call(h, key, 'GET', `/webhooks/${hookId}/deliveries`)).json().items;
+    const [okDelivery] = await log(ok.id);
+    await waitUntil(async () => receiver.received.filter((r) => r.path === '/flaky').length >= 3, 20_000);
+    const tries = receiver.received.filter((r) => r.path === '/flaky');
+    expect(new Set(tries.map((r) => r.headers['webhook-id'])).size, 'every attempt is the same message').toBe(1);
+    expect(new Set(tries.map((r) => r.body)).size).toBe(1);
+    await waitUntil(async () => (await log(flaky.id))[0]?.status === 'succeeded', 10_000);
+    const [flakyDelivery] = await log(flaky.id);
+    expect(flakyDelivery).toMatchObject({ event: 'study.cancelled', status: 'succeeded', attempts: 3, responseStatus: 200, nextAttemptAt: null });
+    expect(flakyDelivery.history.map((t: { responseStatus: number }) => t.responseStatus)).toEqual([500, 500, 200]);
+    expect(flakyDelivery.responseMs).toBeGreaterThanOrEqual(0);
+
+    // The one that never answers: each attempt ends at the timeout; retries spent, it failed for good.
+    await waitUntil(async () => (await log(hang.id))[0]?.status === 'failed', 20_000);
+    const [hung] = await log(hang.id);
+    expect(hung.attempts).toBe(3);
+    expect(hung.history.every((t: { error: string; responseStatus: null }) => t.error === 'no answer within 1 s' && t.responseStatus === null)).toBe(true);
+    expect((await call(h, a.viewer, 'GET', `/webhooks/${hang.id}`)).json().failingSince).not.toBeNull();
+    // Sent together, but the healthy receiver had it before the first hanging attempt gave up.
+    expect(okAt).toBeLessThan(Date.parse(hung.history[0].at) + hung.history[0].responseMs);
+
+    // B's webhook on the same event heard nothing of A's job; B cannot read or redeliver A's log.
+    expect(await log(other.id, b.viewer)).toEqual([]);
+    expect((await call(h, b.member, 'GET', `/webhooks/${ok.id}/deliveries`)).statusCode).toBe(404);
+    expect((await call(h, b.member, 'POST', `/webhooks/${ok.id}/deliveries/${okDelivery.id}/redeliver`)).statusCode).toBe(404);
+    expect((await call(h, b.member, 'POST', `/webhooks/${other.id}/deliveries/${okDelivery.id}/redeliver`)).statusCode).toBe(404);
+    for (const hook of [flaky, hang, ok]) await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+    await call(h, b.member, 'DELETE', `/webhooks/${other.id}`);
+  }, 60_000);
+
+  it('disables a webhook whose every attempt has failed for WEBHOOK_DISABLE_AFTER_S, says why, and takes it back on PATCH enabled', async () => {
+    const { h, a, receiver } = s;
+    const down = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/down'), events: ['study.cancelled'] })).json();
+    // Failing for six days already (the default limit is five).
+    await h.db.webhook.update({ where: { id: down.id }, data: { failingSince: new Date(Date.now() - 6 * 86400_000) } });
+    await cancelledStudy(h, a);
+    const read = async () => (await call(h, a.viewer, 'GET', `/webhooks/${down.id}`)).json();
+    await waitUntil(async () => (await read()).enabled === false, 20_000);
+    expect((await read()).disabledReason).toMatch(/^every delivery attempt since .* failed \(WEBHOOK_DISABLE_AFTER_S=432000\); last: answered 503$/);
+    // Its retry finds it disabled and ends the delivery; a new event makes none.
+    const log = async () => (await call(h, a.viewer, 'GET', `/webhooks/${down.id}/deliveries`)).json().items;
+    await waitUntil(async () => (await log())[0]?.status === 'failed', 10_000);
+    expect((await log())[0]).toMatchObject({ attempts: 1, error: 'the webhook is disabled' });
+    await cancelledStudy(h, a);
+    expect(await log()).toHaveLength(1);
+    const enabled = await call(h, a.member, 'PATCH', `/webhooks/${down.id}`, { enabled: true });
+    expect(enabled.json()).toMatchObject({ enabled: true, disabledAt: null, disabledReason: null, failingSince: null });
+  }, 30_000);
+
+  it('sends job.warning once per new diagnosis warning, with its kind and fix', async () => {
+    const { h, a, receiver } = s;
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.warning'] })).json();
+    const run = await h.db.run.create({ data: { tenantId: a.tenantId, spec: {}, status: 'running' } });
+    const warning = (kind: string, layer: string) => ({
+      id: `${kind}:${layer}`,
+      epoch: 1,
+      kind,
+      layer,
+      severity: 'warning',
+      message: `${kind} in ${layer}`,
+      advice: 'change it',
+      evidence: {},
+      fix: [{ op: 'replace', path: '/compile/optimizer/learningRate', value: 0.001 }],
+    });
+    // As a training process records them after each epoch: the whole list, one more each time.
+    const first = warning('exploding_gradients', 'dense_1');
+    await h.db.run.update({ where: { id: run.id }, data: { diagnosticWarnings: [first] } });
+    await h.db.run.update({ where: { id: run.id }, data: { diagnosticWarnings: [first, warning('dead_relu', 'dense_2')] } });
+    const bodies = () => receiver.received.filter((r) => r.body.includes('"job.warning"') && r.body.includes(run.id)).map((r) => JSON.parse(r.body));
+    await waitUntil(async () => bodies().length >= 2, 10_000);
+    expect(
+      bodies()
+        .map((b) => b.data.warning.kind)
+        .sort(),
+    ).toEqual(['dead_relu', 'exploding_gradients']);
+    expect(bodies()[0].data).toMatchObject({ id: run.id, status: 'running', warning: { fix: first.fix, layer: expect.any(String) } });
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+  });
+
+  it("delivers a job's end once, signed so the standardwebhooks library verifies it; redelivers; signs with both secrets after a rotation", async () => {
+    const { h, a, b, receiver } = s;
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.succeeded', 'model.created'] })).json();
+    const otherTenant = (await call(h, b.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.succeeded', 'model.created'] })).json();
+    await worker;
+    const dataset = (await call(h, a.member, 'POST', '/datasets', tinyDatasetBody('d'))).json().id;
+    const jobId = (await call(h, a.member, 'POST', '/jobs', tinyJobSpec(dataset))).json().id;
+    const job = await waitForJob(h, jobId, 120_000, bearer(a.viewer));
+    expect(job.status).toBe('succeeded');
+
+    const ends = () => receiver.received.filter((r) => r.body.includes('"job.succeeded"'));
+    await waitUntil(async () => ends().length >= 1, 20_000);
+    // Two delivery runners (this process and the worker's): still once.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ends()).toHaveLength(1);
+    const [end] = ends();
+    const verified = new Verifier(hook.secret).verify(end.body, end.headers) as { type: string; data: Record<string, unknown> };
+    expect(verified.type).toBe('job.succeeded');
+    expect(verified.data).toMatchObject({ id: jobId, status: 'succeeded', links: { self: `/jobs/${jobId}` } });
+    expect(verified.data.modelId).toBe(job.modelId);
+    expect(verifyWebhook(hook.secret, end.body, end.headers)).toEqual(verified);
+    expect(() => new Verifier(otherTenant.secret).verify(end.body, end.headers)).toThrow();
+    expect(() => new Verifier(hook.secret).verify(end.body.replace('succeeded', 'failed'), end.headers)).toThrow();
+    await waitUntil(async () => receiver.received.some((r) => r.body.includes('"model.created"')), 10_000);
+    // Tenant B's webhook on the same events got nothing of A's.
+    const deliveriesOfB = (await call(h, b.viewer, 'GET', `/webhooks/${otherTenant.id}/deliveries`)).json().items;
+    expect(deliveriesOfB).toEqual([]);
+
+    const log = (await call(h, a.viewer, 'GET', `/webhooks/${hook.id}/deliveries?limit=10`)).json().items;
+    const delivery = log.find((d: { event: string }) => d.event === 'job.succeeded');
+    expect(delivery).toMatchObject({ id: end.headers['webhook-id'], status: 'succeeded', attempts: 1, responseStatus: 200 });
+
+    const rotated = await call(h, a.member, 'POST', `/webhooks/${hook.id}/rotate-secret`);
+    expect(rotated.statusCode).toBe(200);
+    const redelivered = await call(h, a.member, 'POST', `/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`);
+    expect(redelivered.statusCode, redelivered.body).toBe(202);
+    await waitUntil(async () => ends().length >= 2, 10_000);
+    const again = ends()[1];
+    expect(again.headers['webhook-id']).toBe(delivery.id);
+    expect(again.headers['webhook-signature'].split(' ')).toHaveLength(2);
+    for (const secret of [hook.secret, rotated.json().secret]) expect(() => new Verifier(secret).verify(again.body, again.headers)).not.toThrow();
+  }, 180_000);
+});
+
+// The retries through PostgreSQL's queue as well, when the file above ran on Redis.
+describe.runIf(backend.name !== 'postgres')('webhooks (queue on postgres)', () => {
+  let s: Awaited<ReturnType<typeof setUp>>;
+  beforeAll(async () => {
+    s = await setUp(QUEUE_BACKENDS[0]);
+  }, 60_000);
+  afterAll(() => tearDown(s), 60_000);
+
+  it('retries a receiver that fails twice and records the three attempts', async () => {
+    const { h, a, receiver } = s;
+    const flaky = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/flaky'), events: ['study.cancelled'] })).json();
+    await cancelledStudy(h, a);
+    const log = async () => (await call(h, a.viewer, 'GET', `/webhooks/${flaky.id}/deliveries`)).json().items;
+    await waitUntil(async () => (await log())[0]?.status === 'succeeded', 20_000);
+    expect((await log())[0].history.map((t: { responseStatus: number }) => t.responseStatus)).toEqual([500, 500, 200]);
+  }, 30_000);
+});
