@@ -9,8 +9,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { disposeIntermediate, heapView, makeOutput, runStock, sizeOf, type KernelArgs } from './kernel-args.js';
-import { col2im, colRows, colWidth, convGeometry, im2col, type ConvAttrs, type ConvGeometry } from './im2col.js';
-import { matMul } from './mat-mul.js';
+import { col2im, colRows, colWidth, convGeometry, im2col, im2colTransposed, type ConvAttrs, type ConvGeometry } from './im2col.js';
+import { matMul, transposedIsCheaper } from './mat-mul.js';
 import type { KernelAddition, KernelReplacement } from './replace-kernel.js';
 
 const BACKEND = 'wasm';
@@ -32,10 +32,17 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   if (!channelsLast(attrs)) throw new Error(`wasm backend Conv2DBackpropFilter supports only dataFormat 'NHWC', not '${String(attrs.dataFormat)}'`);
   const g = convGeometry(x.shape, filterShape, attrs as unknown as ConvAttrs);
   if (colRows(g) === 0 || sizeOf(filterShape) === 0) return zeros(backend, filterShape);
-  const cols = makeOutput(backend, [colRows(g), colWidth(g)], 'float32');
+  const [rows, width, outChannels] = [colRows(g), colWidth(g), filterShape[3]];
+  // Where the product would transpose im2col's matrix before XNNPACK packs dy (the filter's
+  // gradient of every layer but a first one with few input channels), the matrix is written
+  // transposed to begin with; otherwise the product runs transposed and packs the matrix.
+  const writeTransposed = !transposedIsCheaper(width, rows, outChannels, true, false);
+  const cols = makeOutput(backend, writeTransposed ? [width, rows] : [rows, width], 'float32');
   try {
-    im2col(heapView(backend, x) as Float32Array, g, heapView(backend, cols) as Float32Array);
-    const dw = matMul(backend, cols, { ...dy, shape: [colRows(g), filterShape[3]] }, true, false);
+    const [xv, colsv] = [heapView(backend, x) as Float32Array, heapView(backend, cols) as Float32Array];
+    if (writeTransposed) im2colTransposed(xv, g, colsv);
+    else im2col(xv, g, colsv);
+    const dw = matMul(backend, cols, { ...dy, shape: [rows, outChannels] }, !writeTransposed, false);
     return { ...dw, shape: filterShape };
   } finally {
     disposeIntermediate(backend, cols);

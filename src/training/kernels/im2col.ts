@@ -141,9 +141,49 @@ export function im2col(x: Float32Array, g: ConvGeometry, cols: Float32Array): vo
   const xBase = x.byteOffset / 4;
   const colsBase = cols.byteOffset / 4;
   forEachRun(g, (col, src, length) => {
-    if (heap && length >= BULK_COPY) heap.copyWithin(colsBase + col, xBase + src, xBase + src + length);
-    else for (let c = 0; c < length; c++) cols[col + c] = x[src + c];
+    if (length < BULK_COPY) for (let c = 0; c < length; c++) cols[col + c] = x[src + c];
+    else if (heap) heap.copyWithin(colsBase + col, xBase + src, xBase + src + length);
+    else cols.set(x.subarray(src, src + length), col);
   });
+}
+
+/**
+ * im2col's matrix transposed ([K, rows]), written directly: for each column (filter tap and input
+ * channel) the values of one image's output positions in order, read from the image at a stride
+ * of its channel count. One image of a small network stays in the first-level cache, and the
+ * writes are sequential; transposing the [rows, K] matrix afterwards cost several times as much.
+ */
+export function im2colTransposed(x: Float32Array, g: ConvGeometry, colsT: Float32Array): void {
+  const rows = colRows(g);
+  const ci = g.inChannels;
+  const { outHeight, outWidth, inWidth } = g;
+  const imageSize = g.inHeight * inWidth * ci;
+  for (let b = 0; b < g.batch; b++) {
+    const image = b * imageSize;
+    const r0 = b * outHeight * outWidth;
+    for (let fy = 0; fy < g.filterHeight; fy++) {
+      for (let fx = 0; fx < g.filterWidth; fx++) {
+        const tap = (fy * g.filterWidth + fx) * ci;
+        const xShift = fx * g.dilationWidth - g.padLeft;
+        for (let c = 0; c < ci; c++) {
+          let to = (tap + c) * rows + r0;
+          for (let oy = 0; oy < outHeight; oy++) {
+            const iy = oy * g.strideHeight + fy * g.dilationHeight - g.padTop;
+            if (iy < 0 || iy >= g.inHeight) {
+              colsT.fill(0, to, to + outWidth);
+              to += outWidth;
+              continue;
+            }
+            const rowStart = image + iy * inWidth * ci + c;
+            for (let ox = 0; ox < outWidth; ox++) {
+              const ix = ox * g.strideWidth + xShift;
+              colsT[to++] = ix >= 0 && ix < inWidth ? x[rowStart + ix * ci] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 /** Adds the rows of `cols` ([rows, K]) back into the image they were taken from: `dx` ([batch, h, w, ci]), zeroed first. */

@@ -28,8 +28,7 @@ export function maxPoolBackprop(x: Float32Array, dy: Float32Array, info: PoolInf
       const y0 = oy * strideHeight - top;
       for (let ox = 0; ox < outWidth; ox++, dyAt += c) {
         const x0 = ox * strideWidth - left;
-        best.fill(-Infinity);
-        where.fill(-1);
+        let first = true;
         for (let fy = 0; fy < fh; fy += dilationHeight) {
           const iy = y0 + fy;
           if (iy < 0 || iy >= inHeight) continue;
@@ -37,16 +36,69 @@ export function maxPoolBackprop(x: Float32Array, dy: Float32Array, info: PoolInf
             const ix = x0 + fx;
             if (ix < 0 || ix >= inWidth) continue;
             const at = image + (iy * inWidth + ix) * c;
+            if (first) seed(x, at, c, best, where);
+            else keepLarger(x, at, c, best, where);
+            first = false;
+          }
+        }
+        if (!first) for (let k = 0; k < c; k++) dx[where[k]] += dy[dyAt + k];
+      }
+    }
+  }
+}
+
+/** The first tap of a window: its values are the maxima so far. */
+function seed(x: Float32Array, at: number, c: number, best: Float32Array, where: Int32Array): void {
+  for (let k = 0; k < c; k++) {
+    best[k] = x[at + k];
+    where[k] = at + k;
+  }
+}
+
+/**
+ * A later tap: strictly larger values take over, so the first maximum wins ties. Written as
+ * selects rather than an `if`: which tap holds a maximum is a coin toss the branch predictor loses.
+ */
+function keepLarger(x: Float32Array, at: number, c: number, best: Float32Array, where: Int32Array): void {
+  for (let k = 0; k < c; k++) {
+    const v = x[at + k];
+    const b = best[k];
+    const larger = v > b;
+    best[k] = larger ? v : b;
+    where[k] = larger ? at + k : where[k];
+  }
+}
+
+/**
+ * The same for windows that do not overlap (stride at least the window, no dilation: pooling's
+ * usual 2x2 at stride 2), from the forward output `y`: each input position gets dy where it
+ * equals its window's maximum and no earlier tap of the window did. Arithmetic instead of
+ * branches, since which tap holds a maximum is a coin toss the branch predictor loses; every
+ * position lies in at most one window, so each is written once.
+ */
+export function maxPoolBackpropDisjoint(x: Float32Array, y: Float32Array, dy: Float32Array, info: PoolInfo, dx: Float32Array): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  dx.fill(0);
+  const open = new Float32Array(c);
+  let yAt = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const image = b * inHeight * inWidth * c;
+    for (let oy = 0; oy < outHeight; oy++) {
+      const y0 = oy * strideHeight - top;
+      for (let ox = 0; ox < outWidth; ox++, yAt += c) {
+        const x0 = ox * strideWidth - left;
+        open.fill(1);
+        for (let iy = Math.max(0, y0); iy < Math.min(inHeight, y0 + fh); iy++) {
+          for (let ix = Math.max(0, x0); ix < Math.min(inWidth, x0 + fw); ix++) {
+            const at = image + (iy * inWidth + ix) * c;
             for (let k = 0; k < c; k++) {
-              const v = x[at + k];
-              if (v > best[k] || where[k] < 0) {
-                best[k] = v;
-                where[k] = at + k;
-              }
+              const hit = +(x[at + k] === y[yAt + k]) * open[k];
+              dx[at + k] = hit * dy[yAt + k];
+              open[k] -= hit;
             }
           }
         }
-        for (let k = 0; k < c; k++) if (where[k] >= 0) dx[where[k]] += dy[dyAt + k];
       }
     }
   }
@@ -55,7 +107,7 @@ export function maxPoolBackprop(x: Float32Array, dy: Float32Array, info: PoolInf
 function fastMaxPoolGrad(stock: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
     const { inputs, backend, attrs = {} } = args;
-    const { dy, input } = inputs;
+    const { dy, input, output } = inputs;
     if (!dy || !input || input.dtype !== 'float32' || input.shape.length !== 4) return stock(args);
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
       filterSize: number | [number, number];
@@ -65,7 +117,10 @@ function fastMaxPoolGrad(stock: tf.KernelFunc): tf.KernelFunc {
     };
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
     const dx = makeOutput(backend, input.shape, 'float32');
-    maxPoolBackprop(heapView(backend, input) as Float32Array, heapView(backend, dy) as Float32Array, info, heapView(backend, dx) as Float32Array);
+    const [xv, dyv, dxv] = [input, dy, dx].map((t) => heapView(backend, t) as Float32Array);
+    const disjoint = output && info.strideHeight >= info.filterHeight && info.strideWidth >= info.filterWidth;
+    if (disjoint) maxPoolBackpropDisjoint(xv, heapView(backend, output) as Float32Array, dyv, info, dxv);
+    else maxPoolBackprop(xv, dyv, info, dxv);
     return dx;
   };
 }
