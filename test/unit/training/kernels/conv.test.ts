@@ -272,7 +272,7 @@ describe('forward convolutions with same padding', () => {
   });
 });
 
-describe('MaxPoolGrad', () => {
+describe('MaxPoolGrad (and the stock AvgPoolGrad)', () => {
   const rand = seeded(26);
   const cases = Array.from({ length: 10 }, (_, i) => ({
     shape: [intIn(rand, 1, 3), intIn(rand, 3, 9), intIn(rand, 3, 9), intIn(rand, 1, 9)] as [number, number, number, number],
@@ -287,6 +287,13 @@ describe('MaxPoolGrad', () => {
         tf.grad((a: tf.Tensor) =>
           tf
             .maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad)
+            .square()
+            .sum(),
+        )(x),
+        // The stock AvgPoolGrad, which the service keeps: the same cases, for AveragePooling2D.
+        tf.grad((a: tf.Tensor) =>
+          tf
+            .avgPool(a as tf.Tensor4D, c.size, c.stride, c.pad)
             .square()
             .sum(),
         )(x),
