@@ -27,6 +27,8 @@ export function buildCnn(): tf.LayersModel {
 export interface CnnRow {
   batch: number;
   samplesPerSecond: number;
+  /** Samples per second of this process's CPU time over the same epoch: on a loaded machine, nearer what a quiet one gives (one thread). */
+  samplesPerCpuSecond: number;
   /** Kernel times of one profiled epoch, slowest first, with that epoch's wall time. */
   profile?: { kernels: KernelTime[]; epochMs: number };
 }

@@ -4,7 +4,7 @@
  * process): the convolutional network of the PyTorch reference (../shared/bench/torch_cnn.py),
  * built with tf.layers, trained by the service's training loop (`trainPhase`) with SGD on random
  * 28x28x1 images, one warm-up epoch then one timed epoch per batch size, then on the synchronous
- * wasm backend one more epoch with every kernel timed.
+ * single-threaded wasm backend one more epoch with every kernel timed.
  *
  * Usage: tsx bench/cpu-speed/cnn-train.ts <wasm|cpu|webgpu> [threads] [samples]; prints one JSON
  * line (`CnnRun`) on stdout.
@@ -46,7 +46,8 @@ async function startBackend(name: string, threads: number): Promise<string | nul
 
 async function main(): Promise<CnnRun> {
   const [name = 'wasm', threadsArg = '1', samplesArg = '4096'] = process.argv.slice(2);
-  const backend = await startBackend(name, Number(threadsArg));
+  const threads = Number(threadsArg);
+  const backend = await startBackend(name, threads);
   if (!backend) return { skipped: `no ${name} backend (no adapter, or it failed to start)` };
   const samples = Number(samplesArg);
   const { x, y } = randomData(samples);
@@ -54,15 +55,19 @@ async function main(): Promise<CnnRun> {
   for (const batch of CNN_BATCHES) {
     const model = buildCnn();
     await epochMs(model, x, y, batch);
-    const row: CnnRow = { batch, samplesPerSecond: samples / ((await epochMs(model, x, y, batch)) / 1000) };
-    if (name === 'wasm') {
+    const cpu = process.cpuUsage();
+    const ms = await epochMs(model, x, y, batch);
+    const { user, system } = process.cpuUsage(cpu);
+    const row: CnnRow = { batch, samplesPerSecond: samples / (ms / 1000), samplesPerCpuSecond: samples / ((user + system) / 1e6) };
+    // Not with two threads: the kernel profiler has hung there (bench/results.md, part (e)).
+    if (name === 'wasm' && threads === 1) {
       const stop = profileKernels(tf.getBackend());
-      const ms = await epochMs(model, x, y, batch);
-      row.profile = { kernels: stop(), epochMs: ms };
+      const profiledMs = await epochMs(model, x, y, batch);
+      row.profile = { kernels: stop(), epochMs: profiledMs };
     }
     rows.push(row);
     model.dispose();
-    console.error(`  ${backend} batch ${batch}: ${Math.round(row.samplesPerSecond)} samples/s`);
+    console.error(`  ${backend} batch ${batch}: ${Math.round(row.samplesPerSecond)} samples/s, ${Math.round(row.samplesPerCpuSecond)} per CPU-second`);
   }
   return { backend, samples, rows };
 }

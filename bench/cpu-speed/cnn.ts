@@ -79,7 +79,7 @@ const rows = CNN_BATCHES.map((batch) => [
   ...columns.flatMap(({ run }) => {
     const sps = rowOf(run, batch)?.samplesPerSecond;
     const ref = torchAt(batch);
-    return [fmt(sps), sps === undefined || ref === undefined ? '-' : (sps / ref).toFixed(2)];
+    return [fmt(sps), sps === undefined || ref === undefined ? '-' : (sps / ref).toFixed(2), fmt(rowOf(run, batch)?.samplesPerCpuSecond)];
   }),
   String(TARGET),
 ]);
@@ -93,7 +93,9 @@ const lines = [
     `Load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${os.cpus().length} cores; the whole run took ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
   ...('error' in torch ? ['', `PyTorch reference skipped: ${torch.error}.`] : []),
   '',
-  table(['batch', 'PyTorch + OpenBLAS', ...columns.flatMap(({ label }) => [label, 'ratio']), 'target ratio'], rows),
+  table(['batch', 'PyTorch + OpenBLAS', ...columns.flatMap(({ label }) => [label, 'ratio', 'per CPU-second']), 'target ratio'], rows),
+  '',
+  "Samples/s are wall-clock, as a job reports them. 'Per CPU-second' divides by the process's own CPU time instead (one thread: what a quiet machine's wall clock would give, roughly); PyTorch uses two threads, so its CPU time is not comparable.",
   '',
   'Where a profiled epoch spent its time (share of the epoch, calls):',
   '',
