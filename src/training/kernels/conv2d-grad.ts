@@ -3,7 +3,9 @@
  *
  * tfjs-backend-wasm has no `Conv2DBackpropFilter` (a convolutional network cannot train there),
  * and its `Conv2DBackpropInput` is a direct seven-deep loop. Here the filter's gradient is
- * im2col(x)^T dy, one product on XNNPACK's path; the input's gradient is, at stride 1, the forward
+ * im2col(x)^T dy: for a first layer with few input channels as that product on XNNPACK's path,
+ * elsewhere as XNNPACK's forward convolution of x and dy with their batch and channel axes swapped
+ * (the same product without the matrix); the input's gradient is, at stride 1, the forward
  * convolution (XNNPACK's) of dy with the filter turned by 180 degrees and its channel axes swapped,
  * and at other strides dy W^T added back into the image by col2im.
  */
@@ -24,6 +26,39 @@ function zeros(backend: object, shape: number[]): tf.TensorInfo {
   return out;
 }
 
+/**
+ * The filter's gradient as XNNPACK's forward convolution, with no im2col matrix: x with its batch
+ * and channel axes swapped ([ci, h, w, batch]) convolved with dy as the filter ([outH, outW, batch,
+ * co], dilated by the forward stride) is [ci, fh, fw, co]. Null for dilated convolutions, and where
+ * the padding this needs would be negative (a stride that leaves the input's last rows unread).
+ */
+function filterGradViaConv(backend: object, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo | null {
+  if (g.dilationHeight !== 1 || g.dilationWidth !== 1) return null;
+  const bottom = g.filterHeight + (g.outHeight - 1) * g.strideHeight - g.inHeight - g.padTop;
+  const right = g.filterWidth + (g.outWidth - 1) * g.strideWidth - g.inWidth - g.padLeft;
+  if (Math.min(g.padTop, g.padLeft, bottom, right) < 0) return null;
+  const made: tf.TensorInfo[] = [];
+  const transpose = (t: tf.TensorInfo, perm: number[]) => runStock(BACKEND, 'Transpose', { inputs: { x: t }, backend, attrs: { perm } });
+  try {
+    const input = transpose(x, [3, 1, 2, 0]);
+    made.push(input);
+    const filter = transpose(dy, [1, 2, 0, 3]);
+    made.push(filter);
+    const pad = [
+      [0, 0],
+      [g.padTop, bottom],
+      [g.padLeft, right],
+      [0, 0],
+    ];
+    const attrs = { strides: 1, pad, dilations: [g.strideHeight, g.strideWidth], dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+    const swapped = runStock(BACKEND, 'Conv2D', { inputs: { x: input, filter }, backend, attrs });
+    made.push(swapped);
+    return transpose(swapped, [1, 2, 0, 3]);
+  } finally {
+    disposeIntermediate(backend, ...made);
+  }
+}
+
 /** dW = im2col(x)^T dy, as [fh, fw, ci, co]. */
 function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs = {} } = args;
@@ -37,6 +72,10 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   // gradient of every layer but a first one with few input channels), the matrix is written
   // transposed to begin with; otherwise the product runs transposed and packs the matrix.
   const writeTransposed = !transposedIsCheaper(width, rows, outChannels, true, false);
+  // There, XNNPACK's convolution does the same product without the matrix: cheaper, except for a
+  // first layer's few input channels (the turned-around product wins there).
+  const viaConv = writeTransposed ? filterGradViaConv(backend, x, dy, g) : null;
+  if (viaConv) return viaConv;
   const cols = makeOutput(backend, writeTransposed ? [width, rows] : [rows, width], 'float32');
   try {
     const [xv, colsv] = [heapView(backend, x) as Float32Array, heapView(backend, cols) as Float32Array];
