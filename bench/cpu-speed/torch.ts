@@ -16,13 +16,20 @@ export const TORCH_SCRIPT = path.resolve(
   process.env.TORCH_BENCH ?? ['../shared/bench/torch_mlp.py', '../../shared/bench/torch_mlp.py'].find((p) => existsSync(p)) ?? '../shared/bench/torch_mlp.py',
 );
 
+/** The convolutional reference (../shared/bench/torch_cnn.py, or TORCH_CNN_BENCH), found the same way. */
+export const TORCH_CNN_SCRIPT = path.resolve(
+  process.env.TORCH_CNN_BENCH ??
+    ['../shared/bench/torch_cnn.py', '../../shared/bench/torch_cnn.py'].find((p) => existsSync(p)) ??
+    '../shared/bench/torch_cnn.py',
+);
+
 /** Runs the reference once; `{ error }` says why there are no figures. */
-export function runTorchReference(): { figures: TorchFigures } | { error: string } {
-  if (!existsSync(TORCH_SCRIPT)) return { error: `the PyTorch reference ${TORCH_SCRIPT} is missing (set TORCH_BENCH)` };
+export function runTorchReference(script = TORCH_SCRIPT): { figures: TorchFigures } | { error: string } {
+  if (!existsSync(script)) return { error: `the PyTorch reference ${script} is missing (set TORCH_BENCH or TORCH_CNN_BENCH)` };
   const openblas = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
   // Debian's interpreter, where python3-torch installs; another python3 on the PATH may lack torch.
   const python = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-  const run = spawnSync(python, [TORCH_SCRIPT], {
+  const run = spawnSync(python, [script], {
     encoding: 'utf8',
     timeout: 10 * 60_000,
     env: { ...process.env, LD_LIBRARY_PATH: openblas, OPENBLAS_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' },

@@ -100,3 +100,12 @@ export const matMulReplacements: KernelReplacement[] = [
   { kernelName: 'BatchMatMul', wrap: withExplicitTranspose },
   { kernelName: '_FusedMatMul', wrap: withExplicitTranspose },
 ];
+
+const transposingBatchMatMul = withExplicitTranspose((args) => runStock(BACKEND, 'BatchMatMul', args));
+
+/** `op(a) op(b)` of two matrices ([rows, cols] each) on XNNPACK's path, for other kernels; the result is [m, n]. */
+export function matMul(backend: object, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+  const as3d = (x: tf.TensorInfo) => ({ ...x, shape: [1, ...x.shape] });
+  const product = transposingBatchMatMul({ inputs: { a: as3d(a), b: as3d(b) }, backend, attrs: { transposeA, transposeB } }) as tf.TensorInfo;
+  return { ...product, shape: product.shape.slice(1) };
+}

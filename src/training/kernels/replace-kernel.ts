@@ -47,3 +47,28 @@ export function stockKernel(backendName: string, kernelName: string): tf.KernelF
   if (!config) throw new Error(`kernel ${kernelName} is not registered for backend ${backendName}`);
   return config.kernelFunc;
 }
+
+/** A kernel the backend lacks, registered for it. */
+export interface KernelAddition {
+  kernelName: string;
+  kernelFunc: tf.KernelFunc;
+}
+
+/** The kernels registered by `addKernel`, by backend and kernel name. */
+const added = new Set<string>();
+
+/** Registers a kernel the backend lacks; where the backend has one of its own (a later tfjs), that one stays. */
+export function addKernel(backendName: string, addition: KernelAddition): void {
+  const k = key(backendName, addition.kernelName);
+  if (added.has(k) || tf.getKernel(addition.kernelName, backendName)) return;
+  tf.registerKernel({ kernelName: addition.kernelName, backendName, kernelFunc: addition.kernelFunc });
+  added.add(k);
+}
+
+/** Unregisters a kernel registered by `addKernel`. */
+export function removeKernel(backendName: string, kernelName: string): void {
+  const k = key(backendName, kernelName);
+  if (!added.has(k)) return;
+  tf.unregisterKernel(kernelName, backendName);
+  added.delete(k);
+}
