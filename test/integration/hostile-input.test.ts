@@ -235,6 +235,8 @@ describe('listings read no large columns', () => {
         'trialIndex',
         'trialParameters',
         'stoppedAtEpoch',
+        'seed',
+        'environment',
       ];
       await admin.$executeRawUnsafe(`GRANT SELECT (${runColumns.map((c) => `"${c}"`).join(', ')}) ON "${schema}"."Run" TO ${role}`);
       await admin.$executeRawUnsafe(`GRANT SELECT ON "${schema}"."EpochMetric" TO ${role}`);

@@ -56,7 +56,7 @@ function selectJobs(schema: string, withSpec: boolean): string {
   return `SELECT r.id, r.name, r.status::text AS status, r.backend, r.error, r.attempts, r."resumedFromEpoch", r."retryOf",
        r.evaluation, r.warnings, r."diagnosticWarnings",
        r."createdAt" AT TIME ZONE 'UTC' AS "createdAt", r."startedAt" AT TIME ZONE 'UTC' AS "startedAt", r."finishedAt" AT TIME ZONE 'UTC' AS "finishedAt",
-       r."studyId", r."trialIndex", r."trialParameters", r.spec->'fit'->'seed' AS seed, r.environment,${withSpec ? ' r.spec,' : ''}
+       r."studyId", r."trialIndex", r."trialParameters", r.seed, r.environment,${withSpec ? ' r.spec,' : ''}
        m.id AS "modelId", e.epoch, e.phase, e.loss, e.accuracy, e."valLoss", e."valAccuracy", e."durationMs"
 FROM ${t('Run')} r
 LEFT JOIN ${t('Model')} m ON m."jobId" = r.id

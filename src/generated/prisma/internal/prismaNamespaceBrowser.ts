@@ -109,6 +109,7 @@ export const RunScalarFieldEnum = {
   attempts: 'attempts',
   resumedFromEpoch: 'resumedFromEpoch',
   environment: 'environment',
+  seed: 'seed',
   retryOf: 'retryOf',
   cancelRequested: 'cancelRequested',
   heartbeatAt: 'heartbeatAt',

@@ -29,6 +29,7 @@ export type AggregateRun = {
 export type RunAvgAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
+  seed: number | null
   fairTag: number | null
   trialIndex: number | null
   stoppedAtEpoch: number | null
@@ -37,6 +38,7 @@ export type RunAvgAggregateOutputType = {
 export type RunSumAggregateOutputType = {
   attempts: number | null
   resumedFromEpoch: number | null
+  seed: number | null
   fairTag: number | null
   trialIndex: number | null
   stoppedAtEpoch: number | null
@@ -50,6 +52,7 @@ export type RunMinAggregateOutputType = {
   error: string | null
   attempts: number | null
   resumedFromEpoch: number | null
+  seed: number | null
   retryOf: string | null
   cancelRequested: boolean | null
   heartbeatAt: Date | null
@@ -71,6 +74,7 @@ export type RunMaxAggregateOutputType = {
   error: string | null
   attempts: number | null
   resumedFromEpoch: number | null
+  seed: number | null
   retryOf: string | null
   cancelRequested: boolean | null
   heartbeatAt: Date | null
@@ -94,6 +98,7 @@ export type RunCountAggregateOutputType = {
   attempts: number
   resumedFromEpoch: number
   environment: number
+  seed: number
   retryOf: number
   cancelRequested: number
   heartbeatAt: number
@@ -116,6 +121,7 @@ export type RunCountAggregateOutputType = {
 export type RunAvgAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
+  seed?: true
   fairTag?: true
   trialIndex?: true
   stoppedAtEpoch?: true
@@ -124,6 +130,7 @@ export type RunAvgAggregateInputType = {
 export type RunSumAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
+  seed?: true
   fairTag?: true
   trialIndex?: true
   stoppedAtEpoch?: true
@@ -137,6 +144,7 @@ export type RunMinAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  seed?: true
   retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
@@ -158,6 +166,7 @@ export type RunMaxAggregateInputType = {
   error?: true
   attempts?: true
   resumedFromEpoch?: true
+  seed?: true
   retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
@@ -181,6 +190,7 @@ export type RunCountAggregateInputType = {
   attempts?: true
   resumedFromEpoch?: true
   environment?: true
+  seed?: true
   retryOf?: true
   cancelRequested?: true
   heartbeatAt?: true
@@ -295,6 +305,7 @@ export type RunGroupByOutputType = {
   attempts: number
   resumedFromEpoch: number | null
   environment: runtime.JsonValue | null
+  seed: number | null
   retryOf: string | null
   cancelRequested: boolean
   heartbeatAt: Date | null
@@ -345,6 +356,7 @@ export type RunWhereInput = {
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   environment?: Prisma.JsonNullableFilter<"Run">
+  seed?: Prisma.FloatNullableFilter<"Run"> | number | null
   retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -378,6 +390,7 @@ export type RunOrderByWithRelationInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   environment?: Prisma.SortOrderInput | Prisma.SortOrder
+  seed?: Prisma.SortOrderInput | Prisma.SortOrder
   retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -415,6 +428,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   environment?: Prisma.JsonNullableFilter<"Run">
+  seed?: Prisma.FloatNullableFilter<"Run"> | number | null
   retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -448,6 +462,7 @@ export type RunOrderByWithAggregationInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
   environment?: Prisma.SortOrderInput | Prisma.SortOrder
+  seed?: Prisma.SortOrderInput | Prisma.SortOrder
   retryOf?: Prisma.SortOrderInput | Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -483,6 +498,7 @@ export type RunScalarWhereWithAggregatesInput = {
   attempts?: Prisma.IntWithAggregatesFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableWithAggregatesFilter<"Run"> | number | null
   environment?: Prisma.JsonNullableWithAggregatesFilter<"Run">
+  seed?: Prisma.FloatNullableWithAggregatesFilter<"Run"> | number | null
   retryOf?: Prisma.UuidNullableWithAggregatesFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolWithAggregatesFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
@@ -510,6 +526,7 @@ export type RunCreateInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -541,6 +558,7 @@ export type RunUncheckedCreateInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -572,6 +590,7 @@ export type RunUpdateInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -603,6 +622,7 @@ export type RunUncheckedUpdateInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -634,6 +654,7 @@ export type RunCreateManyInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -661,6 +682,7 @@ export type RunUpdateManyMutationInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -686,6 +708,7 @@ export type RunUncheckedUpdateManyInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -718,6 +741,7 @@ export type RunCountOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
   environment?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
@@ -738,6 +762,7 @@ export type RunCountOrderByAggregateInput = {
 export type RunAvgOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   fairTag?: Prisma.SortOrder
   trialIndex?: Prisma.SortOrder
   stoppedAtEpoch?: Prisma.SortOrder
@@ -751,6 +776,7 @@ export type RunMaxOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
@@ -772,6 +798,7 @@ export type RunMinOrderByAggregateInput = {
   error?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   retryOf?: Prisma.SortOrder
   cancelRequested?: Prisma.SortOrder
   heartbeatAt?: Prisma.SortOrder
@@ -788,6 +815,7 @@ export type RunMinOrderByAggregateInput = {
 export type RunSumOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   resumedFromEpoch?: Prisma.SortOrder
+  seed?: Prisma.SortOrder
   fairTag?: Prisma.SortOrder
   trialIndex?: Prisma.SortOrder
   stoppedAtEpoch?: Prisma.SortOrder
@@ -822,6 +850,14 @@ export type EnumRunStatusFieldUpdateOperationsInput = {
 }
 
 export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
+export type NullableFloatFieldUpdateOperationsInput = {
   set?: number | null
   increment?: number
   decrement?: number
@@ -989,6 +1025,7 @@ export type RunCreateWithoutEpochsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1019,6 +1056,7 @@ export type RunUncheckedCreateWithoutEpochsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1065,6 +1103,7 @@ export type RunUpdateWithoutEpochsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1095,6 +1134,7 @@ export type RunUncheckedUpdateWithoutEpochsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1125,6 +1165,7 @@ export type RunCreateWithoutDiagnosticsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1155,6 +1196,7 @@ export type RunUncheckedCreateWithoutDiagnosticsInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1201,6 +1243,7 @@ export type RunUpdateWithoutDiagnosticsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1231,6 +1274,7 @@ export type RunUncheckedUpdateWithoutDiagnosticsInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1261,6 +1305,7 @@ export type RunCreateWithoutModelInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1291,6 +1336,7 @@ export type RunUncheckedCreateWithoutModelInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1337,6 +1383,7 @@ export type RunUpdateWithoutModelInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1367,6 +1414,7 @@ export type RunUncheckedUpdateWithoutModelInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1397,6 +1445,7 @@ export type RunCreateWithoutCheckpointInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1427,6 +1476,7 @@ export type RunUncheckedCreateWithoutCheckpointInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1473,6 +1523,7 @@ export type RunUpdateWithoutCheckpointInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1503,6 +1554,7 @@ export type RunUncheckedUpdateWithoutCheckpointInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1533,6 +1585,7 @@ export type RunCreateWithoutTenantInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1563,6 +1616,7 @@ export type RunUncheckedCreateWithoutTenantInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1622,6 +1676,7 @@ export type RunScalarWhereInput = {
   attempts?: Prisma.IntFilter<"Run"> | number
   resumedFromEpoch?: Prisma.IntNullableFilter<"Run"> | number | null
   environment?: Prisma.JsonNullableFilter<"Run">
+  seed?: Prisma.FloatNullableFilter<"Run"> | number | null
   retryOf?: Prisma.UuidNullableFilter<"Run"> | string | null
   cancelRequested?: Prisma.BoolFilter<"Run"> | boolean
   heartbeatAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -1649,6 +1704,7 @@ export type RunCreateWithoutStudyInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1679,6 +1735,7 @@ export type RunUncheckedCreateWithoutStudyInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1735,6 +1792,7 @@ export type RunCreateManyTenantInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1761,6 +1819,7 @@ export type RunUpdateWithoutTenantInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1791,6 +1850,7 @@ export type RunUncheckedUpdateWithoutTenantInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1821,6 +1881,7 @@ export type RunUncheckedUpdateManyWithoutTenantInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1847,6 +1908,7 @@ export type RunCreateManyStudyInput = {
   attempts?: number
   resumedFromEpoch?: number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: number | null
   retryOf?: string | null
   cancelRequested?: boolean
   heartbeatAt?: Date | string | null
@@ -1873,6 +1935,7 @@ export type RunUpdateWithoutStudyInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1903,6 +1966,7 @@ export type RunUncheckedUpdateWithoutStudyInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1933,6 +1997,7 @@ export type RunUncheckedUpdateManyWithoutStudyInput = {
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   resumedFromEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   environment?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   retryOf?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   cancelRequested?: Prisma.BoolFieldUpdateOperationsInput | boolean
   heartbeatAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1999,6 +2064,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   attempts?: boolean
   resumedFromEpoch?: boolean
   environment?: boolean
+  seed?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -2033,6 +2099,7 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   attempts?: boolean
   resumedFromEpoch?: boolean
   environment?: boolean
+  seed?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -2062,6 +2129,7 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   attempts?: boolean
   resumedFromEpoch?: boolean
   environment?: boolean
+  seed?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -2091,6 +2159,7 @@ export type RunSelectScalar = {
   attempts?: boolean
   resumedFromEpoch?: boolean
   environment?: boolean
+  seed?: boolean
   retryOf?: boolean
   cancelRequested?: boolean
   heartbeatAt?: boolean
@@ -2108,7 +2177,7 @@ export type RunSelectScalar = {
   stoppedAtEpoch?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "environment" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag" | "studyId" | "trialIndex" | "trialParameters" | "stoppedAtEpoch", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "spec" | "status" | "backend" | "error" | "attempts" | "resumedFromEpoch" | "environment" | "seed" | "retryOf" | "cancelRequested" | "heartbeatAt" | "evaluation" | "warnings" | "diagnosticWarnings" | "createdAt" | "startedAt" | "finishedAt" | "tenantId" | "fairTag" | "studyId" | "trialIndex" | "trialParameters" | "stoppedAtEpoch", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   epochs?: boolean | Prisma.Run$epochsArgs<ExtArgs>
   diagnostics?: boolean | Prisma.Run$diagnosticsArgs<ExtArgs>
@@ -2147,6 +2216,7 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     attempts: number
     resumedFromEpoch: number | null
     environment: runtime.JsonValue | null
+    seed: number | null
     retryOf: string | null
     cancelRequested: boolean
     heartbeatAt: Date | null
@@ -2600,6 +2670,7 @@ export interface RunFieldRefs {
   readonly attempts: Prisma.FieldRef<"Run", 'Int'>
   readonly resumedFromEpoch: Prisma.FieldRef<"Run", 'Int'>
   readonly environment: Prisma.FieldRef<"Run", 'Json'>
+  readonly seed: Prisma.FieldRef<"Run", 'Float'>
   readonly retryOf: Prisma.FieldRef<"Run", 'String'>
   readonly cancelRequested: Prisma.FieldRef<"Run", 'Boolean'>
   readonly heartbeatAt: Prisma.FieldRef<"Run", 'DateTime'>
