@@ -8,6 +8,8 @@ import { makeInitializer, type InitializerSpec } from './initializers.js';
 import { BatchNormalization } from './layers/batch-normalization.js';
 import { ELU } from './layers/elu.js';
 import { RReLU } from './layers/rrelu.js';
+import { createConvLayer } from './conv-layers.js';
+import type { ConvLayerOptions } from './conv-options.js';
 
 /** Keras's LeakyReLU *layer* default slope (the `leaky_relu` activation uses 0.2). */
 export const LEAKY_RELU_LAYER_ALPHA = 0.3;
@@ -20,7 +22,7 @@ const BIAS_SEED_OFFSET = 7919;
  * TypeScript (its `type` fields are typed `string`), so layers are read through this flat view;
  * the schema has already checked which options go with which type.
  */
-export interface LayerOptions {
+export interface LayerOptions extends ConvLayerOptions {
   type: string;
   name?: string;
   inputShape?: number[];
@@ -104,8 +106,11 @@ export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLay
       return new ELU({ ...common, alpha: spec.alpha ?? 1 });
     case 'RReLU':
       return new RReLU({ ...common, lower: spec.lower, upper: spec.upper, seed: spec.seed ?? seed });
-    default:
-      throw new Error(`Unknown layer type ${spec.type}`);
+    default: {
+      const conv = createConvLayer(spec, common, seed);
+      if (!conv) throw new Error(`Unknown layer type ${spec.type}`);
+      return conv;
+    }
   }
 }
 
