@@ -7,7 +7,7 @@ import type { JobSpec } from '../../schemas/job-spec.js';
 import { createLayer, layerOptions } from '../model/build-model.js';
 import { selectBaseLayers } from '../model/transfer.js';
 import type { SpecProblem } from '../../core/problems.js';
-import { sameShape } from '../model/shapes.js';
+import { channelShape, sameShape } from '../model/shapes.js';
 import { CONV_LAYER_TYPES, sizeConvLayer } from '../sizing/conv-size.js';
 import type { ConvLayerOptions } from '../model/conv-options.js';
 
@@ -275,8 +275,8 @@ export function checkModelSpec(spec: ModelCheckSpec, ctx: CheckContext): SpecPro
   });
 
   // The shape the new layers receive: the dataset's, or what the reused base layers output.
-  let start: Array<number | null> | undefined = spec.base ? baseShape : ctx.inputShape;
   const first = layers.length > 0 ? layerOptions(layers[0]) : undefined;
+  let start: Array<number | null> | undefined = spec.base ? baseShape : channelShape(ctx.inputShape, first?.inputShape);
   if (first?.inputShape && start && !sameShape(first.inputShape, start)) {
     const source = spec.base ? 'the reused base layers output' : 'the dataset has';
     problems.push({ path: '/model/layers/0/inputShape', message: `inputShape ${fmt(first.inputShape)} does not match: ${source} ${fmt(start)}` });
