@@ -114,11 +114,14 @@ export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLay
   }
 }
 
-/** Keras's automatic layer name stem for a class (`BatchNormalization` -> `batch_normalization`). */
-function nameStem(type: string): string {
+/**
+ * Keras's automatic layer name stem for a class, its `to_snake_case` (`BatchNormalization` ->
+ * `batch_normalization`, `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`).
+ */
+export function nameStem(type: string): string {
   return type
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel } from '../../../../src/training/model/build-model.js';
+import { buildModel, nameStem } from '../../../../src/training/model/build-model.js';
 import { sizeLayers } from '../../../../src/training/sizing/param-estimate.js';
 import { sizeTopology } from '../../../../src/training/sizing/topology-size.js';
 import { serializeModel, deserializeModel } from '../../../../src/training/model/artifact.js';
@@ -198,5 +198,36 @@ describe('SpatialDropout2D', () => {
     tf.dispose(x);
     model.dispose();
     loaded.dispose();
+  });
+});
+
+describe('automatic layer names', () => {
+  it("are Keras's: conv2d, max_pooling2d, separable_conv2d, p_re_lu...", () => {
+    const types = [
+      'Conv2D',
+      'MaxPooling2D',
+      'SeparableConv2D',
+      'GlobalAveragePooling2D',
+      'SpatialDropout2D',
+      'Conv1D',
+      'BatchNormalization',
+      'PReLU',
+      'LeakyReLU',
+      'RReLU',
+      'ELU',
+    ];
+    expect(types.map(nameStem)).toEqual([
+      'conv2d',
+      'max_pooling2d',
+      'separable_conv2d',
+      'global_average_pooling2d',
+      'spatial_dropout2d',
+      'conv1d',
+      'batch_normalization',
+      'p_re_lu',
+      'leaky_re_lu',
+      'r_re_lu',
+      'elu',
+    ]);
   });
 });
