@@ -85,7 +85,7 @@ describe('CIFAR-10 from its binary archive', () => {
     const urls: string[] = [];
     const fetchImpl = (async (url: string) => {
       urls.push(String(url));
-      return new Response(bytes);
+      return new Response(new Uint8Array(bytes));
     }) as unknown as typeof fetch;
     const good = { datasetsDir: dir, fetchImpl, checksums: { 'cifar-10-binary.tar.gz': sha256(bytes) } };
     expect((await loadBuiltin('cifar-10', 'test', good)).samples).toBe(3);
