@@ -231,3 +231,12 @@ describe('automatic layer names', () => {
     ]);
   });
 });
+
+describe('sizing from the spec alone', () => {
+  it('counts an absurd convolution without allocating it, so the service can refuse it', () => {
+    const sized = sizeLayers([{ type: 'Conv2D', filters: 16_384, kernelSize: 1024, padding: 'same' } as LayerSpec], [1024, 1024, 3]);
+    expect(sized.params).toBe(1024 * 1024 * 3 * 16_384 + 16_384);
+    expect(sized.activationsPerSample).toBe(1024 * 1024 * 16_384);
+    expect(sized.stepValuesPerSample).toBeGreaterThan(sized.activationsPerSample);
+  });
+});
