@@ -8,7 +8,7 @@ export interface BuiltinSplitFiles {
 
 /** What the API needs to know about a built-in dataset without loading its files. */
 export interface BuiltinInfo {
-  featureShape: [number, number];
+  featureShape: number[];
   classes: number;
   classNames: readonly string[];
   samples: Record<BuiltinSplit, number>;
@@ -17,6 +17,16 @@ export interface BuiltinInfo {
   baseUrl: string;
   /** Published MD5 of each original `.gz` file, by file name. */
   md5: Readonly<Record<string, string>>;
+  /** A dataset published as one archive (CIFAR-10) rather than IDX files: see `cifar.ts`. */
+  archive?: CifarArchive;
+}
+
+/** The CIFAR binary archive: one tar.gz holding the batch files of both splits. */
+export interface CifarArchive {
+  file: string;
+  sha256: string;
+  /** The batch files of each split, by their name inside the archive (any folder). */
+  batches: Record<BuiltinSplit, readonly string[]>;
 }
 
 // Both datasets use the same original file names, which keeps the two on-disk layouts alike.
@@ -55,6 +65,21 @@ export const BUILTINS: Readonly<Record<BuiltinName, BuiltinInfo>> = {
       'train-labels-idx1-ubyte.gz': 'd53e105ee54ea40749a09fcbcd1e9432',
       't10k-images-idx3-ubyte.gz': '9fb629c4189551a2d022fa330f9573f3',
       't10k-labels-idx1-ubyte.gz': 'ec29112dd5afa0611ce80d1b7f02629c',
+    },
+  },
+  'cifar-10': {
+    featureShape: [32, 32, 3],
+    classes: 10,
+    classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
+    samples: { train: 50_000, test: 10_000 },
+    files: { train: { images: 'cifar-10-binary.tar.gz', labels: 'cifar-10-binary.tar.gz' }, test: { images: 'cifar-10-binary.tar.gz', labels: 'cifar-10-binary.tar.gz' } },
+    baseUrl: 'https://www.cs.toronto.edu/~kriz',
+    md5: { 'cifar-10-binary.tar.gz': 'c32a1d4ab5d03f1284b67883e8d87530' },
+    archive: {
+      file: 'cifar-10-binary.tar.gz',
+      // The official binary version (170,052,171 bytes).
+      sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
+      batches: { train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'], test: ['test_batch.bin'] },
     },
   },
 };

@@ -1,7 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILTINS } from './builtin-meta.js';
-import { verifyFileMd5 } from './checksum.js';
+import { verifyFileMd5, verifyFileSha256 } from './checksum.js';
+import { loadCifar } from './cifar.js';
 import { downloadFile } from './download.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 import type { BuiltinName, BuiltinSplit, Dataset } from './types.js';
@@ -33,14 +34,17 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Makes sure `<datasetsDir>/<name>/<file>` exists and is verified; returns its path. */
-async function ensureFile(name: BuiltinName, file: string, opts: LoadBuiltinOptions): Promise<string> {
+export async function ensureFile(name: BuiltinName, file: string, opts: LoadBuiltinOptions): Promise<string> {
   const info = BUILTINS[name];
   const path = join(opts.datasetsDir, name, file);
-  const md5 = opts.checksums?.[file] ?? info.md5[file];
+  // An archive is pinned by its SHA-256, the IDX files by their published MD5s.
+  const sha256 = info.archive?.file === file ? (opts.checksums?.[file] ?? info.archive.sha256) : undefined;
+  const md5 = sha256 ? undefined : (opts.checksums?.[file] ?? info.md5[file]);
+  const digest = sha256 ? `SHA-256 ${sha256}` : `MD5 ${md5}`;
   if (await exists(path)) {
-    if (opts.verifyChecksums !== false && !(await verifyFileMd5(path, md5))) {
+    if (opts.verifyChecksums !== false && !(await (sha256 ? verifyFileSha256(path, sha256) : verifyFileMd5(path, md5 as string)))) {
       // A file we did not just download may be someone's deliberate copy: report, don't delete.
-      throw new Error(`${path} does not match its published MD5 ${md5}; delete it to download it again`);
+      throw new Error(`${path} does not match its published ${digest}; delete it to download it again`);
     }
     return path;
   }
@@ -48,7 +52,7 @@ async function ensureFile(name: BuiltinName, file: string, opts: LoadBuiltinOpti
   if (!pending) {
     const url = `${opts.baseUrl ?? info.baseUrl}/${file}`;
     // Downloads are always checked: a bad download is never a useful file.
-    pending = downloadFile(url, path, { md5, fetchImpl: opts.fetchImpl })
+    pending = downloadFile(url, path, { md5, sha256, fetchImpl: opts.fetchImpl })
       .then(
         () => undefined,
         (err: Error) => {
@@ -68,12 +72,13 @@ async function ensureFile(name: BuiltinName, file: string, opts: LoadBuiltinOpti
 
 /**
  * Loads a split of a built-in dataset from `<datasetsDir>/<name>/`, downloading missing files.
- * Pixels are scaled to [0, 1] float32; featureShape is [28, 28] and there are 10 classes.
+ * Pixels are scaled to [0, 1] float32; featureShape is [28, 28] (CIFAR-10: [32, 32, 3]) and there are 10 classes.
  * @throws Error when a file cannot be downloaded, fails its checksum or is not a valid IDX file.
  */
 export async function loadBuiltin(name: BuiltinName, split: BuiltinSplit, opts: LoadBuiltinOptions): Promise<Dataset> {
   const info = BUILTINS[name];
   if (!info) throw new Error(`unknown built-in dataset ${JSON.stringify(name)}`);
+  if (info.archive) return loadCifar(await ensureFile(name, info.archive.file, opts), info, split);
   const files = info.files[split];
   if (!files) throw new Error(`unknown split ${JSON.stringify(split)} of ${name}`);
   // allSettled, not all: on a failure, wait for the other download too, so no work (or temp file)

@@ -6,6 +6,8 @@ import { basename, dirname, join } from 'node:path';
 export interface DownloadOptions {
   /** Expected MD5 (hex) of the downloaded bytes; a mismatch deletes the download and throws. */
   md5?: string;
+  /** Expected SHA-256 (hex), checked the same way. */
+  sha256?: string;
   fetchImpl?: typeof fetch;
 }
 
@@ -28,11 +30,13 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   if (!res.ok || !res.body) throw new Error(`download of ${url} failed: HTTP ${res.status} ${res.statusText}`.trim());
 
   const hash = createHash('md5');
+  const sha = createHash('sha256');
   const file = await open(tmp, 'w');
   try {
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         hash.update(chunk);
+        sha.update(chunk);
         await file.write(chunk);
       }
       await file.sync();
@@ -42,6 +46,10 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
     const actual = hash.digest('hex');
     if (opts.md5 && actual !== opts.md5.toLowerCase()) {
       throw new Error(`download of ${url} has MD5 ${actual}, expected ${opts.md5}; the file was deleted`);
+    }
+    const actualSha = sha.digest('hex');
+    if (opts.sha256 && actualSha !== opts.sha256.toLowerCase()) {
+      throw new Error(`download of ${url} has SHA-256 ${actualSha}, expected ${opts.sha256}; the file was deleted`);
     }
     await rename(tmp, dest);
     return actual;

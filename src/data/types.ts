@@ -14,7 +14,7 @@ export interface Dataset {
   classes: number;
 }
 
-export type BuiltinName = 'fashion-mnist' | 'mnist';
+export type BuiltinName = 'fashion-mnist' | 'mnist' | 'cifar-10';
 export type BuiltinSplit = 'train' | 'test';
 
 /**

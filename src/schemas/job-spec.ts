@@ -135,6 +135,40 @@ const layer = <T extends string, P extends Record<string, import('typebox').TSch
     { additionalProperties: false, description },
   );
 
+/** A window size, stride or dilation: one integer for both axes, or [height, width] (Keras accepts both). */
+const pair = (description: string, max = 1024) =>
+  Type.Union([Type.Integer({ minimum: 1, maximum: max }), Type.Array(Type.Integer({ minimum: 1, maximum: max }), { minItems: 2, maxItems: 2 })], {
+    description,
+  });
+/** The same for the 1-D layers: one integer, or a one-item list. */
+const single = (description: string, max = 1024) =>
+  Type.Union([Type.Integer({ minimum: 1, maximum: max }), Type.Array(Type.Integer({ minimum: 1, maximum: max }), { minItems: 1, maxItems: 1 })], {
+    description,
+  });
+const filters = Type.Integer({ minimum: 1, maximum: 16_384, description: 'Keras `filters`: output channels, 1..16384' });
+const padding = Type.Optional(
+  Type.Union([Type.Literal('valid'), Type.Literal('same')], {
+    description: 'Keras `padding`: `valid` (no padding, the output shrinks) or `same` (zero padding, output = ceil(input / strides)); default valid',
+  }),
+);
+const convActivation = Type.Optional(activation('Keras `activation`: applied to the output; default linear (none)'));
+const convUseBias = Type.Optional(Type.Boolean({ description: 'Keras `use_bias`: add one bias per output channel, default true' }));
+const convBiasInitializer = Type.Optional(initializer('Keras `bias_initializer`: initial bias, default zeros'));
+const depthMultiplier = Type.Optional(
+  Type.Integer({ minimum: 1, maximum: 1024, description: 'Keras `depth_multiplier`: depthwise output channels per input channel, default 1' }),
+);
+const pooling = {
+  poolSize: Type.Optional(pair('Keras `pool_size`: window [height, width] or one integer for both, default 2')),
+  strides: Type.Optional(pair('Keras `strides`: step of the window, default poolSize')),
+  padding,
+};
+const convWindow = {
+  kernelSize: pair('Keras `kernel_size`: window [height, width] or one integer for both, e.g. 3'),
+  strides: Type.Optional(pair('Keras `strides`: step of the window, default 1')),
+  padding,
+  dilationRate: Type.Optional(pair('Keras `dilation_rate`: spacing of the kernel taps, default 1; strides and dilationRate cannot both exceed 1')),
+};
+
 export const LayerSpec = TaggedUnion(
   [
     layer('Flatten', {}, 'Flattens its input to one dimension'),
@@ -196,6 +230,82 @@ export const LayerSpec = TaggedUnion(
       },
       'Randomized leaky ReLU: slope drawn from U(lower, upper) in training, their mean at inference',
     ),
+    layer(
+      'Conv2D',
+      {
+        filters,
+        ...convWindow,
+        activation: convActivation,
+        useBias: convUseBias,
+        kernelInitializer: Type.Optional(
+          initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform; fans are height x width x channels, as in Keras'),
+        ),
+        biasInitializer: convBiasInitializer,
+      },
+      '2-D convolution over [height, width, channels] samples (channels last)',
+    ),
+    layer(
+      'SeparableConv2D',
+      {
+        filters,
+        ...convWindow,
+        depthMultiplier,
+        activation: convActivation,
+        useBias: convUseBias,
+        depthwiseInitializer: Type.Optional(initializer('Keras `depthwise_initializer`: initial depthwise kernel, default glorot_uniform')),
+        pointwiseInitializer: Type.Optional(initializer('Keras `pointwise_initializer`: initial 1x1 kernel, default glorot_uniform')),
+        biasInitializer: convBiasInitializer,
+      },
+      'Depthwise 2-D convolution followed by a 1x1 convolution that mixes the channels',
+    ),
+    layer(
+      'DepthwiseConv2D',
+      {
+        ...convWindow,
+        depthMultiplier,
+        activation: convActivation,
+        useBias: convUseBias,
+        depthwiseInitializer: Type.Optional(initializer('Keras `depthwise_initializer`: initial depthwise kernel, default glorot_uniform')),
+        biasInitializer: convBiasInitializer,
+      },
+      '2-D convolution of each channel on its own',
+    ),
+    layer(
+      'Conv1D',
+      {
+        filters,
+        kernelSize: single('Keras `kernel_size`: window length, e.g. 3'),
+        strides: Type.Optional(single('Keras `strides`: step of the window, default 1')),
+        padding,
+        dilationRate: Type.Optional(single('Keras `dilation_rate`: spacing of the kernel taps, default 1')),
+        activation: convActivation,
+        useBias: convUseBias,
+        kernelInitializer: Type.Optional(initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform')),
+        biasInitializer: convBiasInitializer,
+      },
+      '1-D convolution over [steps, channels] samples',
+    ),
+    layer('MaxPooling2D', pooling, 'Maximum over each window'),
+    layer('AveragePooling2D', pooling, 'Mean over each window'),
+    layer('GlobalAveragePooling2D', {}, 'Mean of each channel over height and width: [h, w, c] -> [c]'),
+    layer('GlobalMaxPooling2D', {}, 'Maximum of each channel over height and width: [h, w, c] -> [c]'),
+    layer(
+      'ZeroPadding2D',
+      {
+        padding: Type.Optional(
+          Type.Union(
+            [
+              Type.Integer({ minimum: 0, maximum: 1024 }),
+              Type.Array(Type.Integer({ minimum: 0, maximum: 1024 }), { minItems: 2, maxItems: 2 }),
+              Type.Array(Type.Array(Type.Integer({ minimum: 0, maximum: 1024 }), { minItems: 2, maxItems: 2 }), { minItems: 2, maxItems: 2 }),
+            ],
+            { description: 'Keras `padding`: n (all sides), [rows, cols] (symmetric), or [[top, bottom], [left, right]]; default 1' },
+          ),
+        ),
+      },
+      'Adds rows and columns of zeros around each image',
+    ),
+    layer('SpatialDropout2D', { rate, seed: Type.Optional(seed) }, 'Dropout of whole channels (feature maps) rather than single values'),
   ],
   { description: 'A layer; `type` is the Keras class name, options are its camelCase options' },
 );
@@ -212,6 +322,16 @@ export const LAYER_TYPES = [
   'PReLU',
   'ELU',
   'RReLU',
+  'Conv2D',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
+  'Conv1D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'ZeroPadding2D',
+  'SpatialDropout2D',
 ] as const;
 
 // ---------------------------------------------------------------- optimizers
@@ -326,7 +446,11 @@ export const METRICS = ['accuracy'] as const;
 export const DatasetRef = Type.Object(
   {
     id: Type.Optional(Type.String({ maxLength: 100, description: 'An uploaded dataset id' })),
-    builtin: Type.Optional(Type.Union([Type.Literal('fashion-mnist'), Type.Literal('mnist')], { description: 'A built-in dataset' })),
+    builtin: Type.Optional(
+      Type.Union([Type.Literal('fashion-mnist'), Type.Literal('mnist'), Type.Literal('cifar-10')], {
+        description: 'A built-in dataset: `fashion-mnist` and `mnist` (28x28 grey), `cifar-10` (32x32x3 colour)',
+      }),
+    ),
     split: Type.Optional(Type.Union([Type.Literal('train'), Type.Literal('test')], { default: 'train', description: 'Built-in split' })),
     classes: Type.Optional(
       Type.Array(Type.Integer({ minimum: 0, maximum: 99_999 }), {

@@ -66,11 +66,11 @@ export const ModelListQuery = Type.Object({
 
 export const PredictBody = Type.Object(
   {
-    inputs: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Array(Type.Number())])), {
+    inputs: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Array(Type.Number()), Type.Array(Type.Array(Type.Number()))])), {
       minItems: 1,
       maxItems: 10_000,
       description:
-        "One row per sample (1 to 10000), each shaped like the model's `inputShape` (GET /models/{id}): e.g. [x1, x2] for a 2-feature model (the example fits a model trained on the XOR dataset example or the imported example model), a 28x28 number[][] for a fashion-mnist model",
+        "One row per sample (1 to 10000), each shaped like the model's `inputShape` (GET /models/{id}): e.g. [x1, x2] for a 2-feature model (the example fits a model trained on the XOR dataset example or the imported example model), a 28x28 number[][] for a fashion-mnist model, a [28, 28, 1] image (number[][][]) for a CNN",
     }),
   },
   { additionalProperties: false, title: 'PredictRequest', examples: [examplePredict] },

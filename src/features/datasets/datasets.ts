@@ -118,7 +118,7 @@ export async function describeDatasetRef(
 ): Promise<{ shape?: DatasetShape; problems: SpecProblem[]; unknown?: SpecProblem }> {
   const problems: SpecProblem[] = [];
   if ((ref.id === undefined) === (ref.builtin === undefined)) {
-    problems.push({ path, message: 'give exactly one of `id` (an uploaded dataset) or `builtin` ("fashion-mnist" or "mnist")' });
+    problems.push({ path, message: 'give exactly one of `id` (an uploaded dataset) or `builtin` ("fashion-mnist", "mnist" or "cifar-10")' });
     return { problems };
   }
   let base: DatasetShape;

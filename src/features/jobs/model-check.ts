@@ -4,7 +4,7 @@ import type { JobSpec } from '../../schemas/job-spec.js';
 import type { Db } from '../../infra/db/prisma.js';
 import { sizeLayers } from '../../training/sizing/param-estimate.js';
 import { UNKNOWN_LAYER_VALUES } from '../../training/sizing/step-memory.js';
-import { sameShape } from '../../training/model/shapes.js';
+import { channelShape, sameShape } from '../../training/model/shapes.js';
 import type { CheckContext } from '../../training/checks/check-spec.js';
 import { modelCheckInput, type ModelCheckInput } from '../../training/checks/model-check-input.js';
 import type { TrainingWarning } from '../../core/run-types.js';
@@ -80,7 +80,8 @@ export async function checkJobSpec(
     }
   }
   if (!data.shape) return { problems, warnings: [], unknown };
-  const shape = data.shape;
+  // Grey images are read with a channel axis when the model's input has one.
+  const shape = { ...data.shape, featureShape: channelShape(data.shape.featureShape, base ? base.inputShape : spec.model.layers[0]?.inputShape) };
 
   if (base && !sameShape(base.inputShape, shape.featureShape)) {
     problems.push({ path: '/dataset', message: `the base model expects samples of shape [${base.inputShape}], the dataset has [${shape.featureShape}]` });

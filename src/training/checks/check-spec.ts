@@ -7,7 +7,9 @@ import type { JobSpec } from '../../schemas/job-spec.js';
 import { createLayer, layerOptions } from '../model/build-model.js';
 import { selectBaseLayers } from '../model/transfer.js';
 import type { SpecProblem } from '../../core/problems.js';
-import { sameShape } from '../model/shapes.js';
+import { channelShape, sameShape } from '../model/shapes.js';
+import { CONV_LAYER_TYPES, sizeConvLayer } from '../sizing/conv-size.js';
+import type { ConvLayerOptions } from '../model/conv-options.js';
 
 /** What check-spec needs to know about a base model (read from its stored summary). */
 export interface BaseModelInfo {
@@ -41,7 +43,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 /** The activation a spec layer ends with, if it is one that sets one. */
 function finalActivation(layer: JobSpec['model']['layers'][number]): string | undefined {
   const opts = layerOptions(layer);
-  if (opts.type === 'Dense') return opts.activation ?? 'linear';
+  if (opts.type === 'Dense' || opts.type === 'Conv2D' || opts.type === 'Conv1D') return opts.activation ?? 'linear';
   if (opts.type === 'Activation') return opts.activation;
   return undefined;
 }
@@ -81,6 +83,11 @@ function buildLayers(spec: ModelCheckSpec, inputShape: Array<number | null>, ski
           message: `Dense receives ${shape.length - 1}-D samples of shape ${fmt(shape.slice(1))} and would apply to the last axis only, so the output would not be [batch, units]: add a Flatten layer before`,
         });
       }
+      const convProblem = checkConvLayer(opts, i, shape.slice(1));
+      if (convProblem) {
+        if (!skip.has(i)) problems.push(convProblem);
+        return { problems, flaggedFlatten };
+      }
       try {
         // Names are left out: duplicates are reported separately and must not stop the shape check.
         const tfLayer = createLayer({ ...layer, name: undefined } as typeof layer, i, { inputShape: i === 0 ? (shape.slice(1) as number[]) : undefined });
@@ -96,6 +103,17 @@ function buildLayers(spec: ModelCheckSpec, inputShape: Array<number | null>, ski
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * A convolutional layer that cannot apply to its input, in words naming the option at fault
+ * (tfjs would build a kernel larger than the image and fail only when fed, or not at all).
+ */
+function checkConvLayer(opts: ConvLayerOptions, i: number, input: Array<number | null>): SpecProblem | undefined {
+  if (!CONV_LAYER_TYPES.has(opts.type) || input.some((d) => d === null)) return undefined;
+  const sized = sizeConvLayer(opts, input as number[]);
+  if ('params' in sized) return undefined;
+  return { path: `/model/layers/${i}${sized.field ? `/${sized.field}` : ''}`, message: sized.message };
 }
 
 /** Problems with `base` and `fineTune`; returns the reused layer count and the shape the new layers receive. */
@@ -257,8 +275,8 @@ export function checkModelSpec(spec: ModelCheckSpec, ctx: CheckContext): SpecPro
   });
 
   // The shape the new layers receive: the dataset's, or what the reused base layers output.
-  let start: Array<number | null> | undefined = spec.base ? baseShape : ctx.inputShape;
   const first = layers.length > 0 ? layerOptions(layers[0]) : undefined;
+  let start: Array<number | null> | undefined = spec.base ? baseShape : channelShape(ctx.inputShape, first?.inputShape);
   if (first?.inputShape && start && !sameShape(first.inputShape, start)) {
     const source = spec.base ? 'the reused base layers output' : 'the dataset has';
     problems.push({ path: '/model/layers/0/inputShape', message: `inputShape ${fmt(first.inputShape)} does not match: ${source} ${fmt(start)}` });

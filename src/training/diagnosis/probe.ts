@@ -126,7 +126,10 @@ export class GradientProbe {
           const act = outputs[t.activationIndex];
           const flat = tf.reshape(act, [act.shape[0], -1]);
           const { mean, variance } = tf.moments(flat);
-          const dead = tf.mean(tf.cast(tf.all(tf.equal(flat, 0), 0), 'float32'));
+          // A unit is dead when it is 0 on every probe sample; for a convolution the unit is the
+          // filter (channel), zero at every position of every sample.
+          const units = act.rank > 2 ? tf.reshape(act, [-1, act.shape[act.rank - 1]]) : flat;
+          const dead = tf.mean(tf.cast(tf.all(tf.equal(units, 0), 0), 'float32'));
           const start = this.start.get(t.layer.name);
           const diff = start ? tf.norm(tf.sub(w, start)) : tf.scalar(0);
           const startNorm = start ? tf.norm(start) : tf.scalar(0);

@@ -10,6 +10,7 @@ import { splitValidation } from '../../data/split.js';
 import { fitStandardizer, standardizeDataset } from '../../data/standardize.js';
 import type { ModelArtifact, Preprocessing } from '../../core/run-types.js';
 import { SpecError } from '../../core/problems.js';
+import { channelShape } from '../model/shapes.js';
 
 /** The datasets a job trains, validates and is evaluated on. */
 export interface JobData {
@@ -19,10 +20,13 @@ export interface JobData {
 }
 
 /** The datasets after validation split and standardization, and the preprocessing to save. */
-export function prepareData(spec: JobSpec, data: JobData, inherited?: Preprocessing['standardize']) {
-  let train = data.train;
-  let validation = data.validation;
-  let evaluate = data.evaluate;
+export function prepareData(spec: JobSpec, data: JobData, inherited?: Preprocessing['standardize'], baseInputShape?: ReadonlyArray<number | null>) {
+  // Grey images are read with a channel axis when the model's input has one (see channelShape).
+  const featureShape = channelShape(data.train.featureShape, baseInputShape ?? spec.model.layers[0]?.inputShape);
+  const shaped = (ds: Dataset | undefined) => (ds && ds.featureShape.length < featureShape.length ? { ...ds, featureShape } : ds);
+  let train = shaped(data.train)!;
+  let validation = shaped(data.validation);
+  let evaluate = shaped(data.evaluate);
   // Keras's validation_split: the last fraction of the samples, before any shuffling.
   if (!validation && spec.validation?.split != null) ({ train, validation } = splitValidation(train, spec.validation.split));
   const preprocessing: Preprocessing = { featureShape: [...train.featureShape] };
@@ -37,6 +41,22 @@ export function prepareData(spec: JobSpec, data: JobData, inherited?: Preprocess
     preprocessing.standardize = stats;
   }
   return { train, validation, evaluate, preprocessing };
+}
+
+/**
+ * The sample shape a base model takes: the feature shape it was trained on, else the first
+ * `batch_input_shape` of its topology (an imported model).
+ */
+export function baseInputShape(base: ModelArtifact | undefined): Array<number | null> | undefined {
+  if (!base) return undefined;
+  const meta = base.modelJson.userDefinedMetadata as { preprocessing?: Preprocessing } | undefined;
+  if (meta?.preprocessing?.featureShape) return meta.preprocessing.featureShape;
+  type Topology = { model_config?: { config?: unknown }; config?: unknown };
+  const topology = (base.modelJson.modelTopology ?? {}) as Topology;
+  const config = (topology.model_config?.config ?? topology.config ?? {}) as { layers?: unknown[] } | unknown[];
+  const layers = (Array.isArray(config) ? config : (config.layers ?? [])) as Array<{ config?: { batch_input_shape?: unknown } }>;
+  const shape = layers.find((l) => Array.isArray(l?.config?.batch_input_shape))?.config?.batch_input_shape as Array<number | null> | undefined;
+  return shape?.slice(1);
 }
 
 /** The standardization a base model was trained with, if any (saved in its model.json). */

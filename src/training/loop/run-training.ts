@@ -18,7 +18,7 @@ import { assertFiniteWeights } from './callbacks.js';
 import { TrainingDivergedError } from './callbacks.js';
 import { JobDiagnosis } from './job-diagnosis.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
-import { balancedClassWeights, baseStandardization, labelTensor, prepareData, type JobData } from './job-data.js';
+import { balancedClassWeights, baseInputShape, baseStandardization, labelTensor, prepareData, type JobData } from './job-data.js';
 import {
   type BatchProgress,
   type EpochDiagnostics,
@@ -90,7 +90,7 @@ export interface RunJobResult {
 export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
   const { spec, hooks } = args;
   clearGpuError();
-  const prepared = prepareData(spec, args.data, baseStandardization(args.base));
+  const prepared = prepareData(spec, args.data, baseStandardization(args.base), baseInputShape(args.base));
   const tensors: tf.Tensor[] = [];
   const optimizers: tf.Optimizer[] = [];
   let model: tf.LayersModel | null = null;

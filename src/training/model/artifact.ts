@@ -9,6 +9,7 @@ import './layers/batch-normalization.js';
 import './layers/elu.js';
 import './layers/rrelu.js';
 import './layers/seeded-dropout.js';
+import './layers/spatial-dropout-2d.js';
 
 /** The file name the weights manifest points to; the API serves the bytes under it. */
 export const WEIGHTS_FILE = 'weights.bin';

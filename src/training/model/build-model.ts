@@ -11,6 +11,8 @@ import { RReLU } from './layers/rrelu.js';
 import { AlphaDropout, Dropout, isSeededLayer } from './layers/seeded-dropout.js';
 import { deriveSeed } from '../../core/random.js';
 import { withLayerSeed } from './layer-seeds.js';
+import { createConvLayer } from './conv-layers.js';
+import type { ConvLayerOptions } from './conv-options.js';
 
 /** Keras's LeakyReLU *layer* default slope (the `leaky_relu` activation uses 0.2). */
 export const LEAKY_RELU_LAYER_ALPHA = 0.3;
@@ -23,7 +25,7 @@ const BIAS_SEED_OFFSET = 7919;
  * TypeScript (its `type` fields are typed `string`), so layers are read through this flat view;
  * the schema has already checked which options go with which type.
  */
-export interface LayerOptions {
+export interface LayerOptions extends ConvLayerOptions {
   type: string;
   name?: string;
   inputShape?: number[];
@@ -108,16 +110,22 @@ export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLay
       return new ELU({ ...common, alpha: spec.alpha ?? 1 });
     case 'RReLU':
       return new RReLU({ ...common, lower: spec.lower, upper: spec.upper, seed: spec.seed });
-    default:
-      throw new Error(`Unknown layer type ${spec.type}`);
+    default: {
+      const conv = createConvLayer(spec, common, seed);
+      if (!conv) throw new Error(`Unknown layer type ${spec.type}`);
+      return conv;
+    }
   }
 }
 
-/** Keras's automatic layer name stem for a class (`BatchNormalization` -> `batch_normalization`). */
-function nameStem(type: string): string {
+/**
+ * Keras's automatic layer name stem for a class, its `to_snake_case` (`BatchNormalization` ->
+ * `batch_normalization`, `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`).
+ */
+export function nameStem(type: string): string {
   return type
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 }
 

@@ -1,5 +1,7 @@
 import type { LayerSpec } from '../../schemas/job-spec.js';
 import { INPUT_VALUES, layerStepValues } from './step-memory.js';
+import { CONV_LAYER_TYPES, sizeConvLayer } from './conv-size.js';
+import type { ConvLayerOptions } from '../model/conv-options.js';
 
 /** What a stack of layers will hold, counted from the spec alone. */
 export interface StackSize {
@@ -47,6 +49,14 @@ export function sizeLayers(layers: readonly LayerSpec[], inputShape: readonly nu
         break;
       }
       default:
+        if (CONV_LAYER_TYPES.has(layer.type)) {
+          // A layer that does not fit its input keeps the shape here; check-spec reports it.
+          const sized = sizeConvLayer(layer as ConvLayerOptions, shape);
+          if ('params' in sized) {
+            params += sized.params;
+            shape = sized.output;
+          }
+        }
         break;
     }
     activationsPerSample += size(shape);

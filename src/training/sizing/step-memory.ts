@@ -51,7 +51,32 @@ const LAYER_VALUES: Partial<Record<LayerSpec['type'], number>> = {
   LeakyReLU: 4,
   PReLU: 4,
   ELU: 2,
+  // Pooling keeps its output and its gradient, and the input-sized gradient it passes back.
+  MaxPooling2D: 4,
+  AveragePooling2D: 4,
+  GlobalAveragePooling2D: 2,
+  GlobalMaxPooling2D: 2,
+  ZeroPadding2D: 2,
+  SpatialDropout2D: 7,
 };
+
+/**
+ * Values per output value of a convolution, activation aside: like a Dense layer's, plus the
+ * patch matrix (kernel taps x input channels per output position) a convolution may unroll its
+ * input into, forward and backward. Not measured per layer as the others: an upper bound.
+ */
+const CONV_VALUES_PER_OUTPUT = 2 * DENSE_VALUES_PER_UNIT;
+const CONV_TYPES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv1D']);
+
+/** A convolution's step values per sample: its input and output as a Dense layer's, and its patches. */
+function convStepValues(layer: LayerSpec, inputValues: number, outputValues: number): number {
+  const opts = layer as { kernelSize?: number | number[]; filters?: number; activation?: string };
+  const taps = typeof opts.kernelSize === 'number' ? opts.kernelSize ** (layer.type === 'Conv1D' ? 1 : 2) : (opts.kernelSize ?? [1]).reduce((a, b) => a * b, 1);
+  // Output positions x taps x input channels = outputValues / filters x taps x channels: bounded by
+  // taps x the larger of input and output values.
+  const patches = 2 * taps * Math.max(inputValues, outputValues);
+  return DENSE_VALUES_PER_UNIT * inputValues + CONV_VALUES_PER_OUTPUT * outputValues + patches + activationValues(opts.activation) * outputValues;
+}
 
 /**
  * For layers known only by their output size (a base model's, read from its stored summary):
@@ -77,6 +102,7 @@ export function layerStepValues(layer: LayerSpec, inputValues: number, outputVal
     case 'Activation':
       return Math.max(ACTIVATION_VALUES.relu, activationValues(layer.activation)) * outputValues;
     default:
+      if (CONV_TYPES.has(layer.type)) return convStepValues(layer, inputValues, outputValues);
       return (LAYER_VALUES[layer.type] ?? UNKNOWN_LAYER_VALUES) * outputValues;
   }
 }

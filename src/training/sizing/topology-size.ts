@@ -61,6 +61,9 @@ export const SIZED_LAYER_CLASSES = [
   'PReLU',
   'Conv1D',
   'Conv2D',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
+  'ZeroPadding2D',
   'Embedding',
   ...PASS_THROUGH,
   ...POOLING,
@@ -143,7 +146,7 @@ function sizeLayer(className: string, config: Config, input: Shape, path: string
 
 /** Convolutions and pooling, 1-D and 2-D, channels last. */
 function sizeSpatial(className: string, config: Config, input: Shape, path: string, needLast: () => number): { params: number; output: Shape } {
-  if (![...GLOBAL_POOLING, ...POOLING, 'Conv1D', 'Conv2D'].includes(className)) {
+  if (![...GLOBAL_POOLING, ...POOLING, 'Conv1D', 'Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'ZeroPadding2D'].includes(className)) {
     throw new Refusal(
       `${path}/class_name`,
       `layer class ${JSON.stringify(className)} cannot be imported; importable classes: ${SIZED_LAYER_CLASSES.join(', ')}`,
@@ -160,16 +163,45 @@ function sizeSpatial(className: string, config: Config, input: Shape, path: stri
     if (!pool || !strides) throw new Refusal(`${path}/config/pool_size`, 'must be positive integers');
     return { params: 0, output: [...spatial.map((n, i) => windowed(n, pool[i], strides[i], 1, config.padding)), input[rank]] };
   }
-  if (className === 'Conv1D' || className === 'Conv2D') {
-    const filters = positiveInt(config, 'filters', path, 100_000);
+  if (className === 'ZeroPadding2D') return { params: 0, output: [...zeroPadded(config.padding, spatial, path), input[rank]] };
+  if (['Conv1D', 'Conv2D', 'SeparableConv2D', 'DepthwiseConv2D'].includes(className)) {
+    const depthwise = className === 'DepthwiseConv2D';
+    const multiplier = className === 'Conv1D' || className === 'Conv2D' ? 1 : positiveInt({ depth_multiplier: 1, ...config }, 'depth_multiplier', path, 1024);
+    const filters = depthwise ? needLast() * multiplier : positiveInt(config, 'filters', path, 100_000);
     const kernel = asInts(config.kernel_size, rank);
     const strides = asInts(config.strides ?? 1, rank);
     const dilation = asInts(config.dilation_rate ?? 1, rank);
     if (!kernel || !strides || !dilation) throw new Refusal(`${path}/config/kernel_size`, 'kernel_size, strides and dilation_rate must be positive integers');
-    const params = kernel.reduce((a, b) => a * b, 1) * needLast() * filters + (config.use_bias === false ? 0 : filters);
+    const taps = kernel.reduce((a, b) => a * b, 1);
+    // Keras: a separable layer holds a depthwise kernel (taps x channels x multiplier) and a 1x1
+    // pointwise one (channels x multiplier x filters); a depthwise layer the first only.
+    const weights =
+      className === 'SeparableConv2D'
+        ? taps * needLast() * multiplier + needLast() * multiplier * filters
+        : depthwise
+          ? taps * needLast() * multiplier
+          : taps * needLast() * filters;
+    const params = weights + (config.use_bias === false ? 0 : filters);
     return { params, output: [...spatial.map((n, i) => windowed(n, kernel[i], strides[i], dilation[i], config.padding)), filters] };
   }
   throw new Refusal(`${path}/class_name`, `layer class ${JSON.stringify(className)} cannot be imported`);
+}
+
+/** ZeroPadding2D's output size per spatial axis; Keras's padding is n, [rows, cols] or [[top, bottom], [left, right]]. */
+function zeroPadded(padding: unknown, spatial: Shape, path: string): Shape {
+  const ok = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100_000;
+  const p = padding ?? 1;
+  let sides: number[][] | null = null;
+  if (ok(p))
+    sides = [
+      [p as number, p as number],
+      [p as number, p as number],
+    ];
+  else if (Array.isArray(p) && p.length === 2 && p.every(ok)) sides = (p as number[]).map((v) => [v, v]);
+  else if (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every(ok))) sides = p as number[][];
+  if (!sides) throw new Refusal(`${path}/config/padding`, 'must be n, [rows, cols] or [[top, bottom], [left, right]] of non-negative integers');
+  const padded = sides;
+  return spatial.map((n, i) => (n === null ? null : n + padded[i][0] + padded[i][1]));
 }
 
 interface LayerEntry {

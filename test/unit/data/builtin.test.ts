@@ -36,7 +36,7 @@ const noFetch = (async () => {
 
 describe('BUILTINS metadata', () => {
   it('describes both datasets without loading anything', () => {
-    expect(BUILTIN_NAMES.sort()).toEqual(['fashion-mnist', 'mnist']);
+    expect(BUILTIN_NAMES.sort()).toEqual(['cifar-10', 'fashion-mnist', 'mnist']);
     expect(BUILTINS['fashion-mnist'].featureShape).toEqual([28, 28]);
     expect(BUILTINS['fashion-mnist'].classNames[9]).toBe('Ankle boot');
     expect(BUILTINS.mnist.classNames).toHaveLength(10);

@@ -116,6 +116,8 @@ describe('drawn image to model input', () => {
   it('names the classes of a built-in dataset, renumbered by `classes`', () => {
     expect(builtinClassNames({ builtin: 'fashion-mnist', classes: [5, 6] })).toEqual(['Sandal', 'Shirt']);
     expect(builtinClassNames({ builtin: 'mnist' })?.[7]).toBe('7');
+    expect(builtinClassNames({ builtin: 'cifar-10', classes: [3, 5] })).toEqual(['cat', 'dog']);
+    expect(builtinClassNames({ builtin: 'toString' })).toBeNull();
     expect(builtinClassNames(undefined)).toBeNull();
   });
 });

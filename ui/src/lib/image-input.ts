@@ -22,10 +22,12 @@ export function toModelInput(rgba: Uint8ClampedArray, inputShape: Array<number |
 
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 /** Class names for a built-in dataset reference, in the order the model outputs them. */
 export function builtinClassNames(ref: { builtin?: string; classes?: number[] } | undefined): string[] | null {
-  const all = ref?.builtin === 'fashion-mnist' ? FASHION_MNIST_CLASSES : ref?.builtin === 'mnist' ? MNIST_CLASSES : null;
+  const named: Record<string, string[]> = { 'fashion-mnist': FASHION_MNIST_CLASSES, mnist: MNIST_CLASSES, 'cifar-10': CIFAR10_CLASSES };
+  const all = ref?.builtin && Object.hasOwn(named, ref.builtin) ? named[ref.builtin] : null;
   if (!all) return null;
   return ref?.classes ? ref.classes.map((c) => all[c] ?? String(c)) : all;
 }

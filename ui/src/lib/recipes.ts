@@ -117,4 +117,43 @@ export const RECIPES: Recipe[] = [
       fineTune: { epochs: 16, optimizer: { type: 'adam', learningRate: 0.0003 } },
     },
   },
+  {
+    id: 'cnn-task-a',
+    title: 'CNN base (task A)',
+    what: 'A small convolutional network on the 8 classes other than sandal and shirt, registered as fashion-cnn-a: the base for the next recipe. Images are read as 28x28x1.',
+    spec: {
+      name: 'cnn-task-a',
+      modelName: 'fashion-cnn-a',
+      dataset: { builtin: 'fashion-mnist', split: 'train', classes: [0, 1, 2, 3, 4, 7, 8, 9], limit: 5000, seed: 42 },
+      validation: { split: 0.1 },
+      model: {
+        layers: [
+          { type: 'Conv2D', filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: 'he_normal', inputShape: [28, 28, 1] },
+          { type: 'MaxPooling2D' },
+          { type: 'Conv2D', filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: 'he_normal' },
+          { type: 'MaxPooling2D' },
+          { type: 'Flatten' },
+          { type: 'Dense', units: 64, activation: 'relu', kernelInitializer: 'he_normal' },
+          { type: 'Dense', units: 8, activation: 'softmax' },
+        ],
+      },
+      compile: { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 5, batchSize: 32, seed: 42 },
+    },
+  },
+  {
+    id: 'cnn-transfer',
+    title: 'Transfer learning with a CNN base',
+    what: 'Shirts vs sandals on 200 images on top of the CNN of task A (its convolutions frozen, then fine-tuned). Put its model id in base.modelId.',
+    spec: {
+      name: 'cnn-transfer-sandal-vs-shirt',
+      dataset: { builtin: 'fashion-mnist', split: 'train', classes: [5, 6], limit: 200, seed: 7 },
+      evaluate: { dataset: { builtin: 'fashion-mnist', split: 'test', classes: [5, 6] } },
+      base: { modelId: 'PUT-THE-CNN-A-MODEL-ID-HERE', dropLast: 1, freeze: true },
+      model: { layers: [{ type: 'Dense', units: 1, activation: 'sigmoid' }] },
+      compile: { optimizer: { type: 'adam', learningRate: 0.003 }, loss: 'binary_crossentropy', metrics: ['accuracy'] },
+      fit: { epochs: 4, batchSize: 16, seed: 7 },
+      fineTune: { epochs: 16, optimizer: { type: 'adam', learningRate: 0.0003 } },
+    },
+  },
 ];
