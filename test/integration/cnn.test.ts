@@ -31,46 +31,52 @@ describe('convolutional networks through the service', () => {
   let modelId: string;
   beforeAll(async () => {
     h = await startHarness();
-    // The cpu backend has every convolution gradient; the wasm backend gets them from its own kernels.
-    await h.startWorker({ TFJS_BACKEND: 'cpu' });
   });
   afterAll(async () => h?.close());
 
-  it('a CNN job trains in the worker, with diagnostics per layer, and its model predicts [h, w, c] images', async () => {
-    const created = await post(h, '/jobs', cnnJob());
-    expect(created.statusCode).toBe(201);
-    const job = await waitForJob(h, created.json().id);
-    expect(job.error).toBeNull();
-    expect(job.status).toBe('succeeded');
-    modelId = job.modelId;
+  // The cpu backend has every convolution gradient; the wasm backend gets them from the service's own
+  // kernels (src/training/kernels). The cpu worker stays for the tests after these.
+  it.each(['wasm', 'cpu'] as const)(
+    'on %s: a CNN job trains in the worker, with diagnostics per layer, and its model predicts [h, w, c] images',
+    async (backend) => {
+      await h.stopWorkers();
+      await h.startWorker({ TFJS_BACKEND: backend });
+      const created = await post(h, '/jobs', cnnJob());
+      expect(created.statusCode).toBe(201);
+      const job = await waitForJob(h, created.json().id);
+      expect(job.error).toBeNull();
+      expect(job.status).toBe('succeeded');
+      expect(job.backend).toBe(backend);
+      modelId = job.modelId;
 
-    const diagnostics = (await h.app.inject({ method: 'GET', url: `/jobs/${job.id}/diagnostics` })).json();
-    expect(diagnostics.epochs[0].layers.map((l: { name: string }) => l.name)).toEqual(['conv2d', 'conv2d_1', 'dense']);
+      const diagnostics = (await h.app.inject({ method: 'GET', url: `/jobs/${job.id}/diagnostics` })).json();
+      expect(diagnostics.epochs[0].layers.map((l: { name: string }) => l.name)).toEqual(['conv2d', 'conv2d_1', 'dense']);
 
-    const model = (await h.app.inject({ method: 'GET', url: `/models/${modelId}` })).json();
-    expect(model.inputShape).toEqual([28, 28, 1]);
-    expect(model.summary.totalParams).toBe(5 * 5 * 4 + 4 + 3 * 3 * 4 * 8 + 8 + 8 * 10 + 10);
+      const model = (await h.app.inject({ method: 'GET', url: `/models/${modelId}` })).json();
+      expect(model.inputShape).toEqual([28, 28, 1]);
+      expect(model.summary.totalParams).toBe(5 * 5 * 4 + 4 + 3 * 3 * 4 * 8 + 8 + 8 * 10 + 10);
 
-    const predicted = await post(h, `/models/${modelId}/predict`, { inputs: [image] });
-    expect(predicted.json()).toHaveProperty('outputs');
-    const [outputs] = predicted.json().outputs as number[][];
-    expect(outputs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    // The same values without the channel axis are read in the same order; a wrong size is a 400 naming the input.
-    const grey = await post(h, `/models/${modelId}/predict`, { inputs: [image.map((row) => row.map((px) => px[0]))] });
-    (grey.json().outputs[0] as number[]).forEach((v, i) => expect(v).toBeCloseTo(outputs[i], 6));
-    const cropped = await post(h, `/models/${modelId}/predict`, { inputs: [image.slice(1)] });
-    expect(cropped.statusCode).toBe(400);
-    expect(JSON.stringify(cropped.json().details)).toContain('/inputs/0');
+      const predicted = await post(h, `/models/${modelId}/predict`, { inputs: [image] });
+      expect(predicted.json()).toHaveProperty('outputs');
+      const [outputs] = predicted.json().outputs as number[][];
+      expect(outputs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      // The same values without the channel axis are read in the same order; a wrong size is a 400 naming the input.
+      const grey = await post(h, `/models/${modelId}/predict`, { inputs: [image.map((row) => row.map((px) => px[0]))] });
+      (grey.json().outputs[0] as number[]).forEach((v, i) => expect(v).toBeCloseTo(outputs[i], 6));
+      const cropped = await post(h, `/models/${modelId}/predict`, { inputs: [image.slice(1)] });
+      expect(cropped.statusCode).toBe(400);
+      expect(JSON.stringify(cropped.json().details)).toContain('/inputs/0');
 
-    // The artifact is a plain tfjs layers model (SpatialDropout2D registered by the service's own
-    // import here, as any client registers a custom layer).
-    await import('../../src/training/model/layers/spatial-dropout-2d.js');
-    await tf.setBackend('cpu');
-    const loaded = await tf.loadLayersModel(`${h.baseUrl}/models/${modelId}/artifact/model.json`);
-    const local = tf.tidy(() => Array.from((loaded.predict(tf.tensor([image])) as tf.Tensor).dataSync()));
-    loaded.dispose();
-    local.forEach((v, i) => expect(v).toBeCloseTo(outputs[i], 4));
-  });
+      // The artifact is a plain tfjs layers model (SpatialDropout2D registered by the service's own
+      // import here, as any client registers a custom layer).
+      await import('../../src/training/model/layers/spatial-dropout-2d.js');
+      await tf.setBackend('cpu');
+      const loaded = await tf.loadLayersModel(`${h.baseUrl}/models/${modelId}/artifact/model.json`);
+      const local = tf.tidy(() => Array.from((loaded.predict(tf.tensor([image])) as tf.Tensor).dataSync()));
+      loaded.dispose();
+      local.forEach((v, i) => expect(v).toBeCloseTo(outputs[i], 4));
+    },
+  );
 
   it('the CNN is a base for shirts vs sandals: frozen convolutions, then fine-tuned', async () => {
     const created = await post(

@@ -51,6 +51,16 @@ const RECIPES = {
   ],
 };
 
+/** A small CNN (convolution, pooling, channel dropout) on the images read as [28, 28, 1]. */
+const CNN = [
+  { type: 'Conv2D', filters: 4, kernelSize: 5, strides: 2, activation: 'relu', inputShape: [28, 28, 1] },
+  { type: 'MaxPooling2D', poolSize: 2 },
+  { type: 'SpatialDropout2D', rate: 0.1 },
+  { type: 'Conv2D', filters: 8, kernelSize: 3, activation: 'relu' },
+  { type: 'GlobalAveragePooling2D' },
+  { type: 'Dense', units: 10, activation: 'softmax' },
+];
+
 const recipeJob = (layers: unknown[], epochs: number) =>
   smallFashionJob({
     dataset: { builtin: 'fashion-mnist', split: 'train', limit: 192, seed: 1 },
@@ -82,12 +92,14 @@ describe.skipIf(!adapter)(`jobs on TFJS_BACKEND=webgpu through the real worker (
     return res.json().id;
   }
 
-  it('two recipes train side by side on one adapter; the BN + ELU one is handed back and resumed from its checkpoint; both match cpu', async () => {
+  it('two recipes train side by side on one adapter; the BN + ELU one is handed back and resumed from its checkpoint; both match cpu; a CNN trains too', async () => {
     const mlp = recipeJob(RECIPES.mlp, 2);
     const bnElu = recipeJob(RECIPES.bnElu, 3);
     let worker: ChildProcess = await h.startWorker();
     const mlpId = await submit(mlp);
     const bnEluId = await submit(bnElu);
+    // Queued behind the two: it runs on a free slot of this worker or the next.
+    const cnnId = await submit(recipeJob(CNN, 1));
     // Both running at once: each of the worker's two training processes holds a device on the adapter.
     await waitUntil(async () => (await h.db.run.count({ where: { id: { in: [mlpId, bnEluId] }, status: 'running' } })) === 2, 60_000);
     await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: bnEluId } })) >= 1, 60_000);
@@ -104,6 +116,13 @@ describe.skipIf(!adapter)(`jobs on TFJS_BACKEND=webgpu through the real worker (
     expect(bnEluJob.resumedFromEpoch).toBeGreaterThanOrEqual(1);
     const metrics = (await h.app.inject({ url: `/jobs/${bnEluId}/metrics` })).json();
     expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
+
+    const cnnJob = await waitForJob(h, cnnId, 120_000);
+    expect([cnnJob.status, cnnJob.error, cnnJob.backend]).toEqual(['succeeded', null, 'webgpu']);
+    const pixels = Array.from({ length: 28 }, (_, r) => Array.from({ length: 28 }, (_, c) => [((r * 28 + c) % 9) / 9]));
+    const cnnPredicted = await h.app.inject({ method: 'POST', url: `/models/${cnnJob.modelId}/predict`, payload: { inputs: [pixels] } });
+    expect(cnnPredicted.statusCode, cnnPredicted.body).toBe(200);
+    expect(cnnPredicted.json().outputs[0].reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
 
     const image = Array.from({ length: 28 }, (_, r) => Array.from({ length: 28 }, (_, c) => ((r * 28 + c) % 7) / 7));
     for (const job of [mlpJob, bnEluJob]) {

@@ -112,8 +112,16 @@ function buildLayers(spec: ModelCheckSpec, inputShape: Array<number | null>, ski
 function checkConvLayer(opts: ConvLayerOptions, i: number, input: Array<number | null>): SpecProblem | undefined {
   if (!CONV_LAYER_TYPES.has(opts.type) || input.some((d) => d === null)) return undefined;
   const sized = sizeConvLayer(opts, input as number[]);
-  if ('params' in sized) return undefined;
-  return { path: `/model/layers/${i}${sized.field ? `/${sized.field}` : ''}`, message: sized.message };
+  if (!('params' in sized)) return { path: `/model/layers/${i}${sized.field ? `/${sized.field}` : ''}`, message: sized.message };
+  // tfjs registers no gradient for a dilated convolution on any backend: the job would fail at its first batch.
+  const dilation = (opts as { dilationRate?: number | number[] }).dilationRate;
+  if ([dilation ?? 1].flat().some((d) => d > 1)) {
+    return {
+      path: `/model/layers/${i}/dilationRate`,
+      message: 'a dilated convolution cannot be trained: TensorFlow.js has no gradient for dilationRate above 1; use 1',
+    };
+  }
+  return undefined;
 }
 
 /** Problems with `base` and `fineTune`; returns the reused layer count and the shape the new layers receive. */

@@ -55,6 +55,11 @@ describe('convolutional specs: shape problems named by field', () => {
     expect(checkModelSpec(spec(pooled), CTX)[0].path).toBe('/model/layers/0/poolSize');
   });
 
+  it('a dilated convolution that fits is still refused: tfjs cannot train it', () => {
+    const layers = [{ type: 'Conv2D', filters: 2, kernelSize: 3, dilationRate: [1, 2], inputShape: [28, 28, 1] }, ...top] as LayerSpec[];
+    expect(checkModelSpec(spec(layers), CTX)).toEqual([{ path: '/model/layers/0/dilationRate', message: expect.stringContaining('no gradient') }]);
+  });
+
   it('strides and dilation both above 1', () => {
     const layers = [{ type: 'Conv2D', filters: 2, kernelSize: 3, strides: 2, dilationRate: 2, inputShape: [28, 28, 1] }, ...top] as LayerSpec[];
     expect(checkModelSpec(spec(layers), CTX)).toEqual([{ path: '/model/layers/0/dilationRate', message: expect.stringContaining('cannot both exceed 1') }]);

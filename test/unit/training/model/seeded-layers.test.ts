@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlphaDropout, Dropout } from '../../../../src/training/model/layers/seeded-dropout.js';
+import { SpatialDropout2D } from '../../../../src/training/model/layers/spatial-dropout-2d.js';
 import { RReLU } from '../../../../src/training/model/layers/rrelu.js';
 import { seededLayerTypes, withLayerSeed } from '../../../../src/training/model/layer-seeds.js';
 import { buildModel } from '../../../../src/training/model/build-model.js';
@@ -51,9 +52,39 @@ describe.each([
   });
 });
 
+describe('SpatialDropout2D', () => {
+  /** Each training step's output on a [2, 3, 3, 4] input of ones, from a fresh layer seeded `seed`. */
+  function steps(seed: number, n: number): number[][] {
+    const layer = new SpatialDropout2D({ rate: 0.5, seed });
+    const input = tf.ones([2, 3, 3, 4]);
+    const out = Array.from({ length: n }, () => {
+      const y = layer.apply(input, { training: true }) as tf.Tensor;
+      const values = Array.from(y.dataSync());
+      y.dispose();
+      return values;
+    });
+    input.dispose();
+    return out;
+  }
+
+  it('drops whole channels, a new set every step, the same sequence for the same seed', () => {
+    const [a, b] = steps(5, 2);
+    expect(b).not.toEqual(a);
+    expect(steps(5, 2)).toEqual([a, b]);
+    // Every position of one sample's channel is kept (2 = 1 / (1 - rate)) or dropped together.
+    for (let sample = 0; sample < 2; sample++) {
+      for (let channel = 0; channel < 4; channel++) {
+        const values = Array.from({ length: 9 }, (_, p) => a[sample * 36 + p * 4 + channel]);
+        expect(new Set(values).size).toBe(1);
+        expect([0, 2]).toContain(values[0]);
+      }
+    }
+  });
+});
+
 describe('seeding from the job seed', () => {
   it('finds the layer types that take a seed in the schema', () => {
-    expect([...seededLayerTypes()].sort()).toEqual(['AlphaDropout', 'Dropout', 'RReLU']);
+    expect([...seededLayerTypes()].sort()).toEqual(['AlphaDropout', 'Dropout', 'RReLU', 'SpatialDropout2D']);
   });
 
   it("fills a derived seed into random layers only, distinct per index, and keeps a layer's own", () => {
