@@ -310,6 +310,19 @@ export const LayerSpec = TaggedUnion(
   { description: 'A layer; `type` is the Keras class name, options are its camelCase options' },
 );
 export type LayerSpec = Static<typeof LayerSpec>;
+/** The convolutional layers: convolutions, poolings, padding and channel dropout on images (or sequences). */
+export const CONV_LAYER_TYPES = [
+  'Conv2D',
+  'SeparableConv2D',
+  'DepthwiseConv2D',
+  'Conv1D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'ZeroPadding2D',
+  'SpatialDropout2D',
+] as const;
 export const LAYER_TYPES = [
   'Flatten',
   'Reshape',
@@ -322,16 +335,7 @@ export const LAYER_TYPES = [
   'PReLU',
   'ELU',
   'RReLU',
-  'Conv2D',
-  'SeparableConv2D',
-  'DepthwiseConv2D',
-  'Conv1D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling2D',
-  'ZeroPadding2D',
-  'SpatialDropout2D',
+  ...CONV_LAYER_TYPES,
 ] as const;
 
 // ---------------------------------------------------------------- optimizers

@@ -29,8 +29,22 @@ const everyLayer = [
   { type: 'Dense', units: 24, activation: 'selu', kernelInitializer: 'lecun_normal' },
   { type: 'AlphaDropout', rate: 0.05, seed: 2 },
   { type: 'Dense', units: 784, activation: 'sigmoid' },
-  { type: 'Reshape', targetShape: [28, 28] },
+  // The convolutional layers, on the values as an image, then as a sequence.
+  { type: 'Reshape', targetShape: [28, 28, 1] },
+  { type: 'ZeroPadding2D', padding: 1 },
+  { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, activation: 'relu' },
+  { type: 'SeparableConv2D', filters: 4, kernelSize: 3, padding: 'same' },
+  { type: 'DepthwiseConv2D', kernelSize: 3 },
+  { type: 'MaxPooling2D', poolSize: 2 },
+  { type: 'SpatialDropout2D', rate: 0.1, seed: 6 },
+  { type: 'AveragePooling2D', poolSize: 2 },
+  { type: 'Reshape', targetShape: [9, 4] },
+  { type: 'Conv1D', filters: 4, kernelSize: 3 },
   { type: 'Flatten' },
+  { type: 'Reshape', targetShape: [7, 1, 4] },
+  { type: 'GlobalMaxPooling2D' },
+  { type: 'Reshape', targetShape: [2, 1, 2] },
+  { type: 'GlobalAveragePooling2D' },
   { type: 'Dense', units: 10, activation: 'softmax' },
 ];
 

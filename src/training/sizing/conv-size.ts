@@ -3,23 +3,13 @@
  * counts them and the output shape, or the option at fault when the layer cannot apply to its
  * input (a kernel larger than the image, an output of no pixels, strides with dilation).
  */
+import { CONV_LAYER_TYPES as CONV_LAYER_TYPE_NAMES } from '../../schemas/job-spec.js';
 import { windowOf, zeroPaddingOf, type ConvLayerOptions } from '../model/conv-options.js';
 
 /** A sized layer, or the spec field (relative to the layer) at fault and why. */
 export type ConvSize = { params: number; output: number[] } | { field: string; message: string };
 
-export const CONV_LAYER_TYPES: ReadonlySet<string> = new Set([
-  'Conv2D',
-  'SeparableConv2D',
-  'DepthwiseConv2D',
-  'Conv1D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling2D',
-  'ZeroPadding2D',
-  'SpatialDropout2D',
-]);
+export const CONV_LAYER_TYPES: ReadonlySet<string> = new Set(CONV_LAYER_TYPE_NAMES);
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 

@@ -4,7 +4,7 @@
  * functional models, and the recipes of the deep-networks chapter.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec } from '../../../../src/schemas/job-spec.js';
+import { ACTIVATIONS, type LayerSpec } from '../../../../src/schemas/job-spec.js';
 import { buildModel } from '../../../../src/training/model/build-model.js';
 import { prepareBaseLayers } from '../../../../src/training/model/transfer.js';
 
@@ -40,27 +40,9 @@ const fromSpec = (name: string, inputShape: number[], layers: object[]): ExportC
   build: () => buildModel(spec(layers), { inputShape, seed: 1 }),
 });
 
-const activations = [
-  'relu',
-  'relu6',
-  'leaky_relu',
-  'elu',
-  'selu',
-  'tanh',
-  'sigmoid',
-  'hard_sigmoid',
-  'softmax',
-  'softplus',
-  'softsign',
-  'swish',
-  'gelu',
-  'mish',
-  'linear',
-];
-
 /** Each layer type (and activation) a job can train. */
 export const SPEC_LAYER_CASES: ExportCase[] = [
-  ...activations.map((activation) => fromSpec(`Dense ${activation}`, [6], [{ type: 'Dense', units: 5, activation }])),
+  ...ACTIVATIONS.map((activation) => fromSpec(`Dense ${activation}`, [6], [{ type: 'Dense', units: 5, activation }])),
   fromSpec(
     'Activation layer',
     [6],
