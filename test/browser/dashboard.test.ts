@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -36,7 +38,7 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     if (!hasChromium()) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
     // npm ci builds it (prepare); a checkout that skipped install scripts builds it here.
     if (!existsSync(path.join(ROOT, 'ui/dist/index.html'))) execFileSync('npm', ['run', 'build:ui'], { cwd: ROOT, stdio: 'inherit' });
-    h = await startHarness({ redisUrl: backend.redisUrl });
+    h = await startHarness({ redisUrl: backend.redisUrl, env: { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '0.2' } });
     await h.startWorker();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
@@ -307,6 +309,42 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     // uPlot's legend: the x series plus one curve per trial.
     expect(await chart.locator('.u-legend .u-series').count()).toBe(21);
   }, 240_000);
+
+  it('adds a webhook on its settings page (a refused destination named), and shows a job end in its delivery log', async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      req.on('data', () => {});
+      req.on('end', () => {
+        received.push(String(req.headers['webhook-id']));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    try {
+      await page.goto(`${h.baseUrl}/#/webhooks`);
+      await page.fill('form input[type=url]', `http://127.0.0.2:${port}/hook`);
+      await page.click('form button[type=submit]');
+      await page.getByText('loopback').first().waitFor();
+      await page.fill('form input[type=url]', `http://127.0.0.1:${port}/hook`);
+      await page.click('form button[type=submit]');
+      const note = page.locator('p.note[role=status] code');
+      await note.waitFor();
+      expect(await note.textContent()).toMatch(/^whsec_/);
+      await page.locator(`a:has-text("127.0.0.1:${port}/hook")`).click();
+
+      const { id } = await api('POST', '/jobs', smallFashionJob({ name: 'hooked', fit: { epochs: 1, batchSize: 32, seed: 1 } }));
+      expect((await waitForJob(h, id)).status).toBe('succeeded');
+      await waitUntil(async () => received.length > 0, 30_000);
+      await waitUntil(async () => {
+        await page.click('button:has-text("Refresh")');
+        return (await page.locator('tbody tr:has-text("job.succeeded")').count()) > 0;
+      }, 30_000);
+      expect(await page.locator('tbody tr:has-text("job.succeeded")').first().textContent()).toContain('200');
+    } finally {
+      receiver.close();
+    }
+  }, 120_000);
 
   // Last: it turns access control on for the rest of this harness.
   it('asks for an API key once access control is on, keeps it for the tab only, and streams events with it', async () => {
