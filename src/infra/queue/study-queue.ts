@@ -1,5 +1,5 @@
-import { Queue, Worker, createPostgresBackend, withBackend, type Processor } from 'bullmq';
-import { postgresConnection, redisConnection, type QueueSettings } from './train-queue.js';
+import type { Processor, Queue, Worker } from 'bullmq';
+import { openQueue, openWorker, type QueueSettings } from './train-queue.js';
 
 /** A study's controller job: it launches the study's trials and ends the study. */
 export interface StudyJobData {
@@ -13,20 +13,14 @@ export type StudyWorker = Worker<StudyJobData>;
 export const studyQueueName = (settings: QueueSettings) => `${settings.name}-studies`;
 
 export function createStudyQueue(settings: QueueSettings): StudyQueue {
-  const name = studyQueueName(settings);
-  if (settings.redisUrl) return new Queue<StudyJobData>(name, { connection: redisConnection(settings.redisUrl, 'producer') });
-  const pg = withBackend(createPostgresBackend);
-  return new pg.Queue<StudyJobData>(name, { connection: postgresConnection(settings) }) as unknown as StudyQueue;
+  return openQueue<StudyJobData>(studyQueueName(settings), settings);
 }
 
 export function createStudyWorker(settings: QueueSettings, processor: Processor<StudyJobData>): StudyWorker {
-  const name = studyQueueName(settings);
   // A step takes milliseconds; between steps the job waits delayed, holding no lock. A worker
   // killed mid-step loses its lock within seconds and the next worker takes the study on.
   const options = { concurrency: 50, lockDuration: 5_000, stalledInterval: 5_000, maxStalledCount: 1_000 };
-  if (settings.redisUrl) return new Worker<StudyJobData>(name, processor, { ...options, connection: redisConnection(settings.redisUrl, 'consumer') });
-  const pg = withBackend(createPostgresBackend);
-  return new pg.Worker<StudyJobData>(name, processor, { ...options, connection: postgresConnection(settings) }) as unknown as StudyWorker;
+  return openWorker<StudyJobData>(studyQueueName(settings), settings, processor, options);
 }
 
 /**

@@ -65,12 +65,27 @@ export function postgresConnection(settings: QueueSettings) {
   return { connectionString: settings.databaseUrl, schema: settings.queueSchema, migrate: true, max: 5 };
 }
 
-export function createTrainQueue(settings: QueueSettings): TrainQueue {
-  if (settings.redisUrl) {
-    return new Queue<TrainJobData>(settings.name, { connection: redisConnection(settings.redisUrl, 'producer') });
-  }
+/** A queue named `name` on the settings' backend (Redis, or BullMQ's PostgreSQL backend). */
+export function openQueue<T>(name: string, settings: QueueSettings): Queue<T> {
+  if (settings.redisUrl) return new Queue<T>(name, { connection: redisConnection(settings.redisUrl, 'producer') });
   const pgClasses = withBackend(createPostgresBackend);
-  return new pgClasses.Queue<TrainJobData>(settings.name, { connection: postgresConnection(settings) }) as unknown as TrainQueue;
+  return new pgClasses.Queue<T>(name, { connection: postgresConnection(settings) }) as unknown as Queue<T>;
+}
+
+/** A worker of the queue named `name` on the settings' backend. */
+export function openWorker<T>(
+  name: string,
+  settings: QueueSettings,
+  processor: string | URL | Processor<T>,
+  options: Omit<WorkerOptions, 'connection'> = {},
+): Worker<T> {
+  if (settings.redisUrl) return new Worker<T>(name, processor, { ...options, connection: redisConnection(settings.redisUrl, 'consumer') });
+  const pgClasses = withBackend(createPostgresBackend);
+  return new pgClasses.Worker<T>(name, processor, { ...options, connection: postgresConnection(settings) }) as unknown as Worker<T>;
+}
+
+export function createTrainQueue(settings: QueueSettings): TrainQueue {
+  return openQueue<TrainJobData>(settings.name, settings);
 }
 
 export function createTrainWorker(
@@ -78,11 +93,7 @@ export function createTrainWorker(
   processor: string | URL | Processor<TrainJobData>,
   options: Omit<WorkerOptions, 'connection'> = {},
 ): TrainWorker {
-  if (settings.redisUrl) {
-    return new Worker<TrainJobData>(settings.name, processor, { ...options, connection: redisConnection(settings.redisUrl, 'consumer') });
-  }
-  const pgClasses = withBackend(createPostgresBackend);
-  return new pgClasses.Worker<TrainJobData>(settings.name, processor, { ...options, connection: postgresConnection(settings) }) as unknown as TrainWorker;
+  return openWorker<TrainJobData>(settings.name, settings, processor, options);
 }
 
 export function createTrainQueueEvents(settings: QueueSettings): QueueEvents {

@@ -1,5 +1,5 @@
-import { Queue, Worker, createPostgresBackend, withBackend, type Processor } from 'bullmq';
-import { postgresConnection, redisConnection, type QueueSettings } from './train-queue.js';
+import type { Processor, Queue, Worker } from 'bullmq';
+import { openQueue, openWorker, type QueueSettings } from './train-queue.js';
 
 /** One attempt of one webhook delivery; the delivery lives in PostgreSQL. */
 export interface WebhookJobData {
@@ -15,10 +15,7 @@ export type WebhookWorker = Worker<WebhookJobData>;
 export const webhookQueueName = (settings: QueueSettings) => `${settings.name}-webhooks`;
 
 export function createWebhookQueue(settings: QueueSettings): WebhookQueue {
-  const name = webhookQueueName(settings);
-  if (settings.redisUrl) return new Queue<WebhookJobData>(name, { connection: redisConnection(settings.redisUrl, 'producer') });
-  const pg = withBackend(createPostgresBackend);
-  return new pg.Queue<WebhookJobData>(name, { connection: postgresConnection(settings) }) as unknown as WebhookQueue;
+  return openQueue<WebhookJobData>(webhookQueueName(settings), settings);
 }
 
 /**
@@ -26,11 +23,7 @@ export function createWebhookQueue(settings: QueueSettings): WebhookQueue {
  * holds one slot until its timeout while the others go on.
  */
 export function createWebhookWorker(settings: QueueSettings, processor: Processor<WebhookJobData>, concurrency = 32): WebhookWorker {
-  const name = webhookQueueName(settings);
-  const options = { concurrency, lockDuration: 30_000 };
-  if (settings.redisUrl) return new Worker<WebhookJobData>(name, processor, { ...options, connection: redisConnection(settings.redisUrl, 'consumer') });
-  const pg = withBackend(createPostgresBackend);
-  return new pg.Worker<WebhookJobData>(name, processor, { ...options, connection: postgresConnection(settings) }) as unknown as WebhookWorker;
+  return openWorker<WebhookJobData>(webhookQueueName(settings), settings, processor, { concurrency, lockDuration: 30_000 });
 }
 
 /**
