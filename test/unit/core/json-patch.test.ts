@@ -197,15 +197,32 @@ describe('applyJsonPatch under fuzzing', () => {
   });
 
   it('patches aimed at the document keep the same invariants, and an applied op does what RFC 6902 says', () => {
-    let appliedCount = 0;
+    const appliedOps = new Map<string, number>();
+    let opsAppliedInSequence = 0;
     fc.assert(
       fc.property(docAndAimedPatch, ([doc, patch]) => {
-        const { applied } = check(doc, patch);
-        if (applied) appliedCount++;
+        const whole = check(doc, patch);
+        // A patch is its operations applied in order, all or nothing: it applies exactly when each applies to
+        // what the ones before it left, and then gives what they give together.
+        let current: unknown = doc;
+        let allApply = true;
+        for (const op of patch) {
+          const step = check(current, [op]);
+          if (!step.applied) {
+            allApply = false;
+            break;
+          }
+          opsAppliedInSequence++;
+          current = step.out;
+        }
+        expect(whole.applied).toBe(allApply);
+        if (allApply) expect(whole.out).toEqual(current);
         // Each operation alone: what it leaves at its path.
         for (const op of patch) {
           const result = check(doc, [op]);
-          if (!result.applied || op.path.endsWith('/-')) continue;
+          if (!result.applied) continue;
+          appliedOps.set(op.op, (appliedOps.get(op.op) ?? 0) + 1);
+          if (op.path.endsWith('/-')) continue;
           if (op.op === 'add' || op.op === 'replace') expect(getAt(result.out, op.path)).toEqual(op.value);
           if (op.op === 'copy' || op.op === 'move') expect(getAt(result.out, op.path)).toEqual(getAt(doc, op.from as string));
           if (op.op === 'test') expect(result.out).toEqual(doc);
@@ -213,8 +230,11 @@ describe('applyJsonPatch under fuzzing', () => {
       }),
       { numRuns: 500 },
     );
-    // The fuzzing reaches the appliers, not only the refusals.
-    expect(appliedCount).toBeGreaterThan(50);
+    // The fuzzing reaches the appliers, not only the refusals: each kind of operation that changes the document
+    // applies alone many times, and operations apply one after another. (A test op applies only when its random
+    // value happens to equal the document's, so it is left to the RFC's examples above.)
+    for (const kind of ['add', 'remove', 'replace', 'move', 'copy']) expect(appliedOps.get(kind) ?? 0, kind).toBeGreaterThan(30);
+    expect(opsAppliedInSequence).toBeGreaterThan(40);
   });
 
   it('copies and adds, however many, never grow the document past the limit', () => {
