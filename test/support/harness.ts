@@ -104,7 +104,9 @@ export async function startHarness(opts: { redisUrl?: string; env?: Record<strin
     config,
     env,
     async startWorker(extraEnv = {}) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), 'worker'], {
+      // The service compiled (see service-build.ts): a worker started from TypeScript spends as much
+      // CPU again in tsx's loader, and so does each of its training processes.
+      const child = spawn(process.execPath, [inject('serviceMain'), 'worker'], {
         cwd: ROOT,
         // At info, so its "worker taking jobs" line (what this waits for) is printed; the
         // output is shown only when the worker fails.
