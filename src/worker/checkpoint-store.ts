@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../training/loop/checkpoint.js';
-import type { Db } from '../infra/db/prisma.js';
+import type { Db, DbClient } from '../infra/db/prisma.js';
 
 /** Keeps the latest checkpoint of a run (one row per run, overwritten each epoch). */
 export async function saveCheckpoint(db: Db, runId: string, cp: Checkpoint): Promise<void> {
@@ -29,6 +29,6 @@ export async function loadCheckpoint(db: Db, runId: string): Promise<Checkpoint 
   };
 }
 
-export async function deleteCheckpoint(db: Db, runId: string): Promise<void> {
+export async function deleteCheckpoint(db: DbClient, runId: string): Promise<void> {
   await db.checkpoint.deleteMany({ where: { runId } });
 }
