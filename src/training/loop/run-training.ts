@@ -9,15 +9,16 @@ import type { JobSpec } from '../../schemas/job-spec.js';
 import type { Dataset } from '../../data/types.js';
 import { buildModel } from '../model/build-model.js';
 import { serializeModel, deserializeModel } from '../model/artifact.js';
-import { prepareBaseLayers, setFrozen } from '../model/transfer.js';
+import { prepareBaseLayers } from '../model/transfer.js';
 import { summarizeModel } from '../model/summary.js';
 import { tfjsLoss, tfjsMetrics, type LossName } from '../model/losses.js';
 import { createOptimizer } from '../model/optimizers.js';
-import { evaluateModel, trainPhase, type TrainHooks } from './train.js';
+import { evaluateModel, type TrainHooks } from './train.js';
+import { runPhases } from './phases.js';
 import { assertFiniteWeights } from './callbacks.js';
 import { TrainingDivergedError } from './callbacks.js';
 import { JobDiagnosis } from './job-diagnosis.js';
-import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
+import { captureCheckpoint, type Checkpoint } from './checkpoint.js';
 import { balancedClassWeights, baseInputShape, baseStandardization, labelTensor, prepareData, type JobData } from './job-data.js';
 import {
   type BatchProgress,
@@ -151,48 +152,17 @@ export async function runTrainingJob(args: RunJobArgs): Promise<RunJobResult> {
       batchSize,
       shuffle: spec.fit.shuffle ?? true,
       seed: spec.fit.seed,
-      hooks: phaseHooks,
       earlyStopping: spec.fit.earlyStopping,
       classWeight: spec.fit.classWeight === 'balanced' ? balancedClassWeights(prepared.train) : undefined,
     };
-
-    // A resumed run skips what its checkpoint holds: the rest of the phase it stopped in, then
-    // the phases after it. (Its shuffling order differs from an uninterrupted run's.)
-    const resume = args.resume;
-    let epochsRun = 0;
-    let cancelled = false;
+    let phases: { epochsRun: number; cancelled: boolean };
     try {
-      if (!resume || resume.phase === 'train') {
-        const done = resume ? resume.epoch : 0;
-        if (resume) await restoreCheckpoint(m, optimizer, resume);
-        const first = await trainPhase({ ...common, hooks: withCheckpoints('train', 0), epochs: spec.fit.epochs - done, phase: 'train', epochOffset: done });
-        epochsRun = done + first.epochsRun;
-        cancelled = first.stopped === 'cancelled';
-      } else {
-        epochsRun = resume.phaseStart;
-      }
-      if (!cancelled && spec.fineTune) {
-        const unfreeze = spec.fineTune.unfreeze;
-        setFrozen(unfreeze ? built.reused.slice(-unfreeze) : built.reused, false);
-        // As Keras: a change of `trainable` reaches training only through a new compile.
-        compile(spec.fineTune.optimizer ?? spec.compile.optimizer);
-        const phaseStart = epochsRun;
-        const done = resume?.phase === 'fine_tune' ? resume.epoch - resume.phaseStart : 0;
-        if (resume?.phase === 'fine_tune') await restoreCheckpoint(m, optimizer, resume);
-        const second = await trainPhase({
-          ...common,
-          hooks: withCheckpoints('fine_tune', phaseStart),
-          epochs: spec.fineTune.epochs - done,
-          phase: 'fine_tune',
-          epochOffset: phaseStart + done,
-        });
-        epochsRun += done + second.epochsRun;
-        cancelled = second.stopped === 'cancelled';
-      }
+      phases = await runPhases({ spec, common, reused: built.reused, compile, optimizer: () => optimizer, hooks: withCheckpoints, resume: args.resume });
     } catch (err) {
       if (err instanceof TrainingDivergedError) await diag.diverged(err);
       throw err;
     }
+    const { epochsRun, cancelled } = phases;
 
     let evaluation: RunJobResult['evaluation'] = null;
     if (!cancelled && prepared.evaluate) {
