@@ -6,7 +6,8 @@ import { recordJob, recordJobLost, recordPickup, type TrainingReport } from '../
 import { markRunFailed } from '../features/jobs/reconciler.js';
 import { describeInternal } from '../infra/db/run-error.js';
 import { TRAINER_PID_ENV } from './worker-pid.js';
-import { activeJobCount, forkedChildren, keepWarm, type WarmChildren } from './bullmq-sandbox.js';
+import { activeJobCount, forkedChildren, keepWarm } from './bullmq-sandbox.js';
+import type { WarmChildren } from './warm-pool.js';
 
 /**
  * The BullMQ worker: takes training jobs from the queue and hands each to the sandboxed
