@@ -71,6 +71,10 @@ function render(study: Study, run: { seconds: number; busy: number; backend: str
     '',
     '## Ranking',
     '',
+    `The 95% interval is Student's t with n - 1 degrees of freedom: with ${p.repeats} repeats it is wide, and may reach past 0% or`,
+    `100%. "vs best" pairs each configuration's runs with the best's by repeat (same seeds); its p-values are not corrected`,
+    `for the ${Math.max(0, study.ranking.length - 1)} comparisons, so one below 0.05 among many is weak evidence on its own.`,
+    '',
     `| # | activation | initializer | batch norm | ${study.metric} mean ± std | 95% interval | vs best (paired t-test) | n | warnings (runs with it / runs) |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
