@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '../src/schemas/job-spec.js';
+import { RELU_HE_MLP } from '../src/schemas/recipe-layers.js';
 import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend/backend.js';
 import { benchCpuSpeed } from './cpu-speed/index.js';
 import { serviceBenchmarks } from './service-report.js';
@@ -33,19 +34,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = process.env.BENCH_OUT ?? path.join(here, 'results.md');
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h,i').split(',').map((s) => s.trim()));
 
-const MLP = [
-  { type: 'Flatten', inputShape: [28, 28] },
-  { type: 'Dense', units: 300, activation: 'relu', kernelInitializer: 'he_normal' },
-  { type: 'Dense', units: 100, activation: 'relu', kernelInitializer: 'he_normal' },
-  { type: 'Dense', units: 10, activation: 'softmax' },
-] satisfies JobSpec['model']['layers'];
-
 /** The job of (a) and (b): 784-300-100-10 relu he_normal, adam, 2,000 samples, batch 32. */
 function overheadJob(epochs: number, diagnostics: boolean | 'default'): JobSpec {
   return {
     name: 'bench-diagnostics',
     dataset: { builtin: 'fashion-mnist', split: 'train', limit: 2000, seed: 42 },
-    model: { layers: MLP },
+    model: { layers: RELU_HE_MLP },
     compile: { optimizer: { type: 'adam' }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
     fit: { epochs, batchSize: 32, seed: 42 },
     // The default is no `diagnostics` key at all, as a user's spec would have it.
@@ -59,7 +53,7 @@ const DONE_JOB: JobSpec = {
   dataset: { builtin: 'fashion-mnist', split: 'train', limit: 2000, seed: 42 },
   validation: { split: 0.1 },
   evaluate: { dataset: { builtin: 'fashion-mnist', split: 'test', limit: 1000, seed: 1 } },
-  model: { layers: MLP },
+  model: { layers: RELU_HE_MLP },
   compile: { optimizer: { type: 'sgd', learningRate: 0.01, momentum: 0.9 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
   fit: { epochs: 3, batchSize: 32, seed: 42 },
 };

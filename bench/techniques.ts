@@ -15,6 +15,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec, LayerSpec } from '../src/schemas/job-spec.js';
+import { BN_ELU_MLP } from '../src/schemas/recipe-layers.js';
 import { describeBackend, initBackend, type BackendPreference } from '../src/training/backend/backend.js';
 import { TrainingDivergedError } from '../src/training/loop/train.js';
 import type { EpochMetrics } from '../src/core/run-types.js';
@@ -109,17 +110,7 @@ const RECIPES: Recipe[] = [
     id: 'bn-before',
     group: 'bn',
     label: 'BN before the activation, useBias: false',
-    layers: [
-      FLATTEN,
-      { type: 'BatchNormalization' },
-      { type: 'Dense', units: 300, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-      { type: 'Dense', units: 100, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-      SOFTMAX,
-    ],
+    layers: BN_ELU_MLP,
   },
   // Gradient clipping (relu he_normal, SGD momentum 0.9)
   { id: 'clip-value', group: 'clipping', label: 'clipValue 1.0', layers: mlp(HE_RELU), optimizer: { ...SGD_M, clipValue: 1 } },

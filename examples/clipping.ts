@@ -5,6 +5,7 @@
  *
  *   TRAINING_URL=http://127.0.0.1:3000 npx tsx examples/clipping.ts
  */
+import { RELU_HE_MLP } from '../src/schemas/recipe-layers.js';
 import type { OptimizerSpec } from '../src/sdk/index.js';
 import { EPOCHS, SAMPLES, client, train } from './shared.js';
 
@@ -21,14 +22,7 @@ for (const [label, optimizer] of variants) {
     dataset: { builtin: 'fashion-mnist' as const, split: 'train' as const, limit: SAMPLES, seed: 42 },
     validation: { split: 0.1 },
     evaluate: { dataset: { builtin: 'fashion-mnist' as const, split: 'test' as const, limit: 2000, seed: 1 } },
-    model: {
-      layers: [
-        { type: 'Flatten' as const, inputShape: [28, 28] },
-        { type: 'Dense' as const, units: 300, activation: 'relu' as const, kernelInitializer: 'he_normal' as const },
-        { type: 'Dense' as const, units: 100, activation: 'relu' as const, kernelInitializer: 'he_normal' as const },
-        { type: 'Dense' as const, units: 10, activation: 'softmax' as const },
-      ],
-    },
+    model: { layers: RELU_HE_MLP },
     compile: { optimizer, loss: 'sparse_categorical_crossentropy' as const, metrics: ['accuracy' as const] },
     fit: { epochs: EPOCHS, batchSize: 32, seed: 42 },
   };

@@ -4,6 +4,7 @@
  *
  *   TRAINING_URL=http://127.0.0.1:3000 npx tsx examples/he-elu-bn.ts
  */
+import { BN_ELU_MLP } from '../src/schemas/recipe-layers.js';
 import { EPOCHS, SAMPLES, client, printSummary, train } from './shared.js';
 
 const job = await train('he-elu-bn', {
@@ -11,19 +12,7 @@ const job = await train('he-elu-bn', {
   dataset: { builtin: 'fashion-mnist', split: 'train', limit: SAMPLES, seed: 42 },
   validation: { split: 0.1 },
   evaluate: { dataset: { builtin: 'fashion-mnist', split: 'test', limit: 2000, seed: 1 } },
-  model: {
-    layers: [
-      { type: 'Flatten', inputShape: [28, 28] },
-      { type: 'BatchNormalization' },
-      { type: 'Dense', units: 300, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-      { type: 'Dense', units: 100, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-      { type: 'Dense', units: 10, activation: 'softmax' },
-    ],
-  },
+  model: { layers: BN_ELU_MLP },
   compile: { optimizer: { type: 'sgd', learningRate: 0.01, momentum: 0.9 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
   fit: { epochs: EPOCHS, batchSize: 32, seed: 42 },
 });

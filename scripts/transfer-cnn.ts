@@ -15,6 +15,7 @@ import { loadBuiltin } from '../src/data/builtin.js';
 import { applyView } from '../src/data/view.js';
 import type { Dataset } from '../src/data/types.js';
 import type { JobSpec, LayerSpec } from '../src/schemas/job-spec.js';
+import { SMALL_CNN_BODY } from '../src/schemas/recipe-layers.js';
 import type { ModelArtifact } from '../src/core/run-types.js';
 import { initBackend, type BackendPreference } from '../src/training/backend/backend.js';
 import { runTrainingJob } from '../src/training/loop/run-training.js';
@@ -40,15 +41,8 @@ const BODIES: Record<'dense' | 'cnn', LayerSpec[]> = {
     { type: 'Flatten', inputShape: [28, 28] },
     ...Array.from({ length: 5 }, () => ({ type: 'Dense', units: 100, activation: 'selu', kernelInitializer: 'lecun_normal' }) as LayerSpec),
   ],
-  // A small CNN: two conv + pool stages, then one dense layer.
-  cnn: [
-    { type: 'Conv2D', filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: 'he_normal', inputShape: [28, 28, 1] },
-    { type: 'MaxPooling2D' },
-    { type: 'Conv2D', filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: 'he_normal' },
-    { type: 'MaxPooling2D' },
-    { type: 'Flatten' },
-    { type: 'Dense', units: 64, activation: 'relu', kernelInitializer: 'he_normal' },
-  ],
+  // A small CNN, the one the dashboard's "CNN base (task A)" recipe trains.
+  cnn: SMALL_CNN_BODY,
 };
 
 const view = (ds: Dataset, classes: number[], limit: number | undefined, seed: number) => applyView(ds, { classes, limit, seed });

@@ -5,6 +5,7 @@
  * service's own model builder makes them.
  */
 import type { JobSpec } from '../../src/schemas/job-spec.js';
+import { BN_ELU_MLP, RELU_HE_MLP } from '../../src/schemas/recipe-layers.js';
 
 type Layers = JobSpec['model']['layers'];
 
@@ -14,33 +15,16 @@ export interface SpeedModel {
   layers: Layers;
 }
 
-const FLATTEN: Layers[number] = { type: 'Flatten', inputShape: [28, 28] };
-
 export const SPEED_MODELS: SpeedModel[] = [
   {
     id: 'dense_relu',
     label: '784-300-100-10 ReLU',
-    layers: [
-      FLATTEN,
-      { type: 'Dense', units: 300, activation: 'relu', kernelInitializer: 'he_normal' },
-      { type: 'Dense', units: 100, activation: 'relu', kernelInitializer: 'he_normal' },
-      { type: 'Dense', units: 10, activation: 'softmax' },
-    ],
+    layers: RELU_HE_MLP,
   },
   {
     id: 'bn_elu',
     label: "BN + ELU (the chapter's)",
-    layers: [
-      FLATTEN,
-      { type: 'BatchNormalization' },
-      { type: 'Dense', units: 300, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-      { type: 'Dense', units: 100, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-      { type: 'Dense', units: 10, activation: 'softmax' },
-    ],
+    layers: BN_ELU_MLP,
   },
 ];
 

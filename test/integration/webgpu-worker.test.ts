@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCache } from '../../src/data/index.js';
 import { loadDatasetRef } from '../../src/features/datasets/datasets.js';
 import type { JobSpec } from '../../src/schemas/job-spec.js';
+import { BN_ELU_MLP, RELU_HE_MLP } from '../../src/schemas/recipe-layers.js';
 import { initBackend } from '../../src/training/backend/backend.js';
 import { runTrainingJob } from '../../src/training/loop/run-training.js';
 import { FIXTURE_DATASETS, smallFashionJob, startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
@@ -32,28 +33,6 @@ const ACCURACY_TOLERANCE = { straight: 0.02, resumed: 0.15 };
 const tolerance = (job: { resumedFromEpoch?: number | null }) => (job.resumedFromEpoch == null ? ACCURACY_TOLERANCE.straight : ACCURACY_TOLERANCE.resumed);
 
 const adapter = webgpuAdapterHere();
-
-const FLATTEN = { type: 'Flatten', inputShape: [28, 28] };
-/** The chapter's 784-300-100-10 ReLU network, and its BatchNormalization + ELU one. */
-const RECIPES = {
-  mlp: [
-    FLATTEN,
-    { type: 'Dense', units: 300, activation: 'relu', kernelInitializer: 'he_normal' },
-    { type: 'Dense', units: 100, activation: 'relu', kernelInitializer: 'he_normal' },
-    { type: 'Dense', units: 10, activation: 'softmax' },
-  ],
-  bnElu: [
-    FLATTEN,
-    { type: 'BatchNormalization' },
-    { type: 'Dense', units: 300, kernelInitializer: 'he_normal', useBias: false },
-    { type: 'BatchNormalization' },
-    { type: 'Activation', activation: 'elu' },
-    { type: 'Dense', units: 100, kernelInitializer: 'he_normal', useBias: false },
-    { type: 'BatchNormalization' },
-    { type: 'Activation', activation: 'elu' },
-    { type: 'Dense', units: 10, activation: 'softmax' },
-  ],
-};
 
 /** A small CNN (convolution, pooling, channel dropout) on the images read as [28, 28, 1]. */
 const CNN = [
@@ -97,8 +76,9 @@ describe.skipIf(!adapter)(`jobs on TFJS_BACKEND=webgpu through the real worker (
   }
 
   it('two recipes train side by side on one adapter; the BN + ELU one is handed back and resumed from its checkpoint; both match cpu; a CNN trains too', async () => {
-    const mlp = recipeJob(RECIPES.mlp, 2);
-    const bnElu = recipeJob(RECIPES.bnElu, 3);
+    // The chapter's 784-300-100-10 ReLU network, and its BatchNormalization + ELU one.
+    const mlp = recipeJob(RELU_HE_MLP, 2);
+    const bnElu = recipeJob(BN_ELU_MLP, 3);
     let worker: ChildProcess = await h.startWorker();
     const mlpId = await submit(mlp);
     const bnEluId = await submit(bnElu);

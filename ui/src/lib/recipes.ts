@@ -1,7 +1,10 @@
 /**
  * The "Training Deep Neural Networks" chapter as one-click starting points: each is a complete
  * job spec on Fashion-MNIST that shows one technique. Edit before submitting (epochs, limit ...).
+ * The networks that benchmarks, scripts and tests train too come from src/schemas/recipe-layers.
  */
+import { BN_ELU_MLP, RELU_HE_MLP, SMALL_CNN_BODY } from '../../../src/schemas/recipe-layers.js';
+
 export interface Recipe {
   id: string;
   title: string;
@@ -22,17 +25,16 @@ const sgd = (extra: Record<string, unknown> = {}) => ({
 const fit = { epochs: 10, batchSize: 32, seed: 42 };
 const flatten = { type: 'Flatten', inputShape: [28, 28] };
 const out = { type: 'Dense', units: 10, activation: 'softmax' };
-const mlp = (name: string, hidden: unknown[], compile = sgd()) => ({ name, ...data, model: { layers: [flatten, ...hidden, out] }, compile, fit });
+const job = (name: string, layers: unknown[], compile = sgd()) => ({ name, ...data, model: { layers }, compile, fit });
+/** A 784-...-10 network with these hidden layers. */
+const mlp = (name: string, hidden: unknown[], compile = sgd()) => job(name, [flatten, ...hidden, out], compile);
 
 export const RECIPES: Recipe[] = [
   {
     id: 'relu-he',
     title: 'ReLU + He initialization',
     what: 'The baseline: 300-100 ReLU units with he_normal, SGD with momentum.',
-    spec: mlp('relu-he', [
-      { type: 'Dense', units: 300, activation: 'relu', kernelInitializer: 'he_normal' },
-      { type: 'Dense', units: 100, activation: 'relu', kernelInitializer: 'he_normal' },
-    ]),
+    spec: job('relu-he', RELU_HE_MLP),
   },
   {
     id: 'leaky-relu',
@@ -70,28 +72,13 @@ export const RECIPES: Recipe[] = [
     id: 'batch-norm',
     title: 'Batch normalization',
     what: 'BN before the activation (no bias in the Dense layer before it), as in the chapter.',
-    spec: mlp('batch-norm', [
-      { type: 'BatchNormalization' },
-      { type: 'Dense', units: 300, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-      { type: 'Dense', units: 100, kernelInitializer: 'he_normal', useBias: false },
-      { type: 'BatchNormalization' },
-      { type: 'Activation', activation: 'elu' },
-    ]),
+    spec: job('batch-norm', BN_ELU_MLP),
   },
   {
     id: 'clipping',
     title: 'Gradient clipping',
     what: 'A high learning rate kept in check by clipping each gradient tensor to norm 1.',
-    spec: mlp(
-      'clip-norm',
-      [
-        { type: 'Dense', units: 300, activation: 'relu', kernelInitializer: 'he_normal' },
-        { type: 'Dense', units: 100, activation: 'relu', kernelInitializer: 'he_normal' },
-      ],
-      sgd({ learningRate: 0.05, clipNorm: 1 }),
-    ),
+    spec: job('clip-norm', RELU_HE_MLP, sgd({ learningRate: 0.05, clipNorm: 1 })),
   },
   {
     id: 'vanishing',
@@ -127,15 +114,7 @@ export const RECIPES: Recipe[] = [
       dataset: { builtin: 'fashion-mnist', split: 'train', classes: [0, 1, 2, 3, 4, 7, 8, 9], limit: 5000, seed: 42 },
       validation: { split: 0.1 },
       model: {
-        layers: [
-          { type: 'Conv2D', filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: 'he_normal', inputShape: [28, 28, 1] },
-          { type: 'MaxPooling2D' },
-          { type: 'Conv2D', filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: 'he_normal' },
-          { type: 'MaxPooling2D' },
-          { type: 'Flatten' },
-          { type: 'Dense', units: 64, activation: 'relu', kernelInitializer: 'he_normal' },
-          { type: 'Dense', units: 8, activation: 'softmax' },
-        ],
+        layers: [...SMALL_CNN_BODY, { type: 'Dense', units: 8, activation: 'softmax' }],
       },
       compile: { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
       fit: { epochs: 5, batchSize: 32, seed: 42 },
