@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, waitForJob, type Harness } from '../support/harness.js';
+import { loadCheckpoint } from '../../src/worker/checkpoint-store.js';
+import { startHarness, waitForJob, waitUntil, type Harness } from '../support/harness.js';
 
 const post = (h: Harness, url: string, payload: object) => h.app.inject({ method: 'POST', url, payload });
 
@@ -24,21 +25,54 @@ const cnnJob = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+/**
+ * A CNN with state beyond its trainable weights, handed back mid-training and resumed:
+ * BatchNormalization's moving mean and variance (which only the checkpoint carries over) and a
+ * seeded SpatialDropout2D. It starts on the cpu backend, whose convolutions are slow, so the
+ * hand-back has the time of the epochs after the first checkpoint to land in, and takes effect
+ * within a batch; the wasm worker that resumes it trains those epochs in a fraction of that.
+ */
+const RESUMED_EPOCHS = 6;
+const resumableCnnJob = () =>
+  cnnJob({
+    name: 'cnn-handed-back',
+    dataset: { builtin: 'fashion-mnist', split: 'train', limit: 160, seed: 5 },
+    model: {
+      layers: [
+        { type: 'Conv2D', filters: 4, kernelSize: 5, strides: 2, activation: 'relu', inputShape: [28, 28, 1] },
+        { type: 'BatchNormalization' },
+        { type: 'MaxPooling2D', poolSize: 2 },
+        { type: 'SpatialDropout2D', rate: 0.1, seed: 4 },
+        { type: 'Conv2D', filters: 8, kernelSize: 3, activation: 'relu' },
+        { type: 'GlobalAveragePooling2D' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
+    },
+    fit: { epochs: RESUMED_EPOCHS, batchSize: 16, seed: 3 },
+  });
+/**
+ * The checkpoint names weights by position in the model's order (tfjs's: every trainable weight,
+ * then the others), so the BatchNormalization's moving mean and variance are the last two of 10.
+ */
+const BN_MOVING_MEAN = 'w8';
+const BN_MOVING_VARIANCE = 'w9';
+
 const image = Array.from({ length: 28 }, (_, r) => Array.from({ length: 28 }, (_, c) => [((r * 28 + c) % 9) / 9]));
 
 describe('convolutional networks through the service', () => {
   let h: Harness;
   let modelId: string;
+  let handedBackId: string;
   beforeAll(async () => {
     h = await startHarness();
   });
   afterAll(async () => h?.close());
 
   // The cpu backend has every convolution gradient; the wasm backend gets them from the service's own
-  // kernels (src/training/kernels). The cpu worker stays for the tests after these.
-  it.each(['wasm', 'cpu'] as const)(
-    'on %s: a CNN job trains in the worker, with diagnostics per layer, and its model predicts [h, w, c] images',
-    async (backend) => {
+  // kernels (src/training/kernels). Between the two, the cpu worker hands a CNN job back and the wasm
+  // worker resumes it; the wasm worker stays for the tests after these.
+  const trainsAndPredicts = (backend: 'cpu' | 'wasm') =>
+    it(`on ${backend}: a CNN job trains in the worker, with diagnostics per layer, and its model predicts [h, w, c] images`, async () => {
       await h.stopWorkers();
       await h.startWorker({ TFJS_BACKEND: backend });
       const created = await post(h, '/jobs', cnnJob());
@@ -75,8 +109,50 @@ describe('convolutional networks through the service', () => {
       const local = tf.tidy(() => Array.from((loaded.predict(tf.tensor([image])) as tf.Tensor).dataSync()));
       loaded.dispose();
       local.forEach((v, i) => expect(v).toBeCloseTo(outputs[i], 4));
-    },
-  );
+    });
+
+  trainsAndPredicts('cpu');
+
+  it('on cpu: a CNN with BatchNormalization and SpatialDropout2D is handed back after its first checkpoint (SIGTERM to its worker)', async () => {
+    const created = await post(h, '/jobs', resumableCnnJob());
+    expect(created.statusCode, created.body).toBe(201);
+    handedBackId = created.json().id;
+    await waitUntil(async () => (await h.db.checkpoint.count({ where: { runId: handedBackId } })) >= 1, 60_000);
+    await h.stopWorkers(); // SIGTERM, and waits for the worker to exit
+
+    const run = await h.db.run.findUniqueOrThrow({ where: { id: handedBackId } });
+    expect(run.status, 'handed back unfinished, for another worker to resume').toBe('running');
+    const checkpoint = (await loadCheckpoint(h.db, handedBackId))!;
+    expect(checkpoint.epoch).toBeGreaterThanOrEqual(1);
+    expect(checkpoint.epoch).toBeLessThan(RESUMED_EPOCHS);
+    // BatchNormalization's moving statistics are in it, moved from their start (mean 0, variance 1) by its batches.
+    const weights = tf.io.decodeWeights(checkpoint.model.data.slice().buffer, checkpoint.model.specs);
+    expect(Object.keys(weights)).toHaveLength(10);
+    const [mean, variance] = [weights[BN_MOVING_MEAN], weights[BN_MOVING_VARIANCE]].map((t) => Array.from(t.dataSync()));
+    tf.dispose(Object.values(weights));
+    expect(mean).toHaveLength(4);
+    expect(mean.some((m) => Math.abs(m) > 1e-4)).toBe(true);
+    expect(variance.some((v) => Math.abs(v - 1) > 1e-4)).toBe(true);
+  });
+
+  // Its worker also takes up the job handed back above (queued before this one): a checkpoint is
+  // plain float32 weights and optimizer state, which a worker on another backend resumes as well.
+  trainsAndPredicts('wasm');
+
+  it('the handed-back CNN is resumed by the wasm worker from its checkpoint: each epoch once, and its model predicts', async () => {
+    const job = await waitForJob(h, handedBackId);
+    expect([job.status, job.error, job.backend]).toEqual(['succeeded', null, 'wasm']);
+    expect(job.resumedFromEpoch).toBeGreaterThanOrEqual(1);
+    const metrics = (await h.app.inject({ url: `/jobs/${handedBackId}/metrics` })).json();
+    expect(metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(Array.from({ length: RESUMED_EPOCHS }, (_, i) => i + 1));
+
+    const model = (await h.app.inject({ method: 'GET', url: `/models/${job.modelId}` })).json();
+    // The two moving statistics of each of the 4 channels are the model's only weights that no gradient trains.
+    expect(model.summary.nonTrainableParams).toBe(2 * 4);
+    const predicted = await post(h, `/models/${job.modelId}/predict`, { inputs: [image] });
+    expect(predicted.statusCode, predicted.body).toBe(200);
+    expect((predicted.json().outputs[0] as number[]).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  });
 
   it('the CNN is a base for shirts vs sandals: frozen convolutions, then fine-tuned', async () => {
     const created = await post(
