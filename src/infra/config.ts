@@ -160,6 +160,11 @@ export const EnvSchema = Type.Object({
     default: 5 * 86400,
     description: 'A webhook whose every attempt has failed for this long is disabled (0: never)',
   }),
+  WEBHOOK_LOG_DAYS: Type.Number({
+    exclusiveMinimum: 0,
+    default: 30,
+    description: "Days an ended delivery (succeeded, or failed for good) stays in its webhook's delivery log before the API's sweep deletes it",
+  }),
   WEBHOOK_ROTATION_OVERLAP_S: Type.Number({
     minimum: 0,
     maximum: 7 * 86400,

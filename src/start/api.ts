@@ -3,6 +3,7 @@ import { buildApp } from '../http/app.js';
 import type { Config } from '../infra/config.js';
 import { startReconciler } from '../features/jobs/reconciler.js';
 import { startStudyReconciler } from '../features/studies/study-driver.js';
+import { startDeliveryLogSweep } from '../features/webhooks/log-retention.js';
 import { createApiDeps } from './api-deps.js';
 import type { Closer, ConnectionErrors } from './shutdown.js';
 
@@ -29,11 +30,13 @@ export async function startApi(config: Config, log: Logger, errors: ConnectionEr
   const { db, queue, studyQueue } = deps;
   const stopReconciler = startReconciler({ db, queue, log: (msg) => log.info(msg), retentionDays: config.RETENTION_DAYS });
   const stopStudyReconciler = studyQueue ? startStudyReconciler({ db, studyQueue, log: (msg) => log.info(msg) }) : () => {};
+  const stopDeliveryLogSweep = startDeliveryLogSweep(db, config.WEBHOOK_LOG_DAYS, (msg) => log.info(msg));
   return {
     name: 'the API',
     async close() {
       stopReconciler();
       stopStudyReconciler();
+      stopDeliveryLogSweep();
       await app.close();
       await deps.close();
     },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleModelImport } from '../../src/schemas/examples.js';
 import { sweepEndedCheckpoints } from '../../src/features/jobs/retention.js';
+import { sweepDeliveryLog } from '../../src/features/webhooks/log-retention.js';
 import { startHarness, waitForJob, type Harness } from '../support/harness.js';
 import { bearer, bootstrapAdmin, makeTenant, tinyDatasetBody, tinyJobSpec, type TenantKeys } from '../support/tenants.js';
 
@@ -334,6 +335,31 @@ describe('deleting', () => {
     const after = await usage(a.member);
     expect(after.storageBytes.checkpoints).toBe(0);
     expect(before.storageBytes.total - after.storageBytes.total).toBe(1024);
+  });
+
+  it('WEBHOOK_LOG_DAYS: the sweep deletes ended deliveries older than that, and keeps pending ones and recent ones', async () => {
+    const hook = await h.db.webhook.create({ data: { tenantId: a.tenantId, url: 'https://example.com/hook', events: ['job.succeeded'], secret: 'whsec_x' } });
+    const day = 24 * 3600 * 1000;
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day);
+    const rows = [
+      { status: 'succeeded', lastAttemptAt: at(40) },
+      { status: 'failed', lastAttemptAt: at(31) },
+      { status: 'succeeded', lastAttemptAt: at(29) },
+      // Never attempted (its webhook disabled before): its age is its creation's.
+      { status: 'failed', lastAttemptAt: null, createdAt: at(35) },
+      { status: 'pending', lastAttemptAt: at(40) },
+    ];
+    const ids: string[] = [];
+    for (const row of rows) {
+      const made = await h.db.webhookDelivery.create({
+        data: { webhookId: hook.id, tenantId: a.tenantId, event: 'job.succeeded', payload: { id: 'x' }, ...row },
+      });
+      ids.push(made.id);
+    }
+    expect(await sweepDeliveryLog(h.db, 30)).toBe(3);
+    const left = await h.db.webhookDelivery.findMany({ where: { webhookId: hook.id }, select: { id: true } });
+    expect(left.map((d) => d.id).sort()).toEqual([ids[2], ids[4]].sort());
+    await h.db.webhook.delete({ where: { id: hook.id } });
   });
 });
 
