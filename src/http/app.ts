@@ -8,6 +8,7 @@ import dashboard from './plugins/dashboard.js';
 import errorHandler from './plugins/error-handler.js';
 import requestLog from './plugins/request-log.js';
 import { installValidators } from './plugins/validation.js';
+import { smallBodiesByDefault, uploadLimitBytes } from './body-limits.js';
 import { findUnstorableString, unstorableText } from '../schemas/unstorable.js';
 import swagger from './plugins/swagger.js';
 import auth from './plugins/auth.js';
@@ -80,7 +81,8 @@ function releaseSharedPool(): void {
 
 /** Builds the Fastify app: no listen, no side effects beyond the instance. */
 export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const bodyLimit = Math.round(deps.config.BODY_LIMIT_MB * 1024 * 1024);
+  // The largest body any route reads; each route has its own, most of them far smaller (body-limits.ts).
+  const bodyLimit = uploadLimitBytes(deps.config);
   const app = Fastify({
     bodyLimit,
     logger: opts.logger ?? (opts.loggerInstance ? undefined : false),
@@ -91,6 +93,8 @@ export async function buildApp(deps: AppDeps, opts: FastifyServerOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);
+  // Before any route: it sets the limit of each one added after it.
+  smallBodiesByDefault(app);
   cutOffSlowSenders(app, Math.round(deps.config.REQUEST_TIMEOUT_S * 1000));
   await app.register(errorHandler);
   // Before auth: a 401/403 gets its request id and its log line too.

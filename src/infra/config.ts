@@ -63,7 +63,11 @@ export const EnvSchema = Type.Object({
   DATASETS_DIR: Type.Optional(Type.String({ description: 'Built-in datasets; default DATA_DIR/datasets' })),
   DATASETS_VERIFY: Type.Boolean({ default: true, description: 'Check built-in dataset files against their published MD5s' }),
   DATASET_CACHE_MB: Type.Integer({ minimum: 0, default: 1024, description: 'Worker memory for recently used datasets' }),
-  BODY_LIMIT_MB: Type.Number({ exclusiveMinimum: 0, default: 64, description: 'Largest request body (JSON or upload)' }),
+  BODY_LIMIT_MB: Type.Number({
+    exclusiveMinimum: 0,
+    default: 64,
+    description: 'Largest dataset upload or model import (JSON or CSV); other bodies have smaller limits of their own',
+  }),
   MAX_EPOCHS: Type.Integer({ minimum: 1, default: 1000 }),
   MAX_LAYERS: Type.Integer({ minimum: 1, default: 200 }),
   MAX_PARAMS: Type.Integer({ minimum: 1, default: 10_000_000, description: 'Most parameters a job or an imported model may have' }),

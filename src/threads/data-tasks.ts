@@ -4,7 +4,7 @@
  * parsers and the body schema, never tfjs, so a thread starts in well under a second.
  * Static imports only: under tsx, a worker thread's dynamic import() does not map .js to .ts.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseCsvDataset } from '../data/csv.js';
 import { datasetFromJson } from '../data/json.js';
@@ -31,9 +31,10 @@ export interface DataTasks {
   ping: { input: null; output: 'pong' };
 }
 
-// Compiled on first use in each thread.
-let checkPredictBody: ((data: unknown) => void) | null = null;
-let checkImportBody: ((data: unknown) => void) | null = null;
+// Compiled as the thread starts (the pool warms a thread of each kind at start-up), not by the
+// first request it serves: each takes tens of milliseconds.
+const checkPredictBody = compileBodyCheck(PredictBody);
+const checkImportBody = compileBodyCheck(ModelImportBody);
 
 /** A dataset's sample arrays, moved back rather than copied (a 60 MB JSON dataset's are 43 MB). */
 const datasetBuffers = (ds: Dataset): ArrayBuffer[] =>
@@ -45,7 +46,7 @@ const datasetBuffers = (ds: Dataset): ArrayBuffer[] =>
 const ownBytes = (bytes: Uint8Array) => (bytes.byteLength < 64 * 1024 ? new Uint8Array(bytes) : bytes);
 
 // The same schema, options and messages as the route's own validator (`installValidators`).
-let validateJsonBody: ValidateFunction | null = null;
+const validateJsonBody = addFormats.default(new Ajv({ ...AJV_OPTIONS, coerceTypes: false })).compile(DatasetJsonBody);
 
 /** UTF-8 as the API decoded bodies before (invalid bytes become U+FFFD). */
 const decodeUtf8 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -65,7 +66,6 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
     } catch (err) {
       throw new ServiceError('invalid_json', `the body is not valid JSON: ${(err as Error).message}`, [{ path: '', message: 'not valid JSON' }]);
     }
-    validateJsonBody ??= addFormats.default(new Ajv({ ...AJV_OPTIONS, coerceTypes: false })).compile(DatasetJsonBody);
     if (!validateJsonBody(body)) {
       const details = (validateJsonBody.errors ?? []).map((e) => describeAjvError(e as AjvError, 'body'));
       throw invalid(`${details[0]?.path || '/'}: ${details[0]?.message ?? 'invalid'}`, details);
@@ -77,13 +77,13 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
   },
   parsePredictBody: ({ bytes }) => {
     const body = parseJsonBody(bytes);
-    (checkPredictBody ??= compileBodyCheck(PredictBody))(body);
+    checkPredictBody(body);
     const packed = packRows((body as { inputs: unknown[] }).inputs);
     return new Moved(packed, packedBuffers(packed));
   },
   parseModelImport: ({ bytes, limits }) => {
     const body = parseJsonBody(bytes);
-    (checkImportBody ??= compileBodyCheck(ModelImportBody))(body);
+    checkImportBody(body);
     const prepared = prepareImport(body as { modelJson: Record<string, unknown>; weights: string; name?: string }, limits);
     const weights = ownBytes(prepared.weights);
     return new Moved({ ...prepared, weights }, [weights.buffer as ArrayBuffer]);

@@ -3,9 +3,12 @@
  * or a correct result, fast, and the service stays up.
  */
 import net from 'node:net';
+import { randomUUID } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
+import { JOB_SPEC_LIMIT_BYTES, SMALL_BODY_LIMIT_BYTES } from '../../src/http/body-limits.js';
 import { createApiDeps, type ApiDeps } from '../../src/start/api-deps.js';
 import { serializeModel } from '../../src/training/model/artifact.js';
 import { smallFashionJob, startHarness, type Harness } from '../support/harness.js';
@@ -32,6 +35,71 @@ afterAll(async () => h?.close());
 const post = (url: string, payload: unknown) => h.app.inject({ method: 'POST', url, payload: payload as object });
 
 describe('sized before work', () => {
+  // First in the file: the first refused POST /jobs this app serves.
+  it('the first refused POST /jobs compiles no validator: its route compiled them at start-up', async () => {
+    const compile = vi.spyOn(Ajv.prototype, 'compile');
+    try {
+      const res = await post('/jobs', smallFashionJob({ fit: { epochs: 0, batchSize: 0 } }));
+      expect(res.statusCode).toBe(400);
+      // Every field at fault: the all-errors validator answered.
+      expect(res.json().details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['/fit/epochs', '/fit/batchSize']));
+      expect(compile).not.toHaveBeenCalled();
+    } finally {
+      compile.mockRestore();
+    }
+  });
+
+  it('a body over the limit of its route is a 413 naming the limit, before it is parsed or handled; uploads keep BODY_LIMIT_MB', async () => {
+    const id = randomUUID();
+    const tenants = await h.db.tenant.count();
+    // A JSON body of exactly `bytes` bytes.
+    const sized = (bytes: number) => JSON.stringify({ name: 'x'.repeat(bytes - '{"name":""}'.length) });
+    const cases: Array<[method: 'POST' | 'PATCH' | 'DELETE', url: string, route: string, limit: number]> = [
+      ['POST', `/jobs/${id}/retry`, '/jobs/:id/retry', JOB_SPEC_LIMIT_BYTES],
+      ['POST', '/studies', '/studies', JOB_SPEC_LIMIT_BYTES],
+      ['POST', '/admin/tenants', '/admin/tenants', SMALL_BODY_LIMIT_BYTES],
+      ['PATCH', `/webhooks/${id}`, '/webhooks/:id', SMALL_BODY_LIMIT_BYTES],
+      ['POST', `/models/${id}/shares`, '/models/:id/shares', SMALL_BODY_LIMIT_BYTES],
+      // Routes that take no body read one sent all the same.
+      ['POST', `/jobs/${id}/cancel`, '/jobs/:id/cancel', SMALL_BODY_LIMIT_BYTES],
+      ['DELETE', `/datasets/${id}`, '/datasets/:id', SMALL_BODY_LIMIT_BYTES],
+    ];
+    for (const [method, url, route, limit] of cases) {
+      const res = await h.app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload: sized(limit + 1) });
+      expect(res.statusCode, `${method} ${route}`).toBe(413);
+      expect(res.json()).toMatchObject({
+        error: 'too_large',
+        message: expect.stringContaining(`the limit for ${method} ${route} is ${limit.toLocaleString('en')} bytes`),
+      });
+    }
+    // At the limit a body is read and checked: the schema's 400 (a name of over 100 characters).
+    const atLimit = await h.app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: { 'content-type': 'application/json' },
+      payload: sized(SMALL_BODY_LIMIT_BYTES),
+    });
+    expect(atLimit.statusCode, atLimit.body).toBe(400);
+    expect(atLimit.json().details[0].path).toBe('/name');
+    // A file sent as multipart to a route that takes none is held to the route's limit too.
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.alloc(SMALL_BODY_LIMIT_BYTES + 1, 'a')]), 'big.csv');
+    const multipart = new Request('http://x', { method: 'POST', body: form });
+    const file = await h.app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: { 'content-type': multipart.headers.get('content-type')! },
+      payload: Buffer.from(await multipart.arrayBuffer()),
+    });
+    expect(file.statusCode, file.body).toBe(413);
+    expect(file.json().message).toContain(`is ${SMALL_BODY_LIMIT_BYTES.toLocaleString('en')} bytes`);
+    expect(await h.db.tenant.count()).toBe(tenants);
+    // A dataset upload over the job-spec limit is read and checked (a 400: one label for many samples), not refused for its size.
+    const features = Array.from({ length: JOB_SPEC_LIMIT_BYTES / 8 }, () => [0.5, 0.25]);
+    const upload = await post('/datasets', { name: 'big', features, labels: [0] });
+    expect(upload.statusCode, upload.body).toBe(400);
+  });
+
   it('refuses a 242-byte import asking for 400M parameters at once; /health answers meanwhile', async () => {
     const modelJson = {
       format: 'layers-model',

@@ -10,10 +10,29 @@ export function installValidators(app: FastifyInstance): void {
   app.setValidatorCompiler(validatorCompiler());
 }
 
+const strict = { first: ajvWith({ coerceTypes: false }), all: ajvWith({ coerceTypes: false, allErrors: true }) };
+const lenient = { first: ajvWith({ coerceTypes: 'array' }), all: ajvWith({ coerceTypes: 'array', allErrors: true }) };
+
+/**
+ * Each schema's validators, compiled once per process however many apps are built: the job
+ * spec's two take hundreds of milliseconds each, and tests build an app per file (several files
+ * to a process). Keyed by the schema's text, as each app's routes make their schema
+ * objects anew. A validator keeps no state between calls beyond `errors`, which its caller
+ * reads at once.
+ */
+const compiled = new Map<string, ReturnType<typeof reportingAllErrors>>();
+
 function validatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = { first: ajvWith({ coerceTypes: false }), all: ajvWith({ coerceTypes: false, allErrors: true }) };
-  const lenient = { first: ajvWith({ coerceTypes: 'array' }), all: ajvWith({ coerceTypes: 'array', allErrors: true }) };
-  return ({ schema, httpPart }) => reportingAllErrors(httpPart === 'body' ? strict : lenient, schema as object);
+  return ({ schema, httpPart }) => {
+    const isBody = httpPart === 'body';
+    const key = `${isBody ? 'body' : 'text'}:${JSON.stringify(schema)}`;
+    let validate = compiled.get(key);
+    if (!validate) {
+      validate = reportingAllErrors(isBody ? strict : lenient, schema as object);
+      compiled.set(key, validate);
+    }
+    return validate;
+  };
 }
 
 /**

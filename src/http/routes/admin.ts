@@ -15,7 +15,12 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
       '/admin/tenants',
       {
         config: { access: 'admin' },
-        schema: { tags, summary: 'Create a tenant, with its own quotas', body: TenantCreate, response: { 201: Tenant, 400: ErrorBody, 409: ErrorBody } },
+        schema: {
+          tags,
+          summary: 'Create a tenant, with its own quotas',
+          body: TenantCreate,
+          response: { 201: Tenant, 400: ErrorBody, 409: ErrorBody, 413: ErrorBody },
+        },
       },
       async (request, reply) => {
         const tenant = await createTenant(deps.db, request.body);
@@ -33,7 +38,7 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
           summary: "Change a tenant's own quotas (null: back to the service default)",
           params: IdParams,
           body: TenantUpdate,
-          response: { 200: Tenant, 400: ErrorBody, 404: ErrorBody },
+          response: { 200: Tenant, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody },
         },
       },
       async (request) => {
@@ -60,7 +65,7 @@ export function adminRoutes(deps: AppDeps & { keyWatch: KeyWatch }): FastifyPlug
           tags,
           summary: 'Create an API key for a tenant (the key is shown only in this answer)',
           body: KeyCreate,
-          response: { 201: KeyCreated, 400: ErrorBody },
+          response: { 201: KeyCreated, 400: ErrorBody, 413: ErrorBody },
         },
       },
       async (request, reply) => {

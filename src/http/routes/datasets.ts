@@ -11,6 +11,7 @@ import { getDatasetSummary, saveDataset } from '../../features/datasets/datasets
 import type { AppDeps } from '../deps.js';
 import type { FastifyRequest } from 'fastify';
 import { RawJson, readBody, transferable } from '../raw-json.js';
+import { uploadLimitBytes } from '../body-limits.js';
 
 /**
  * The file name of each request's CSV upload, kept beside the request rather than in its body so
@@ -49,6 +50,7 @@ export function datasetRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyP
       '/datasets',
       {
         config: { access: 'write' },
+        bodyLimit: uploadLimitBytes(deps.config),
         // The body schemas below document the route; the pool checks a JSON body (as the schema
         // says, with paths) and the handler a CSV upload's fields.
         validatorCompiler: () => () => true,

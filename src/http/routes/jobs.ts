@@ -6,6 +6,7 @@ import { DiagnosticsBody, Job, JobCreated, JobListQuery, JobStatus, MetricsBody,
 import { retryJob } from '../../features/jobs/retry.js';
 import { JobSpec } from '../../schemas/job-spec.js';
 import { jobEvents } from '../../features/jobs/job-events.js';
+import { resumeAfter } from '../../features/jobs/last-event-id.js';
 import { assertJobVisible, cancelJob, getDiagnostics, getJob, getMetrics, listJobs, submitJob } from '../../features/jobs/jobs.js';
 import { audit } from '../../features/tenants/audit.js';
 import { deleteJob } from '../../features/datasets/deletion.js';
@@ -14,9 +15,7 @@ import { eventStreamClosed, eventStreamOpened } from '../../infra/metrics.js';
 import type { ThreadPool } from '../../threads/pool.js';
 import type { KeyEnded, KeyWatch } from '../../features/tenants/key-watch.js';
 import { sendEventStream } from '../sse.js';
-
-/** Largest job spec body (1 MiB). */
-export const JOB_SPEC_LIMIT_BYTES = 1024 * 1024;
+import { JOB_SPEC_LIMIT_BYTES } from '../body-limits.js';
 
 export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWatch }): FastifyPluginAsyncTypebox {
   // Building a spec's model to check it allocates its weights: submitJob does it in deps.threads.
@@ -99,6 +98,8 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
       '/jobs/:id/retry',
       {
         config: { access: 'write' },
+        // At most a spec (`patch` may replace the whole of it) and a name.
+        bodyLimit: JOB_SPEC_LIMIT_BYTES,
         schema: {
           tags: ['jobs'],
           summary: 'Train a job again, with the fixes of its warnings and/or a patch applied, or replay it unchanged',
@@ -109,7 +110,7 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
             '(`exact: true` on cpu and wasm, at the same thread count) or may differ slightly (`exact: false` with a `reason`: webgpu, tfjs-node-gpu, tfjs-node).',
           params: IdParams,
           body: { ...RetryBody, examples: [{ applyFixes: true, name: 'retry-with-fixes' }] },
-          response: { 201: RetryCreated, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+          response: { 201: RetryCreated, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody },
         },
       },
       async (request, reply) => reply.status(201).send(await retryJob(deps, request.auth, request.params.id, request.body)),
@@ -185,8 +186,7 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
       async (request, reply) => {
         const { id } = request.params;
         await assertJobVisible(deps.db, request.auth, id);
-        // Event ids are epochs (int4): a larger one resumes after every event, not a database error.
-        const lastId = Math.min(Number.parseInt(request.headers['last-event-id'] ?? '', 10), 2 ** 31 - 1);
+        const after = resumeAfter(request.headers['last-event-id']);
         const abort = new AbortController();
         openStreams.add(abort);
         eventStreamOpened();
@@ -198,7 +198,7 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
           abort.abort();
         });
         const events = async function* () {
-          for await (const ev of jobEvents(deps, id, { after: Number.isFinite(lastId) ? lastId : -1, signal: abort.signal })) {
+          for await (const ev of jobEvents(deps, id, { after, signal: abort.signal })) {
             if (keyEnd.ended) return;
             yield ev;
           }

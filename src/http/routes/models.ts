@@ -15,9 +15,7 @@ import { rawJsonBytes, takeJsonRaw, transferable } from '../raw-json.js';
 import { streamWeights } from '../../features/models/weights-stream.js';
 import { exportModel } from '../../features/models/export-model.js';
 import type { ModelSummary } from '../../core/run-types.js';
-
-/** Largest predict body (8 MiB): about 1,500 samples of 28x28 numbers as JSON. */
-export const PREDICT_LIMIT_BYTES = 8 * 1024 * 1024;
+import { PREDICT_LIMIT_BYTES, uploadLimitBytes } from '../body-limits.js';
 
 export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPluginAsyncTypebox {
   // Loading an imported model (tfjs builds every layer) runs in the worker-thread pool.
@@ -161,7 +159,7 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
             { tenantId: Type.String({ maxLength: 100, description: 'The tenant to share with (its id)' }) },
             { additionalProperties: false, examples: [{ tenantId: '00000000-0000-0000-0000-000000000001' }] },
           ),
-          response: { 201: ModelShare, 400: ErrorBody, 404: ErrorBody },
+          response: { 201: ModelShare, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -216,6 +214,8 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
         '/models',
         {
           config: { access: 'write' },
+          // A model file: its weights, base64-encoded, are the data.
+          bodyLimit: uploadLimitBytes(deps.config),
           schema: {
             tags: ['models'],
             summary: 'Import a TensorFlow.js layers model (model.json + weights) to use as a base',
@@ -254,7 +254,7 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
               'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests.',
             params: IdParams,
             body: PredictBody,
-            response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+            response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 422: ErrorBody },
           },
         },
         async (request, reply) => {

@@ -6,6 +6,7 @@ import { Study, StudyCreated, StudyListQuery, StudyQuery, StudyRequest, StudySta
 import { unavailable } from '../../core/errors.js';
 import { audit } from '../../features/tenants/audit.js';
 import { cancelStudy, createStudy, getStudy, listStudies } from '../../features/studies/studies.js';
+import { JOB_SPEC_LIMIT_BYTES } from '../body-limits.js';
 
 export const exampleStudy = {
   name: 'activation-x-bn',
@@ -43,6 +44,8 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       '/studies',
       {
         config: { access: 'write' },
+        // A base spec and the values its parameters take: the size of a job spec.
+        bodyLimit: JOB_SPEC_LIMIT_BYTES,
         schema: {
           tags: ['studies'],
           summary: 'Start a study: trial jobs over a grid, random draws or ASHA, with repeats',

@@ -35,7 +35,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
             ...WebhookRequest,
             examples: [{ url: 'https://ci.example.invalid/hooks/training', events: ['job.succeeded', 'job.failed'], description: 'CI' }],
           },
-          response: { 201: WebhookCreated, 400: ErrorBody },
+          response: { 201: WebhookCreated, 400: ErrorBody, 413: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -66,7 +66,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
           summary: "Change a webhook's URL, events or description, or enable / disable it",
           params: IdParams,
           body: { ...WebhookPatch, examples: [{ events: ['job.succeeded', 'job.failed', 'job.warning'], enabled: true }] },
-          response: { 200: Webhook, 400: ErrorBody, 404: ErrorBody },
+          response: { 200: Webhook, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody },
         },
       },
       async (request) => {

@@ -1,5 +1,6 @@
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import errorHandler from '../../../../src/http/plugins/error-handler.js';
 import { installValidators } from '../../../../src/http/plugins/validation.js';
 import { countValues } from '../../../../src/schemas/validate.js';
@@ -67,6 +68,38 @@ describe('one 400 names every field at fault', () => {
 
   it('valid input passes', async () => {
     expect((await app.inject({ method: 'POST', url: '/spec', payload: { name: 'ok', epochs: 2, values: [1, 2] } })).statusCode).toBe(200);
+  });
+});
+
+describe('validators are compiled with their route', () => {
+  it('the first refused request compiles nothing: its all-errors validator was compiled when the app became ready', async () => {
+    const app = Fastify();
+    installValidators(app);
+    await app.register(errorHandler);
+    // A schema of its own: no other app of this process has compiled it.
+    const body = {
+      type: 'object',
+      additionalProperties: false,
+      properties: { width: { type: 'integer', minimum: 1 }, height: { type: 'integer', minimum: 1 } },
+    };
+    app.post('/size', { schema: { body } }, async () => 'ok');
+    await app.ready();
+    const compile = vi.spyOn(Ajv.prototype, 'compile');
+    try {
+      const res = await app.inject({ method: 'POST', url: '/size', payload: { width: 0, height: 0 } });
+      expect(res.statusCode).toBe(400);
+      // Both fields named: the all-errors validator answered.
+      expect(
+        res
+          .json()
+          .details.map((d: { path: string }) => d.path)
+          .sort(),
+      ).toEqual(['/height', '/width']);
+      expect(compile).not.toHaveBeenCalled();
+    } finally {
+      compile.mockRestore();
+      await app.close();
+    }
   });
 });
 
