@@ -121,6 +121,8 @@ export interface TrainingReport {
   /** The process's cumulative dataset-cache counts. */
   cacheHits?: number;
   cacheMisses?: number;
+  /** The backend the process trained on: a worker started alone has no tfjs of its own to name in `tfjs_backend_info`. */
+  backend?: BackendInfo;
 }
 
 /** Per training process (pid) that has reported: its last cumulative dataset-cache counts. */
@@ -156,6 +158,7 @@ export function recordJob(report: TrainingReport, times: { queuedAt?: number; st
   if (report.epochs) epochsTotal.inc(report.epochs);
   if (report.samples) samplesTotal.inc(report.samples);
   if (report.samples && report.epochMs) samplesPerSecond.set(report.samples / (report.epochMs / 1000));
+  if (report.backend) setBackendInfo(report.backend);
   if (report.pid !== undefined) {
     const pid = String(report.pid);
     if (report.numTensors !== undefined) tensors.set({ pid }, report.numTensors);
@@ -226,8 +229,14 @@ const backendInfo = new client.Gauge({
   registers,
 });
 
-/** Records which backend (and WebGPU adapter) this process trains and predicts on. */
-export function setBackendInfo(backend: { name: string; detail?: string; adapter?: { description: string; fallback: boolean } | null }): void {
+export interface BackendInfo {
+  name: string;
+  detail?: string;
+  adapter?: { description: string; fallback: boolean } | null;
+}
+
+/** Records which backend (and WebGPU adapter) this process, or the training processes it forks, train and predict on. */
+export function setBackendInfo(backend: BackendInfo): void {
   backendInfo.reset();
   const adapter = backend.adapter;
   backendInfo.set(

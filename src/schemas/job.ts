@@ -53,7 +53,7 @@ export const Job = Type.Object(
     id: Type.String({ description: 'Job id (UUID)' }),
     name: nullable(Type.String(), "The spec's `name`; null when it had none"),
     status: JobStatus,
-    backend: nullable(Type.String(), 'The TensorFlow.js backend that ran it (tensorflow, wasm, cpu); null until a worker starts it'),
+    backend: nullable(Type.String(), 'The TensorFlow.js backend that ran it (tensorflow, webgpu, wasm, cpu); null until a worker starts it'),
     createdAt: Type.String({ format: 'date-time', description: 'When it was submitted (ISO 8601)' }),
     startedAt: nullable(Type.String({ format: 'date-time' }), 'When a worker started it (ISO 8601); null while queued'),
     finishedAt: nullable(Type.String({ format: 'date-time' }), 'When it ended (ISO 8601); null until then'),

@@ -13,6 +13,7 @@ import type { TrainingReport } from '../infra/metrics.js';
 import { createPrisma } from '../infra/db/prisma.js';
 import { initBackend } from '../training/backend/backend.js';
 import { backendEnvironment } from '../training/backend/environment.js';
+import { webgpuAdapter } from '../training/backend/webgpu.js';
 import { executeRun, type WorkerContext } from './execute-run.js';
 import { RUNNING_QUOTA_RETRY_MS, claimRunningSlot } from './running-quota.js';
 import { unlessHandedBack } from './stop-check.js';
@@ -115,5 +116,6 @@ async function train(job: SandboxedJob<TrainJobData>, token?: string, signal?: A
     ...tally,
     cacheHits: ctx.cache.hits,
     cacheMisses: ctx.cache.misses,
+    backend: { name: ctx.backend, detail: ctx.environment?.backendDetail, adapter: webgpuAdapter() },
   };
 }

@@ -101,6 +101,9 @@ describe('Prometheus metrics: the API at GET /metrics, a worker alone on METRICS
     expect(sample(w, 'dataset_cache_lookups_total{result="hit"}')).toBe(1);
     expect(w).toMatch(/^tfjs_tensors\{pid="\d+"\} \d+$/m);
     expect(w).toMatch(/^tfjs_bytes\{pid="\d+"\} \d+$/m);
+    // The worker loads no tfjs of its own: its training processes name the backend they trained on.
+    const jobs = await h.db.run.findMany({ select: { backend: true } });
+    expect(w).toMatch(new RegExp(`^tfjs_backend_info\\{backend="${jobs[0].backend}",detail="[^"]+",adapter="",fallback=""\\} 1$`, 'm'));
   });
 
   it("puts the job id on the worker's log lines about a job", () => {

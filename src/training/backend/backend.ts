@@ -92,7 +92,7 @@ export async function initBackend(preference: BackendPreference, options: Backen
   switch (preference) {
     case 'tensorflow':
       if (!(await tryNative())) {
-        throw new Error('TF_BACKEND=tensorflow, but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded');
+        throw new Error('TFJS_BACKEND=tensorflow, but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be loaded');
       }
       break;
     case 'webgpu': {
@@ -101,7 +101,7 @@ export async function initBackend(preference: BackendPreference, options: Backen
       break;
     }
     case 'wasm':
-      if (!(await tryWasm(threads))) throw new Error('TF_BACKEND=wasm, but @tensorflow/tfjs-backend-wasm could not be initialised');
+      if (!(await tryWasm(threads))) throw new Error('TFJS_BACKEND=wasm, but @tensorflow/tfjs-backend-wasm could not be initialised');
       break;
     case 'cpu':
       await tf.setBackend('cpu');
