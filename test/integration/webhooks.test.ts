@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as Verifier } from 'standardwebhooks';
@@ -7,6 +8,7 @@ import { queueSettings } from '../../src/start/queue-settings.js';
 import { startWebhookDelivery } from '../../src/start/webhooks.js';
 import { createWebhookQueue } from '../../src/infra/queue/webhook-queue.js';
 import type { Closer } from '../../src/start/shutdown.js';
+import type { Dispatcher } from '../../src/features/webhooks/dispatcher.js';
 import { runCli } from '../../src/cli/commands.js';
 import { TrainingClient } from '../../src/sdk/index.js';
 import { verifyWebhook } from '../../src/sdk/verify-webhook.js';
@@ -15,8 +17,9 @@ import { verifyWebhook } from '../../src/sdk/verify-webhook.js';
  * Webhooks end to end, against a real receiver on 127.0.0.1 (the only host the allow list names):
  * signatures checked with the standardwebhooks library, retries on a fast schedule, a receiver
  * that never answers, tenants kept apart. Deliveries run in this process (as the worker process
- * runs them); the one training job's end is delivered by a real worker process. The whole file
- * runs on the last queue backend (Redis when REDIS_URL is set); the retries also on PostgreSQL's.
+ * runs them); the one training job's end is delivered by a real worker process. The first part
+ * runs on the last queue backend (Redis when REDIS_URL is set); the second, on PostgreSQL's, how
+ * the dispatcher is woken (notifications, its poll, its LISTEN connection coming back) and the retries.
  */
 
 interface Received {
@@ -57,13 +60,19 @@ async function startReceiver() {
 
 const ENV = { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '0.2,0.2', WEBHOOK_TIMEOUT_S: '1' };
 
+/**
+ * The dispatcher's poll in this process: a minute, longer than any wait here, so what it delivers
+ * in time it dispatched on a notification (or at its start).
+ */
+const POLL_MS = 60_000;
+
 async function setUp(backend: (typeof QUEUE_BACKENDS)[number]) {
   const h = await startHarness({ redisUrl: backend.redisUrl, env: ENV });
   const admin = await bootstrapAdmin(h);
   const a = await makeTenant(h, admin, 'alpha');
   const b = await makeTenant(h, admin, 'beta');
   const receiver = await startReceiver();
-  const delivery = startWebhookDelivery(h.config, queueSettings(h.config), h.db, { pollMs: 50 });
+  const delivery = startWebhookDelivery(h.config, queueSettings(h.config), h.db, { pollMs: POLL_MS });
   return { h, a, b, receiver, delivery };
 }
 
@@ -324,20 +333,100 @@ describe(`webhooks (queue on ${backend.name})`, () => {
   }, 180_000);
 });
 
-// The retries through PostgreSQL's queue as well, when the file above ran on Redis.
-describe.runIf(backend.name !== 'postgres')('webhooks (queue on postgres)', () => {
+/**
+ * With no worker process beside it, this process's dispatcher is the only one: what it dispatches,
+ * and when, is its own doing. On PostgreSQL's queue; its retries too when the file above ran on Redis.
+ */
+describe('webhooks (queue on postgres, one dispatcher)', () => {
   let s: Awaited<ReturnType<typeof setUp>>;
   beforeAll(async () => {
     s = await setUp(QUEUE_BACKENDS[0]);
   }, 60_000);
   afterAll(() => tearDown(s), 60_000);
 
-  it('retries a receiver that fails twice and records the three attempts', async () => {
-    const { h, a, receiver } = s;
-    const flaky = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/flaky'), events: ['study.cancelled'] })).json();
-    await cancelledStudy(h, a);
-    const log = async () => (await call(h, a.viewer, 'GET', `/webhooks/${flaky.id}/deliveries`)).json().items;
-    await waitUntil(async () => (await log())[0]?.status === 'succeeded', 20_000);
-    expect((await log())[0].history.map((t: { responseStatus: number }) => t.responseStatus)).toEqual([500, 500, 200]);
+  const arrived = (id: string) => s.receiver.received.some((r) => JSON.parse(r.body).data.id === id);
+  /** Listening, with the rounds of its start (or of its reconnect) done: only a notification or the poll wakes it now. */
+  const settled = (d: Dispatcher) => waitUntil(async () => d.listening && d.idle, 10_000);
+  /** A pending delivery written by hand, as no trigger writes one: nothing notifies the dispatchers of it. */
+  const unannounced = (hookId: string, t: TenantKeys) =>
+    s.h.db.webhookDelivery.create({
+      data: { webhookId: hookId, tenantId: t.tenantId, event: 'study.cancelled', payload: { id: randomUUID() }, nextAttemptAt: new Date() },
+    });
+  /** Claimed by a dispatcher, or already attempted (a success clears the claim). */
+  const taken = async (id: string) => {
+    const row = await s.h.db.webhookDelivery.findUnique({ where: { id } });
+    return row?.lockedUntil != null || (row?.attempts ?? 0) > 0;
+  };
+  const idOf = (row: { payload: unknown }) => (row.payload as { id: string }).id;
+
+  it.runIf(backend.name !== 'postgres')(
+    'retries a receiver that fails twice and records the three attempts',
+    async () => {
+      const { h, a, receiver } = s;
+      const flaky = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/flaky'), events: ['study.cancelled'] })).json();
+      await cancelledStudy(h, a);
+      const log = async () => (await call(h, a.viewer, 'GET', `/webhooks/${flaky.id}/deliveries`)).json().items;
+      await waitUntil(async () => (await log())[0]?.status === 'succeeded', 20_000);
+      expect((await log())[0].history.map((t: { responseStatus: number }) => t.responseStatus)).toEqual([500, 500, 200]);
+      await call(h, a.member, 'DELETE', `/webhooks/${flaky.id}`);
+    },
+    30_000,
+  );
+
+  it("dispatches an event's delivery when it commits, with the poll a minute away; one nobody announced waits for a poll", async () => {
+    const { h, a, receiver, delivery } = s;
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['study.cancelled'] })).json();
+    await settled(delivery.dispatcher);
+    const quiet = await unannounced(hook.id, a);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await taken(quiet.id), 'taken with no notification and no poll').toBe(false);
+
+    // An event: its trigger notifies at commit, and the round that wakes takes every due row.
+    const studyId = await cancelledStudy(h, a);
+    await waitUntil(async () => arrived(studyId) && arrived(idOf(quiet)), 10_000);
+
+    // A dispatcher that polls often takes a row nobody announced, while listening.
+    const poller = startWebhookDelivery(h.config, queueSettings(h.config), h.db, { pollMs: 300 });
+    try {
+      await settled(poller.dispatcher);
+      const next = await unannounced(hook.id, a);
+      await waitUntil(async () => arrived(idOf(next)), 5_000);
+      expect(poller.dispatcher.listening).toBe(true);
+    } finally {
+      await poller.close();
+    }
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+  }, 30_000);
+
+  it('listens again after its LISTEN connection is terminated, and a redelivery wakes it too', async () => {
+    const { h, a, receiver, delivery } = s;
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['study.cancelled'] })).json();
+    const listeners = async () =>
+      (
+        await h.db.$queryRaw<
+          Array<{ pid: number }>
+        >`SELECT pid FROM pg_stat_activity WHERE application_name = ${`webhook dispatcher ${h.config.DATABASE_SCHEMA}`}`
+      ).map((r) => r.pid);
+    await settled(delivery.dispatcher);
+    const [before] = await listeners();
+    expect(before).toBeDefined();
+    await h.db.$queryRaw`SELECT pg_terminate_backend(${before}::int)`;
+    await waitUntil(async () => {
+      const now = await listeners();
+      return now.length === 1 && now[0] !== before;
+    }, 10_000);
+    await settled(delivery.dispatcher);
+    const studyId = await cancelledStudy(h, a);
+    await waitUntil(async () => arrived(studyId), 10_000);
+
+    // Sent again through the API: the row turning pending again notifies, as an event does.
+    const [sent] = (await call(h, a.viewer, 'GET', `/webhooks/${hook.id}/deliveries`)).json().items;
+    await waitUntil(async () => (await call(h, a.viewer, 'GET', `/webhooks/${hook.id}/deliveries`)).json().items[0]?.status === 'succeeded', 10_000);
+    const copies = () => receiver.received.filter((r) => r.headers['webhook-id'] === sent.id).length;
+    expect(copies()).toBe(1);
+    await settled(delivery.dispatcher);
+    expect((await call(h, a.member, 'POST', `/webhooks/${hook.id}/deliveries/${sent.id}/redeliver`)).statusCode).toBe(202);
+    await waitUntil(async () => copies() === 2, 10_000);
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
   }, 30_000);
 });

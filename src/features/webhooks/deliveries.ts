@@ -48,8 +48,9 @@ export async function listDeliveries(db: Db, who: Principal, webhookId: string, 
 
 /**
  * Sends a delivery again that succeeded or failed for good: it is pending again at once, with the
- * retry schedule counted afresh (the attempts made so far stay in its count and history). One
- * still being retried is a 409: its next attempt is already on the queue.
+ * retry schedule counted afresh (the attempts made so far stay in its count and history), and the
+ * row's change wakes the dispatchers (a trigger notifies, see dispatcher.ts). One still being
+ * retried is a 409: its next attempt is already on the queue.
  */
 export async function redeliver(db: Db, who: Principal, webhookId: string, deliveryId: string) {
   const hook = await findWebhook(db, who, webhookId);

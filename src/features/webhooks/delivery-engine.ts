@@ -1,9 +1,10 @@
 /**
  * Carrying deliveries out. The triggers write a pending row per event and webhook; a dispatcher
- * claims due rows and puts one queue entry per attempt on the webhook queue; a queue worker makes
- * the attempt and records it: succeeded, failed for good, or pending again with the next retry
- * queued, delayed by the schedule. A claim lasts a lease: an attempt whose worker died (or whose
- * retry never reached the queue) is claimed again once the lease has run out.
+ * (dispatcher.ts: woken by their notifications, and on a slow poll) claims due rows and puts one
+ * queue entry per attempt on the webhook queue; a queue worker makes the attempt and records it:
+ * succeeded, failed for good, or pending again with the next retry queued, delayed by the
+ * schedule. A claim lasts a lease: an attempt whose worker died (or whose retry never reached the
+ * queue) is claimed again once the lease has run out.
  */
 import type { Config } from '../../infra/config.js';
 import { parseRetrySchedule } from '../../infra/config.js';
@@ -37,12 +38,15 @@ const LEASE_MARGIN_MS = 60_000;
 
 const leaseMs = (config: DeliveryConfig) => config.WEBHOOK_TIMEOUT_S * 1000 + LEASE_MARGIN_MS;
 
+/** Most deliveries one claim takes. */
+export const DISPATCH_BATCH = 500;
+
 /**
  * Claims up to `limit` due deliveries (pending, due, unclaimed or with a lapsed claim) and queues
  * their next attempts. Several dispatchers may run: SKIP LOCKED gives each row to one. Returns how
  * many it queued.
  */
-export async function dispatchDue(deps: DeliveryDeps, limit = 500): Promise<number> {
+export async function dispatchDue(deps: DeliveryDeps, limit = DISPATCH_BATCH): Promise<number> {
   const t = `${quoteIdent(schemaOf(deps.db) ?? 'public')}."WebhookDelivery"`;
   const rows = await deps.db.$queryRawUnsafe<Array<{ id: string; attempts: number }>>(
     `UPDATE ${t} SET "lockedUntil" = (now() AT TIME ZONE 'UTC') + $1 * interval '1 millisecond'
@@ -145,26 +149,4 @@ async function updateHealth(deps: DeliveryDeps, hook: Row['webhook'], result: At
     const reason = `every delivery attempt since ${hook.failingSince.toISOString()} failed (WEBHOOK_DISABLE_AFTER_S=${config.WEBHOOK_DISABLE_AFTER_S}); last: ${result.error ?? 'no answer'}`;
     await db.webhook.updateMany({ where: { id: hook.id, disabledAt: null }, data: { disabledAt: now, disabledReason: reason.slice(0, 1000) } });
   }
-}
-
-/**
- * Runs {@link dispatchDue} every `intervalMs` (and again at once while it finds a full batch); a
- * round that fails (the database or the queue down) waits for the next. Returns the stop.
- */
-export function startDispatcher(deps: DeliveryDeps, intervalMs = 200, onError?: (err: unknown) => void): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const round = async () => {
-    try {
-      while (!stopped && (await dispatchDue(deps)) === 500);
-    } catch (err) {
-      onError?.(err);
-    }
-    if (!stopped) timer = setTimeout(round, intervalMs);
-  };
-  timer = setTimeout(round, 0);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
 }

@@ -8,7 +8,7 @@ export type Db = PrismaClient;
 export type DbClient = PrismaClient | Prisma.TransactionClient;
 
 /** The pg pool under each client, for the few hot reads that skip Prisma (see poolOf). */
-const pools = new WeakMap<object, { pool?: pg.Pool; schema: string; retry?: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> }>();
+const pools = new WeakMap<object, { pool?: pg.Pool; url: string; schema: string; retry?: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> }>();
 
 /**
  * The pg pool the client's queries go through, while it is connected (Prisma connects on its
@@ -69,6 +69,11 @@ export function schemaOf(db: Db): string | undefined {
   return pools.get(db)?.schema;
 }
 
+/** The connection string the client was made with (for a connection of one's own beside it, as LISTEN needs). */
+export function urlOf(db: Db): string | undefined {
+  return pools.get(db)?.url;
+}
+
 /**
  * PrismaPg on a pool of our own, so that poolOf can hand it out: a fresh pool per connect (Prisma
  * connects again after $disconnect), ended by the adapter when Prisma disconnects.
@@ -106,7 +111,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Prisma client on the given database and schema (tests use a schema each). */
 export function createPrisma(url: string, schema: string, opts: PrismaOptions = {}): Db {
-  const slot: { pool?: pg.Pool; schema: string; retry: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> } = {
+  const slot: { pool?: pg.Pool; url: string; schema: string; retry: Pick<PrismaOptions, 'retryForMs' | 'onRetry'> } = {
+    url,
     schema,
     retry: { retryForMs: opts.retryForMs, onRetry: opts.onRetry },
   };
