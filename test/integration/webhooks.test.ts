@@ -289,6 +289,27 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
   });
 
+  it('sends job.warning for the warnings a job gets when it is accepted (selu without lecun_normal), once each', async () => {
+    const { h, a, receiver } = s;
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.warning'] })).json();
+    const dataset = (await call(h, a.member, 'POST', '/datasets', tinyDatasetBody('selu'))).json().id;
+    const layers = [
+      { type: 'Dense', units: 4, activation: 'selu', inputShape: [4] },
+      { type: 'Dense', units: 2, activation: 'softmax' },
+    ];
+    const accepted = await call(h, a.member, 'POST', '/jobs', tinyJobSpec(dataset, { model: { layers }, fit: { epochs: 1, batchSize: 16, seed: 1 } }));
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    const kinds = (await call(h, a.member, 'GET', `/jobs/${accepted.json().id}`)).json().warnings.map((w: { kind: string }) => w.kind);
+    expect(kinds).toContain('self_normalization');
+    const bodies = () =>
+      receiver.received.filter((r) => r.body.includes('"job.warning"') && r.body.includes(accepted.json().id)).map((r) => JSON.parse(r.body));
+    await waitUntil(async () => bodies().length >= kinds.length, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bodies().map((b) => b.data.warning.kind)).toEqual(kinds);
+    expect(bodies()[0].data).toMatchObject({ id: accepted.json().id, warning: { kind: 'self_normalization', advice: expect.any(String) } });
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+  });
+
   it("delivers a job's end once, signed so the standardwebhooks library verifies it; redelivers; signs with both secrets after a rotation", async () => {
     const { h, a, b, receiver } = s;
     const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.succeeded', 'model.created'] })).json();
