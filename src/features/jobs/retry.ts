@@ -3,14 +3,13 @@
  * patch of the user's own applied, checked exactly as a POST /jobs spec is (schema, then
  * check-job), and recording which job it retries.
  */
-import type { ValidateFunction } from 'ajv';
 import { ownedBy, type Principal } from '../../core/principal.js';
 import type { Config } from '../../infra/config.js';
 import { invalid, notFound } from '../../core/errors.js';
 import type { TrainQueue } from '../../infra/queue/train-queue.js';
 import { describeAjvError } from '../../schemas/ajv.js';
-import { bodyValidator } from '../../schemas/validate.js';
-import { JobSpec } from '../../schemas/job-spec.js';
+import { jobSpecValidator } from '../../schemas/job-spec-validator.js';
+import type { JobSpec } from '../../schemas/job-spec.js';
 import type { Static } from 'typebox';
 import type { RetryBody, RetryCreated, RunEnvironment } from '../../schemas/job.js';
 import { replayIsExact } from '../../training/backend/replay.js';
@@ -20,8 +19,6 @@ import { applySpecPatch, fixesOf, PatchError } from '../../training/diagnosis/pa
 import type { SpecPatchOp } from '../../core/run-types.js';
 import { isUuid } from '../../core/ids.js';
 import { storedWarnings, submitJob } from './jobs.js';
-
-let validateSpec: ValidateFunction | null = null;
 
 export async function retryJob(
   deps: { db: Db; queue: TrainQueue; config: Config; threads?: ThreadPool },
@@ -49,7 +46,7 @@ export async function retryJob(
   }
   if (body.name !== undefined) spec = { ...spec, name: body.name };
   // The same schema, defaults and messages as POST /jobs, so a patched spec is held to the same rules.
-  validateSpec ??= bodyValidator().compile(JobSpec);
+  const validateSpec = jobSpecValidator();
   if (!validateSpec(spec)) {
     const details = (validateSpec.errors ?? []).map((e) => describeAjvError(e as Parameters<typeof describeAjvError>[0], 'body'));
     throw invalid(`the patched spec is invalid: ${details[0]?.path || '/'}: ${details[0]?.message ?? 'invalid'}`, details);

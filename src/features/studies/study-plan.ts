@@ -3,13 +3,12 @@
  * expansion into trial specs, and every trial spec through the same checks as POST /jobs
  * (schema, then the semantic checks) before anything is stored or queued.
  */
-import type { ValidateFunction } from 'ajv';
 import type { Config } from '../../infra/config.js';
 import type { Principal } from '../../core/principal.js';
 import { ServiceError, invalid } from '../../core/errors.js';
 import { describeAjvError } from '../../schemas/ajv.js';
-import { bodyValidator } from '../../schemas/validate.js';
-import { JobSpec } from '../../schemas/job-spec.js';
+import { jobSpecValidator } from '../../schemas/job-spec-validator.js';
+import type { JobSpec } from '../../schemas/job-spec.js';
 import { randomInt } from 'node:crypto';
 import { MAX_STUDY_SEED, type StudyRequest } from '../../schemas/study.js';
 import { DEFAULT_ASHA, type AshaSettings, type Mode } from '../../studies/asha.js';
@@ -50,9 +49,6 @@ export interface CheckedStudy {
 export const DEFAULT_MAX_CONCURRENT = 4;
 const PRESET_ONLY_FIELDS = ['base', 'parameters', 'method', 'trials', 'seed', 'metric', 'mode', 'asha'] as const;
 
-let jobSpecValidator: ValidateFunction | undefined;
-const validateJobSpec = () => (jobSpecValidator ??= bodyValidator().compile(JobSpec));
-
 /** Checks a study request and expands it; throws a 400 naming the field for anything that would not run. */
 export async function checkStudy(db: Db, config: Config, who: Principal, body: StudyRequest, threads?: ThreadPool): Promise<CheckedStudy> {
   const request = resolvePreset(body);
@@ -87,7 +83,7 @@ export async function checkStudy(db: Db, config: Config, who: Principal, body: S
   for (const trial of expanded.plan.trials) {
     const configuration = expanded.plan.configurations[trial.configuration];
     const spec = trial.spec;
-    const validate = validateJobSpec();
+    const validate = jobSpecValidator();
     if (!validate(spec))
       throw trialProblem(
         configuration,

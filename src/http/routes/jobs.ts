@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { ErrorBody, IdParams, Page } from '../../schemas/common.js';
 import { DiagnosticsBody, Job, JobCreated, JobListQuery, JobStatus, MetricsBody, RetryBody, RetryCreated } from '../../schemas/job.js';
 import { retryJob } from '../../features/jobs/retry.js';
+import { jobSpecValidator } from '../../schemas/job-spec-validator.js';
 import { JobSpec } from '../../schemas/job-spec.js';
 import { jobEvents } from '../../features/jobs/job-events.js';
 import { resumeAfter } from '../../features/jobs/last-event-id.js';
@@ -94,6 +95,8 @@ export function jobRoutes(deps: AppDeps & { threads: ThreadPool; keyWatch: KeyWa
       async (request) => getDiagnostics(deps.db, request.auth, request.params.id),
     );
 
+    // The check a retried job's spec goes through, compiled now rather than on the first retry.
+    jobSpecValidator();
     app.post(
       '/jobs/:id/retry',
       {

@@ -7,6 +7,7 @@ import { unavailable } from '../../core/errors.js';
 import { audit } from '../../features/tenants/audit.js';
 import { cancelStudy, createStudy, getStudy, listStudies } from '../../features/studies/studies.js';
 import { JOB_SPEC_LIMIT_BYTES } from '../body-limits.js';
+import { jobSpecValidator } from '../../schemas/job-spec-validator.js';
 
 export const exampleStudy = {
   name: 'activation-x-bn',
@@ -39,6 +40,8 @@ export function studyRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       if (!deps.studyQueue) throw unavailable('the study queue');
       return { ...deps, studyQueue: deps.studyQueue };
     };
+    // The check each trial's spec goes through, compiled now rather than on the first study.
+    jobSpecValidator();
 
     app.post(
       '/studies',
