@@ -308,6 +308,9 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     expect(bodies().map((b) => b.data.warning.kind)).toEqual(kinds);
     expect(bodies()[0].data).toMatchObject({ id: accepted.json().id, warning: { kind: 'self_normalization', advice: expect.any(String) } });
     await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+    // Ended before the next test subscribes to job ends and model creations: they count this tenant's.
+    await worker;
+    await waitForJob(h, accepted.json().id, 120_000, bearer(a.viewer));
   });
 
   it("delivers a job's end once, signed so the standardwebhooks library verifies it; redelivers; signs with both secrets after a rotation", async () => {
