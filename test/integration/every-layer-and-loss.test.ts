@@ -34,6 +34,8 @@ const everyLayer = [
   { type: 'ZeroPadding2D', padding: 1 },
   { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, activation: 'relu' },
   { type: 'SeparableConv2D', filters: 4, kernelSize: 3, padding: 'same' },
+  // Dilated: tfjs has no gradient for it, the service's Conv2D trains it through a dilated kernel.
+  { type: 'Conv2D', filters: 4, kernelSize: 3, dilationRate: 2, padding: 'same' },
   { type: 'DepthwiseConv2D', kernelSize: 3 },
   { type: 'MaxPooling2D', poolSize: 2 },
   { type: 'SpatialDropout2D', rate: 0.1, seed: 6 },

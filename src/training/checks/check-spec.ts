@@ -113,12 +113,12 @@ function checkConvLayer(opts: ConvLayerOptions, i: number, input: Array<number |
   if (!CONV_LAYER_TYPES.has(opts.type) || input.some((d) => d === null)) return undefined;
   const sized = sizeConvLayer(opts, input as number[]);
   if (!('params' in sized)) return { path: `/model/layers/${i}${sized.field ? `/${sized.field}` : ''}`, message: sized.message };
-  // tfjs registers no gradient for a dilated convolution on any backend: the job would fail at its first batch.
-  const dilation = (opts as { dilationRate?: number | number[] }).dilationRate;
-  if ([dilation ?? 1].flat().some((d) => d > 1)) {
+  // Conv2D, Conv1D and SeparableConv2D train dilated (layers/dilated-conv.ts). tfjs's DepthwiseConv2D
+  // ignores its dilationRate, so the saved model would compute an undilated convolution in tfjs.
+  if (opts.type === 'DepthwiseConv2D' && [opts.dilationRate ?? 1].flat().some((d) => d > 1)) {
     return {
       path: `/model/layers/${i}/dilationRate`,
-      message: 'a dilated convolution cannot be trained: TensorFlow.js has no gradient for dilationRate above 1; use 1',
+      message: 'a dilated DepthwiseConv2D is not supported: TensorFlow.js ignores its dilationRate; use 1, or a SeparableConv2D, which dilates',
     };
   }
   return undefined;

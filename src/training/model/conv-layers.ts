@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { toTfjsActivation } from './activations.js';
 import { makeInitializer, type InitializerSpec } from './initializers.js';
 import { SpatialDropout2D } from './layers/spatial-dropout-2d.js';
+import { Conv1D, Conv2D, SeparableConv2D } from './layers/dilated-conv.js';
 import { windowOf, zeroPaddingOf, type ConvLayerOptions } from './conv-options.js';
 
 /** Offsets between the seeds of one layer's weights, so the draws differ. */
@@ -20,7 +21,7 @@ function init(spec: InitializerSpec | undefined, fallback: InitializerSpec, seed
   return makeInitializer(spec ?? fallback, seed === undefined ? undefined : seed + offset);
 }
 
-/** Conv2D, SeparableConv2D, DepthwiseConv2D and Conv1D. */
+/** Conv2D, SeparableConv2D, DepthwiseConv2D and Conv1D; the first three as the service's layers that train dilated. */
 function convolution(spec: ConvLayerOptions, common: Common, seed: number | undefined): tf.layers.Layer {
   const rank = spec.type === 'Conv1D' ? 1 : 2;
   const window = {
@@ -34,7 +35,7 @@ function convolution(spec: ConvLayerOptions, common: Common, seed: number | unde
   } as const;
   switch (spec.type) {
     case 'Conv2D':
-      return tf.layers.conv2d({
+      return new Conv2D({
         ...common,
         ...window,
         filters: spec.filters as number,
@@ -42,7 +43,7 @@ function convolution(spec: ConvLayerOptions, common: Common, seed: number | unde
       });
     case 'Conv1D':
       // tfjs takes a 1-D layer's window options as plain numbers.
-      return tf.layers.conv1d({
+      return new Conv1D({
         ...common,
         ...window,
         kernelSize: window.kernelSize[0],
@@ -52,7 +53,7 @@ function convolution(spec: ConvLayerOptions, common: Common, seed: number | unde
         kernelInitializer: init(spec.kernelInitializer, 'glorot_uniform', seed),
       });
     case 'SeparableConv2D':
-      return tf.layers.separableConv2d({
+      return new SeparableConv2D({
         ...common,
         ...window,
         filters: spec.filters as number,

@@ -2,9 +2,11 @@
  * Transfer learning: reuse a stored model's layers, with copies of their weights, under a new top.
  */
 import * as tf from '@tensorflow/tfjs';
-// The clones must be made from our registered classes (Keras-behaving BatchNormalization, RReLU, SpatialDropout2D, ELU with any alpha, leaky_relu).
+// The clones must be made from our registered classes (Keras-behaving BatchNormalization, RReLU, SpatialDropout2D, ELU with any alpha, leaky_relu,
+// convolutions that train dilated).
 import './activations.js';
 import './layers/batch-normalization.js';
+import './layers/dilated-conv.js';
 import './layers/elu.js';
 import './layers/rrelu.js';
 import './layers/seeded-dropout.js';

@@ -55,9 +55,22 @@ describe('convolutional specs: shape problems named by field', () => {
     expect(checkModelSpec(spec(pooled), CTX)[0].path).toBe('/model/layers/0/poolSize');
   });
 
-  it('a dilated convolution that fits is still refused: tfjs cannot train it', () => {
-    const layers = [{ type: 'Conv2D', filters: 2, kernelSize: 3, dilationRate: [1, 2], inputShape: [28, 28, 1] }, ...top] as LayerSpec[];
-    expect(checkModelSpec(spec(layers), CTX)).toEqual([{ path: '/model/layers/0/dilationRate', message: expect.stringContaining('no gradient') }]);
+  it('dilated Conv2D, SeparableConv2D and Conv1D layers that fit are accepted; a dilated DepthwiseConv2D is refused', () => {
+    const dilated = [
+      { type: 'Conv2D', filters: 2, kernelSize: 3, dilationRate: [1, 2], inputShape: [28, 28, 1] },
+      { type: 'SeparableConv2D', filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same' },
+      { type: 'Reshape', targetShape: [26 * 24, 2] },
+      { type: 'Conv1D', filters: 2, kernelSize: 3, dilationRate: 4 },
+      ...top,
+    ] as LayerSpec[];
+    expect(checkModelSpec(spec(dilated), CTX)).toEqual([]);
+    // tfjs's DepthwiseConv2D ignores dilationRate: a saved model would not compute what the spec says.
+    const depthwise = [{ type: 'DepthwiseConv2D', kernelSize: 3, dilationRate: 2, inputShape: [28, 28, 1] }, ...top] as LayerSpec[];
+    expect(checkModelSpec(spec(depthwise), CTX)).toEqual([
+      { path: '/model/layers/0/dilationRate', message: expect.stringContaining('ignores its dilationRate') },
+    ]);
+    const undilated = [{ type: 'DepthwiseConv2D', kernelSize: 3, dilationRate: 1, inputShape: [28, 28, 1] }, ...top] as LayerSpec[];
+    expect(checkModelSpec(spec(undilated), CTX)).toEqual([]);
   });
 
   it('strides and dilation both above 1', () => {

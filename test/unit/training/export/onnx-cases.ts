@@ -90,6 +90,16 @@ export const SPEC_LAYER_CASES: ExportCase[] = [
       { type: 'RReLU', lower: 0.1, upper: 0.3 },
     ],
   ),
+  // The service's dilated layers (they train with a dilated kernel) save as the standard ones, dilations and all.
+  fromSpec(
+    'Conv2D and SeparableConv2D dilated',
+    [9, 8, 3],
+    [
+      { type: 'Conv2D', filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu' },
+      { type: 'SeparableConv2D', filters: 2, kernelSize: 2, dilationRate: [1, 3], depthMultiplier: 2 },
+    ],
+  ),
+  fromSpec('Conv1D dilated', [9, 2], [{ type: 'Conv1D', filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same' }]),
   fromSpec('Flatten', [3, 4], [{ type: 'Flatten' }, { type: 'Dense', units: 2 }]),
   fromSpec('Reshape', [12], [{ type: 'Reshape', targetShape: [3, 4] }, { type: 'Dense', units: 2 }, { type: 'Flatten' }]),
 ];
