@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';
+import { parseSecretsKey } from './secret-box.js';
 
 /** pino's levels: a LOG_LEVEL outside them would make the logger throw at start, without naming the variable. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -175,6 +176,13 @@ export const EnvSchema = Type.Object({
     default: 86400,
     description: 'After a secret rotation, how long deliveries are also signed with the previous secret',
   }),
+  SECRETS_KEY: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description:
+        '32 random bytes (64 hex characters or base64) that encrypt webhook signing secrets at rest (AES-256-GCM); the API and every worker need the same one. Unset: stored unencrypted',
+    }),
+  ),
   LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info', description: `One of pino's levels: ${LOG_LEVELS.join(', ')}` }),
 });
 
@@ -199,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = converted as Env;
   try {
     parseRetrySchedule(parsed.WEBHOOK_RETRY_SCHEDULE);
+    if (parsed.SECRETS_KEY !== undefined) parseSecretsKey(parsed.SECRETS_KEY);
   } catch (err) {
     throw new Error(`Invalid configuration:\n  ${(err as Error).message}`);
   }

@@ -6,6 +6,7 @@ import { startStudyReconciler } from '../features/studies/study-driver.js';
 import { startDeliveryLogSweep } from '../features/webhooks/log-retention.js';
 import { createApiDeps } from './api-deps.js';
 import type { Closer, ConnectionErrors } from './shutdown.js';
+import { protectWebhookSecrets } from './webhook-secrets.js';
 
 /**
  * The HTTP API, listening on HOST:PORT, with the reconcilers of runs and studies beside it.
@@ -20,6 +21,7 @@ export async function startApi(config: Config, log: Logger, errors: ConnectionEr
   try {
     // Its plugins load first, so a wait for the training processes overlaps them rather than following them.
     await app.ready();
+    await protectWebhookSecrets(config, deps.db, log);
     await beforeListen?.();
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {

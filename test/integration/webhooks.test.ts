@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as Verifier } from 'standardwebhooks';
@@ -12,6 +12,8 @@ import type { Dispatcher } from '../../src/features/webhooks/dispatcher.js';
 import { runCli } from '../../src/cli/commands.js';
 import { TrainingClient } from '../../src/sdk/index.js';
 import { verifyWebhook } from '../../src/sdk/verify-webhook.js';
+import { protectWebhookSecrets } from '../../src/start/webhook-secrets.js';
+import { toStored, UNREADABLE_SECRET } from '../../src/features/webhooks/stored-secrets.js';
 
 /**
  * Webhooks end to end, against a real receiver on 127.0.0.1 (the only host the allow list names):
@@ -58,7 +60,8 @@ async function startReceiver() {
   };
 }
 
-const ENV = { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '0.2,0.2', WEBHOOK_TIMEOUT_S: '1' };
+/** SECRETS_KEY set: the API (in this process) seals the secrets, and every delivery runner opens them. */
+const ENV = { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '0.2,0.2', WEBHOOK_TIMEOUT_S: '1', SECRETS_KEY: randomBytes(32).toString('hex') };
 
 /**
  * The dispatcher's poll in this process: a minute, longer than any wait here, so what it delivers
@@ -313,6 +316,51 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     await waitForJob(h, accepted.json().id, 120_000, bearer(a.viewer));
   });
 
+  it('keeps secrets encrypted at rest, encrypts plain ones at the start, and fails the deliveries of one it cannot decrypt, saying why', async () => {
+    const { h, a, receiver } = s;
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['study.cancelled'] })).json();
+    const stored = () => h.db.webhook.findUniqueOrThrow({ where: { id: hook.id } });
+    expect((await stored()).secret).toMatch(/^enc:v1:/);
+    expect((await stored()).secret).not.toContain(hook.secret.slice('whsec_'.length));
+
+    // A row from before the key was set: the API's start encrypts it in place, once.
+    await h.db.webhook.update({ where: { id: hook.id }, data: { secret: hook.secret } });
+    const lines: string[] = [];
+    const log = { info: (m: string) => void lines.push(`info ${m}`), warn: (m: string) => void lines.push(`warn ${m}`) };
+    await protectWebhookSecrets(h.config, h.db, log);
+    await protectWebhookSecrets(h.config, h.db, log);
+    expect(lines).toEqual(['info encrypted 1 webhook signing secrets in place with SECRETS_KEY (they were stored unencrypted)']);
+    expect((await stored()).secret).toMatch(/^enc:v1:/);
+    await protectWebhookSecrets({ SECRETS_KEY: undefined }, h.db, log);
+    expect(lines[1]).toMatch(/^warn webhook signing secrets are stored unencrypted: set SECRETS_KEY/);
+    const delivered = (studyId: string) => receiver.received.filter((r) => JSON.parse(r.body).data.id === studyId && r.path === '/ok');
+    const first = await cancelledStudy(h, a);
+    await waitUntil(async () => delivered(first).length > 0, 10_000);
+    expect(() => new Verifier(hook.secret).verify(delivered(first)[0].body, delivered(first)[0].headers)).not.toThrow();
+
+    // Sealed under another key: every attempt fails and says why; the API still reads the webhook.
+    const otherKey = { SECRETS_KEY: randomBytes(32).toString('hex') };
+    await h.db.webhook.update({ where: { id: hook.id }, data: { secret: toStored(otherKey, hook.id, hook.secret) } });
+    const second = await cancelledStudy(h, a);
+    const latest = async () => (await call(h, a.viewer, 'GET', `/webhooks/${hook.id}/deliveries`)).json().items[0];
+    await waitUntil(async () => (await latest()).status === 'failed', 10_000);
+    expect(await latest()).toMatchObject({ event: 'study.cancelled', status: 'failed', attempts: 3, responseStatus: null, error: UNREADABLE_SECRET });
+    expect(delivered(second)).toEqual([]);
+    expect((await call(h, a.viewer, 'GET', `/webhooks/${hook.id}`)).statusCode).toBe(200);
+
+    // The way out without the old key: a rotation drops the unreadable secret, and signs with the new one alone.
+    const rotated = await call(h, a.member, 'POST', `/webhooks/${hook.id}/rotate-secret`);
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    expect(Date.parse(rotated.json().previousSecretExpiresAt)).toBeLessThanOrEqual(Date.now());
+    expect(await stored()).toMatchObject({ previousSecret: null, secret: expect.stringMatching(/^enc:v1:/) });
+    const third = await cancelledStudy(h, a);
+    await waitUntil(async () => delivered(third).length > 0, 10_000);
+    const [after] = delivered(third);
+    expect(after.headers['webhook-signature'].split(' ')).toHaveLength(1);
+    expect(() => new Verifier(rotated.json().secret).verify(after.body, after.headers)).not.toThrow();
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+  }, 30_000);
+
   it("delivers a job's end once, signed so the standardwebhooks library verifies it; redelivers; signs with both secrets after a rotation", async () => {
     const { h, a, b, receiver } = s;
     const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.succeeded', 'model.created'] })).json();
@@ -347,6 +395,12 @@ describe(`webhooks (queue on ${backend.name})`, () => {
 
     const rotated = await call(h, a.member, 'POST', `/webhooks/${hook.id}/rotate-secret`);
     expect(rotated.statusCode).toBe(200);
+    // Both secrets stay encrypted at rest: neither is in the row.
+    const row = await h.db.webhook.findUniqueOrThrow({ where: { id: hook.id } });
+    for (const stored of [row.secret, row.previousSecret!]) {
+      expect(stored).toMatch(/^enc:v1:/);
+      for (const secret of [hook.secret, rotated.json().secret]) expect(stored).not.toContain(secret.slice('whsec_'.length));
+    }
     const redelivered = await call(h, a.member, 'POST', `/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`);
     expect(redelivered.statusCode, redelivered.body).toBe(202);
     await waitUntil(async () => ends().length >= 2, 10_000);

@@ -12,15 +12,17 @@ import type { Db } from '../../infra/db/prisma.js';
 import { schemaOf } from '../../infra/db/prisma.js';
 import { quoteIdent } from '../../infra/db/sql.js';
 import { enqueueAttempts, type WebhookJobData, type WebhookQueue } from '../../infra/queue/webhook-queue.js';
+import { SecretUnreadable } from '../../infra/secret-box.js';
 import { parseAllowHosts } from './address-rules.js';
 import { DestinationRefused, resolveDestination, type Resolver } from './destination.js';
 import { webhookBody } from './payload.js';
 import { sendOnce, type AttemptResult } from './send.js';
 import { signatureHeaders, signingSecrets } from './signing.js';
+import { fromStored, UNREADABLE_SECRET } from './stored-secrets.js';
 
 export type DeliveryConfig = Pick<
   Config,
-  'WEBHOOK_ALLOW_HOSTS' | 'WEBHOOK_RETRY_SCHEDULE' | 'WEBHOOK_TIMEOUT_S' | 'WEBHOOK_MAX_RESPONSE_KB' | 'WEBHOOK_DISABLE_AFTER_S'
+  'WEBHOOK_ALLOW_HOSTS' | 'WEBHOOK_RETRY_SCHEDULE' | 'WEBHOOK_TIMEOUT_S' | 'WEBHOOK_MAX_RESPONSE_KB' | 'WEBHOOK_DISABLE_AFTER_S' | 'SECRETS_KEY'
 >;
 
 export interface DeliveryDeps {
@@ -89,12 +91,16 @@ async function attempt(deps: DeliveryDeps, row: Row, now: Date): Promise<Attempt
   const { config } = deps;
   const body = webhookBody(row.event, row.createdAt, row.payload as { id: string });
   try {
+    // Opened before anything is sent: a secret this process cannot read makes a failed attempt
+    // that says why (the key can be fixed before the retries run out), not a crashed one.
+    const secrets = signingSecrets(row.webhook, now).map((stored) => fromStored(config, row.webhook.id, stored));
     // Resolved for this attempt, checked, and the connection made to that address: a name that
     // later resolves elsewhere (DNS rebinding) reaches nothing it was not checked for.
     const dest = await resolveDestination(row.webhook.url, parseAllowHosts(config.WEBHOOK_ALLOW_HOSTS), deps.resolve);
-    const headers = signatureHeaders(row.id, now, body, signingSecrets(row.webhook, now));
+    const headers = signatureHeaders(row.id, now, body, secrets);
     return await sendOnce(dest, headers, body, { timeoutMs: config.WEBHOOK_TIMEOUT_S * 1000, maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_KB * 1024 });
   } catch (err) {
+    if (err instanceof SecretUnreadable) return { ok: false, responseStatus: null, responseMs: 0, error: UNREADABLE_SECRET };
     if (!(err instanceof DestinationRefused)) throw err;
     return { ok: false, responseStatus: null, responseMs: 0, error: `refused by the ${err.rule} rule before connecting: ${err.message}` };
   }

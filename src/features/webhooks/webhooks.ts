@@ -2,6 +2,7 @@
  * A tenant's webhooks: create (the secret shown once), read, change, delete, rotate the secret.
  * Every query is scoped as the other resources are (`ownedBy`): another tenant's webhook is a 404.
  */
+import { randomUUID } from 'node:crypto';
 import { ownedBy, type Principal } from '../../core/principal.js';
 import { ServiceError, invalid, notFound } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
@@ -11,11 +12,12 @@ import type { WebhookPatch, WebhookRequest } from '../../schemas/webhook.js';
 import { parseAllowHosts } from './address-rules.js';
 import { DestinationRefused, resolveDestination, type Resolver } from './destination.js';
 import { newSecret } from './signing.js';
+import { keptOnRotation, toStored } from './stored-secrets.js';
 
 /** Most webhooks one tenant may have. */
 export const MAX_WEBHOOKS_PER_TENANT = 20;
 
-export type WebhookConfig = Pick<Config, 'WEBHOOK_ALLOW_HOSTS' | 'WEBHOOK_ROTATION_OVERLAP_S'>;
+export type WebhookConfig = Pick<Config, 'WEBHOOK_ALLOW_HOSTS' | 'WEBHOOK_ROTATION_OVERLAP_S' | 'SECRETS_KEY'>;
 
 interface WebhookRow {
   id: string;
@@ -64,8 +66,17 @@ export async function createWebhook(deps: { db: Db; config: WebhookConfig }, who
   const count = await deps.db.webhook.count({ where: { tenantId: who.tenantId } });
   if (count >= MAX_WEBHOOKS_PER_TENANT) throw invalid(`a tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first`);
   const secret = newSecret();
+  // The id is made here, not by the database: the sealed secret is bound to it.
+  const id = randomUUID();
   const row = await deps.db.webhook.create({
-    data: { tenantId: who.tenantId, url: body.url, events: [...new Set(body.events)], description: body.description ?? null, secret },
+    data: {
+      id,
+      tenantId: who.tenantId,
+      url: body.url,
+      events: [...new Set(body.events)],
+      description: body.description ?? null,
+      secret: toStored(deps.config, id, secret),
+    },
   });
   return { ...toWebhook(row), secret };
 }
@@ -115,16 +126,18 @@ export async function deleteWebhook(db: Db, who: Principal, id: string): Promise
 /**
  * A new secret; the one it replaces keeps signing (a second signature in the same header) for
  * WEBHOOK_ROTATION_OVERLAP_S, so receivers can switch at their own pace. A second rotation within
- * the overlap drops the oldest secret.
+ * the overlap drops the oldest secret. An old secret that SECRETS_KEY cannot decrypt (sealed under
+ * another key) is dropped at once: the overlap is empty, and the new secret is sealed under this key.
  */
 export async function rotateSecret(deps: { db: Db; config: WebhookConfig }, who: Principal, id: string) {
   const row = await findWebhook(deps.db, who, id);
   const secret = newSecret();
   const now = new Date();
-  const expires = new Date(now.getTime() + deps.config.WEBHOOK_ROTATION_OVERLAP_S * 1000);
+  const previousSecret = keptOnRotation(deps.config, row.id, row.secret);
+  const expires = previousSecret === null ? now : new Date(now.getTime() + deps.config.WEBHOOK_ROTATION_OVERLAP_S * 1000);
   const updated = await deps.db.webhook.updateMany({
     where: { id: row.id, secret: row.secret },
-    data: { secret, previousSecret: row.secret, previousSecretExpiresAt: expires, updatedAt: now },
+    data: { secret: toStored(deps.config, row.id, secret), previousSecret, previousSecretExpiresAt: expires, updatedAt: now },
   });
   if (updated.count === 0) throw new ServiceError('conflict', 'the secret was rotated by another request at the same time; try again');
   return { id: row.id, secret, previousSecretExpiresAt: expires.toISOString() };

@@ -54,3 +54,19 @@ describe('loadConfig: WEBHOOK_RETRY_SCHEDULE', () => {
     expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5,x' })).toThrow(/entry 2/);
   });
 });
+
+describe('loadConfig: SECRETS_KEY', () => {
+  it('is optional, and takes 32 bytes as hex or base64', () => {
+    expect(loadConfig({}).SECRETS_KEY).toBeUndefined();
+    const hex = 'a'.repeat(64);
+    expect(loadConfig({ SECRETS_KEY: hex }).SECRETS_KEY).toBe(hex);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ SECRETS_KEY: base64 }).SECRETS_KEY).toBe(base64);
+  });
+
+  it('fails at start on a malformed key, naming the variable', () => {
+    for (const bad of ['short', 'a'.repeat(63), 'a'.repeat(66), Buffer.alloc(16).toString('base64'), 'x'.repeat(300)]) {
+      expect(() => loadConfig({ SECRETS_KEY: bad }), bad).toThrow(/Invalid configuration:\n {2}SECRETS_KEY/);
+    }
+  });
+});
