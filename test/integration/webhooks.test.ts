@@ -292,6 +292,45 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
   });
 
+  it('sends job.failed, job.cancelled, study.succeeded and study.failed as the run or study ends, with its links, once each', async () => {
+    const { h, a, receiver } = s;
+    const events = ['job.failed', 'job.cancelled', 'study.succeeded', 'study.failed'];
+    const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ends'), events })).json();
+    // Ended as a worker and a study controller end them: one UPDATE of the status.
+    const failed = await h.db.run.create({ data: { tenantId: a.tenantId, spec: {}, status: 'running', name: 'to-fail' } });
+    const cancelled = await h.db.run.create({ data: { tenantId: a.tenantId, spec: {}, status: 'queued' } });
+    await h.db.run.update({ where: { id: failed.id }, data: { status: 'failed', error: 'the loss became NaN at epoch 2', finishedAt: new Date() } });
+    await h.db.run.update({ where: { id: cancelled.id }, data: { status: 'cancelled', finishedAt: new Date() } });
+    const study = (status: string) =>
+      h.db.study.create({
+        data: { tenantId: a.tenantId, method: 'grid', metric: 'loss', mode: 'min', request: {}, plan: [], trialCount: 2, maxConcurrent: 1, name: status },
+      });
+    const [won, lost] = [await study('succeeded'), await study('failed')];
+    await h.db.study.update({ where: { id: won.id }, data: { status: 'succeeded', finishedAt: new Date() } });
+    await h.db.study.update({ where: { id: lost.id }, data: { status: 'failed', finishedAt: new Date() } });
+
+    const bodies = () => receiver.received.filter((r) => r.path === '/ends').map((r) => JSON.parse(r.body));
+    await waitUntil(async () => bodies().length >= 4, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const byType = Object.fromEntries(bodies().map((b) => [b.type, b.data]));
+    expect(
+      bodies()
+        .map((b) => b.type)
+        .sort(),
+    ).toEqual([...events].sort());
+    expect(byType['job.failed']).toMatchObject({
+      id: failed.id,
+      status: 'failed',
+      name: 'to-fail',
+      error: 'the loss became NaN at epoch 2',
+      links: { self: `/jobs/${failed.id}` },
+    });
+    expect(byType['job.cancelled']).toMatchObject({ id: cancelled.id, status: 'cancelled', links: { self: `/jobs/${cancelled.id}` } });
+    expect(byType['study.succeeded']).toMatchObject({ id: won.id, status: 'succeeded', trialCount: 2, links: { self: `/studies/${won.id}` } });
+    expect(byType['study.failed']).toMatchObject({ id: lost.id, status: 'failed', links: { self: `/studies/${lost.id}` } });
+    await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+  });
+
   it('sends job.warning for the warnings a job gets when it is accepted (selu without lecun_normal), once each', async () => {
     const { h, a, receiver } = s;
     const hook = (await call(h, a.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.warning'] })).json();
