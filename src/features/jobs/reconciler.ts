@@ -1,6 +1,7 @@
 import { enqueueRun, type TrainQueue } from '../../infra/queue/train-queue.js';
 import type { Db } from '../../infra/db/prisma.js';
 import { sweepEndedCheckpoints } from './retention.js';
+import { every } from '../../infra/periodic.js';
 import { requeuePriority } from './fair-priority.js';
 import { recordJobLost } from '../../infra/metrics.js';
 import { safeRunError } from '../../infra/db/run-error.js';
@@ -71,21 +72,10 @@ export async function markRunFailed(db: Db, runId: string, error: string): Promi
  * checkpoints; errors (a dependency down) wait for the next round.
  */
 export function startReconciler(deps: { db: Db; queue: TrainQueue; log: (msg: string) => void; retentionDays?: number }, intervalMs = 30_000): () => void {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const ids = await reconcileRuns(deps);
-      if (ids.length) deps.log(`reconciler re-enqueued ${ids.length} run(s) missing from the queue: ${ids.join(', ')}`);
-      const swept = await sweepEndedCheckpoints(deps.db, deps.retentionDays ?? 0);
-      if (swept) deps.log(`retention: deleted ${swept} checkpoint(s) of ended jobs (RETENTION_DAYS=${deps.retentionDays ?? 0})`);
-    } catch {
-      // The database or the queue is down; /health reports it, and the next round retries.
-    } finally {
-      running = false;
-    }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(intervalMs, async () => {
+    const ids = await reconcileRuns(deps);
+    if (ids.length) deps.log(`reconciler re-enqueued ${ids.length} run(s) missing from the queue: ${ids.join(', ')}`);
+    const swept = await sweepEndedCheckpoints(deps.db, deps.retentionDays ?? 0);
+    if (swept) deps.log(`retention: deleted ${swept} checkpoint(s) of ended jobs (RETENTION_DAYS=${deps.retentionDays ?? 0})`);
+  });
 }

@@ -16,6 +16,7 @@ import type { QuotaConfig } from '../tenants/quotas.js';
 import type { Db } from '../../infra/db/prisma.js';
 import { cancelStudyRuns } from './studies.js';
 import type { PlannedTrial } from './study-plan.js';
+import { every } from '../../infra/periodic.js';
 
 /** Pause between a study's steps: how soon a freed slot gets its next trial. */
 export const STUDY_STEP_MS = 500;
@@ -178,21 +179,12 @@ export async function reconcileStudies(deps: { db: Db; studyQueue: StudyQueue })
 
 /** Runs {@link reconcileStudies} now and every `intervalMs`; a round that fails (a dependency down) waits for the next. */
 export function startStudyReconciler(deps: { db: Db; studyQueue: StudyQueue; log: (msg: string) => void }, intervalMs = 30_000): () => void {
-  let busy = false;
-  const round = async () => {
-    if (busy) return;
-    busy = true;
-    try {
+  return every(
+    intervalMs,
+    async () => {
       const ids = await reconcileStudies(deps);
       if (ids.length) deps.log(`study controllers re-queued: ${ids.join(', ')}`);
-    } catch {
-      // The database or the queue is down; the next round retries.
-    } finally {
-      busy = false;
-    }
-  };
-  void round();
-  const timer = setInterval(round, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    },
+    { now: true },
+  );
 }

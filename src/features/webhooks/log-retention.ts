@@ -6,6 +6,7 @@
 import type { Db } from '../../infra/db/prisma.js';
 import { schemaOf } from '../../infra/db/prisma.js';
 import { quoteIdent } from '../../infra/db/sql.js';
+import { every } from '../../infra/periodic.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const BATCH = 5_000;
@@ -32,21 +33,10 @@ export async function sweepDeliveryLog(db: Db, days: number, now = Date.now()): 
   return deleted;
 }
 
-/** Runs {@link sweepDeliveryLog} every `intervalMs`; a round that fails (the database down) waits for the next. Returns the stop. */
+/** Runs {@link sweepDeliveryLog} every `intervalMs`. Returns the stop. */
 export function startDeliveryLogSweep(db: Db, days: number, log: (msg: string) => void, intervalMs = 10 * 60_000): () => void {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const deleted = await sweepDeliveryLog(db, days);
-      if (deleted) log(`retention: deleted ${deleted} ended webhook deliveries (WEBHOOK_LOG_DAYS=${days})`);
-    } catch {
-      // The database is down; /health reports it, and the next round retries.
-    } finally {
-      running = false;
-    }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(intervalMs, async () => {
+    const deleted = await sweepDeliveryLog(db, days);
+    if (deleted) log(`retention: deleted ${deleted} ended webhook deliveries (WEBHOOK_LOG_DAYS=${days})`);
+  });
 }
