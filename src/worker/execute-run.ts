@@ -9,7 +9,6 @@ import { getArtifact, storeModel } from '../features/models/models.js';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 import { isTransientDbError } from '../infra/db/db-errors.js';
 import type { Db } from '../infra/db/prisma.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import type { Checkpoint } from '../training/loop/checkpoint.js';
 import type { JobHooks, RunJobResult } from '../training/loop/run-training.js';
 import type { BatchProgress, EpochMetrics, TrainingWarning } from '../core/run-types.js';
@@ -266,8 +265,10 @@ async function saveModel(db: Db, run: { id: string; tenantId: string }, spec: Jo
 
 /**
  * Ends the run, if this attempt still holds it (a newer attempt may have taken over after this
- * worker lost its queue lock), and lets its checkpoint go in the same transaction: an ended run
- * never keeps a checkpoint counting against its tenant's storage quota.
+ * worker lost its queue lock), then lets its checkpoint go. Two statements, each retried by the
+ * client through a database outage (DB_RETRY_S), not one transaction: an interactive transaction
+ * is not retried as a whole, and one cut by a restart would end the run failed. A checkpoint left
+ * by a worker that died between the two is swept by the API (RETENTION_DAYS).
  */
 async function finish(
   db: Db,
@@ -278,25 +279,16 @@ async function finish(
 ): Promise<RunOutcome> {
   // The error is shown to the tenant: never the database layer's words.
   const data = { status, finishedAt: new Date(), ...extra, ...(extra.error !== undefined ? { error: safeRunError(extra.error) } : {}) };
-  return endWithCheckpoint(db, runId, { status: 'running', attempts: attempt }, data);
+  const ended = await db.run.updateMany({ where: { id: runId, status: 'running', attempts: attempt }, data });
+  if (ended.count === 0) return 'skipped';
+  await deleteCheckpoint(db, runId);
+  return status;
 }
 
 async function end(db: Db, runId: string, status: 'succeeded'): Promise<RunOutcome> {
-  return endWithCheckpoint(db, runId, { status: { in: ['queued', 'running'] } }, { status, finishedAt: new Date() });
-}
-
-async function endWithCheckpoint(
-  db: Db,
-  runId: string,
-  where: Prisma.RunWhereInput,
-  data: Prisma.RunUpdateManyMutationInput & { status: 'succeeded' | 'failed' | 'cancelled' },
-): Promise<RunOutcome> {
-  return db.$transaction(async (tx) => {
-    const ended = await tx.run.updateMany({ where: { ...where, id: runId }, data });
-    if (ended.count === 0) return 'skipped';
-    await deleteCheckpoint(tx, runId);
-    return data.status;
-  });
+  await db.run.updateMany({ where: { id: runId, status: { in: ['queued', 'running'] } }, data: { status, finishedAt: new Date() } });
+  await deleteCheckpoint(db, runId);
+  return status;
 }
 
 /** An error the user can act on: the job fails with this message. */
