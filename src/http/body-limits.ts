@@ -24,6 +24,9 @@ export function uploadLimitBytes(config: Pick<Config, 'BODY_LIMIT_MB'>): number 
   return Math.round(config.BODY_LIMIT_MB * 1024 * 1024);
 }
 
+/** A multipart text field's most (busboy's default). */
+const MULTIPART_FIELD_BYTES = 1024 * 1024;
+
 /**
  * Gives every route added after it that names no `bodyLimit` of its own the small one, so a new
  * route is small unless it says otherwise; and holds a multipart file sent to a route to the
@@ -33,6 +36,8 @@ export function uploadLimitBytes(config: Pick<Config, 'BODY_LIMIT_MB'>): number 
 export function smallBodiesByDefault(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     route.bodyLimit ??= SMALL_BODY_LIMIT_BYTES;
-    if (!route.config?.multipartOptions) route.config = { ...route.config, multipartOptions: { limits: { fileSize: route.bodyLimit } } };
+    // Its text fields too: busboy's own default is 1 MiB each, whatever the route.
+    const limits = { fileSize: route.bodyLimit, fieldSize: Math.min(route.bodyLimit, MULTIPART_FIELD_BYTES) };
+    if (!route.config?.multipartOptions) route.config = { ...route.config, multipartOptions: { limits } };
   });
 }

@@ -93,6 +93,18 @@ describe('sized before work', () => {
     });
     expect(file.statusCode, file.body).toBe(413);
     expect(file.json().message).toContain(`is ${SMALL_BODY_LIMIT_BYTES.toLocaleString('en')} bytes`);
+    // A text field as large: cut at the route's limit by the multipart parser, refused by the schema, never a 500.
+    const fields = new FormData();
+    fields.append('name', 'a'.repeat(SMALL_BODY_LIMIT_BYTES + 1));
+    const fieldsBody = new Request('http://x', { method: 'POST', body: fields });
+    const field = await h.app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: { 'content-type': fieldsBody.headers.get('content-type')! },
+      payload: Buffer.from(await fieldsBody.arrayBuffer()),
+    });
+    expect(field.statusCode, field.body).toBe(400);
+    expect(field.json().details[0].path).toBe('/name');
     expect(await h.db.tenant.count()).toBe(tenants);
     // A dataset upload over the job-spec limit is read and checked (a 400: one label for many samples), not refused for its size.
     const features = Array.from({ length: JOB_SPEC_LIMIT_BYTES / 8 }, () => [0.5, 0.25]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -15,6 +15,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * package.json's `"type": "module"`. Returns the compiled entry point and a function that removes it.
  */
 export async function buildService(): Promise<{ main: string; remove: () => void }> {
+  removeStaleBuilds();
   const outRoot = path.join(ROOT, 'tmp', `service-build-${randomUUID().slice(0, 8)}`);
   const entryPoints = readdirSync(path.join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
@@ -30,4 +31,14 @@ export async function buildService(): Promise<{ main: string; remove: () => void
   });
   cpSync(path.join(ROOT, 'prisma', 'migrations'), path.join(outRoot, 'dist', 'prisma', 'migrations'), { recursive: true });
   return { main: path.join(outRoot, 'dist', 'src', 'main.js'), remove: () => rmSync(outRoot, { recursive: true, force: true }) };
+}
+
+/** Builds a run that was killed left behind (a day old: a run in progress beside this one keeps its own). */
+function removeStaleBuilds(): void {
+  const tmp = path.join(ROOT, 'tmp');
+  if (!existsSync(tmp)) return;
+  for (const name of readdirSync(tmp)) {
+    const dir = path.join(tmp, name);
+    if (name.startsWith('service-build-') && Date.now() - statSync(dir).mtimeMs > 24 * 3600 * 1000) rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -93,7 +93,7 @@ async function attempt(deps: DeliveryDeps, row: Row, now: Date): Promise<Attempt
   try {
     // Opened before anything is sent: a secret this process cannot read makes a failed attempt
     // that says why (the key can be fixed before the retries run out), not a crashed one.
-    const secrets = signingSecrets(row.webhook, now).map((stored) => fromStored(config, row.webhook.id, stored));
+    const secrets = openSecrets(config, row.webhook, now);
     // Resolved for this attempt, checked, and the connection made to that address: a name that
     // later resolves elsewhere (DNS rebinding) reaches nothing it was not checked for.
     const dest = await resolveDestination(row.webhook.url, parseAllowHosts(config.WEBHOOK_ALLOW_HOSTS), deps.resolve);
@@ -104,6 +104,23 @@ async function attempt(deps: DeliveryDeps, row: Row, now: Date): Promise<Attempt
     if (!(err instanceof DestinationRefused)) throw err;
     return { ok: false, responseStatus: null, responseMs: 0, error: `refused by the ${err.rule} rule before connecting: ${err.message}` };
   }
+}
+
+/**
+ * The secrets an attempt signs with, opened: the current one must open (else SecretUnreadable); a
+ * previous one that does not is left out, since the current one's signature is enough to verify.
+ */
+function openSecrets(config: DeliveryConfig, hook: Row['webhook'], now: Date): string[] {
+  const [current, ...previous] = signingSecrets(hook, now);
+  const readable = previous.flatMap((stored) => {
+    try {
+      return [fromStored(config, hook.id, stored)];
+    } catch (err) {
+      if (err instanceof SecretUnreadable) return [];
+      throw err;
+    }
+  });
+  return [fromStored(config, hook.id, current), ...readable];
 }
 
 /** Records an attempt; queues the next one when a retry is left. */
@@ -132,7 +149,9 @@ async function record(deps: DeliveryDeps, row: Row, result: AttemptResult, now: 
   });
   if (updated.count === 0) return status;
   if (next) await enqueueAttempts(deps.queue, [{ deliveryId: row.id, attempt: attempts, delayMs: waitS * 1000 }]);
-  await updateHealth(deps, row.webhook, result, now);
+  // A secret this process cannot open is its own configuration's fault, not the receiver's: it
+  // starts no failing streak, which would disable every webhook a worker without the key touched.
+  if (result.error !== UNREADABLE_SECRET) await updateHealth(deps, row.webhook, result, now);
   return status;
 }
 

@@ -50,6 +50,7 @@ export function startDispatcher(deps: DeliveryDeps, opts: DispatcherOptions = {}
   let running = false;
   let asked = false;
   let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
 
   const scheduleNext = () => {
     clearTimeout(timer);
@@ -78,7 +79,7 @@ export function startDispatcher(deps: DeliveryDeps, opts: DispatcherOptions = {}
     }
     clearTimeout(timer);
     running = true;
-    void rounds();
+    inFlight = rounds();
   }
 
   const listener = listen({
@@ -107,6 +108,9 @@ export function startDispatcher(deps: DeliveryDeps, opts: DispatcherOptions = {}
     async close() {
       stopped = true;
       clearTimeout(timer);
+      // A round that has claimed deliveries puts their attempts on the queue before the queue closes;
+      // otherwise they would wait out their lease after the next start.
+      await inFlight;
       await listener.close();
     },
   };

@@ -94,9 +94,11 @@ export function listen(opts: ListenOptions): Listener {
     } catch (err) {
       return end(err as Error);
     }
-    if (ended) return;
+    // Closed while connecting: close() ends this client (or already did); nothing more to start.
+    if (ended || closed) return;
     failures = 0;
     checkTimer = setInterval(() => void client.query('SELECT 1').catch(end), opts.checkEveryMs ?? CHECK_EVERY_MS);
+    checkTimer.unref();
     setListening(true);
   };
 
