@@ -23,7 +23,7 @@ export interface AjvError {
   message?: string;
   params: Record<string, unknown>;
   /** Present with Ajv's `verbose` option. */
-  parentSchema?: { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> };
+  parentSchema?: { oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }>; properties?: Record<string, unknown> };
 }
 
 /** The tags a discriminated union accepts, read from its branches. */
@@ -48,6 +48,11 @@ export function describeAjvError(error: AjvError, part: string): { path: string;
     const allowed = allowedTags(error, tag);
     const value = JSON.stringify(params.tagValue);
     return { path: `${prefix}${error.instancePath}/${tag}`, message: `unknown ${tag} ${value}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}` };
+  }
+  if (keyword === 'minProperties' && params.limit === 1) {
+    // An object of optional fields that needs one of them (a weight penalty's l1/l2, a webhook patch).
+    const options = Object.keys(error.parentSchema?.properties ?? {});
+    return { path: `${prefix}${error.instancePath}`, message: options.length ? `give at least one of: ${options.join(', ')}` : 'must not be empty' };
   }
   if (keyword === 'enum') {
     const allowed = (params.allowedValues as unknown[] | undefined) ?? [];

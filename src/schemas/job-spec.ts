@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { LiteralUnion, TaggedUnion } from './common.js';
 import { DiagnosticRules } from './diagnosis.js';
+import { depthwiseWeightOptions, kernelWeightOptions, separableWeightOptions } from './weight-regularization.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -195,6 +196,7 @@ export const LayerSpec = TaggedUnion(
           initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform (he_normal suits ReLU/ELU, lecun_normal SELU)'),
         ),
         biasInitializer: Type.Optional(initializer('Keras `bias_initializer`: initial bias, default zeros')),
+        ...kernelWeightOptions,
       },
       'Fully connected layer',
     ),
@@ -241,6 +243,7 @@ export const LayerSpec = TaggedUnion(
           initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform; fans are height x width x channels, as in Keras'),
         ),
         biasInitializer: convBiasInitializer,
+        ...kernelWeightOptions,
       },
       '2-D convolution over [height, width, channels] samples (channels last)',
     ),
@@ -255,6 +258,7 @@ export const LayerSpec = TaggedUnion(
         depthwiseInitializer: Type.Optional(initializer('Keras `depthwise_initializer`: initial depthwise kernel, default glorot_uniform')),
         pointwiseInitializer: Type.Optional(initializer('Keras `pointwise_initializer`: initial 1x1 kernel, default glorot_uniform')),
         biasInitializer: convBiasInitializer,
+        ...separableWeightOptions,
       },
       'Depthwise 2-D convolution followed by a 1x1 convolution that mixes the channels',
     ),
@@ -267,6 +271,7 @@ export const LayerSpec = TaggedUnion(
         useBias: convUseBias,
         depthwiseInitializer: Type.Optional(initializer('Keras `depthwise_initializer`: initial depthwise kernel, default glorot_uniform')),
         biasInitializer: convBiasInitializer,
+        ...depthwiseWeightOptions,
       },
       '2-D convolution of each channel on its own',
     ),
@@ -282,6 +287,7 @@ export const LayerSpec = TaggedUnion(
         useBias: convUseBias,
         kernelInitializer: Type.Optional(initializer('Keras `kernel_initializer`: initial weights, default glorot_uniform')),
         biasInitializer: convBiasInitializer,
+        ...kernelWeightOptions,
       },
       '1-D convolution over [steps, channels] samples',
     ),

@@ -10,6 +10,7 @@ import type { SpecProblem } from '../../core/problems.js';
 import { channelShape, sameShape } from '../model/shapes.js';
 import { CONV_LAYER_TYPES, sizeConvLayer } from '../sizing/conv-size.js';
 import type { ConvLayerOptions } from '../model/conv-options.js';
+import { checkWeightRegularization } from './weight-regularization-check.js';
 
 /** What check-spec needs to know about a base model (read from its stored summary). */
 export interface BaseModelInfo {
@@ -272,6 +273,7 @@ export function checkModelSpec(spec: ModelCheckSpec, ctx: CheckContext): SpecPro
       if (owner) problems.push({ path: `/model/layers/${i}/name`, message: `layer name ${opts.name} is already used by ${owner}: names must be unique` });
       else seen.set(opts.name, `layer ${i}`);
     }
+    problems.push(...checkWeightRegularization(opts, i));
     if (opts.type === 'RReLU') {
       const lower = opts.lower ?? 1 / 8;
       const upper = opts.upper ?? 1 / 3;

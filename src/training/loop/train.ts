@@ -7,12 +7,16 @@
  * seeded PRNG: tfjs's own `shuffle` uses `Math.random`, which would make `fit.seed` runs
  * unreproducible. Running epochs one by one also lets the caller do async work (store
  * metrics, diagnostics) between epochs while the model is idle.
+ *
+ * The reported `loss` is tfjs's training loss, which (as in Keras) includes the layers' weight
+ * penalties (`kernelRegularizer`, ...); `val_loss` is tfjs's test loss, which leaves them out.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchProgress, EpochMetrics } from '../../core/run-types.js';
 import { EarlyStopping, type EarlyStoppingSpec, throttle, toEpochMetrics, TrainingDivergedError } from './callbacks.js';
 import { mulberry32, randomPermutation } from '../../core/random.js';
 import { throwIfGpuFailed } from '../backend/gpu-errors.js';
+import { constrainAfterEachUpdate } from './weight-constraints.js';
 
 export { TrainingDivergedError } from './callbacks.js';
 
@@ -70,6 +74,8 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
   const early = args.earlyStopping ? new EarlyStopping(model, args.earlyStopping) : null;
   const progressDue = throttle(PROGRESS_INTERVAL_MS);
   let epochsRun = 0;
+  // tfjs's fit never applies the layers' weight constraints (max-norm, ...); the optimizer does, for this phase.
+  const unconstrain = constrainAfterEachUpdate(model);
   try {
     for (let e = 0; e < epochs; e++) {
       const epoch = args.epochOffset + e + 1;
@@ -138,6 +144,7 @@ export async function trainPhase(args: TrainPhaseArgs): Promise<TrainPhaseResult
     }
     return { stopped: 'completed', epochsRun };
   } finally {
+    unconstrain();
     early?.dispose();
   }
 }

@@ -4,9 +4,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelArtifact, Preprocessing } from '../../core/run-types.js';
 // Registers the custom classes a stored model may name (leaky_relu, RReLU, Keras-behaving BatchNormalization, ELU with any alpha,
-// convolutions that train dilated).
+// convolutions that train dilated, a DepthwiseConv2D that saves its constraint).
 import './activations.js';
 import './layers/batch-normalization.js';
+import './layers/depthwise-conv.js';
 import './layers/dilated-conv.js';
 import './layers/elu.js';
 import './layers/rrelu.js';

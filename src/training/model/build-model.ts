@@ -13,6 +13,7 @@ import { deriveSeed } from '../../core/random.js';
 import { withLayerSeed } from './layer-seeds.js';
 import { createConvLayer } from './conv-layers.js';
 import type { ConvLayerOptions } from './conv-options.js';
+import { weightRegularizationArgs } from './weight-regularization.js';
 
 /** Keras's LeakyReLU *layer* default slope (the `leaky_relu` activation uses 0.2). */
 export const LEAKY_RELU_LAYER_ALPHA = 0.3;
@@ -89,6 +90,7 @@ export function createLayer(layerSpec: LayerSpec, index: number, opts: CreateLay
         useBias: spec.useBias ?? true,
         kernelInitializer: makeInitializer(spec.kernelInitializer ?? 'glorot_uniform', seed),
         biasInitializer: makeInitializer(spec.biasInitializer ?? 'zeros', seed === undefined ? undefined : seed + BIAS_SEED_OFFSET),
+        ...weightRegularizationArgs(spec),
       });
     case 'BatchNormalization':
       // Our subclass: a frozen BN layer runs in inference mode, as in Keras.

@@ -7,6 +7,8 @@ import { toTfjsActivation } from './activations.js';
 import { makeInitializer, type InitializerSpec } from './initializers.js';
 import { SpatialDropout2D } from './layers/spatial-dropout-2d.js';
 import { Conv1D, Conv2D, SeparableConv2D } from './layers/dilated-conv.js';
+import { DepthwiseConv2D } from './layers/depthwise-conv.js';
+import { weightRegularizationArgs } from './weight-regularization.js';
 import { windowOf, zeroPaddingOf, type ConvLayerOptions } from './conv-options.js';
 
 /** Offsets between the seeds of one layer's weights, so the draws differ. */
@@ -21,7 +23,10 @@ function init(spec: InitializerSpec | undefined, fallback: InitializerSpec, seed
   return makeInitializer(spec ?? fallback, seed === undefined ? undefined : seed + offset);
 }
 
-/** Conv2D, SeparableConv2D, DepthwiseConv2D and Conv1D; the first three as the service's layers that train dilated. */
+/**
+ * Conv2D, SeparableConv2D, DepthwiseConv2D and Conv1D; the first three as the service's layers that train dilated,
+ * DepthwiseConv2D as the service's that saves its constraint.
+ */
 function convolution(spec: ConvLayerOptions, common: Common, seed: number | undefined): tf.layers.Layer {
   const rank = spec.type === 'Conv1D' ? 1 : 2;
   const window = {
@@ -32,6 +37,8 @@ function convolution(spec: ConvLayerOptions, common: Common, seed: number | unde
     activation: toTfjsActivation(spec.activation ?? 'linear'),
     useBias: spec.useBias ?? true,
     biasInitializer: init(spec.biasInitializer, 'zeros', seed, SEED_OFFSETS.bias),
+    // The schema allows only the weights each layer has: kernel (Conv2D, Conv1D), depthwise and pointwise (SeparableConv2D), depthwise (DepthwiseConv2D).
+    ...weightRegularizationArgs(spec),
   } as const;
   switch (spec.type) {
     case 'Conv2D':
@@ -62,7 +69,8 @@ function convolution(spec: ConvLayerOptions, common: Common, seed: number | unde
         pointwiseInitializer: init(spec.pointwiseInitializer, 'glorot_uniform', seed, SEED_OFFSETS.pointwise),
       });
     default:
-      return tf.layers.depthwiseConv2d({
+      // Our DepthwiseConv2D: tfjs's saves its regularizer in place of its constraint.
+      return new DepthwiseConv2D({
         ...common,
         ...window,
         kernelSize: window.kernelSize,

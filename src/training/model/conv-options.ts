@@ -4,9 +4,10 @@
  */
 import type { ActivationName } from '../../schemas/job-spec.js';
 import type { InitializerSpec } from './initializers.js';
+import type { WeightRegularizationOptions } from './weight-regularization.js';
 
 /** The options the convolutional layers read (see `LayerOptions`, which includes these). */
-export interface ConvLayerOptions {
+export interface ConvLayerOptions extends WeightRegularizationOptions {
   type: string;
   filters?: number;
   kernelSize?: number | number[];

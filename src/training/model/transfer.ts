@@ -3,9 +3,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 // The clones must be made from our registered classes (Keras-behaving BatchNormalization, RReLU, SpatialDropout2D, ELU with any alpha, leaky_relu,
-// convolutions that train dilated).
+// convolutions that train dilated, a DepthwiseConv2D that saves its constraint).
 import './activations.js';
 import './layers/batch-normalization.js';
+import './layers/depthwise-conv.js';
 import './layers/dilated-conv.js';
 import './layers/elu.js';
 import './layers/rrelu.js';
