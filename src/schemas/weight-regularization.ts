@@ -28,17 +28,22 @@ export type Regularizer = Static<typeof Regularizer>;
  * [inputs, units], a Conv2D kernel [height, width, channels, filters]).
  */
 const axis = Type.Optional(
-  Type.Union([Type.Integer({ minimum: 0, maximum: 3 }), Type.Array(Type.Integer({ minimum: 0, maximum: 3 }), { minItems: 1, maxItems: 4, uniqueItems: true })], {
-    description:
-      'Keras `axis`: the weight axes each norm is taken over, default 0: for a Dense kernel [inputs, units] that is each unit’s incoming weights; for a Conv2D kernel use [0, 1, 2] (each filter)',
-  }),
+  Type.Union(
+    [Type.Integer({ minimum: 0, maximum: 3 }), Type.Array(Type.Integer({ minimum: 0, maximum: 3 }), { minItems: 1, maxItems: 4, uniqueItems: true })],
+    {
+      description:
+        'Keras `axis`: the weight axes each norm is taken over, default 0: for a Dense kernel [inputs, units] that is each unit’s incoming weights; for a Conv2D kernel use [0, 1, 2] (each filter)',
+    },
+  ),
 );
 
 export const WeightConstraint = TaggedUnion(
   [
     Type.Object(
       {
-        type: Type.Literal('maxNorm', { description: 'Keras `MaxNorm`: after each training step, rescale the weights whose norm along `axis` exceeds `maxValue`' }),
+        type: Type.Literal('maxNorm', {
+          description: 'Keras `MaxNorm`: after each training step, rescale the weights whose norm along `axis` exceeds `maxValue`',
+        }),
         maxValue: Type.Number({ exclusiveMinimum: 0, maximum: 1e6, description: 'Keras `max_value`: the largest norm allowed, > 0 (1 to 5 are common)' }),
         axis,
       },

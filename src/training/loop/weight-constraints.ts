@@ -10,6 +10,8 @@
  * runs right after an epoch's last step already sees the constrained weights.
  */
 import * as tf from '@tensorflow/tfjs';
+// Constraints apply here only, not again when a checkpoint or the best epoch's weights are set.
+import '../model/plain-weight-writes.js';
 
 /** A layer weight (tfjs's `LayerVariable`, which tfjs does not export under a public name). */
 type LayerWeight = tf.LayersModel['trainableWeights'][number];

@@ -13,6 +13,8 @@ import './layers/elu.js';
 import './layers/rrelu.js';
 import './layers/seeded-dropout.js';
 import './layers/spatial-dropout-2d.js';
+// Loaded weights are the saved ones, whatever their constraints.
+import './plain-weight-writes.js';
 
 /** The file name the weights manifest points to; the API serves the bytes under it. */
 export const WEIGHTS_FILE = 'weights.bin';

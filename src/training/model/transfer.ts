@@ -12,6 +12,8 @@ import './layers/elu.js';
 import './layers/rrelu.js';
 import './layers/seeded-dropout.js';
 import './layers/spatial-dropout-2d.js';
+// Cloned weights are the base's, whatever their constraints.
+import './plain-weight-writes.js';
 import { layerInputShape } from './shapes.js';
 
 /** Which base layers to reuse: the spec's `base` options. */

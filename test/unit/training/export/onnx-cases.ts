@@ -100,6 +100,29 @@ export const SPEC_LAYER_CASES: ExportCase[] = [
     ],
   ),
   fromSpec('Conv1D dilated', [9, 2], [{ type: 'Conv1D', filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same' }]),
+  // Weight penalties and constraints only shape training: they are saved in the layer configs and the export leaves them out.
+  fromSpec(
+    'weight penalties and constraints',
+    [7, 6, 2],
+    [
+      { type: 'Conv2D', filters: 3, kernelSize: 3, kernelRegularizer: { l2: 0.01 }, kernelConstraint: { type: 'maxNorm', maxValue: 2, axis: [0, 1, 2] } },
+      {
+        type: 'DepthwiseConv2D',
+        kernelSize: 2,
+        depthwiseRegularizer: { l1: 0.01 },
+        depthwiseConstraint: { type: 'unitNorm' },
+        biasConstraint: { type: 'nonNeg' },
+      },
+      { type: 'SeparableConv2D', filters: 2, kernelSize: 2, depthwiseRegularizer: { l2: 0.1 }, pointwiseConstraint: { type: 'maxNorm', maxValue: 1 } },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 3, kernelRegularizer: { l1: 0.001, l2: 0.01 }, biasRegularizer: { l2: 0.1 }, kernelConstraint: { type: 'maxNorm', maxValue: 3 } },
+    ],
+  ),
+  fromSpec(
+    'Conv1D with a penalty and a constraint',
+    [9, 2],
+    [{ type: 'Conv1D', filters: 3, kernelSize: 3, kernelRegularizer: { l2: 0.01 }, biasConstraint: { type: 'nonNeg' } }],
+  ),
   fromSpec('Flatten', [3, 4], [{ type: 'Flatten' }, { type: 'Dense', units: 2 }]),
   fromSpec('Reshape', [12], [{ type: 'Reshape', targetShape: [3, 4] }, { type: 'Dense', units: 2 }, { type: 'Flatten' }]),
 ];
