@@ -24,7 +24,8 @@ const everyLayer = [
   { type: 'PReLU' },
   { type: 'Dense', units: 24, kernelInitializer: 'glorot_normal' },
   { type: 'ELU', alpha: 0.5 },
-  { type: 'Dense', units: 24 },
+  // Weight penalties and a max-norm constraint: the penalty joins the loss, the constraint applies after each step.
+  { type: 'Dense', units: 24, kernelRegularizer: { l2: 0.001 }, biasRegularizer: { l1: 0.001 }, kernelConstraint: { type: 'maxNorm', maxValue: 3 } },
   { type: 'RReLU', seed: 3 },
   { type: 'Dense', units: 24, activation: 'selu', kernelInitializer: 'lecun_normal' },
   { type: 'AlphaDropout', rate: 0.05, seed: 2 },
@@ -36,7 +37,7 @@ const everyLayer = [
   { type: 'SeparableConv2D', filters: 4, kernelSize: 3, padding: 'same' },
   // Dilated: tfjs has no gradient for it, the service's Conv2D trains it through a dilated kernel.
   { type: 'Conv2D', filters: 4, kernelSize: 3, dilationRate: 2, padding: 'same' },
-  { type: 'DepthwiseConv2D', kernelSize: 3 },
+  { type: 'DepthwiseConv2D', kernelSize: 3, depthwiseConstraint: { type: 'maxNorm', maxValue: 2, axis: [0, 1] } },
   { type: 'MaxPooling2D', poolSize: 2 },
   { type: 'SpatialDropout2D', rate: 0.1, seed: 6 },
   { type: 'AveragePooling2D', poolSize: 2 },

@@ -25,7 +25,8 @@ export const overfitting: Rule<'overfitting'> = {
         layer: null,
         severity: 'warning',
         message: `Overfitting: the validation loss rose from ${num(rows[best].val_loss!)} at epoch ${rows[best].epoch} to ${num(last.val_loss!)} while the training loss fell from ${num(rows[best].loss)} to ${num(last.loss)}.`,
-        advice: 'Stop at the best epoch (fit.earlyStopping with restoreBestWeights), regularize (Dropout, a smaller model), or train on more data.',
+        advice:
+          'Stop at the best epoch (fit.earlyStopping with restoreBestWeights), regularize (Dropout, an l2 kernelRegularizer, a smaller model), or train on more data.',
         evidence: {
           bestEpoch: rows[best].epoch,
           bestValLoss: num(rows[best].val_loss!),
