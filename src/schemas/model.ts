@@ -64,14 +64,31 @@ export const ModelListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),
 });
 
+/** The most rows one prediction runs: the inputs of a request, or its inputs times its MC dropout samples. */
+export const MAX_PREDICT_ROWS = 10_000;
+
+export const McDropoutOptions = Type.Object(
+  {
+    samples: Type.Integer({ minimum: 2, maximum: 100, description: 'Forward passes to average (2 to 100); samples x inputs may be at most 10000' }),
+    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seeds the dropout masks: the same seed gives the same answer; without one each request draws afresh' })),
+  },
+  {
+    additionalProperties: false,
+    title: 'McDropout',
+    description:
+      "Monte Carlo dropout: `outputs` become the mean over `samples` forward passes with the model's dropout layers (Dropout, AlphaDropout, SpatialDropout2D) active and everything else (BatchNormalization included) in inference, and `std` their standard deviation. A model without a dropout layer is a 400.",
+  },
+);
+
 export const PredictBody = Type.Object(
   {
     inputs: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Array(Type.Number()), Type.Array(Type.Array(Type.Number()))])), {
       minItems: 1,
-      maxItems: 10_000,
+      maxItems: MAX_PREDICT_ROWS,
       description:
         "One row per sample (1 to 10000), each shaped like the model's `inputShape` (GET /models/{id}): e.g. [x1, x2] for a 2-feature model (the example fits a model trained on the XOR dataset example or the imported example model), a 28x28 number[][] for a fashion-mnist model, a [28, 28, 1] image (number[][][]) for a CNN",
     }),
+    mcDropout: Type.Optional(McDropoutOptions),
   },
   { additionalProperties: false, title: 'PredictRequest', examples: [examplePredict] },
 );
@@ -79,8 +96,14 @@ export const PredictBody = Type.Object(
 export const PredictResult = Type.Object(
   {
     outputs: Type.Array(Type.Array(Type.Number()), {
-      description: 'One row per input, flattened: class probabilities for a softmax classifier, the reconstruction for an autoencoder',
+      description:
+        'One row per input, flattened: class probabilities for a softmax classifier, the reconstruction for an autoencoder; with `mcDropout`, the mean over its samples',
     }),
+    std: Type.Optional(
+      Type.Array(Type.Array(Type.Number()), {
+        description: "Only with `mcDropout`: the standard deviation over its samples of each output (the same shape as `outputs`), the model's uncertainty",
+      }),
+    ),
   },
   { title: 'PredictResult' },
 );

@@ -16,6 +16,7 @@ import { NUL_OR_LONE_SURROGATE, unstorableText } from '../schemas/unstorable.js'
 import { ModelImportBody, PredictBody } from '../schemas/model.js';
 import { compileBodyCheck } from '../schemas/validate.js';
 import { packRows, packedBuffers, type PackedRows } from '../training/loop/packed-rows.js';
+import { checkMcDropoutWork, type McDropoutRequest } from '../training/loop/mc-dropout-work.js';
 import { prepareImport, type PreparedImport } from '../training/checks/import-prepare.js';
 import { parseJsonBody } from './json-body.js';
 import { capture, Moved, type TaskResult } from './result.js';
@@ -23,8 +24,8 @@ import { capture, Moved, type TaskResult } from './result.js';
 export interface DataTasks {
   parseCsv: { input: { bytes: Uint8Array; labelColumn?: string }; output: { dataset: Dataset; labelNames: string[] | null } };
   parseJsonDataset: { input: { bytes: Uint8Array }; output: { dataset: Dataset; name: string } };
-  /** A POST /models/:id/predict body: parsed, checked against PredictBody, its rows packed. */
-  parsePredictBody: { input: { bytes: Uint8Array }; output: PackedRows };
+  /** A POST /models/:id/predict body: parsed, checked against PredictBody (and its MC dropout work bounded), its rows packed. */
+  parsePredictBody: { input: { bytes: Uint8Array }; output: { rows: PackedRows; mcDropout?: McDropoutRequest } };
   /** A POST /models body: parsed, checked against ModelImportBody and by prepareImport. */
   parseModelImport: { input: { bytes: Uint8Array; limits: { maxParams: number; maxLayers: number } }; output: PreparedImport };
   /** Does nothing: started threads answer it once their modules are loaded (warm-up). */
@@ -78,8 +79,10 @@ const handlers: { [K in keyof DataTasks]: (input: DataTasks[K]['input']) => Data
   parsePredictBody: ({ bytes }) => {
     const body = parseJsonBody(bytes);
     checkPredictBody(body);
-    const packed = packRows((body as { inputs: unknown[] }).inputs);
-    return new Moved(packed, packedBuffers(packed));
+    const { inputs, mcDropout } = body as { inputs: unknown[]; mcDropout?: McDropoutRequest };
+    if (mcDropout) checkMcDropoutWork(mcDropout, inputs.length);
+    const rows = packRows(inputs);
+    return new Moved(mcDropout ? { rows, mcDropout } : { rows }, packedBuffers(rows));
   },
   parseModelImport: ({ bytes, limits }) => {
     const body = parseJsonBody(bytes);

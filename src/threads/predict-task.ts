@@ -9,7 +9,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { deserializeModel } from '../training/model/artifact.js';
 import { packedBuffers, type PackedRows } from '../training/loop/packed-rows.js';
-import { outputRows, predictPacked } from '../training/loop/predict.js';
+import { outputRows, predictPacked, type PackedOutputs } from '../training/loop/predict.js';
+import { predictMcDropout } from '../training/loop/predict-mc-dropout.js';
+import type { McDropoutRequest } from '../training/loop/mc-dropout-work.js';
 import type { Preprocessing } from '../core/run-types.js';
 import { ModelCache, NOT_LOADED } from './model-cache.js';
 import { listenToModelCaches } from './predict-channel.js';
@@ -25,9 +27,11 @@ export interface PredictInput {
   modelId: string;
   rows: PackedRows;
   artifact?: PredictArtifact;
+  /** Answer the mean and standard deviation over this many passes with dropout active. */
+  mcDropout?: McDropoutRequest;
 }
 
-/** The response body (`{"outputs":[...]}`, UTF-8 JSON, moved), or the rows back when this thread does not have the model. */
+/** The response body (`{"outputs":[...]}`, plus `"std"` with MC dropout, UTF-8 JSON, moved), or the rows back when this thread does not have the model. */
 export type PredictOutput = { loaded: true; json: Uint8Array } | { loaded: false; rows: PackedRows };
 
 type Loaded = { model: tf.LayersModel; preprocessing?: Preprocessing };
@@ -41,15 +45,21 @@ listenToModelCaches((message) => ('forget' in message ? cache.forget(message.for
 /** The ids of the models this thread keeps, least recently used first (for tests). */
 export const cachedModelIds = () => cache.ids();
 
-export async function predictTask({ modelId, rows, artifact }: PredictInput): Promise<Moved<PredictOutput>> {
+export async function predictTask({ modelId, rows, artifact, mcDropout }: PredictInput): Promise<Moved<PredictOutput>> {
   const load = artifact && { bytes: artifact.weights.byteLength, load: () => deserializeModel(artifact) };
-  const json = await cache.use(modelId, ({ model, preprocessing }) => outputsJson(predictPacked(model, rows, preprocessing)), load);
+  const answer = ({ model, preprocessing }: Loaded) => {
+    if (!mcDropout) return outputsJson(predictPacked(model, rows, preprocessing));
+    const { mean, std } = predictMcDropout(model, rows, preprocessing, mcDropout);
+    return outputsJson(mean, std);
+  };
+  const json = await cache.use(modelId, answer, load);
   if (json === NOT_LOADED) return new Moved<PredictOutput>({ loaded: false, rows }, packedBuffers(rows));
   return new Moved<PredictOutput>({ loaded: true, json }, [json.buffer as ArrayBuffer]);
 }
 
-/** `{"outputs":[[...],...]}` as the route's serializer wrote it (the same numbers, the same text), in a buffer of its own. */
-function outputsJson(outputs: Parameters<typeof outputRows>[0]): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify({ outputs: outputRows(outputs) }));
+/** `{"outputs":[[...],...]}` (and `"std"`) as the route's serializer wrote it (the same numbers, the same text), in a buffer of its own. */
+function outputsJson(outputs: PackedOutputs, std?: PackedOutputs): Uint8Array {
+  const body = std ? { outputs: outputRows(outputs), std: outputRows(std) } : { outputs: outputRows(outputs) };
+  const json = new TextEncoder().encode(JSON.stringify(body));
   return json.byteOffset === 0 && json.byteLength === json.buffer.byteLength ? json : json.slice();
 }

@@ -4,6 +4,7 @@ import type { ThreadPool } from '../../threads/pool.js';
 import { tellModelCaches } from '../../threads/predict-channel.js';
 import type { PredictArtifact } from '../../threads/predict-task.js';
 import { packedBuffers } from '../../training/loop/packed-rows.js';
+import type { McDropoutRequest } from '../../training/loop/mc-dropout-work.js';
 import { getArtifact } from './models.js';
 import { sharedReads } from '../../infra/concurrency/single-flight.js';
 
@@ -21,17 +22,19 @@ export class Predictor {
 
   /**
    * The response body, `{"outputs":[[...],...]}` as UTF-8 JSON, for `rows` through model `id`,
-   * computed (and serialized) in one of `pool`'s model threads, or inline when it has none.
+   * computed (and serialized) in one of `pool`'s model threads, or inline when it has none; with
+   * `mcDropout`, the mean over its samples with dropout active, and `"std"`.
    * Rejects as predictRows does (400 for rows that do not fit, 422 for outputs that are not
-   * finite), 404 for a model deleted meanwhile, 503 when the pool is full.
+   * finite), 400 for MC dropout on a model without dropout, 404 for a model deleted meanwhile,
+   * 503 when the pool is full.
    */
-  async predict(id: string, rows: PackedRows, pool: ThreadPool): Promise<Buffer> {
-    let answer = await pool.run('predict', { modelId: id, rows }, { transfer: packedBuffers(rows) });
+  async predict(id: string, rows: PackedRows, pool: ThreadPool, mcDropout?: McDropoutRequest): Promise<Buffer> {
+    let answer = await pool.run('predict', { modelId: id, rows, mcDropout }, { transfer: packedBuffers(rows) });
     if (!answer.loaded) {
       // This thread has not loaded the model: send it, once, with the rows it gave back. The
       // weights are shared memory, so any number of requests send them without a copy each.
       const artifact = await this.artifacts(id, () => this.read(id));
-      answer = await pool.run('predict', { modelId: id, rows: answer.rows, artifact }, { transfer: packedBuffers(answer.rows) });
+      answer = await pool.run('predict', { modelId: id, rows: answer.rows, artifact, mcDropout }, { transfer: packedBuffers(answer.rows) });
     }
     if (!answer.loaded) throw new Error(`the model thread did not load model ${id} from the artifact it was sent`);
     return Buffer.from(answer.json.buffer, answer.json.byteOffset, answer.json.byteLength);

@@ -251,7 +251,7 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
             tags: ['models'],
             summary: 'Run the model on inputs shaped like its training features',
             description:
-              'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests.',
+              'The preprocessing saved with the model (e.g. standardization) is applied first. The body is at most 8 MiB (about 1,500 rows of 28x28); send more rows in several requests. With `mcDropout` (Monte Carlo dropout), `outputs` are the mean over that many passes with the dropout layers active, and `std` their standard deviation; samples x inputs may be at most 10000.',
             params: IdParams,
             body: PredictBody,
             response: { 200: PredictResult, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 422: ErrorBody },
@@ -261,11 +261,11 @@ export function modelRoutes(deps: AppDeps & { threads: ThreadPool }): FastifyPlu
           // The model threads cache models by id: the caller's right to this one (and that it is
           // not deleted) is checked before it runs, every time.
           const { bytes, transfer } = transferable(rawJsonBytes(request.body));
-          const inputs = await deps.threads.run('parsePredictBody', { bytes }, { transfer });
+          const { rows, mcDropout } = await deps.threads.run('parsePredictBody', { bytes }, { transfer });
           await assertModelVisible(deps.db, request.auth, request.params.id);
           // The PredictResult body as JSON bytes, written in the thread (serializing a large output
           // on the loop would hold it for as long as that takes); a Buffer is sent as it is.
-          const body = await deps.predictor.predict(request.params.id, inputs, deps.threads);
+          const body = await deps.predictor.predict(request.params.id, rows, deps.threads, mcDropout);
           return reply.type('application/json; charset=utf-8').send(body as unknown as Static<typeof PredictResult>);
         },
       );

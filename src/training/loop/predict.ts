@@ -55,6 +55,21 @@ export function predictRows(model: tf.LayersModel, given: unknown[] | PackedRows
 
 /** predictRows, its outputs kept packed (a model thread's `predictTask` sends them back as JSON). */
 export function predictPacked(model: tf.LayersModel, inputs: PackedRows, preprocessing?: Preprocessing): PackedOutputs {
+  return forwardPass(model, modelInputs(model, inputs, preprocessing));
+}
+
+/** What the model is fed: every row's numbers, standardized, and the input tensor's shape. */
+export interface ModelInputs {
+  values: Float32Array;
+  count: number;
+  shape: number[];
+}
+
+/**
+ * The rows checked against the model and standardized as at training time, ready for any number
+ * of forward passes (the values may be the packed rows' own, standardized in place).
+ */
+export function modelInputs(model: tf.LayersModel, inputs: PackedRows, preprocessing?: Preprocessing): ModelInputs {
   const reason = unservableReason(model);
   if (reason) throw invalid(reason, [{ path: '', message: reason }]);
   const inputShape = modelSampleShape(model, preprocessing);
@@ -71,8 +86,13 @@ export function predictPacked(model: tf.LayersModel, inputs: PackedRows, preproc
     const size = mean.length;
     for (let i = 0; i < flat.length; i++) flat[i] = (flat[i] - mean[i % size]) / std[i % size];
   }
+  return { values: flat, count: inputs.count, shape: [inputs.count, ...inputShape] };
+}
+
+/** One forward pass (`model.predict`, inference mode) over prepared inputs; a 422 for an output that is not finite. */
+export function forwardPass(model: tf.LayersModel, inputs: ModelInputs): PackedOutputs {
   const values = tf.tidy(() => {
-    const x = tf.tensor(flat, [inputs.count, ...inputShape]);
+    const x = tf.tensor(inputs.values, inputs.shape);
     const y = model.predict(x);
     if (Array.isArray(y)) {
       const message = `this model has ${y.length} outputs; /predict serves single-input, single-output models`;

@@ -40,7 +40,8 @@ describe.each([
   it('packs predict rows into one Float32Array that arrives whole', { timeout: 120_000 }, async () => {
     pool = createThreadPool({ threads, log: () => {} });
     const rows = Array.from({ length: 3000 }, (_, i) => [i, i + 0.5]);
-    const packed = await pool.run('parsePredictBody', { bytes: bytes(JSON.stringify({ inputs: rows })) });
+    const { rows: packed, mcDropout } = await pool.run('parsePredictBody', { bytes: bytes(JSON.stringify({ inputs: rows })) });
+    expect(mcDropout).toBeUndefined();
     expect(packed.values).toBeInstanceOf(Float32Array);
     expect(packed.count).toBe(3000);
     expect(Array.from(flattenPacked(packed, [2]).subarray(0, 4))).toEqual([0, 0.5, 1, 1.5]);
@@ -60,13 +61,23 @@ describe.each([
     expect(schema).toMatchObject({ statusCode: 400, code: 'invalid_request' });
     expect(schema!.message).toMatch(/^\/extra: .*\(and \d+ more: see details\)$/);
     expect(schema!.details?.map((d) => d.path)).toEqual(expect.arrayContaining(['/inputs/0/0', '/extra']));
+    // MC dropout: passed on, its samples held to the schema's range and samples x inputs to the rows one prediction may run.
+    const mc = await pool.run('parsePredictBody', { bytes: bytes('{"inputs":[[1,2],[3,4]],"mcDropout":{"samples":50,"seed":7}}') });
+    expect(mc.mcDropout).toEqual({ samples: 50, seed: 7 });
+    expect(mc.rows.count).toBe(2);
+    const oneSample = await reason(pool.run('parsePredictBody', { bytes: bytes('{"inputs":[[1]],"mcDropout":{"samples":1}}') }));
+    expect(oneSample).toMatchObject({ statusCode: 400, details: [{ path: '/mcDropout/samples' }] });
+    const tooMuch = JSON.stringify({ inputs: Array.from({ length: 101 }, () => [1]), mcDropout: { samples: 100 } });
+    const overLimit = await reason(pool.run('parsePredictBody', { bytes: bytes(tooMuch) }));
+    expect(overLimit).toMatchObject({ statusCode: 400, code: 'invalid_request', details: [{ path: '/mcDropout/samples' }] });
+    expect(overLimit!.message).toContain('100 samples x 101 inputs is 10100');
     const nul = await reason(pool.run('parseModelImport', { bytes: bytes('{"modelJson":{"a\\u0000":1},"weights":""}'), limits }));
     expect(nul).toMatchObject({ statusCode: 400, details: [{ path: '/modelJson/a\u0000', message: 'contains a NUL character or an unpaired surrogate' }] });
   });
 
   it('names rows float32 cannot hold once the shape is known', { timeout: 120_000 }, async () => {
     pool ??= createThreadPool({ threads, log: () => {} });
-    const packed = await pool.run('parsePredictBody', { bytes: bytes('{"inputs":[[1,2],[1e39,0],[3]]}') });
+    const { rows: packed } = await pool.run('parsePredictBody', { bytes: bytes('{"inputs":[[1,2],[1e39,0],[3]]}') });
     let err: unknown;
     try {
       flattenPacked(packed, [2]);

@@ -39,7 +39,7 @@ describe('thread pool: start failures, task bugs and the inline path', () => {
         ],
       }),
     );
-    const packed = await pool.run('parsePredictBody', { bytes: body }, { transfer: [body.buffer as ArrayBuffer] });
+    const { rows: packed } = await pool.run('parsePredictBody', { bytes: body }, { transfer: [body.buffer as ArrayBuffer] });
     expect(packed.count).toBe(2);
     expect(Array.from(packed.values)).toEqual([1, 2, 3, 4]);
   });

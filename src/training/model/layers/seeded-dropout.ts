@@ -10,6 +10,10 @@
  * BatchNormalization subclass does, so saved models stay plain tfjs models and a reused base layer
  * gets these semantics too. Importing this module is what installs them.
  *
+ * MC dropout (`withDropoutSampling`) switches a model's dropout layers on at inference, and only
+ * them: `startSampling` makes a layer draw masks from a stream of its own while the model predicts
+ * (BatchNormalization and the rest stay in inference), and leaves the training step count alone.
+ *
  * A dropout variant with another mask shape (SpatialDropout2D: one draw per channel) extends
  * this Dropout and overrides `getNoiseShape`, as tfjs's SpatialDropout1D does, and so draws per
  * step too; the model builder gives it a seed derived from the job's when its schema takes `seed`.
@@ -42,15 +46,30 @@ export interface SeededLayer {
   seedIfUnset(seed: number): void;
 }
 
+/** A dropout layer MC dropout can keep active while the model predicts in inference mode. */
+export interface SampledDropout {
+  /** The fraction of units dropped (0 drops none). */
+  readonly dropRate: number;
+  /** Drops units on every call, training or not, each call's mask from `seed`'s stream (fresh draws without one), until stopSampling. */
+  startSampling(seed: number | undefined): void;
+  stopSampling(): void;
+}
+
+/** Whether `layer` is one of the dropout layers MC dropout can sample. */
+export function isSampledDropout(layer: unknown): layer is SampledDropout {
+  return typeof (layer as Partial<SampledDropout>).startSampling === 'function';
+}
+
 /** Whether `layer` is one of the seeded layers. */
 export function isSeededLayer(layer: unknown): layer is SeededLayer {
   return typeof (layer as Partial<SeededLayer>).seedIfUnset === 'function';
 }
 
 /** Dropout with a new, seed-derived mask at every training step. */
-export class Dropout extends TfjsDropoutClass implements SeededLayer {
+export class Dropout extends TfjsDropoutClass implements SeededLayer, SampledDropout {
   static className = 'Dropout';
   private readonly draws: StepSeeds;
+  private sampling: StepSeeds | null = null;
 
   constructor(args: DropoutArgs) {
     super(args);
@@ -65,13 +84,26 @@ export class Dropout extends TfjsDropoutClass implements SeededLayer {
     this.draws.seed ??= seed;
   }
 
+  startSampling(seed: number | undefined): void {
+    this.sampling = new StepSeeds(seed);
+  }
+
+  get dropRate(): number {
+    return (this as unknown as { rate: number }).rate;
+  }
+
+  stopSampling(): void {
+    this.sampling = null;
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as { seed: number | undefined; rate: number };
-    if (kwargs['training'] !== true || !(self.rate > 0 && self.rate < 1)) return super.call(inputs, kwargs);
+    const training = kwargs['training'] === true || this.sampling !== null;
+    if (!training || !(self.rate > 0 && self.rate < 1)) return super.call(inputs, kwargs);
     // tfjs reads `this.seed` for the draw: hand it this step's seed for the duration of the call.
-    self.seed = this.draws.next();
+    self.seed = (this.sampling ?? this.draws).next();
     try {
-      return super.call(inputs, kwargs);
+      return super.call(inputs, { ...kwargs, training: true });
     } finally {
       self.seed = this.draws.seed;
     }
@@ -99,11 +131,12 @@ export type AlphaDropoutArgs = ConstructorParameters<typeof tf.layers.Layer>[0] 
  * saturation value, then an affine map restores the mean and variance. The same arithmetic as
  * tfjs's layer, with the mask drawn from the step's seed.
  */
-export class AlphaDropout extends tf.layers.Layer implements SeededLayer {
+export class AlphaDropout extends tf.layers.Layer implements SeededLayer, SampledDropout {
   static className = 'AlphaDropout';
   readonly rate: number;
   readonly noiseShape: number[] | undefined;
   private readonly draws: StepSeeds;
+  private sampling: StepSeeds | null = null;
 
   constructor(args: AlphaDropoutArgs) {
     super(args);
@@ -121,16 +154,30 @@ export class AlphaDropout extends tf.layers.Layer implements SeededLayer {
     this.draws.seed ??= seed;
   }
 
+  startSampling(seed: number | undefined): void {
+    this.sampling = new StepSeeds(seed);
+  }
+
+  stopSampling(): void {
+    this.sampling = null;
+  }
+
+  get dropRate(): number {
+    return this.rate;
+  }
+
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     return inputShape;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (kwargs['training'] !== true || !(this.rate > 0 && this.rate < 1)) return x;
+    const training = kwargs['training'] === true || this.sampling !== null;
+    if (!training || !(this.rate > 0 && this.rate < 1)) return x;
+    const seed = (this.sampling ?? this.draws).next();
     return tf.tidy(() => {
       const alphaP = -SELU_ALPHA * SELU_SCALE;
-      const kept = tf.cast(tf.greaterEqual(tf.randomUniform(this.noiseShape ?? x.shape, 0, 1, 'float32', this.draws.next()), this.rate), 'float32');
+      const kept = tf.cast(tf.greaterEqual(tf.randomUniform(this.noiseShape ?? x.shape, 0, 1, 'float32', seed), this.rate), 'float32');
       const a = ((1 - this.rate) * (1 + this.rate * alphaP ** 2)) ** -0.5;
       const b = -a * alphaP * this.rate;
       const masked = tf.add(tf.mul(x, kept), tf.mul(tf.add(kept, -1), alphaP));
