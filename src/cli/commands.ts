@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AdminClient, ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs } from '../sdk/index.js';
+import { AdminClient, ApiError, TrainingClient, isFinalStatus, type JobSpec, type JobStatus, type PredictInputs, type PredictOptions } from '../sdk/index.js';
 import { ProgressBar, epochLine, totalEpochs } from './format.js';
 import { positionals, readJson, UsageError } from './args.js';
 import type { Io } from './io.js';
@@ -27,7 +27,8 @@ Commands:
   export <modelId> [--format onnx|tfjs] [-o file]
                                  download the model as ONNX (default) or the TensorFlow.js artifact (a ZIP);
                                  -o names the file (default: the name the service gives it)
-  predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array
+  predict <modelId> <inputs.json>  run the model; inputs.json is { "inputs": [...] } or the bare array; with
+                                 "mcDropout": { "samples": n, "seed": s } in it, prints { outputs (the mean), std }
   study submit <study.json> [--watch]  start a study (prints its id); --preset chapter-11 instead of a file
   study watch <studyId>          follow a study: a line per finished trial, then the ranking
   study show <studyId>           the ranking (mean ± std over repeats), best configuration, effects, warnings
@@ -205,8 +206,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         const body = await readJson(file, 'inputs');
         const inputs = (Array.isArray(body) ? body : (body as { inputs?: unknown })?.inputs) as PredictInputs | undefined;
         if (!Array.isArray(inputs)) throw new UsageError(`${file} must hold { "inputs": [...] } or an array of samples`);
-        const { outputs } = await client.predict(id, inputs, { signal });
-        out(`[\n${outputs.map((row) => `  ${JSON.stringify(row)}`).join(',\n')}\n]`);
+        // The file's MC dropout request goes to the service as it is: the service checks it.
+        const mcDropout = Array.isArray(body) ? undefined : (body as { mcDropout?: PredictOptions['mcDropout'] }).mcDropout;
+        const { outputs, std } = await client.predict(id, inputs, { signal, mcDropout });
+        const rows = (values: number[][]) => `[\n${values.map((row) => `  ${JSON.stringify(row)}`).join(',\n')}\n]`;
+        // With MC dropout, the mean and its standard deviation as one JSON object.
+        out(std ? `{\n"outputs": ${rows(outputs)},\n"std": ${rows(std)}\n}` : rows(outputs));
         return 0;
       }
       case 'study':

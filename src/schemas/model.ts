@@ -70,7 +70,9 @@ export const MAX_PREDICT_ROWS = 10_000;
 export const McDropoutOptions = Type.Object(
   {
     samples: Type.Integer({ minimum: 2, maximum: 100, description: 'Forward passes to average (2 to 100); samples x inputs may be at most 10000' }),
-    seed: Type.Optional(Type.Integer({ minimum: 0, description: 'Seeds the dropout masks: the same seed gives the same answer; without one each request draws afresh' })),
+    seed: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Seeds the dropout masks: the same seed gives the same answer; without one each request draws afresh' }),
+    ),
   },
   {
     additionalProperties: false,

@@ -1,5 +1,14 @@
 import { ApiError } from './errors.js';
-import type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './options.js';
+import type {
+  CallOptions,
+  CsvUploadOptions,
+  FetchLike,
+  ImportModelInput,
+  PredictOptions,
+  TrainingClientOptions,
+  WaitOptions,
+  WatchOptions,
+} from './options.js';
 import { linkSignal, sleep } from './signals.js';
 import { watchJobEvents } from './watch-job.js';
 import type {
@@ -38,7 +47,7 @@ import type {
   WebhookRequest,
 } from './types.js';
 
-export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions };
+export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, PredictOptions, TrainingClientOptions, WaitOptions, WatchOptions };
 
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -382,9 +391,10 @@ export class TrainingClient {
     }
   }
 
-  /** `POST /models/:id/predict`: inputs shaped like the training features; the saved preprocessing is applied first. */
-  predict(id: string, inputs: PredictInputs, opts: CallOptions = {}): Promise<PredictOutput> {
-    return this.json('POST', `/models/${TrainingClient.id(id)}/predict`, { body: { inputs }, signal: opts.signal });
+  /** `POST /models/:id/predict`: inputs shaped like the training features; the saved preprocessing is applied first. With `mcDropout`, the mean and `std` over passes with dropout active. */
+  predict(id: string, inputs: PredictInputs, opts: PredictOptions = {}): Promise<PredictOutput> {
+    const body = opts.mcDropout ? { inputs, mcDropout: opts.mcDropout } : { inputs };
+    return this.json('POST', `/models/${TrainingClient.id(id)}/predict`, { body, signal: opts.signal });
   }
 
   /** `DELETE /models/:id`: its weights go (a tombstone keeps lineage); 409 (ApiError) while a queued or running job builds on it. */

@@ -6,7 +6,7 @@
 export { TrainingClient } from './client.js';
 export { isFinalStatus } from './watch-job.js';
 export { AdminClient } from './admin.js';
-export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, TrainingClientOptions, WaitOptions, WatchOptions } from './client.js';
+export type { CallOptions, CsvUploadOptions, FetchLike, ImportModelInput, PredictOptions, TrainingClientOptions, WaitOptions, WatchOptions } from './client.js';
 export { ApiError } from './errors.js';
 export { parseSse, type SseMessage } from './sse.js';
 export type * from './types.js';

@@ -38,6 +38,15 @@ export interface WaitOptions extends WatchOptions {
   onEvent?: (event: JobEvent) => void;
 }
 
+export interface PredictOptions extends CallOptions {
+  /**
+   * Monte Carlo dropout: the outputs are the mean over `samples` (2 to 100) passes with the
+   * model's dropout layers active, and `std` their standard deviation; `seed` makes it repeatable.
+   * samples x inputs may be at most 10000.
+   */
+  mcDropout?: { samples: number; seed?: number };
+}
+
 export interface CsvUploadOptions extends CallOptions {
   /** Header of the label column; omit for an unlabeled dataset. */
   labelColumn?: string;

@@ -101,6 +101,11 @@ describe(`tfjs-train CLI against the real service (${queueName} queue)`, () => {
     const outputs = JSON.parse(predicted.stdout) as number[][];
     expect(outputs).toHaveLength(3);
     expect(outputs[0]).toHaveLength(10);
+    // mcDropout in the file goes to the service, which refuses it for this network without dropout.
+    await writeFile(inputs, JSON.stringify({ inputs: [image], mcDropout: { samples: 5 } }));
+    const mc = await cli(['predict', modelId, inputs, '--url', h.baseUrl]);
+    expect(mc.code).not.toBe(0);
+    expect(mc.stderr).toContain('no dropout layer');
   });
 
   it('export --format onnx -o writes an ONNX file that ONNX Runtime runs', async () => {

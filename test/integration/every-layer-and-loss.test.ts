@@ -139,6 +139,14 @@ describe('every layer type and every loss, HTTP to predict', () => {
       // Keras's count: BatchNormalization holds 4 vectors of 24, 2 of them not trainable.
       expect(model.summary.totalParams - model.summary.trainableParams).toBe(2 * 24);
       await expectServedAndLoadable(h, job.modelId, image, 10);
+      // MC dropout over the network's Dropout, AlphaDropout and SpatialDropout2D (its BatchNormalization in inference): a std per output, seeded.
+      const mc = { inputs: [image], mcDropout: { samples: 20, seed: 4 } };
+      const sampled = await postJson(h, `/models/${job.modelId}/predict`, mc);
+      expect(sampled.status, JSON.stringify(sampled.body)).toBe(200);
+      expect(sampled.body.outputs[0]).toHaveLength(10);
+      expect(sampled.body.std[0]).toHaveLength(10);
+      expect(Math.max(...sampled.body.std[0])).toBeGreaterThan(0);
+      expect((await postJson(h, `/models/${job.modelId}/predict`, mc)).body).toEqual(sampled.body);
     } finally {
       worker.kill('SIGTERM');
       await new Promise((r) => worker.once('exit', r));
@@ -158,8 +166,13 @@ describe('every layer type and every loss, HTTP to predict', () => {
       expect(job.error, loss).toBeNull();
       expect(job.status, loss).toBe('succeeded');
       expect(Number.isFinite(job.metrics.loss), loss).toBe(true);
-      if (loss === 'binary_crossentropy') await expectServedAndLoadable(h, job.modelId, [0.1, -0.4, 0.3, 0.9], 1);
-      else await expectServedAndLoadable(h, job.modelId, image, 10);
+      if (loss === 'binary_crossentropy') {
+        await expectServedAndLoadable(h, job.modelId, [0.1, -0.4, 0.3, 0.9], 1);
+        // This network has no dropout layer to sample.
+        const mc = await postJson(h, `/models/${job.modelId}/predict`, { inputs: [[0.1, -0.4, 0.3, 0.9]], mcDropout: { samples: 5 } });
+        expect(mc.status).toBe(400);
+        expect(mc.body.details).toMatchObject([{ path: '/mcDropout', message: expect.stringContaining('the model has no dropout layer') }]);
+      } else await expectServedAndLoadable(h, job.modelId, image, 10);
     }
   });
 });

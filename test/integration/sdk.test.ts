@@ -144,6 +144,9 @@ describe(`TrainingClient against the real service (${queueName} queue)`, () => {
     expect(outputs).toHaveLength(2);
     expect(outputs[0]).toHaveLength(10);
     expect(outputs[0].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    // The SDK sends mcDropout on: this network has no dropout layer, and the service says so.
+    const mc = await client.predict(modelId, [image], { mcDropout: { samples: 5, seed: 1 } }).catch((e: unknown) => e);
+    expect(mc).toMatchObject({ status: 400, details: [{ path: '/mcDropout' }] });
 
     const { modelJson, weights } = await client.downloadModel(modelId);
     expect(weights).toBeInstanceOf(ArrayBuffer);

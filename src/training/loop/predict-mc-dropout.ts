@@ -22,7 +22,12 @@ export interface McDropoutOutputs {
  * @throws ServiceError (400 naming /mcDropout) for a model without a dropout layer, and
  *   (/mcDropout/samples) for more work than a prediction may do; otherwise as predictPacked.
  */
-export function predictMcDropout(model: tf.LayersModel, rows: PackedRows, preprocessing: Preprocessing | undefined, request: McDropoutRequest): McDropoutOutputs {
+export function predictMcDropout(
+  model: tf.LayersModel,
+  rows: PackedRows,
+  preprocessing: Preprocessing | undefined,
+  request: McDropoutRequest,
+): McDropoutOutputs {
   checkMcDropoutWork(request, rows.count);
   const layers = dropoutLayers(model);
   if (layers.length === 0) {
