@@ -34,6 +34,13 @@ afterAll(async () => h?.close());
 
 const post = (url: string, payload: unknown) => h.app.inject({ method: 'POST', url, payload: payload as object });
 
+/** `form` as a multipart/form-data POST, encoded as a browser would. */
+async function postMultipart(url: string, form: FormData) {
+  const encoded = new Request('http://x', { method: 'POST', body: form });
+  const headers = { 'content-type': encoded.headers.get('content-type')! };
+  return h.app.inject({ method: 'POST', url, headers, payload: Buffer.from(await encoded.arrayBuffer()) });
+}
+
 describe('sized before work', () => {
   // First in the file: the first refused POST /jobs this app serves.
   it('the first refused POST /jobs compiles no validator: its route compiled them at start-up', async () => {
@@ -84,25 +91,13 @@ describe('sized before work', () => {
     // A file sent as multipart to a route that takes none is held to the route's limit too.
     const form = new FormData();
     form.append('file', new Blob([Buffer.alloc(SMALL_BODY_LIMIT_BYTES + 1, 'a')]), 'big.csv');
-    const multipart = new Request('http://x', { method: 'POST', body: form });
-    const file = await h.app.inject({
-      method: 'POST',
-      url: '/admin/tenants',
-      headers: { 'content-type': multipart.headers.get('content-type')! },
-      payload: Buffer.from(await multipart.arrayBuffer()),
-    });
+    const file = await postMultipart('/admin/tenants', form);
     expect(file.statusCode, file.body).toBe(413);
     expect(file.json().message).toContain(`is ${SMALL_BODY_LIMIT_BYTES.toLocaleString('en')} bytes`);
     // A text field as large: cut at the route's limit by the multipart parser, refused by the schema, never a 500.
     const fields = new FormData();
     fields.append('name', 'a'.repeat(SMALL_BODY_LIMIT_BYTES + 1));
-    const fieldsBody = new Request('http://x', { method: 'POST', body: fields });
-    const field = await h.app.inject({
-      method: 'POST',
-      url: '/admin/tenants',
-      headers: { 'content-type': fieldsBody.headers.get('content-type')! },
-      payload: Buffer.from(await fieldsBody.arrayBuffer()),
-    });
+    const field = await postMultipart('/admin/tenants', fields);
     expect(field.statusCode, field.body).toBe(400);
     expect(field.json().details[0].path).toBe('/name');
     expect(await h.db.tenant.count()).toBe(tenants);
