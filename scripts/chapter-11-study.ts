@@ -106,7 +106,7 @@ function render(study: Study, run: { seconds: number; busy: number; backend: str
   lines.push(...(summary.length ? summary.map((s) => `- ${s}`) : ['- none']));
   lines.push(
     '',
-    `Best: ${study.best ? `${Object.values(study.best.parameters).map(label).join(' + ')}, ${pct(study.best.mean)} ± ${study.best.std === null ? '-' : (100 * study.best.std).toFixed(1)}${study.bestDistinguishable === false ? ', not distinguishable from every other configuration' : ''}` : 'none'}.`,
+    `Best: ${study.best ? `${Object.values(study.best.parameters).map(label).join(' + ')}, ${pct(study.best.mean)} ± ${study.best.std === null ? '-' : (100 * study.best.std).toFixed(1)}${study.bestDistinguishable === false ? ', not distinguishable from all the others (p ≥ 0.05 against at least one)' : ''}` : 'none'}.`,
     '',
   );
   return `${lines.join('\n')}\n`;

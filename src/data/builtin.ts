@@ -34,7 +34,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Makes sure `<datasetsDir>/<name>/<file>` exists and is verified; returns its path. */
-export async function ensureFile(name: BuiltinName, file: string, opts: LoadBuiltinOptions): Promise<string> {
+async function ensureFile(name: BuiltinName, file: string, opts: LoadBuiltinOptions): Promise<string> {
   const info = BUILTINS[name];
   const path = join(opts.datasetsDir, name, file);
   // An archive is pinned by its SHA-256, the IDX files by their published MD5s.

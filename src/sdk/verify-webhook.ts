@@ -11,8 +11,9 @@ import type { WebhookPayload } from './types.js';
  * `body` must be the raw text received, before any JSON parsing. Throws the standardwebhooks
  * library's WebhookVerificationError otherwise. During a secret rotation either secret verifies.
  */
+// A header given more than once (an array) is joined with spaces: webhook-signature's entries are space-separated.
 export function verifyWebhook(secret: string, body: string | Uint8Array, headers: Record<string, string | string[] | undefined>): WebhookPayload {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(' ') : value;
   return new Webhook(secret).verify(body, flat) as WebhookPayload;
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -228,6 +228,10 @@ describe(`dashboard in Chromium (${backend.name} queue)`, () => {
     expect(download.suggestedFilename()).toMatch(/\.onnx$/);
     const file = await download.path();
     expect(file && existsSync(file)).toBe(true);
+    // An ONNX model, not an error page: a protobuf whose first field is the IR version (field 1, varint: 0x08).
+    const bytes = readFileSync(file!);
+    expect(bytes.length).toBeGreaterThan(1000);
+    expect(bytes[0]).toBe(0x08);
   });
 
   it('a 2x2 study with 5 repeats: intervals and paired p-values through the API and the SDK, and on its page error bars, p-values, parallel coordinates and every curve', async () => {

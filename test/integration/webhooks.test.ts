@@ -14,6 +14,7 @@ import { TrainingClient } from '../../src/sdk/index.js';
 import { verifyWebhook } from '../../src/sdk/verify-webhook.js';
 import { protectWebhookSecrets } from '../../src/start/webhook-secrets.js';
 import { toStored, UNREADABLE_SECRET } from '../../src/features/webhooks/stored-secrets.js';
+import { MAX_WEBHOOKS_PER_TENANT } from '../../src/features/webhooks/webhooks.js';
 
 /**
  * Webhooks end to end, against a real receiver on 127.0.0.1 (the only host the allow list names):
@@ -290,6 +291,23 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     ).toEqual(['dead_relu', 'exploding_gradients']);
     expect(bodies()[0].data).toMatchObject({ id: run.id, status: 'running', warning: { fix: first.fix, layer: expect.any(String) } });
     await call(h, a.member, 'DELETE', `/webhooks/${hook.id}`);
+  });
+
+  it('holds a tenant to its webhook limit under concurrent creations: exactly the room left is created', async () => {
+    const { h, b, receiver } = s;
+    const existing = await h.db.webhook.count({ where: { tenantId: b.tenantId } });
+    const room = MAX_WEBHOOKS_PER_TENANT - existing;
+    const answers = await Promise.all(
+      Array.from({ length: room + 5 }, () => call(h, b.member, 'POST', '/webhooks', { url: receiver.url('/ok'), events: ['job.failed'] })),
+    );
+    const created = answers.filter((r) => r.statusCode === 201);
+    expect(created).toHaveLength(room);
+    for (const refused of answers.filter((r) => r.statusCode !== 201)) {
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json().message).toContain(`at most ${MAX_WEBHOOKS_PER_TENANT} webhooks`);
+    }
+    expect(await h.db.webhook.count({ where: { tenantId: b.tenantId } })).toBe(MAX_WEBHOOKS_PER_TENANT);
+    for (const r of created) await call(h, b.member, 'DELETE', `/webhooks/${r.json().id}`);
   });
 
   it('sends job.failed, job.cancelled, study.succeeded and study.failed as the run or study ends, with its links, once each', async () => {

@@ -3,6 +3,7 @@
  * Every query is scoped as the other resources are (`ownedBy`): another tenant's webhook is a 404.
  */
 import { randomUUID } from 'node:crypto';
+import { lockExclusive } from '../../infra/db/locks.js';
 import { ownedBy, type Principal } from '../../core/principal.js';
 import { ServiceError, invalid, notFound } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
@@ -63,20 +64,24 @@ export async function assertDestination(config: WebhookConfig, url: string, reso
 
 export async function createWebhook(deps: { db: Db; config: WebhookConfig }, who: Principal, body: WebhookRequest) {
   await assertDestination(deps.config, body.url);
-  const count = await deps.db.webhook.count({ where: { tenantId: who.tenantId } });
-  if (count >= MAX_WEBHOOKS_PER_TENANT) throw invalid(`a tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first`);
   const secret = newSecret();
   // The id is made here, not by the database: the sealed secret is bound to it.
   const id = randomUUID();
-  const row = await deps.db.webhook.create({
-    data: {
-      id,
-      tenantId: who.tenantId,
-      url: body.url,
-      events: [...new Set(body.events)],
-      description: body.description ?? null,
-      secret: toStored(deps.config, id, secret),
-    },
+  // Counted and created under the tenant's lock: concurrent creations cannot all pass the count.
+  const row = await deps.db.$transaction(async (tx) => {
+    await lockExclusive(tx, 'tenantWebhooks', who.tenantId);
+    const count = await tx.webhook.count({ where: { tenantId: who.tenantId } });
+    if (count >= MAX_WEBHOOKS_PER_TENANT) throw invalid(`a tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first`);
+    return tx.webhook.create({
+      data: {
+        id,
+        tenantId: who.tenantId,
+        url: body.url,
+        events: [...new Set(body.events)],
+        description: body.description ?? null,
+        secret: toStored(deps.config, id, secret),
+      },
+    });
   });
   return { ...toWebhook(row), secret };
 }
@@ -103,7 +108,8 @@ export async function updateWebhook(deps: { db: Db; config: WebhookConfig }, who
   const now = new Date();
   const enable = patch.enabled === true && row.disabledAt !== null;
   const disable = patch.enabled === false && row.disabledAt === null;
-  const updated = await deps.db.webhook.update({
+  // updateMany: a webhook deleted since it was read is a 404, not the ORM's "record not found".
+  const { count } = await deps.db.webhook.updateMany({
     where: { id: row.id },
     data: {
       ...(patch.url !== undefined ? { url: patch.url } : {}),
@@ -114,7 +120,8 @@ export async function updateWebhook(deps: { db: Db; config: WebhookConfig }, who
       updatedAt: now,
     },
   });
-  return toWebhook(updated, now);
+  if (count === 0) throw notFound('webhook', id);
+  return toWebhook(await findWebhook(deps.db, who, id), now);
 }
 
 export async function deleteWebhook(db: Db, who: Principal, id: string): Promise<void> {

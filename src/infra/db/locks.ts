@@ -13,6 +13,8 @@ const KIND = {
   tenantRunning: 1102,
   /** A dataset or model: shared by submissions that use it, exclusive for its deletion. */
   resource: 1103,
+  /** One webhook creation at a time per tenant (its webhook count). */
+  tenantWebhooks: 1104,
 } as const;
 
 /** Waits for the exclusive lock of `kind` on `id`. */

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationName, LayerSpec } from '../../schemas/job-spec.js';
 import { toTfjsActivation } from './activations.js';
-import { makeInitializer, type InitializerSpec } from './initializers.js';
+import { BIAS_SEED_OFFSET, makeInitializer, type InitializerSpec } from './initializers.js';
 import { BatchNormalization } from './layers/batch-normalization.js';
 import { ELU } from './layers/elu.js';
 import { RReLU } from './layers/rrelu.js';
@@ -17,9 +17,6 @@ import { weightRegularizationArgs } from './weight-regularization.js';
 
 /** Keras's LeakyReLU *layer* default slope (the `leaky_relu` activation uses 0.2). */
 export const LEAKY_RELU_LAYER_ALPHA = 0.3;
-
-/** Offset between a layer's kernel seed and its bias seed, so the two draws differ. */
-const BIAS_SEED_OFFSET = 7919;
 
 /**
  * Every option any spec layer can carry. The schema's `LayerSpec` union is not discriminated in

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { toTfjsActivation } from './activations.js';
-import { makeInitializer, type InitializerSpec } from './initializers.js';
+import { BIAS_SEED_OFFSET, makeInitializer, type InitializerSpec } from './initializers.js';
 import { SpatialDropout2D } from './layers/spatial-dropout-2d.js';
 import { Conv1D, Conv2D, SeparableConv2D } from './layers/dilated-conv.js';
 import { DepthwiseConv2D } from './layers/depthwise-conv.js';
@@ -12,7 +12,7 @@ import { weightRegularizationArgs } from './weight-regularization.js';
 import { windowOf, zeroPaddingOf, type ConvLayerOptions } from './conv-options.js';
 
 /** Offsets between the seeds of one layer's weights, so the draws differ. */
-const SEED_OFFSETS = { bias: 7919, pointwise: 104_729 } as const;
+const SEED_OFFSETS = { bias: BIAS_SEED_OFFSET, pointwise: 104_729 } as const;
 
 /** Common layer options: name, trainable, inputShape. */
 type Common = { name?: string; trainable?: boolean; inputShape?: number[] };

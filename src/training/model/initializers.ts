@@ -134,3 +134,6 @@ function fromObject(spec: InitializerObject, seed: number | undefined): TfInitia
       return tf.initializers.identity({ gain: spec.gain ?? 1 });
   }
 }
+
+/** Offset between a layer's kernel seed and its bias seed, so the two draws differ. */
+export const BIAS_SEED_OFFSET = 7919;

@@ -1,13 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api } from '../lib/api.js';
+import { client } from '../lib/client.js';
 import { href, navigate } from '../lib/router.js';
 import { shortId } from '../lib/format.js';
 import { ErrorNote } from './Badges.js';
-
-interface ReplayCreated {
-  id: string;
-  replay?: { exact: boolean; reason: string | null };
-}
 
 /**
  * "Replay": trains the job again with the same spec and seed (POST /jobs/:id/retry with no
@@ -21,7 +16,7 @@ export function ReplayButton({ jobId }: { jobId: string }) {
   const replay = async () => {
     setBusy(true);
     try {
-      const created = await api<ReplayCreated>(`/jobs/${encodeURIComponent(jobId)}/retry`, { method: 'POST', body: {} });
+      const created = await client.replayJob(jobId);
       if (created.replay && !created.replay.exact) setInexact({ id: created.id, reason: created.replay.reason ?? 'not exact' });
       else navigate(`/jobs/${created.id}`);
     } catch (err) {

@@ -40,7 +40,7 @@ export function WebhooksPage() {
           </thead>
           <tbody>
             {list.data?.map((w) => (
-              <tr>
+              <tr key={w.id}>
                 <td>
                   <a href={href('webhooks', w.id)}>{w.url}</a>
                   {w.description ? ` (${w.description})` : ''}
@@ -101,7 +101,7 @@ function NewWebhook({ onCreated }: { onCreated(created: { id: string; secret: st
       <fieldset>
         <legend>Events</legend>
         {WEBHOOK_EVENTS.map((name) => (
-          <label>
+          <label key={name}>
             <input type="checkbox" checked={events.includes(name)} onChange={() => flip(name)} /> {name}
           </label>
         ))}
@@ -155,7 +155,7 @@ export function WebhookPage({ id }: { id: string }) {
           </thead>
           <tbody>
             {log.data?.map((d) => (
-              <tr>
+              <tr key={d.id}>
                 <td title={d.id}>{d.event}</td>
                 <td>
                   <StatusBadge status={d.status} />
