@@ -7,6 +7,7 @@ export const WEBHOOKS_USAGE = `  webhooks create <url> --event <e>... [--descrip
                                  study.succeeded, study.failed, study.cancelled, model.created); prints the secret once
   webhooks list                  your webhooks
   webhooks show <webhookId>      one webhook, and whether it is disabled and why
+  webhooks enable|disable <webhookId>  take a webhook back (after it was disabled) or stop its deliveries
   webhooks delete <webhookId>    delete a webhook and its delivery log
   webhooks deliveries <webhookId> [--status s] [--limit n]  the delivery log, newest first
   webhooks redeliver <webhookId> <deliveryId>  send a delivery again
@@ -29,7 +30,7 @@ const deliveryLine = (d: WebhookDelivery) =>
     .filter(Boolean)
     .join('  ');
 
-/** `webhooks create|list|show|delete|deliveries|redeliver|rotate-secret`; resolves with the exit code. */
+/** `webhooks create|list|show|enable|disable|delete|deliveries|redeliver|rotate-secret`; resolves with the exit code. */
 export async function runWebhooksCommand(
   client: TrainingClient,
   args: string[],
@@ -62,6 +63,12 @@ export async function runWebhooksCommand(
       if (w.previousSecretExpiresAt) out(`previous secret also signs until ${w.previousSecretExpiresAt}`);
       return 0;
     }
+    case 'enable':
+    case 'disable': {
+      const [id] = positionals(rest, ['webhookId'], `webhooks ${sub}`);
+      out(line(await client.updateWebhook(id, { enabled: sub === 'enable' }, { signal })));
+      return 0;
+    }
     case 'delete': {
       const [id] = positionals(rest, ['webhookId'], 'webhooks delete');
       await client.deleteWebhook(id, { signal });
@@ -92,8 +99,8 @@ export async function runWebhooksCommand(
     default:
       throw new UsageError(
         sub
-          ? `unknown webhooks command "${sub}"; use create, list, show, delete, deliveries, redeliver or rotate-secret`
-          : 'webhooks needs a command: create, list, show, delete, deliveries, redeliver or rotate-secret',
+          ? `unknown webhooks command "${sub}"; use create, list, show, enable, disable, delete, deliveries, redeliver or rotate-secret`
+          : 'webhooks needs a command: create, list, show, enable, disable, delete, deliveries, redeliver or rotate-secret',
       );
   }
 }

@@ -197,6 +197,11 @@ describe(`webhooks (queue on ${backend.name})`, () => {
     expect((await sdk.updateWebhook(id, { enabled: false })).disabledReason).toBe('disabled by PATCH enabled: false');
     expect((await sdk.getWebhook(id)).enabled).toBe(false);
     expect(await sdk.listWebhookDeliveries(id)).toEqual([]);
+    const enabled = await cli('webhooks', 'enable', id);
+    expect(enabled.code, enabled.stderr).toBe(0);
+    expect(enabled.stdout).toContain(`${id}  enabled `);
+    expect((await sdk.getWebhook(id)).disabledAt).toBeNull();
+    expect((await cli('webhooks', 'disable', id)).stdout).toContain(`${id}  DISABLED`);
     expect((await cli('webhooks', 'delete', id)).code).toBe(0);
     await expect(sdk.getWebhook(id)).rejects.toMatchObject({ status: 404 });
   });

@@ -72,10 +72,14 @@ export async function markRunFailed(db: Db, runId: string, error: string): Promi
  * checkpoints; errors (a dependency down) wait for the next round.
  */
 export function startReconciler(deps: { db: Db; queue: TrainQueue; log: (msg: string) => void; retentionDays?: number }, intervalMs = 30_000): () => void {
-  return every(intervalMs, async () => {
-    const ids = await reconcileRuns(deps);
-    if (ids.length) deps.log(`reconciler re-enqueued ${ids.length} run(s) missing from the queue: ${ids.join(', ')}`);
-    const swept = await sweepEndedCheckpoints(deps.db, deps.retentionDays ?? 0);
-    if (swept) deps.log(`retention: deleted ${swept} checkpoint(s) of ended jobs (RETENTION_DAYS=${deps.retentionDays ?? 0})`);
-  });
+  return every(
+    intervalMs,
+    async () => {
+      const ids = await reconcileRuns(deps);
+      if (ids.length) deps.log(`reconciler re-enqueued ${ids.length} run(s) missing from the queue: ${ids.join(', ')}`);
+      const swept = await sweepEndedCheckpoints(deps.db, deps.retentionDays ?? 0);
+      if (swept) deps.log(`retention: deleted ${swept} checkpoint(s) of ended jobs (RETENTION_DAYS=${deps.retentionDays ?? 0})`);
+    },
+    { onError: (err) => deps.log(`a reconciler round failed and will try again each round: ${(err as Error).message}`) },
+  );
 }

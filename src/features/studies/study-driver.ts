@@ -185,6 +185,6 @@ export function startStudyReconciler(deps: { db: Db; studyQueue: StudyQueue; log
       const ids = await reconcileStudies(deps);
       if (ids.length) deps.log(`study controllers re-queued: ${ids.join(', ')}`);
     },
-    { now: true },
+    { now: true, onError: (err) => deps.log(`a study reconciler round failed and will try again each round: ${(err as Error).message}`) },
   );
 }

@@ -89,6 +89,8 @@ export function classifyIPv6(address: string): AddressRule | null {
   // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address that decides.
   if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return classifyIPv4(v4From(g[6], g[7]));
   if (g[0] === 0x2002) return classifyIPv4(v4From(g[1], g[2]));
+  // Local-use NAT64 (64:ff9b:1::/48, RFC 8215): a network's own translator, which may reach its private IPv4.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return 'reserved';
   return null;
 }
 

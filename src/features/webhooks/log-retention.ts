@@ -35,8 +35,12 @@ export async function sweepDeliveryLog(db: Db, days: number, now = Date.now()): 
 
 /** Runs {@link sweepDeliveryLog} every `intervalMs`. Returns the stop. */
 export function startDeliveryLogSweep(db: Db, days: number, log: (msg: string) => void, intervalMs = 10 * 60_000): () => void {
-  return every(intervalMs, async () => {
-    const deleted = await sweepDeliveryLog(db, days);
-    if (deleted) log(`retention: deleted ${deleted} ended webhook deliveries (WEBHOOK_LOG_DAYS=${days})`);
-  });
+  return every(
+    intervalMs,
+    async () => {
+      const deleted = await sweepDeliveryLog(db, days);
+      if (deleted) log(`retention: deleted ${deleted} ended webhook deliveries (WEBHOOK_LOG_DAYS=${days})`);
+    },
+    { onError: (err) => log(`the delivery-log sweep failed and will try again: ${(err as Error).message}`) },
+  );
 }

@@ -31,6 +31,23 @@ describe('every', () => {
     expect(started).toBe(3);
   });
 
+  it('tells onError the first failure of each run of failures, not every turn', async () => {
+    const outcomes = [false, false, true, false];
+    let turn = 0;
+    const onError = vi.fn();
+    const stop = every(
+      1000,
+      async () => {
+        if (!outcomes[turn++]) throw new Error(`down at turn ${turn}`);
+      },
+      { onError },
+    );
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(turn).toBe(4);
+    expect(onError.mock.calls.map(([err]) => (err as Error).message)).toEqual(['down at turn 1', 'down at turn 4']);
+    stop();
+  });
+
   it('with `now`, runs the first round at once', async () => {
     const round = vi.fn(async () => {});
     const stop = every(1000, round, { now: true });

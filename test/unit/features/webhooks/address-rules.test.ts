@@ -47,6 +47,8 @@ describe('classifyAddress', () => {
       ['::127.0.0.1', 'ipv4-mapped'],
       ['64:ff9b::a00:1', 'private'],
       ['64:ff9b::169.254.169.254', 'metadata'],
+      ['64:ff9b:1::a00:1', 'reserved'],
+      ['64:ff9b:1:ffff::1', 'reserved'],
       ['2002:7f00:1::', 'loopback'],
       ['2002:c0a8:101::1', 'private'],
       ['2001::1', 'ipv6-tunnel'],
